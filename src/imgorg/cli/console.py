@@ -1,0 +1,49 @@
+"""What the person sees: progress bars and tables (rich). The library never prints."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from ..progress import ProgressFactory
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, the figure that matters for embedding."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} img/s" if speed else "", style="progress.data.speed")
+
+
+@contextmanager
+def progress_bars() -> Iterator[ProgressFactory]:
+    """A ProgressFactory drawing one rich bar per stage (plain logs when not a terminal)."""
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+    )
+
+    def factory(description: str, total: int):
+        task = progress.add_task(description, total=total)
+        return lambda n: progress.advance(task, n)
+
+    with progress:
+        yield factory

@@ -1,0 +1,40 @@
+"""`imgorg` entry point: builds the typer app from one module per command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from .. import __version__
+from ..errors import ImgorgError
+from . import run as run_command
+from .console import errors
+
+app = typer.Typer(
+    name="imgorg",
+    help="Organize a pile of unlabeled images by what they show.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run_command.run)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    """Organize a pile of unlabeled images by what they show."""
+    if version:
+        typer.echo(f"imgorg {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except ImgorgError as err:
+        errors.print(f"[bold red]error:[/] {err}", highlight=False)
+        raise SystemExit(2) from None

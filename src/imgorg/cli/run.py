@@ -1,0 +1,91 @@
+"""`imgorg run DIR`: catalog, embed, reduce, cluster, score, write the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from ..config import ClusterConfig, EmbedConfig, ReduceConfig, RunConfig
+from ..embed.backbones import DEFAULT_BACKBONE
+from ..pipeline import RunResult
+from ..pipeline import run as run_pipeline
+from .console import console, progress_bars
+
+MAX_FAILURES_SHOWN = 20
+
+
+def run(
+    source: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder [default: ./workspaces/<DIR name>].")] = None,
+    k: Annotated[int, typer.Option(help="Number of clusters.")] = 10,
+    backbone: Annotated[str, typer.Option(help="Backbone id.")] = DEFAULT_BACKBONE,
+    image_size: Annotated[Optional[int], typer.Option(help="Model input side in pixels [default: the backbone's].")] = None,
+    weights: Annotated[Optional[Path], typer.Option(help="Local weights file for the backbone.")] = None,
+    pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
+    batch_size: Annotated[int, typer.Option(help="Images per inference batch.")] = 64,
+    workers: Annotated[int, typer.Option(help="Decoding threads.")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed for PCA and k-means.")] = 0,
+) -> None:
+    """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
+    config = RunConfig(
+        embed=EmbedConfig(backbone=backbone, image_size=image_size, weights=str(weights) if weights else None,
+                          batch_size=batch_size, workers=workers),
+        reduce=ReduceConfig(pca_dim=pca_dim, seed=seed),
+        cluster=ClusterConfig(k=k, seed=seed),
+    )
+    with progress_bars() as progress:
+        result = run_pipeline(source, out, config, progress=progress)
+    print_summary(result)
+
+
+def print_summary(result: RunResult) -> None:
+    ws = result.workspace
+    images = ws.images
+    labels = ws.cluster_labels()
+    has_truth = images["label"].notna().all()
+    table = Table(title=f"Clusters ({ws.method})")
+    table.add_column("cluster", justify="right")
+    table.add_column("images", justify="right")
+    if has_truth:
+        table.add_column("top label")
+        table.add_column("share", justify="right")
+    for cluster_id in np.unique(labels):
+        members = images[labels == cluster_id]
+        row = [str(cluster_id), f"{len(members):,}"]
+        if has_truth:
+            counts = members["label"].value_counts()
+            row += [str(counts.index[0]), f"{counts.iloc[0] / len(members):.0%}"]
+        table.add_row(*row)
+    console.print(table)
+    console.print(_metrics_table(ws.metrics[ws.method]))
+    counts = ws.manifest["counts"]
+    console.print(
+        f"{counts['ok']:,} images embedded ({result.n_computed:,} now, {result.n_cached:,} from cache), "
+        f"{counts['failed']:,} failed, in {sum(result.timings.values()):.1f} s"
+    )
+    _print_failures(ws.failures)
+    console.print(f"Workspace: [bold]{ws.path}[/]")
+
+
+def _metrics_table(scores: dict) -> Table:
+    table = Table(title="Scores")
+    names = ["silhouette", "davies_bouldin", "calinski_harabasz", "acc", "nmi", "ari"]
+    shown = [n for n in names if scores.get(n) is not None]
+    for name in shown:
+        table.add_column(name, justify="right")
+    table.add_row(*[f"{scores[n]:.3f}" if n != "calinski_harabasz" else f"{scores[n]:.1f}" for n in shown])
+    return table
+
+
+def _print_failures(failures) -> None:
+    if failures.empty:
+        return
+    console.print(f"[yellow]{len(failures):,} files could not be used:[/]")
+    for row in failures.head(MAX_FAILURES_SHOWN).itertuples():
+        console.print(f"  {row.path}: {row.error}", highlight=False, markup=False)
+    if len(failures) > MAX_FAILURES_SHOWN:
+        console.print(f"  ... and {len(failures) - MAX_FAILURES_SHOWN:,} more (see catalog.parquet)")

@@ -1,0 +1,76 @@
+"""Typed parameters of every stage; saved beside the results of each run."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    backbone: str = "efficientnet-lite0"  # id in the backbone registry (`imgorg backbones`)
+    image_size: int | None = None  # square input side; None = the backbone's own choice
+    weights: str | None = None  # local weights file; None = the backbone's packaged/cached weights
+    batch_size: int = 64  # images per inference call
+    workers: int = 2  # threads that read, decode and resize while the model runs
+    shard_size: int = 2048  # embeddings written to the cache every this many images
+
+    def validate(self) -> None:
+        _positive("batch_size", self.batch_size)
+        _positive("workers", self.workers)
+        _positive("shard_size", self.shard_size)
+
+
+@dataclass(frozen=True)
+class ReduceConfig:
+    l2: bool = True  # L2-normalise each embedding before PCA
+    pca_dim: int = 50  # PCA components kept; capped at min(n_images, dim)
+    whiten: bool = False  # scale PCA components to unit variance
+    seed: int = 0
+
+    def validate(self) -> None:
+        _positive("pca_dim", self.pca_dim)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    method: str = "kmeans"  # clusterer name (see imgorg.cluster.CLUSTERERS)
+    k: int = 10  # number of clusters for methods that take one
+    n_init: int = 10  # k-means restarts; the best inertia wins
+    seed: int = 0
+
+    def validate(self) -> None:
+        _positive("k", self.k)
+        _positive("n_init", self.n_init)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    reduce: ReduceConfig = field(default_factory=ReduceConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+    def validate(self) -> RunConfig:
+        self.embed.validate()
+        self.reduce.validate()
+        self.cluster.validate()
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        return cls(
+            embed=EmbedConfig(**data.get("embed", {})),
+            reduce=ReduceConfig(**data.get("reduce", {})),
+            cluster=ClusterConfig(**data.get("cluster", {})),
+        )
+
+
+def _positive(name: str, value: int) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} ({value!r}) must be a positive integer; pass a value of 1 or more")

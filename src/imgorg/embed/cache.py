@@ -1,0 +1,52 @@
+"""Embedding cache keyed by file content hash, one folder per backbone key.
+
+Shards are written as embedding goes (vectors .npy + hashes .parquet, each
+atomic), so a killed run keeps every completed shard and resumes after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..fileio import write_npy, write_parquet
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingCache:
+    def __init__(self, folder: Path, dim: int):
+        self.folder = Path(folder)
+        self.dim = dim
+
+    def load(self) -> dict[str, np.ndarray]:
+        """Every cached vector by sha256. A shard whose two files disagree is ignored."""
+        found: dict[str, np.ndarray] = {}
+        for keys_path in sorted(self.folder.glob("shard-*.parquet")):
+            vectors_path = keys_path.with_suffix(".npy")
+            try:
+                keys = pd.read_parquet(keys_path)["sha256"].tolist()
+                vectors = np.load(vectors_path, allow_pickle=False)
+            except (OSError, ValueError, KeyError) as err:
+                log.warning("ignoring unreadable cache shard %s: %s", keys_path.name, err)
+                continue
+            if vectors.shape != (len(keys), self.dim):
+                log.warning("ignoring cache shard %s: shape %s does not match", keys_path.name, vectors.shape)
+                continue
+            found.update(zip(keys, vectors))
+        return found
+
+    def append(self, shas: list[str], vectors: np.ndarray) -> None:
+        """Write one shard; vectors first, so a shard's key file implies its vectors."""
+        if not shas:
+            return
+        index = len(list(self.folder.glob("shard-*.parquet")))
+        stem = self.folder / f"shard-{index:05d}"
+        while stem.with_suffix(".parquet").exists():
+            index += 1
+            stem = self.folder / f"shard-{index:05d}"
+        write_npy(stem.with_suffix(".npy"), vectors.astype(np.float32))
+        write_parquet(stem.with_suffix(".parquet"), pd.DataFrame({"sha256": shas}))

@@ -1,0 +1,197 @@
+"""The local embedding engine: decode in threads while the model runs.
+
+A background thread fills a short queue with decoded, resized uint8 batches
+(decoding and resizing release the GIL in PIL); the main thread runs the
+model on them. Only images whose content hash is not in the cache are decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import EmbedConfig
+from ..errors import ImageDecodeError
+from ..fileio import file_sha256
+from ..progress import Advance, ProgressFactory
+from .. import progress as _progress
+from ..reduce import l2_normalize
+from ..sources import STATUS_ERROR, STATUS_OK, STATUS_PENDING
+from .backbones import get_backbone
+from .cache import EmbeddingCache
+from .preprocess import Preprocess, load_and_prepare
+
+log = logging.getLogger(__name__)
+
+Runner = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class EmbedResult:
+    embeddings: np.ndarray  # (n_ok, dim) float32, L2-normalised, in catalog order of "ok" rows
+    catalog: pd.DataFrame  # the input catalog with status and error filled in
+    n_computed: int  # images run through the model in this call
+    n_cached: int  # images whose embedding came from the cache
+    seconds: float
+
+
+@dataclass
+class _Batch:
+    shas: list[str]
+    pixels: np.ndarray | None  # (b, H, W, 3) uint8, None when every image failed
+    failures: dict[str, str]  # sha -> reason
+
+
+def embed_catalog(
+    root: str | Path,
+    catalog: pd.DataFrame,
+    config: EmbedConfig,
+    cache_root: Path | None = None,
+    *,
+    runner: Runner | None = None,
+    progress: ProgressFactory | None = None,
+) -> EmbedResult:
+    """Embed every readable image of ``catalog``; rows that fail get status "error".
+
+    ``cache_root``: folder holding one cache per backbone key (see ``cache_key``);
+    None embeds everything and caches nothing."""
+    config.validate()
+    start = time.perf_counter()
+    spec = get_backbone(config.backbone)
+    cache = EmbeddingCache(Path(cache_root) / cache_key(config), spec.dim) if cache_root else None
+    known = cache.load() if cache else {}
+
+    pending = catalog[catalog["status"] == STATUS_PENDING]
+    todo = _unique_missing(root, pending, known)
+    failures: dict[str, str] = {}
+    if todo:
+        runner = runner or _default_runner(config)
+        advance = _progress.start(progress, f"Embedding ({spec.id})", len(todo))
+        new = _run(todo, runner, _preprocess_for(config), config, cache, failures, advance)
+        known.update(new)
+
+    catalog = catalog.copy()
+    ok = catalog["status"].eq(STATUS_PENDING) & catalog["sha256"].isin(known.keys())
+    failed = catalog["status"].eq(STATUS_PENDING) & ~ok
+    catalog.loc[ok, "status"] = STATUS_OK
+    catalog.loc[failed, "status"] = STATUS_ERROR
+    catalog.loc[failed, "error"] = catalog.loc[failed, "sha256"].map(failures).fillna("not embedded")
+    shas = catalog.loc[catalog["status"] == STATUS_OK, "sha256"].tolist()
+    embeddings = np.stack([known[s] for s in shas]).astype(np.float32) if shas else np.zeros((0, spec.dim), np.float32)
+    return EmbedResult(embeddings, catalog, len(todo) - len(failures), len(pending) - len(todo),
+                       time.perf_counter() - start)
+
+
+def cache_key(config: EmbedConfig) -> str:
+    """Backbone id + input pixels + weights: an embedding is reused only if all three match."""
+    spec = get_backbone(config.backbone)
+    weights = file_sha256(spec.weights_path(config.weights))[:12]
+    return f"{spec.id}-{_preprocess_for(config).signature()}-{weights}"
+
+
+def _preprocess_for(config: EmbedConfig) -> Preprocess:
+    pre = get_backbone(config.backbone).preprocess
+    if config.image_size:
+        pre = Preprocess(config.image_size, pre.mean, pre.std, pre.resample)
+    return pre
+
+
+def _default_runner(config: EmbedConfig) -> Runner:
+    from .onnx_runner import OnnxRunner
+
+    return OnnxRunner(get_backbone(config.backbone), config.weights, _preprocess_for(config).input_size)
+
+
+def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str, Path]]:
+    """(sha, path) of each distinct content not yet embedded, in catalog order."""
+    seen: set[str] = set()
+    todo = []
+    for sha, rel in zip(pending["sha256"], pending["path"]):
+        if sha not in known and sha not in seen:
+            seen.add(sha)
+            todo.append((sha, Path(root) / rel))
+    return todo
+
+
+def _run(todo, runner: Runner, pre: Preprocess, config: EmbedConfig, cache: EmbeddingCache | None,
+         failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
+    new: dict[str, np.ndarray] = {}
+    shard_shas: list[str] = []
+    shard_vectors: list[np.ndarray] = []
+    for batch in _prefetch(_decoded_batches(todo, pre, config), depth=3):
+        failures.update(batch.failures)
+        if batch.pixels is not None:
+            vectors = l2_normalize(runner(batch.pixels))
+            new.update(zip(batch.shas, vectors))
+            shard_shas += batch.shas
+            shard_vectors.append(vectors)
+        if cache and len(shard_shas) >= config.shard_size:
+            cache.append(shard_shas, np.concatenate(shard_vectors))
+            shard_shas, shard_vectors = [], []
+        advance(len(batch.shas) + len(batch.failures))
+    if cache and shard_shas:
+        cache.append(shard_shas, np.concatenate(shard_vectors))
+    return new
+
+
+def _decoded_batches(todo, pre: Preprocess, config: EmbedConfig) -> Iterator[_Batch]:
+    def prepare(item):
+        sha, path = item
+        try:
+            return sha, load_and_prepare(path.read_bytes(), pre), None
+        except ImageDecodeError as err:
+            return sha, None, err.reason
+        except OSError as err:
+            return sha, None, f"cannot read: {err.strerror or err}"
+
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        for i in range(0, len(todo), config.batch_size):
+            results = list(pool.map(prepare, todo[i : i + config.batch_size]))
+            good = [(sha, px) for sha, px, err in results if err is None]
+            yield _Batch(
+                shas=[sha for sha, _ in good],
+                pixels=np.stack([px for _, px in good]) if good else None,
+                failures={sha: err for sha, _, err in results if err is not None},
+            )
+
+
+def _prefetch(iterator: Iterator[_Batch], depth: int) -> Iterator[_Batch]:
+    """Run ``iterator`` in a background thread, ``depth`` items ahead of the consumer."""
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def fill():
+        try:
+            for item in iterator:
+                if stop.is_set():
+                    return
+                items.put(item)
+        except BaseException as err:  # handed to the consumer, raised there
+            items.put(err)
+        finally:
+            items.put(done)
+
+    thread = threading.Thread(target=fill, name="imgorg-decode", daemon=True)
+    thread.start()
+    try:
+        while (item := items.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)

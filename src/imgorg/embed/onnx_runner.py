@@ -1,0 +1,78 @@
+"""CPU inference through ONNX Runtime, from a graph exported once and cached.
+
+Measured on this project's 2-core machine: several times the throughput of
+eager PyTorch for EfficientNet-Lite0 (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..cache_dir import cache_dir
+from ..fileio import file_sha256
+from .backbones import BackboneSpec
+
+log = logging.getLogger(__name__)
+
+INPUT_NAME = "images"  # uint8 (N, H, W, 3) RGB
+OUTPUT_NAME = "features"  # float32 (N, dim), not yet L2-normalised
+OPSET = 17
+
+
+def onnx_path(spec: BackboneSpec, weights_path: str, input_size: int) -> Path:
+    """Where the exported graph for these weights and input size is cached."""
+
+    tag = file_sha256(weights_path)[:12]
+    name = f"{spec.id}-{input_size}-{tag}-opset{OPSET}.onnx"
+    return cache_dir() / "onnx" / name
+
+
+def export_onnx(spec: BackboneSpec, weights_path: str, input_size: int, path: Path) -> Path:
+    """Export the torch module to ``path`` (atomic: a killed export leaves no half file)."""
+    import torch
+
+    model = spec.build(weights_path, input_size)
+    example = torch.zeros((2, input_size, input_size, 3), dtype=torch.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    log.info("exporting %s at %d px to ONNX (once): %s", spec.id, input_size, path)
+    with torch.no_grad():
+        torch.onnx.export(
+            model,
+            (example,),
+            str(tmp),
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    os.replace(tmp, path)
+    return path
+
+
+class OnnxRunner:
+    """Runs a backbone's graph on uint8 NHWC batches; returns float32 features."""
+
+    def __init__(self, spec: BackboneSpec, weights_path: str | None = None, input_size: int | None = None,
+                 threads: int | None = None):
+        import onnxruntime as ort
+
+        self.spec = spec
+        self.input_size = input_size or spec.preprocess.input_size
+        weights = spec.weights_path(weights_path)
+        path = onnx_path(spec, weights, self.input_size)
+        if not path.is_file():
+            export_onnx(spec, weights, self.input_size, path)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.graph_path = path
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(batch, dtype=np.uint8)})[0]

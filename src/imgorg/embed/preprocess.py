@@ -1,0 +1,47 @@
+"""Per-backbone preprocessing: the backbone, not the caller, knows its input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from ..images import decode_image
+
+_RESAMPLE = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC}
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    input_size: int  # square side the model sees, in pixels
+    mean: tuple[float, float, float]  # subtracted from 0..255 RGB values (inside the model graph)
+    std: tuple[float, float, float]  # divides after the mean (inside the model graph)
+    resample: str = "bicubic"  # filter used to resize; small images are upsampled with it
+
+    def signature(self) -> str:
+        """A short string that changes whenever the pixels fed to the model would."""
+        return f"{self.input_size}-{self.resample}"
+
+
+def resize_center_crop(image: Image.Image, size: int, resample: str = "bicubic") -> np.ndarray:
+    """Scale the shorter side to ``size`` (up or down), crop the centre square.
+
+    Returns uint8 HWC RGB; mean/std normalisation happens inside the model graph,
+    which keeps this hot loop to one resize and one copy.
+    """
+    width, height = image.size
+    scale = size / min(width, height)
+    new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
+    if (new_w, new_h) != (width, height):
+        image = image.resize((new_w, new_h), _RESAMPLE[resample], reducing_gap=3.0 if scale < 1 else None)
+    left, top = (new_w - size) // 2, (new_h - size) // 2
+    if (new_w, new_h) != (size, size):
+        image = image.crop((left, top, left + size, top + size))
+    return np.asarray(image, dtype=np.uint8)
+
+
+def load_and_prepare(data: bytes, pre: Preprocess) -> np.ndarray:
+    """Decode image bytes and return the model's uint8 input (raises ImageDecodeError)."""
+    image = decode_image(data, draft_size=pre.input_size)
+    return resize_center_crop(image, pre.input_size, pre.resample)

@@ -1,0 +1,102 @@
+"""The pipeline: catalog -> embed -> reduce -> cluster -> score -> workspace, each timed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .cluster import cluster, distance_to_centre
+from .config import RunConfig
+from .embed.backbones import get_backbone
+from .embed.engine import cache_key, embed_catalog
+from .errors import SourceError
+from .metrics import score_clustering
+from .progress import ProgressFactory
+from .reduce import Reducer
+from .sources import scan_folder
+from .workspace import CACHE, Workspace, save_workspace, workspace_lock
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class RunResult:
+    workspace: Workspace
+    timings: dict[str, float]  # seconds per stage
+    n_computed: int  # images embedded in this run (the rest came from the cache)
+    n_cached: int
+
+
+def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
+        progress: ProgressFactory | None = None) -> RunResult:
+    """Organize the images under ``source`` into a workspace at ``out``."""
+    config = (config or RunConfig()).validate()
+    get_backbone(config.embed.backbone)  # an unknown id fails before any work
+    source = Path(source)
+    out = Path(out) if out else default_workspace(source)
+    timings: dict[str, float] = {}
+    with workspace_lock(out):
+        with _timed(timings, "catalog"):
+            catalog = scan_folder(source, progress=progress)
+        with _timed(timings, "embed"):
+            embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
+        if len(embedded.embeddings) == 0:
+            raise SourceError(f"none of the {len(catalog)} files under {str(source)!r} could be decoded as an image")
+        ws = _analyse(embedded.embeddings, embedded.catalog, config, timings)
+        ws.path = out
+        ws.manifest = _manifest(source, config, embedded, timings)
+        with _timed(timings, "write"):
+            save_workspace(ws)
+    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
+
+
+def default_workspace(source: Path) -> Path:
+    return Path.cwd() / "workspaces" / (source.resolve().name or "images")
+
+
+def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict) -> Workspace:
+    with _timed(timings, "reduce"):
+        reducer = Reducer(config.reduce.pca_dim, l2=config.reduce.l2, whiten=config.reduce.whiten,
+                          random_state=config.reduce.seed)
+        reduced = reducer.fit_transform(embeddings)
+    method = config.cluster.method
+    with _timed(timings, "cluster"):
+        labels, _ = cluster(reduced, config.cluster)
+    with _timed(timings, "score"):
+        images = catalog[catalog["status"] == "ok"]
+        truth = images["label"].to_numpy() if images["label"].notna().all() else None
+        scores = score_clustering(reduced, labels, truth, seed=config.cluster.seed)
+    assignments = pd.DataFrame({"id": images["id"].to_numpy(), method: labels,
+                                f"{method}_distance": distance_to_centre(reduced, labels)})
+    return Workspace(Path("."), {}, catalog, embeddings, reduced, assignments, {method: scores.to_dict()})
+
+
+def _manifest(source: Path, config: RunConfig, embedded, timings: dict) -> dict:
+    statuses = embedded.catalog["status"].value_counts().to_dict()
+    return {
+        "imgorg_version": __version__,
+        "source": {"kind": "folder", "root": str(source.resolve())},
+        "config": config.to_dict(),
+        "backbone": {"id": config.embed.backbone, "cache_key": cache_key(config.embed),
+                     "dim": int(embedded.embeddings.shape[1])},
+        "default_method": config.cluster.method,
+        "counts": {"files": int(len(embedded.catalog)), "ok": int(statuses.get("ok", 0)),
+                   "failed": int(statuses.get("error", 0)), "embedded_now": embedded.n_computed,
+                   "from_cache": embedded.n_cached},
+        "timings": timings,
+    }
+
+
+@contextmanager
+def _timed(timings: dict, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = round(time.perf_counter() - start, 3)
+    log.info("%s: %.2f s", stage, timings[stage])

@@ -1,0 +1,45 @@
+"""Reduction before clustering: L2 normalisation, then PCA (optionally whitened)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import PCA
+
+from .errors import ConfigError
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class Reducer(TransformerMixin, BaseEstimator):
+    """L2 -> PCA(n_components). Components are capped at min(n_samples, n_features).
+
+    Parameters are stored as given; ``fit`` validates them (scikit-learn contract).
+    """
+
+    def __init__(self, n_components: int = 50, l2: bool = True, whiten: bool = False, random_state: int = 0):
+        self.n_components = n_components
+        self.l2 = l2
+        self.whiten = whiten
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        X = self._prepare(X)
+        if self.n_components < 1:
+            raise ConfigError(f"n_components ({self.n_components}) must be at least 1")
+        n_components = min(self.n_components, X.shape[0], X.shape[1])
+        self.pca_ = PCA(n_components=n_components, whiten=self.whiten, random_state=self.random_state).fit(X)
+        self.n_components_ = n_components
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(self._prepare(X)).astype(np.float32)
+
+    def _prepare(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[0] < 1:
+            raise ConfigError(f"expected a 2-D array of embeddings with at least one row, got shape {X.shape}")
+        return l2_normalize(X) if self.l2 else X

@@ -1,0 +1,109 @@
+"""Sources of images -> the catalog: one row per file, in a stable order.
+
+A folder is walked recursively. Sub-folder names become labels when the tree
+looks like an ImageFolder (every image at the same depth, at least two class
+folders); labels are only ever used to score, never to fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import SourceError
+from .images import IMAGE_EXTENSIONS
+from .progress import ProgressFactory
+from . import progress as _progress
+
+log = logging.getLogger(__name__)
+
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_PENDING = "pending"
+CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error"]
+
+def scan_folder(root: str | os.PathLike, *, workers: int = 4, progress: ProgressFactory | None = None) -> pd.DataFrame:
+    """List every image under ``root`` and hash its content.
+
+    Unreadable files stay in the catalog with status "error" and their reason.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise SourceError(f"source folder {str(root)!r} does not exist or is not a folder; pass a folder of images")
+    relpaths = sorted(_walk_images(root))
+    if not relpaths:
+        exts = ", ".join(sorted(IMAGE_EXTENSIONS))
+        raise SourceError(f"no images under {str(root)!r}: looked recursively for files ending in {exts}")
+    labels = folder_labels(relpaths)
+    advance = _progress.start(progress, "Cataloguing", len(relpaths))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        hashed = []
+        for row in pool.map(lambda rel: _hash_file(root / rel), relpaths, chunksize=64):
+            hashed.append(row)
+            advance(1)
+    catalog = pd.DataFrame(
+        {
+            "id": range(len(relpaths)),
+            "path": relpaths,
+            "label": labels,
+            "bytes": [h[0] for h in hashed],
+            "sha256": [h[1] for h in hashed],
+            "status": [STATUS_PENDING if h[2] is None else STATUS_ERROR for h in hashed],
+            "error": [h[2] for h in hashed],
+        }
+    )
+    return normalize_catalog(catalog)
+
+
+def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
+    """Give the catalog its documented dtypes (nullable strings, int64 ids)."""
+    out = catalog[CATALOG_COLUMNS].copy()
+    out["id"] = out["id"].astype("int64")
+    out["bytes"] = out["bytes"].astype("int64")
+    for column in ("path", "label", "sha256", "status", "error"):
+        out[column] = out[column].astype("string")
+    return out.reset_index(drop=True)
+
+
+def folder_labels(relpaths: Iterable[str]) -> list[str | None]:
+    """Parent-folder names as labels when the layout looks like ImageFolder, else None."""
+    relpaths = list(relpaths)
+    parts = [p.split("/") for p in relpaths]
+    depths = {len(p) for p in parts}
+    if len(depths) != 1 or depths == {1}:
+        return [None] * len(relpaths)
+    names = [p[-2] for p in parts]
+    if len(set(names)) < 2:
+        return [None] * len(relpaths)
+    return names
+
+
+def _walk_images(root: Path) -> Iterable[str]:
+    # followlinks=False: a symlink loop cannot trap the walk; linked files are still read.
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_log_walk_error):
+        dirnames.sort()
+        for name in filenames:
+            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
+                full = os.path.join(dirpath, name)
+                yield Path(os.path.relpath(full, root)).as_posix()
+
+
+def _log_walk_error(err: OSError) -> None:
+    log.warning("cannot list %s: %s", err.filename, err.strerror)
+
+
+def _hash_file(path: Path) -> tuple[int, str | None, str | None]:
+    """Return (size in bytes, sha256 hex, error reason or None)."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return 0, None, "is a directory"
+    except OSError as err:
+        return 0, None, f"cannot read: {err.strerror or err}"
+    return len(data), hashlib.sha256(data).hexdigest(), None

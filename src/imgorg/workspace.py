@@ -1,0 +1,166 @@
+"""The workspace: one folder per collection, in open formats, no pickles.
+
+    manifest.json        format, versions, source, config, backbone, counts, timings,
+                         and the sha256 of every data file below (checked on load)
+    catalog.parquet      one row per file found: id, path, label, bytes, sha256, status, error
+    embeddings.npy       (n_ok, dim) float32, L2-normalised; row i = i-th "ok" catalog row
+    reduced.npy          (n_ok, pca_dim) float32, what clustering ran on
+    assignments.parquet  id, then one cluster column per method (and <method>_distance)
+    metrics.json         scores per method
+    cache/               embedding cache shards (resumable; not part of the checksums)
+
+Every file is written atomically; the manifest is written last, so a workspace
+whose manifest loads is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .fileio import file_sha256, write_json, write_npy, write_parquet
+from .errors import WorkspaceError
+from .sources import STATUS_OK
+
+FORMAT = "imgorg-workspace"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CATALOG = "catalog.parquet"
+EMBEDDINGS = "embeddings.npy"
+REDUCED = "reduced.npy"
+ASSIGNMENTS = "assignments.parquet"
+METRICS = "metrics.json"
+CACHE = "cache"
+LOCK = ".lock"
+
+
+@dataclass
+class Workspace:
+    path: Path
+    manifest: dict[str, Any]
+    catalog: pd.DataFrame  # every file found, failures included
+    embeddings: np.ndarray  # rows align with catalog rows whose status is "ok"
+    reduced: np.ndarray
+    assignments: pd.DataFrame  # rows align with embeddings
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def images(self) -> pd.DataFrame:
+        """The catalog rows that have an embedding, in embedding order."""
+        return self.catalog[self.catalog["status"] == STATUS_OK].reset_index(drop=True)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.catalog[self.catalog["status"] != STATUS_OK].reset_index(drop=True)
+
+    @property
+    def method(self) -> str:
+        return self.manifest["default_method"]
+
+    def cluster_labels(self, method: str | None = None) -> np.ndarray:
+        return self.assignments[method or self.method].to_numpy()
+
+
+def embedding_cache_folder(path: Path, cache_key: str) -> Path:
+    return Path(path) / CACHE / "embeddings" / cache_key
+
+
+def save_workspace(ws: Workspace) -> Workspace:
+    """Write every file atomically, the manifest (with checksums) last."""
+    path = Path(ws.path)
+    path.mkdir(parents=True, exist_ok=True)
+    _check_alignment(ws)
+    write_parquet(path / CATALOG, ws.catalog)
+    write_npy(path / EMBEDDINGS, ws.embeddings)
+    write_npy(path / REDUCED, ws.reduced)
+    write_parquet(path / ASSIGNMENTS, ws.assignments)
+    write_json(path / METRICS, ws.metrics)
+    manifest = dict(ws.manifest)
+    manifest.update(format=FORMAT, format_version=FORMAT_VERSION)
+    manifest.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    manifest["files"] = {name: file_sha256(path / name) for name in (CATALOG, EMBEDDINGS, REDUCED, ASSIGNMENTS, METRICS)}
+    write_json(path / MANIFEST, manifest)
+    ws.manifest = manifest
+    return ws
+
+
+def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
+    """Read a workspace; checks format and checksums. Never unpickles anything."""
+    path = Path(path)
+    manifest = _read_manifest(path)
+    if verify:
+        for name, expected in manifest.get("files", {}).items():
+            if not (path / name).is_file():
+                raise WorkspaceError(f"workspace {str(path)!r} is missing {name}; run `imgorg run` again to rebuild it")
+            if file_sha256(path / name) != expected:
+                raise WorkspaceError(
+                    f"{name} in {str(path)!r} does not match the checksum in {MANIFEST}: the file was changed "
+                    "or damaged after the run; run `imgorg run` again to rebuild it"
+                )
+    try:
+        ws = Workspace(
+            path=path,
+            manifest=manifest,
+            catalog=pd.read_parquet(path / CATALOG),
+            embeddings=np.load(path / EMBEDDINGS, allow_pickle=False),
+            reduced=np.load(path / REDUCED, allow_pickle=False),
+            assignments=pd.read_parquet(path / ASSIGNMENTS),
+            metrics=json.loads((path / METRICS).read_text(encoding="utf-8")),
+        )
+    except (OSError, ValueError) as err:
+        raise WorkspaceError(f"cannot read workspace {str(path)!r}: {err}") from None
+    _check_alignment(ws)
+    return ws
+
+
+@contextlib.contextmanager
+def workspace_lock(path: str | os.PathLike):
+    """Hold an exclusive lock on the workspace; a second run is refused, not interleaved."""
+    import fcntl
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WorkspaceError(
+                f"workspace {str(path)!r} is in use by another imgorg process; wait for it to finish "
+                "or pass a different --out"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    if not (path / MANIFEST).is_file():
+        raise WorkspaceError(f"{str(path)!r} is not an imgorg workspace (no {MANIFEST}); create one with `imgorg run DIR --out {path}`")
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise WorkspaceError(f"cannot read {MANIFEST} in {str(path)!r}: {err}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise WorkspaceError(f"{MANIFEST} in {str(path)!r} is not an imgorg workspace manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise WorkspaceError(
+            f"workspace format version {manifest.get('format_version')!r} is not supported "
+            f"(this imgorg reads version {FORMAT_VERSION}); rebuild it with `imgorg run`"
+        )
+    return manifest
+
+
+def _check_alignment(ws: Workspace) -> None:
+    n_ok = int((ws.catalog["status"] == STATUS_OK).sum())
+    sizes = {"embeddings": len(ws.embeddings), "reduced": len(ws.reduced), "assignments": len(ws.assignments)}
+    if any(n != n_ok for n in sizes.values()):
+        raise WorkspaceError(f"workspace rows disagree: {n_ok} ok catalog rows but {sizes}")

@@ -20,10 +20,10 @@ MAX_FAILURES_SHOWN = 20
 
 def run(
     source: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder [default: ./workspaces/<DIR name>].")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder (default: ./workspaces/<DIR name>).")] = None,
     k: Annotated[int, typer.Option(help="Number of clusters.")] = 10,
     backbone: Annotated[str, typer.Option(help="Backbone id.")] = DEFAULT_BACKBONE,
-    image_size: Annotated[Optional[int], typer.Option(help="Model input side in pixels [default: the backbone's].")] = None,
+    image_size: Annotated[Optional[int], typer.Option(help="Model input side in pixels (default: the backbone's).")] = None,
     weights: Annotated[Optional[Path], typer.Option(help="Local weights file for the backbone.")] = None,
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
     batch_size: Annotated[int, typer.Option(help="Images per inference batch.")] = 64,

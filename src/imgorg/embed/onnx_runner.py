@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,9 @@ def export_onnx(spec: BackboneSpec, weights_path: str, input_size: int, path: Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     log.info("exporting %s at %d px to ONNX (once): %s", spec.id, input_size, path)
-    with torch.no_grad():
+    # The exporter's own warnings (constant folding, deprecations) say nothing a user can act on.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             model,
             (example,),

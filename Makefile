@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CIFAR_TAR ?= ../shared/datasets/cifar10-jpg.tar.gz
+DEMO_DIR := data/cifar10
+
+.PHONY: setup demo test bench clean
+
+# torch==2.13.0 is the CPU build (a plain `torch` would pull a multi-GB CUDA build).
+$(BIN)/imgorg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0 -e '.[test]'
+	touch $@
+
+setup: $(BIN)/imgorg
+
+$(DEMO_DIR)/test:
+	mkdir -p $(DEMO_DIR)
+	tar -xzf $(CIFAR_TAR) -C $(DEMO_DIR) test
+
+# The main job on the bundled default: CIFAR-10's 10,000 test images, labels used only to score.
+demo: setup $(DEMO_DIR)/test
+	$(BIN)/imgorg run $(DEMO_DIR)/test --out workspaces/cifar10-test --k 10
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup $(DEMO_DIR)/test
+	$(BIN)/python benchmarks/embed_throughput.py --images $(DEMO_DIR)/test
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) workspaces

@@ -1,0 +1,60 @@
+"""Shared fixtures: real CIFAR-10 images from the shared tarball, tiny synthetic images."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+CIFAR_TAR = Path(os.environ.get("IMGORG_CIFAR_TAR", REPO.parent / "shared" / "datasets" / "cifar10-jpg.tar.gz"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Exported ONNX graphs go to a throwaway cache, not the user's."""
+    old = os.environ.get("IMGORG_CACHE")
+    os.environ["IMGORG_CACHE"] = str(tmp_path_factory.mktemp("imgorg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("IMGORG_CACHE", None)
+    else:
+        os.environ["IMGORG_CACHE"] = old
+
+
+def extract_cifar(dest: Path, per_class: int, split: str = "test", offset: int = 0) -> Path:
+    """Unpack ``per_class`` images of each class (ImageFolder layout) into ``dest``."""
+    if not CIFAR_TAR.is_file():
+        pytest.fail(f"CIFAR-10 tarball not found at {CIFAR_TAR}; set IMGORG_CIFAR_TAR")
+    taken: dict[str, int] = {}
+    with tarfile.open(CIFAR_TAR, "r:gz") as tar:
+        for member in tar:
+            parts = member.name.split("/")
+            if not member.isfile() or len(parts) != 3 or parts[0] != split:
+                continue
+            seen = taken.get(parts[1], 0)
+            taken[parts[1]] = seen + 1
+            if offset <= seen < offset + per_class:
+                target = dest / parts[1] / parts[2]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(tar.extractfile(member).read())
+    return dest
+
+
+@pytest.fixture(scope="session")
+def cifar_small(tmp_path_factory) -> Path:
+    """30 real CIFAR-10 test images of each of the 10 classes (300 in all)."""
+    return extract_cifar(tmp_path_factory.mktemp("cifar-small"), per_class=30)
+
+
+def make_image(path: Path, color, size=(40, 30), mode="RGB", fmt=None) -> Path:
+    rng = np.random.default_rng(abs(hash(str(path))) % 2**32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    base = np.zeros((size[1], size[0], 3), np.float32) + np.array(color, np.float32)
+    noisy = np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+    Image.fromarray(noisy).convert(mode).save(path, format=fmt)
+    return path

@@ -1,0 +1,83 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from imgorg.config import EmbedConfig
+from imgorg.embed.backbones import get_backbone
+from imgorg.embed.engine import embed_catalog
+from imgorg.embed.preprocess import load_and_prepare, resize_center_crop
+from imgorg.errors import BackboneError
+from imgorg.sources import scan_folder
+
+from .conftest import make_image
+
+
+class CountingRunner:
+    """Stands in for the model: a fixed random projection of the mean colour, counting images."""
+
+    def __init__(self, dim=1280):
+        self.calls = 0
+        self.images = 0
+        self.projection = np.random.default_rng(0).normal(size=(3, dim)).astype(np.float32)
+
+    def __call__(self, batch):
+        self.calls += 1
+        self.images += len(batch)
+        return batch.reshape(len(batch), -1, 3).mean(axis=1) @ self.projection + 1.0
+
+
+def test_unknown_backbone_lists_valid_ids():
+    with pytest.raises(BackboneError, match="valid ids: efficientnet-lite0"):
+        get_backbone("resnet9000")
+
+
+def test_resize_center_crop_keeps_the_centre_of_wide_images():
+    from PIL import Image
+
+    image = Image.new("RGB", (300, 100), (255, 0, 0))
+    image.paste((0, 0, 255), (100, 0, 200, 100))  # blue centre third
+    out = resize_center_crop(image, 64)
+    assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+    assert out[32, 32].tolist() == [0, 0, 255]
+
+
+def test_cache_embeds_only_what_is_new(tmp_path):
+    src = tmp_path / "src"
+    for i in range(6):
+        make_image(src / f"{i}.png", (40 * i, 10, 10))
+    (src / "broken.jpg").write_bytes(b"nope")
+    config = EmbedConfig(batch_size=4, shard_size=4)
+    runner = CountingRunner()
+    first = embed_catalog(src, scan_folder(src), config, tmp_path / "cache", runner=runner)
+    assert runner.images == 6 and first.n_computed == 6 and first.n_cached == 0
+    assert first.catalog.set_index("path").loc["broken.jpg", "error"].startswith("not an image")
+    np.testing.assert_allclose(np.linalg.norm(first.embeddings, axis=1), 1.0, rtol=1e-5)
+
+    runner = CountingRunner()
+    again = embed_catalog(src, scan_folder(src), config, tmp_path / "cache", runner=runner)
+    assert runner.images == 0 and again.n_cached == 6
+    np.testing.assert_array_equal(again.embeddings, first.embeddings)
+
+    for i in range(6, 9):
+        make_image(src / f"{i}.png", (10, 40 * i, 10))
+    shutil.copy(src / "0.png", src / "copy-of-0.png")  # same content: no new work
+    runner = CountingRunner()
+    grown = embed_catalog(src, scan_folder(src), config, tmp_path / "cache", runner=runner)
+    assert runner.images == 3 and grown.n_computed == 3 and len(grown.embeddings) == 10
+
+
+@pytest.mark.slow
+def test_onnx_matches_torch_on_real_images(cifar_small):
+    import torch
+
+    from imgorg.embed.onnx_runner import OnnxRunner
+
+    spec = get_backbone("efficientnet-lite0")
+    files = sorted(cifar_small.glob("*/*.jpg"))[::15][:16]
+    batch = np.stack([load_and_prepare(f.read_bytes(), spec.preprocess) for f in files])
+    with torch.no_grad():
+        expected = spec.build(spec.weights_path(), spec.preprocess.input_size)(torch.from_numpy(batch)).numpy()
+    got = OnnxRunner(spec)(batch)
+    assert got.shape == (16, spec.dim)
+    assert np.abs(got - expected).max() < 1e-4

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -21,9 +22,10 @@ def test_missing_source_is_a_clear_error(tmp_path):
 
 @pytest.mark.slow
 def test_run_end_to_end_on_real_cifar_images(cifar_small, tmp_path):
-    (cifar_small / "cat" / "zz-corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    source = shutil.copytree(cifar_small, tmp_path / "images")  # the fixture is shared: leave it untouched
+    (source / "cat" / "zz-corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     out = tmp_path / "ws"
-    result = CliRunner().invoke(app, ["run", str(cifar_small), "--out", str(out), "--k", "10"])
+    result = CliRunner().invoke(app, ["run", str(source), "--out", str(out), "--k", "10"])
     assert result.exit_code == 0, result.output
     assert "Workspace:" in result.output and "zz-corrupt.jpg" in result.output
 
@@ -38,7 +40,7 @@ def test_run_end_to_end_on_real_cifar_images(cifar_small, tmp_path):
     assert set(pd.read_parquet(out / "assignments.parquet").columns) == {"id", "kmeans", "kmeans_distance"}
     assert json.loads((out / "manifest.json").read_text())["counts"]["embedded_now"] == 300
 
-    again = CliRunner().invoke(app, ["run", str(cifar_small), "--out", str(out), "--k", "10"])
+    again = CliRunner().invoke(app, ["run", str(source), "--out", str(out), "--k", "10"])
     assert again.exit_code == 0
     assert "0 now, 300 from cache" in again.output
     assert load_workspace(out).metrics["kmeans"]["acc"] == scores["acc"]

@@ -6,7 +6,15 @@ import pytest
 
 from imgorg.errors import WorkspaceError
 from imgorg.sources import normalize_catalog
-from imgorg.workspace import Workspace, load_workspace, save_workspace, workspace_lock
+from imgorg.workspace import (
+    Workspace,
+    has_artifact,
+    load_workspace,
+    read_artifact,
+    save_workspace,
+    workspace_lock,
+    write_artifact,
+)
 
 
 def small_workspace(path) -> Workspace:
@@ -79,3 +87,33 @@ def test_a_second_writer_is_refused(tmp_path):
                 pass
     with workspace_lock(tmp_path):  # released again
         pass
+
+
+def test_artifacts_round_trip_and_are_checksummed(tmp_path):
+    save_workspace(small_workspace(tmp_path))
+    write_artifact(tmp_path, "projection.npy", np.arange(4, dtype=np.float32).reshape(2, 2))
+    write_artifact(tmp_path, "outliers.parquet", pd.DataFrame({"id": [0, 1], "score": [0.1, 0.9]}))
+    write_artifact(tmp_path, "index.json", {"kind": "exact"})
+    assert has_artifact(tmp_path, "projection.npy") and not has_artifact(tmp_path, "nothing.npy")
+    assert read_artifact(tmp_path, "projection.npy").tolist() == [[0, 1], [2, 3]]
+    assert read_artifact(tmp_path, "outliers.parquet")["score"].tolist() == [0.1, 0.9]
+    assert read_artifact(tmp_path, "index.json") == {"kind": "exact"}
+    load_workspace(tmp_path)  # still verifies
+    np.save(tmp_path / "projection.npy", np.zeros((2, 2), np.float32))
+    with pytest.raises(WorkspaceError, match="checksum"):
+        read_artifact(tmp_path, "projection.npy")
+    with pytest.raises(WorkspaceError, match="has no 'nothing.npy'"):
+        read_artifact(tmp_path, "nothing.npy")
+
+
+@pytest.mark.parametrize("name", ["catalog.parquet", "manifest.json", "../x.npy", "sub/x.npy", ".hidden.npy"])
+def test_artifact_names_cannot_replace_core_files_or_escape(tmp_path, name):
+    save_workspace(small_workspace(tmp_path))
+    with pytest.raises(WorkspaceError, match="reserved or not a plain file name"):
+        write_artifact(tmp_path, name, np.zeros(2))
+
+
+def test_a_wrong_type_for_the_extension_is_refused(tmp_path):
+    save_workspace(small_workspace(tmp_path))
+    with pytest.raises(WorkspaceError, match="use .npy for arrays"):
+        write_artifact(tmp_path, "x.npy", {"a": 1})

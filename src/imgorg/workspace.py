@@ -8,6 +8,8 @@
     assignments.parquet  id, then one cluster column per method (and <method>_distance)
     metrics.json         scores per method
     cache/               embedding cache shards (resumable; not part of the checksums)
+    <artifacts>          what later commands add (projections, index, outliers, ...):
+                         written with write_artifact, checksummed in the manifest too
 
 Every file is written atomically; the manifest is written last, so a workspace
 whose manifest loads is complete.
@@ -40,6 +42,7 @@ ASSIGNMENTS = "assignments.parquet"
 METRICS = "metrics.json"
 CACHE = "cache"
 LOCK = ".lock"
+_CORE_FILES = (CATALOG, EMBEDDINGS, REDUCED, ASSIGNMENTS, METRICS)
 
 
 @dataclass
@@ -86,10 +89,58 @@ def save_workspace(ws: Workspace) -> Workspace:
     manifest = dict(ws.manifest)
     manifest.update(format=FORMAT, format_version=FORMAT_VERSION)
     manifest.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-    manifest["files"] = {name: file_sha256(path / name) for name in (CATALOG, EMBEDDINGS, REDUCED, ASSIGNMENTS, METRICS)}
+    # Artifacts of an earlier run describe other data: a new run drops them from the manifest.
+    manifest["files"] = {name: file_sha256(path / name) for name in _CORE_FILES}
     write_json(path / MANIFEST, manifest)
     ws.manifest = manifest
     return ws
+
+
+def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.DataFrame | dict) -> Path:
+    """Add or replace one file in a finished workspace and record its checksum.
+
+    The format follows the name's extension: ``.npy`` (array), ``.parquet``
+    (DataFrame) or ``.json`` (dict). Callers that may run concurrently hold
+    ``workspace_lock``. The manifest is rewritten last, atomically.
+    """
+    path = Path(path)
+    manifest = _read_manifest(path)
+    target = path / name
+    if name in _CORE_FILES or name == MANIFEST or Path(name).name != name or name.startswith("."):
+        raise WorkspaceError(f"artifact name {name!r} is reserved or not a plain file name")
+    suffix = target.suffix
+    if suffix == ".npy" and isinstance(data, np.ndarray):
+        write_npy(target, data)
+    elif suffix == ".parquet" and isinstance(data, pd.DataFrame):
+        write_parquet(target, data)
+    elif suffix == ".json" and isinstance(data, dict):
+        write_json(target, data)
+    else:
+        raise WorkspaceError(f"cannot write {type(data).__name__} as {name!r}: use .npy for arrays, "
+                             ".parquet for DataFrames, .json for dicts")
+    manifest.setdefault("files", {})[name] = file_sha256(target)
+    write_json(path / MANIFEST, manifest)
+    return target
+
+
+def read_artifact(path: str | os.PathLike, name: str, verify: bool = True):
+    """Read one file recorded in the manifest: ndarray, DataFrame or dict by extension."""
+    path = Path(path)
+    manifest = _read_manifest(path)
+    if name not in manifest.get("files", {}):
+        raise WorkspaceError(f"workspace {str(path)!r} has no {name!r}; the command that makes it has not run")
+    if verify:
+        _verify(path, name, manifest["files"][name])
+    target = path / name
+    if target.suffix == ".npy":
+        return np.load(target, allow_pickle=False)
+    if target.suffix == ".parquet":
+        return pd.read_parquet(target)
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def has_artifact(path: str | os.PathLike, name: str) -> bool:
+    return name in _read_manifest(Path(path)).get("files", {})
 
 
 def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
@@ -98,13 +149,7 @@ def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
     manifest = _read_manifest(path)
     if verify:
         for name, expected in manifest.get("files", {}).items():
-            if not (path / name).is_file():
-                raise WorkspaceError(f"workspace {str(path)!r} is missing {name}; run `imgorg run` again to rebuild it")
-            if file_sha256(path / name) != expected:
-                raise WorkspaceError(
-                    f"{name} in {str(path)!r} does not match the checksum in {MANIFEST}: the file was changed "
-                    "or damaged after the run; run `imgorg run` again to rebuild it"
-                )
+            _verify(path, name, expected)
     try:
         ws = Workspace(
             path=path,
@@ -157,6 +202,16 @@ def _read_manifest(path: Path) -> dict[str, Any]:
             f"(this imgorg reads version {FORMAT_VERSION}); rebuild it with `imgorg run`"
         )
     return manifest
+
+
+def _verify(path: Path, name: str, expected: str) -> None:
+    if not (path / name).is_file():
+        raise WorkspaceError(f"workspace {str(path)!r} is missing {name}; run `imgorg run` again to rebuild it")
+    if file_sha256(path / name) != expected:
+        raise WorkspaceError(
+            f"{name} in {str(path)!r} does not match the checksum in {MANIFEST}: the file was changed "
+            "or damaged after the run; run `imgorg run` again to rebuild it"
+        )
 
 
 def _check_alignment(ws: Workspace) -> None:

@@ -117,3 +117,12 @@ def test_a_wrong_type_for_the_extension_is_refused(tmp_path):
     save_workspace(small_workspace(tmp_path))
     with pytest.raises(WorkspaceError, match="use .npy for arrays"):
         write_artifact(tmp_path, "x.npy", {"a": 1})
+
+
+def test_files_are_readable_by_others_like_any_file_the_user_writes(tmp_path):
+    import os
+
+    save_workspace(small_workspace(tmp_path))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "catalog.parquet").stat().st_mode & 0o777 == 0o666 & ~umask

@@ -10,26 +10,26 @@ from imgorg.errors import ConfigError
 
 def test_kmeans_finds_well_separated_blobs():
     X, truth = make_blobs(n_samples=300, centers=4, cluster_std=0.5, random_state=0)
-    labels, estimator = cluster(X, ClusterConfig(k=4))
+    labels, estimator = cluster(X, ClusterConfig(method="kmeans", k=4))
     assert adjusted_rand_score(truth, labels) > 0.99
     assert labels.dtype == np.int64
 
 
 def test_kmeans_is_deterministic_for_a_seed():
     X, _ = make_blobs(n_samples=200, centers=5, cluster_std=2.0, random_state=1)
-    a, _ = cluster(X, ClusterConfig(k=5, seed=3))
-    b, _ = cluster(X, ClusterConfig(k=5, seed=3))
+    a, _ = cluster(X, ClusterConfig(method="kmeans", k=5, seed=3))
+    b, _ = cluster(X, ClusterConfig(method="kmeans", k=5, seed=3))
     assert (a == b).all()
 
 
 def test_unknown_method_lists_the_valid_ones():
-    with pytest.raises(ConfigError, match="valid methods: kmeans"):
+    with pytest.raises(ConfigError, match="valid methods: kmeans, agglomerative, dbscan, hdbscan, scan"):
         cluster(np.zeros((5, 2)), ClusterConfig(method="magic"))
 
 
 def test_k_larger_than_the_data_is_refused_with_the_fix():
     with pytest.raises(ConfigError, match=r"k \(10\) must be at most the number of images \(3\)"):
-        cluster(np.random.default_rng(0).normal(size=(3, 2)), ClusterConfig(k=10))
+        cluster(np.random.default_rng(0).normal(size=(3, 2)), ClusterConfig(method="kmeans", k=10))
 
 
 def test_distance_to_centre_skips_noise():

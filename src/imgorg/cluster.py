@@ -1,44 +1,160 @@
 """Clusterers by name. Each is a scikit-learn estimator with ``fit_predict``.
 
 NOISE is the label a density method gives to points it leaves unclustered.
+Hierarchical and density methods fit on a seeded sample past ``max_samples``
+and give every other point the cluster of its nearest sampled point.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.neighbors import NearestNeighbors
 
 from .config import ClusterConfig
 from .errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 NOISE = -1  # label of points that belong to no cluster (DBSCAN/HDBSCAN convention)
+MINIBATCH_THRESHOLD = 200_000  # k-means switches to MiniBatchKMeans past this many points
+SAMPLE_THRESHOLD = 20_000  # hierarchical/density methods fit on a sample past this many points
 
 
-def _kmeans(config: ClusterConfig, n_samples: int):
+class DBSCANAuto(ClusterMixin, BaseEstimator):
+    """DBSCAN whose ``eps``, when not given, is the knee of the k-distance curve."""
+
+    def __init__(self, eps: float | None = None, min_samples: int = 10, metric: str = "euclidean"):
+        self.eps = eps
+        self.min_samples = min_samples
+        self.metric = metric
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=np.float32)
+        if self.min_samples < 2 or self.min_samples > len(X):
+            raise ConfigError(f"min_samples ({self.min_samples}) must be between 2 and the number of points ({len(X)})")
+        self.eps_ = float(self.eps) if self.eps else knee_eps(X, self.min_samples, self.metric)
+        self.labels_ = DBSCAN(eps=self.eps_, min_samples=self.min_samples, metric=self.metric).fit_predict(X)
+        return self
+
+
+def knee_eps(X: np.ndarray, k: int, metric: str = "euclidean") -> float:
+    """The distance to the k-th neighbour at the knee of its sorted curve (largest gap to the chord)."""
+    distances, _ = NearestNeighbors(n_neighbors=k, metric=metric).fit(X).kneighbors(X)
+    curve = np.sort(distances[:, -1])
+    x = np.linspace(0.0, 1.0, len(curve))
+    span = curve[-1] - curve[0]
+    if span <= 0:
+        return float(curve[0]) or 1e-6
+    gap = x - (curve - curve[0]) / span  # the curve is convex: the knee is furthest below the chord
+    return float(curve[int(np.argmax(gap))])
+
+
+class SampleThenAssign(ClusterMixin, BaseEstimator):
+    """Fit ``estimator`` on a seeded sample of at most ``max_samples`` points, then give every
+    point the label of its nearest sampled point (noise included)."""
+
+    def __init__(self, estimator, max_samples: int = SAMPLE_THRESHOLD, random_state: int = 0):
+        self.estimator = estimator
+        self.max_samples = max_samples
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=np.float32)
+        self.sampled_ = len(X) > self.max_samples
+        if not self.sampled_:
+            self.labels_ = np.asarray(self.estimator.fit_predict(X))
+            return self
+        rng = np.random.default_rng(self.random_state)
+        sample = np.sort(rng.choice(len(X), self.max_samples, replace=False))
+        sample_labels = np.asarray(self.estimator.fit_predict(X[sample]))
+        nearest = NearestNeighbors(n_neighbors=1).fit(X[sample]).kneighbors(X, return_distance=False)[:, 0]
+        self.labels_ = sample_labels[nearest]
+        log.info("fitted %s on a sample of %d of %d points", type(self.estimator).__name__, len(sample), len(X))
+        return self
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    make: Callable[[ClusterConfig, int], object]  # (config, n_samples) -> estimator
+    density: bool = False  # may label points NOISE
+    features: str = "reduced"  # "reduced" (L2 + PCA) or "power" (see imgorg.reduce.power_features)
+    help: str = ""
+
+
+def _check_k(config: ClusterConfig, n_samples: int) -> int:
     if config.k > n_samples:
         raise ConfigError(f"k ({config.k}) must be at most the number of images ({n_samples}); pass a smaller --k")
-    return KMeans(n_clusters=config.k, init="k-means++", n_init=config.n_init, random_state=config.seed)
+    if config.k < 2:
+        raise ConfigError(f"k ({config.k}) must be at least 2; pass --k 2 or more, or --k auto")
+    return config.k
 
 
-CLUSTERERS: dict[str, Callable[[ClusterConfig, int], object]] = {
-    "kmeans": _kmeans,
+def _kmeans(config: ClusterConfig, n: int):
+    k = _check_k(config, n)
+    if n > MINIBATCH_THRESHOLD:
+        return MiniBatchKMeans(n_clusters=k, n_init=config.n_init, random_state=config.seed, batch_size=4096)
+    return KMeans(n_clusters=k, init="k-means++", n_init=config.n_init, random_state=config.seed)
+
+
+def _agglomerative(config: ClusterConfig, n: int):
+    k = _check_k(config, n)
+    # Ward needs Euclidean distances; the other linkages use cosine, the natural metric of embeddings.
+    metric = "euclidean" if config.linkage == "ward" else "cosine"
+    return SampleThenAssign(AgglomerativeClustering(n_clusters=k, linkage=config.linkage, metric=metric),
+                            random_state=config.seed)
+
+
+def _dbscan(config: ClusterConfig, n: int):
+    return SampleThenAssign(DBSCANAuto(eps=config.eps, min_samples=config.min_samples), random_state=config.seed)
+
+
+def _hdbscan(config: ClusterConfig, n: int):
+    return SampleThenAssign(HDBSCAN(min_cluster_size=config.min_cluster_size, min_samples=config.min_samples,
+                                    copy=True), random_state=config.seed)
+
+
+def _scan(config: ClusterConfig, n: int):
+    from .scan import SCANClusterer
+
+    return SCANClusterer(n_clusters=_check_k(config, n), random_state=config.seed)
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("kmeans", _kmeans, help="k-means++ with n_init restarts (MiniBatch past 200k points)"),
+        Method("agglomerative", _agglomerative, help="ward (Euclidean) or average/complete (cosine) linkage"),
+        Method("dbscan", _dbscan, density=True, help="eps from the knee of the k-distance curve unless given"),
+        Method("hdbscan", _hdbscan, density=True, help="scikit-learn's HDBSCAN"),
+        Method("scan", _scan, features="power",
+               help="imgorg's best: SCAN-style heads on power-normalised embeddings, chosen by loss"),
+    )
 }
+CLUSTERERS = METHODS  # the name used before methods carried metadata
+
+
+def get_method(name: str) -> Method:
+    try:
+        return METHODS[name]
+    except KeyError:
+        valid = ", ".join(METHODS)
+        raise ConfigError(f"unknown clustering method {name!r}; valid methods: {valid}") from None
 
 
 def make_clusterer(config: ClusterConfig, n_samples: int):
     """The estimator for ``config.method``; an unknown name lists the valid ones."""
-    try:
-        factory = CLUSTERERS[config.method]
-    except KeyError:
-        valid = ", ".join(sorted(CLUSTERERS))
-        raise ConfigError(f"unknown clustering method {config.method!r}; valid methods: {valid}") from None
-    return factory(config, n_samples)
+    return get_method(config.method).make(config, n_samples)
 
 
 def cluster(X: np.ndarray, config: ClusterConfig) -> tuple[np.ndarray, object]:
-    """Fit the configured clusterer; return (labels as int64, fitted estimator)."""
+    """Fit the configured clusterer on X; return (labels as int64, fitted estimator)."""
     config.validate()
     estimator = make_clusterer(config, len(X))
     labels = np.asarray(estimator.fit_predict(X), dtype=np.int64)

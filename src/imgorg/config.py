@@ -37,14 +37,23 @@ class ReduceConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    method: str = "kmeans"  # clusterer name (see imgorg.cluster.CLUSTERERS)
-    k: int = 10  # number of clusters for methods that take one
+    method: str = "scan"  # clusterer name (imgorg.cluster.METHODS) or "auto"; k-means always runs too
+    k: int | str = 10  # number of clusters for methods that take one, or "auto" (best silhouette)
     n_init: int = 10  # k-means restarts; the best inertia wins
+    linkage: str = "ward"  # agglomerative: ward, average or complete
+    eps: float | None = None  # DBSCAN radius; None = knee of the k-distance curve
+    min_samples: int = 10  # DBSCAN/HDBSCAN core-point neighbourhood
+    min_cluster_size: int = 20  # HDBSCAN smallest cluster
     seed: int = 0
 
     def validate(self) -> None:
-        _positive("k", self.k)
+        if self.k != "auto":
+            _positive("k", self.k)
         _positive("n_init", self.n_init)
+        _positive("min_samples", self.min_samples)
+        _positive("min_cluster_size", self.min_cluster_size)
+        if self.linkage not in ("ward", "average", "complete"):
+            raise ConfigError(f"linkage ({self.linkage!r}) must be one of ward, average, complete")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
@@ -13,18 +14,19 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .cluster import cluster, distance_to_centre
-from .config import RunConfig
+from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
+from .config import ClusterConfig, RunConfig
 from .embed.backbones import get_backbone
 from .embed.engine import cache_key, embed_catalog
 from .errors import SourceError
-from .metrics import score_clustering
 from .progress import ProgressFactory
 from .reduce import Reducer
 from .sources import scan_folder
 from .workspace import CACHE, Workspace, save_workspace, workspace_lock
 
 log = logging.getLogger(__name__)
+
+BASELINE_METHOD = "kmeans"
 
 @dataclass
 class RunResult:
@@ -49,9 +51,9 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
         if len(embedded.embeddings) == 0:
             raise SourceError(f"none of the {len(catalog)} files under {str(source)!r} could be decoded as an image")
-        ws = _analyse(embedded.embeddings, embedded.catalog, config, timings)
+        ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
-        ws.manifest = _manifest(source, config, embedded, timings)
+        ws.manifest = {**_manifest(source, config, embedded, timings), **ws.manifest}
         with _timed(timings, "write"):
             save_workspace(ws)
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
@@ -61,21 +63,43 @@ def default_workspace(source: Path) -> Path:
     return Path.cwd() / "workspaces" / (source.resolve().name or "images")
 
 
-def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict) -> Workspace:
+def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict,
+             progress: ProgressFactory | None = None) -> Workspace:
     with _timed(timings, "reduce"):
         reducer = Reducer(config.reduce.pca_dim, l2=config.reduce.l2, whiten=config.reduce.whiten,
                           random_state=config.reduce.seed)
         reduced = reducer.fit_transform(embeddings)
-    method = config.cluster.method
+    images = catalog[catalog["status"] == "ok"]
+    truth = images["label"].to_numpy() if images["label"].notna().all() else None
     with _timed(timings, "cluster"):
-        labels, _ = cluster(reduced, config.cluster)
-    with _timed(timings, "score"):
-        images = catalog[catalog["status"] == "ok"]
-        truth = images["label"].to_numpy() if images["label"].notna().all() else None
-        scores = score_clustering(reduced, labels, truth, seed=config.cluster.seed)
-    assignments = pd.DataFrame({"id": images["id"].to_numpy(), method: labels,
-                                f"{method}_distance": distance_to_centre(reduced, labels)})
-    return Workspace(Path("."), {}, catalog, embeddings, reduced, assignments, {method: scores.to_dict()})
+        cluster_config, selection = _resolve_k(config.cluster, reduced)
+        methods = _methods_to_run(cluster_config.method)
+        results = run_methods(embeddings, reduced, methods, cluster_config, truth, progress=progress)
+    if cluster_config.method == "auto":
+        chosen, reason = select_method(results)
+    else:
+        chosen, reason = cluster_config.method, "given by --method"
+    selection.update(method=chosen, reason=reason)
+    metrics = {r.name: {**r.scores, "seconds": r.seconds} for r in results}
+    ws = Workspace(Path("."), {}, catalog, embeddings, reduced, assignments_frame(images["id"].to_numpy(), results),
+                   metrics)
+    ws.manifest = {"default_method": chosen, "selection": selection}
+    return ws
+
+
+def _methods_to_run(method: str) -> tuple[str, ...]:
+    """The requested method, plus k-means as the reference baseline (it takes about a second)."""
+    if method == "auto":
+        return AUTO_METHODS
+    return (method,) if method == BASELINE_METHOD else (method, BASELINE_METHOD)
+
+
+def _resolve_k(config: ClusterConfig, reduced: np.ndarray) -> tuple[ClusterConfig, dict]:
+    """Replace k="auto" by the k with the best silhouette; return the curve for the manifest."""
+    if config.k != "auto":
+        return config, {"k": config.k}
+    k, curve = choose_k(reduced, seed=config.seed)
+    return dataclasses.replace(config, k=k), {"k": k, "k_auto": True, "k_curve": curve}
 
 
 def _manifest(source: Path, config: RunConfig, embedded, timings: dict) -> dict:
@@ -86,7 +110,6 @@ def _manifest(source: Path, config: RunConfig, embedded, timings: dict) -> dict:
         "config": config.to_dict(),
         "backbone": {"id": config.embed.backbone, "cache_key": cache_key(config.embed),
                      "dim": int(embedded.embeddings.shape[1])},
-        "default_method": config.cluster.method,
         "counts": {"files": int(len(embedded.catalog)), "ok": int(statuses.get("ok", 0)),
                    "failed": int(statuses.get("error", 0)), "embedded_now": embedded.n_computed,
                    "from_cache": embedded.n_cached},

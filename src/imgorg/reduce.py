@@ -14,6 +14,19 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def power_features(embeddings: np.ndarray, power: float = 0.5) -> np.ndarray:
+    """Power-normalise, centre and L2-normalise embeddings.
+
+    The backbones' pooled features are non-negative and bursty; a square root
+    evens them out (as with Fisher vectors), centring removes the direction all
+    images share. Measured on CIFAR-10 test: nearest-neighbour precision@10 0.627
+    -> 0.651, k-means ACC 0.470 -> 0.534 (docs/benchmarks.md).
+    """
+    x = np.power(np.maximum(np.asarray(embeddings, dtype=np.float32), 0.0), power)
+    x = l2_normalize(x)
+    return l2_normalize(x - x.mean(axis=0))
+
+
 class Reducer(TransformerMixin, BaseEstimator):
     """L2 -> PCA(n_components). Components are capped at min(n_samples, n_features).
 

@@ -96,6 +96,25 @@ def save_workspace(ws: Workspace) -> Workspace:
     return ws
 
 
+def update_clusterings(path: str | os.PathLike, assignments: pd.DataFrame, metrics: dict,
+                       manifest_updates: dict) -> Workspace:
+    """Replace the clusterings of a finished workspace (assignments, metrics, chosen method).
+
+    Embeddings and catalog stay as they are; checksums are recomputed. Callers hold
+    ``workspace_lock``.
+    """
+    ws = load_workspace(path)
+    ws.assignments = assignments
+    ws.metrics = metrics
+    ws.manifest = {**ws.manifest, **manifest_updates}
+    extra = {name: sha for name, sha in ws.manifest.get("files", {}).items() if name not in _CORE_FILES}
+    save_workspace(ws)
+    if extra:  # keep the artifacts other commands added
+        ws.manifest["files"].update(extra)
+        write_json(Path(path) / MANIFEST, ws.manifest)
+    return ws
+
+
 def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.DataFrame | dict) -> Path:
     """Add or replace one file in a finished workspace and record its checksum.
 

@@ -8,6 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import ImgorgError
+from . import compare as compare_command
 from . import run as run_command
 from .console import errors
 
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run_command.run)
+app.command("compare")(compare_command.compare)
 
 
 @app.callback()

@@ -21,7 +21,8 @@ MAX_FAILURES_SHOWN = 20
 def run(
     source: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder (default: ./workspaces/<DIR name>).")] = None,
-    k: Annotated[int, typer.Option(help="Number of clusters.")] = 10,
+    k: Annotated[str, typer.Option(help="Number of clusters, or 'auto' (best silhouette over 2-30).")] = "10",
+    method: Annotated[str, typer.Option(help="Clustering method (scan, kmeans, agglomerative, dbscan, hdbscan), or 'auto' to run them all and choose.")] = "scan",
     backbone: Annotated[str, typer.Option(help="Backbone id.")] = DEFAULT_BACKBONE,
     image_size: Annotated[Optional[int], typer.Option(help="Model input side in pixels (default: the backbone's).")] = None,
     weights: Annotated[Optional[Path], typer.Option(help="Local weights file for the backbone.")] = None,
@@ -35,11 +36,20 @@ def run(
         embed=EmbedConfig(backbone=backbone, image_size=image_size, weights=str(weights) if weights else None,
                           batch_size=batch_size, workers=workers),
         reduce=ReduceConfig(pca_dim=pca_dim, seed=seed),
-        cluster=ClusterConfig(k=k, seed=seed),
+        cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
     )
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress)
     print_summary(result)
+
+
+def parse_k(value: str) -> int | str:
+    if value == "auto":
+        return "auto"
+    try:
+        return int(value)
+    except ValueError:
+        raise typer.BadParameter(f"--k ({value!r}) must be a whole number or 'auto'") from None
 
 
 def print_summary(result: RunResult) -> None:
@@ -62,6 +72,11 @@ def print_summary(result: RunResult) -> None:
         table.add_row(*row)
     console.print(table)
     console.print(_metrics_table(ws.metrics[ws.method]))
+    selection = ws.manifest.get("selection", {})
+    if selection.get("k_auto"):
+        console.print(f"k = {selection['k']}, the best silhouette over k = 2..{selection['k_curve'][-1]['k']}")
+    if len(ws.metrics) > 1:
+        console.print(f"Method: [bold]{ws.method}[/] ({selection.get('reason', '')})")
     counts = ws.manifest["counts"]
     console.print(
         f"{counts['ok']:,} images embedded ({result.n_computed:,} now, {result.n_cached:,} from cache), "

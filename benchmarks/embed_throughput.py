@@ -2,7 +2,8 @@
 
 (a) forward only: the ONNX graph on pre-decoded, pre-resized uint8 batches;
 (b) imgorg end to end: JPEG files -> embed_catalog (threads decode while the model runs);
-(c) reference-project style: eager PyTorch, PIL decode + resize in the main loop, batch 64.
+(c) reference-project style: eager PyTorch, PIL decode + resize in the main loop, batch 64;
+(d) eager PyTorch forward only on the same pre-decoded batches as (a): ONNX Runtime's share.
 
     python benchmarks/embed_throughput.py --images data/cifar10/test --n 1000
 
@@ -61,6 +62,17 @@ def reference_style(files: list[Path], spec, batch: int) -> float:
     return len(files) / (time.perf_counter() - start)
 
 
+def torch_forward_only(spec, pixels: np.ndarray, batch: int) -> float:
+    import torch
+
+    model = spec.build(spec.weights_path(), spec.preprocess.input_size).eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(pixels), batch):
+            model(torch.from_numpy(pixels[i : i + batch]))
+    return len(pixels) / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=Path, required=True, help="folder of images (e.g. CIFAR-10 test)")
@@ -99,6 +111,8 @@ def main() -> None:
     if not args.skip_reference:
         figures["c_reference_style_img_s"] = reference_style(files, spec, 64)
         figures["b_over_c"] = figures["b_end_to_end_img_s"] / figures["c_reference_style_img_s"]
+        figures["d_torch_forward_only_img_s"] = torch_forward_only(spec, pixels[:256], args.batch_size)
+        figures["a_over_d"] = figures["a_forward_only_img_s"] / figures["d_torch_forward_only_img_s"]
     for key, value in figures.items():
         print(f"{key:28s} {value:.3f}" if isinstance(value, float) else f"{key:28s} {value}")
     if args.json:

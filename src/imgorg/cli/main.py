@@ -10,6 +10,7 @@ from .. import __version__
 from ..errors import ImgorgError
 from . import compare as compare_command
 from . import run as run_command
+from . import serve as serve_command
 from .console import errors
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.command("run")(run_command.run)
 app.command("compare")(compare_command.compare)
+app.command("serve")(serve_command.serve)
 
 
 @app.callback()

@@ -74,9 +74,9 @@ def embed_catalog(
     todo = _unique_missing(root, pending, known)
     failures: dict[str, str] = {}
     if todo:
-        runner = runner or _default_runner(config)
+        runner = runner or default_runner(config)
         advance = _progress.start(progress, f"Embedding ({spec.id})", len(todo))
-        new = _run(todo, runner, _preprocess_for(config), config, cache, failures, advance)
+        new = _run(todo, runner, preprocess_for(config), config, cache, failures, advance)
         known.update(new)
 
     catalog = catalog.copy()
@@ -95,20 +95,20 @@ def cache_key(config: EmbedConfig) -> str:
     """Backbone id + input pixels + weights: an embedding is reused only if all three match."""
     spec = get_backbone(config.backbone)
     weights = file_sha256(spec.weights_path(config.weights))[:12]
-    return f"{spec.id}-{_preprocess_for(config).signature()}-{weights}"
+    return f"{spec.id}-{preprocess_for(config).signature()}-{weights}"
 
 
-def _preprocess_for(config: EmbedConfig) -> Preprocess:
+def preprocess_for(config: EmbedConfig) -> Preprocess:
     pre = get_backbone(config.backbone).preprocess
     if config.image_size:
         pre = Preprocess(config.image_size, pre.mean, pre.std, pre.resample)
     return pre
 
 
-def _default_runner(config: EmbedConfig) -> Runner:
+def default_runner(config: EmbedConfig) -> Runner:
     from .onnx_runner import OnnxRunner
 
-    return OnnxRunner(get_backbone(config.backbone), config.weights, _preprocess_for(config).input_size)
+    return OnnxRunner(get_backbone(config.backbone), config.weights, preprocess_for(config).input_size)
 
 
 def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str, Path]]:

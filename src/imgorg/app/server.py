@@ -1,0 +1,142 @@
+"""FastAPI app: REST API under /api, one static page at /. Images only by catalog id."""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from ..errors import ImageDecodeError
+from .state import AppState
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # uploads past this get 413
+MAX_K = 100
+PAGE_SIZE = 48
+
+
+def create_app(workspace: str | Path) -> FastAPI:
+    state = AppState(workspace)
+    app = FastAPI(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
+    app.state.imgorg = state
+
+    static = resources.files("imgorg.app") / "static"
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return (static / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static_file(name: str):
+        allowed = {"app.js": "text/javascript", "app.css": "text/css"}
+        if name in allowed:
+            return Response((static / name).read_bytes(), media_type=allowed[name])
+        if name == "plotly.min.js":
+            return FileResponse(_plotly_js(), media_type="text/javascript")
+        raise HTTPException(404, "no such file")
+
+    @app.get("/api/summary")
+    def summary():
+        ws = state.ws
+        return {"images": len(state.images), "failed": len(ws.failures), "methods": state.methods,
+                "default_method": ws.method, "has_labels": state.has_labels,
+                "backbone": ws.manifest["backbone"]["id"], "selection": ws.manifest.get("selection", {})}
+
+    @app.get("/api/metrics")
+    def metrics():
+        return {name: {k: v for k, v in scores.items() if k != "contingency"}
+                for name, scores in state.ws.metrics.items()}
+
+    @app.get("/api/clusters")
+    def clusters(method: str | None = None):
+        return {"method": state.method(method), "clusters": state.clusters(method)}
+
+    @app.get("/api/clusters/{cluster_id}")
+    def cluster_detail(cluster_id: int, method: str | None = None, page: int = Query(0, ge=0),
+                       page_size: int = Query(PAGE_SIZE, ge=1, le=500)):
+        rows = state.cluster_members(cluster_id, method)
+        if len(rows) == 0:
+            raise HTTPException(404, f"cluster {cluster_id} does not exist for method {state.method(method)!r}")
+        entry = next(c for c in state.clusters(method) if c["id"] == cluster_id)
+        chunk = rows[page * page_size : (page + 1) * page_size]
+        return {**entry, "method": state.method(method), "page": page, "page_size": page_size,
+                "images": [state.image_record(r, method) for r in chunk]}
+
+    @app.get("/api/images/{image_id}")
+    def image(image_id: str, method: str | None = None):
+        return state.image_record(_row(image_id), method)
+
+    @app.get("/api/images/{image_id}/thumbnail")
+    def thumbnail(image_id: str):
+        try:
+            data = state.thumbnail(_row(image_id))
+        except (OSError, ImageDecodeError) as err:
+            raise HTTPException(404, f"image {image_id} cannot be read any more: {err}") from None
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+
+    @app.get("/api/map")
+    def map_points(kind: str = "umap", dims: int = Query(2, ge=2, le=3), method: str | None = None):
+        points, used = state.map_points(kind, dims)
+        labels = state.images["label"]
+        return {"kind": used, "dims": dims, "method": state.method(method),
+                "ids": state.images["id"].tolist(),
+                "coords": [points[:, d].round(4).tolist() for d in range(dims)],
+                "cluster": state.labels(method).tolist(),
+                "label": labels.fillna("").tolist() if state.has_labels else None}
+
+    @app.post("/api/search")
+    async def search(request: Request, file: UploadFile | None = File(None), id: int | None = None,
+                     k: int = Query(10, ge=1, le=MAX_K), method: str | None = None):
+        exclude = None
+        if file is not None:
+            data = await file.read(MAX_UPLOAD_BYTES + 1)
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise HTTPException(413, f"upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+            try:
+                vector = state.embed_upload(data)
+            except ImageDecodeError as err:
+                raise HTTPException(415, f"not a decodable image: {err.reason}") from None
+        elif id is not None:
+            exclude = _row(id)
+            vector = state.ws.embeddings[exclude]
+        else:
+            raise HTTPException(422, "send an image file (multipart field 'file') or an image id (?id=)")
+        found = state.neighbours(vector, k, exclude)
+        return {"method": state.method(method), "cluster": state.predicted_cluster(found, method),
+                "query_id": id,
+                "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
+                               for n in found]}
+
+    @app.get("/api/quality")
+    def quality(limit: int = Query(100, ge=1, le=10_000)):
+        from ..workspace import has_artifact, read_artifact
+
+        out = {"failed": state.ws.failures[["id", "path", "error"]].head(limit).to_dict(orient="records")}
+        for name in ("outliers", "duplicates"):
+            if has_artifact(state.ws.path, f"{name}.parquet"):
+                frame = read_artifact(state.ws.path, f"{name}.parquet").head(limit)
+                out[name] = frame.to_dict(orient="records")
+        return JSONResponse(out)
+
+    def _row(image_id: int | str) -> int:
+        # Ids only: anything else (a path, "../../etc/passwd") is simply not an id -> 404.
+        text = str(image_id)
+        row = state.row(int(text)) if text.isdigit() else None
+        if row is None:
+            raise HTTPException(404, f"no image with id {image_id} in this workspace")
+        return row
+
+    return app
+
+
+def _plotly_js() -> str:
+    try:
+        import plotly
+    except ImportError:
+        raise HTTPException(503, "the map needs plotly: pip install 'imgorg[app]'") from None
+    return os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")

@@ -1,0 +1,145 @@
+"""What the app holds in memory for one workspace, loaded once at start."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..cluster import NOISE
+from ..errors import ImageDecodeError
+from ..images import decode_image
+from ..workspace import Workspace, has_artifact, load_workspace, read_artifact
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_SIZE = 96  # pixels, longer side
+MAP_KINDS = ("umap", "tsne", "pca")
+
+
+@dataclass
+class Neighbour:
+    row: int
+    similarity: float
+
+
+class AppState:
+    def __init__(self, path: str | Path):
+        self.ws: Workspace = load_workspace(path)
+        self.images = self.ws.images  # rows align with embeddings
+        self.row_of_id = {int(i): r for r, i in enumerate(self.images["id"])}
+        self.root = Path(self.ws.manifest["source"]["root"])
+        self.methods = [m for m in self.ws.metrics if m in self.ws.assignments.columns]
+        self.has_labels = bool(self.images["label"].notna().all()) and len(self.images) > 0
+        self._embedder = None
+        self._lock = threading.Lock()
+        self.thumbnail = lru_cache(maxsize=4096)(self._thumbnail)
+
+    # -- lookups -------------------------------------------------------------------------
+    def row(self, image_id: int) -> int | None:
+        return self.row_of_id.get(int(image_id))
+
+    def method(self, name: str | None) -> str:
+        return name if name in self.methods else self.ws.method
+
+    def labels(self, method: str | None) -> np.ndarray:
+        return self.ws.assignments[self.method(method)].to_numpy()
+
+    def image_record(self, row: int, method: str | None = None) -> dict:
+        image = self.images.iloc[row]
+        return {
+            "id": int(image["id"]), "path": str(image["path"]),
+            "label": None if pd.isna(image["label"]) else str(image["label"]),
+            "cluster": int(self.labels(method)[row]), "bytes": int(image["bytes"]),
+        }
+
+    # -- clusters ------------------------------------------------------------------------
+    def clusters(self, method: str | None) -> list[dict]:
+        labels = self.labels(method)
+        out = []
+        for cluster_id in np.unique(labels):
+            members = np.flatnonzero(labels == cluster_id)
+            entry = {"id": int(cluster_id), "size": int(len(members)), "noise": bool(cluster_id == NOISE)}
+            if self.has_labels:
+                counts = self.images["label"].iloc[members].value_counts()
+                entry.update(top_label=str(counts.index[0]), top_share=float(counts.iloc[0] / len(members)))
+            out.append(entry)
+        return out
+
+    def cluster_members(self, cluster_id: int, method: str | None) -> np.ndarray:
+        """Rows of a cluster, most typical (closest to the centre) first."""
+        name = self.method(method)
+        labels = self.labels(name)
+        rows = np.flatnonzero(labels == cluster_id)
+        distance = self.ws.assignments.get(f"{name}_distance")
+        if distance is not None:
+            rows = rows[np.argsort(distance.to_numpy()[rows], kind="stable")]
+        return rows
+
+    # -- map -----------------------------------------------------------------------------
+    def map_points(self, kind: str, dims: int) -> tuple[np.ndarray, str]:
+        """A stored projection; falls back to the first PCA components (stored too)."""
+        name = f"projection_{kind}_{dims}d.npy"
+        if kind in MAP_KINDS and has_artifact(self.ws.path, name):
+            return read_artifact(self.ws.path, name), kind
+        for other in MAP_KINDS:
+            other_name = f"projection_{other}_{dims}d.npy"
+            if has_artifact(self.ws.path, other_name):
+                return read_artifact(self.ws.path, other_name), other
+        return self.ws.reduced[:, :dims], "pca"
+
+    # -- images --------------------------------------------------------------------------
+    def _thumbnail(self, row: int) -> bytes:
+        # Only paths from the catalog are ever opened: the request gives an id, never a path.
+        path = self.root / str(self.images.iloc[row]["path"])
+        image = decode_image(path.read_bytes(), draft_size=THUMBNAIL_SIZE)
+        image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=85)
+        return buffer.getvalue()
+
+    # -- search --------------------------------------------------------------------------
+    def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
+        sims = self.ws.embeddings @ vector.astype(np.float32)
+        if exclude is not None:
+            sims[exclude] = -np.inf
+        k = min(k, len(sims) - (exclude is not None))
+        top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [Neighbour(int(r), float(sims[r])) for r in top[:k]]
+
+    def embed_upload(self, data: bytes) -> np.ndarray:
+        """Embed uploaded bytes with the workspace's backbone (raises ImageDecodeError)."""
+        from ..config import EmbedConfig
+        from ..embed.engine import default_runner, preprocess_for
+        from ..embed.preprocess import load_and_prepare
+        from ..reduce import l2_normalize
+
+        config = EmbedConfig(**self.ws.manifest["config"]["embed"])
+        pixels = load_and_prepare(data, preprocess_for(config))
+        with self._lock:  # one ONNX session, loaded on first use
+            if self._embedder is None:
+                self._embedder = default_runner(config)
+            features = self._embedder(pixels[None])
+        return l2_normalize(features)[0]
+
+    def predicted_cluster(self, neighbours: list[Neighbour], method: str | None) -> int:
+        """Majority cluster of the nearest neighbours (no model to unpickle, nothing refitted)."""
+        labels = self.labels(method)[[n.row for n in neighbours]]
+        values, counts = np.unique(labels, return_counts=True)
+        return int(values[np.argmax(counts)])
+
+
+def is_decodable(data: bytes) -> str | None:
+    """None if ``data`` is an image, else the reason."""
+    try:
+        decode_image(data)
+    except ImageDecodeError as err:
+        return err.reason
+    return None

@@ -31,6 +31,7 @@ def decode_image(data: bytes, draft_size: int | None = None) -> Image.Image:
         raise ImageDecodeError("empty file")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL's "corrupt EXIF" and the like: the pixels still decode
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size

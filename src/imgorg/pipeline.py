@@ -97,6 +97,9 @@ def _methods_to_run(method: str) -> tuple[str, ...]:
 def _resolve_k(config: ClusterConfig, reduced: np.ndarray) -> tuple[ClusterConfig, dict]:
     """Replace k="auto" by the k with the best silhouette; return the curve for the manifest."""
     if config.k != "auto":
+        if config.k > len(reduced):  # a folder smaller than k: cluster it anyway, and say so
+            log.warning("k=%d is more than the %d images; using k=%d", config.k, len(reduced), len(reduced))
+            return dataclasses.replace(config, k=len(reduced)), {"k": len(reduced), "k_capped_from": config.k}
         return config, {"k": config.k}
     k, curve = choose_k(reduced, seed=config.seed)
     return dataclasses.replace(config, k=k), {"k": k, "k_auto": True, "k_curve": curve}

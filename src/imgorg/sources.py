@@ -44,9 +44,13 @@ def scan_folder(root: str | os.PathLike, *, workers: int = 4, progress: Progress
     advance = _progress.start(progress, "Cataloguing", len(relpaths))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         hashed = []
-        for row in pool.map(lambda rel: _hash_file(root / rel), relpaths, chunksize=64):
+        for row in pool.map(lambda rel: _hash_file(root, rel), relpaths, chunksize=64):
             hashed.append(row)
             advance(1)
+    # Names with bytes that are not UTF-8 cannot be stored as text (Parquet, JSON): show them
+    # with replacement characters, and report them rather than embed what could not be reopened.
+    relpaths = [_printable(rel) for rel in relpaths]
+    labels = [None if label is None else _printable(label) for label in labels]
     catalog = pd.DataFrame(
         {
             "id": range(len(relpaths)),
@@ -98,8 +102,15 @@ def _log_walk_error(err: OSError) -> None:
     log.warning("cannot list %s: %s", err.filename, err.strerror)
 
 
-def _hash_file(path: Path) -> tuple[int, str | None, str | None]:
+def _printable(text: str) -> str:
+    return os.fsencode(text).decode("utf-8", errors="replace")
+
+
+def _hash_file(root: Path, rel: str) -> tuple[int, str | None, str | None]:
     """Return (size in bytes, sha256 hex, error reason or None)."""
+    if _printable(rel) != rel:
+        return 0, None, "file name is not valid UTF-8; rename the file to include it"
+    path = root / rel
     try:
         data = path.read_bytes()
     except IsADirectoryError:

@@ -73,6 +73,8 @@ def print_summary(result: RunResult) -> None:
     console.print(table)
     console.print(_metrics_table(ws.metrics[ws.method]))
     selection = ws.manifest.get("selection", {})
+    if selection.get("k_capped_from"):
+        console.print(f"[yellow]k = {selection['k']}: --k {selection['k_capped_from']} is more than the number of images[/]")
     if selection.get("k_auto"):
         console.print(f"k = {selection['k']}, the best silhouette over k = 2..{selection['k_curve'][-1]['k']}")
     if len(ws.metrics) > 1:

@@ -1,0 +1,91 @@
+"""A folder of every kind of bad and odd input: the run finishes, bad files are listed with a
+reason, every good image is embedded once."""
+
+import io
+import os
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imgorg import load_workspace, run
+
+pytestmark = pytest.mark.slow
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _with_ihdr_size(png: bytes, width: int, height: int) -> bytes:
+    """A PNG whose header claims another size, with a correct CRC (a decompression bomb's header)."""
+    ihdr = bytearray(png[8 + 8 : 8 + 8 + 13])
+    ihdr[0:8] = struct.pack(">II", width, height)
+    crc = struct.pack(">I", zlib.crc32(b"IHDR" + bytes(ihdr)) & 0xFFFFFFFF)
+    return png[:16] + bytes(ihdr) + crc + png[16 + 13 + 4 :]
+
+
+def build_corpus(root):
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    good, bad = {}, {}
+
+    def put(name, data, is_good):
+        path = root / name
+        path.write_bytes(data)
+        (good if is_good else bad)[name] = path
+
+    buffer = io.BytesIO(); photo.save(buffer, format="JPEG"); jpeg = buffer.getvalue()
+    put("truncated.jpg", jpeg[: len(jpeg) // 2], False)
+    put("empty.jpg", b"", False)
+    put("text.jpg", b"just some text, not a picture\n", False)
+    put("page.png", b"<!doctype html><html><body>hi</body></html>", False)
+    png = _png(photo)
+    broken_crc = bytearray(png); broken_crc[29] ^= 0xFF  # the IHDR CRC
+    put("wrong-crc.png", bytes(broken_crc), False)
+    put("bomb.png", _with_ihdr_size(_png(Image.new("L", (8, 8))), 30000, 30000), False)
+
+    put("gray16.png", _png(Image.fromarray((rng.integers(0, 65535, (32, 32))).astype(np.uint16))), True)
+    buffer = io.BytesIO(); photo.convert("CMYK").save(buffer, format="JPEG"); put("cmyk.jpg", buffer.getvalue(), True)
+    palette = photo.convert("P"); palette.info["transparency"] = 0
+    put("palette-transparent.png", _png(palette), True)
+    buffer = io.BytesIO()
+    photo.save(buffer, format="GIF", save_all=True, append_images=[photo.rotate(90)], duration=100, loop=0)
+    put("animated.gif", buffer.getvalue(), True)
+    exif = Image.Exif(); exif[0x0112] = 6
+    buffer = io.BytesIO(); photo.save(buffer, format="JPEG", exif=exif.tobytes()); put("exif-rotated.jpg", buffer.getvalue(), True)
+    put("one-pixel.png", _png(Image.new("RGB", (1, 1), (255, 0, 0))), True)
+    put("panorama.png", _png(Image.new("RGB", (10000, 50), (0, 128, 255))), True)
+    put("name with spaces.jpg", jpeg, True)
+    put("ünïcødé-图片.jpg", jpeg[:-2] + b"\xff\xd9", True)
+    invalid = os.fsdecode(b"invalid-\xff\xfe.jpg")
+    (root / invalid).write_bytes(jpeg)
+    bad[os.fsencode(invalid).decode("utf-8", "replace")] = root / invalid
+    (root / "folder.jpg").mkdir()  # a directory with an image's name: not catalogued at all
+    os.symlink(root, root / "loop")  # a symlink loop: the walk does not follow it
+    return good, bad
+
+
+def test_bad_and_odd_inputs_never_stop_a_run(tmp_path):
+    root = tmp_path / "mess"
+    root.mkdir()
+    good, bad = build_corpus(root)
+    result = run(root, tmp_path / "ws")
+    ws = load_workspace(tmp_path / "ws")
+    status = dict(zip(ws.catalog["path"], ws.catalog["status"]))
+    reasons = dict(zip(ws.catalog["path"], ws.catalog["error"]))
+    assert set(status) == set(good) | set(bad)
+    for name in bad:
+        assert status[name] == "error" and reasons[name], name
+    for name in good:
+        assert status[name] == "ok", (name, reasons[name])
+    assert "too large" in reasons["bomb.png"]
+    assert "UTF-8" in reasons[os.fsencode(os.fsdecode(b"invalid-\xff\xfe.jpg")).decode("utf-8", "replace")]
+    # identical content ("name with spaces.jpg" and the good JPEG bytes) is embedded once
+    assert result.n_computed == len({ws.catalog.set_index("path").loc[n, "sha256"] for n in good})
+    assert np.isfinite(ws.embeddings).all() and len(ws.embeddings) == len(good)
+    assert ws.manifest["selection"]["k_capped_from"] == 10  # 9 images, default k=10: capped, not an error

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import ImageDecodeError
 from .state import AppState
@@ -97,8 +98,8 @@ def create_app(workspace: str | Path) -> FastAPI:
             data = await file.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:
                 raise HTTPException(413, f"upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-            try:
-                vector = state.embed_upload(data)
+            try:  # in a worker thread: decoding and the model must not block the event loop
+                vector = await run_in_threadpool(state.embed_upload, data)
             except ImageDecodeError as err:
                 raise HTTPException(415, f"not a decodable image: {err.reason}") from None
         elif id is not None:
@@ -106,7 +107,7 @@ def create_app(workspace: str | Path) -> FastAPI:
             vector = state.ws.embeddings[exclude]
         else:
             raise HTTPException(422, "send an image file (multipart field 'file') or an image id (?id=)")
-        found = state.neighbours(vector, k, exclude)
+        found = await run_in_threadpool(state.neighbours, vector, k, exclude)
         return {"method": state.method(method), "cluster": state.predicted_cluster(found, method),
                 "query_id": id,
                 "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}

@@ -42,3 +42,7 @@ def main() -> None:
     except ImgorgError as err:
         errors.print(f"[bold red]error:[/] {err}", highlight=False)
         raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

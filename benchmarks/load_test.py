@@ -13,21 +13,13 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from _server import rss_mb, running_app
 
 
 async def client(base: str, uploads: list[bytes], clusters: list[int], until: float, out: dict, rng) -> None:
@@ -49,32 +41,18 @@ async def client(base: str, uploads: list[bytes], clusters: list[int], until: fl
 
 
 async def main_async(args) -> dict:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "imgorg.cli.main", "serve", str(args.workspace),
-                               "--port", str(port)], stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base, timeout=5) as http:
-            for _ in range(600):
-                try:
-                    clusters = [c["id"] for c in (await http.get("/api/clusters")).json()["clusters"]]
-                    break
-                except httpx.HTTPError:
-                    await asyncio.sleep(0.1)
+    with running_app(args.workspace) as (base, pid, _):
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            clusters = [c["id"] for c in (await http.get("/api/clusters")).json()["clusters"]]
             await http.post("/api/search?id=0")  # load the model once before measuring memory
         uploads = [p.read_bytes() for p in sorted(args.images.glob("*/*.jpg"))[:: 97][:100]]
-        rss_before = rss_mb(server.pid)
+        rss_before = rss_mb(pid)
         results: dict = {}
         rng = random.Random(0)
         until = time.perf_counter() + args.seconds
         await asyncio.gather(*(client(base, uploads, clusters, until, results, random.Random(rng.random()))
                                for _ in range(args.clients)))
-        rss_after = rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        rss_after = rss_mb(pid)
     summary = {"clients": args.clients, "seconds": args.seconds, "errors": len(results.get("errors", [])),
                "rss_mb_before": round(rss_before, 1), "rss_mb_after": round(rss_after, 1)}
     for kind in ("search", "gallery"):

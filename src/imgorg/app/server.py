@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import ImageDecodeError
@@ -25,6 +26,7 @@ def create_app(workspace: str | Path) -> FastAPI:
     state = AppState(workspace)
     app = FastAPI(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
     app.state.imgorg = state
+    app.add_middleware(GZipMiddleware, minimum_size=2048)  # the map of 60k points compresses ~4x
 
     static = resources.files("imgorg.app") / "static"
 

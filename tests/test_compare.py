@@ -43,6 +43,7 @@ def test_scan_finds_blobs_and_picks_a_head_by_loss_alone():
     X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
     model = SCANClusterer(n_clusters=4, n_heads=4, epochs=30, n_neighbors=10).fit(X)
     assert model.head_ == int(np.argmin(model.losses_))
+    assert model.learning_rate_ in (1e-3, 1e-2)  # half the heads train at each rate
     assert adjusted_rand_score(y, model.labels_) > 0.9
     assert model.probabilities_.shape == (400, 4)
 

@@ -17,8 +17,15 @@ class EmbedConfig:
     batch_size: int = 64  # images per inference call
     workers: int = 2  # threads that read, decode and resize while the model runs
     shard_size: int = 2048  # embeddings written to the cache every this many images
+    tta: bool = False  # test-time augmentation: mean of the features of the image and its mirror
+    device: str = "auto"  # "cpu" (ONNX Runtime), "cuda" (torch fp16), "auto" = cuda when available
 
     def validate(self) -> None:
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"device {self.device!r} is not one of auto, cpu, cuda")
+        if self.weights and "+" in self.backbone:
+            raise ConfigError(f"--weights names one file but backbone {self.backbone!r} combines several; "
+                              "use --weights with a single backbone")
         _positive("batch_size", self.batch_size)
         _positive("workers", self.workers)
         _positive("shard_size", self.shard_size)

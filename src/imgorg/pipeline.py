@@ -16,7 +16,7 @@ import pandas as pd
 from . import __version__
 from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
 from .config import ClusterConfig, RunConfig
-from .embed.backbones import get_backbone
+from .embed.backbones import split_backbones
 from .embed.engine import cache_key, embed_catalog
 from .errors import SourceError
 from .progress import ProgressFactory
@@ -40,7 +40,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         progress: ProgressFactory | None = None) -> RunResult:
     """Organize the images under ``source`` into a workspace at ``out``."""
     config = (config or RunConfig()).validate()
-    get_backbone(config.embed.backbone)  # an unknown id fails before any work
+    split_backbones(config.embed.backbone)  # an unknown id fails before any work
     source = Path(source)
     out = Path(out) if out else default_workspace(source)
     timings: dict[str, float] = {}

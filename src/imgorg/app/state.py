@@ -115,19 +115,14 @@ class AppState:
         return [Neighbour(int(r), float(sims[r])) for r in top[:k]]
 
     def embed_upload(self, data: bytes) -> np.ndarray:
-        """Embed uploaded bytes with the workspace's backbone (raises ImageDecodeError)."""
+        """Embed uploaded bytes as the workspace's images were (raises ImageDecodeError)."""
         from ..config import EmbedConfig
-        from ..embed.engine import default_runner, preprocess_for
-        from ..embed.preprocess import load_and_prepare
-        from ..reduce import l2_normalize
+        from ..embed.engine import ImageEmbedder
 
-        config = EmbedConfig(**self.ws.manifest["config"]["embed"])
-        pixels = load_and_prepare(data, preprocess_for(config))
-        with self._lock:  # one ONNX session, loaded on first use
+        with self._lock:  # one set of models, loaded on first use; inference one upload at a time
             if self._embedder is None:
-                self._embedder = default_runner(config)
-            features = self._embedder(pixels[None])
-        return l2_normalize(features)[0]
+                self._embedder = ImageEmbedder(EmbedConfig(**self.ws.manifest["config"]["embed"]))
+            return self._embedder(data)
 
     def predicted_cluster(self, neighbours: list[Neighbour], method: str | None) -> int:
         """Majority cluster of the nearest neighbours (no model to unpickle, nothing refitted)."""

@@ -8,6 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import ImgorgError
+from . import backbones as backbones_command
 from . import compare as compare_command
 from . import run as run_command
 from . import serve as serve_command
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.command("run")(run_command.run)
 app.command("compare")(compare_command.compare)
 app.command("serve")(serve_command.serve)
+app.command("backbones")(backbones_command.backbones)
 
 
 @app.callback()

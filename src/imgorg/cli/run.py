@@ -23,9 +23,11 @@ def run(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder (default: ./workspaces/<DIR name>).")] = None,
     k: Annotated[str, typer.Option(help="Number of clusters, or 'auto' (best silhouette over 2-30).")] = "10",
     method: Annotated[str, typer.Option(help="Clustering method (scan, kmeans, agglomerative, dbscan, hdbscan), or 'auto' to run them all and choose.")] = "scan",
-    backbone: Annotated[str, typer.Option(help="Backbone id.")] = DEFAULT_BACKBONE,
+    backbone: Annotated[str, typer.Option(help="Backbone id (`imgorg backbones`); 'a+b' concatenates backbones.")] = DEFAULT_BACKBONE,
     image_size: Annotated[Optional[int], typer.Option(help="Model input side in pixels (default: the backbone's).")] = None,
-    weights: Annotated[Optional[Path], typer.Option(help="Local weights file for the backbone.")] = None,
+    weights: Annotated[Optional[Path], typer.Option(help="Local weights file (state dict or checkpoint) for the backbone.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu (ONNX Runtime) or cuda (torch fp16).")] = "auto",
+    tta: Annotated[bool, typer.Option("--tta/--no-tta", help="Average each image's features with its mirror's.")] = False,
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
     batch_size: Annotated[int, typer.Option(help="Images per inference batch.")] = 64,
     workers: Annotated[int, typer.Option(help="Decoding threads.")] = 2,
@@ -34,7 +36,7 @@ def run(
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
     config = RunConfig(
         embed=EmbedConfig(backbone=backbone, image_size=image_size, weights=str(weights) if weights else None,
-                          batch_size=batch_size, workers=workers),
+                          batch_size=batch_size, workers=workers, device=device, tta=tta),
         reduce=ReduceConfig(pca_dim=pca_dim, seed=seed),
         cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
     )

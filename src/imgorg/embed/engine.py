@@ -7,6 +7,7 @@ model on them. Only images whose content hash is not in the cache are decoded.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -20,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from ..config import EmbedConfig
-from ..errors import ImageDecodeError
+from ..errors import ImageDecodeError, ImgorgError
 from ..fileio import file_sha256
 from ..progress import Advance, ProgressFactory
 from .. import progress as _progress
 from ..reduce import l2_normalize
 from ..sources import STATUS_ERROR, STATUS_OK, STATUS_PENDING
-from .backbones import get_backbone
+from .backbones import COMBINE, get_backbone, split_backbones
 from .cache import EmbeddingCache
 from .preprocess import Preprocess, load_and_prepare
 
@@ -63,8 +64,11 @@ def embed_catalog(
     """Embed every readable image of ``catalog``; rows that fail get status "error".
 
     ``cache_root``: folder holding one cache per backbone key (see ``cache_key``);
-    None embeds everything and caches nothing."""
+    None embeds everything and caches nothing. A combined backbone ("a+b") embeds
+    with each part (each cached under its own key) and concatenates the parts."""
     config.validate()
+    if COMBINE in config.backbone:
+        return _embed_combined(root, catalog, config, cache_root, runner=runner, progress=progress)
     start = time.perf_counter()
     spec = get_backbone(config.backbone)
     cache = EmbeddingCache(Path(cache_root) / cache_key(config), spec.dim) if cache_root else None
@@ -91,11 +95,35 @@ def embed_catalog(
                        time.perf_counter() - start)
 
 
+def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root, *, runner, progress) -> EmbedResult:
+    """Concatenate the L2-normalised embeddings of each part; an image is "ok" only if every part is."""
+    start = time.perf_counter()
+    parts = [embed_catalog(root, catalog, dataclasses.replace(config, backbone=b), cache_root,
+                           runner=runner, progress=progress) for b in split_backbones(config.backbone)]
+    ok = np.logical_and.reduce([p.catalog["status"].eq(STATUS_OK).to_numpy() for p in parts])
+    merged = parts[0].catalog.copy()
+    for part in parts[1:]:  # the first failure reason of a row wins
+        failed_here = part.catalog["status"].eq(STATUS_ERROR) & merged["status"].ne(STATUS_ERROR)
+        merged.loc[failed_here, ["status", "error"]] = part.catalog.loc[failed_here, ["status", "error"]]
+    vectors = []
+    for part in parts:  # each part's rows are its own "ok" rows: keep those ok in every part
+        keep = ok[part.catalog["status"].eq(STATUS_OK).to_numpy()]
+        vectors.append(part.embeddings[keep])
+    embeddings = l2_normalize(np.concatenate(vectors, axis=1)).astype(np.float32)
+    return EmbedResult(embeddings, merged, sum(p.n_computed for p in parts), sum(p.n_cached for p in parts),
+                       time.perf_counter() - start)
+
+
 def cache_key(config: EmbedConfig) -> str:
-    """Backbone id + input pixels + weights: an embedding is reused only if all three match."""
+    """Backbone id + input pixels + weights + TTA: an embedding is reused only if all match.
+
+    A combined backbone's key joins its parts' keys with "+"."""
+    if COMBINE in config.backbone:
+        return COMBINE.join(cache_key(dataclasses.replace(config, backbone=b))
+                            for b in split_backbones(config.backbone))
     spec = get_backbone(config.backbone)
     weights = file_sha256(spec.weights_path(config.weights))[:12]
-    return f"{spec.id}-{preprocess_for(config).signature()}-{weights}"
+    return f"{spec.id}-{preprocess_for(config).signature()}-{weights}{'-tta' if config.tta else ''}"
 
 
 def preprocess_for(config: EmbedConfig) -> Preprocess:
@@ -105,10 +133,59 @@ def preprocess_for(config: EmbedConfig) -> Preprocess:
     return pre
 
 
-def default_runner(config: EmbedConfig) -> Runner:
-    from .onnx_runner import OnnxRunner
+def resolve_device(device: str) -> str:
+    """"auto" -> "cuda" when torch sees a GPU, else "cpu"."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
-    return OnnxRunner(get_backbone(config.backbone), config.weights, preprocess_for(config).input_size)
+
+def default_runner(config: EmbedConfig) -> Runner:
+    """CUDA: torch fp16 channels_last. CPU: ONNX Runtime, or torch if the graph does not export."""
+    from .onnx_runner import OnnxRunner, TorchRunner
+
+    spec, size = get_backbone(config.backbone), preprocess_for(config).input_size
+    if resolve_device(config.device) == "cuda":
+        return TorchRunner(spec, config.weights, size, device="cuda")
+    try:
+        return OnnxRunner(spec, config.weights, size)
+    except Exception as err:  # noqa: BLE001 - any exporter/runtime failure: torch still works
+        if isinstance(err, ImgorgError):
+            raise
+        log.warning("ONNX export of %s failed (%s); running it with torch on CPU", spec.id, err)
+        return TorchRunner(spec, config.weights, size, device="cpu")
+
+
+def _features(runner: Runner, pixels: np.ndarray, tta: bool) -> np.ndarray:
+    features = runner(pixels)
+    if tta:  # mean with the horizontal mirror, before normalising
+        features = (features + runner(np.ascontiguousarray(pixels[:, :, ::-1]))) / 2
+    return features
+
+
+class ImageEmbedder:
+    """Embeds one image's bytes exactly as ``embed_catalog`` would (parts, TTA, normalisation).
+
+    For search: models load on first use and are kept; raises ImageDecodeError."""
+
+    def __init__(self, config: EmbedConfig):
+        self.config = config
+        self._runners: dict[str, Runner] = {}
+
+    def __call__(self, data: bytes) -> np.ndarray:
+        parts = split_backbones(self.config.backbone) if COMBINE in self.config.backbone else [self.config.backbone]
+        vectors = []
+        for backbone in parts:
+            config = dataclasses.replace(self.config, backbone=backbone)
+            pixels = load_and_prepare(data, preprocess_for(config))[None]
+            if backbone not in self._runners:
+                self._runners[backbone] = default_runner(config)
+            vectors.append(l2_normalize(_features(self._runners[backbone], pixels, config.tta)))
+        return l2_normalize(np.concatenate(vectors, axis=1))[0]
 
 
 def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str, Path]]:
@@ -130,7 +207,7 @@ def _run(todo, runner: Runner, pre: Preprocess, config: EmbedConfig, cache: Embe
     for batch in _prefetch(_decoded_batches(todo, pre, config), depth=3):
         failures.update(batch.failures)
         if batch.pixels is not None:
-            vectors = l2_normalize(runner(batch.pixels))
+            vectors = l2_normalize(_features(runner, batch.pixels, config.tta))
             new.update(zip(batch.shas, vectors))
             shard_shas += batch.shas
             shard_vectors.append(vectors)

@@ -1,0 +1,67 @@
+"""Maps of the collection: UMAP, t-SNE or PCA to 2 or 3 dimensions.
+
+They run on the PCA-reduced embeddings and are stored in the workspace
+(``projection_<method>_<dims>d.npy``), so the app and reports never recompute.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import PCA
+
+from .errors import ConfigError
+
+METHODS = ("umap", "tsne", "pca")
+
+
+class Projector(TransformerMixin, BaseEstimator):
+    def __init__(self, method: str = "umap", n_components: int = 2, n_neighbors: int = 15,
+                 perplexity: float = 30.0, random_state: int = 0):
+        self.method = method
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.perplexity = perplexity
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        X = np.asarray(X, dtype=np.float32)
+        if self.method not in METHODS:
+            raise ConfigError(f"unknown map method {self.method!r}; valid methods: {', '.join(METHODS)}")
+        if self.n_components not in (2, 3):
+            raise ConfigError(f"n_components ({self.n_components}) must be 2 or 3")
+        if len(X) <= self.n_components + 1:
+            raise ConfigError(f"a map needs more than {self.n_components + 1} images, got {len(X)}")
+        start = time.perf_counter()
+        self.embedding_ = getattr(self, f"_{self.method}")(X).astype(np.float32)
+        self.seconds_ = time.perf_counter() - start
+        return self.embedding_
+
+    def _pca(self, X):
+        return PCA(n_components=self.n_components, random_state=self.random_state).fit_transform(X)
+
+    def _umap(self, X):
+        try:
+            import umap
+        except ImportError:
+            raise ImportError("UMAP maps need umap-learn: pip install 'imgorg[maps]'") from None
+        neighbours = min(self.n_neighbors, len(X) - 1)
+        return umap.UMAP(n_components=self.n_components, n_neighbors=neighbours, metric="cosine",
+                         random_state=self.random_state).fit_transform(X)
+
+    def _tsne(self, X):
+        from sklearn.manifold import TSNE
+
+        perplexity = min(self.perplexity, (len(X) - 1) / 3)
+        return TSNE(n_components=self.n_components, perplexity=perplexity, init="pca",
+                    random_state=self.random_state).fit_transform(X)
+
+
+def projection_name(method: str, dims: int) -> str:
+    return f"projection_{method}_{dims}d.npy"

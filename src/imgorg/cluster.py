@@ -137,7 +137,6 @@ METHODS: dict[str, Method] = {
                help="imgorg's best: SCAN-style heads on power-normalised embeddings, chosen by loss"),
     )
 }
-CLUSTERERS = METHODS  # the name used before methods carried metadata
 
 
 def get_method(name: str) -> Method:

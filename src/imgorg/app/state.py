@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 
 from ..cluster import NOISE
-from ..errors import ImageDecodeError
 from ..images import decode_image
+from ..project import METHODS as PROJECTIONS
+from ..project import projection_name
 from ..workspace import Workspace, has_artifact, load_workspace, read_artifact
 
 log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = 96  # pixels, longer side
-MAP_KINDS = ("umap", "tsne", "pca")
 
 
 @dataclass
@@ -85,13 +85,10 @@ class AppState:
     # -- map -----------------------------------------------------------------------------
     def map_points(self, kind: str, dims: int) -> tuple[np.ndarray, str]:
         """A stored projection; falls back to the first PCA components (stored too)."""
-        name = f"projection_{kind}_{dims}d.npy"
-        if kind in MAP_KINDS and has_artifact(self.ws.path, name):
-            return read_artifact(self.ws.path, name), kind
-        for other in MAP_KINDS:
-            other_name = f"projection_{other}_{dims}d.npy"
-            if has_artifact(self.ws.path, other_name):
-                return read_artifact(self.ws.path, other_name), other
+        preferred = [kind] if kind in PROJECTIONS else []
+        for method in preferred + [m for m in PROJECTIONS if m != kind]:
+            if has_artifact(self.ws.path, projection_name(method, dims)):
+                return read_artifact(self.ws.path, projection_name(method, dims)), method
         return self.ws.reduced[:, :dims], "pca"
 
     # -- images --------------------------------------------------------------------------
@@ -130,11 +127,3 @@ class AppState:
         values, counts = np.unique(labels, return_counts=True)
         return int(values[np.argmax(counts)])
 
-
-def is_decodable(data: bytes) -> str | None:
-    """None if ``data`` is an image, else the reason."""
-    try:
-        decode_image(data)
-    except ImageDecodeError as err:
-        return err.reason
-    return None

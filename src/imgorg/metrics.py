@@ -96,3 +96,24 @@ def score_clustering(X: np.ndarray, labels_pred, labels_true=None, seed: int = 0
     if labels_true is not None and len(labels_true) and not pd.isna(pd.Series(labels_true)).any():
         scores.update(external_scores(labels_true, labels_pred))
     return ClusterScores(**scores)
+
+
+def retrieval_scores(neighbour_rows: np.ndarray, labels) -> dict:
+    """precision@k and mAP@k of a nearest-neighbour search, each image a query (leave-one-out).
+
+    ``neighbour_rows[i]`` are the k rows found for row i (itself excluded). A neighbour is
+    relevant when it shares the query's label. AP@k divides by min(k, relevant images
+    that exist), so a perfect ranking scores 1 even for labels with fewer than k images.
+    """
+    labels = pd.Series(labels).to_numpy(dtype=object)
+    rows = np.asarray(neighbour_rows)
+    k = rows.shape[1]
+    relevant = labels[rows] == labels[:, None]
+    precision = relevant.mean(axis=1)
+    hits = np.cumsum(relevant, axis=1)
+    precision_at_i = hits / np.arange(1, k + 1)
+    available = pd.Series(labels).map(pd.Series(labels).value_counts()).to_numpy() - 1
+    denominator = np.maximum(np.minimum(k, available), 1)
+    average_precision = (precision_at_i * relevant).sum(axis=1) / denominator
+    return {"k": int(k), "precision_at_k": float(precision.mean()), "map_at_k": float(average_precision.mean()),
+            "queries": int(len(rows))}

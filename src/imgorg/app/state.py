@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,17 +14,12 @@ from ..cluster import NOISE
 from ..images import decode_image
 from ..project import METHODS as PROJECTIONS
 from ..project import projection_name
+from ..search import Neighbour, Searcher
 from ..workspace import Workspace, has_artifact, load_workspace, read_artifact
 
 log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = 96  # pixels, longer side
-
-
-@dataclass
-class Neighbour:
-    row: int
-    similarity: float
 
 
 class AppState:
@@ -37,8 +30,7 @@ class AppState:
         self.root = Path(self.ws.manifest["source"]["root"])
         self.methods = [m for m in self.ws.metrics if m in self.ws.assignments.columns]
         self.has_labels = bool(self.images["label"].notna().all()) and len(self.images) > 0
-        self._embedder = None
-        self._lock = threading.Lock()
+        self.searcher = Searcher(self.ws)
         self.thumbnail = lru_cache(maxsize=4096)(self._thumbnail)
 
     # -- lookups -------------------------------------------------------------------------
@@ -101,29 +93,13 @@ class AppState:
         image.save(buffer, format="JPEG", quality=85)
         return buffer.getvalue()
 
-    # -- search --------------------------------------------------------------------------
+    # -- search (the same Searcher as `imgorg search`) ------------------------------------
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
-        sims = self.ws.embeddings @ vector.astype(np.float32)
-        if exclude is not None:
-            sims[exclude] = -np.inf
-        k = min(k, len(sims) - (exclude is not None))
-        top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-        top = top[np.argsort(-sims[top], kind="stable")]
-        return [Neighbour(int(r), float(sims[r])) for r in top[:k]]
+        return self.searcher.neighbours(vector, k, exclude)
 
     def embed_upload(self, data: bytes) -> np.ndarray:
         """Embed uploaded bytes as the workspace's images were (raises ImageDecodeError)."""
-        from ..config import EmbedConfig
-        from ..embed.engine import ImageEmbedder
-
-        with self._lock:  # one set of models, loaded on first use; inference one upload at a time
-            if self._embedder is None:
-                self._embedder = ImageEmbedder(EmbedConfig(**self.ws.manifest["config"]["embed"]))
-            return self._embedder(data)
+        return self.searcher.embed(data)
 
     def predicted_cluster(self, neighbours: list[Neighbour], method: str | None) -> int:
-        """Majority cluster of the nearest neighbours (no model to unpickle, nothing refitted)."""
-        labels = self.labels(method)[[n.row for n in neighbours]]
-        values, counts = np.unique(labels, return_counts=True)
-        return int(values[np.argmax(counts)])
-
+        return self.searcher.predicted_cluster(neighbours, self.labels(method))

@@ -9,9 +9,14 @@ import typer
 from .. import __version__
 from ..errors import ImgorgError
 from . import backbones as backbones_command
+from . import classify as classify_command
 from . import compare as compare_command
+from . import duplicates as duplicates_command
+from . import index as index_command
 from . import map as map_command
+from . import outliers as outliers_command
 from . import run as run_command
+from . import search as search_command
 from . import serve as serve_command
 from .console import errors
 
@@ -27,6 +32,11 @@ app.command("compare")(compare_command.compare)
 app.command("serve")(serve_command.serve)
 app.command("map")(map_command.map_command)
 app.command("backbones")(backbones_command.backbones)
+app.command("index")(index_command.index_command)
+app.command("search")(search_command.search)
+app.command("duplicates")(duplicates_command.duplicates)
+app.command("outliers")(outliers_command.outliers)
+app.command("classify")(classify_command.classify_command)
 
 
 @app.callback()

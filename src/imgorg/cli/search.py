@@ -1,0 +1,80 @@
+"""`imgorg search WORKSPACE QUERY`: the images most like an image file or an image id."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..errors import ConfigError
+from ..metrics import retrieval_scores
+from ..search import Searcher
+from ..workspace import load_workspace
+from .console import console
+
+
+def search(
+    workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
+    query: Annotated[Optional[str], typer.Argument(help="An image file, or the id of an image in the workspace.")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, help="Neighbours to return.")] = 10,
+    method: Annotated[Optional[str], typer.Option(help="Clustering whose cluster ids are shown.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
+) -> None:
+    """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
+    ws = load_workspace(workspace)
+    searcher = Searcher(ws)
+    if evaluate:
+        return _evaluate(ws, searcher, k, json_out)
+    if query is None:
+        raise ConfigError("give a QUERY (an image file or an image id), or --evaluate")
+    found, query_id = _search(ws, searcher, query, k)
+    method = method if method in ws.assignments.columns else ws.method
+    clusters = ws.cluster_labels(method)
+    images = ws.images
+    rows = [{"rank": i + 1, "id": int(images["id"].iloc[n.row]), "similarity": round(n.similarity, 4),
+             "cluster": int(clusters[n.row]), "path": str(images["path"].iloc[n.row])}
+            for i, n in enumerate(found)]
+    if json_out:
+        payload = {"query": query, "query_id": query_id, "method": method, "index": searcher.index.kind,
+                   "cluster": searcher.predicted_cluster(found, clusters), "neighbours": rows}
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    table = Table(title=f"Nearest to {query} ({searcher.index.kind} search, clusters of {method})")
+    for column in ("rank", "id", "similarity", "cluster", "path"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for row in rows:
+        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()])
+    console.print(table)
+    console.print(f"Predicted cluster: [bold]{searcher.predicted_cluster(found, clusters)}[/]")
+
+
+def _search(ws, searcher: Searcher, query: str, k: int):
+    """An existing file is embedded; otherwise a whole number is an image id."""
+    path = Path(query)
+    if path.is_file():
+        return searcher.neighbours(searcher.embed(path.read_bytes()), k), None
+    if query.isdigit():
+        rows = ws.images.index[ws.images["id"] == int(query)]
+        if len(rows) == 0:
+            raise ConfigError(f"no image with id {query} in this workspace (ids run 0..{int(ws.catalog['id'].max())}; "
+                              "failed images have no embedding)")
+        return searcher.by_row(int(rows[0]), k), int(query)
+    raise ConfigError(f"query {query!r} is neither an image file nor an image id")
+
+
+def _evaluate(ws, searcher: Searcher, k: int, json_out: bool) -> None:
+    labels = ws.images["label"]
+    if labels.isna().any():
+        raise ConfigError("--evaluate needs a label for every image (a folder-per-class tree)")
+    with console.status(f"searching {len(labels):,} queries"):
+        _, rows = searcher.index.search(ws.embeddings, k, exclude_self=True)
+    scores = retrieval_scores(rows, labels)
+    if json_out:
+        typer.echo(json.dumps(scores, indent=2))
+    else:
+        console.print(f"precision@{k} {scores['precision_at_k']:.3f}, mAP@{k} {scores['map_at_k']:.3f} "
+                      f"over {scores['queries']:,} queries ({searcher.index.kind} search)")

@@ -1,0 +1,207 @@
+"""Nearest-neighbour search over L2-normalised embeddings: exact or FAISS, one API.
+
+Similarity is cosine (inner product of unit vectors). Small collections are
+searched exactly with BLAS; past ``EXACT_MAX`` vectors FAISS takes over:
+
+    exact     numpy matrix product, blocks of queries; nothing stored
+    hnsw      FAISS HNSW32 graph; good recall on real (clustered) data, slow to build
+    ivf-flat  FAISS IVF with full vectors; nprobe lists scanned per query
+    ivf-pq    FAISS IVF + 4-bit PQ fast-scan codes, candidates re-ranked with the full
+              vectors (RFlat): the choice for millions of vectors
+
+A FAISS index is stored in the workspace as FAISS's own serialised bytes
+(``index_faiss.npy``, uint8) plus ``index.json``: data only, never a pickle.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError, WorkspaceError
+
+KINDS = ("auto", "exact", "hnsw", "ivf-flat", "ivf-pq")
+EXACT_MAX = 200_000  # past this many vectors, "auto" builds an ivf-pq index
+INDEX_RECORD = "index.json"
+INDEX_DATA = "index_faiss.npy"
+IVF_PQ_FLAT_MAX = 2_000_000  # up to here ivf-pq scans every code (one list)
+_QUERY_BLOCK = 1024  # queries per matrix product: bounds memory at block x n floats
+
+
+@dataclass
+class SearchIndex:
+    """``search(queries, k)`` -> (similarities, rows), both (n_queries, k), best first."""
+
+    kind: str
+    vectors: np.ndarray  # the (n, d) float32 unit vectors; exact search reads them directly
+    params: dict[str, Any] = field(default_factory=dict)
+    build_seconds: float = 0.0
+    _faiss: Any = None
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def search(self, queries: np.ndarray, k: int, exclude_self: bool = False,
+               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k by cosine, best first.
+
+        ``exclude`` gives one row per query to leave out of its answer (the query's own
+        row when it is an image of the collection); ``exclude_self`` means query i is row i.
+        """
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        if exclude_self:
+            exclude = np.arange(len(queries))
+        k_wanted = min(k, len(self) - int(exclude is not None))
+        if k_wanted < 1:
+            return np.empty((len(queries), 0), np.float32), np.empty((len(queries), 0), np.int64)
+        fetch = min(k_wanted + int(exclude is not None), len(self))
+        if self._faiss is None:
+            sims, rows = _exact_search(self.vectors, queries, fetch)
+        else:
+            _set_search_params(self._faiss, self.kind, self.params)
+            sims, rows = self._faiss.search(queries, fetch)
+        if exclude is not None:
+            sims, rows = _drop_rows(sims, rows, np.asarray(exclude))
+        return sims[:, :k_wanted], rows[:, :k_wanted]
+
+    def record(self) -> dict:
+        return {"kind": self.kind, "n": len(self), "dim": int(self.vectors.shape[1]), "params": self.params,
+                "build_seconds": round(self.build_seconds, 3)}
+
+
+def build_index(vectors: np.ndarray, kind: str = "auto", **params) -> SearchIndex:
+    """Build a search index over unit vectors; ``kind="auto"`` picks by size (see module doc)."""
+    if kind not in KINDS:
+        raise ConfigError(f"index kind {kind!r} is not one of {', '.join(KINDS)}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if kind == "auto":
+        kind = "exact" if len(vectors) <= EXACT_MAX else "ivf-pq"
+    start = time.perf_counter()
+    if kind == "exact":
+        return SearchIndex(kind, vectors, {}, time.perf_counter() - start)
+    params = {**default_params(kind, len(vectors), vectors.shape[1]), **params}
+    index = _faiss_index(kind, vectors, params)
+    return SearchIndex(kind, vectors, params, time.perf_counter() - start, index)
+
+
+def default_params(kind: str, n: int, dim: int) -> dict:
+    """Parameters measured to keep recall@10 >= 0.95 (docs/benchmarks.md, issue 6)."""
+    nlist = int(min(4096, max(1, math.isqrt(n))))  # ~sqrt(n) lists of ~sqrt(n) vectors
+    if kind == "hnsw":
+        return {"M": 32, "ef_construction": 80, "ef_search": 128}
+    if kind == "ivf-flat":
+        return {"nlist": nlist, "nprobe": max(1, nlist // 16)}
+    # ivf-pq: 4-bit fast-scan PQ, one code per 2 dimensions, 30 x k candidates re-ranked exactly.
+    # Up to IVF_PQ_FLAT_MAX vectors one list (a full fast scan) keeps recall on any data:
+    # on structureless vectors IVF lists lose most true neighbours (recall 0.59 at nprobe 256/1000).
+    lists = 1 if n <= IVF_PQ_FLAT_MAX else nlist
+    return {"nlist": lists, "nprobe": max(1, lists // 8), "pq_m": _pq_m(dim), "k_factor": 30}
+
+
+def save_index(workspace: str | os.PathLike, index: SearchIndex) -> None:
+    """Store the index in the workspace (the exact index stores only its record)."""
+    from .workspace import write_artifact
+
+    if index._faiss is not None:
+        faiss = _import_faiss()
+        write_artifact(workspace, INDEX_DATA, faiss.serialize_index(index._faiss))
+    write_artifact(workspace, INDEX_RECORD, index.record())
+
+
+def load_index(workspace: str | os.PathLike, vectors: np.ndarray) -> SearchIndex:
+    """The workspace's stored index, or an exact one when none was built."""
+    from .workspace import has_artifact, read_artifact
+
+    if not has_artifact(workspace, INDEX_RECORD):
+        return build_index(vectors, "exact")
+    record = read_artifact(workspace, INDEX_RECORD)
+    if record.get("n") != len(vectors):
+        raise WorkspaceError(f"the stored index holds {record.get('n')} vectors but the workspace has "
+                             f"{len(vectors)}; rebuild it with `imgorg index {workspace}`")
+    if record["kind"] == "exact":
+        return build_index(vectors, "exact")
+    faiss = _import_faiss()
+    index = faiss.deserialize_index(read_artifact(workspace, INDEX_DATA))
+    return SearchIndex(record["kind"], np.ascontiguousarray(vectors, dtype=np.float32), record["params"],
+                       record.get("build_seconds", 0.0), index)
+
+
+def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
+    """Share of the true k nearest rows that the index returned, averaged over queries."""
+    k = truth.shape[1]
+    return float(np.mean([len(set(f[:k]) & set(t)) / k for f, t in zip(found, truth)]))
+
+
+# -- internals ---------------------------------------------------------------------------------
+
+def _exact_search(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    sims_out = np.empty((len(queries), k), np.float32)
+    rows_out = np.empty((len(queries), k), np.int64)
+    for start in range(0, len(queries), _QUERY_BLOCK):
+        block = queries[start:start + _QUERY_BLOCK] @ vectors.T
+        top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < block.shape[1] else np.argsort(-block, axis=1)
+        top_sims = np.take_along_axis(block, top, axis=1)
+        order = np.argsort(-top_sims, axis=1, kind="stable")
+        rows_out[start:start + len(block)] = np.take_along_axis(top, order, axis=1)
+        sims_out[start:start + len(block)] = np.take_along_axis(top_sims, order, axis=1)
+    return sims_out, rows_out
+
+
+def _drop_rows(sims: np.ndarray, rows: np.ndarray, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove row ``exclude[i]`` from answer i; answers that lack it lose their last entry."""
+    drop = rows == exclude[:, None]
+    drop[~drop.any(axis=1), -1] = True
+    keep = ~drop
+    return sims[keep].reshape(len(rows), -1), rows[keep].reshape(len(rows), -1)
+
+
+def _pq_m(dim: int) -> int:
+    m = max(1, dim // 2)
+    while dim % m:
+        m -= 1
+    return m
+
+
+def _faiss_index(kind: str, vectors: np.ndarray, params: dict):
+    faiss = _import_faiss()
+    n, dim = vectors.shape
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, params["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = params["ef_construction"]
+    elif kind == "ivf-flat":
+        index = faiss.index_factory(dim, f"IVF{params['nlist']},Flat", faiss.METRIC_INNER_PRODUCT)
+    else:
+        index = faiss.index_factory(dim, f"IVF{params['nlist']},PQ{params['pq_m']}x4fs,RFlat",
+                                    faiss.METRIC_INNER_PRODUCT)
+    if not index.is_trained:
+        # k-means on a sample: FAISS wants ~40 points per list; more only costs time.
+        sample = vectors[np.random.default_rng(0).permutation(n)[: max(50 * params.get("nlist", 1), 20_000)]]
+        index.train(sample)
+    index.add(vectors)
+    return index
+
+
+def _set_search_params(index, kind: str, params: dict) -> None:
+    faiss = _import_faiss()
+    if kind == "hnsw":
+        index.hnsw.efSearch = params["ef_search"]
+        return
+    if kind == "ivf-pq":
+        index.k_factor = params["k_factor"]
+        faiss.extract_index_ivf(index.base_index).nprobe = params["nprobe"]
+        return
+    faiss.extract_index_ivf(index).nprobe = params["nprobe"]
+
+
+def _import_faiss():
+    try:
+        import faiss
+    except ImportError:
+        raise ConfigError("FAISS indexes need the faiss-cpu package: pip install faiss-cpu "
+                          "(or use --kind exact)") from None
+    return faiss

@@ -1,0 +1,45 @@
+"""A near-duplicate corpus: real images plus transformed copies of some of them.
+
+Used by tests/test_duplicates.py and benchmarks/near_duplicates.py.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageEnhance
+
+
+def _resized(image: Image.Image) -> Image.Image:
+    return image.resize((image.width * 2, image.height * 2), Image.BICUBIC)
+
+
+def _jpeg_q30(image: Image.Image) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=30)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def _cropped(image: Image.Image) -> Image.Image:  # 10% off the area: 5% off each side
+    dx, dy = round(image.width * 0.05), round(image.height * 0.05)
+    return image.crop((dx, dy, image.width - dx, image.height - dy))
+
+
+def _brighter(image: Image.Image) -> Image.Image:
+    return ImageEnhance.Brightness(image).enhance(1.3)
+
+
+TRANSFORMS = {"resized": _resized, "jpeg30": _jpeg_q30, "crop10": _cropped, "bright": _brighter}
+
+
+def write_copies(original: Path, dest_folder: Path) -> list[Path]:
+    """One PNG per transform of ``original`` in ``dest_folder``, named <stem>_<transform>.png."""
+    image = Image.open(original).convert("RGB")
+    dest_folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, transform in TRANSFORMS.items():
+        path = dest_folder / f"{original.stem}_{name}.png"
+        transform(image).save(path)
+        out.append(path)
+    return out

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from imgorg.errors import ConfigError, WorkspaceError
+from imgorg.index import build_index, load_index, recall_at_k, save_index
+from imgorg.metrics import retrieval_scores
+
+
+def clustered(n=4000, dim=32, centres=40, seed=0):
+    rng = np.random.default_rng(seed)
+    c = rng.standard_normal((centres, dim))
+    x = (c[rng.integers(0, centres, n)] + 0.4 * rng.standard_normal((n, dim))).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_exact_search_is_brute_force_cosine_best_first():
+    x = clustered(500)
+    sims, rows = build_index(x, "exact").search(x[:20], 5)
+    brute = x[:20] @ x.T
+    assert np.array_equal(rows[:, 0], np.arange(20))  # each vector finds itself first
+    assert np.allclose(sims, -np.sort(-brute, axis=1)[:, :5], atol=1e-5)
+    assert np.all(np.diff(sims, axis=1) <= 1e-7)
+
+
+def test_exclude_self_and_k_larger_than_the_collection():
+    x = clustered(6)
+    sims, rows = build_index(x).search(x, 10, exclude_self=True)
+    assert rows.shape == (6, 5)  # the other 5, never itself
+    assert not np.any(rows == np.arange(6)[:, None])
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf-flat", "ivf-pq"])
+def test_faiss_kinds_agree_with_exact_and_survive_the_workspace(kind, tmp_path):
+    from imgorg.workspace import FORMAT, FORMAT_VERSION, MANIFEST
+    import json
+
+    x = clustered()
+    _, truth = build_index(x, "exact").search(x[:300], 10)
+    index = build_index(x, kind)
+    _, found = index.search(x[:300], 10)
+    assert recall_at_k(found, truth) >= 0.9
+    (tmp_path / MANIFEST).write_text(json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "files": {}}))
+    save_index(tmp_path, index)
+    loaded = load_index(tmp_path, x)
+    assert loaded.kind == kind and loaded.params == index.params
+    assert np.array_equal(loaded.search(x[:50], 10)[1], index.search(x[:50], 10)[1])
+    with pytest.raises(WorkspaceError, match="rebuild it"):
+        load_index(tmp_path, x[:-1])
+
+
+def test_auto_is_exact_for_small_collections_and_unknown_kind_is_refused():
+    assert build_index(clustered(100)).kind == "exact"
+    with pytest.raises(ConfigError, match="exact"):
+        build_index(clustered(100), "annoy")
+
+
+def test_retrieval_scores_by_hand():
+    labels = ["a", "a", "a", "b"]
+    rows = np.array([[1, 3], [3, 0], [1, 2], [0, 1]])  # neighbours of each row, itself excluded
+    scores = retrieval_scores(rows, labels)
+    # precision@2: 1/2, 1/2, 1, 0 -> 0.5
+    assert scores["precision_at_k"] == pytest.approx(0.5)
+    # AP@2 (divided by min(2, other images with the label)): row0 1/2, row1 (1/2)/2, row2 1, row3 0 (none exist -> /1)
+    assert scores["map_at_k"] == pytest.approx((0.5 + 0.25 + 1 + 0) / 4)

@@ -1,0 +1,110 @@
+"""search, duplicates, outliers and classify on a real workspace with planted copies."""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from imgorg import ClusterConfig, RunConfig, run
+from imgorg.cli.main import app
+from imgorg.workspace import read_artifact
+
+from .corpus import TRANSFORMS, write_copies
+
+pytestmark = pytest.mark.slow
+COPIED = 5
+
+
+@pytest.fixture(scope="module")
+def corpus(cifar_small, tmp_path_factory):
+    """8 CIFAR images per class; 5 of them with 4 transformed copies; one exact copy; one noise image."""
+    source = tmp_path_factory.mktemp("dups") / "images"
+    for folder in sorted(cifar_small.iterdir()):
+        for path in sorted(folder.iterdir())[:8]:
+            (source / folder.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, source / folder.name / path.name)
+    originals = [sorted((source / c).iterdir())[0] for c in ("cat", "dog", "ship", "truck", "frog")]
+    for original in originals:
+        write_copies(original, original.parent)
+    shutil.copy(sorted((source / "bird").iterdir())[1], source / "bird" / "exact_copy.jpg")
+    noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(source / "horse" / "noise.png")
+    ws = run(source, tmp_path_factory.mktemp("dups-ws") / "ws",
+             RunConfig(cluster=ClusterConfig(method="kmeans", k=10))).workspace
+    return ws, originals
+
+
+def invoke(*args):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_duplicates_finds_every_planted_copy_and_nothing_else(corpus):
+    ws, originals = corpus
+    invoke("duplicates", ws.path)
+    frame = read_artifact(ws.path, "duplicates.parquet")
+    stems = frame["path"].str.split("_").str[0].str.replace(".jpg", "")  # "cat/0014_crop10.png" -> "cat/0014"
+    expected = {f"{o.parent.name}/{o.stem}" for o in originals}
+    for stem in expected:
+        members = frame[stems == stem]
+        assert len(members) == 1 + len(TRANSFORMS), f"{stem}: {members['path'].tolist()}"
+        assert members["group"].nunique() == 1
+        kept = members[members["keep"]]
+        assert len(kept) == 1 and kept["path"].iloc[0].endswith("_resized.png")  # the most pixels
+    exact = frame[frame["kind"] == "exact"]
+    assert len(exact) == 2 and exact["path"].str.endswith("exact_copy.jpg").any()
+    assert frame["group"].nunique() == len(expected) + 1  # no false groups
+
+
+def test_outliers_rank_noise_first_and_are_stored_for_the_app(corpus):
+    ws, _ = corpus
+    out = invoke("outliers", ws.path, "--top", 3)
+    frame = read_artifact(ws.path, "outliers.parquet")
+    assert frame["path"].iloc[0] == "horse/noise.png" and "horse/noise.png" in out
+    assert frame["rank"].tolist() == list(range(1, len(ws.images) + 1))
+    assert frame["score"].is_monotonic_decreasing
+    invoke("outliers", ws.path, "--method", "lof")
+    assert read_artifact(ws.path, "outliers.parquet")["method"].iloc[0] == "lof"
+
+
+def test_search_by_file_by_id_and_json(corpus):
+    ws, originals = corpus
+    data = json.loads(invoke("search", ws.path, originals[0], "-k", "5", "--json"))
+    top = [n["path"] for n in data["neighbours"]]
+    assert top[0] == f"cat/{originals[0].name}" and data["neighbours"][0]["similarity"] > 0.999
+    assert sum(p.startswith(f"cat/{originals[0].stem}_") for p in top) >= 3  # its copies come next
+    image_id = int(ws.images.loc[ws.images["path"] == f"cat/{originals[0].name}", "id"].iloc[0])
+    data = json.loads(invoke("search", ws.path, image_id, "-k", "3", "--json"))
+    assert data["query_id"] == image_id and image_id not in [n["id"] for n in data["neighbours"]]
+    assert "precision@10" in invoke("search", ws.path, "--evaluate")
+    result = CliRunner().invoke(app, ["search", str(ws.path), "999999"])
+    assert result.exit_code != 0
+
+
+def test_classify_from_folders_and_from_a_csv(corpus, tmp_path):
+    ws, _ = corpus
+    out = invoke("classify", ws.path, "--models", "logistic,rf", "--folds", "3")
+    record = read_artifact(ws.path, "classify.json")
+    assert {m["name"] for m in record["models"]} == {"logistic", "rf"}
+    assert max(m["accuracy"] for m in record["models"]) > 0.4  # 10 classes: chance is 0.1
+    assert "best" in out
+    images = ws.images
+    few = images[images["label"].isin(["cat", "ship"])].head(16)
+    pd.DataFrame({"path": few["path"], "label": few["label"]}).to_csv(tmp_path / "labels.csv", index=False)
+    invoke("classify", ws.path, "--labels", tmp_path / "labels.csv", "--models", "svm")
+    predictions = read_artifact(ws.path, "predictions.parquet")
+    unlabelled = predictions[predictions["source"] == "unlabelled"]
+    assert len(unlabelled) == len(images) - len(few)
+    assert set(unlabelled["predicted"]) <= {"cat", "ship"} and unlabelled["probability"].between(0.5, 1).all()
+
+
+def test_classify_says_what_is_missing(corpus, tmp_path):
+    ws, _ = corpus
+    (tmp_path / "bad.csv").write_text("file,label\na.jpg,cat\n")
+    result = CliRunner().invoke(app, ["classify", str(ws.path), "--labels", str(tmp_path / "bad.csv")])
+    assert result.exit_code != 0

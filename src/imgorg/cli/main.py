@@ -11,6 +11,7 @@ from ..errors import ImgorgError
 from . import backbones as backbones_command
 from . import compare as compare_command
 from . import map as map_command
+from . import report as report_command
 from . import run as run_command
 from . import serve as serve_command
 from .console import errors
@@ -26,6 +27,7 @@ app.command("run")(run_command.run)
 app.command("compare")(compare_command.compare)
 app.command("serve")(serve_command.serve)
 app.command("map")(map_command.map_command)
+app.command("report")(report_command.report)
 app.command("backbones")(backbones_command.backbones)
 
 

@@ -55,7 +55,7 @@ def test_cluster_grid(case):
     sizes = {int(c): int((clusters == c).sum()) for c in np.unique(clusters)}
     dominant = None if labels is None else {c: ("cat", 0.5) for c in sizes}
     fig = plots.cluster_grid(thumbnails(clusters), sizes, dominant)
-    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert len(titles) == len(sizes)
     if NOISE in sizes:
         assert any(t.startswith("noise:") for t in titles)
@@ -117,3 +117,12 @@ def test_method_bars(metrics):
     if "scan" in metrics:
         assert "silhouette (higher is better)" in titles and "ACC (Hungarian) (higher is better)" in titles
     render(fig)
+
+
+def test_cluster_grid_puts_many_clusters_side_by_side():
+    clusters = np.arange(N) % 7
+    sizes = {c: int((clusters == c).sum()) for c in range(7)}
+    fig = plots.cluster_grid(thumbnails(clusters), sizes)
+    assert len([ax for ax in fig.axes if ax.get_title(loc="left")]) == 7
+    width, height = Image.open(io.BytesIO(render(fig))).size
+    assert width > height  # two columns of four rows, not one of seven

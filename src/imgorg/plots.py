@@ -51,7 +51,7 @@ def map_scatter(points: np.ndarray, clusters: np.ndarray, labels: Sequence | Non
     clusters = np.asarray(clusters)
     has_labels = labels is not None and len(labels) == len(points) and not pd.isna(pd.Series(labels)).any()
     panels = [("cluster", clusters)] + ([("label", np.asarray(labels, dtype=object))] if has_labels else [])
-    fig = Figure(figsize=(6.5 * len(panels), 6), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(6.5 * len(panels), 5), dpi=DPI, layout="constrained")
     for ax, (name, values) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
         _scatter_by(ax, points, values, name)
     return fig
@@ -71,7 +71,6 @@ def _scatter_by(ax, points: np.ndarray, values: np.ndarray, name: str) -> None:
     ax.set_title(f"by {name} ({len(categories)} {'clusters' if name == 'cluster' else 'labels'})")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_aspect("equal", adjustable="datalim")
     if 0 < len(categories) <= MAX_LEGEND:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, markerscale=max(1, 12 / size),
                   frameon=False)
@@ -109,17 +108,20 @@ def cluster_grid(thumbnails_per_cluster: Mapping[int, Sequence], sizes: Mapping[
     """
     clusters = list(thumbnails_per_cluster)
     columns = max([len(thumbnails_per_cluster[c]) for c in clusters] + [1])
-    row_height = (TILE + 26) / DPI
-    fig = Figure(figsize=(max(columns * (TILE + 4) / DPI, 4.5), max(len(clusters), 1) * row_height + 0.4),
+    side = 1 if len(clusters) <= 4 else 2  # clusters side by side: half the height for a long list
+    rows = max(-(-len(clusters) // side), 1)
+    fig = Figure(figsize=(max(side * (columns * (TILE + 4) + 20) / DPI, 4.5), rows * (TILE + 26) / DPI + 0.4),
                  dpi=DPI, layout="constrained")
     if not clusters:
         return _message(fig, "no clusters to show")
-    for ax, cluster_id in zip(fig.subplots(len(clusters), 1, squeeze=False)[:, 0], clusters):
+    axes = fig.subplots(rows, side, squeeze=False).ravel()
+    for ax, cluster_id in zip(axes, clusters):
         strip, _ = _strip(thumbnails_per_cluster[cluster_id], columns)
         ax.imshow(strip, interpolation="nearest")
-        ax.set_axis_off()
         ax.set_title(_cluster_title(cluster_id, sizes.get(cluster_id, 0), (dominant or {}).get(cluster_id)),
                      loc="left", fontsize=9)
+    for ax in axes:
+        ax.set_axis_off()
     if note:
         fig.suptitle(note, fontsize=9, x=0.01, ha="left")
     return fig
@@ -217,6 +219,8 @@ def method_bars(metrics: Mapping[str, Mapping], chosen: str | None = None) -> Fi
             ax.text(value or 0.0, y, " n/a " if value is None else f" {_short(value)} ", va="center", fontsize=7,
                     ha="right" if (value or 0) < 0 else "left")
         ax.margins(x=0.3)
+        if all((v or 0) >= 0 for v in values):
+            ax.set_xlim(left=0)
     for ax in axes[len(shown):]:
         ax.set_axis_off()
     return fig

@@ -126,3 +126,25 @@ def test_cluster_grid_puts_many_clusters_side_by_side():
     assert len([ax for ax in fig.axes if ax.get_title(loc="left")]) == 7
     width, height = Image.open(io.BytesIO(render(fig))).size
     assert width > height  # two columns of four rows, not one of seven
+
+
+def test_names_from_the_collection_are_not_read_as_tex():
+    labels = np.array(["$x^$", "a$b", "100$"] * (N // 3), dtype=object)
+    clusters = np.repeat([0, 1, 2, NOISE], N // 4)
+    render(plots.map_scatter(POINTS, clusters, labels))
+    render(plots.contingency_heatmap(clusters, labels))
+    render(plots.cluster_grid(thumbnails(clusters), {0: 30}, {0: ("$x^$", 0.5)}))
+    images = thumbnails(clusters)[0]
+    render(plots.neighbour_grid(images[:1], [images[1:3]], [[0.9, 0.8]], titles=["$x^$"]))
+
+
+def test_many_clusters_and_labels_render_quickly():
+    clusters = RNG.integers(-1, 150, 20_000)
+    labels = np.array([f"class {i}" for i in RNG.integers(0, 120, 20_000)], dtype=object)
+    points = RNG.normal(size=(20_000, 2))
+    fig = plots.map_scatter(points, clusters, labels)
+    assert all(ax.get_legend() is None for ax in fig.axes)  # 150 entries would hide the map
+    render(fig)
+    fig = plots.contingency_heatmap(clusters, labels)
+    assert fig.axes[0].get_title().endswith("(40 largest clusters) (40 most common labels)")
+    render(fig)

@@ -172,7 +172,9 @@ def _map(d: ReportData) -> str:
     labels = d.labels[rows] if d.has_labels else None
     figure = _figure(plots.map_scatter(points[rows], d.clusters[rows], labels),
                      f"map of the collection coloured by {d.method} cluster")
-    return _section("map", "Map", f"<p class=note>{_e(note)}. Grey: noise.</p>" + figure)
+    if (d.clusters == NOISE).any():
+        note += "; grey: noise"
+    return _section("map", "Map", f"<p class=note>{_e(note)}.</p>" + figure)
 
 
 def map_points(ws: Workspace) -> tuple[np.ndarray, str]:

@@ -110,3 +110,14 @@ def test_report_in_the_browser(workspace):
         assert EVIL in page.inner_text("#failures")  # shown as text, not run as markup
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert errors == []
+
+
+def test_noise_is_shown_after_the_largest_clusters(workspace):
+    ws = load_workspace(workspace)
+    labels = np.arange(len(ws.assignments)) % 40
+    labels[:100] = -1
+    ws.assignments["kmeans"] = labels
+    ws.assignments["kmeans_distance"] = np.where(labels == -1, np.nan, 1.0)
+    html = render_report(ws)
+    assert "40 clusters by kmeans and 100 images of noise; the 30 largest are shown" in html
+    assert "Noise (no cluster): a random sample." in html and "grey: noise" in html

@@ -77,18 +77,21 @@ class ReportData:
         self.has_labels = len(self.images) > 0 and bool(self.images["label"].notna().all())
         self.labels = self.images["label"].to_numpy(dtype=object) if self.has_labels else None
         self.root = Path(ws.manifest.get("source", {}).get("root", "."))
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         ids, counts = np.unique(self.clusters, return_counts=True)
         self.sizes = {int(c): int(n) for c, n in zip(ids, counts)}
 
     def shown_clusters(self) -> list[int]:
-        """The largest clusters (ties by id), noise last if it is among them."""
-        ranked = sorted(self.sizes, key=lambda c: (c == NOISE, -self.sizes[c], c))
-        return ranked[:MAX_CLUSTERS]
+        """The largest clusters (ties by id), then noise if there is any: it matters most when large."""
+        ranked = sorted((c for c in self.sizes if c != NOISE), key=lambda c: (-self.sizes[c], c))
+        return ranked[:MAX_CLUSTERS] + ([NOISE] if NOISE in self.sizes else [])
 
     def members(self, cluster_id: int) -> np.ndarray:
         """Rows of a cluster, most typical (closest to the centre) first, as the app orders them."""
         rows = np.flatnonzero(self.clusters == cluster_id)
+        if cluster_id == NOISE:  # no centre to be close to: a random sample, not the first files
+            return np.random.default_rng(self.seed).permutation(rows)
         distance = self.ws.assignments.get(f"{self.method}_distance")
         if distance is not None:
             rows = rows[np.argsort(distance.to_numpy()[rows], kind="stable")]
@@ -195,10 +198,15 @@ def _clusters(d: ReportData) -> str:
     thumbs = {c: [d.thumbnail(int(r)) for r in d.members(c)[:THUMBNAILS]] for c in shown}
     dominant = {c: d.dominant(c) for c in shown} if d.has_labels else None
     figure = _figure(plots.cluster_grid(thumbs, d.sizes, dominant), f"sample images of each {d.method} cluster")
-    note = f"{len(d.sizes):,} clusters by {d.method}"
-    if len(shown) < len(d.sizes):
-        note += f"; the {len(shown)} largest are shown"
+    real = len(d.sizes) - (NOISE in d.sizes)
+    note = f"{real:,} clusters by {d.method}"
+    if NOISE in d.sizes:
+        note += f" and {d.sizes[NOISE]:,} images of noise"
+    if real > MAX_CLUSTERS:
+        note += f"; the {MAX_CLUSTERS} largest are shown"
     note += f". Up to {THUMBNAILS} images each, the most typical (closest to the cluster's centre) first."
+    if NOISE in d.sizes:
+        note += " Noise (no cluster): a random sample."
     if d.has_labels:
         note += " The title gives the cluster's size and its most common label with its share."
     return _section("clusters", "Clusters", f"<p class=note>{_e(note)}</p>" + figure)

@@ -15,6 +15,7 @@ from . import duplicates as duplicates_command
 from . import index as index_command
 from . import map as map_command
 from . import outliers as outliers_command
+from . import report as report_command
 from . import run as run_command
 from . import search as search_command
 from . import serve as serve_command
@@ -31,6 +32,7 @@ app.command("run")(run_command.run)
 app.command("compare")(compare_command.compare)
 app.command("serve")(serve_command.serve)
 app.command("map")(map_command.map_command)
+app.command("report")(report_command.report)
 app.command("backbones")(backbones_command.backbones)
 app.command("index")(index_command.index_command)
 app.command("search")(search_command.search)

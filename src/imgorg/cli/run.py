@@ -32,6 +32,7 @@ def run(
     batch_size: Annotated[int, typer.Option(help="Images per inference batch.")] = 64,
     workers: Annotated[int, typer.Option(help="Decoding threads.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed for PCA and k-means.")] = 0,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
     config = RunConfig(
@@ -43,6 +44,12 @@ def run(
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress)
     print_summary(result)
+    if report:
+        from ..report import write_report  # matplotlib: imported only when a report is written
+
+        with console.status("Writing the report"):
+            path = write_report(result.workspace.path)
+        console.print(f"Report: [bold]{path}[/]")
 
 
 def parse_k(value: str) -> int | str:

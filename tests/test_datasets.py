@@ -11,21 +11,25 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
-from imgorg import datasets
+from imgorg import datasets, load_workspace
+from imgorg.cli.main import app
 from imgorg.datasets import ARCHIVES, Archive, file_md5, materialise, resolve_source
 from imgorg.errors import ConfigError, DatasetError, SourceError
-from imgorg.sources import scan_folder
+from imgorg.sources import normalize_catalog, scan_folder, subset_catalog
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
 @pytest.fixture(autouse=True)
 def _own_data_cache(tmp_path, monkeypatch):
-    """Each test materialises into its own cache, and never sees the user's archives."""
-    monkeypatch.setenv("IMGORG_CACHE", str(tmp_path / "cache"))
+    """Each test materialises into its own data cache (the session's cache keeps the ONNX graphs),
+    and never sees the user's archives."""
+    monkeypatch.setattr(datasets, "data_cache", lambda: tmp_path / "cache" / "datasets")
     monkeypatch.delenv("IMGORG_DATA", raising=False)
 
 
@@ -280,3 +284,70 @@ def test_folders_pass_through_unchanged(tmp_path):
     with pytest.raises(ConfigError, match="apply to named datasets"):
         resolve_source(tmp_path, split="train")
     assert issubclass(DatasetError, SourceError)
+
+
+# -- --limit and --sample -----------------------------------------------------------------
+
+def _catalog(labels):
+    return normalize_catalog(pd.DataFrame({
+        "id": range(len(labels)), "path": [f"{label or 'x'}/{i:03d}.png" for i, label in enumerate(labels)],
+        "label": labels, "bytes": 1, "sha256": [f"{i:064d}" for i in range(len(labels))],
+        "status": "pending", "error": None}))
+
+
+def test_limit_keeps_the_first_rows_and_renumbers():
+    catalog = _catalog(["a"] * 5 + ["b"] * 5)
+    subset = subset_catalog(catalog, limit=3)
+    assert subset["path"].tolist() == catalog["path"].tolist()[:3]
+    assert subset["id"].tolist() == [0, 1, 2]
+    assert subset_catalog(catalog, limit=50) is catalog and subset_catalog(catalog) is catalog
+
+
+def test_sample_is_stratified_seeded_and_in_catalog_order():
+    catalog = _catalog(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
+    subset = subset_catalog(catalog, sample=20, seed=1)
+    assert subset["label"].value_counts().to_dict() == {"a": 12, "b": 6, "c": 2}
+    assert subset["id"].tolist() == list(range(20)) and subset["id"].dtype == "int64"
+    assert subset["path"].tolist() == sorted(subset["path"])  # catalog order kept
+    assert subset.equals(subset_catalog(catalog, sample=20, seed=1))
+    assert not subset.equals(subset_catalog(catalog, sample=20, seed=2))
+    # 7 seats over 3 equal classes: the remainders tie, each class gets 2 or 3.
+    odd = subset_catalog(_catalog(["a"] * 5 + ["b"] * 5 + ["c"] * 5), sample=7)
+    assert sorted(odd["label"].value_counts().tolist()) == [2, 2, 3]
+
+
+def test_sample_without_labels_is_uniform():
+    catalog = _catalog([None] * 40)
+    subset = subset_catalog(catalog, sample=10, seed=0)
+    assert len(subset) == 10 and subset["label"].isna().all()
+    assert subset["path"].tolist() == subset_catalog(catalog, sample=10, seed=0)["path"].tolist()
+
+
+def test_bad_limit_or_sample_is_refused():
+    catalog = _catalog(["a", "b"])
+    with pytest.raises(ConfigError, match=r"limit \(0\) must be a positive integer"):
+        subset_catalog(catalog, limit=0)
+    with pytest.raises(ConfigError, match="pass one of them"):
+        subset_catalog(catalog, limit=1, sample=1)
+
+
+# -- the CLI ------------------------------------------------------------------------------
+
+def test_cli_runs_a_named_dataset_with_limit(tmp_path):
+    archive, _, _ = make_cifar10(tmp_path / "cifar-10-binary.tar.gz", n_train=20, n_test=15)
+    out = tmp_path / "ws"
+    result = CliRunner().invoke(app, ["run", "cifar10", "--data", str(archive), "--limit", "12", "--out", str(out),
+                                      "--k", "3", "--pca-dim", "5"]))
+    assert result.exit_code == 0, result.output
+    ws = load_workspace(out)
+    assert len(ws.catalog) == 12 and ws.catalog["id"].tolist() == list(range(12))
+    assert set(ws.catalog["label"]) == {"airplane", "automobile", "bird"}
+    assert ws.manifest["source"] == {"kind": "dataset", "name": "cifar10", "split": "test", "limit": 12,
+                                     "root": str((datasets.data_cache() / "cifar10" / "test").resolve())}
+    assert "acc" in ws.metrics[ws.method]
+
+
+def test_cli_refuses_an_unknown_split_before_any_work(tmp_path):
+    result = CliRunner().invoke(app, ["run", "stl10", "--split", "val", "--out", str(tmp_path / "ws")])
+    assert result.exit_code != 0
+    assert "train, test" in str(result.exception) and not (tmp_path / "ws").exists()

@@ -337,7 +337,7 @@ def test_cli_runs_a_named_dataset_with_limit(tmp_path):
     archive, _, _ = make_cifar10(tmp_path / "cifar-10-binary.tar.gz", n_train=20, n_test=15)
     out = tmp_path / "ws"
     result = CliRunner().invoke(app, ["run", "cifar10", "--data", str(archive), "--limit", "12", "--out", str(out),
-                                      "--k", "3", "--pca-dim", "5"]))
+                                      "--k", "3", "--pca-dim", "5"])
     assert result.exit_code == 0, result.output
     ws = load_workspace(out)
     assert len(ws.catalog) == 12 and ws.catalog["id"].tolist() == list(range(12))

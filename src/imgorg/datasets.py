@@ -138,9 +138,11 @@ def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 
 
 def _names(text: bytes) -> list[str]:
-    """Class names, one a line; blank lines (CIFAR-10 ends with some) are not classes."""
-    names = [line.strip() for line in text.decode("utf-8").splitlines()]
-    return [n.replace("/", "_") for n in names if n]
+    """Class names, one a line; blank lines (CIFAR-10 ends with some) are not classes.
+
+    They become folder names, so none may name another folder ("..", "a/b", ".hidden")."""
+    names = [line.strip().replace("/", "_").replace("\\", "_") for line in text.decode("utf-8").splitlines()]
+    return [f"_{n}" if n.startswith(".") else n for n in names if n]
 
 
 def _records(handle: BinaryIO, size: int, name: str) -> Iterator[np.ndarray]:
@@ -381,7 +383,7 @@ def find_archive(spec: DatasetSpec, data: str | os.PathLike | None = None,
         for filename in spec.archives:
             if (folder / filename).is_file():
                 return _checked(folder / filename, spec)
-    return _download(spec, progress)
+    return _download(spec, data, progress)
 
 
 def _search_folders(data: Path | None) -> list[Path]:
@@ -408,14 +410,14 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(spec: DatasetSpec, progress: ProgressFactory | None) -> Path:
+def _download(spec: DatasetSpec, data: Path | None, progress: ProgressFactory | None) -> Path:
     filename = spec.archives[0]
     archive = ARCHIVES[filename]
     target = data_cache() / filename
     try:
         download(archive.url, target, archive.md5, progress)
     except OSError as err:  # URLError and socket timeouts are OSErrors
-        places = ", ".join(str(p) for p in _search_folders(None))
+        places = ", ".join(str(p) for p in _search_folders(data))
         raise DatasetError(
             f"dataset {spec.name!r} needs {filename}, which is not in {places} and could not be downloaded "
             f"from {archive.url} ({err}). Download it elsewhere, then pass --data PATH (the file or its folder) "

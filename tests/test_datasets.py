@@ -16,7 +16,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from imgorg import datasets, load_workspace
+import imgorg
+from imgorg import ClusterConfig, ReduceConfig, RunConfig, datasets, load_workspace
 from imgorg.cli.main import app
 from imgorg.datasets import ARCHIVES, Archive, file_md5, materialise, resolve_source
 from imgorg.errors import ConfigError, DatasetError, SourceError
@@ -345,6 +346,22 @@ def test_cli_runs_a_named_dataset_with_limit(tmp_path):
     assert ws.manifest["source"] == {"kind": "dataset", "name": "cifar10", "split": "test", "limit": 12,
                                      "root": str((datasets.data_cache() / "cifar10" / "test").resolve())}
     assert "acc" in ws.metrics[ws.method]
+
+
+def test_sample_of_a_folder_is_recorded_and_folder_runs_are_unchanged(tmp_path):
+    from .conftest import make_image
+
+    for i in range(6):
+        make_image(tmp_path / "img" / "red" / f"{i}.png", (220, 20, 20), size=(16, 16))
+        make_image(tmp_path / "img" / "blue" / f"{i}.png", (20, 20, 220), size=(16, 16))
+    config = RunConfig(reduce=ReduceConfig(pca_dim=3), cluster=ClusterConfig(method="kmeans", k=2, seed=4))
+    ws = imgorg.run(tmp_path / "img", tmp_path / "ws", config, sample=4).workspace
+    assert ws.catalog["label"].value_counts().to_dict() == {"blue": 2, "red": 2}
+    assert ws.manifest["source"] == {"kind": "folder", "sample": 4, "seed": 4,
+                                     "root": str((tmp_path / "img").resolve())}
+    whole = imgorg.run(tmp_path / "img", tmp_path / "ws", config).workspace
+    assert len(whole.catalog) == 12
+    assert whole.manifest["source"] == {"kind": "folder", "root": str((tmp_path / "img").resolve())}
 
 
 def test_cli_refuses_an_unknown_split_before_any_work(tmp_path):

@@ -106,7 +106,6 @@ class DatasetSpec:
     splits: tuple[str, ...]
     default_split: str
     extract: Extractor  # (archive, split, writer): writes every image of the split
-    description: str = ""
 
     def check_split(self, split: str | None) -> str:
         """The split to use; an unknown one is an error that lists the valid ones."""
@@ -249,18 +248,19 @@ _CIFAR10_TRAIN = [f"data_batch_{i}.bin" for i in range(1, 6)]
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
+        # 32x32, 10 classes; 50,000 train, 10,000 test
         DatasetSpec("cifar10", ("cifar-10-binary.tar.gz",), ("train", "test"), "test",
-                    _cifar("batches.meta.txt", 0, {"train": _CIFAR10_TRAIN, "test": ["test_batch.bin"]}),
-                    "CIFAR-10: 32x32, 10 classes; 50,000 train, 10,000 test"),
+                    _cifar("batches.meta.txt", 0, {"train": _CIFAR10_TRAIN, "test": ["test_batch.bin"]})),
+        # 32x32, 100 fine classes (the coarse label is not used); 50,000 train, 10,000 test
         DatasetSpec("cifar100", ("cifar-100-binary.tar.gz",), ("train", "test"), "test",
-                    _cifar("fine_label_names.txt", 1, {"train": ["train.bin"], "test": ["test.bin"]}),
-                    "CIFAR-100: 32x32, 100 fine classes; 50,000 train, 10,000 test"),
-        DatasetSpec("stl10", ("stl10_binary.tar.gz",), ("train", "test"), "test", _extract_stl10,
-                    "STL-10: 96x96, 10 classes; 5,000 train, 8,000 test"),
+                    _cifar("fine_label_names.txt", 1, {"train": ["train.bin"], "test": ["test.bin"]})),
+        # 96x96, 10 classes; 5,000 train, 8,000 test
+        DatasetSpec("stl10", ("stl10_binary.tar.gz",), ("train", "test"), "test", _extract_stl10),
+        # 100,000 unlabeled 96x96 images from the same archive
         DatasetSpec("stl10-unlabeled", ("stl10_binary.tar.gz",), ("unlabeled",), "unlabeled",
-                    _extract_stl10_unlabeled, "STL-10's 100,000 unlabeled 96x96 images"),
-        DatasetSpec("caltech101", ("caltech-101.zip", CALTECH_INNER), ("all",), "all", _extract_caltech101,
-                    "Caltech-101: 8,677 JPEGs of about 300x200 in 101 categories (no background class)"),
+                    _extract_stl10_unlabeled),
+        # 8,677 JPEGs of about 300x200 in 101 categories; no fixed split
+        DatasetSpec("caltech101", ("caltech-101.zip", CALTECH_INNER), ("all",), "all", _extract_caltech101),
     )
 }
 

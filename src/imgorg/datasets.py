@@ -327,7 +327,8 @@ def _build(spec: DatasetSpec, split: str, archive: Path, target: Path, progress:
             raise DatasetError(f"{archive} could not be read as {' or '.join(spec.archives)} ({err}); "
                                "download the official archive again") from None
         if out.count == 0:
-            raise DatasetError(f"{archive} holds no images for {spec.name}/{split}; download the official archive again")
+            raise DatasetError(f"{archive} holds no images for {spec.name}/{split}; "
+                               "download the official archive again")
         write_json(tmp / INFO_FILE, {"dataset": spec.name, "split": split, "archive": str(archive),
                                      "images": out.count})
         _publish(tmp, target)

@@ -15,6 +15,10 @@ class SourceError(ImgorgError):
     """The source of images cannot be read (missing folder, no images)."""
 
 
+class DatasetError(SourceError):
+    """A named dataset is unknown, or its archive is missing, corrupt or cannot be downloaded."""
+
+
 class ImageDecodeError(ImgorgError):
     """One image could not be decoded; ``reason`` is short and stored in the catalog."""
 

@@ -21,7 +21,8 @@ from .embed.engine import cache_key, embed_catalog
 from .errors import SourceError
 from .progress import ProgressFactory
 from .reduce import Reducer
-from .sources import scan_folder
+from .datasets import get_dataset, is_dataset, resolve_source
+from .sources import check_subset, scan_folder, subset_catalog
 from .workspace import CACHE, Workspace, save_workspace, workspace_lock
 
 log = logging.getLogger(__name__)
@@ -37,30 +38,57 @@ class RunResult:
 
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
-        progress: ProgressFactory | None = None) -> RunResult:
-    """Organize the images under ``source`` into a workspace at ``out``."""
+        progress: ProgressFactory | None = None, *, split: str | None = None, data: str | Path | None = None,
+        limit: int | None = None, sample: int | None = None) -> RunResult:
+    """Organize the images under ``source`` into a workspace at ``out``.
+
+    ``source`` is a folder, or a dataset name (``imgorg.datasets.DATASETS``, with ``split``
+    and ``data`` = where its archive is), materialised once into a folder. ``limit`` keeps
+    the first N images, ``sample`` a random N (stratified by label, seeded by the cluster
+    seed) before anything is embedded.
+    """
     config = (config or RunConfig()).validate()
     split_backbones(config.embed.backbone)  # an unknown id fails before any work
-    source = Path(source)
-    out = Path(out) if out else default_workspace(source)
+    check_subset(limit, sample)
+    described = _describe_source(source, split, limit, sample, config.cluster.seed)
+    source = resolve_source(source, split, data, progress)
+    described["root"] = str(source.resolve())
+    out = Path(out) if out else default_workspace(source, described)
     timings: dict[str, float] = {}
     with workspace_lock(out):
         with _timed(timings, "catalog"):
-            catalog = scan_folder(source, progress=progress)
+            catalog = subset_catalog(scan_folder(source, progress=progress), limit, sample, config.cluster.seed)
         with _timed(timings, "embed"):
             embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
         if len(embedded.embeddings) == 0:
             raise SourceError(f"none of the {len(catalog)} files under {str(source)!r} could be decoded as an image")
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
-        ws.manifest = {**_manifest(source, config, embedded, timings), **ws.manifest}
+        ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
         with _timed(timings, "write"):
             save_workspace(ws)
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
 
 
-def default_workspace(source: Path) -> Path:
+def default_workspace(source: Path, described: dict | None = None) -> Path:
+    """./workspaces/<folder name>, or ./workspaces/<dataset>-<split> for a named dataset."""
+    if described and described["kind"] == "dataset":
+        return Path.cwd() / "workspaces" / f"{described['name']}-{described['split']}"
     return Path.cwd() / "workspaces" / (source.resolve().name or "images")
+
+
+def _describe_source(source: str | Path, split: str | None, limit: int | None, sample: int | None,
+                     seed: int) -> dict:
+    """manifest["source"]: what was read, so a run can be repeated (root is added once known)."""
+    if is_dataset(source):
+        described = {"kind": "dataset", "name": str(source), "split": get_dataset(str(source)).check_split(split)}
+    else:
+        described = {"kind": "folder"}
+    if limit is not None:
+        described["limit"] = limit
+    if sample is not None:
+        described.update(sample=sample, seed=seed)
+    return described
 
 
 def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict,
@@ -105,11 +133,11 @@ def _resolve_k(config: ClusterConfig, reduced: np.ndarray) -> tuple[ClusterConfi
     return dataclasses.replace(config, k=k), {"k": k, "k_auto": True, "k_curve": curve}
 
 
-def _manifest(source: Path, config: RunConfig, embedded, timings: dict) -> dict:
+def _manifest(source: dict, config: RunConfig, embedded, timings: dict) -> dict:
     statuses = embedded.catalog["status"].value_counts().to_dict()
     return {
         "imgorg_version": __version__,
-        "source": {"kind": "folder", "root": str(source.resolve())},
+        "source": source,
         "config": config.to_dict(),
         "backbone": {"id": config.embed.backbone, "cache_key": cache_key(config.embed),
                      "dim": int(embedded.embeddings.shape[1])},

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .errors import SourceError
+from .errors import ConfigError, SourceError
 from .images import IMAGE_EXTENSIONS
 from .progress import ProgressFactory
 from . import progress as _progress
@@ -73,6 +74,51 @@ def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
     for column in ("path", "label", "sha256", "status", "error"):
         out[column] = out[column].astype("string")
     return out.reset_index(drop=True)
+
+
+def subset_catalog(catalog: pd.DataFrame, limit: int | None = None, sample: int | None = None,
+                   seed: int = 0) -> pd.DataFrame:
+    """Keep the first ``limit`` rows, or a seeded random ``sample`` of rows; ids renumbered 0..n-1.
+
+    ``sample`` is stratified when every row has a label (each class keeps its share, so
+    ACC/NMI on a sample compare with the full set), else uniform. Kept rows stay in catalog
+    order. Ids are renumbered because they are row numbers everywhere downstream (embedding
+    rows, assignments); the path still names the file.
+    """
+    size = check_subset(limit, sample)
+    if size is None or size >= len(catalog):
+        return catalog
+    if limit is not None:
+        rows = np.arange(limit)
+    elif catalog["label"].notna().all():
+        rows = _stratified_rows(catalog["label"].to_numpy(), sample, np.random.default_rng(seed))
+    else:
+        rows = np.sort(np.random.default_rng(seed).choice(len(catalog), sample, replace=False))
+    out = catalog.iloc[rows].copy()
+    out["id"] = range(len(out))
+    return normalize_catalog(out)
+
+
+def check_subset(limit: int | None, sample: int | None) -> int | None:
+    """The number of rows asked for, or None for all; checked before any slow work starts."""
+    if limit is not None and sample is not None:
+        raise ConfigError(f"--limit ({limit}) and --sample ({sample}) both choose rows; pass one of them")
+    size = limit if limit is not None else sample
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        name = "limit" if limit is not None else "sample"
+        raise ConfigError(f"{name} ({size!r}) must be a positive integer; pass a value of 1 or more")
+    return size
+
+
+def _stratified_rows(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Proportional allocation, the leftover seats going to the largest remainders (ties: class order)."""
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = size * counts / counts.sum()
+    quota = np.floor(exact).astype(int)
+    leftover = size - quota.sum()
+    quota[np.argsort(-(exact - quota), kind="stable")[:leftover]] += 1
+    rows = [rng.choice(np.flatnonzero(labels == name), n, replace=False) for name, n in zip(classes, quota)]
+    return np.sort(np.concatenate(rows))
 
 
 def folder_labels(relpaths: Iterable[str]) -> list[str | None]:

@@ -1,4 +1,6 @@
-"""`imgorg run DIR`: catalog, embed, reduce, cluster, score, write the workspace."""
+"""`imgorg run SOURCE`: catalog, embed, reduce, cluster, score, write the workspace.
+
+SOURCE is a folder of images or a dataset name (`imgorg.datasets`)."""
 
 from __future__ import annotations
 
@@ -10,17 +12,23 @@ import typer
 from rich.table import Table
 
 from ..config import ClusterConfig, EmbedConfig, ReduceConfig, RunConfig
+from ..datasets import DATASETS
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
 from .console import console, progress_bars
 
 MAX_FAILURES_SHOWN = 20
+DATASET_NAMES = ", ".join(DATASETS)
 
 
 def run(
-    source: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder (default: ./workspaces/<DIR name>).")] = None,
+    source: Annotated[str, typer.Argument(help=f"Folder of images (searched recursively), or a dataset: {DATASET_NAMES}.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder (default: ./workspaces/<DIR name> or <dataset>-<split>).")] = None,
+    split: Annotated[Optional[str], typer.Option(help="Dataset split (cifar10/cifar100/stl10: train or test, default test).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="The dataset's archive, or a folder holding it (else $IMGORG_DATA, the cache, a download).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Keep only the first N images.")] = None,
+    sample: Annotated[Optional[int], typer.Option(help="Keep a random N images (stratified by label when labelled; --seed).")] = None,
     k: Annotated[str, typer.Option(help="Number of clusters, or 'auto' (best silhouette over 2-30).")] = "10",
     method: Annotated[str, typer.Option(help="Clustering method (scan, kmeans, agglomerative, dbscan, hdbscan), or 'auto' to run them all and choose.")] = "scan",
     backbone: Annotated[str, typer.Option(help="Backbone id (`imgorg backbones`); 'a+b' concatenates backbones.")] = DEFAULT_BACKBONE,
@@ -31,7 +39,7 @@ def run(
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
     batch_size: Annotated[int, typer.Option(help="Images per inference batch.")] = 64,
     workers: Annotated[int, typer.Option(help="Decoding threads.")] = 2,
-    seed: Annotated[int, typer.Option(help="Random seed for PCA and k-means.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed for PCA, k-means and --sample.")] = 0,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
@@ -42,7 +50,8 @@ def run(
         cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
     )
     with progress_bars() as progress:
-        result = run_pipeline(source, out, config, progress=progress)
+        result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,
+                              sample=sample)
     print_summary(result)
     if report:
         from ..report import write_report  # matplotlib: imported only when a report is written

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -33,8 +32,8 @@ def make_model(name: str, seed: int = 0):
 
     if name == "logistic":
         return LogisticRegression(C=10.0, max_iter=2000)
-    if name == "svm":  # RBF on unit vectors: gamma ~ 1 / mean squared distance
-        return SVC(kernel="rbf", C=10.0, gamma="scale", probability=True, random_state=seed)
+    if name == "svm":  # RBF; probabilities, where needed, come from calibration (_with_probabilities)
+        return SVC(kernel="rbf", C=10.0, gamma="scale", random_state=seed)
     if name == "rf":
         return RandomForestClassifier(n_estimators=300, n_jobs=-1, random_state=seed)
     raise ConfigError(f"classifier {name!r} is not one of {', '.join(MODELS)}")
@@ -114,13 +113,21 @@ def _check_labels(y: np.ndarray, folds: int) -> int:
     return int(min(folds, counts.min()))
 
 
+def _with_probabilities(model):
+    """SVC has no predict_proba of its own: calibrate it (Platt scaling) on internal folds."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    return CalibratedClassifierCV(model, ensemble=False, cv=3) if isinstance(model, SVC) else model
+
+
 def _predictions(features, labels, ids, known, out_of_fold, best, seed) -> pd.DataFrame:
     frame = pd.DataFrame({"id": ids, "label": labels.to_numpy(), "predicted": pd.NA, "probability": np.nan,
                           "source": "cv"})
     frame.loc[known, "predicted"] = out_of_fold
     unknown = ~known
     if unknown.any():
-        model = clone(make_model(best, seed)).fit(features[known], labels[known].to_numpy(dtype=object))
+        model = _with_probabilities(make_model(best, seed)).fit(features[known], labels[known].to_numpy(dtype=object))
         proba = model.predict_proba(features[unknown])
         frame.loc[unknown, "predicted"] = model.classes_[proba.argmax(axis=1)]
         frame.loc[unknown, "probability"] = proba.max(axis=1).round(4)

@@ -19,6 +19,7 @@ from .config import ClusterConfig, RunConfig
 from .embed.backbones import split_backbones
 from .embed.engine import cache_key, embed_catalog
 from .errors import SourceError
+from .index import EXACT_MAX, build_index, save_index
 from .progress import ProgressFactory
 from .reduce import Reducer
 from .datasets import get_dataset, is_dataset, resolve_source
@@ -67,6 +68,9 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
         with _timed(timings, "write"):
             save_workspace(ws)
+        if len(ws.embeddings) > EXACT_MAX:  # past this, search needs an ANN index: build it once, here
+            with _timed(timings, "index"):
+                save_index(out, build_index(ws.embeddings))
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
 
 

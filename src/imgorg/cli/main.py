@@ -12,6 +12,7 @@ from . import backbones as backbones_command
 from . import classify as classify_command
 from . import compare as compare_command
 from . import duplicates as duplicates_command
+from . import export as export_command
 from . import index as index_command
 from . import inspect as inspect_command
 from . import map as map_command
@@ -41,6 +42,7 @@ app.command("duplicates")(duplicates_command.duplicates)
 app.command("outliers")(outliers_command.outliers)
 app.command("classify")(classify_command.classify_command)
 app.command("inspect")(inspect_command.inspect_command)
+app.command("export")(export_command.export_command)
 
 
 @app.callback()

@@ -115,7 +115,11 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
         folder = target / cluster_folder(int(cluster))
         name = _free_name(folder, Path(rel).name, taken)
         renamed += name != Path(rel).name
-        _place(origin, folder / name, copy)
+        try:
+            _place(origin, folder / name, copy)
+        except OSError as err:
+            raise ConfigError(f"cannot write {str(folder / name)!r}: {err.strerror or err}; check the export "
+                              f"folder's permissions and free space ({made} images were already exported)") from None
         made += 1
     return FolderExport(target, method, made, int(len(set(clusters.tolist()) - {NOISE})),
                         int((clusters == NOISE).sum()), renamed, missing, int(len(ws.failures)))

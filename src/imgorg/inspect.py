@@ -1,6 +1,7 @@
 """What is in a folder of images, before any embedding: formats, sizes, modes, failures, copies, classes.
 
-Each file is read once. Format, size and colour mode come from the header
+Each file is read twice: hashed by ``scan_folder`` (the same walk, labels and
+hashes as ``imgorg run``), then opened here. Format, size and colour mode come from the header
 (``PIL.Image.open``, which reads no pixels), so they describe the file as stored
 (a grayscale PNG counts as "L", not as the RGB it becomes for a model). Whether
 the file *decodes* is only known by decoding it: a header can be intact over

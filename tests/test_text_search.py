@@ -149,3 +149,20 @@ def test_matches_open_clip_tokenizer_and_text_tower():
     tower.init_parameters()
     with torch.inference_mode():
         assert torch.allclose(tower(tokens), build_text_tower(tower.state_dict())(tokens), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_text_search_in_the_browser(workspace):
+    from .browser import browser_page, require_browser, serve_in_thread
+
+    require_browser()
+    with serve_in_thread(create_app(workspace.path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.click("nav button[data-view=search]")
+        page.fill("#search-text", "a red car")
+        page.fill("#search-k", "3")
+        page.click("#search-form button[type=submit]")
+        page.wait_for_selector("#search-gallery figure")
+        assert page.locator("#search-gallery img").first.get_attribute("alt") == f"{RED_CAR}.png"
+        assert page.locator("#search-gallery figure").count() == 3
+    assert not [e for e in errors if "search" in e.lower()]

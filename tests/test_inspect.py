@@ -61,6 +61,15 @@ def test_headers_only_misses_corrupt_pixels_but_not_garbage(folder):
     assert report["formats"]["unknown"] == 1
 
 
+def test_a_folder_where_nothing_decodes(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8 not really")
+    report = inspect_source(tmp_path, workers=1)
+    assert report["summary"]["failed"] == 2 and report["summary"]["ok"] == 0
+    assert report["summary"]["max_width"] is None and sum(b["count"] for b in report["width"]) == 0
+    assert report["classes"] is None and report["modes"] == {}
+
+
 def test_histogram_has_an_open_last_bin():
     bins = histogram([10, 32, 5000], (0, 32, 64))
     assert [(b["low"], b["high"], b["count"]) for b in bins] == [(0, 32, 1), (32, 64, 1), (64, None, 1)]

@@ -109,7 +109,10 @@ def _read_headers(folder: Path, catalog: pd.DataFrame, workers: int, decode: boo
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         rows = list(pool.map(one, range(len(catalog))))
-    return pd.DataFrame(rows, columns=list(_EMPTY))
+    frame = pd.DataFrame(rows, columns=list(_EMPTY))
+    for column in ("width", "height"):  # numeric even when no header could be read
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
 
 
 _EMPTY = {"format": None, "mode": None, "width": None, "height": None, "error": None}

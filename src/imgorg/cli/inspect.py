@@ -41,11 +41,12 @@ def print_report(report: dict) -> None:
                   f"{summary['ok']:,} ok, {summary['failed']:,} failed"
                   + ("" if report["decoded"] else " (headers only: pass --decode to find corrupt pixels)"),
                   highlight=False)
-    console.print(_counts_table("Formats", report["formats"], "format"),
-                  _counts_table("Extensions", report["extensions"], "extension"),
-                  _counts_table("Colour modes", report["modes"], "mode"))
+    tables = [_counts_table("Formats", report["formats"], "format"),
+              _counts_table("Extensions", report["extensions"], "extension"),
+              _counts_table("Colour modes", report["modes"], "mode")]
     for key, title in (("width", "Width (px)"), ("height", "Height (px)"), ("aspect_ratio", "Aspect ratio (w/h)")):
-        console.print(_histogram_table(title, report[key]))
+        tables.append(_histogram_table(title, report[key]))
+    console.print(*[table for table in tables if table.row_count])  # nothing read: no empty tables
     _print_classes(report["classes"])
     _print_failures(report["failures"])
     _print_duplicates(report["duplicates"], summary)

@@ -78,7 +78,7 @@ def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
         "cluster": ws.cluster_labels(method).astype("int64"),
         "distance": np.full(len(images), np.nan) if distance is None else np.round(distance.to_numpy(np.float64), 6),  # float32: no false digits
     })
-    frame["outlier_score"] = _by_id(ws, OUTLIERS_FILE, "score", frame["id"]).astype("float64")
+    frame["outlier_score"] = _by_id(ws, OUTLIERS_FILE, "score", frame["id"]).astype("float64").round(6)
     frame["duplicate_group"] = _by_id(ws, DUPLICATES_FILE, "group", frame["id"]).astype("Int64")
     return frame[TABLE_COLUMNS]
 

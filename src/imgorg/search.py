@@ -1,4 +1,4 @@
-"""Search a workspace by image (bytes or file) or by image id; used by the CLI and the app."""
+"""Search a workspace by image (bytes or file), by image id, or by text (CLIP workspaces); used by the CLI and the app."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cluster import NOISE
+from .errors import ConfigError
 from .index import SearchIndex, load_index
 from .workspace import Workspace
+
+TEXT_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has
+MAX_TEXT = 1000  # characters; CLIP reads 77 tokens at most anyway
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Searcher:
         self.ws = ws
         self.index = index or load_index(ws.path, ws.embeddings)
         self._embedder = None
+        self._text_encoder = None
         self._lock = threading.Lock()
 
     def embed(self, data: bytes) -> np.ndarray:
@@ -36,6 +41,16 @@ class Searcher:
             if self._embedder is None:
                 self._embedder = ImageEmbedder(EmbedConfig(**self.ws.manifest["config"]["embed"]))
             return self._embedder(data)
+
+    def embed_text(self, text: str) -> np.ndarray:
+        """Embed a sentence with CLIP's text tower, into the space of the workspace's CLIP image embeddings."""
+        weights = check_text_search(self.ws, text)
+        from .embed.clip_text import ClipTextEncoder
+
+        with self._lock:
+            if self._text_encoder is None:
+                self._text_encoder = ClipTextEncoder(weights)
+            return self._text_encoder(text)
 
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
         """The k most similar images; ``exclude`` leaves out one row (the query image itself)."""
@@ -51,3 +66,21 @@ class Searcher:
         clustered = found[found != NOISE]
         values, counts = np.unique(clustered if len(clustered) else found, return_counts=True)
         return int(values[np.argmax(counts)]) if len(values) else NOISE
+
+
+def check_text_search(ws: Workspace, text: str) -> str:
+    """The CLIP weights file for a text query; refused unless the images were embedded by CLIP alone.
+
+    A combined backbone ("clip-vit-b-32+dinov2-vits14") is refused too: its other part
+    has no text tower, so a sentence cannot be placed in the concatenated space.
+    """
+    embed = ws.manifest.get("config", {}).get("embed", {})
+    backbone = embed.get("backbone") or ws.manifest.get("backbone", {}).get("id")
+    if backbone != TEXT_BACKBONE:
+        raise ConfigError(f"text search needs a workspace embedded with {TEXT_BACKBONE} alone, but this one used "
+                          f"{backbone!r}; run `imgorg run DIR --backbone {TEXT_BACKBONE}`, or search by image")
+    if not text.strip() or len(text) > MAX_TEXT:
+        raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
+    from .embed.backbones import get_backbone
+
+    return get_backbone(TEXT_BACKBONE).weights_path(embed.get("weights"))

@@ -12,13 +12,14 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import ImageDecodeError
+from ..errors import ImageDecodeError, ImgorgError
 from .state import AppState
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # uploads past this get 413
 MAX_K = 100
+MAX_TEXT = 1000  # characters of a text query (CLIP reads 77 tokens at most)
 PAGE_SIZE = 48
 
 
@@ -94,9 +95,15 @@ def create_app(workspace: str | Path) -> FastAPI:
 
     @app.post("/api/search")
     async def search(request: Request, file: UploadFile | None = File(None), id: int | None = None,
-                     k: int = Query(10, ge=1, le=MAX_K), method: str | None = None):
+                     k: int = Query(10, ge=1, le=MAX_K), method: str | None = None,
+                     text: str | None = Query(None, min_length=1, max_length=MAX_TEXT)):
         exclude = None
-        if file is not None:
+        if text is not None:  # CLIP workspaces only; the first query loads the text tower
+            try:
+                vector = await run_in_threadpool(state.embed_text, text)
+            except ImgorgError as err:
+                raise HTTPException(400, str(err)) from None
+        elif file is not None:
             data = await file.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:
                 raise HTTPException(413, f"upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
@@ -108,10 +115,11 @@ def create_app(workspace: str | Path) -> FastAPI:
             exclude = _row(id)
             vector = state.ws.embeddings[exclude]
         else:
-            raise HTTPException(422, "send an image file (multipart field 'file') or an image id (?id=)")
+            raise HTTPException(422, "send an image file (multipart field 'file'), an image id (?id=) "
+                                     "or a sentence (?text=, CLIP workspaces)")
         found = await run_in_threadpool(state.neighbours, vector, k, exclude)
         return {"method": state.method(method), "cluster": state.predicted_cluster(found, method),
-                "query_id": id,
+                "query_id": id, "text": text,
                 "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
                                for n in found]}
 

@@ -101,5 +101,9 @@ class AppState:
         """Embed uploaded bytes as the workspace's images were (raises ImageDecodeError)."""
         return self.searcher.embed(data)
 
+    def embed_text(self, text: str) -> np.ndarray:
+        """Embed a sentence with CLIP's text tower (raises ConfigError unless the workspace is CLIP's)."""
+        return self.searcher.embed_text(text)
+
     def predicted_cluster(self, neighbours: list[Neighbour], method: str | None) -> int:
         return self.searcher.predicted_cluster(neighbours, self.labels(method))

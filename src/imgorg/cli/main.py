@@ -12,7 +12,9 @@ from . import backbones as backbones_command
 from . import classify as classify_command
 from . import compare as compare_command
 from . import duplicates as duplicates_command
+from . import export as export_command
 from . import index as index_command
+from . import inspect as inspect_command
 from . import map as map_command
 from . import outliers as outliers_command
 from . import report as report_command
@@ -39,6 +41,8 @@ app.command("search")(search_command.search)
 app.command("duplicates")(duplicates_command.duplicates)
 app.command("outliers")(outliers_command.outliers)
 app.command("classify")(classify_command.classify_command)
+app.command("inspect")(inspect_command.inspect_command)
+app.command("export")(export_command.export_command)
 
 
 @app.callback()

@@ -1,4 +1,4 @@
-"""`imgorg search WORKSPACE QUERY`: the images most like an image file or an image id."""
+"""`imgorg search WORKSPACE QUERY | --text "..."`: the images most like an image file, an image id or a sentence."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", min=1, help="Neighbours to return.")] = 10,
     method: Annotated[Optional[str], typer.Option(help="Clustering whose cluster ids are shown.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    text: Annotated[Optional[str], typer.Option("--text", help="Search by a sentence (workspaces embedded with clip-vit-b-32).")] = None,
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
 ) -> None:
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
@@ -29,9 +30,14 @@ def search(
     searcher = Searcher(ws)
     if evaluate:
         return _evaluate(ws, searcher, k, json_out)
-    if query is None:
-        raise ConfigError("give a QUERY (an image file or an image id), or --evaluate")
-    found, query_id = _search(ws, searcher, query, k)
+    if text is not None and query is not None:
+        raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
+    if text is not None:
+        found, query_id, query = searcher.neighbours(searcher.embed_text(text), k), None, text
+    elif query is None:
+        raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
+    else:
+        found, query_id = _search(ws, searcher, query, k)
     method = method if method in ws.assignments.columns else ws.method
     clusters = ws.cluster_labels(method)
     images = ws.images
@@ -39,7 +45,8 @@ def search(
              "cluster": int(clusters[n.row]), "path": str(images["path"].iloc[n.row])}
             for i, n in enumerate(found)]
     if json_out:
-        payload = {"query": query, "query_id": query_id, "method": method, "index": searcher.index.kind,
+        payload = {"query": query, "query_id": query_id, "text": text is not None, "method": method,
+                   "index": searcher.index.kind,
                    "cluster": searcher.predicted_cluster(found, clusters), "neighbours": rows}
         typer.echo(json.dumps(payload, indent=2))
         return

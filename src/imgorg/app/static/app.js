@@ -90,6 +90,7 @@ async function loadGallery() {
 async function search(event) {
   event.preventDefault();
   const k = +$("search-k").value || 12, file = $("search-file").files[0], id = $("search-id").value;
+  const text = $("search-text").value.trim();
   const result = $("search-result"); result.className = ""; result.textContent = "Searching...";
   try {
     let data;
@@ -98,7 +99,9 @@ async function search(event) {
       data = await api(withMethod(`/api/search?k=${k}`), { method: "POST", body: form });
     } else if (id !== "") {
       data = await api(withMethod(`/api/search?id=${id}&k=${k}`), { method: "POST" });
-    } else { throw new Error("choose an image file or type an image id"); }
+    } else if (text !== "") {
+      data = await api(withMethod(`/api/search?text=${encodeURIComponent(text)}&k=${k}`), { method: "POST" });
+    } else { throw new Error("choose an image file, type an image id, or type a sentence (CLIP workspaces)"); }
     result.textContent = `Predicted cluster ${data.cluster} (${data.method}); nearest neighbours by cosine similarity:`;
     $("search-gallery").replaceChildren(...data.neighbours.map((n) => thumb(n, `${n.similarity.toFixed(3)} · c${n.cluster}` + (n.label ? ` · ${n.label}` : ""))));
   } catch (error) { result.className = "error"; result.textContent = error.message; $("search-gallery").replaceChildren(); }

@@ -1,0 +1,45 @@
+"""`imgorg export WORKSPACE --to folders DIR | csv FILE | parquet FILE`: the clusters, outside the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ConfigError
+from ..export import TABLE_FORMATS, export_folders, write_table
+from ..workspace import load_workspace
+from .console import console
+
+FORMS = ("folders",) + TABLE_FORMATS
+
+
+def export_command(
+    workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
+    to: Annotated[tuple[str, Path], typer.Option(help="folders DIR (a folder per cluster), csv FILE or parquet FILE (a row per image).")],
+    link: Annotated[bool, typer.Option("--link/--copy", help="folders: symlink each image (default) or copy it.")] = True,
+    method: Annotated[Optional[str], typer.Option(help="Clustering to export (default: the workspace's).")] = None,
+    force: Annotated[bool, typer.Option(help="folders: add to a non-empty DIR (nothing in it is overwritten).")] = False,
+) -> None:
+    """Export the clusters: a folder per cluster (noise in `noise`), or a table with distances, outlier scores and duplicate groups."""
+    form, target = to
+    if form not in FORMS:
+        raise ConfigError(f"--to {form!r} is not one of {', '.join(FORMS)}; e.g. --to folders out/ or --to csv out.csv")
+    ws = load_workspace(workspace)
+    if form != "folders":
+        frame = write_table(ws, target, form, method)
+        console.print(f"{len(frame):,} images written to [bold]{target}[/] ({form}, clusters of "
+                      f"{method or ws.method})")
+    else:
+        with console.status(f"{'linking' if link else 'copying'} {len(ws.images):,} images"):
+            done = export_folders(ws, target, copy=not link, method=method, force=force)
+        console.print(f"{done.images:,} images {'linked' if link else 'copied'} into {done.clusters:,} cluster folders"
+                      f"{f' and noise ({done.noise:,})' if done.noise else ''} under [bold]{target}[/] "
+                      f"(clusters of {done.method}); {done.renamed:,} renamed to avoid a name collision")
+        if done.missing:
+            console.print(f"[yellow]{len(done.missing):,} images are no longer in the source folder and were "
+                          f"skipped[/], e.g. {done.missing[0]}", highlight=False)
+    failed = len(ws.failures)
+    if failed:
+        console.print(f"{failed:,} files failed to decode and are in no cluster (see `imgorg inspect`).")

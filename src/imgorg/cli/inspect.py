@@ -1,0 +1,112 @@
+"""`imgorg inspect SOURCE [--json FILE]`: what a folder or dataset holds, before spending time on a run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..datasets import DATASETS, resolve_source
+from ..inspect import inspect_source
+from .console import console, progress_bars
+
+SHOWN = 20  # failures and duplicate groups printed; --json has them all
+
+
+def inspect_command(
+    source: Annotated[str, typer.Argument(help=f"Folder of images (searched recursively), or a dataset: {', '.join(DATASETS)}.")],
+    split: Annotated[Optional[str], typer.Option(help="Dataset split (cifar10/cifar100/stl10: train or test, default test).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="The dataset's archive, or a folder holding it.")] = None,
+    json_file: Annotated[Optional[Path], typer.Option("--json", help="Also write the whole report to this JSON file.")] = None,
+    decode: Annotated[bool, typer.Option("--decode/--headers-only", help="Decode every image to find the ones that fail (slower), or read headers only.")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Reading threads.")] = 4,
+) -> None:
+    """Count formats, sizes, colour modes, undecodable files, exact copies and class sizes."""
+    with progress_bars() as progress:
+        folder = resolve_source(source, split, data, progress)
+        report = inspect_source(folder, workers=workers, decode=decode, progress=progress)
+    print_report(report)
+    if json_file:
+        json_file.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        console.print(f"Written: [bold]{json_file}[/]")
+
+
+def print_report(report: dict) -> None:
+    """The report as rich tables, smallest facts first."""
+    summary = report["summary"]
+    console.print(f"[bold]{report['source']}[/]: {summary['files']:,} files, {summary['bytes'] / 1e6:,.1f} MB, "
+                  f"{summary['ok']:,} ok, {summary['failed']:,} failed"
+                  + ("" if report["decoded"] else " (headers only: pass --decode to find corrupt pixels)"),
+                  highlight=False)
+    tables = [_counts_table("Formats", report["formats"], "format"),
+              _counts_table("Extensions", report["extensions"], "extension"),
+              _counts_table("Colour modes", report["modes"], "mode")]
+    for key, title in (("width", "Width (px)"), ("height", "Height (px)"), ("aspect_ratio", "Aspect ratio (w/h)")):
+        tables.append(_histogram_table(title, report[key]))
+    console.print(*[table for table in tables if table.row_count])  # nothing read: no empty tables
+    _print_classes(report["classes"])
+    _print_failures(report["failures"])
+    _print_duplicates(report["duplicates"], summary)
+
+
+def _counts_table(title: str, counts: dict[str, int], name: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(name)
+    table.add_column("files", justify="right")
+    for key, n in counts.items():
+        table.add_row(key, f"{n:,}")
+    return table
+
+
+def _histogram_table(title: str, bins: list[dict]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("[low, high)")
+    table.add_column("files", justify="right")
+    for row in bins:
+        if row["count"]:
+            high = "" if row["high"] is None else row["high"]
+            table.add_row(f"{row['low']} - {high}" if high != "" else f">= {row['low']}", f"{row['count']:,}")
+    return table
+
+
+def _print_classes(classes: dict | None) -> None:
+    if classes is None:
+        console.print("No class labels (not a folder-per-class tree).")
+        return
+    console.print(f"[bold]{classes['count']} classes[/], imbalance {classes['imbalance_ratio']:.2f} "
+                  f"(largest {classes['largest']} / smallest {classes['smallest']})", highlight=False)
+    table = Table(title="Class sizes", title_justify="left")
+    table.add_column("class")
+    table.add_column("files", justify="right")
+    for name, n in classes["sizes"].items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+def _print_failures(failures: list[dict]) -> None:
+    if not failures:
+        console.print("Every file decodes.")
+        return
+    table = Table(title=f"{len(failures):,} files fail to decode", title_justify="left")
+    table.add_column("path")
+    table.add_column("reason")
+    for row in failures[:SHOWN]:
+        table.add_row(row["path"], row["reason"])
+    console.print(table)
+    if len(failures) > SHOWN:
+        console.print(f"... and {len(failures) - SHOWN:,} more (all of them in --json)")
+
+
+def _print_duplicates(groups: list[dict], summary: dict) -> None:
+    if not groups:
+        console.print("No exact duplicates.")
+        return
+    console.print(f"[bold]{summary['duplicate_groups']:,} groups of identical files[/] "
+                  f"({summary['duplicate_files']:,} could go, keeping one per group)")
+    for group in groups[:SHOWN]:
+        console.print("  " + "  ==  ".join(group["paths"]), highlight=False, markup=False)
+    if len(groups) > SHOWN:
+        console.print(f"... and {len(groups) - SHOWN:,} more groups (all of them in --json)")

@@ -1,0 +1,180 @@
+"""What is in a folder of images, before any embedding: formats, sizes, modes, failures, copies, classes.
+
+Each file is read twice: hashed by ``scan_folder`` (the same walk, labels and
+hashes as ``imgorg run``), then opened here. Format, size and colour mode come from the header
+(``PIL.Image.open``, which reads no pixels), so they describe the file as stored
+(a grayscale PNG counts as "L", not as the RGB it becomes for a model). Whether
+the file *decodes* is only known by decoding it: a header can be intact over
+truncated pixel data. So every file is also decoded with ``decode_image``, the
+same code the pipeline uses; ``decode=False`` skips that (headers only, much
+faster on large photos) and then only unreadable headers count as failures.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from . import progress as _progress
+from .errors import ImageDecodeError
+from .images import decode_image
+from .progress import ProgressFactory
+from .sources import STATUS_ERROR, scan_folder
+
+SIDE_EDGES = (0, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # pixels; the last bin is open-ended
+ASPECT_EDGES = (0.0, 0.5, 0.75, 0.9, 1.1, 1.34, 2.0)  # width / height; 0.9-1.1 is "square"
+
+
+def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool = True,
+                   progress: ProgressFactory | None = None) -> dict:
+    """Describe every image under ``folder`` as a JSON-ready dict (numbers stay numbers).
+
+    Keys: source, summary, formats, extensions, modes, width, height, aspect_ratio
+    (histograms: low, high (None = open), count), failures (path, reason),
+    duplicates (sha256, size, paths) and classes (None without ImageFolder labels).
+    """
+    folder = Path(folder)
+    catalog = scan_folder(folder, workers=workers, progress=progress)
+    headers = _read_headers(folder, catalog, workers, decode, progress)
+    failures = _failures(catalog, headers)
+    return {
+        "source": str(folder.resolve()),
+        "decoded": decode,
+        "summary": _summary(catalog, headers, failures),
+        "formats": _counts(headers["format"].fillna("unknown")),
+        "extensions": _counts("." + catalog["path"].str.rsplit(".", n=1).str[-1].str.lower()),
+        "modes": _counts(headers["mode"].dropna()),
+        "width": histogram(headers["width"].dropna(), SIDE_EDGES),
+        "height": histogram(headers["height"].dropna(), SIDE_EDGES),
+        "aspect_ratio": histogram((headers["width"] / headers["height"]).dropna(), ASPECT_EDGES),
+        "failures": failures,
+        "duplicates": exact_duplicates(catalog),
+        "classes": class_balance(catalog["label"]),
+    }
+
+
+def histogram(values: pd.Series, edges: tuple) -> list[dict]:
+    """Counts per bin [low, high); the last bin has no upper edge (high None), so nothing falls outside."""
+    values = np.asarray(values, dtype=np.float64)
+    bounds = list(edges) + [np.inf]
+    counts, _ = np.histogram(values, bins=bounds)
+    return [{"low": _number(lo), "high": None if np.isinf(hi) else _number(hi), "count": int(n)}
+            for lo, hi, n in zip(bounds[:-1], bounds[1:], counts)]
+
+
+def exact_duplicates(catalog: pd.DataFrame) -> list[dict]:
+    """Groups of files with the same content hash, largest group first; unreadable files have no hash."""
+    hashed = catalog.dropna(subset=["sha256"])
+    groups = [(sha, frame["path"].tolist()) for sha, frame in hashed.groupby("sha256", sort=True) if len(frame) > 1]
+    groups.sort(key=lambda g: (-len(g[1]), g[1][0]))
+    return [{"sha256": sha, "size": len(paths), "paths": [str(p) for p in paths]} for sha, paths in groups]
+
+
+def class_balance(labels: pd.Series) -> dict | None:
+    """Files per class (every file found, failures included) and largest / smallest class; None if unlabelled."""
+    labels = labels.dropna()
+    if labels.empty:
+        return None
+    counts = labels.value_counts()
+    return {
+        "count": int(len(counts)),
+        "sizes": {str(k): int(v) for k, v in sorted(counts.items())},
+        "largest": str(counts.index[0]),
+        "smallest": str(counts.index[-1]),
+        "imbalance_ratio": round(float(counts.iloc[0] / counts.iloc[-1]), 4),
+    }
+
+
+def _read_headers(folder: Path, catalog: pd.DataFrame, workers: int, decode: bool,
+                  progress: ProgressFactory | None) -> pd.DataFrame:
+    """One row per catalog row: format, mode, width, height (None when unknown), decode error or None."""
+    readable = catalog["status"] != STATUS_ERROR
+    paths = catalog["path"].tolist()
+    advance = _progress.start(progress, "Decoding" if decode else "Reading headers", int(readable.sum()))
+
+    def one(row: int) -> dict:
+        if not readable.iloc[row]:
+            return _EMPTY
+        result = _header(folder / paths[row], decode)
+        advance(1)
+        return result
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(one, range(len(catalog))))
+    frame = pd.DataFrame(rows, columns=list(_EMPTY))
+    for column in ("width", "height"):  # numeric even when no header could be read
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+_EMPTY = {"format": None, "mode": None, "width": None, "height": None, "error": None}
+
+
+def _header(path: Path, decode: bool) -> dict:
+    """Header fields from PIL without decoding; then, if asked, the full decode the pipeline would do."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return {**_EMPTY, "error": f"cannot read: {err.strerror or err}"}
+    out = dict(_EMPTY)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                out.update(format=image.format, mode=image.mode, width=image.width, height=image.height)
+    except Exception as err:  # noqa: BLE001 - any header failure is reported, the decode below says why
+        out["error"] = f"unreadable header: {type(err).__name__}"
+    if decode or out["error"]:
+        try:
+            decode_image(data)
+            out["error"] = None
+        except ImageDecodeError as err:
+            out["error"] = err.reason
+    return out
+
+
+def _failures(catalog: pd.DataFrame, headers: pd.DataFrame) -> list[dict]:
+    reasons = catalog["error"].astype(object).where(catalog["error"].notna(), headers["error"])
+    failed = reasons.notna()
+    return [{"path": str(p), "reason": str(r)} for p, r in zip(catalog["path"][failed], reasons[failed])]
+
+
+def _summary(catalog: pd.DataFrame, headers: pd.DataFrame, failures: list[dict]) -> dict:
+    duplicates = exact_duplicates(catalog)
+    labels = catalog["label"].dropna()
+    return {
+        "files": int(len(catalog)),
+        "bytes": int(catalog["bytes"].sum()),
+        "ok": int(len(catalog) - len(failures)),
+        "failed": int(len(failures)),
+        "duplicate_groups": len(duplicates),
+        "duplicate_files": int(sum(g["size"] - 1 for g in duplicates)),  # could go, keeping one per group
+        "classes": int(labels.nunique()),
+        "min_width": _stat(headers["width"], "min"),
+        "max_width": _stat(headers["width"], "max"),
+        "min_height": _stat(headers["height"], "min"),
+        "max_height": _stat(headers["height"], "max"),
+    }
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    """Most common first, then by name: a stable order for tables and JSON."""
+    counts = Counter(str(v) for v in values)
+    return {k: int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def _stat(values: pd.Series, how: str) -> int | None:
+    values = values.dropna()
+    return None if values.empty else int(getattr(values, how)())
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)

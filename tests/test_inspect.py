@@ -1,0 +1,91 @@
+"""imgorg inspect on a small folder with one of each oddity: corrupt file, copy, grayscale, RGBA, unequal classes."""
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from imgorg.cli.main import app
+from imgorg.inspect import histogram, inspect_source
+
+from .conftest import make_image
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    root = tmp_path / "images"
+    for i in range(5):
+        make_image(root / "cats" / f"c{i}.jpg", (200, 50, 50), size=(40, 30))
+    make_image(root / "dogs" / "gray.png", (90, 90, 90), size=(30, 30), mode="L")
+    make_image(root / "dogs" / "alpha.png", (10, 200, 10), size=(20, 60), mode="RGBA")
+    shutil.copy(root / "cats" / "c0.jpg", root / "dogs" / "copy.jpg")
+    broken = make_image(root / "dogs" / "broken.jpg", (0, 0, 200), size=(180, 100))
+    broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 2])  # header intact, pixels cut
+    return root
+
+
+def test_inspect_reports_formats_sizes_failures_copies_and_classes(folder):
+    report = inspect_source(folder, workers=2)
+    summary = report["summary"]
+    assert summary["files"] == 9 and summary["failed"] == 1 and summary["ok"] == 8
+    assert report["failures"][0]["path"] == "dogs/broken.jpg"
+    assert "truncated" in report["failures"][0]["reason"] or "corrupt" in report["failures"][0]["reason"]
+    assert report["formats"] == {"JPEG": 7, "PNG": 2}  # the truncated JPEG still has a header
+    assert report["extensions"] == {".jpg": 7, ".png": 2}
+    assert report["modes"]["L"] == 1 and report["modes"]["RGBA"] == 1 and report["modes"]["RGB"] == 7
+    assert report["duplicates"] == [{"sha256": report["duplicates"][0]["sha256"], "size": 2,
+                                     "paths": ["cats/c0.jpg", "dogs/copy.jpg"]}]
+    assert summary["duplicate_groups"] == 1 and summary["duplicate_files"] == 1
+    classes = report["classes"]
+    assert classes["sizes"] == {"cats": 5, "dogs": 4} and classes["imbalance_ratio"] == 1.25
+    assert sum(b["count"] for b in report["width"]) == 9
+    aspect = {(b["low"], b["high"]): b["count"] for b in report["aspect_ratio"]}
+    assert aspect[(0.9, 1.1)] == 1 and aspect[(0.0, 0.5)] == 1  # the gray square, the 20x60 RGBA
+    assert aspect[(1.1, 1.34)] == 6 and aspect[(1.34, 2.0)] == 1  # 40x30 JPEGs; the 180x100 broken one
+    assert summary["max_width"] == 180 and summary["min_width"] == 20
+
+
+def test_class_imbalance_is_largest_over_smallest(folder):
+    for i in range(5, 8):
+        make_image(folder / "cats" / f"c{i}.jpg", (200, 60, 60))
+    classes = inspect_source(folder, workers=1)["classes"]
+    assert classes["sizes"] == {"cats": 8, "dogs": 4}
+    assert classes["largest"] == "cats" and classes["smallest"] == "dogs" and classes["imbalance_ratio"] == 2.0
+
+
+def test_headers_only_misses_corrupt_pixels_but_not_garbage(folder):
+    (folder / "dogs" / "text.png").write_bytes(b"not an image at all")
+    report = inspect_source(folder, workers=1, decode=False)
+    assert [f["path"] for f in report["failures"]] == ["dogs/text.png"]
+    assert report["formats"]["unknown"] == 1
+
+
+def test_a_folder_where_nothing_decodes(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8 not really")
+    report = inspect_source(tmp_path, workers=1)
+    assert report["summary"]["failed"] == 2 and report["summary"]["ok"] == 0
+    assert report["summary"]["max_width"] is None and sum(b["count"] for b in report["width"]) == 0
+    assert report["classes"] is None and report["modes"] == {}
+
+
+def test_histogram_has_an_open_last_bin():
+    bins = histogram([10, 32, 5000], (0, 32, 64))
+    assert [(b["low"], b["high"], b["count"]) for b in bins] == [(0, 32, 1), (32, 64, 1), (64, None, 1)]
+
+
+def test_cli_prints_tables_and_writes_json_with_numbers(folder, tmp_path):
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(app, ["inspect", str(folder), "--json", str(out), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    for text in ("Formats", "Colour modes", "broken.jpg", "identical", "imbalance", "Aspect ratio"):
+        assert text in result.output
+    data = json.loads(out.read_text())
+    assert data["summary"]["files"] == 9 and isinstance(data["classes"]["imbalance_ratio"], float)
+    assert isinstance(data["width"][0]["count"], int)
+
+
+def test_cli_refuses_split_with_a_folder(folder):
+    result = CliRunner().invoke(app, ["inspect", str(folder), "--split", "train"])
+    assert result.exit_code != 0

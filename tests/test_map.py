@@ -49,3 +49,26 @@ def test_bad_parameters_say_what_is_allowed():
         Projector(method="mds").fit_transform(np.zeros((10, 3)))
     with pytest.raises(ConfigError, match="must be 2 or 3"):
         Projector(n_components=4).fit_transform(np.zeros((10, 5)))
+
+
+def test_large_collections_take_the_fast_path_and_say_so(workspace, monkeypatch):
+    import imgorg.project as project
+
+    monkeypatch.setattr(project, "FAST_PATH_MIN", 200)
+    monkeypatch.setattr(project, "FAST_PATH_SAMPLE", 150)
+    X = load_workspace(workspace).reduced
+    projector = Projector(method="tsne")
+    points = projector.fit_transform(X)
+    assert points.shape == (300, 2) and "sample of 150" in projector.fast_path_
+    assert trustworthiness(X, points, n_neighbors=10) >= 0.8
+    assert Projector(method="pca").fit(X).fast_path_ is None
+
+
+def test_placing_by_neighbours_keeps_sampled_points_and_follows_the_nearest():
+    from imgorg.project import place_by_neighbours
+
+    X = np.array([[0.0], [10.0], [0.1], [9.9], [5.0]])
+    sample = np.array([0, 1])
+    points = place_by_neighbours(X, sample, np.array([[-1.0, 0.0], [1.0, 0.0]]))
+    assert np.allclose(points[:2], [[-1, 0], [1, 0]])
+    assert points[2, 0] < -0.9 and points[3, 0] > 0.9 and abs(points[4, 0]) < 1e-6

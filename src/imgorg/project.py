@@ -2,6 +2,11 @@
 
 They run on the PCA-reduced embeddings and are stored in the workspace
 (``projection_<method>_<dims>d.npy``), so the app and reports never recompute.
+
+Past ``FAST_PATH_MIN`` images, UMAP and t-SNE are fitted on a seeded sample of
+``FAST_PATH_SAMPLE`` and every other image is placed at the distance-weighted
+mean of its 5 nearest sampled images (``fast_path_`` says so): both methods
+grow faster than linearly, this part is linear.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from sklearn.decomposition import PCA
 from .errors import ConfigError
 
 METHODS = ("umap", "tsne", "pca")
+FAST_PATH_MIN = 50_000
+FAST_PATH_SAMPLE = 10_000
+_PLACE_NEIGHBOURS = 5  # capped by the sample size in place_by_neighbours
 
 
 class Projector(TransformerMixin, BaseEstimator):
@@ -39,7 +47,15 @@ class Projector(TransformerMixin, BaseEstimator):
         if len(X) <= self.n_components + 1:
             raise ConfigError(f"a map needs more than {self.n_components + 1} images, got {len(X)}")
         start = time.perf_counter()
-        self.embedding_ = getattr(self, f"_{self.method}")(X).astype(np.float32)
+        fit = getattr(self, f"_{self.method}")
+        self.fast_path_ = None
+        if self.method != "pca" and len(X) > FAST_PATH_MIN:
+            sample = np.sort(np.random.default_rng(self.random_state).choice(len(X), FAST_PATH_SAMPLE, replace=False))
+            self.embedding_ = place_by_neighbours(X, sample, fit(X[sample])).astype(np.float32)
+            self.fast_path_ = (f"{self.method} fitted on a sample of {FAST_PATH_SAMPLE:,}; the other "
+                               f"{len(X) - FAST_PATH_SAMPLE:,} placed by their {_PLACE_NEIGHBOURS} nearest sampled images")
+        else:
+            self.embedding_ = fit(X).astype(np.float32)
         self.seconds_ = time.perf_counter() - start
         return self.embedding_
 
@@ -61,6 +77,19 @@ class Projector(TransformerMixin, BaseEstimator):
         perplexity = min(self.perplexity, (len(X) - 1) / 3)
         return TSNE(n_components=self.n_components, perplexity=perplexity, init="pca",
                     random_state=self.random_state).fit_transform(X)
+
+
+def place_by_neighbours(X: np.ndarray, sample: np.ndarray, sample_points: np.ndarray) -> np.ndarray:
+    """Map coordinates for every row: sampled rows keep theirs, others get a weighted kNN mean."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(_PLACE_NEIGHBOURS, len(sample))
+    distance, nearest = NearestNeighbors(n_neighbors=k).fit(X[sample]).kneighbors(X)
+    weights = 1.0 / (distance + 1e-6)
+    weights /= weights.sum(axis=1, keepdims=True)
+    points = np.einsum("nk,nkd->nd", weights, sample_points[nearest])
+    points[sample] = sample_points
+    return points
 
 
 def projection_name(method: str, dims: int) -> str:

@@ -30,7 +30,10 @@ def map_command(
         write_artifact(workspace, name, points)
         record = read_artifact(workspace, RECORD) if has_artifact(workspace, RECORD) else {}
         record[name] = {"method": method, "dims": dims, "seed": seed, "images": len(points),
-                        "seconds": round(projector.seconds_, 2), "input": "reduced (L2 + PCA)"}
+                        "seconds": round(projector.seconds_, 2), "input": "reduced (L2 + PCA)",
+                        "fast_path": projector.fast_path_}
         write_artifact(workspace, RECORD, record)
+    if projector.fast_path_:
+        console.print(f"Fast path: {projector.fast_path_}")
     console.print(f"{method} map of {len(points):,} images in {projector.seconds_:.1f} s: "
                   f"[bold]{Path(workspace) / name}[/]")

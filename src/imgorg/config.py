@@ -19,10 +19,17 @@ class EmbedConfig:
     shard_size: int = 2048  # embeddings written to the cache every this many images
     tta: bool = False  # test-time augmentation: mean of the features of the image and its mirror
     device: str = "auto"  # "cpu" (ONNX Runtime), "cuda" (torch fp16), "auto" = cuda when available
+    engine: str = "local"  # "local" (this process) or "ray" (Ray Data actors, embed/ray_engine.py)
+    ray_address: str | None = None  # engine "ray": None = a local instance, "auto" or "ray://host:10001"
+    ray_actors: int | None = None  # engine "ray": model replicas; None = one per GPU, else one per 2 CPUs
 
     def validate(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"device {self.device!r} is not one of auto, cpu, cuda")
+        if self.engine not in ("local", "ray"):
+            raise ConfigError(f"engine {self.engine!r} is not one of local, ray")
+        if self.ray_actors is not None:
+            _positive("ray_actors", self.ray_actors)
         if self.weights and "+" in self.backbone:
             raise ConfigError(f"--weights names one file but backbone {self.backbone!r} combines several; "
                               "use --weights with a single backbone")

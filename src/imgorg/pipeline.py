@@ -17,7 +17,7 @@ from . import __version__
 from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
 from .config import ClusterConfig, RunConfig
 from .embed.backbones import split_backbones
-from .embed.engine import cache_key, embed_catalog
+from .embed.engine import EmbedResult, cache_key, embed_catalog
 from .errors import SourceError
 from .index import EXACT_MAX, build_index, save_index
 from .progress import ProgressFactory
@@ -49,20 +49,10 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     seed) before anything is embedded.
     """
     config = (config or RunConfig()).validate()
-    split_backbones(config.embed.backbone)  # an unknown id fails before any work
-    check_subset(limit, sample)
-    described = _describe_source(source, split, limit, sample, config.cluster.seed)
-    source = resolve_source(source, split, data, progress)
-    described["root"] = str(source.resolve())
-    out = Path(out) if out else default_workspace(source, described)
+    source, out, described = _open_source(source, out, config, progress, split, data, limit, sample)
     timings: dict[str, float] = {}
     with workspace_lock(out):
-        with _timed(timings, "catalog"):
-            catalog = subset_catalog(scan_folder(source, progress=progress), limit, sample, config.cluster.seed)
-        with _timed(timings, "embed"):
-            embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
-        if len(embedded.embeddings) == 0:
-            raise SourceError(f"none of the {len(catalog)} files under {str(source)!r} could be decoded as an image")
+        embedded = _catalog_and_embed(source, out, config, timings, progress, limit, sample)
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
@@ -72,6 +62,41 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             with _timed(timings, "index"):
                 save_index(out, build_index(ws.embeddings))
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
+
+
+def embed_only(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
+               progress: ProgressFactory | None = None, *, split: str | None = None,
+               data: str | Path | None = None, limit: int | None = None,
+               sample: int | None = None) -> tuple[EmbedResult, Path]:
+    """The embedding stage of ``run`` alone: fills the workspace's embedding cache.
+
+    For embedding on a cluster (``engine="ray"``) and analysing on one machine: a later
+    ``run`` with the same ``out`` and backbone embeds nothing."""
+    config = (config or RunConfig()).validate()
+    source, out, _ = _open_source(source, out, config, progress, split, data, limit, sample)
+    with workspace_lock(out):
+        return _catalog_and_embed(source, out, config, {}, progress, limit, sample), out
+
+
+def _open_source(source, out, config: RunConfig, progress, split, data, limit, sample):
+    """(the folder to read, the workspace path, manifest["source"]); fails before any work."""
+    split_backbones(config.embed.backbone)  # an unknown id fails before any work
+    check_subset(limit, sample)
+    described = _describe_source(source, split, limit, sample, config.cluster.seed)
+    source = resolve_source(source, split, data, progress)
+    described["root"] = str(source.resolve())
+    return source, Path(out) if out else default_workspace(source, described), described
+
+
+def _catalog_and_embed(source: Path, out: Path, config: RunConfig, timings: dict, progress, limit,
+                       sample) -> EmbedResult:
+    with _timed(timings, "catalog"):
+        catalog = subset_catalog(scan_folder(source, progress=progress), limit, sample, config.cluster.seed)
+    with _timed(timings, "embed"):
+        embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
+    if len(embedded.embeddings) == 0:
+        raise SourceError(f"none of the {len(catalog)} files under {str(source)!r} could be decoded as an image")
+    return embedded
 
 
 def default_workspace(source: Path, described: dict | None = None) -> Path:

@@ -11,6 +11,7 @@ from ..errors import ImgorgError
 from . import backbones as backbones_command
 from . import classify as classify_command
 from . import compare as compare_command
+from . import embed as embed_command
 from . import duplicates as duplicates_command
 from . import export as export_command
 from . import index as index_command
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run_command.run)
+app.command("embed")(embed_command.embed_command)
 app.command("compare")(compare_command.compare)
 app.command("serve")(serve_command.serve)
 app.command("map")(map_command.map_command)

@@ -4,48 +4,49 @@ SOURCE is a folder of images or a dataset name (`imgorg.datasets`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import numpy as np
 import typer
 from rich.table import Table
 
-from ..config import ClusterConfig, EmbedConfig, ReduceConfig, RunConfig
-from ..datasets import DATASETS
+from ..config import ClusterConfig, ReduceConfig, RunConfig
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
 from .console import console, progress_bars
+from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, ImageSize, Limit, Out, Sample,
+                      Seed, Source, Split, Tta, Weights, Workers, embed_config)
 
 MAX_FAILURES_SHOWN = 20
-DATASET_NAMES = ", ".join(DATASETS)
 
 
 def run(
-    source: Annotated[str, typer.Argument(help=f"Folder of images (searched recursively), or a dataset: {DATASET_NAMES}.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace folder (default: ./workspaces/<DIR name> or <dataset>-<split>).")] = None,
-    split: Annotated[Optional[str], typer.Option(help="Dataset split (cifar10/cifar100/stl10: train or test, default test).")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="The dataset's archive, or a folder holding it (else $IMGORG_DATA, the cache, a download).")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Keep only the first N images.")] = None,
-    sample: Annotated[Optional[int], typer.Option(help="Keep a random N images (stratified by label when labelled; --seed).")] = None,
+    source: Source,
+    out: Out = None,
+    split: Split = None,
+    data: Data = None,
+    limit: Limit = None,
+    sample: Sample = None,
     k: Annotated[str, typer.Option(help="Number of clusters, or 'auto' (best silhouette over 2-30).")] = "10",
     method: Annotated[str, typer.Option(help="Clustering method (scan, kmeans, agglomerative, dbscan, hdbscan), or 'auto' to run them all and choose.")] = "scan",
-    backbone: Annotated[str, typer.Option(help="Backbone id (`imgorg backbones`); 'a+b' concatenates backbones.")] = DEFAULT_BACKBONE,
-    image_size: Annotated[Optional[int], typer.Option(help="Model input side in pixels (default: the backbone's).")] = None,
-    weights: Annotated[Optional[Path], typer.Option(help="Local weights file (state dict or checkpoint) for the backbone.")] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu (ONNX Runtime) or cuda (torch fp16).")] = "auto",
-    tta: Annotated[bool, typer.Option("--tta/--no-tta", help="Average each image's features with its mirror's.")] = False,
+    backbone: Backbone = DEFAULT_BACKBONE,
+    image_size: ImageSize = None,
+    weights: Weights = None,
+    device: Device = "auto",
+    tta: Tta = False,
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
-    batch_size: Annotated[int, typer.Option(help="Images per inference batch.")] = 64,
-    workers: Annotated[int, typer.Option(help="Decoding threads.")] = 2,
-    seed: Annotated[int, typer.Option(help="Random seed for PCA, k-means and --sample.")] = 0,
+    batch_size: BatchSize = 64,
+    workers: Workers = 2,
+    engine: Engine = "local",
+    address: Address = None,
+    actors: Actors = None,
+    seed: Seed = 0,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
     config = RunConfig(
-        embed=EmbedConfig(backbone=backbone, image_size=image_size, weights=str(weights) if weights else None,
-                          batch_size=batch_size, workers=workers, device=device, tta=tta),
+        embed=embed_config(backbone, image_size, weights, batch_size, workers, device, tta, engine, address, actors),
         reduce=ReduceConfig(pca_dim=pca_dim, seed=seed),
         cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
     )

@@ -1,4 +1,4 @@
-"""The local embedding engine: decode in threads while the model runs.
+"""The local embedding engine: decode in threads while the model runs (``--engine ray``: ray_engine.py).
 
 A background thread fills a short queue with decoded, resized uint8 batches
 (decoding and resizing release the GIL in PIL); the main thread runs the
@@ -78,9 +78,14 @@ def embed_catalog(
     todo = _unique_missing(root, pending, known)
     failures: dict[str, str] = {}
     if todo:
-        runner = runner or default_runner(config)
         advance = _progress.start(progress, f"Embedding ({spec.id})", len(todo))
-        new = _run(todo, runner, preprocess_for(config), config, cache, failures, advance)
+        if config.engine == "ray":
+            from .ray_engine import embed_on_ray  # ray is an optional extra
+
+            new = embed_on_ray(todo, config, cache, failures, advance)
+        else:
+            new = _run(todo, runner or default_runner(config), preprocess_for(config), config, cache, failures,
+                       advance)
         known.update(new)
 
     catalog = catalog.copy()
@@ -144,15 +149,16 @@ def resolve_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def default_runner(config: EmbedConfig) -> Runner:
-    """CUDA: torch fp16 channels_last. CPU: ONNX Runtime, or torch if the graph does not export."""
+def default_runner(config: EmbedConfig, threads: int | None = None) -> Runner:
+    """CUDA: torch fp16 channels_last. CPU: ONNX Runtime (``threads`` intra-op threads, default
+    all cores), or torch if the graph does not export."""
     from .onnx_runner import OnnxRunner, TorchRunner
 
     spec, size = get_backbone(config.backbone), preprocess_for(config).input_size
     if resolve_device(config.device) == "cuda":
         return TorchRunner(spec, config.weights, size, device="cuda")
     try:
-        return OnnxRunner(spec, config.weights, size)
+        return OnnxRunner(spec, config.weights, size, threads=threads)
     except Exception as err:  # noqa: BLE001 - any exporter/runtime failure: torch still works
         if isinstance(err, ImgorgError):
             raise
@@ -160,7 +166,7 @@ def default_runner(config: EmbedConfig) -> Runner:
         return TorchRunner(spec, config.weights, size, device="cpu")
 
 
-def _features(runner: Runner, pixels: np.ndarray, tta: bool) -> np.ndarray:
+def features(runner: Runner, pixels: np.ndarray, tta: bool) -> np.ndarray:
     features = runner(pixels)
     if tta:  # mean with the horizontal mirror, before normalising
         features = (features + runner(np.ascontiguousarray(pixels[:, :, ::-1]))) / 2
@@ -184,7 +190,7 @@ class ImageEmbedder:
             pixels = load_and_prepare(data, preprocess_for(config))[None]
             if backbone not in self._runners:
                 self._runners[backbone] = default_runner(config)
-            vectors.append(l2_normalize(_features(self._runners[backbone], pixels, config.tta)))
+            vectors.append(l2_normalize(features(self._runners[backbone], pixels, config.tta)))
         return l2_normalize(np.concatenate(vectors, axis=1))[0]
 
 
@@ -201,34 +207,58 @@ def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str,
 
 def _run(todo, runner: Runner, pre: Preprocess, config: EmbedConfig, cache: EmbeddingCache | None,
          failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
-    new: dict[str, np.ndarray] = {}
-    shard_shas: list[str] = []
-    shard_vectors: list[np.ndarray] = []
+    shards = ShardWriter(cache, config.shard_size)
     for batch in _prefetch(_decoded_batches(todo, pre, config), depth=3):
         failures.update(batch.failures)
         if batch.pixels is not None:
-            vectors = l2_normalize(_features(runner, batch.pixels, config.tta))
-            new.update(zip(batch.shas, vectors))
-            shard_shas += batch.shas
-            shard_vectors.append(vectors)
-        if cache and len(shard_shas) >= config.shard_size:
-            cache.append(shard_shas, np.concatenate(shard_vectors))
-            shard_shas, shard_vectors = [], []
+            shards.add(batch.shas, l2_normalize(features(runner, batch.pixels, config.tta)))
         advance(len(batch.shas) + len(batch.failures))
-    if cache and shard_shas:
-        cache.append(shard_shas, np.concatenate(shard_vectors))
-    return new
+    return shards.close()
+
+
+class ShardWriter:
+    """Collects new embeddings and appends them to the cache every ``shard_size`` images.
+
+    Both engines write through it, so a killed run of either resumes after its last shard."""
+
+    def __init__(self, cache: EmbeddingCache | None, shard_size: int):
+        self.cache, self.shard_size = cache, shard_size
+        self.new: dict[str, np.ndarray] = {}
+        self._shas: list[str] = []
+        self._vectors: list[np.ndarray] = []
+
+    def add(self, shas: list[str], vectors: np.ndarray) -> None:
+        self.new.update(zip(shas, vectors))
+        self._shas += shas
+        self._vectors.append(vectors)
+        if len(self._shas) >= self.shard_size:
+            self._flush()
+
+    def close(self) -> dict[str, np.ndarray]:
+        """Write what is left; return every vector added, by sha."""
+        self._flush()
+        return self.new
+
+    def _flush(self) -> None:
+        if self.cache and self._shas:
+            self.cache.append(self._shas, np.concatenate(self._vectors))
+        self._shas, self._vectors = [], []
+
+
+def decode_file(path: Path, pre: Preprocess) -> tuple[np.ndarray | None, str | None]:
+    """(the model's uint8 input, None), or (None, why the file cannot be used)."""
+    try:
+        return load_and_prepare(Path(path).read_bytes(), pre), None
+    except ImageDecodeError as err:
+        return None, err.reason
+    except OSError as err:
+        return None, f"cannot read: {err.strerror or err}"
 
 
 def _decoded_batches(todo, pre: Preprocess, config: EmbedConfig) -> Iterator[_Batch]:
     def prepare(item):
         sha, path = item
-        try:
-            return sha, load_and_prepare(path.read_bytes(), pre), None
-        except ImageDecodeError as err:
-            return sha, None, err.reason
-        except OSError as err:
-            return sha, None, f"cannot read: {err.strerror or err}"
+        return (sha, *decode_file(path, pre))
 
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         for i in range(0, len(todo), config.batch_size):

@@ -1,0 +1,139 @@
+"""The Ray engine: the local engine's embeddings, computed by Ray Data on a cluster.
+
+The work streams through two ``map_batches`` stages: a function reads, decodes
+and resizes the images, then an actor pool runs the model (it loads once per
+actor): one actor per GPU where the cluster has GPUs, else one per
+``CPUS_PER_ACTOR`` CPUs. With GPU actors the decoding runs as separate CPU tasks,
+in parallel on every node; with CPU actors Ray fuses both stages into the actor,
+which measured faster on 2 cores than shipping decoded pixels between processes
+(docs/benchmarks.md, "Scale out"). The driver collects the vectors as they arrive and
+appends them to the workspace's embedding cache shard by shard (the same
+``ShardWriter`` as the local engine), so a killed Ray run resumes like a local
+one, and rows are put back in catalog order by content hash.
+
+Paths travel, not pixels: every node must see the images at the same path (a
+shared or network filesystem) and have imgorg installed (docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..config import EmbedConfig
+from ..errors import ConfigError, ImgorgError
+from ..progress import Advance
+from ..reduce import l2_normalize
+from .backbones import get_backbone
+from .cache import EmbeddingCache
+from .engine import ShardWriter, decode_file, default_runner, features, preprocess_for
+from .preprocess import Preprocess
+
+log = logging.getLogger(__name__)
+
+CPUS_PER_ACTOR = 2  # ONNX Runtime threads per CPU model replica (the local engine's default too)
+ROWS_PER_BLOCK = 256  # images per Ray Data block: small enough to spread, large enough to batch
+FORWARDED_ENV = ("IMGORG_CACHE",)  # where workers find weights and exported graphs
+
+
+def embed_on_ray(todo: list[tuple[str, Path]], config: EmbedConfig, cache: EmbeddingCache | None,
+                 failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
+    """Embed ``todo`` ((sha, path) pairs) on Ray; same contract as the local engine's ``_run``."""
+    ray = _import_ray()
+    started_here = _connect(ray, config.ray_address)
+    try:
+        shards = ShardWriter(cache, config.shard_size)
+        for batch in _dataset(ray, todo, config).iter_batches(batch_size=config.batch_size, batch_format="numpy"):
+            ok = batch["error"] == ""
+            shas = [str(s) for s in batch["sha256"]]
+            failures.update((sha, str(err)) for sha, err, good in zip(shas, batch["error"], ok) if not good)
+            if ok.any():
+                shards.add([sha for sha, good in zip(shas, ok) if good], batch["vector"][ok])
+            advance(len(shas))
+        return shards.close()
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _dataset(ray, todo, config: EmbedConfig):
+    use_gpu, actors = placement(ray.cluster_resources(), config)
+    log.info("Ray: %d %s actor(s) for %d images", actors, "GPU" if use_gpu else "CPU", len(todo))
+    rows = [{"sha256": sha, "path": str(path)} for sha, path in todo]
+    items = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) / ROWS_PER_BLOCK)))
+    decoded = items.map_batches(_decode, fn_kwargs={"pre": preprocess_for(config)}, batch_size=config.batch_size,
+                                batch_format="numpy")
+    return decoded.map_batches(
+        _Embedder, fn_constructor_kwargs={"config": config, "use_gpu": use_gpu}, batch_size=config.batch_size,
+        batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors),
+        num_gpus=1 if use_gpu else 0, num_cpus=1,
+    )
+
+
+def placement(resources: dict, config: EmbedConfig) -> tuple[bool, int]:
+    """(use GPUs, number of model actors) for a cluster with ``resources`` (ray.cluster_resources())."""
+    gpus = int(resources.get("GPU", 0))
+    if config.device == "cuda" and not gpus:
+        raise ConfigError("--device cuda, but the Ray cluster has no GPU; use --device cpu or add GPU workers")
+    use_gpu = gpus > 0 and config.device != "cpu"
+    default = gpus if use_gpu else max(1, int(resources.get("CPU", 1)) // CPUS_PER_ACTOR)
+    return use_gpu, config.ray_actors or default
+
+
+def _decode(batch: dict, pre: Preprocess) -> dict:
+    """Stage 1 (tasks): paths -> uint8 model inputs; a failed file gets zeros and its reason."""
+    size = pre.input_size
+    pixels = np.zeros((len(batch["path"]), size, size, 3), np.uint8)
+    errors = []
+    for i, path in enumerate(batch["path"]):
+        image, error = decode_file(Path(str(path)), pre)
+        if image is not None:
+            pixels[i] = image
+        errors.append(error or "")
+    return {"sha256": batch["sha256"], "pixels": pixels, "error": np.array(errors, dtype=object)}
+
+
+class _Embedder:
+    """Stage 2 (actors): the model, loaded once per actor; the local engine's features, normalised."""
+
+    def __init__(self, config: EmbedConfig, use_gpu: bool):
+        self.config = dataclasses.replace(config, device="cuda" if use_gpu else "cpu")
+        self.dim = get_backbone(config.backbone).dim
+        self.runner = default_runner(self.config, threads=CPUS_PER_ACTOR)
+
+    def __call__(self, batch: dict) -> dict:
+        ok = batch["error"] == ""
+        vectors = np.zeros((len(ok), self.dim), np.float32)
+        if ok.any():
+            vectors[ok] = l2_normalize(features(self.runner, batch["pixels"][ok], self.config.tta))
+        return {"sha256": batch["sha256"], "vector": vectors, "error": batch["error"]}
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401 - the Data library is a separate extra of ray
+    except ImportError:
+        raise ImgorgError("--engine ray needs Ray Data: pip install 'imgorg[ray]' "
+                          "(or pip install 'ray[data]')") from None
+    return ray
+
+
+def _connect(ray, address: str | None) -> bool:
+    """Join the cluster at ``address`` (None: start a local instance). True if we started Ray here."""
+    if ray.is_initialized():
+        return False
+    env = {name: os.environ[name] for name in FORWARDED_ENV if name in os.environ}
+    ray.data.DataContext.get_current().enable_progress_bars = False  # imgorg draws its own
+    try:
+        ray.init(address=address, runtime_env={"env_vars": env} if env else None, include_dashboard=False,
+                 log_to_driver=False, logging_level=logging.WARNING)
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        raise ImgorgError(f"cannot reach the Ray cluster at {address!r}: {err}. Start one with "
+                          "`ray start --head` (docs/scale.md), or leave out --address for a local instance") from None
+    return True

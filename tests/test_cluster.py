@@ -1,3 +1,5 @@
+import importlib
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
@@ -36,3 +38,18 @@ def test_distance_to_centre_skips_noise():
     X = np.array([[0.0, 0.0], [2.0, 0.0], [5.0, 5.0]])
     d = distance_to_centre(X, np.array([0, 0, NOISE]))
     assert d[:2].tolist() == [1.0, 1.0] and np.isnan(d[2])
+
+
+def test_large_collections_cluster_through_faiss_kmeans(monkeypatch):
+    cluster_module = importlib.import_module("imgorg.cluster")  # imgorg.cluster is also a function
+
+    X, truth = make_blobs(n_samples=3000, centers=12, n_features=16, cluster_std=1.0, random_state=2)
+    monkeypatch.setattr(cluster_module, "FAISS_THRESHOLD", 1000)
+    labels, estimator = cluster(X, ClusterConfig(method="kmeans", k=12, n_init=2, seed=5))
+    again, _ = cluster(X, ClusterConfig(method="kmeans", k=12, n_init=2, seed=5))
+    assert isinstance(estimator, cluster_module.FaissKMeans)
+    assert adjusted_rand_score(truth, labels) > 0.95
+    assert labels.shape == (3000,) and labels.dtype == np.int64 and (labels == again).all()
+    # The best restart's inertia is over every point, and no other restart beats it.
+    single = cluster_module.FaissKMeans(n_clusters=12, n_init=1, random_state=5).fit(X)
+    assert estimator.inertia_ <= single.inertia_ + 1e-3

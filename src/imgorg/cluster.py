@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, MiniBatchKMeans
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, kmeans_plusplus
 from sklearn.neighbors import NearestNeighbors
 
 from .config import ClusterConfig
@@ -22,7 +22,7 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 NOISE = -1  # label of points that belong to no cluster (DBSCAN/HDBSCAN convention)
-MINIBATCH_THRESHOLD = 200_000  # k-means switches to MiniBatchKMeans past this many points
+FAISS_THRESHOLD = 200_000  # k-means runs through FAISS past this many points (FaissKMeans)
 SAMPLE_THRESHOLD = 20_000  # hierarchical/density methods fit on a sample past this many points
 
 
@@ -79,6 +79,43 @@ class SampleThenAssign(ClusterMixin, BaseEstimator):
         return self
 
 
+class FaissKMeans(ClusterMixin, BaseEstimator):
+    """k-means for large collections: FAISS's Lloyd iterations on a sample, seeded by k-means++.
+
+    Each restart seeds with scikit-learn's k-means++ on a sample (FAISS's own random
+    seeding measured worse: ACC 0.87 vs 0.97 on a 1M-point mixture), iterates on
+    ``points_per_centroid * k`` sampled points, then assigns every point to its
+    nearest centre; the restart with the lowest inertia over all points wins.
+    Measured 6x faster than MiniBatchKMeans at 1M points (docs/benchmarks.md, "Scale out")."""
+
+    def __init__(self, n_clusters: int = 8, n_init: int = 3, max_iter: int = 25, points_per_centroid: int = 256,
+                 random_state: int = 0):
+        self.n_clusters = n_clusters
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.points_per_centroid = points_per_centroid
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        import faiss
+
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        rng = np.random.default_rng(self.random_state)
+        self.inertia_ = np.inf
+        for restart in range(self.n_init):
+            seed = self.random_state + restart
+            sample = rng.choice(len(X), min(len(X), self.points_per_centroid * self.n_clusters), replace=False)
+            init, _ = kmeans_plusplus(X[sample], self.n_clusters, random_state=seed)
+            kmeans = faiss.Kmeans(X.shape[1], self.n_clusters, niter=self.max_iter, seed=seed, verbose=False,
+                                  max_points_per_centroid=self.points_per_centroid)
+            kmeans.train(X, init_centroids=np.ascontiguousarray(init, dtype=np.float32))
+            distances, nearest = kmeans.index.search(X, 1)
+            if float(distances.sum()) < self.inertia_:
+                self.inertia_ = float(distances.sum())
+                self.cluster_centers_, self.labels_ = kmeans.centroids.copy(), nearest[:, 0].astype(np.int64)
+        return self
+
+
 @dataclass(frozen=True)
 class Method:
     name: str
@@ -98,8 +135,8 @@ def _check_k(config: ClusterConfig, n_samples: int) -> int:
 
 def _kmeans(config: ClusterConfig, n: int):
     k = _check_k(config, n)
-    if n > MINIBATCH_THRESHOLD:
-        return MiniBatchKMeans(n_clusters=k, n_init=config.n_init, random_state=config.seed, batch_size=4096)
+    if n > FAISS_THRESHOLD:
+        return FaissKMeans(n_clusters=k, n_init=config.n_init, random_state=config.seed)
     return KMeans(n_clusters=k, init="k-means++", n_init=config.n_init, random_state=config.seed)
 
 
@@ -129,7 +166,7 @@ def _scan(config: ClusterConfig, n: int):
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        Method("kmeans", _kmeans, help="k-means++ with n_init restarts (MiniBatch past 200k points)"),
+        Method("kmeans", _kmeans, help="k-means++ with n_init restarts (through FAISS past 200k points)"),
         Method("agglomerative", _agglomerative, help="ward (Euclidean) or average/complete (cosine) linkage"),
         Method("dbscan", _dbscan, density=True, help="eps from the knee of the k-distance curve unless given"),
         Method("hdbscan", _hdbscan, density=True, help="scikit-learn's HDBSCAN"),

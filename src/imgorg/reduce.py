@@ -8,6 +8,8 @@ from sklearn.decomposition import PCA
 
 from .errors import ConfigError
 
+FIT_SAMPLE = 100_000  # PCA is fitted on a seeded sample of this many rows past it (memory, time)
+
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
@@ -30,16 +32,25 @@ def power_features(embeddings: np.ndarray, power: float = 0.5) -> np.ndarray:
 class Reducer(TransformerMixin, BaseEstimator):
     """L2 -> PCA(n_components). Components are capped at min(n_samples, n_features).
 
+    Past ``max_fit_samples`` rows the PCA is fitted on a seeded sample of that size
+    and applied to every row: 50 components of 1280-d features are stable long
+    before that, and a full fit on millions of rows would copy them all.
+
     Parameters are stored as given; ``fit`` validates them (scikit-learn contract).
     """
 
-    def __init__(self, n_components: int = 50, l2: bool = True, whiten: bool = False, random_state: int = 0):
+    def __init__(self, n_components: int = 50, l2: bool = True, whiten: bool = False, random_state: int = 0,
+                 max_fit_samples: int = FIT_SAMPLE):
+        self.max_fit_samples = max_fit_samples
         self.n_components = n_components
         self.l2 = l2
         self.whiten = whiten
         self.random_state = random_state
 
     def fit(self, X, y=None):
+        if len(X) > self.max_fit_samples:
+            rows = np.random.default_rng(self.random_state).choice(len(X), self.max_fit_samples, replace=False)
+            X = np.asarray(X)[np.sort(rows)]
         X = self._prepare(X)
         if self.n_components < 1:
             raise ConfigError(f"n_components ({self.n_components}) must be at least 1")
@@ -49,7 +60,10 @@ class Reducer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        return self.pca_.transform(self._prepare(X)).astype(np.float32)
+        X = np.asarray(X)
+        chunk = self.max_fit_samples  # bounded temporary memory: the L2-normalised copy is made per chunk
+        return np.concatenate([self.pca_.transform(self._prepare(X[i:i + chunk])).astype(np.float32)
+                               for i in range(0, max(len(X), 1), chunk)])
 
     def _prepare(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)

@@ -126,3 +126,20 @@ def test_files_are_readable_by_others_like_any_file_the_user_writes(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "catalog.parquet").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_float16_storage_halves_the_file_and_reads_back_as_float32(tmp_path):
+    full = save_workspace(small_workspace(tmp_path / "f32"))
+    half = small_workspace(tmp_path / "f16")
+    half.manifest["config"] = {"embed": {"float16": True}}
+    save_workspace(half)
+    assert np.load(tmp_path / "f16" / "embeddings.npy").dtype == np.float16
+    loaded = load_workspace(tmp_path / "f16")
+    assert loaded.embeddings.dtype == np.float32
+    np.testing.assert_allclose(loaded.embeddings, full.embeddings, rtol=1e-3, atol=1e-3)
+
+
+def test_float32_embeddings_are_memory_mapped_read_only(tmp_path):
+    save_workspace(small_workspace(tmp_path / "ws"))
+    loaded = load_workspace(tmp_path / "ws")
+    assert isinstance(loaded.embeddings, np.memmap) and not loaded.embeddings.flags.writeable

@@ -22,6 +22,7 @@ class EmbedConfig:
     engine: str = "local"  # "local" (this process) or "ray" (Ray Data actors, embed/ray_engine.py)
     ray_address: str | None = None  # engine "ray": None = a local instance, "auto" or "ray://host:10001"
     ray_actors: int | None = None  # engine "ray": model replicas; None = one per GPU, else one per 2 CPUs
+    float16: bool = False  # store the workspace's embeddings.npy as float16 (half the disk; read back as float32)
 
     def validate(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):

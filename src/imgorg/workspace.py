@@ -3,7 +3,8 @@
     manifest.json        format, versions, source, config, backbone, counts, timings,
                          and the sha256 of every data file below (checked on load)
     catalog.parquet      one row per file found: id, path, label, bytes, sha256, status, error
-    embeddings.npy       (n_ok, dim) float32, L2-normalised; row i = i-th "ok" catalog row
+    embeddings.npy       (n_ok, dim) float32 (float16 with `run --float16`), L2-normalised;
+                         row i = i-th "ok" catalog row; memory-mapped when read
     reduced.npy          (n_ok, pca_dim) float32, what clustering ran on
     assignments.parquet  id, then one cluster column per method (and <method>_distance)
     metrics.json         scores per method
@@ -72,6 +73,18 @@ class Workspace:
         return self.assignments[method or self.method].to_numpy()
 
 
+def stored_dtype(manifest: dict) -> type:
+    """float16 when the run asked for it (half the disk), else float32."""
+    return np.float16 if manifest.get("config", {}).get("embed", {}).get("float16") else np.float32
+
+
+def _load_embeddings(path: Path) -> np.ndarray:
+    """float32 embeddings: memory-mapped (read on demand, shared by processes) when stored as
+    float32; float16 files are widened in memory, since BLAS and FAISS work in float32."""
+    embeddings = np.load(path, mmap_mode="r", allow_pickle=False)
+    return embeddings.astype(np.float32) if embeddings.dtype == np.float16 else embeddings
+
+
 def embedding_cache_folder(path: Path, cache_key: str) -> Path:
     return Path(path) / CACHE / "embeddings" / cache_key
 
@@ -82,7 +95,7 @@ def save_workspace(ws: Workspace) -> Workspace:
     path.mkdir(parents=True, exist_ok=True)
     _check_alignment(ws)
     write_parquet(path / CATALOG, ws.catalog)
-    write_npy(path / EMBEDDINGS, ws.embeddings)
+    write_npy(path / EMBEDDINGS, ws.embeddings.astype(stored_dtype(ws.manifest), copy=False))
     write_npy(path / REDUCED, ws.reduced)
     write_parquet(path / ASSIGNMENTS, ws.assignments)
     write_json(path / METRICS, ws.metrics)
@@ -174,7 +187,7 @@ def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
             path=path,
             manifest=manifest,
             catalog=pd.read_parquet(path / CATALOG),
-            embeddings=np.load(path / EMBEDDINGS, allow_pickle=False),
+            embeddings=_load_embeddings(path / EMBEDDINGS),
             reduced=np.load(path / REDUCED, allow_pickle=False),
             assignments=pd.read_parquet(path / ASSIGNMENTS),
             metrics=json.loads((path / METRICS).read_text(encoding="utf-8")),

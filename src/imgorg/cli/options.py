@@ -29,11 +29,13 @@ Workers = Annotated[int, typer.Option(help="Decoding threads (local engine).")]
 Engine = Annotated[str, typer.Option(help="local (this process) or ray (Ray Data actors; pip install 'imgorg[ray]').")]
 Address = Annotated[Optional[str], typer.Option(help="--engine ray: 'auto' (the cluster this machine belongs to) or ray://HOST:10001; default a local instance.")]
 Actors = Annotated[Optional[int], typer.Option(help="--engine ray: model replicas (default one per GPU, else one per 2 CPUs).")]
+Float16 = Annotated[bool, typer.Option("--float16/--float32", help="Store embeddings.npy as float16: half the disk, cosines within ~1e-3.")]
 Seed = Annotated[int, typer.Option(help="Random seed for PCA, k-means and --sample.")]
 
 
 def embed_config(backbone: str, image_size: int | None, weights: Path | None, batch_size: int, workers: int,
-                 device: str, tta: bool, engine: str, address: str | None, actors: int | None) -> EmbedConfig:
+                 device: str, tta: bool, engine: str, address: str | None, actors: int | None,
+                 float16: bool = False) -> EmbedConfig:
     return EmbedConfig(backbone=backbone, image_size=image_size, weights=str(weights) if weights else None,
                        batch_size=batch_size, workers=workers, device=device, tta=tta, engine=engine,
-                       ray_address=address, ray_actors=actors)
+                       ray_address=address, ray_actors=actors, float16=float16)

@@ -15,8 +15,8 @@ from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
 from .console import console, progress_bars
-from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, ImageSize, Limit, Out, Sample,
-                      Seed, Source, Split, Tta, Weights, Workers, embed_config)
+from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
+                      Sample, Seed, Source, Split, Tta, Weights, Workers, embed_config)
 
 MAX_FAILURES_SHOWN = 20
 
@@ -41,12 +41,14 @@ def run(
     engine: Engine = "local",
     address: Address = None,
     actors: Actors = None,
+    float16: Float16 = False,
     seed: Seed = 0,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
     config = RunConfig(
-        embed=embed_config(backbone, image_size, weights, batch_size, workers, device, tta, engine, address, actors),
+        embed=embed_config(backbone, image_size, weights, batch_size, workers, device, tta, engine, address, actors,
+                           float16),
         reduce=ReduceConfig(pca_dim=pca_dim, seed=seed),
         cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
     )

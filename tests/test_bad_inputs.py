@@ -89,3 +89,30 @@ def test_bad_and_odd_inputs_never_stop_a_run(tmp_path):
     assert result.n_computed == len({ws.catalog.set_index("path").loc[n, "sha256"] for n in good})
     assert np.isfinite(ws.embeddings).all() and len(ws.embeddings) == len(good)
     assert ws.manifest["selection"]["k_capped_from"] == 10  # 9 images, default k=10: capped, not an error
+
+
+def test_an_unreadable_file_is_reported_and_the_rest_catalogued(tmp_path):
+    """chmod 000, proven with permissions that apply: root reads anything, so as root the
+    catalog runs in a child without the capabilities that bypass file permissions."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    for name, colour in (("a.png", (250, 0, 0)), ("secret.png", (0, 250, 0))):
+        Image.new("RGB", (8, 8), colour).save(tmp_path / name)
+    (tmp_path / "secret.png").chmod(0o000)
+    command = [sys.executable, "-c", "import json, sys; from imgorg.sources import scan_folder; "
+               "c = scan_folder(sys.argv[1]); print(json.dumps(dict(zip(c['path'], c['error'].fillna('')))))",
+               str(tmp_path)]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv (util-linux): cannot drop CAP_DAC_OVERRIDE")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        (tmp_path / "secret.png").chmod(0o644)
+    assert result.returncode == 0, result.stderr
+    errors = json.loads(result.stdout.strip().splitlines()[-1])
+    assert errors == {"a.png": "", "secret.png": "cannot read: Permission denied"}

@@ -53,3 +53,18 @@ def test_large_collections_cluster_through_faiss_kmeans(monkeypatch):
     # The best restart's inertia is over every point, and no other restart beats it.
     single = cluster_module.FaissKMeans(n_clusters=12, n_init=1, random_state=5).fit(X)
     assert estimator.inertia_ <= single.inertia_ + 1e-3
+
+
+def test_methods_fitted_on_a_sample_say_so(monkeypatch):
+    from imgorg.compare import run_methods
+
+    cluster_module = importlib.import_module("imgorg.cluster")
+    X, _ = make_blobs(n_samples=600, centers=3, n_features=5, random_state=0)
+    monkeypatch.setattr(cluster_module, "FAISS_THRESHOLD", 500)
+    monkeypatch.setattr(cluster_module.SampleThenAssign.__init__, "__defaults__", (200, 0))
+    results = run_methods(X, X, ["kmeans", "agglomerative"], ClusterConfig(k=3, n_init=1))
+    fits = {r.name: r.fit for r in results}
+    assert fits["kmeans"] == "k-means through FAISS on 600 points (k-means++ seeds, n_init 1)"
+    assert fits["agglomerative"].startswith("fitted on a seeded sample of 200 of 600 points")
+    small = run_methods(X[:100], X[:100], ["kmeans"], ClusterConfig(k=3, n_init=1))
+    assert small[0].fit is None

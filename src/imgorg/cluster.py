@@ -197,6 +197,16 @@ def cluster(X: np.ndarray, config: ClusterConfig) -> tuple[np.ndarray, object]:
     return labels, estimator
 
 
+def describe_fit(estimator, n_points: int) -> str | None:
+    """A sentence for the summary when a method did not fit every point the plain way."""
+    if isinstance(estimator, SampleThenAssign) and estimator.sampled_:
+        return (f"fitted on a seeded sample of {estimator.max_samples:,} of {n_points:,} points; every other "
+                "point took the cluster of its nearest sampled point")
+    if isinstance(estimator, FaissKMeans):
+        return f"k-means through FAISS on {n_points:,} points (k-means++ seeds, n_init {estimator.n_init})"
+    return None
+
+
 def distance_to_centre(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Euclidean distance of each point to the mean of its cluster (NaN for noise)."""
     out = np.full(len(X), np.nan, dtype=np.float32)

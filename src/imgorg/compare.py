@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from .cluster import NOISE, cluster, distance_to_centre, get_method
+from .cluster import NOISE, cluster, describe_fit, distance_to_centre, get_method
 from .config import ClusterConfig
 from .errors import ConfigError
 from .metrics import score_clustering
@@ -42,6 +42,7 @@ class MethodResult:
     scores: dict  # ClusterScores as a dict
     seconds: float
     density: bool
+    fit: str | None = None  # how it was fitted, when not plainly on every point (cluster.describe_fit)
 
 
 def features_for(kind: str, embeddings: np.ndarray, reduced: np.ndarray) -> np.ndarray:
@@ -61,11 +62,11 @@ def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: Cl
     for spec in specs:
         start = time.perf_counter()
         X = features_for(spec.features, embeddings, reduced)
-        labels, _ = cluster(X, dataclasses.replace(config, method=spec.name))
+        labels, estimator = cluster(X, dataclasses.replace(config, method=spec.name))
         seconds = time.perf_counter() - start
         scores = score_clustering(reduced, labels, labels_true, seed=config.seed).to_dict()
         results.append(MethodResult(spec.name, labels, distance_to_centre(reduced, labels), scores,
-                                    round(seconds, 3), spec.density))
+                                    round(seconds, 3), spec.density, describe_fit(estimator, len(X))))
         log.info("%s: %d clusters in %.1f s", spec.name, scores["n_clusters"], seconds)
         advance(1)
     return results

@@ -137,6 +137,9 @@ def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, t
     else:
         chosen, reason = cluster_config.method, "given by --method"
     selection.update(method=chosen, reason=reason)
+    fits = {r.name: r.fit for r in results if r.fit}
+    if fits:  # large collections: say which methods fitted on a sample or through FAISS
+        selection["fit"] = fits
     metrics = {r.name: {**r.scores, "seconds": r.seconds} for r in results}
     ws = Workspace(Path("."), {}, catalog, embeddings, reduced, assignments_frame(images["id"].to_numpy(), results),
                    metrics)

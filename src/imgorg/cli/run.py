@@ -98,6 +98,8 @@ def print_summary(result: RunResult) -> None:
         console.print(f"[yellow]k = {selection['k']}: --k {selection['k_capped_from']} is more than the number of images[/]")
     if selection.get("k_auto"):
         console.print(f"k = {selection['k']}, the best silhouette over k = 2..{selection['k_curve'][-1]['k']}")
+    for method, how in selection.get("fit", {}).items():
+        console.print(f"{method}: {how}", highlight=False)
     if len(ws.metrics) > 1:
         console.print(f"Method: [bold]{ws.method}[/] ({selection.get('reason', '')})")
     counts = ws.manifest["counts"]

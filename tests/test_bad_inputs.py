@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgorg import load_workspace, run
+from imgorg import ClusterConfig, RunConfig, load_workspace, run
 
 pytestmark = pytest.mark.slow
+
+
+INVALID_UTF8_TEXT = "invalid-\\xff\\xfe.jpg"  # how the catalog writes the name b"invalid-\xff\xfe.jpg"
 
 
 def _png(image: Image.Image) -> bytes:
@@ -62,9 +65,9 @@ def build_corpus(root):
     put("panorama.png", _png(Image.new("RGB", (10000, 50), (0, 128, 255))), True)
     put("name with spaces.jpg", jpeg, True)
     put("ünïcødé-图片.jpg", jpeg[:-2] + b"\xff\xd9", True)
-    invalid = os.fsdecode(b"invalid-\xff\xfe.jpg")
-    (root / invalid).write_bytes(jpeg)
-    bad[os.fsencode(invalid).decode("utf-8", "replace")] = root / invalid
+    # Not UTF-8: catalogued as "invalid-\\xff\\xfe.jpg" (text for Parquet) and still embedded.
+    good[INVALID_UTF8_TEXT] = root / os.fsdecode(b"invalid-\xff\xfe.jpg")
+    good[INVALID_UTF8_TEXT].write_bytes(jpeg + b"\x00")  # distinct content: embedded on its own
     (root / "folder.jpg").mkdir()  # a directory with an image's name: not catalogued at all
     os.symlink(root, root / "loop")  # a symlink loop: the walk does not follow it
     return good, bad
@@ -74,7 +77,7 @@ def test_bad_and_odd_inputs_never_stop_a_run(tmp_path):
     root = tmp_path / "mess"
     root.mkdir()
     good, bad = build_corpus(root)
-    result = run(root, tmp_path / "ws")
+    result = run(root, tmp_path / "ws", RunConfig(cluster=ClusterConfig(k=12)))
     ws = load_workspace(tmp_path / "ws")
     status = dict(zip(ws.catalog["path"], ws.catalog["status"]))
     reasons = dict(zip(ws.catalog["path"], ws.catalog["error"]))
@@ -84,11 +87,17 @@ def test_bad_and_odd_inputs_never_stop_a_run(tmp_path):
     for name in good:
         assert status[name] == "ok", (name, reasons[name])
     assert "too large" in reasons["bomb.png"]
-    assert "UTF-8" in reasons[os.fsencode(os.fsdecode(b"invalid-\xff\xfe.jpg")).decode("utf-8", "replace")]
+    assert ws.images["path"].str.contains("xff").sum() == 1  # the escaped name, embedded
+    # ... and the tools that reopen source files find it: export keeps the name on disk.
+    from imgorg.export import export_folders
+
+    export_folders(ws, tmp_path / "out", copy=True)
+    exported = [p for p in (tmp_path / "out").rglob("*") if os.fsencode(p.name) == b"invalid-\xff\xfe.jpg"]
+    assert len(exported) == 1 and exported[0].read_bytes() == good[INVALID_UTF8_TEXT].read_bytes()
     # identical content ("name with spaces.jpg" and the good JPEG bytes) is embedded once
     assert result.n_computed == len({ws.catalog.set_index("path").loc[n, "sha256"] for n in good})
     assert np.isfinite(ws.embeddings).all() and len(ws.embeddings) == len(good)
-    assert ws.manifest["selection"]["k_capped_from"] == 10  # 9 images, default k=10: capped, not an error
+    assert ws.manifest["selection"]["k_capped_from"] == 12  # 10 images, k=12: capped, not an error
 
 
 def test_an_unreadable_file_is_reported_and_the_rest_catalogued(tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 
 from imgorg.errors import SourceError
-from imgorg.sources import folder_labels, scan_folder
+from imgorg.sources import catalog_text, folder_labels, scan_folder, source_path
 
 from .conftest import make_image
 
@@ -38,3 +38,17 @@ def test_missing_folder_and_empty_folder_raise_clear_errors(tmp_path):
         scan_folder(tmp_path / "nope")
     with pytest.raises(SourceError, match="no images under"):
         scan_folder(tmp_path)
+
+
+def test_names_that_are_not_utf8_round_trip_through_catalog_text(tmp_path):
+    import os
+
+    raw = os.fsdecode(b"caf\xe9/\xff.jpg")  # Latin-1 bytes, as old cameras and zips write them
+    (tmp_path / os.fsdecode(b"caf\xe9")).mkdir()
+    (tmp_path / raw).write_bytes(b"x")
+    text = catalog_text(raw)
+    assert text == "caf\\xe9/\\xff.jpg" and text.encode("utf-8")  # storable as UTF-8 text
+    assert source_path(tmp_path, text).read_bytes() == b"x"
+    (tmp_path / "literal \\x41.jpg").write_bytes(b"y")  # a real name with a backslash is found as written
+    assert source_path(tmp_path, "literal \\x41.jpg").read_bytes() == b"y"
+    assert source_path(tmp_path, "ok/ü.jpg") == tmp_path / "ok" / "ü.jpg"

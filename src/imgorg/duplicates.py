@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components
 from .errors import ConfigError, ImageDecodeError
 from .images import decode_image
 from .index import SearchIndex, build_index
+from .sources import source_path
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def pixel_signatures(root: str | Path, paths, rows: np.ndarray, n: int) -> np.nd
     missing = 0
     for row in rows:
         try:
-            image = decode_image((Path(root) / paths[row]).read_bytes(), draft_size=4 * SIGNATURE_SIDE)
+            image = decode_image(source_path(root, paths[row]).read_bytes(), draft_size=4 * SIGNATURE_SIDE)
         except (OSError, ImageDecodeError):
             missing += 1
             continue
@@ -150,7 +151,7 @@ def _pixels(root: str | Path, relpath: str) -> int:
     from PIL import Image
 
     try:
-        with Image.open(Path(root) / relpath) as image:
+        with Image.open(source_path(root, relpath)) as image:
             return image.width * image.height
     except Exception:  # the file changed since the run: rank it by bytes alone
         return 0

@@ -21,6 +21,7 @@ from .cluster import NOISE
 from .duplicates import DUPLICATES_FILE
 from .errors import ConfigError, SourceError
 from .outliers import OUTLIERS_FILE
+from .sources import source_path
 from .workspace import Workspace, has_artifact, read_artifact
 
 NOISE_FOLDER = "noise"
@@ -108,13 +109,13 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     taken: dict[Path, set[str]] = {}
     renamed, missing, made = 0, [], 0
     for rel, cluster in zip(ws.images["path"].astype(str), clusters):
-        origin = source / rel
+        origin = source_path(source, rel)
         if not origin.is_file():
             missing.append(rel)
             continue
         folder = target / cluster_folder(int(cluster))
-        name = _free_name(folder, Path(rel).name, taken)
-        renamed += name != Path(rel).name
+        name = _free_name(folder, origin.name, taken)  # the name on disk, not its escaped text
+        renamed += name != origin.name
         try:
             _place(origin, folder / name, copy)
         except OSError as err:

@@ -27,7 +27,7 @@ from . import progress as _progress
 from .errors import ImageDecodeError
 from .images import decode_image
 from .progress import ProgressFactory
-from .sources import STATUS_ERROR, scan_folder
+from .sources import STATUS_ERROR, scan_folder, source_path
 
 SIDE_EDGES = (0, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # pixels; the last bin is open-ended
 ASPECT_EDGES = (0.0, 0.5, 0.75, 0.9, 1.1, 1.34, 2.0)  # width / height; 0.9-1.1 is "square"
@@ -103,7 +103,7 @@ def _read_headers(folder: Path, catalog: pd.DataFrame, workers: int, decode: boo
     def one(row: int) -> dict:
         if not readable.iloc[row]:
             return _EMPTY
-        result = _header(folder / paths[row], decode)
+        result = _header(source_path(folder, paths[row]), decode)
         advance(1)
         return result
 

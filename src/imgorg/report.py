@@ -27,6 +27,7 @@ from .fileio import atomic_write
 from .images import decode_image
 from .project import METHODS as PROJECTIONS
 from .project import projection_name
+from .sources import source_path
 from .workspace import Workspace, has_artifact, load_workspace, read_artifact
 
 REPORT = "report.html"
@@ -106,7 +107,7 @@ class ReportData:
     def thumbnail(self, row: int):
         """The image of a row, small; None when the file is gone or unreadable now."""
         try:
-            path = self.root / str(self.images["path"].iloc[row])
+            path = source_path(self.root, str(self.images["path"].iloc[row]))
             image = decode_image(path.read_bytes(), draft_size=plots.TILE)
         except (OSError, ImageDecodeError):
             return None

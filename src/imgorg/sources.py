@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,10 +49,10 @@ def scan_folder(root: str | os.PathLike, *, workers: int = 4, progress: Progress
         for row in pool.map(lambda rel: _hash_file(root, rel), relpaths, chunksize=64):
             hashed.append(row)
             advance(1)
-    # Names with bytes that are not UTF-8 cannot be stored as text (Parquet, JSON): show them
-    # with replacement characters, and report them rather than embed what could not be reopened.
-    relpaths = [_printable(rel) for rel in relpaths]
-    labels = [None if label is None else _printable(label) for label in labels]
+    # Names with bytes that are not UTF-8 cannot be stored as text (Parquet, JSON): those bytes
+    # are written as \xHH escapes, which source_path() turns back into the name on disk.
+    relpaths = [catalog_text(rel) for rel in relpaths]
+    labels = [None if label is None else catalog_text(label) for label in labels]
     catalog = pd.DataFrame(
         {
             "id": range(len(relpaths)),
@@ -148,14 +149,29 @@ def _log_walk_error(err: OSError) -> None:
     log.warning("cannot list %s: %s", err.filename, err.strerror)
 
 
-def _printable(text: str) -> str:
-    return os.fsencode(text).decode("utf-8", errors="replace")
+def catalog_text(name: str) -> str:
+    """A file system name as catalog text: bytes that are not UTF-8 become \\xHH escapes."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+_ESCAPED_BYTE = re.compile(rb"\\x([0-9a-f]{2})")
+
+
+def source_path(root: str | os.PathLike, rel: str) -> Path:
+    """The file that a catalog path names, under ``root``.
+
+    Every reader of source files goes through here: a name that was not UTF-8 is
+    stored with \\xHH escapes (``catalog_text``) and is unescaped back to its bytes
+    (a file whose real name contains a literal "\\x" is found first, as written)."""
+    path = Path(root) / rel
+    if "\\x" not in rel or os.path.lexists(path):
+        return path
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), os.fsencode(rel))
+    return Path(root) / os.fsdecode(raw)
 
 
 def _hash_file(root: Path, rel: str) -> tuple[int, str | None, str | None]:
-    """Return (size in bytes, sha256 hex, error reason or None)."""
-    if _printable(rel) != rel:
-        return 0, None, "file name is not valid UTF-8; rename the file to include it"
+    """Return (size in bytes, sha256 hex, error reason or None); ``rel`` as the walk found it."""
     path = root / rel
     try:
         data = path.read_bytes()

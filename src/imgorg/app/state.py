@@ -15,6 +15,7 @@ from ..images import decode_image
 from ..project import METHODS as PROJECTIONS
 from ..project import projection_name
 from ..search import Neighbour, Searcher
+from ..sources import source_path
 from ..workspace import Workspace, has_artifact, load_workspace, read_artifact
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class AppState:
     # -- images --------------------------------------------------------------------------
     def _thumbnail(self, row: int) -> bytes:
         # Only paths from the catalog are ever opened: the request gives an id, never a path.
-        path = self.root / str(self.images.iloc[row]["path"])
+        path = source_path(self.root, str(self.images.iloc[row]["path"]))
         image = decode_image(path.read_bytes(), draft_size=THUMBNAIL_SIZE)
         image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         buffer = io.BytesIO()

@@ -26,7 +26,7 @@ from ..fileio import file_sha256
 from ..progress import Advance, ProgressFactory
 from .. import progress as _progress
 from ..reduce import l2_normalize
-from ..sources import STATUS_ERROR, STATUS_OK, STATUS_PENDING
+from ..sources import STATUS_ERROR, STATUS_OK, STATUS_PENDING, source_path
 from .backbones import COMBINE, get_backbone, split_backbones
 from .cache import EmbeddingCache
 from .preprocess import Preprocess, load_and_prepare
@@ -201,7 +201,7 @@ def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str,
     for sha, rel in zip(pending["sha256"], pending["path"]):
         if sha not in known and sha not in seen:
             seen.add(sha)
-            todo.append((sha, Path(root) / rel))
+            todo.append((sha, source_path(root, rel)))
     return todo
 
 

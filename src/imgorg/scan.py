@@ -6,6 +6,11 @@ balanced (entropy of the mean assignment). Several linear heads train at once
 from different random starts; the head with the lowest loss wins. The choice
 uses the loss only, never labels.
 
+Thirty heads rather than ten: the lowest loss among more random starts is
+less often a poor one (CIFAR-10, efficientnet-lite0: worst of 5 seeds 0.514 ->
+0.573 ACC on the test images, 0.539 -> 0.566 on held-out train images; one seed
+on all 60,000: 0.582 -> 0.694), for about 1.4-2x the clustering time.
+
 No single learning rate suits every collection: on CIFAR-10's 10,000 test
 images 1e-2 reaches the lower loss, on all 60,000 images 1e-3 does. So half
 the heads train at each rate and the loss decides among all of them
@@ -51,7 +56,7 @@ class _Heads(torch.nn.Module):
 
 
 class SCANClusterer(ClusterMixin, BaseEstimator):
-    def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, n_heads: int = 10, epochs: int = 40,
+    def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, n_heads: int = 30, epochs: int = 40,
                  entropy_weight: float = 5.0, learning_rates: tuple[float, ...] = (1e-3, 1e-2),
                  batch_size: int = 512, random_state: int = 0):
         self.n_clusters = n_clusters

@@ -26,7 +26,7 @@ Device = Annotated[str, typer.Option(help="auto, cpu (ONNX Runtime) or cuda (tor
 Tta = Annotated[bool, typer.Option("--tta/--no-tta", help="Average each image's features with its mirror's.")]
 BatchSize = Annotated[int, typer.Option(help="Images per inference batch.")]
 Workers = Annotated[int, typer.Option(help="Decoding threads (local engine).")]
-Engine = Annotated[str, typer.Option(help="local (this process) or ray (Ray Data actors; pip install 'imgorg[ray]').")]
+Engine = Annotated[str, typer.Option(help="local (this process) or ray (Ray Data actors; needs the ray extra, docs/scale.md).")]
 Address = Annotated[Optional[str], typer.Option(help="--engine ray: 'auto' (the cluster this machine belongs to) or ray://HOST:10001; default a local instance.")]
 Actors = Annotated[Optional[int], typer.Option(help="--engine ray: model replicas (default one per GPU, else one per 2 CPUs).")]
 Float16 = Annotated[bool, typer.Option("--float16/--float32", help="Store embeddings.npy as float16: half the disk, cosines within ~1e-3.")]

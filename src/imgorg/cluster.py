@@ -110,8 +110,9 @@ class FaissKMeans(ClusterMixin, BaseEstimator):
                                   max_points_per_centroid=self.points_per_centroid)
             kmeans.train(X, init_centroids=np.ascontiguousarray(init, dtype=np.float32))
             distances, nearest = kmeans.index.search(X, 1)
-            if float(distances.sum()) < self.inertia_:
-                self.inertia_ = float(distances.sum())
+            inertia = float(distances.sum())
+            if inertia < self.inertia_:
+                self.inertia_ = inertia
                 self.cluster_centers_, self.labels_ = kmeans.centroids.copy(), nearest[:, 0].astype(np.int64)
         return self
 

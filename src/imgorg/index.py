@@ -138,8 +138,9 @@ def load_index(workspace: str | os.PathLike, vectors: np.ndarray) -> SearchIndex
 def _threads_for(n_queries: int):
     """One OpenMP thread for a few queries: waking the pool for one query set the tail.
 
-    Measured at 1M x 256 (ivf-pq, 1,000 single queries, 2 cores): p99 8 to 23 ms with
-    the default threads, 5.3 ms with one, p50 5.0 -> 4.4 ms (docs/benchmarks.md)."""
+    Measured at 1M x 256 (ivf-pq, 1,000 single queries, 2 cores): p99 between 5.4 and
+    42 ms from run to run with the default threads, 5.6-5.7 ms with one, p50 alike
+    (benchmarks/search_threads.py, docs/benchmarks.md)."""
     import faiss
 
     if n_queries > FEW_QUERIES:

@@ -62,3 +62,37 @@ def test_retrieval_scores_by_hand():
     assert scores["precision_at_k"] == pytest.approx(0.5)
     # AP@2 (divided by min(2, other images with the label)): row0 1/2, row1 (1/2)/2, row2 1, row3 0 (none exist -> /1)
     assert scores["map_at_k"] == pytest.approx((0.5 + 0.25 + 1 + 0) / 4)
+
+
+def test_a_few_queries_search_on_one_thread_and_leave_the_pool_as_it_was():
+    faiss = pytest.importorskip("faiss")
+    vectors = clustered(n=2000)
+    index = build_index(vectors, kind="ivf-pq")
+
+    class ThreadsSeen:  # the real index, noting FAISS's thread count at each search
+        def __init__(self, inner):
+            self.inner, self.threads = inner, []
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def __setattr__(self, name, value):  # search parameters (k_factor) go to the real index
+            if name in ("inner", "threads"):
+                object.__setattr__(self, name, value)
+            else:
+                setattr(self.inner, name, value)
+
+        def search(self, *args):
+            self.threads.append(faiss.omp_get_max_threads())
+            return self.inner.search(*args)
+
+    index._faiss = spy = ThreadsSeen(index._faiss)
+    before = faiss.omp_get_max_threads()
+    try:
+        faiss.omp_set_num_threads(2)
+        one = index.search(vectors[:1], 5)[1]
+        many = index.search(vectors[:20], 5)[1]
+        assert spy.threads == [1, 2] and faiss.omp_get_max_threads() == 2
+        assert one[0].tolist() == many[0].tolist()  # same answer either way
+    finally:
+        faiss.omp_set_num_threads(before)

@@ -176,3 +176,69 @@ def test_cuda_fp16_matches_cpu(cifar_tiny, tmp_path):
     cpu = TorchRunner(spec, None, 224, device="cpu")(batch)
     cosine = (gpu * cpu).sum(1) / np.linalg.norm(gpu, axis=1) / np.linalg.norm(cpu, axis=1)
     assert cosine.min() > 0.999
+
+
+# -- Upsampling on the device (the GPU path, run here on the CPU) ---------------------------
+
+def test_device_upsampling_gives_exactly_pils_pixels(cifar_small):
+    """A 32 px image upsampled by the runner is the image PIL would have made: one cache serves both."""
+    from imgorg.embed.onnx_runner import TorchRunner
+    from imgorg.embed.preprocess import load_and_prepare
+
+    spec = backbones.get_backbone("efficientnet-lite0")
+    native = dataclasses.replace(spec.preprocess, upsample_on_device=True)
+    data = [path.read_bytes() for path in sorted(cifar_small.glob("*/*.jpg"))[::10]]
+    small = np.stack([load_and_prepare(d, native) for d in data])
+    assert small.shape[1:] == (32, 32, 3)
+    runner = TorchRunner(spec, None, 224, device="cpu", upsample=True)
+    upsampled = runner._upsample(torch.from_numpy(small)).numpy()
+    np.testing.assert_array_equal(upsampled, np.stack([load_and_prepare(d, spec.preprocess) for d in data]))
+    with pytest.raises(ValueError, match="upsample=True"):
+        TorchRunner(spec, None, 224, device="cpu", upsample=False)(small[:2])
+
+
+class _Recording:
+    """Wraps a runner and records the shapes of the images it is given."""
+
+    def __init__(self, runner):
+        self.runner, self.upsamples, self.shapes = runner, runner.upsamples, []
+
+    def __call__(self, batch):
+        self.shapes += [image.shape for image in batch]
+        return self.runner(batch)
+
+
+def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(cifar_tiny, tmp_path):
+    """A mixed batch (32 px CIFAR and larger photos) goes to an upsampling runner as is, in order."""
+    from PIL import Image
+
+    from imgorg.embed.onnx_runner import TorchRunner
+
+    folder = tmp_path / "mixed"
+    for i, path in enumerate(sorted(cifar_tiny.glob("*/*.jpg"))[:6]):
+        (folder / "small").mkdir(parents=True, exist_ok=True)
+        (folder / "small" / f"{i}.jpg").write_bytes(path.read_bytes())
+        big = Image.open(path).resize((300 + 10 * i, 260), Image.Resampling.BICUBIC)
+        big.save(folder / f"big-{i}.png")
+    spec, config = backbones.get_backbone("efficientnet-lite0"), EmbedConfig(batch_size=8, tta=True)
+    catalog = scan_folder(folder)
+    recording = _Recording(TorchRunner(spec, None, 224, device="cpu", upsample=True))
+    on_device = embed_catalog(folder, catalog, config, runner=recording)
+    on_cpu = embed_catalog(folder, catalog, config, runner=TorchRunner(spec, None, 224, device="cpu", upsample=False))
+    assert sorted(set(recording.shapes)) == [(32, 32, 3), (224, 224, 3)]
+    assert on_device.embeddings.shape == (12, spec.dim)
+    np.testing.assert_allclose(on_device.embeddings, on_cpu.embeddings, atol=1e-5)
+
+
+@pytest.mark.gpu
+def test_cuda_runs_upsample_on_the_gpu_and_match_the_cpu(cifar_tiny):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from imgorg.embed.engine import default_runner
+
+    on_gpu = EmbedConfig(device="cuda")
+    assert default_runner(on_gpu).upsamples
+    catalog = scan_folder(cifar_tiny)
+    gpu = embed_catalog(cifar_tiny, catalog, on_gpu).embeddings
+    cpu = embed_catalog(cifar_tiny, catalog, EmbedConfig(device="cpu")).embeddings
+    assert (gpu * cpu).sum(axis=1).min() > 0.995  # L2-normalised: the cosine; fp16 against fp32 only

@@ -84,24 +84,67 @@ class OnnxRunner:
 class TorchRunner:
     """Runs a backbone's torch module directly: fp16 + channels_last on CUDA, fp32 on CPU.
 
-    Resizing to the input size is done by the decoder threads; the uint8 batch is
-    copied to the GPU as is (4x fewer bytes than float) and normalised there."""
+    The uint8 batch is copied to the device as is (4x fewer bytes than float) and
+    normalised there. With ``upsample`` (the default on CUDA for bilinear backbones)
+    a batch may also be a list of square images of any size: those smaller than the
+    input are upsampled on the device, so decoder threads never build the 224 px copy
+    of a 32 px image, the CPU work that bounds a GPU run on small images
+    (docs/benchmarks.md)."""
 
     def __init__(self, spec: BackboneSpec, weights_path: str | None = None, input_size: int | None = None,
-                 device: str = "cpu"):
+                 device: str = "cpu", upsample: bool | None = None):
         import torch
 
         self.spec = spec
         self.input_size = input_size or spec.preprocess.input_size
         self.device = torch.device(device)
+        if upsample is None:  # torch's bicubic kernel is not PIL's: those backbones resize on the CPU
+            upsample = self.device.type == "cuda" and spec.preprocess.resample == "bilinear"
+        self.upsamples = upsample
         model = spec.build(spec.weights_path(weights_path), self.input_size).to(self.device).eval()
         if self.device.type == "cuda":
             model = model.half().to(memory_format=torch.channels_last)
         self.model = model
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
+    def __call__(self, batch: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        if isinstance(batch, np.ndarray):
+            return self._forward(batch)
+        rows_by_shape: dict[tuple, list[int]] = {}
+        for row, image in enumerate(batch):
+            rows_by_shape.setdefault(image.shape, []).append(row)
+        out = np.empty((len(batch), self.spec.dim), np.float32)
+        for rows in rows_by_shape.values():
+            out[rows] = self._forward(np.stack([batch[r] for r in rows]))
+        return out
+
+    def _forward(self, batch: np.ndarray) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
             images = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.uint8)).to(self.device, non_blocking=True)
+            if images.shape[1:3] != (self.input_size, self.input_size):
+                images = self._upsample(images)
             return self.model(images).float().cpu().numpy()
+
+    def _upsample(self, images):
+        """uint8 NHWC squares -> uint8 NHWC at the input size, with the backbone's filter.
+
+        Two passes rounded to uint8 as PIL does: for bilinear the pixels equal PIL's
+        exactly (tests/test_backbones.py), so embeddings do not depend on where the
+        resize ran and one cache serves both."""
+        import torch.nn.functional as F
+
+        if not self.upsamples:
+            raise ValueError(f"batch of {tuple(images.shape[1:3])} px images for a {self.input_size} px model; "
+                             "resize on the CPU or build the runner with upsample=True")
+        x = images.permute(0, 3, 1, 2).float()
+        size, mode = self.input_size, self.spec.preprocess.resample
+        # Width first, then height, rounding in between: PIL's two 8-bit passes.
+        x = _to_8bit(F.interpolate(x, size=(x.shape[2], size), mode=mode, align_corners=False))
+        x = _to_8bit(F.interpolate(x, size=(size, size), mode=mode, align_corners=False))
+        return x.to(images.dtype).permute(0, 2, 3, 1).contiguous()
+
+
+def _to_8bit(x):
+    """Round half up and clip, as PIL stores a resized pixel."""
+    return x.add_(0.5).floor_().clamp_(0, 255)

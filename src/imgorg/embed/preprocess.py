@@ -18,19 +18,26 @@ class Preprocess:
     mean: tuple[float, float, float]  # subtracted from 0..255 RGB values (inside the model graph)
     std: tuple[float, float, float]  # divides after the mean (inside the model graph)
     resample: str = "bilinear"  # filter used to resize; bilinear measured better than bicubic on CIFAR (docs/benchmarks.md)
+    # Leave images smaller than the input at their own size: the runner upsamples them
+    # on the GPU, so decoder threads copy a 32 px CIFAR image, not a 224 px one.
+    upsample_on_device: bool = False
 
     def signature(self) -> str:
         """A short string that changes whenever the pixels fed to the model would."""
         return f"{self.input_size}-{self.resample}"
 
 
-def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear") -> np.ndarray:
+def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear", upsample: bool = True) -> np.ndarray:
     """Scale the shorter side to ``size`` (up or down), crop the centre square.
 
     Returns uint8 HWC RGB; mean/std normalisation happens inside the model graph,
-    which keeps this hot loop to one resize and one copy.
+    which keeps this hot loop to one resize and one copy. ``upsample=False``: an
+    image whose shorter side is below ``size`` is only cropped to its centre square,
+    at its own resolution, for the runner to upsample (``TorchRunner(upsample=True)``).
     """
     width, height = image.size
+    if not upsample and min(width, height) < size:
+        return np.asarray(_center_square(image), dtype=np.uint8)
     scale = size / min(width, height)
     new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
     if (new_w, new_h) != (width, height):
@@ -41,7 +48,16 @@ def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear"
     return np.asarray(image, dtype=np.uint8)
 
 
+def _center_square(image: Image.Image) -> Image.Image:
+    width, height = image.size
+    side = min(width, height)
+    if width == height:
+        return image
+    left, top = (width - side) // 2, (height - side) // 2
+    return image.crop((left, top, left + side, top + side))
+
+
 def load_and_prepare(data: bytes, pre: Preprocess) -> np.ndarray:
     """Decode image bytes and return the model's uint8 input (raises ImageDecodeError)."""
     image = decode_image(data, draft_size=pre.input_size)
-    return resize_center_crop(image, pre.input_size, pre.resample)
+    return resize_center_crop(image, pre.input_size, pre.resample, upsample=not pre.upsample_on_device)

@@ -282,10 +282,10 @@ def _decoded_batches(todo, pre: Preprocess, config: EmbedConfig, processes: bool
 
     Processes when a GPU upsamples: decoding is then the bound, and without the
     resize it is mostly Python work that threads serialise on the GIL (2 cores,
-    32 px CIFAR: 10,800 img/s in threads, 19,500 img/s in processes). On the CPU
-    the model is the bound and threads cost less. One task per worker and batch,
-    not per image: per-image tasks spend more on the pool than on decoding
-    (6,700 img/s against 10,800 in chunks)."""
+    60,000 CIFAR JPEGs left at 32 px: 8,600 img/s in threads, 12,800 in processes;
+    docs/benchmarks.md). On the CPU the model is the bound and threads cost less.
+    One task per worker and batch, not per image: tasks of one 32 px image spend
+    more on the pool than on decoding."""
     with _decode_pool(config.workers, processes) as pool:
         in_flight: deque[list[Future]] = deque()  # batches submitted ahead keep every worker busy
         for i in range(0, len(todo), config.batch_size):

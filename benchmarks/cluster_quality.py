@@ -2,6 +2,7 @@
 
     python benchmarks/cluster_quality.py /tmp/ws-official --methods kmeans,scan --seeds 5
     python benchmarks/cluster_quality.py /tmp/ws-official --methods agglomerative --k 50 --seeds 1
+    python benchmarks/cluster_quality.py /tmp/ws-60k-combo --methods scan --seeds 4 --first-seed 1
 
 Labels (folder names) are used only to score. Prints mean, min and max of ACC,
 NMI, ARI, silhouette, noise fraction and seconds per method.
@@ -29,13 +30,14 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--linkage", default="ward")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed+seeds-1")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     ws = load_workspace(args.workspace)
     truth = ws.images["label"].to_numpy()
     rows = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         config = ClusterConfig(k=args.k, seed=seed, linkage=args.linkage)
         for r in run_methods(ws.embeddings, ws.reduced, args.methods.split(","), config, truth):
             values = {**r.scores, "seconds": r.seconds}

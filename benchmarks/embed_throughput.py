@@ -113,10 +113,16 @@ def main() -> None:
         figures["b_over_c"] = figures["b_end_to_end_img_s"] / figures["c_reference_style_img_s"]
         figures["d_torch_forward_only_img_s"] = torch_forward_only(spec, pixels[:256], args.batch_size)
         figures["a_over_d"] = figures["a_forward_only_img_s"] / figures["d_torch_forward_only_img_s"]
+    report(figures, args.json)
+
+
+def report(figures: dict, json_path: Path | None) -> None:
+    """Print one figure per line; also write them all as JSON when asked."""
+    width = max(map(len, figures)) + 1
     for key, value in figures.items():
-        print(f"{key:28s} {value:.3f}" if isinstance(value, float) else f"{key:28s} {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"{key:{width}s} {value:.3f}" if isinstance(value, float) else f"{key:{width}s} {value}")
+    if json_path:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

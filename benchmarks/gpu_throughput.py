@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import statistics
 import time
 from pathlib import Path
@@ -31,26 +30,14 @@ from imgorg.embed.onnx_runner import TorchRunner
 from imgorg.embed.preprocess import load_and_prepare
 from imgorg.sources import scan_folder
 
+from embed_throughput import end_to_end, forward_only, report  # benchmarks/ is on the path when run as a script
+
 
 def decode_rate(todo, pre, config: EmbedConfig, processes: bool) -> float:
     start = time.perf_counter()
     for _ in _decoded_batches(todo, pre, config, processes=processes):
         pass
     return len(todo) / (time.perf_counter() - start)
-
-
-def forward_rate(runner, pixels: np.ndarray, batch: int) -> float:
-    start = time.perf_counter()
-    for i in range(0, len(pixels), batch):
-        runner(pixels[i : i + batch])
-    return len(pixels) / (time.perf_counter() - start)
-
-
-def end_to_end_rate(root: Path, catalog, config: EmbedConfig, runner) -> float:
-    start = time.perf_counter()
-    result = embed_catalog(root, catalog, config, cache_root=None, runner=runner)
-    assert len(result.embeddings) == len(catalog)
-    return len(catalog) / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -90,9 +77,9 @@ def main() -> None:
         runs["p_decode_processes_native"].append(decode_rate(todo, on_device, config, True))
         if args.decode_only:
             continue
-        runs["a_forward_only"].append(forward_rate(upsampling, pixels, args.batch_size))
-        runs["b_end_to_end_device_upsample"].append(end_to_end_rate(args.images, catalog, config, upsampling))
-        runs["c_end_to_end_cpu_resize"].append(end_to_end_rate(args.images, catalog, config, resized_on_cpu))
+        runs["a_forward_only"].append(forward_only(upsampling, pixels, args.batch_size))
+        runs["b_end_to_end_device_upsample"].append(end_to_end(args.images, catalog, config, upsampling))
+        runs["c_end_to_end_cpu_resize"].append(end_to_end(args.images, catalog, config, resized_on_cpu))
     figures = {"backbone": args.backbone, "device": args.device, "images": len(catalog), "batch_size": args.batch_size,
                "workers": args.workers, "repeats": args.repeats}
     figures |= {f"{k}_img_s": statistics.median(v) for k, v in runs.items() if v}
@@ -100,10 +87,7 @@ def main() -> None:
         figures["b_over_a"] = figures["b_end_to_end_device_upsample_img_s"] / figures["a_forward_only_img_s"]
         figures["c_over_a"] = figures["c_end_to_end_cpu_resize_img_s"] / figures["a_forward_only_img_s"]
     figures["runs"] = runs
-    for key, value in figures.items():
-        print(f"{key:34s} {value:.3f}" if isinstance(value, float) else f"{key:34s} {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    report(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -282,7 +282,7 @@ def _decoded_batches(todo, pre: Preprocess, config: EmbedConfig, processes: bool
 
     Processes when a GPU upsamples: decoding is then the bound, and without the
     resize it is mostly Python work that threads serialise on the GIL (2 cores,
-    60,000 CIFAR JPEGs left at 32 px: 8,600 img/s in threads, 12,800 in processes;
+    60,000 CIFAR JPEGs left at 32 px: 8,600 img/s in threads, 18,600 in processes;
     docs/benchmarks.md). On the CPU the model is the bound and threads cost less.
     One task per worker and batch, not per image: tasks of one 32 px image spend
     more on the pool than on decoding."""
@@ -310,9 +310,13 @@ def _collect(chunks: list[Future]) -> _Batch:
 
 
 def _decode_pool(workers: int, processes: bool):
-    if processes:  # spawn: forking a process that holds a CUDA context is unsafe
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    return ThreadPoolExecutor(max_workers=workers)
+    if not processes:
+        return ThreadPoolExecutor(max_workers=workers)
+    # fork, as PyTorch's DataLoader does: the children only decode, never touch CUDA, and
+    # start at once. spawn re-imports torch and the caller's modules in every child: 2.4 s
+    # before the first batch, as long as the GPU needs for 40,000 CIFAR images.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
 
 
 def _prefetch(iterator: Iterator[_Batch], depth: int) -> Iterator[_Batch]:

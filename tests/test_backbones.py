@@ -209,23 +209,28 @@ class _Recording:
 
 
 def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(cifar_tiny, tmp_path):
-    """A mixed batch (32 px CIFAR and larger photos) goes to an upsampling runner as is, in order."""
+    """A batch mixing 32 px and 56 px squares, small non-square images and photos: the small squares
+    reach an upsampling runner as they are, rows stay in order, embeddings equal the CPU path's."""
     from PIL import Image
 
     from imgorg.embed.onnx_runner import TorchRunner
 
     folder = tmp_path / "mixed"
-    for i, path in enumerate(sorted(cifar_tiny.glob("*/*.jpg"))[:6]):
-        (folder / "small").mkdir(parents=True, exist_ok=True)
-        (folder / "small" / f"{i}.jpg").write_bytes(path.read_bytes())
-        big = Image.open(path).resize((300 + 10 * i, 260), Image.Resampling.BICUBIC)
-        big.save(folder / f"big-{i}.png")
+    folder.mkdir()
+    for i, path in enumerate(sorted(cifar_tiny.glob("*/*.jpg"))[:12]):
+        image = Image.open(path)
+        kind = ("square32", "square56", "wide", "photo")[i % 4]  # interleaved in catalog order
+        if kind == "square32":
+            (folder / f"{i:02d}-{kind}.jpg").write_bytes(path.read_bytes())
+            continue
+        size = {"square56": (56, 56), "wide": (40, 30), "photo": (300 + 10 * i, 260)}[kind]
+        image.resize(size, Image.Resampling.BICUBIC).save(folder / f"{i:02d}-{kind}.png")
     spec, config = backbones.get_backbone("efficientnet-lite0"), EmbedConfig(batch_size=8, tta=True)
     catalog = scan_folder(folder)
     recording = _Recording(TorchRunner(spec, None, 224, device="cpu", upsample=True))
     on_device = embed_catalog(folder, catalog, config, runner=recording)
     on_cpu = embed_catalog(folder, catalog, config, runner=TorchRunner(spec, None, 224, device="cpu", upsample=False))
-    assert sorted(set(recording.shapes)) == [(32, 32, 3), (224, 224, 3)]
+    assert sorted(set(recording.shapes)) == [(32, 32, 3), (56, 56, 3), (224, 224, 3)]
     assert on_device.embeddings.shape == (12, spec.dim)
     np.testing.assert_allclose(on_device.embeddings, on_cpu.embeddings, atol=1e-5)
 
@@ -235,9 +240,17 @@ def test_cuda_runs_upsample_on_the_gpu_and_match_the_cpu(cifar_tiny):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     from imgorg.embed.engine import default_runner
+    from imgorg.embed.preprocess import load_and_prepare
 
     on_gpu = EmbedConfig(device="cuda")
-    assert default_runner(on_gpu).upsamples
+    runner = default_runner(on_gpu)
+    assert runner.upsamples
+    data = [path.read_bytes() for path in sorted(cifar_tiny.glob("*/*.jpg"))]
+    native = dataclasses.replace(runner.spec.preprocess, upsample_on_device=True)
+    small = np.stack([load_and_prepare(d, native) for d in data])
+    pil = np.stack([load_and_prepare(d, runner.spec.preprocess) for d in data])
+    upsampled = runner._upsample(torch.from_numpy(small).cuda()).cpu().numpy()
+    assert np.abs(upsampled.astype(int) - pil).max() <= 1  # float32 on the GPU; exact on the CPU
     catalog = scan_folder(cifar_tiny)
     gpu = embed_catalog(cifar_tiny, catalog, on_gpu).embeddings
     cpu = embed_catalog(cifar_tiny, catalog, EmbedConfig(device="cpu")).embeddings

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -316,7 +317,9 @@ def _decode_pool(workers: int, processes: bool):
     # start at once. spawn re-imports torch and the caller's modules in every child: 2.4 s
     # before the first batch, as long as the GPU needs for 40,000 CIFAR images.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    # Ctrl-C is the parent's to handle: children that caught it too would each print a traceback.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
 
 
 def _prefetch(iterator: Iterator[_Batch], depth: int) -> Iterator[_Batch]:

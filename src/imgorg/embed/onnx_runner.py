@@ -107,31 +107,44 @@ class TorchRunner:
         self.model = model
 
     def __call__(self, batch: np.ndarray | list[np.ndarray]) -> np.ndarray:
-        if isinstance(batch, np.ndarray):
-            return self._forward(batch)
-        rows_by_shape: dict[tuple, list[int]] = {}
-        for row, image in enumerate(batch):
-            rows_by_shape.setdefault(image.shape, []).append(row)
-        out = np.empty((len(batch), self.spec.dim), np.float32)
-        for rows in rows_by_shape.values():
-            out[rows] = self._forward(np.stack([batch[r] for r in rows]))
-        return out
-
-    def _forward(self, batch: np.ndarray) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            images = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.uint8)).to(self.device, non_blocking=True)
-            if images.shape[1:3] != (self.input_size, self.input_size):
-                images = self._upsample(images)
-            return self.model(images).float().cpu().numpy()
+            return self.model(self._input(batch)).float().cpu().numpy()
+
+    def _input(self, batch: np.ndarray | list[np.ndarray]):
+        """The batch on the device as uint8 NHWC at the input size, rows in order.
+
+        A list is uploaded one shape at a time, then run as one batch: one forward
+        pass however many sizes it mixes."""
+        import torch
+
+        if isinstance(batch, np.ndarray):
+            return self._to_input_size(self._upload(batch))
+        size = self.input_size
+        images = torch.empty((len(batch), size, size, 3), dtype=torch.uint8, device=self.device)
+        rows_by_shape: dict[tuple, list[int]] = {}
+        for row, image in enumerate(batch):
+            rows_by_shape.setdefault(image.shape, []).append(row)
+        for rows in rows_by_shape.values():
+            images[rows] = self._to_input_size(self._upload(np.stack([batch[r] for r in rows])))
+        return images
+
+    def _upload(self, batch: np.ndarray):
+        import torch
+
+        return torch.from_numpy(np.ascontiguousarray(batch, dtype=np.uint8)).to(self.device, non_blocking=True)
+
+    def _to_input_size(self, images):
+        return images if images.shape[1:3] == (self.input_size, self.input_size) else self._upsample(images)
 
     def _upsample(self, images):
         """uint8 NHWC squares -> uint8 NHWC at the input size, with the backbone's filter.
 
-        Two passes rounded to uint8 as PIL does: for bilinear the pixels equal PIL's
-        exactly (tests/test_backbones.py), so embeddings do not depend on where the
-        resize ran and one cache serves both."""
+        Two passes rounded to uint8 as PIL does. For whole-number scales (CIFAR's
+        32 -> 224 is x7) the pixels equal PIL's exactly (tests/test_backbones.py);
+        at other scales PIL's fixed-point weights differ by up to 2 levels in some
+        pixels (embedding cosine about 0.9996), so one cache serves CPU and GPU runs."""
         import torch.nn.functional as F
 
         if not self.upsamples:

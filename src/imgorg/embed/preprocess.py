@@ -18,8 +18,8 @@ class Preprocess:
     mean: tuple[float, float, float]  # subtracted from 0..255 RGB values (inside the model graph)
     std: tuple[float, float, float]  # divides after the mean (inside the model graph)
     resample: str = "bilinear"  # filter used to resize; bilinear measured better than bicubic on CIFAR (docs/benchmarks.md)
-    # Leave images smaller than the input at their own size: the runner upsamples them
-    # on the GPU, so decoder threads copy a 32 px CIFAR image, not a 224 px one.
+    # Leave square images smaller than the input at their own size: the runner upsamples
+    # them on the GPU, so decoders copy a 32 px CIFAR image, not a 224 px one.
     upsample_on_device: bool = False
 
     def signature(self) -> str:
@@ -31,13 +31,14 @@ def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear"
     """Scale the shorter side to ``size`` (up or down), crop the centre square.
 
     Returns uint8 HWC RGB; mean/std normalisation happens inside the model graph,
-    which keeps this hot loop to one resize and one copy. ``upsample=False``: an
-    image whose shorter side is below ``size`` is only cropped to its centre square,
-    at its own resolution, for the runner to upsample (``TorchRunner(upsample=True)``).
+    which keeps this hot loop to one resize and one copy. ``upsample=False``: a
+    square image smaller than ``size`` is returned as it is, for the runner to
+    upsample (``TorchRunner(upsample=True)``). Other shapes are resized here: cropping
+    them before upsampling would round the crop differently and change the pixels.
     """
     width, height = image.size
-    if not upsample and min(width, height) < size:
-        return np.asarray(_center_square(image), dtype=np.uint8)
+    if not upsample and width == height < size:
+        return np.asarray(image, dtype=np.uint8)
     scale = size / min(width, height)
     new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
     if (new_w, new_h) != (width, height):
@@ -46,15 +47,6 @@ def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear"
     if (new_w, new_h) != (size, size):
         image = image.crop((left, top, left + size, top + size))
     return np.asarray(image, dtype=np.uint8)
-
-
-def _center_square(image: Image.Image) -> Image.Image:
-    width, height = image.size
-    side = min(width, height)
-    if width == height:
-        return image
-    left, top = (width - side) // 2, (height - side) // 2
-    return image.crop((left, top, left + side, top + side))
 
 
 def load_and_prepare(data: bytes, pre: Preprocess) -> np.ndarray:

@@ -209,8 +209,9 @@ class _Recording:
 
 
 def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(cifar_tiny, tmp_path):
-    """A batch mixing 32 px and 56 px squares, small non-square images and photos: the small squares
-    reach an upsampling runner as they are, rows stay in order, embeddings equal the CPU path's."""
+    """A batch mixing 32 px and 56 px squares, small non-square images, photos and a broken file: the
+    small squares reach an upsampling runner as they are, rows stay in order, embeddings and failures
+    equal the CPU path's."""
     from PIL import Image
 
     from imgorg.embed.onnx_runner import TorchRunner
@@ -225,6 +226,7 @@ def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(ci
             continue
         size = {"square56": (56, 56), "wide": (40, 30), "photo": (300 + 10 * i, 260)}[kind]
         image.resize(size, Image.Resampling.BICUBIC).save(folder / f"{i:02d}-{kind}.png")
+    (folder / "05-truncated.jpg").write_bytes((folder / "04-square32.jpg").read_bytes()[:100])
     spec, config = backbones.get_backbone("efficientnet-lite0"), EmbedConfig(batch_size=8, tta=True)
     catalog = scan_folder(folder)
     recording = _Recording(TorchRunner(spec, None, 224, device="cpu", upsample=True))
@@ -232,6 +234,9 @@ def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(ci
     on_cpu = embed_catalog(folder, catalog, config, runner=TorchRunner(spec, None, 224, device="cpu", upsample=False))
     assert sorted(set(recording.shapes)) == [(32, 32, 3), (56, 56, 3), (224, 224, 3)]
     assert on_device.embeddings.shape == (12, spec.dim)
+    # a file that fails inside a decode process is reported as the threads report it
+    assert on_device.catalog["status"].value_counts().to_dict() == {"ok": 12, "error": 1}
+    assert on_device.catalog[["status", "error"]].equals(on_cpu.catalog[["status", "error"]])
     np.testing.assert_allclose(on_device.embeddings, on_cpu.embeddings, atol=1e-5)
 
 

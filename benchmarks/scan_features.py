@@ -28,7 +28,7 @@ from imgorg.config import EmbedConfig
 from imgorg.embed.engine import decode_file, default_runner, preprocess_for
 from imgorg.metrics import hungarian_accuracy
 from imgorg.reduce import l2_normalize, power_features
-from imgorg.scan import MIN_STEPS, SCANClusterer, _Heads, nearest_neighbours
+from imgorg.scan import SCANClusterer
 from imgorg.sources import source_path
 
 BACKBONES = {"lite0": "efficientnet-lite0", "lite1": "efficientnet-lite1", "lite2": "efficientnet-lite2"}
@@ -65,40 +65,18 @@ def composition(spec: str, all_views: dict[str, np.ndarray]) -> np.ndarray:
 
 
 class MirrorAugmentedSCAN(SCANClusterer):
-    """scan whose anchors and neighbours are drawn as one of their two views at each step."""
+    """scan whose anchors and neighbours are drawn as one of their two views at each step.
 
-    def fit_views(self, mean: np.ndarray, pair_views: np.ndarray):
-        k = min(self.n_neighbors, len(mean) - 1)
-        neighbours = nearest_neighbours(mean, k)  # mined on the averaged views, as scan does
-        torch.manual_seed(self.random_state)
-        rng = np.random.default_rng(self.random_state)
-        both = torch.from_numpy(pair_views)
-        per_rate = self.n_heads // len(self.learning_rates)
-        parts = [torch.nn.Linear(mean.shape[1], self.n_clusters * per_rate) for _ in self.learning_rates]
-        optimizer = torch.optim.Adam([{"params": p.parameters(), "lr": r} for p, r in zip(parts, self.learning_rates)],
-                                     weight_decay=1e-4)
-        head = _Heads(parts)
-        steps_per_epoch = -(-len(mean) // self.batch_size)
-        for _ in range(max(self.epochs, -(-MIN_STEPS // steps_per_epoch))):
-            totals = torch.zeros(self.n_heads)
-            order = torch.from_numpy(rng.permutation(len(mean)))
-            for start in range(0, len(mean), self.batch_size):
-                anchors = order[start : start + self.batch_size]
-                b = len(anchors)
-                partners = torch.from_numpy(neighbours[anchors.numpy(), rng.integers(0, k, b)])
-                x_anchor = both[torch.from_numpy(rng.integers(0, 2, b)), anchors]
-                x_partner = both[torch.from_numpy(rng.integers(0, 2, b)), partners]
-                p_anchor, p_partner = self._probs(head, x_anchor), self._probs(head, x_partner)
-                consistency = -torch.log((p_anchor * p_partner).sum(dim=2).clamp_min(1e-7)).mean(dim=0)
-                avg = p_anchor.mean(dim=0)
-                loss = consistency + self.entropy_weight * (avg * torch.log(avg.clamp_min(1e-7))).sum(dim=1)
-                optimizer.zero_grad()
-                loss.sum().backward()
-                optimizer.step()
-                totals += loss.detach() * b
-        chosen = int(np.argmin((totals / len(mean)).numpy()))
-        with torch.no_grad():
-            return self._probs(head, torch.from_numpy(mean))[:, chosen].argmax(dim=1).numpy()
+    Neighbours are mined, and the result read, on the averaged views, as scan does."""
+
+    def __init__(self, views: np.ndarray | None = None, random_state: int = 0):
+        super().__init__(random_state=random_state)
+        self.views = views  # (2, n, dim), rows as in the features given to fit
+
+    def _inputs(self, features, anchors, partners, rng):
+        both = torch.from_numpy(self.views)
+        return (both[torch.from_numpy(rng.integers(0, 2, len(anchors))), anchors],
+                both[torch.from_numpy(rng.integers(0, 2, len(partners))), partners])
 
 
 def report(name: str, truth: np.ndarray, fit, seeds: int) -> None:
@@ -143,7 +121,7 @@ def main() -> None:
         report("pair, views averaged", truth, lambda seed: SCANClusterer(random_state=seed).fit(mean_p).labels_,
                args.seeds)
         report("pair, mirror augmentation", truth,
-               lambda seed: MirrorAugmentedSCAN(random_state=seed).fit_views(mean_p, views_p), args.seeds)
+               lambda seed: MirrorAugmentedSCAN(views_p, random_state=seed).fit(mean_p).labels_, args.seeds)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,11 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
     def _probs(self, head, x):
         return head(x).view(len(x), self.n_heads, self.n_clusters).softmax(dim=2)
 
+    def _inputs(self, features, anchors, partners, rng):
+        """The head's inputs for a batch of anchors and their drawn neighbours (a subclass may
+        draw views of them instead: benchmarks/scan_features.py)."""
+        return features[anchors], features[partners]
+
     def _epoch(self, features, neighbours, head, optimizer, rng) -> np.ndarray:
         n = len(features)
         totals = torch.zeros(self.n_heads)
@@ -111,8 +116,8 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
             anchors = order[start : start + self.batch_size]
             picks = rng.integers(0, neighbours.shape[1], len(anchors))
             partners = torch.from_numpy(neighbours[anchors.numpy(), picks])
-            p_anchor = self._probs(head, features[anchors])
-            p_partner = self._probs(head, features[partners])
+            x_anchor, x_partner = self._inputs(features, anchors, partners, rng)
+            p_anchor, p_partner = self._probs(head, x_anchor), self._probs(head, x_partner)
             consistency = -torch.log((p_anchor * p_partner).sum(dim=2).clamp_min(1e-7)).mean(dim=0)
             mean = p_anchor.mean(dim=0)
             entropy = -(mean * torch.log(mean.clamp_min(1e-7))).sum(dim=1)

@@ -314,8 +314,8 @@ def _decode_pool(workers: int, processes: bool):
     if not processes:
         return ThreadPoolExecutor(max_workers=workers)
     # fork, as PyTorch's DataLoader does: the children only decode, never touch CUDA, and
-    # start at once. spawn re-imports torch and the caller's modules in every child: 2.4 s
-    # before the first batch, as long as the GPU needs for 40,000 CIFAR images.
+    # start at once. spawn re-imports torch and the caller's modules in every child:
+    # decoding 300 CIFAR images took 2.4 s with spawn, 0.11 s with fork (docs/benchmarks.md).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     # Ctrl-C is the parent's to handle: children that caught it too would each print a traceback.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),

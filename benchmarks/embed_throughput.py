@@ -22,7 +22,7 @@ import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.engine import embed_catalog
+from imgorg.embed.engine import CPU_MODEL_WORKERS, embed_catalog
 from imgorg.embed.onnx_runner import OnnxRunner
 from imgorg.embed.preprocess import load_and_prepare
 from imgorg.sources import scan_folder
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=EmbedConfig.workers, help="decoding threads")
+    parser.add_argument("--workers", type=int, default=CPU_MODEL_WORKERS, help="decoding threads")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """Embedding throughput with torch on a GPU: forward only against end to end, resizing on CPU or GPU.
 
-    python benchmarks/gpu_throughput.py --images /tmp/cifar --device cuda --workers 14
+    python benchmarks/gpu_throughput.py --images /tmp/cifar --device cuda   # decoders: every core
     python benchmarks/gpu_throughput.py --images /tmp/cifar/test --device cpu --decode-only  # decoding, any machine
 
 In one run, on the same images:
@@ -25,7 +25,7 @@ import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.engine import _decoded_batches, embed_catalog
+from imgorg.embed.engine import _decoded_batches, available_cores, embed_catalog
 from imgorg.embed.onnx_runner import TorchRunner
 from imgorg.embed.preprocess import load_and_prepare
 from imgorg.sources import scan_folder
@@ -47,7 +47,8 @@ def main() -> None:
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--workers", type=int, default=EmbedConfig.workers, help="decoding threads")
+    parser.add_argument("--workers", type=int, default=available_cores(),
+                        help="decoders (default every core, as imgorg does beside a GPU)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--decode-only", action="store_true", help="only (p): no model runs (CPU machines)")
     parser.add_argument("--json", type=Path)

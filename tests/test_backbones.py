@@ -240,6 +240,31 @@ def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(ci
     np.testing.assert_allclose(on_device.embeddings, on_cpu.embeddings, atol=1e-5)
 
 
+class _CudaLabelled(CountingRunner):
+    """A CPU stand-in that reports a CUDA device, as TorchRunner on a GPU does."""
+
+    device = torch.device("cuda")
+
+
+@pytest.mark.parametrize(("runner", "workers", "expected"), [
+    (CountingRunner(), None, 2),  # beside a CPU model: it needs the cores
+    (_CudaLabelled(), None, "every core"),  # beside a GPU: decoding is the bound
+    (_CudaLabelled(), 3, 3),  # --workers always wins
+    (CountingRunner(), 1, 1),
+])
+def test_decoders_default_to_every_core_beside_a_gpu_and_two_beside_a_cpu(runner, workers, expected, cifar_tiny,
+                                                                           monkeypatch):
+    from imgorg.embed import engine
+
+    used = []
+    real_pool = engine._decode_pool
+    monkeypatch.setattr(engine, "_decode_pool", lambda n, processes: used.append(n) or real_pool(n, processes))
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _pid: set(range(7)), raising=False)
+    result = embed_catalog(cifar_tiny, scan_folder(cifar_tiny), EmbedConfig(workers=workers), runner=runner)
+    assert used == [7 if expected == "every core" else expected]
+    assert (result.catalog["status"] == "ok").all()
+
+
 @pytest.mark.gpu
 def test_cuda_runs_upsample_on_the_gpu_and_match_the_cpu(cifar_tiny):
     if not torch.cuda.is_available():

@@ -15,7 +15,7 @@ class EmbedConfig:
     image_size: int | None = None  # square input side; None = the backbone's own choice
     weights: str | None = None  # local weights file; None = the backbone's packaged/cached weights
     batch_size: int = 64  # images per inference call
-    workers: int = 2  # threads that read, decode and resize while the model runs
+    workers: int | None = None  # decoders beside the model; None = 2 beside a CPU model, every core beside a GPU
     shard_size: int = 2048  # embeddings written to the cache every this many images
     tta: bool = False  # test-time augmentation: mean of the features of the image and its mirror
     device: str = "auto"  # "cpu" (ONNX Runtime), "cuda" (torch fp16), "auto" = cuda when available
@@ -35,7 +35,8 @@ class EmbedConfig:
             raise ConfigError(f"--weights names one file but backbone {self.backbone!r} combines several; "
                               "use --weights with a single backbone")
         _positive("batch_size", self.batch_size)
-        _positive("workers", self.workers)
+        if self.workers is not None:
+            _positive("workers", self.workers)
         _positive("shard_size", self.shard_size)
 
 

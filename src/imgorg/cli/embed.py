@@ -26,7 +26,7 @@ def embed_command(
     device: Device = "auto",
     tta: Tta = False,
     batch_size: BatchSize = 64,
-    workers: Workers = 2,
+    workers: Workers = None,
     engine: Engine = "local",
     address: Address = None,
     actors: Actors = None,

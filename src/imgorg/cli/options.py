@@ -25,7 +25,7 @@ Weights = Annotated[Optional[Path], typer.Option(help="Local weights file (state
 Device = Annotated[str, typer.Option(help="auto, cpu (ONNX Runtime) or cuda (torch fp16).")]
 Tta = Annotated[bool, typer.Option("--tta/--no-tta", help="Average each image's features with its mirror's.")]
 BatchSize = Annotated[int, typer.Option(help="Images per inference batch.")]
-Workers = Annotated[int, typer.Option(help="Decoding threads (local engine; processes when a GPU upsamples).")]
+Workers = Annotated[Optional[int], typer.Option(help="Decoding threads (local engine; processes when a GPU upsamples). Default: 2 beside a CPU model, every core beside a GPU.")]
 Engine = Annotated[str, typer.Option(help="local (this process) or ray (Ray Data actors; needs the ray extra, docs/scale.md).")]
 Address = Annotated[Optional[str], typer.Option(help="--engine ray: 'auto' (the cluster this machine belongs to) or ray://HOST:10001; default a local instance.")]
 Actors = Annotated[Optional[int], typer.Option(help="--engine ray: model replicas (default one per GPU, else one per 2 CPUs).")]
@@ -33,7 +33,7 @@ Float16 = Annotated[bool, typer.Option("--float16/--float32", help="Store embedd
 Seed = Annotated[int, typer.Option(help="Random seed for PCA, k-means and --sample.")]
 
 
-def embed_config(backbone: str, image_size: int | None, weights: Path | None, batch_size: int, workers: int,
+def embed_config(backbone: str, image_size: int | None, weights: Path | None, batch_size: int, workers: int | None,
                  device: str, tta: bool, engine: str, address: str | None, actors: int | None,
                  float16: bool = False) -> EmbedConfig:
     return EmbedConfig(backbone=backbone, image_size=image_size, weights=str(weights) if weights else None,

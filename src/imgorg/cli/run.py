@@ -37,7 +37,7 @@ def run(
     tta: Tta = False,
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
     batch_size: BatchSize = 64,
-    workers: Workers = 2,
+    workers: Workers = None,
     engine: Engine = "local",
     address: Address = None,
     actors: Actors = None,

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 import imgorg.scan as scan_module
 from imgorg import load_workspace
-from imgorg.metrics import hungarian_accuracy
 from imgorg.reduce import l2_normalize, power_features
+
+from _seeds import label_scores, summary  # benchmarks/ is on the path when run as a script
 
 NEIGHBOURS = 20
 
@@ -94,6 +94,17 @@ def temi_labels(X: np.ndarray, neighbours: np.ndarray, k: int, seed: int, heads:
         return teacher(features)[:, int(torch.argmin(totals))].argmax(-1).numpy()
 
 
+class _GivenNeighbours(scan_module.SCANClusterer):
+    """imgorg's scan, trained on neighbours mined elsewhere."""
+
+    def __init__(self, neighbours: np.ndarray | None = None, n_clusters: int = 10, random_state: int = 0):
+        super().__init__(n_clusters=n_clusters, n_neighbors=NEIGHBOURS, random_state=random_state)
+        self.neighbours = neighbours
+
+    def _neighbours(self, X, k):
+        return self.neighbours
+
+
 def run_variant(variant: str, X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(labels, the neighbours it trained on)."""
     mine = dba_neighbours if variant == "scan-dba" else scan_module.nearest_neighbours
@@ -101,12 +112,7 @@ def run_variant(variant: str, X: np.ndarray, k: int, seed: int) -> tuple[np.ndar
     if variant.startswith("temi"):
         options = {"heads": 30, "teacher_temp": 0.1} if variant == "temi-30" else {}
         return temi_labels(X, neighbours, k, seed, **options), neighbours
-    plain = scan_module.nearest_neighbours
-    scan_module.nearest_neighbours = lambda *_: neighbours  # SCANClusterer mines them itself
-    try:
-        return scan_module.SCANClusterer(n_clusters=k, n_neighbors=NEIGHBOURS, random_state=seed).fit(X).labels_, neighbours
-    finally:
-        scan_module.nearest_neighbours = plain
+    return _GivenNeighbours(neighbours, n_clusters=k, random_state=seed).fit(X).labels_, neighbours
 
 
 def main() -> None:
@@ -122,13 +128,9 @@ def main() -> None:
         scores, start = [], time.perf_counter()
         for seed in range(args.seeds):
             labels, neighbours = run_variant(variant, X, args.k, seed)
-            scores.append((hungarian_accuracy(truth, labels), normalized_mutual_info_score(truth, labels),
-                           adjusted_rand_score(truth, labels)))
+            scores.append(label_scores(truth, labels))
         precision = (truth[neighbours] == truth[:, None]).mean()
-        table = np.array(scores)
-        cells = "  ".join(f"{name} {c.mean():.3f} [{c.min():.3f}, {c.max():.3f}]"
-                          for name, c in zip(("ACC", "NMI", "ARI"), table.T))
-        print(f"{variant:9s} neighbour precision@{NEIGHBOURS} {precision:.3f}  {cells}  "
+        print(f"{variant:9s} neighbour precision@{NEIGHBOURS} {precision:.3f}  {summary(scores)}  "
               f"({(time.perf_counter() - start) / args.seeds:.0f} s/seed)", flush=True)
 
 

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from imgorg import load_workspace
 from imgorg.config import EmbedConfig
 from imgorg.embed.engine import decode_file, default_runner, preprocess_for
-from imgorg.metrics import hungarian_accuracy
 from imgorg.reduce import l2_normalize, power_features
 from imgorg.scan import SCANClusterer
 from imgorg.sources import source_path
+
+from _seeds import label_scores, summary  # benchmarks/ is on the path when run as a script
 
 BACKBONES = {"lite0": "efficientnet-lite0", "lite1": "efficientnet-lite1", "lite2": "efficientnet-lite2"}
 
@@ -80,15 +80,8 @@ class MirrorAugmentedSCAN(SCANClusterer):
 
 
 def report(name: str, truth: np.ndarray, fit, seeds: int) -> None:
-    scores = []
-    for seed in range(seeds):
-        labels = fit(seed)
-        scores.append((hungarian_accuracy(truth, labels), normalized_mutual_info_score(truth, labels),
-                       adjusted_rand_score(truth, labels)))
-    s = np.array(scores)
-    cells = [f"{m} {s[:, i].mean():.3f} [{s[:, i].min():.3f}, {s[:, i].max():.3f}]" for i, m in
-             enumerate(("ACC", "NMI", "ARI"))]
-    print(f"{name:28s} " + " | ".join(cells), flush=True)
+    scores = [label_scores(truth, fit(seed)) for seed in range(seeds)]
+    print(f"{name:28s} " + summary(scores, sep=" | "), flush=True)
 
 
 def main() -> None:

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from imgorg import load_workspace
-from imgorg.metrics import hungarian_accuracy
 from imgorg.reduce import power_features
 from imgorg.scan import SCANClusterer
+
+from _seeds import label_scores, summary  # benchmarks/ is on the path when run as a script
 
 
 def main() -> None:
@@ -39,13 +39,10 @@ def main() -> None:
         start = time.perf_counter()
         model = SCANClusterer(n_clusters=args.k, n_heads=args.heads, n_neighbors=args.neighbours,
                               entropy_weight=args.entropy_weight, random_state=seed).fit(X)
-        scores.append((hungarian_accuracy(truth, model.labels_), normalized_mutual_info_score(truth, model.labels_),
-                       adjusted_rand_score(truth, model.labels_)))
+        scores.append(label_scores(truth, model.labels_))
         print(f"seed {seed}: ACC {scores[-1][0]:.3f} NMI {scores[-1][1]:.3f} ARI {scores[-1][2]:.3f} "
               f"loss {model.losses_.min():.4f} ({time.perf_counter() - start:.1f} s)", flush=True)
-    table = np.array(scores)
-    for name, column in zip(("ACC", "NMI", "ARI"), table.T):
-        print(f"{name} {column.mean():.3f} [{column.min():.3f}, {column.max():.3f}]")
+    print(summary(scores, sep="\n"))
 
 
 if __name__ == "__main__":

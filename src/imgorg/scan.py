@@ -76,7 +76,7 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
             raise ConfigError(f"n_heads ({self.n_heads}) must be a multiple of the number of learning rates "
                               f"({len(self.learning_rates)})")
         k = min(self.n_neighbors, len(X) - 1)
-        neighbours = nearest_neighbours(X, k)
+        neighbours = self._neighbours(X, k)
         torch.manual_seed(self.random_state)
         rng = np.random.default_rng(self.random_state)
         features = torch.from_numpy(X)
@@ -102,6 +102,11 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
 
     def _probs(self, head, x):
         return head(x).view(len(x), self.n_heads, self.n_clusters).softmax(dim=2)
+
+    def _neighbours(self, X: np.ndarray, k: int) -> np.ndarray:
+        """Each row's k neighbours that the heads learn to agree with (a subclass may mine them
+        otherwise: benchmarks/head_variants.py)."""
+        return nearest_neighbours(X, k)
 
     def _inputs(self, features, anchors, partners, rng):
         """The head's inputs for a batch of anchors and their drawn neighbours (a subclass may

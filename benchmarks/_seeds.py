@@ -1,0 +1,19 @@
+"""Scores of clusterings over several seeds, for the clustering benchmarks (labels only score)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imgorg.metrics import external_scores
+
+
+def label_scores(truth, labels) -> tuple[float, float, float]:
+    """(ACC, NMI, ARI) of one clustering against the labels."""
+    scores = external_scores(truth, labels)
+    return scores["acc"], scores["nmi"], scores["ari"]
+
+
+def summary(scores, sep: str = "  ") -> str:
+    """'ACC mean [min, max]', then NMI and ARI, over the rows of (ACC, NMI, ARI) in ``scores``."""
+    return sep.join(f"{name} {column.mean():.3f} [{column.min():.3f}, {column.max():.3f}]"
+                    for name, column in zip(("ACC", "NMI", "ARI"), np.asarray(scores).T))

@@ -85,3 +85,58 @@ def test_embed_on_ray_then_run_here_embeds_nothing(folder, ray_instance, tmp_pat
     ran = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--method", "kmeans", "--no-report"])
     assert ran.exit_code == 0, ran.output
     assert "(0 now, 62 from cache)" in ran.output
+
+
+@pytest.fixture(scope="module")
+def mixed_sizes(folder, tmp_path_factory):
+    """32 px and 56 px squares, small non-square images, photos and a truncated file, interleaved."""
+    from PIL import Image
+
+    mixed = tmp_path_factory.mktemp("ray-mixed")
+    cifar = sorted(p for p in folder.glob("*/*.jpg") if p.name[0].isdigit())  # not the planted files
+    for i, path in enumerate(cifar[:16]):
+        kind = ("square32", "square56", "wide", "photo")[i % 4]
+        if kind == "square32":
+            (mixed / f"{i:02d}-{kind}.jpg").write_bytes(path.read_bytes())
+            continue
+        size = {"square56": (56, 56), "wide": (40, 30), "photo": (300 + 10 * i, 260)}[kind]
+        Image.open(path).resize(size, Image.Resampling.BICUBIC).save(mixed / f"{i:02d}-{kind}.png")
+    (mixed / "05-truncated.jpg").write_bytes((mixed / "04-square32.jpg").read_bytes()[:100])
+    return mixed
+
+
+def test_decoders_leave_small_squares_at_their_own_size_for_an_upsampling_model(mixed_sizes):
+    from imgorg.embed.backbones import get_backbone
+    from imgorg.embed.ray_engine import _decode
+
+    pre = dataclasses.replace(get_backbone("efficientnet-lite0").preprocess, upsample_on_device=True)
+    paths = sorted(mixed_sizes.iterdir())
+    out = _decode({"sha256": np.array([p.name for p in paths]), "path": np.array([str(p) for p in paths])}, pre)
+    shapes = {path.name.split("-")[1].split(".")[0]: image.shape for path, image in zip(paths, out["pixels"])}
+    assert out["pixels"].dtype == object  # a variable-shaped column for Ray
+    assert shapes == {"square32": (32, 32, 3), "square56": (56, 56, 3), "wide": (224, 224, 3),
+                      "photo": (224, 224, 3), "truncated": (1, 1, 3)}
+    assert [bool(e) for e in out["error"]] == [p.name.startswith("05-t") for p in paths]
+    # Resizing on the CPU (the default) keeps one dense uint8 array.
+    dense = _decode({"sha256": np.array(["a"]), "path": np.array([str(paths[0])])},
+                    get_backbone("efficientnet-lite0").preprocess)
+    assert dense["pixels"].shape == (1, 224, 224, 3) and dense["pixels"].dtype == np.uint8
+
+
+def test_upsampling_actors_embed_mixed_sizes_as_the_local_engine_does(mixed_sizes, ray_instance, monkeypatch):
+    """GPU actors (forced here on the CPU) take each small square at its own size through Ray's
+    variable-shaped blocks and give the embeddings of the CPU resize, row for row."""
+    from imgorg.embed import ray_engine
+    from imgorg.embed.backbones import get_backbone
+    from imgorg.embed.onnx_runner import TorchRunner
+
+    monkeypatch.setattr(ray_engine, "_actors_upsample", lambda use_gpu, config: True)
+    catalog = scan_folder(mixed_sizes)
+    config = EmbedConfig(batch_size=4)
+    on_ray = embed_catalog(mixed_sizes, catalog, dataclasses.replace(config, engine="ray"))
+    spec = get_backbone("efficientnet-lite0")
+    local = embed_catalog(mixed_sizes, catalog, config, runner=TorchRunner(spec, None, 224, device="cpu",
+                                                                           upsample=False))
+    assert on_ray.catalog["status"].value_counts().to_dict() == {"ok": 16, "error": 1}
+    assert on_ray.catalog[["status", "error"]].equals(local.catalog[["status", "error"]])
+    np.testing.assert_allclose(on_ray.embeddings, local.embeddings, atol=1e-5)

@@ -81,6 +81,14 @@ class OnnxRunner:
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(batch, dtype=np.uint8)})[0]
 
 
+def upsamples_by_default(spec: BackboneSpec, device: str) -> bool:
+    """Whether a torch model on ``device`` upsamples small images itself (TorchRunner's default).
+
+    On CUDA, for bilinear backbones; torch's bicubic kernel is not PIL's, so those
+    backbones resize on the CPU."""
+    return device == "cuda" and spec.preprocess.resample == "bilinear"
+
+
 class TorchRunner:
     """Runs a backbone's torch module directly: fp16 + channels_last on CUDA, fp32 on CPU.
 
@@ -98,9 +106,7 @@ class TorchRunner:
         self.spec = spec
         self.input_size = input_size or spec.preprocess.input_size
         self.device = torch.device(device)
-        if upsample is None:  # torch's bicubic kernel is not PIL's: those backbones resize on the CPU
-            upsample = self.device.type == "cuda" and spec.preprocess.resample == "bilinear"
-        self.upsamples = upsample
+        self.upsamples = upsamples_by_default(spec, self.device.type) if upsample is None else upsample
         model = spec.build(spec.weights_path(weights_path), self.input_size).to(self.device).eval()
         if self.device.type == "cuda":
             model = model.half().to(memory_format=torch.channels_last)

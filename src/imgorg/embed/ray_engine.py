@@ -4,9 +4,12 @@ The work streams through two ``map_batches`` stages: a function reads, decodes
 and resizes the images, then an actor pool runs the model (it loads once per
 actor): one actor per GPU where the cluster has GPUs, else one per
 ``CPUS_PER_ACTOR`` CPUs. With GPU actors the decoding runs as separate CPU tasks,
-in parallel on every node; with CPU actors Ray fuses both stages into the actor,
-which measured faster on 2 cores than shipping decoded pixels between processes
-(docs/benchmarks.md, "Scale out"). The driver collects the vectors as they arrive and
+in parallel on every node, and, as in the local engine, square images smaller
+than the model's input travel at their own size and the GPU upsamples them: the
+decoders skip the resize (the bound of a GPU run on small images) and the object
+store carries 49x fewer bytes for a CIFAR image. With CPU actors Ray fuses both
+stages into the actor, which measured faster on 2 cores than shipping decoded
+pixels between processes (docs/benchmarks.md, "Scale out"). The driver collects the vectors as they arrive and
 appends them to the workspace's embedding cache shard by shard (the same
 ``ShardWriter`` as the local engine), so a killed Ray run resumes like a local
 one, and rows are put back in catalog order by content hash.
@@ -32,6 +35,7 @@ from ..reduce import l2_normalize
 from .backbones import get_backbone
 from .cache import EmbeddingCache
 from .engine import ShardWriter, decode_file, default_runner, features, preprocess_for
+from .onnx_runner import TorchRunner, upsamples_by_default
 from .preprocess import Preprocess
 
 log = logging.getLogger(__name__)
@@ -63,13 +67,16 @@ def embed_on_ray(todo: list[tuple[str, Path]], config: EmbedConfig, cache: Embed
 
 def _dataset(ray, todo, config: EmbedConfig):
     use_gpu, actors = placement(ray.cluster_resources(), config)
-    log.info("Ray: %d %s actor(s) for %d images", actors, "GPU" if use_gpu else "CPU", len(todo))
+    upsample = _actors_upsample(use_gpu, config)
+    log.info("Ray: %d %s actor(s) for %d images%s", actors, "GPU" if use_gpu else "CPU", len(todo),
+             ", small images upsampled on the GPU" if upsample else "")
     rows = [{"sha256": sha, "path": str(path)} for sha, path in todo]
     items = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) / ROWS_PER_BLOCK)))
-    decoded = items.map_batches(_decode, fn_kwargs={"pre": preprocess_for(config)}, batch_size=config.batch_size,
-                                batch_format="numpy")
+    pre = dataclasses.replace(preprocess_for(config), upsample_on_device=upsample)
+    decoded = items.map_batches(_decode, fn_kwargs={"pre": pre}, batch_size=config.batch_size, batch_format="numpy")
     return decoded.map_batches(
-        _Embedder, fn_constructor_kwargs={"config": config, "use_gpu": use_gpu}, batch_size=config.batch_size,
+        _Embedder, fn_constructor_kwargs={"config": config, "use_gpu": use_gpu, "upsample": upsample},
+        batch_size=config.batch_size,
         batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors),
         num_gpus=1 if use_gpu else 0, num_cpus=1,
     )
@@ -85,32 +92,60 @@ def placement(resources: dict, config: EmbedConfig) -> tuple[bool, int]:
     return use_gpu, config.ray_actors or default
 
 
+def _actors_upsample(use_gpu: bool, config: EmbedConfig) -> bool:
+    """Whether the model actors upsample small images: on GPUs, by the local engine's rule."""
+    return use_gpu and upsamples_by_default(get_backbone(config.backbone), "cuda")
+
+
 def _decode(batch: dict, pre: Preprocess) -> dict:
     """Stage 1 (tasks): paths -> uint8 model inputs; a failed file gets zeros and its reason."""
-    size = pre.input_size
-    pixels = np.zeros((len(batch["path"]), size, size, 3), np.uint8)
-    errors = []
-    for i, path in enumerate(batch["path"]):
+    images, errors = [], []
+    for path in batch["path"]:
         image, error = decode_file(Path(str(path)), pre)
-        if image is not None:
-            pixels[i] = image
+        images.append(image)
         errors.append(error or "")
-    return {"sha256": batch["sha256"], "pixels": pixels, "error": np.array(errors, dtype=object)}
+    return {"sha256": batch["sha256"], "pixels": pixel_column(images, pre.input_size),
+            "error": np.array(errors, dtype=object)}
+
+
+def pixel_column(images: list[np.ndarray | None], size: int) -> np.ndarray:
+    """The batch's images as one uint8 array when their shapes agree (always when the CPU
+    resizes), else as an object array of each image at its own size (Ray Data stores that
+    as a variable-shaped tensor column). A failed file (None) becomes zeros."""
+    shapes = {image.shape for image in images if image is not None} or {(size, size, 3)}
+    if len(shapes) == 1:
+        pixels = np.zeros((len(images), *shapes.pop()), np.uint8)
+        for i, image in enumerate(images):
+            if image is not None:
+                pixels[i] = image
+        return pixels
+    pixels = np.empty(len(images), dtype=object)
+    for i, image in enumerate(images):
+        pixels[i] = np.zeros((1, 1, 3), np.uint8) if image is None else image
+    return pixels
 
 
 class _Embedder:
     """Stage 2 (actors): the model, loaded once per actor; the local engine's features, normalised."""
 
-    def __init__(self, config: EmbedConfig, use_gpu: bool):
+    def __init__(self, config: EmbedConfig, use_gpu: bool, upsample: bool = False):
         self.config = dataclasses.replace(config, device="cuda" if use_gpu else "cpu")
-        self.dim = get_backbone(config.backbone).dim
-        self.runner = default_runner(self.config, threads=CPUS_PER_ACTOR)
+        spec = get_backbone(config.backbone)
+        self.dim = spec.dim
+        if upsample:  # the decoders left small images at their own size
+            self.runner = TorchRunner(spec, config.weights, preprocess_for(config).input_size,
+                                      device=self.config.device, upsample=True)
+        else:
+            self.runner = default_runner(self.config, threads=CPUS_PER_ACTOR)
 
     def __call__(self, batch: dict) -> dict:
         ok = batch["error"] == ""
         vectors = np.zeros((len(ok), self.dim), np.float32)
         if ok.any():
-            vectors[ok] = l2_normalize(features(self.runner, batch["pixels"][ok], self.config.tta))
+            pixels = batch["pixels"][ok]
+            if pixels.dtype == object:  # images of several sizes: the runner takes a list
+                pixels = list(pixels)
+            vectors[ok] = l2_normalize(features(self.runner, pixels, self.config.tta))
         return {"sha256": batch["sha256"], "vector": vectors, "error": batch["error"]}
 
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.engine import _decoded_batches, available_cores, embed_catalog
+from imgorg.embed.cores import available_cores
+from imgorg.embed.engine import _decoded_batches, embed_catalog
 from imgorg.embed.onnx_runner import TorchRunner
 from imgorg.embed.preprocess import load_and_prepare
 from imgorg.sources import scan_folder

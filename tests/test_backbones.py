@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pytest
@@ -259,7 +260,7 @@ def test_decoders_default_to_every_core_beside_a_gpu_and_two_beside_a_cpu(runner
     used = []
     real_pool = engine._decode_pool
     monkeypatch.setattr(engine, "_decode_pool", lambda n, processes: used.append(n) or real_pool(n, processes))
-    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _pid: set(range(7)), raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(7)), raising=False)
     result = embed_catalog(cifar_tiny, scan_folder(cifar_tiny), EmbedConfig(workers=workers), runner=runner)
     assert used == [7 if expected == "every core" else expected]
     assert (result.catalog["status"] == "ok").all()

@@ -1,3 +1,4 @@
+import os
 import shutil
 
 import numpy as np
@@ -81,6 +82,18 @@ def test_onnx_matches_torch_on_real_images(cifar_small):
     got = OnnxRunner(spec)(batch)
     assert got.shape == (16, spec.dim)
     assert np.abs(got - expected).max() < 1e-4
+
+
+def test_onnx_threads_follow_the_cores_this_process_may_use(monkeypatch):
+    """A container or taskset limit, not the host's core count: 2 threads on 1 allowed core
+    ran at 0.70x the speed of 1 (docs/benchmarks.md)."""
+    from imgorg.embed.onnx_runner import OnnxRunner
+
+    spec = get_backbone("efficientnet-lite0")
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3}, raising=False)
+    assert OnnxRunner(spec).session.get_session_options().intra_op_num_threads == 1
+    assert OnnxRunner(spec, threads=2).session.get_session_options().intra_op_num_threads == 2
 
 
 @pytest.mark.slow

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
-import os
 import queue
 import signal
 import threading
@@ -33,6 +32,7 @@ from ..reduce import l2_normalize
 from ..sources import STATUS_ERROR, STATUS_OK, STATUS_PENDING, source_path
 from .backbones import COMBINE, get_backbone, split_backbones
 from .cache import EmbeddingCache
+from .cores import available_cores
 from .preprocess import Preprocess, load_and_prepare
 
 log = logging.getLogger(__name__)
@@ -289,13 +289,6 @@ def decode_workers(config: EmbedConfig, runner: Runner) -> int:
     if getattr(device, "type", device) == "cuda":
         return available_cores()
     return CPU_MODEL_WORKERS
-
-
-def available_cores() -> int:
-    """Cores this process may run on (a container's or taskset's limit, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _prepare_chunk(items: list[tuple[str, Path]], pre: Preprocess) -> list[tuple]:

@@ -16,6 +16,7 @@ import numpy as np
 from ..cache_dir import cache_dir
 from ..fileio import file_sha256
 from .backbones import BackboneSpec
+from .cores import available_cores
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class OnnxRunner:
             export_onnx(spec, weights, self.input_size, path)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads or available_cores()
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.graph_path = path
 

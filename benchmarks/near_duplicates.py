@@ -1,12 +1,23 @@
-"""Issue 6: precision and recall of near-duplicate pairs on a planted corpus.
+"""Near-duplicate pairs found by `imgorg duplicates`, against planted copies (precision, recall).
 
-    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test [--work /tmp/imgorg-neardup]
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test                      # 1,800 images
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000     # 10,800: dense
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms heldout
 
-Corpus: the first 100 CIFAR-10 test images of each class (1,000), plus for 20 of each
-class (200) four copies (2x resize, JPEG quality 30, 10% crop, brightness x1.3): 1,800
-images, 2,000 true pairs (every pair within an original and its copies). A found pair
-is any two images in one group. Prints precision/recall per threshold. The default
-threshold was chosen on the test split; --cifar /tmp/cifar/train checks it on other images.
+Corpus: the first ``--per-class`` CIFAR-10 images of each class plus, for 20 of each
+class (200), transformed copies: by default four (2x resize, JPEG quality 30, 10%
+crop, brightness x1.3; the transforms the signals and the threshold were chosen
+on), or with ``--transforms heldout`` eight others (corner crop, 20% crop, border,
+contrast, blur, JPEG 20, half size, stretched; ``tests/corpus.py``). True pairs:
+every pair within an original and its copies. A found pair: two images in one group.
+
+CIFAR-10 has near-duplicates of its own (the same photo of a white car, a dog, a
+plane, a few times over), which count as false here: "precision" is a lower bound.
+"cross-class precision" counts only pairs of two different classes as false, an
+upper bound. Rows compare the method before 2026-11-30 (embedding neighbours, mean of
+cosine and 8x8 thumbnail correlation, connected components) with the current one
+(embedding and thumbnail neighbours, mean of cosine and aligned 16x16 thumbnail and
+detail correlations, stars).
 """
 
 from __future__ import annotations
@@ -20,14 +31,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.corpus import write_copies  # noqa: E402
+from tests.corpus import HELDOUT_TRANSFORMS, TRANSFORMS, write_copies  # noqa: E402
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
-from imgorg.duplicates import candidate_pairs, duplicate_groups, pair_scores, pixel_signatures  # noqa: E402
+from imgorg.duplicates import (  # noqa: E402
+    _components, candidate_pairs, duplicate_groups, image_thumbnails, pair_cosines, pair_scores, thumbnail_pairs,
+)
 from imgorg.index import build_index  # noqa: E402
 
 
-def build_corpus(cifar: Path, dest: Path, per_class=100, copied=20) -> None:
+def build_corpus(cifar: Path, dest: Path, per_class=100, copied=20, transforms=None) -> None:
     if dest.exists():
         return
     for folder in sorted(p for p in cifar.iterdir() if p.is_dir()):
@@ -35,7 +48,7 @@ def build_corpus(cifar: Path, dest: Path, per_class=100, copied=20) -> None:
             (dest / folder.name).mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest / folder.name / path.name)
             if i < copied:
-                write_copies(path, dest / folder.name)
+                write_copies(path, dest / folder.name, transforms)
 
 
 def pairs_of(groups: np.ndarray) -> set[tuple[int, int]]:
@@ -45,35 +58,67 @@ def pairs_of(groups: np.ndarray) -> set[tuple[int, int]]:
     return out
 
 
+def components(n: int, sha: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The grouping before 2026-11-30: connected components of the pairs and equal hashes."""
+    from imgorg.duplicates import _hash_pairs
+
+    label = _components(n, np.concatenate([_hash_pairs(sha), pairs]).astype(np.int64))
+    groups = np.full(n, -1, np.int64)
+    sizes = np.bincount(label, minlength=n)
+    groups[sizes[label] > 1] = label[sizes[label] > 1]
+    return groups
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", type=Path, default=Path("/tmp/cifar/test"))
-    parser.add_argument("--work", type=Path, default=Path("/tmp/imgorg-neardup"))
+    parser.add_argument("--per-class", type=int, default=100)
+    parser.add_argument("--transforms", choices=("planted", "heldout"), default="planted")
+    parser.add_argument("--work", type=Path, help="default: /tmp/imgorg-neardup-<split>-<per-class>-<transforms>")
     parser.add_argument("--backbone", default="efficientnet-lite0")
+    parser.add_argument("--thresholds", default="0.80,0.82,0.84")
     args = parser.parse_args()
-    build_corpus(args.cifar, args.work / "images")
+    work = args.work or Path(f"/tmp/imgorg-neardup-{args.cifar.name}-{args.per_class}-{args.transforms}")
+    transforms = HELDOUT_TRANSFORMS if args.transforms == "heldout" else TRANSFORMS
+    build_corpus(args.cifar, work / "images", args.per_class, transforms=transforms)
     config = RunConfig(cluster=ClusterConfig(method="kmeans"))
     config = RunConfig(embed=config.embed.__class__(backbone=args.backbone), cluster=config.cluster)
-    ws = run(args.work / "images", args.work / f"ws-{args.backbone}", config).workspace
+    ws = run(work / "images", work / f"ws-{args.backbone}", config).workspace
     paths = ws.images["path"].tolist()
     origin = [p.rsplit("/", 1)[0] + "/" + p.rsplit("/", 1)[1].split("_")[0].split(".")[0] for p in paths]
-    truth = {(i, j) for i, j in itertools.combinations(range(len(paths)), 2) if origin[i] == origin[j]}
-    index = build_index(ws.embeddings)
-    sha = ws.images["sha256"].to_numpy()
-    n = len(paths)
-    print(f"{n:,} images, {len(truth):,} true pairs, backbone {args.backbone}")
-    signatures = pixel_signatures(ws.manifest["source"]["root"], paths, np.arange(n), n)
-    pairs = candidate_pairs(ws.embeddings, 0.6, index)
-    cosine = np.einsum("ij,ij->i", ws.embeddings[pairs[:, 0]], ws.embeddings[pairs[:, 1]])
-    both = pair_scores(pairs, ws.embeddings, signatures)
-    print(f"{'score':<26} {'threshold':>9} {'found':>6} {'precision':>9} {'recall':>7}")
-    for name, score, thresholds in (("embedding cosine alone", cosine, (0.75, 0.8, 0.82, 0.85)),
-                                    ("mean(cosine, thumbnails)", both, (0.8, 0.825, 0.85))):
+    label = np.array([p.split("/")[0] for p in paths])
+    truth = {(i, j) for members in _by(origin).values() for i, j in itertools.combinations(members, 2)}
+    sha, n, E = ws.images["sha256"].to_numpy(), len(paths), ws.embeddings
+    print(f"{n:,} images, {len(truth):,} true pairs, backbone {args.backbone}, {args.transforms} transforms")
+    thumbnails = image_thumbnails(ws.manifest["source"]["root"], paths, np.arange(n), n)
+    by_embedding = candidate_pairs(E, 0.6, build_index(E))
+    both = np.unique(np.concatenate([by_embedding, thumbnail_pairs(thumbnails)]), axis=0)
+    before = (pair_cosines(by_embedding, E)
+              + np.einsum("ij,ij->i", thumbnails.search[by_embedding[:, 0]], thumbnails.search[by_embedding[:, 1]])) / 2
+    now = pair_scores(both, E, thumbnails)
+    print(f"{'method':<44} {'threshold':>9} {'found':>6} {'precision':>9} {'cross-class':>11} {'recall':>6} {'largest':>7}")
+    rows = [("before: embedding pairs, 8x8, components", by_embedding, before, components, (0.825,)),
+            ("before, but stars", by_embedding, before, duplicate_groups, (0.825,)),
+            ("now, but components", both, now, components, (0.82,)),
+            ("now: + thumbnail pairs, 16x16 + details, stars", both, now, duplicate_groups,
+             tuple(float(t) for t in args.thresholds.split(",")))]
+    for name, pairs, score, grouping, thresholds in rows:
         for threshold in thresholds:
-            found = pairs_of(duplicate_groups(n, sha, pairs[score >= threshold]))
+            groups = grouping(n, sha, pairs[score >= threshold])
+            found = pairs_of(groups)
             hits = len(found & truth)
-            print(f"{name:<26} {threshold:9.3f} {len(found):6d} {hits / max(len(found), 1):9.3f} "
-                  f"{hits / len(truth):7.3f}", flush=True)
+            cross = sum(label[i] != label[j] for i, j in found)
+            largest = np.bincount(groups[groups >= 0]).max() if (groups >= 0).any() else 0
+            print(f"{name:<44} {threshold:9.3f} {len(found):6d} {hits / max(len(found), 1):9.3f} "
+                  f"{1 - cross / max(len(found), 1):11.3f} {hits / len(truth):6.3f} {largest:7d}", flush=True)
+
+
+def _by(keys: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        out.setdefault(key, []).append(i)
+    return out
+
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 
 def _resized(image: Image.Image) -> Image.Image:
@@ -33,12 +33,40 @@ def _brighter(image: Image.Image) -> Image.Image:
 TRANSFORMS = {"resized": _resized, "jpeg30": _jpeg_q30, "crop10": _cropped, "bright": _brighter}
 
 
-def write_copies(original: Path, dest_folder: Path) -> list[Path]:
+def _jpeg_q20(image: Image.Image) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=20)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def _crop_corner(image: Image.Image) -> Image.Image:  # 15% off the left and the top
+    return image.crop((round(image.width * 0.15), round(image.height * 0.15), image.width, image.height))
+
+
+def _crop_centre(image: Image.Image) -> Image.Image:  # 10% off each side
+    dx, dy = round(image.width * 0.1), round(image.height * 0.1)
+    return image.crop((dx, dy, image.width - dx, image.height - dy))
+
+
+# Copies never used to choose a threshold or a signal: a check on other transforms.
+HELDOUT_TRANSFORMS = {
+    "croptl15": _crop_corner,
+    "crop20": _crop_centre,
+    "border": lambda image: ImageOps.expand(image, border=3, fill=(0, 0, 0)),
+    "contrast": lambda image: ImageEnhance.Contrast(image).enhance(0.7),
+    "blur": lambda image: image.filter(ImageFilter.GaussianBlur(1)),
+    "jpeg20": _jpeg_q20,
+    "small": lambda image: image.resize((image.width // 2, image.height // 2), Image.BILINEAR),
+    "wide": lambda image: image.resize((round(image.width * 1.25), image.height), Image.BICUBIC),
+}
+
+
+def write_copies(original: Path, dest_folder: Path, transforms: dict | None = None) -> list[Path]:
     """One PNG per transform of ``original`` in ``dest_folder``, named <stem>_<transform>.png."""
     image = Image.open(original).convert("RGB")
     dest_folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, transform in TRANSFORMS.items():
+    for name, transform in (transforms or TRANSFORMS).items():
         path = dest_folder / f"{original.stem}_{name}.png"
         transform(image).save(path)
         out.append(path)

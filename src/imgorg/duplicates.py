@@ -1,22 +1,31 @@
 """Near-duplicate groups: exact copies by content hash, then near copies by two signals.
 
-Candidates are pairs among each image's nearest neighbours with embedding cosine
->= ``CANDIDATE_COSINE``. Each candidate is scored by the mean of two similarities:
+Candidates are pairs among each image's nearest neighbours by embedding (cosine
+>= ``CANDIDATE_COSINE``) and by 8x8 colour thumbnail: the thumbnail neighbours
+catch blurred, shrunk or heavily re-encoded copies whose embedding sits behind ten
+look-alikes of the same kind. Each candidate is scored by the mean of three similarities:
 
 - the embedding cosine, which survives resizing, re-encoding, crops and brightness
   changes, but is high for two photos of one kind of thing too;
-- the correlation of the two images' 8x8 colour thumbnails (mean removed, so
-  brightness does not matter): copies share their layout, different photos rarely do.
+- the correlation of 16x16 colour thumbnails (mean removed, so brightness does not
+  matter), the best over a few alignments (the whole image against crops of the
+  other: centre 90% and 80%, each corner 90%), so that a cropped copy still lines up;
+- the same for the thumbnails' details (each less its 4x4 block means): copies
+  share their details, look-alikes only their layout.
 
-Pairs scoring >= ``threshold`` are joined into groups (connected components); each
-group gets one keep candidate: most pixels, then largest file, then lowest id.
-On a planted corpus (docs/benchmarks.md, issue 6) the embedding alone reached at
-best precision 0.93 at recall 0.86; the mean of both, 0.999 and 0.996.
+Pairs scoring >= ``threshold`` form groups as stars, not connected components:
+each member is a copy of its group's centre. Chains of look-alikes (ship A like
+ship B like ship C ...) made components of 78 different ships in CIFAR-10's test
+images. Each group gets one keep candidate: most pixels, then largest file, then
+lowest id. Measured on planted corpora, dense and held out (docs/benchmarks.md,
+"Near-duplicates").
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +40,26 @@ from .sources import source_path
 
 log = logging.getLogger(__name__)
 
-CANDIDATE_COSINE = 0.60  # embedding cosine for a pair to be scored at all
-DEFAULT_THRESHOLD = 0.825  # mean of embedding cosine and thumbnail correlation
+CANDIDATE_COSINE = 0.60  # embedding cosine for an embedding neighbour to be scored at all
+DEFAULT_THRESHOLD = 0.82  # mean of embedding cosine, aligned thumbnail and detail correlation
 NEIGHBOURS = 10
-SIGNATURE_SIDE = 8
+SEARCH_SIDE = 8  # thumbnails for finding candidates
+DETAIL_SIDE = 16  # thumbnails for scoring them
+# (kept fraction, x, y) of each view: the whole image first, then the crops it is compared with.
+VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1))
 DUPLICATES_FILE = "duplicates.parquet"
 COLUMNS = ["group", "id", "path", "kind", "similarity", "keep"]
+
+
+@dataclass
+class Thumbnails:
+    """Normalised thumbnails of every image: ``search`` (n, 192) for neighbours; ``views`` and
+    their ``details`` (n, len(VIEWS), 768) float16 for scores, about 21 KB per image.
+    An unreadable image is all zeros: it never verifies."""
+
+    search: np.ndarray
+    views: np.ndarray
+    details: np.ndarray
 
 
 def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE, index: SearchIndex | None = None,
@@ -51,52 +74,146 @@ def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE,
     return np.unique(np.sort(pairs, axis=1), axis=0)
 
 
-def pixel_signatures(root: str | Path, paths, rows: np.ndarray, n: int) -> np.ndarray:
-    """(n, 192) thumbnail signatures for ``rows`` (others stay zero: they never verify)."""
-    out = np.zeros((n, 3 * SIGNATURE_SIDE**2), np.float32)
+def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS) -> np.ndarray:
+    """(m, 2) rows i < j among each other's k nearest by search thumbnail (readable images only)."""
+    readable = np.flatnonzero(np.abs(thumbnails.search).sum(axis=1) > 0)
+    if len(readable) < 2:
+        return np.empty((0, 2), np.int64)
+    _, rows = build_index(thumbnails.search[readable]).search(thumbnails.search[readable], k, exclude_self=True)
+    found = rows >= 0
+    pairs = np.stack([readable[np.repeat(np.arange(len(readable)), found.sum(axis=1))], readable[rows[found]]], axis=1)
+    return np.unique(np.sort(pairs, axis=1), axis=0)
+
+
+def image_thumbnails(root: str | Path, paths, rows: np.ndarray, n: int) -> Thumbnails:
+    """Thumbnails of ``rows`` (the others stay zero) re-read from the images."""
+    search = np.zeros((n, 3 * SEARCH_SIDE**2), np.float32)
+    views = np.zeros((n, len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
     missing = 0
     for row in rows:
         try:
-            image = decode_image(source_path(root, paths[row]).read_bytes(), draft_size=4 * SIGNATURE_SIDE)
+            image = decode_image(source_path(root, paths[row]).read_bytes(), draft_size=4 * DETAIL_SIDE)
         except (OSError, ImageDecodeError):
             missing += 1
             continue
-        pixels = np.asarray(image.resize((SIGNATURE_SIDE, SIGNATURE_SIDE), resample=_box()), np.float32).ravel()
-        pixels -= pixels.mean()
-        out[row] = pixels / (np.linalg.norm(pixels) + 1e-6)
+        search[row] = _signature(image, SEARCH_SIDE)
+        views[row] = [_signature(_crop(image, *view), DETAIL_SIDE) for view in VIEWS]
     if missing:
         log.warning("%d images could not be re-read to verify near-duplicates; only exact copies of them are found",
                     missing)
+    details = np.empty_like(views)
+    for start in range(0, n, 4096):
+        details[start : start + 4096] = _details(views[start : start + 4096].astype(np.float32))
+    return Thumbnails(search, views, details)
+
+
+def pair_scores(pairs: np.ndarray, embeddings: np.ndarray, thumbnails: Thumbnails,
+                floor: float = -1.0) -> np.ndarray:
+    """Mean of embedding cosine, aligned thumbnail correlation and aligned detail correlation.
+
+    Pairs that cannot reach ``floor`` even with a perfect detail correlation get -1
+    without computing it (most look-alike pairs: the detail pass is the costly one)."""
+    partial = pair_cosines(pairs, embeddings) + aligned_correlation(pairs, thumbnails.views)
+    scores = np.full(len(pairs), -1.0, np.float32)
+    reachable = partial + 1 >= 3 * floor
+    scores[reachable] = (partial[reachable] + aligned_correlation(pairs[reachable], thumbnails.details)) / 3
+    return scores
+
+
+def pair_cosines(pairs: np.ndarray, embeddings: np.ndarray, block: int = 8192) -> np.ndarray:
+    """Embedding cosine of each pair (rows are unit vectors), a block of pairs at a time."""
+    out = np.empty(len(pairs), np.float32)
+    for start in range(0, len(pairs), block):
+        rows = pairs[start : start + block]
+        out[start : start + block] = np.einsum("ij,ij->i", embeddings[rows[:, 0]], embeddings[rows[:, 1]])
     return out
 
 
-def pair_scores(pairs: np.ndarray, embeddings: np.ndarray, signatures: np.ndarray) -> np.ndarray:
-    """Mean of embedding cosine and thumbnail correlation for each pair."""
-    cosine = np.einsum("ij,ij->i", embeddings[pairs[:, 0]], embeddings[pairs[:, 1]])
-    pixels = np.einsum("ij,ij->i", signatures[pairs[:, 0]], signatures[pairs[:, 1]])
-    return (cosine + pixels) / 2
+def aligned_correlation(pairs: np.ndarray, views: np.ndarray, block: int = 4096) -> np.ndarray:
+    """max over views v of corr(whole a, view v of b) and corr(view v of a, whole b)."""
+    out = np.empty(len(pairs), np.float32)
+    for start in range(0, len(pairs), block):
+        a = views[pairs[start : start + block, 0]].astype(np.float32)
+        b = views[pairs[start : start + block, 1]].astype(np.float32)
+        a_to_b = np.matmul(b, a[:, 0, :, None])[..., 0]
+        b_to_a = np.matmul(a, b[:, 0, :, None])[..., 0]
+        out[start : start + block] = np.maximum(a_to_b.max(axis=1), b_to_a.max(axis=1))
+    return out
+
+
+def _details(views: np.ndarray) -> np.ndarray:
+    """Each 16x16 view less its 4x4 block means, unit length: what is left once the layout is gone.
+
+    Sea-and-sky ships or planes share a layout; only copies share these details
+    (dense CIFAR corpus: precision 0.86 -> 0.93 at the same recall, docs/benchmarks.md)."""
+    p, v, _ = views.shape
+    pixels = views.reshape(p, v, 4, DETAIL_SIDE // 4, 4, DETAIL_SIDE // 4, 3)
+    residual = (pixels - pixels.mean(axis=(3, 5), keepdims=True)).reshape(p, v, -1)
+    residual -= residual.mean(axis=2, keepdims=True)
+    return residual / (np.linalg.norm(residual, axis=2, keepdims=True) + 1e-6)
 
 
 def duplicate_groups(n: int, sha256: np.ndarray, pairs: np.ndarray | None = None) -> np.ndarray:
-    """A group number per row (-1: no duplicate) joining ``pairs``; equal hashes always share a group."""
-    edges = [_hash_pairs(sha256)] + ([pairs] if pairs is not None and len(pairs) else [])
-    edges = np.concatenate(edges).astype(np.int64)
+    """A group number per row (-1: no duplicate); equal hashes always share a group.
+
+    Near pairs form stars: the image with the most copies not yet grouped becomes a
+    centre and takes those copies, again until no pair is left. Every member is thus
+    a copy of its centre, and a chain of look-alikes does not become one group."""
+    exact = _components(n, _hash_pairs(sha256))  # identical files act as one image
+    groups = np.full(n, -1, np.int64)
+    centre_of = np.full(n, -1, np.int64)
+    if pairs is not None and len(pairs):
+        nodes = np.unique(exact[pairs], axis=0)
+        nodes = nodes[nodes[:, 0] != nodes[:, 1]]
+        for centre, members in _stars(nodes):
+            centre_of[members] = centre
+    label = np.where(centre_of[exact] >= 0, centre_of[exact], exact)
+    in_group = np.bincount(label, minlength=n)[label] > 1
+    groups[in_group] = _number_by_first_row(label[in_group])
+    return groups
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """Each row's component, named by its lowest row."""
     graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    in_group = np.bincount(component)[component] > 1
-    groups = np.full(n, -1, np.int64)
-    groups[in_group] = _number_by_first_row(component[in_group])
-    return groups
+    lowest = np.full(component.max() + 1, n, np.int64)
+    np.minimum.at(lowest, component, np.arange(n))
+    return lowest[component]
+
+
+def _stars(edges: np.ndarray):
+    """(centre, members including the centre) of greedy stars over an undirected edge list."""
+    neighbours: dict[int, set[int]] = {}
+    for a, b in edges.tolist():
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    heap = [(-len(near), node) for node, near in neighbours.items()]
+    heapq.heapify(heap)
+    taken: set[int] = set()
+    while heap:
+        degree, node = heapq.heappop(heap)
+        if node in taken:
+            continue
+        free = neighbours[node] - taken
+        if len(free) != -degree:  # stale: some neighbours were taken since it was pushed
+            if free:
+                heapq.heappush(heap, (-len(free), node))
+            continue
+        taken |= free | {node}
+        yield node, np.fromiter(free | {node}, np.int64)
 
 
 def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray, root: str | Path,
                     threshold: float = DEFAULT_THRESHOLD, index: SearchIndex | None = None) -> pd.DataFrame:
     """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``)."""
     _check_unit_interval("threshold", threshold)
-    pairs = candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index)
     paths = images["path"].astype(str).to_numpy()
-    signatures = pixel_signatures(root, paths, np.unique(pairs), len(images))
-    pairs = pairs[pair_scores(pairs, embeddings, signatures) >= threshold]
+    thumbnails = image_thumbnails(root, paths, np.arange(len(images)), len(images))
+    pairs = np.concatenate([candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index),
+                            thumbnail_pairs(thumbnails)])
+    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+    pairs = pairs[pair_scores(pairs, embeddings, thumbnails, floor=threshold) >= threshold]
     groups = duplicate_groups(len(images), images["sha256"].to_numpy(), pairs)
     return duplicates_frame(images, embeddings, groups, root)
 
@@ -157,7 +274,20 @@ def _pixels(root: str | Path, relpath: str) -> int:
         return 0
 
 
-def _box():
+def _signature(image, side: int) -> np.ndarray:
+    """The image at side x side (box filter), mean removed, unit length."""
     from PIL import Image
 
-    return Image.BOX
+    pixels = np.asarray(image.resize((side, side), resample=Image.BOX), np.float32).ravel()
+    pixels -= pixels.mean()
+    return pixels / (np.linalg.norm(pixels) + 1e-6)
+
+
+def _crop(image, fraction: float, x: float, y: float):
+    """The ``fraction`` x ``fraction`` part of the image at relative position (x, y) (0.5: centred)."""
+    if fraction == 1.0:
+        return image
+    width, height = image.size
+    crop_width, crop_height = max(1, round(fraction * width)), max(1, round(fraction * height))
+    left, top = round((width - crop_width) * x), round((height - crop_height) * y)
+    return image.crop((left, top, left + crop_width, top + crop_height))

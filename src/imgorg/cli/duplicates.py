@@ -17,7 +17,7 @@ SHOWN_GROUPS = 10
 
 def duplicates(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
-    threshold: Annotated[float, typer.Option(help="Mean of embedding cosine and 8x8-thumbnail correlation at or above which two images are copies.")] = DEFAULT_THRESHOLD,
+    threshold: Annotated[float, typer.Option(help="Mean of embedding cosine and aligned 16x16-thumbnail and detail correlations at or above which two images are copies.")] = DEFAULT_THRESHOLD,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the groups to this CSV file.")] = None,
 ) -> None:
     """Find copies: identical files by content hash, then resized/re-encoded/cropped ones by embedding."""

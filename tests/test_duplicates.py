@@ -1,0 +1,58 @@
+"""How near-duplicate pairs become groups, and the aligned thumbnail signal (imgorg.duplicates)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from imgorg.duplicates import aligned_correlation, duplicate_groups, image_thumbnails, thumbnail_pairs
+
+from .corpus import HELDOUT_TRANSFORMS, TRANSFORMS
+
+
+def test_a_chain_of_look_alikes_does_not_become_one_group():
+    """0-1-2-3-4-5 each like the next (ships on a sea): stars, not one component of six.
+    Every member of a group is paired with one member that all the others are paired with too."""
+    chain = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
+    groups = duplicate_groups(6, np.array(list("abcdef")), chain)
+    paired = {tuple(p) for p in chain.tolist()} | {tuple(p[::-1]) for p in chain.tolist()}
+    assert len(set(groups[groups >= 0])) >= 2
+    for group in set(groups[groups >= 0]):
+        members = np.flatnonzero(groups == group).tolist()
+        assert any(all(m == c or (m, c) in paired for m in members) for c in members), members
+
+
+def test_a_star_takes_the_image_with_most_copies_and_equal_files_stay_together():
+    # 0 is like 1, 2 and 3; 3 is also like 4. Rows 5 and 6 are the same file as 4 and 0.
+    pairs = np.array([[0, 1], [0, 2], [0, 3], [3, 4]])
+    groups = duplicate_groups(7, np.array(["a", "b", "c", "d", "e", "e", "a"]), pairs)
+    assert groups[0] == groups[1] == groups[2] == groups[3] == groups[6]
+    assert groups[4] == groups[5] != groups[0]  # 4 is not a copy of 0: its identical file keeps it company
+    assert (duplicate_groups(3, np.array(["x", "y", "z"]), np.empty((0, 2), np.int64)) == -1).all()
+
+
+def test_cropped_and_retouched_copies_line_up_and_other_images_do_not(cifar_small, tmp_path):
+    """Each copy's aligned thumbnail correlation with its original beats that of any other image."""
+    originals = sorted(cifar_small.glob("*/*.jpg"))[::30][:10]  # one image of each class
+    paths = []
+    for i, original in enumerate(originals):
+        image = Image.open(original).convert("RGB")
+        image.save(tmp_path / f"{i}.png")
+        paths.append(f"{i}.png")
+        for name, transform in {**TRANSFORMS, **HELDOUT_TRANSFORMS}.items():
+            transform(image).save(tmp_path / f"{i}_{name}.png")
+            paths.append(f"{i}_{name}.png")
+    n = len(paths)
+    thumbnails = image_thumbnails(tmp_path, paths, np.arange(n), n)
+    origin = np.array([int(p.split("_")[0].split(".")[0]) for p in paths])
+    originals_rows = np.flatnonzero([("_" not in p) for p in paths])
+    for row in np.flatnonzero([("_" in p) for p in paths]):
+        pairs = np.stack([np.full(len(originals_rows), row), originals_rows], axis=1)
+        layout = aligned_correlation(pairs, thumbnails.views)
+        assert origin[originals_rows[layout.argmax()]] == origin[row], paths[row]
+    # A shrunk, blurred or re-encoded copy's thumbnail neighbours are its own family.
+    near = thumbnail_pairs(thumbnails, k=3)
+    for name in ("small", "blur", "jpeg20"):
+        row = paths.index(f"4_{name}.png")
+        family = {int(origin[j]) for i, j in near.tolist() if i == row} | {int(origin[i]) for i, j in near.tolist() if j == row}
+        assert family == {4}, (name, family)

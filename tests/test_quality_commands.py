@@ -108,3 +108,22 @@ def test_classify_says_what_is_missing(corpus, tmp_path):
     (tmp_path / "bad.csv").write_text("file,label\na.jpg,cat\n")
     result = CliRunner().invoke(app, ["classify", str(ws.path), "--labels", str(tmp_path / "bad.csv")])
     assert result.exit_code != 0
+
+
+def test_duplicates_of_a_folder_embeds_it_once_then_reuses_its_workspace(corpus, tmp_path):
+    ws, originals = corpus
+    folder, out = ws.manifest["source"]["root"], tmp_path / "ws"
+    first = " ".join(invoke("duplicates", folder, "--out", out).split())  # rich wraps long lines
+    assert "embedding it into" in first and "groups of duplicates" in first
+    expected = read_artifact(ws.path, "duplicates.parquet") if (ws.path / "duplicates.parquet").exists() else None
+    groups = read_artifact(out, "duplicates.parquet")
+    assert groups["group"].nunique() == len(originals) + 1  # the planted copies and the exact copy
+    if expected is not None:
+        assert sorted(groups["path"]) == sorted(expected["path"])
+    again = " ".join(invoke("duplicates", folder, "--out", out).split())
+    assert "Using the workspace" in again and "embedding it into" not in again
+    other = tmp_path / "other"
+    (other / "a").mkdir(parents=True)
+    shutil.copy(originals[0], other / "a" / "x.jpg")
+    refused = CliRunner().invoke(app, ["duplicates", str(other), "--out", str(out)])
+    assert refused.exit_code != 0 and "another source" in str(refused.exception)

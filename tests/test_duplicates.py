@@ -56,3 +56,22 @@ def test_cropped_and_retouched_copies_line_up_and_other_images_do_not(cifar_smal
         row = paths.index(f"4_{name}.png")
         family = {int(origin[j]) for i, j in near.tolist() if i == row} | {int(origin[i]) for i, j in near.tolist() if j == row}
         assert family == {4}, (name, family)
+
+
+def test_no_images_no_groups():
+    assert duplicate_groups(0, np.array([], dtype=object)).shape == (0,)
+
+
+def test_a_real_file_is_kept_before_a_link_to_it(tmp_path):
+    import pandas as pd
+
+    from imgorg.duplicates import duplicates_frame
+
+    (tmp_path / "x").mkdir()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(tmp_path / "x" / "photo.png")
+    (tmp_path / "a_link.png").symlink_to(tmp_path / "x" / "photo.png")
+    images = pd.DataFrame({"id": [0, 1], "path": ["a_link.png", "x/photo.png"], "bytes": [100, 100],
+                           "sha256": ["s", "s"]})
+    frame = duplicates_frame(images, np.eye(2, dtype=np.float32), duplicate_groups(2, images["sha256"].to_numpy()),
+                             tmp_path)
+    assert frame.loc[frame["keep"], "path"].tolist() == ["x/photo.png"]

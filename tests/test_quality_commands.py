@@ -125,5 +125,30 @@ def test_duplicates_of_a_folder_embeds_it_once_then_reuses_its_workspace(corpus,
     other = tmp_path / "other"
     (other / "a").mkdir(parents=True)
     shutil.copy(originals[0], other / "a" / "x.jpg")
+    shutil.copy(originals[1], other / "a" / "y.jpg")
     refused = CliRunner().invoke(app, ["duplicates", str(other), "--out", str(out)])
     assert refused.exit_code != 0 and "another source" in str(refused.exception)
+
+
+def test_duplicates_says_what_it_takes(corpus, tmp_path):
+    ws, originals = corpus
+    photos = tmp_path / "photos"  # a folder of images that has a manifest.json of its own
+    photos.mkdir()
+    shutil.copy(originals[0], photos / "a.jpg")
+    shutil.copy(originals[0], photos / "b.jpg")
+    shutil.copy(originals[1], photos / "c.jpg")
+    (photos / "manifest.json").write_text('{"name": "my photos"}')
+    out = " ".join(invoke("duplicates", photos, "--out", tmp_path / "ws").split())
+    assert "1 groups of duplicates" in out
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(originals[0], one / "a.jpg")
+    assert "fewer than two images" in " ".join(invoke("duplicates", one).split())
+    for args, message in (([ws.path, "--out", tmp_path / "x"], "already a workspace"),
+                          ([tmp_path / "missing"], "does not exist")):
+        result = CliRunner().invoke(app, ["duplicates", *map(str, args)])
+        assert result.exit_code != 0 and message in str(result.exception), result.output
+    part = tmp_path / "part"
+    invoke("run", photos, "--out", part, "--limit", "2", "--method", "kmeans", "--k", "2", "--no-report")
+    result = CliRunner().invoke(app, ["duplicates", str(photos), "--out", str(part)])
+    assert result.exit_code != 0 and "only part of" in str(result.exception)

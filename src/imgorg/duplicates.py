@@ -13,6 +13,9 @@ look-alikes of the same kind. Each candidate is scored by the mean of three simi
 - the same for the thumbnails' details (each less its 4x4 block means): copies
   share their details, look-alikes only their layout.
 
+Images too small or too flat to have details (a few pixels wide, one solid colour)
+cannot reach the default threshold: only exact copies of them are found.
+
 Pairs scoring >= ``threshold`` form groups as stars, not connected components:
 each member is a copy of its group's centre. Chains of look-alikes (ship A like
 ship B like ship C ...) made components of 78 different ships in CIFAR-10's test
@@ -138,7 +141,7 @@ def aligned_correlation(pairs: np.ndarray, views: np.ndarray, transform=None, bl
         a_to_b = np.matmul(b, a[:, 0, :, None])[..., 0]
         b_to_a = np.matmul(a, b[:, 0, :, None])[..., 0]
         out[start : start + block] = np.maximum(a_to_b.max(axis=1), b_to_a.max(axis=1))
-    return out
+    return np.minimum(out, 1.0)  # float16 views can sum a hair above 1
 
 
 def _details(views: np.ndarray) -> np.ndarray:
@@ -175,6 +178,8 @@ def duplicate_groups(n: int, sha256: np.ndarray, pairs: np.ndarray | None = None
 
 def _components(n: int, edges: np.ndarray) -> np.ndarray:
     """Each row's component, named by its lowest row."""
+    if n == 0:
+        return np.empty(0, np.int64)
     graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     lowest = np.full(component.max() + 1, n, np.int64)
@@ -259,9 +264,11 @@ def _number_by_first_row(component: np.ndarray) -> np.ndarray:
 
 
 def _keep_order(members: pd.DataFrame, root: str | Path | None) -> np.ndarray:
-    """Most pixels first (read from the file header only), then bytes, then lowest id."""
+    """Real files before symbolic links (deleting the target would break the link), then most
+    pixels (read from the file header only), then bytes, then lowest id."""
     pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(len(members))
-    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -pixels))
+    links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(len(members))
+    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -pixels, links))
 
 
 def _pixels(root: str | Path, relpath: str) -> int:

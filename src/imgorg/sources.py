@@ -8,6 +8,7 @@ folders); labels are only ever used to score, never to fit.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -133,6 +134,11 @@ def folder_labels(relpaths: Iterable[str]) -> list[str | None]:
     if len(set(names)) < 2:
         return [None] * len(relpaths)
     return names
+
+
+def count_image_files(root: str | os.PathLike, at_most: int) -> int:
+    """How many files with an image extension are under ``root``, counting no further than ``at_most``."""
+    return sum(1 for _ in itertools.islice(_walk_images(Path(root)), at_most))
 
 
 def _walk_images(root: Path) -> Iterable[str]:

@@ -219,6 +219,20 @@ def workspace_lock(path: str | os.PathLike):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def is_workspace(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds an imgorg manifest (a folder of images may hold another manifest.json)."""
+    try:
+        manifest = json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == FORMAT
+
+
+def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
+    """A workspace's manifest alone (checked like load_workspace's), without its tables."""
+    return _read_manifest(Path(path))
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     if not (path / MANIFEST).is_file():
         raise WorkspaceError(f"{str(path)!r} is not an imgorg workspace (no {MANIFEST}); create one with `imgorg run DIR --out {path}`")

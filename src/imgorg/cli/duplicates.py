@@ -8,34 +8,44 @@ from typing import Annotated, Optional
 import typer
 
 from ..duplicates import DEFAULT_THRESHOLD, DUPLICATES_FILE, find_duplicates
-from ..errors import WorkspaceError
+from ..errors import ConfigError, WorkspaceError
 from ..index import load_index
-from ..workspace import MANIFEST, load_workspace, workspace_lock, write_artifact
+from ..sources import count_image_files
+from ..workspace import is_workspace, load_workspace, read_manifest, workspace_lock, write_artifact
 from .console import console, progress_bars
 from .options import Out
 
 SHOWN_GROUPS = 10
 
 
-def workspace_of_folder(folder: Path, out: Path | None) -> Path:
+def workspace_of_folder(folder: Path, out: Path | None) -> Path | None:
     """The workspace for a folder of images: the one at --out (or ./workspaces/<name>) if it
-    was made from this folder, else a new one. k-means, not scan, and no report: only the
-    embeddings matter here (10,000 images: 48 s against about 66 s for `imgorg run`)."""
+    was made from all of this folder, else a new one. k-means, not scan, and no report: only
+    the embeddings matter here (10,000 images: 48 s against about 66 s for `imgorg run`).
+    None when the folder holds fewer than two images: there is nothing to compare."""
     from ..config import ClusterConfig, RunConfig
     from ..pipeline import default_workspace, run as run_pipeline
 
+    if count_image_files(folder, 2) < 2:
+        return None
     path = out or default_workspace(folder)
-    if (path / MANIFEST).is_file():
-        root = load_workspace(path, verify=False).manifest.get("source", {}).get("root")
+    if is_workspace(path):
+        source = read_manifest(path).get("source", {})
+        root = source.get("root")
         if not root or Path(root).resolve() != folder.resolve():
             raise WorkspaceError(f"{path} is the workspace of another source ({root}); pass --out with a new "
                                  f"folder for {folder}")
+        subset = {key: source[key] for key in ("limit", "sample") if source.get(key)}
+        if subset:
+            option = " ".join(f"--{key} {value}" for key, value in subset.items())
+            raise WorkspaceError(f"{path} holds only part of {folder} ({option}); run `imgorg run {folder} --out "
+                                 f"{path}` to embed all of it, or pass --out with a new folder")
         console.print(f"Using the workspace {path} made from {folder} (images added since are not in it: "
                       f"`imgorg run {folder} --out {path}` refreshes it)")
         return path
     console.print(f"{folder} is a folder of images: embedding it into {path} first")
     with progress_bars() as progress:
-        run_pipeline(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans")), progress=progress)
+        run_pipeline(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=2)), progress=progress)
     return path
 
 
@@ -45,9 +55,18 @@ def duplicates(
     threshold: Annotated[float, typer.Option(help="Mean of embedding cosine and aligned 16x16-thumbnail and detail correlations at or above which two images are copies.")] = DEFAULT_THRESHOLD,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the groups to this CSV file.")] = None,
 ) -> None:
-    """Find copies: identical files by content hash, then resized/re-encoded/cropped ones by embedding."""
-    if workspace.is_dir() and not (workspace / MANIFEST).is_file():
-        workspace = workspace_of_folder(workspace, out)
+    """Find copies: identical files by content hash, then resized/re-encoded/cropped ones by embedding
+    and thumbnails. WORKSPACE may also be a folder of images."""
+    if not workspace.exists():
+        raise WorkspaceError(f"{workspace} does not exist; pass a workspace made by `imgorg run` or a folder of images")
+    if is_workspace(workspace):
+        if out is not None:
+            raise ConfigError(f"--out is for a folder of images; {workspace} is already a workspace")
+    elif workspace.is_dir():
+        folder, workspace = workspace, workspace_of_folder(workspace, out)
+        if workspace is None:
+            console.print(f"0 groups of duplicates: {folder} holds fewer than two images")
+            return
     ws = load_workspace(workspace)
     images = ws.images
     with console.status(f"comparing {len(images):,} images"):

@@ -36,9 +36,11 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from . import progress as _progress
 from .errors import ConfigError, ImageDecodeError
 from .images import decode_image
 from .index import SearchIndex, build_index
+from .progress import ProgressFactory
 from .sources import source_path
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ SEARCH_SIDE = 8  # thumbnails for finding candidates
 DETAIL_SIDE = 16  # thumbnails for scoring them
 # (kept fraction, x, y) of each view: the whole image first, then the crops it is compared with.
 VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1))
+THUMBNAIL_CHUNK = 1024  # images per progress step
 DUPLICATES_FILE = "duplicates.parquet"
 COLUMNS = ["group", "id", "path", "kind", "similarity", "keep"]
 
@@ -87,23 +90,38 @@ def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS) -> np.ndarray:
     return np.unique(np.sort(pairs, axis=1), axis=0)
 
 
-def image_thumbnails(root: str | Path, paths, rows: np.ndarray, n: int) -> Thumbnails:
-    """Thumbnails of ``rows`` (the others stay zero) re-read from the images."""
+def image_thumbnails(root: str | Path, paths, rows: np.ndarray, n: int,
+                     progress: ProgressFactory | None = None) -> Thumbnails:
+    """Thumbnails of ``rows`` (the others stay zero) re-read from the images.
+
+    One thread: for small images this is Python work, and 2 threads on 2 cores
+    took 15.2 s against 12.3 s for `imgorg duplicates` on 10,000 CIFAR images."""
     search = np.zeros((n, 3 * SEARCH_SIDE**2), np.float32)
     views = np.zeros((n, len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
+    advance = _progress.start(progress, "Reading thumbnails", len(rows))
     missing = 0
-    for row in rows:
-        try:
-            image = decode_image(source_path(root, paths[row]).read_bytes(), draft_size=4 * DETAIL_SIDE)
-        except (OSError, ImageDecodeError):
-            missing += 1
-            continue
-        search[row] = _signature(image, SEARCH_SIDE)
-        views[row] = [_signature(_crop(image, *view), DETAIL_SIDE) for view in VIEWS]
+    for start in range(0, len(rows), THUMBNAIL_CHUNK):
+        chunk = rows[start : start + THUMBNAIL_CHUNK]
+        for row in chunk:
+            signatures = _thumbnails_of(root, paths[row])
+            if signatures is None:
+                missing += 1
+            else:
+                search[row], views[row] = signatures
+        advance(len(chunk))
     if missing:
         log.warning("%d images could not be re-read to verify near-duplicates; only exact copies of them are found",
                     missing)
     return Thumbnails(search, views)
+
+
+def _thumbnails_of(root: str | Path, relpath: str):
+    """(search signature, the views' signatures) of one image, or None if it cannot be read."""
+    try:
+        image = decode_image(source_path(root, relpath).read_bytes(), draft_size=4 * DETAIL_SIDE)
+    except (OSError, ImageDecodeError):
+        return None
+    return _signature(image, SEARCH_SIDE), np.stack([_signature(_crop(image, *view), DETAIL_SIDE) for view in VIEWS])
 
 
 def pair_scores(pairs: np.ndarray, embeddings: np.ndarray, thumbnails: Thumbnails,
@@ -210,11 +228,12 @@ def _stars(edges: np.ndarray):
 
 
 def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray, root: str | Path,
-                    threshold: float = DEFAULT_THRESHOLD, index: SearchIndex | None = None) -> pd.DataFrame:
+                    threshold: float = DEFAULT_THRESHOLD, index: SearchIndex | None = None,
+                    progress: ProgressFactory | None = None) -> pd.DataFrame:
     """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``)."""
     _check_unit_interval("threshold", threshold)
     paths = images["path"].astype(str).to_numpy()
-    thumbnails = image_thumbnails(root, paths, np.arange(len(images)), len(images))
+    thumbnails = image_thumbnails(root, paths, np.arange(len(images)), len(images), progress)
     pairs = np.concatenate([candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index),
                             thumbnail_pairs(thumbnails)])
     pairs = np.unique(pairs, axis=0) if len(pairs) else pairs

@@ -69,9 +69,9 @@ def duplicates(
             return
     ws = load_workspace(workspace)
     images = ws.images
-    with console.status(f"comparing {len(images):,} images"):
+    with progress_bars() as progress:
         frame = find_duplicates(images, ws.embeddings, ws.manifest["source"]["root"], threshold,
-                                index=load_index(workspace, ws.embeddings))
+                                index=load_index(workspace, ws.embeddings), progress=progress)
     with workspace_lock(workspace):
         write_artifact(workspace, DUPLICATES_FILE, frame)
     if csv:

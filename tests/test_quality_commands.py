@@ -56,6 +56,9 @@ def test_duplicates_finds_every_planted_copy_and_nothing_else(corpus):
         assert members["group"].nunique() == 1
         kept = members[members["keep"]]
         assert len(kept) == 1 and kept["path"].iloc[0].endswith("_resized.png")  # the most pixels
+        # similarity is the pair score the threshold applies to: the keeper is in its group's star,
+        # so the centre (or, if the keeper is the centre, every member) scores at least the threshold
+        assert members.loc[~members["keep"], "similarity"].max() >= 0.82
     exact = frame[frame["kind"] == "exact"]
     assert len(exact) == 2 and exact["path"].str.endswith("exact_copy.jpg").any()
     assert frame["group"].nunique() == len(expected) + 1  # no false groups

@@ -239,19 +239,23 @@ def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray, root: str | Pa
     pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
     pairs = pairs[pair_scores(pairs, embeddings, thumbnails, floor=threshold) >= threshold]
     groups = duplicate_groups(len(images), images["sha256"].to_numpy(), pairs)
-    return duplicates_frame(images, embeddings, groups, root)
+    return duplicates_frame(images, embeddings, groups, root, thumbnails)
 
 
 def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray, groups: np.ndarray,
-                     root: str | Path | None = None) -> pd.DataFrame:
-    """One row per image in a group, keep candidate first, with its cosine to the keeper."""
+                     root: str | Path | None = None, thumbnails: Thumbnails | None = None) -> pd.DataFrame:
+    """One row per image in a group, keep candidate first, with its similarity to the keeper:
+    the pair score the threshold applies to when ``thumbnails`` are given, else the embedding cosine."""
     out = []
     for group in np.unique(groups[groups >= 0]):
         rows = np.flatnonzero(groups == group)
         members = images.iloc[rows]
         order = _keep_order(members, root)
         rows, members = rows[order], members.iloc[order]
-        sims = embeddings[rows] @ embeddings[rows[0]]
+        with_keeper = np.stack([np.full(len(rows), rows[0]), rows], axis=1)
+        sims = (pair_scores(with_keeper, embeddings, thumbnails) if thumbnails is not None
+                else pair_cosines(with_keeper, embeddings))
+        sims[members["sha256"].to_numpy() == members["sha256"].iloc[0]] = 1.0  # the same file
         out.append(pd.DataFrame({
             "group": int(group), "id": members["id"].to_numpy(), "path": members["path"].to_numpy(),
             "kind": "exact" if members["sha256"].nunique() == 1 else "near", "similarity": np.round(sims, 4),

@@ -90,7 +90,7 @@ def main() -> None:
     truth = {(i, j) for members in _by(origin).values() for i, j in itertools.combinations(members, 2)}
     sha, n, E = ws.images["sha256"].to_numpy(), len(paths), ws.embeddings
     print(f"{n:,} images, {len(truth):,} true pairs, backbone {args.backbone}, {args.transforms} transforms")
-    thumbnails = image_thumbnails(ws.manifest["source"]["root"], paths, np.arange(n), n)
+    thumbnails = image_thumbnails(ws.manifest["source"]["root"], paths)
     by_embedding = candidate_pairs(E, 0.6, build_index(E))
     both = np.unique(np.concatenate([by_embedding, thumbnail_pairs(thumbnails)]), axis=0)
     before = (pair_cosines(by_embedding, E)

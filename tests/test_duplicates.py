@@ -42,8 +42,7 @@ def test_cropped_and_retouched_copies_line_up_and_other_images_do_not(cifar_smal
         for name, transform in {**TRANSFORMS, **HELDOUT_TRANSFORMS}.items():
             transform(image).save(tmp_path / f"{i}_{name}.png")
             paths.append(f"{i}_{name}.png")
-    n = len(paths)
-    thumbnails = image_thumbnails(tmp_path, paths, np.arange(n), n)
+    thumbnails = image_thumbnails(tmp_path, paths)
     origin = np.array([int(p.split("_")[0].split(".")[0]) for p in paths])
     originals_rows = np.flatnonzero([("_" not in p) for p in paths])
     for row in np.flatnonzero([("_" in p) for p in paths]):

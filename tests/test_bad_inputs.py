@@ -100,6 +100,22 @@ def test_bad_and_odd_inputs_never_stop_a_run(tmp_path):
     assert ws.manifest["selection"]["k_capped_from"] == 12  # 10 images, k=12: capped, not an error
 
 
+def test_a_folder_with_one_readable_image_says_which_files_failed(tmp_path):
+    from imgorg.errors import TooFewImagesError
+
+    root = tmp_path / "few"
+    root.mkdir()
+    good, bad = build_corpus(tmp_path)  # in tmp_path itself: pick one good and two bad files
+    (root / "photo.jpg").write_bytes(good["name with spaces.jpg"].read_bytes())
+    (root / "text.jpg").write_bytes(bad["text.jpg"].read_bytes())
+    (root / "empty.jpg").write_bytes(b"")
+    with pytest.raises(TooFewImagesError) as caught:
+        run(root, tmp_path / "ws", RunConfig(cluster=ClusterConfig(k=2)))
+    message = str(caught.value)
+    assert "only 1 of the 3 files" in message and "at least 2" in message
+    assert "text.jpg: not an image" in message and "empty.jpg: empty file" in message
+
+
 def test_an_unreadable_file_is_reported_and_the_rest_catalogued(tmp_path):
     """chmod 000, proven with permissions that apply: root reads anything, so as root the
     catalog runs in a child without the capabilities that bypass file permissions."""

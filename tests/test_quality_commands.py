@@ -147,6 +147,9 @@ def test_duplicates_says_what_it_takes(corpus, tmp_path):
     one.mkdir()
     shutil.copy(originals[0], one / "a.jpg")
     assert "fewer than two images" in " ".join(invoke("duplicates", one).split())
+    (one / "b.jpg").write_text("not a picture")  # two image files, one readable: said, not a crash
+    out = " ".join(invoke("duplicates", one, "--out", tmp_path / "ws-one").split())
+    assert "0 groups of duplicates: only 1 of the 2 files" in out and "b.jpg: not an image" in out
     for args, message in (([ws.path, "--out", tmp_path / "x"], "already a workspace"),
                           ([tmp_path / "missing"], "does not exist")):
         result = CliRunner().invoke(app, ["duplicates", *map(str, args)])

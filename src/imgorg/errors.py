@@ -15,6 +15,10 @@ class SourceError(ImgorgError):
     """The source of images cannot be read (missing folder, no images)."""
 
 
+class TooFewImagesError(SourceError):
+    """Fewer than two files of a source could be decoded: there is nothing to cluster or compare."""
+
+
 class DatasetError(SourceError):
     """A named dataset is unknown, or its archive is missing, corrupt or cannot be downloaded."""
 

@@ -18,7 +18,7 @@ from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, sel
 from .config import ClusterConfig, RunConfig
 from .embed.backbones import split_backbones
 from .embed.engine import EmbedResult, cache_key, embed_catalog
-from .errors import SourceError
+from .errors import TooFewImagesError
 from .index import EXACT_MAX, build_index, save_index
 from .progress import ProgressFactory
 from .reduce import Reducer
@@ -94,9 +94,20 @@ def _catalog_and_embed(source: Path, out: Path, config: RunConfig, timings: dict
         catalog = subset_catalog(scan_folder(source, progress=progress), limit, sample, config.cluster.seed)
     with _timed(timings, "embed"):
         embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
-    if len(embedded.embeddings) == 0:
-        raise SourceError(f"none of the {len(catalog)} files under {str(source)!r} could be decoded as an image")
+    if len(embedded.embeddings) < 2:
+        raise TooFewImagesError(_too_few_message(source, embedded.catalog))
     return embedded
+
+
+def _too_few_message(source: Path, catalog: pd.DataFrame) -> str:
+    """Why a source has fewer than two usable images, naming a few of the files that failed."""
+    readable = int((catalog["status"] == "ok").sum())
+    failed = catalog[catalog["status"] != "ok"]
+    reasons = "; ".join(f"{row.path}: {row.error}" for row in failed.head(3).itertuples())
+    more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+    what = "none" if readable == 0 else f"only {readable}"
+    return (f"{what} of the {len(catalog)} files under {str(source)!r} could be decoded as an image "
+            f"({reasons}{more}); at least 2 are needed")
 
 
 def default_workspace(source: Path, described: dict | None = None) -> Path:

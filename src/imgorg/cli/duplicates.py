@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..duplicates import DEFAULT_THRESHOLD, DUPLICATES_FILE, find_duplicates
-from ..errors import ConfigError, WorkspaceError
+from ..errors import ConfigError, TooFewImagesError, WorkspaceError
 from ..index import load_index
 from ..sources import count_image_files
 from ..workspace import is_workspace, load_workspace, read_manifest, workspace_lock, write_artifact
@@ -22,11 +22,12 @@ def workspace_of_folder(folder: Path, out: Path | None) -> Path | None:
     """The workspace for a folder of images: the one at --out (or ./workspaces/<name>) if it
     was made from all of this folder, else a new one. k-means, not scan, and no report: only
     the embeddings matter here (10,000 images: 48 s against about 66 s for `imgorg run`).
-    None when the folder holds fewer than two images: there is nothing to compare."""
+    None, having said why, when the folder holds fewer than two readable images."""
     from ..config import ClusterConfig, RunConfig
     from ..pipeline import default_workspace, run as run_pipeline
 
     if count_image_files(folder, 2) < 2:
+        console.print(f"0 groups of duplicates: {folder} holds fewer than two images")
         return None
     path = out or default_workspace(folder)
     if is_workspace(path):
@@ -45,7 +46,11 @@ def workspace_of_folder(folder: Path, out: Path | None) -> Path | None:
         return path
     console.print(f"{folder} is a folder of images: embedding it into {path} first")
     with progress_bars() as progress:
-        run_pipeline(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=2)), progress=progress)
+        try:
+            run_pipeline(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=2)), progress=progress)
+        except TooFewImagesError as err:  # nothing to compare; still say which files failed
+            console.print(f"0 groups of duplicates: {err}", highlight=False, markup=False)
+            return None
     return path
 
 
@@ -65,7 +70,6 @@ def duplicates(
     elif workspace.is_dir():
         folder, workspace = workspace, workspace_of_folder(workspace, out)
         if workspace is None:
-            console.print(f"0 groups of duplicates: {folder} holds fewer than two images")
             return
     ws = load_workspace(workspace)
     images = ws.images

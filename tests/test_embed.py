@@ -96,6 +96,23 @@ def test_onnx_threads_follow_the_cores_this_process_may_use(monkeypatch):
     assert OnnxRunner(spec, threads=2).session.get_session_options().intra_op_num_threads == 2
 
 
+@pytest.mark.parametrize("files, cores", [
+    ({"cpu.max": "150000 100000\n"}, 2),  # docker --cpus 1.5 (cgroup v2): 2 threads, not the host's 8
+    ({"cpu.max": "max 100000\n"}, 8),  # no quota
+    ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),  # cgroup v1, 1 CPU
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, 8),
+    ({}, 8),  # no cgroup files at all
+])
+def test_cores_follow_a_containers_cpu_quota(monkeypatch, tmp_path, files, cores):
+    from imgorg.embed.cores import available_cores
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)), raising=False)
+    assert available_cores(tmp_path) == cores
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("tta", [False, True])
 def test_image_embedder_matches_the_batch_path(cifar_small, tmp_path, tta):

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.corpus import HELDOUT_TRANSFORMS, TRANSFORMS, write_copies  # noqa: E402
+from tests.corpus import HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS, TRANSFORMS, write_copies  # noqa: E402
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
 from imgorg.duplicates import (  # noqa: E402
@@ -73,13 +73,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", type=Path, default=Path("/tmp/cifar/test"))
     parser.add_argument("--per-class", type=int, default=100)
-    parser.add_argument("--transforms", choices=("planted", "heldout"), default="planted")
+    parser.add_argument("--transforms", choices=("planted", "heldout", "mirrored"), default="planted")
     parser.add_argument("--work", type=Path, help="default: /tmp/imgorg-neardup-<split>-<per-class>-<transforms>")
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--thresholds", default="0.80,0.82,0.84")
     args = parser.parse_args()
     work = args.work or Path(f"/tmp/imgorg-neardup-{args.cifar.name}-{args.per_class}-{args.transforms}")
-    transforms = HELDOUT_TRANSFORMS if args.transforms == "heldout" else TRANSFORMS
+    transforms = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrored": MIRRORED_TRANSFORMS}[args.transforms]
     build_corpus(args.cifar, work / "images", args.per_class, transforms=transforms)
     config = RunConfig(cluster=ClusterConfig(method="kmeans"))
     config = RunConfig(embed=config.embed.__class__(backbone=args.backbone), cluster=config.cluster)
@@ -96,10 +96,12 @@ def main() -> None:
     before = (pair_cosines(by_embedding, E)
               + np.einsum("ij,ij->i", thumbnails.search[by_embedding[:, 0]], thumbnails.search[by_embedding[:, 1]])) / 2
     now = pair_scores(both, E, thumbnails)
+    now_unmirrored = pair_scores(both, E, thumbnails, mirrored=False)
     print(f"{'method':<44} {'threshold':>9} {'found':>6} {'precision':>9} {'cross-class':>11} {'recall':>6} {'largest':>7}")
     rows = [("before: embedding pairs, 8x8, components", by_embedding, before, components, (0.825,)),
             ("before, but stars", by_embedding, before, duplicate_groups, (0.825,)),
             ("now, but components", both, now, components, (0.82,)),
+            ("now, but without mirrored alignments", both, now_unmirrored, duplicate_groups, (0.82,)),
             ("now: + thumbnail pairs, 16x16 + details, stars", both, now, duplicate_groups,
              tuple(float(t) for t in args.thresholds.split(",")))]
     for name, pairs, score, grouping, thresholds in rows:

@@ -61,6 +61,16 @@ HELDOUT_TRANSFORMS = {
 }
 
 
+# Mirrored copies (a flipped photo re-posted, a dataset augmented by flips), alone and with
+# the transforms above: a separate check, run with --transforms mirrored.
+MIRRORED_TRANSFORMS = {
+    "mirror": ImageOps.mirror,
+    "mirror-jpeg30": lambda image: _jpeg_q30(ImageOps.mirror(image)),
+    "mirror-crop10": lambda image: _cropped(ImageOps.mirror(image)),
+    "mirror-small": lambda image: ImageOps.mirror(image).resize((image.width // 2, image.height // 2), Image.BILINEAR),
+}
+
+
 def write_copies(original: Path, dest_folder: Path, transforms: dict | None = None) -> list[Path]:
     """One PNG per transform of ``original`` in ``dest_folder``, named <stem>_<transform>.png."""
     image = Image.open(original).convert("RGB")

@@ -7,7 +7,7 @@ from PIL import Image
 
 from imgorg.duplicates import aligned_correlation, duplicate_groups, image_thumbnails, thumbnail_pairs
 
-from .corpus import HELDOUT_TRANSFORMS, TRANSFORMS
+from .corpus import HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS, TRANSFORMS
 
 
 def test_a_chain_of_look_alikes_does_not_become_one_group():
@@ -31,7 +31,7 @@ def test_a_star_takes_the_image_with_most_copies_and_equal_files_stay_together()
     assert (duplicate_groups(3, np.array(["x", "y", "z"]), np.empty((0, 2), np.int64)) == -1).all()
 
 
-def test_cropped_and_retouched_copies_line_up_and_other_images_do_not(cifar_small, tmp_path):
+def test_cropped_retouched_and_mirrored_copies_line_up_and_other_images_do_not(cifar_small, tmp_path):
     """Each copy's aligned thumbnail correlation with its original beats that of any other image."""
     originals = sorted(cifar_small.glob("*/*.jpg"))[::30][:10]  # one image of each class
     paths = []
@@ -39,22 +39,42 @@ def test_cropped_and_retouched_copies_line_up_and_other_images_do_not(cifar_smal
         image = Image.open(original).convert("RGB")
         image.save(tmp_path / f"{i}.png")
         paths.append(f"{i}.png")
-        for name, transform in {**TRANSFORMS, **HELDOUT_TRANSFORMS}.items():
+        for name, transform in {**TRANSFORMS, **HELDOUT_TRANSFORMS, **MIRRORED_TRANSFORMS}.items():
             transform(image).save(tmp_path / f"{i}_{name}.png")
             paths.append(f"{i}_{name}.png")
     thumbnails = image_thumbnails(tmp_path, paths)
     origin = np.array([int(p.split("_")[0].split(".")[0]) for p in paths])
     originals_rows = np.flatnonzero([("_" not in p) for p in paths])
+    gains = []
     for row in np.flatnonzero([("_" in p) for p in paths]):
         pairs = np.stack([np.full(len(originals_rows), row), originals_rows], axis=1)
-        layout = aligned_correlation(pairs, thumbnails.views)
+        layout = np.maximum(aligned_correlation(pairs, thumbnails.views),
+                            aligned_correlation(pairs, thumbnails.views, mirror=True))
         assert origin[originals_rows[layout.argmax()]] == origin[row], paths[row]
+        if "mirror" in paths[row]:
+            unmirrored = aligned_correlation(pairs, thumbnails.views)
+            gains.append(layout.max() - unmirrored[origin[originals_rows] == origin[row]].max())
+    assert np.median(gains) > 0.1, gains  # the mirrored alignments find them (a symmetric car gains little)
     # A shrunk, blurred or re-encoded copy's thumbnail neighbours are its own family.
     near = thumbnail_pairs(thumbnails, k=3)
     for name in ("small", "blur", "jpeg20"):
         row = paths.index(f"4_{name}.png")
         family = {int(origin[j]) for i, j in near.tolist() if i == row} | {int(origin[i]) for i, j in near.tolist() if j == row}
         assert family == {4}, (name, family)
+
+
+def test_thumbnails_read_in_processes_equal_those_read_in_one(cifar_small, tmp_path, monkeypatch):
+    """Chunks come back in order, with unreadable files in place, whatever the worker count."""
+    import imgorg.duplicates as duplicates
+
+    paths = [str(p.relative_to(cifar_small)) for p in sorted(cifar_small.glob("*/*.jpg"))[:9]]
+    (tmp_path / "junk.jpg").write_text("not an image")
+    paths.insert(4, str(tmp_path / "junk.jpg"))  # absolute: source_path keeps it
+    monkeypatch.setattr(duplicates, "THUMBNAIL_CHUNK", 3)
+    one = image_thumbnails(cifar_small, paths, workers=1)
+    two = image_thumbnails(cifar_small, paths, workers=2)
+    assert np.array_equal(one.search, two.search) and np.array_equal(one.views, two.views)
+    assert not one.search[4].any() and one.search[[3, 5]].any(axis=1).all()
 
 
 def test_no_images_no_groups():

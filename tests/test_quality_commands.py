@@ -133,6 +133,27 @@ def test_duplicates_of_a_folder_embeds_it_once_then_reuses_its_workspace(corpus,
     assert refused.exit_code != 0 and "another source" in str(refused.exception)
 
 
+def test_fast_duplicates_of_a_folder_skip_the_embedding_and_find_the_planted_copies(corpus, tmp_path):
+    ws, originals = corpus
+    folder, out = ws.manifest["source"]["root"], tmp_path / "fast"
+    printed = " ".join(invoke("duplicates", folder, "--fast", "--out", out, "--csv", tmp_path / "d.csv").split())
+    assert "embedding" not in printed and "threshold 0.88" in printed
+    assert not (out / "manifest.json").exists()  # the groups only, no workspace
+    frame = pd.read_parquet(out / "duplicates.parquet")
+    assert frame.equals(pd.read_csv(tmp_path / "d.csv").astype(frame.dtypes.to_dict()))
+    stems = frame["path"].str.split("_").str[0].str.replace(".jpg", "")
+    for original in originals:
+        members = frame[stems == f"{original.parent.name}/{original.stem}"]
+        assert len(members) == 1 + len(TRANSFORMS) and members["group"].nunique() == 1, members["path"].tolist()
+    assert frame["path"].str.endswith("exact_copy.jpg").any()
+    assert frame["group"].nunique() == len(originals) + 1  # no false groups
+    # ids are the catalog's, as a workspace of the folder would number them
+    assert dict(zip(frame["path"], frame["id"])).items() <= dict(zip(ws.catalog["path"], ws.catalog["id"])).items()
+    # where the folder has a workspace, its embeddings are used: better recall for no more time
+    again = " ".join(invoke("duplicates", folder, "--fast", "--out", ws.path).split())
+    assert "Using the workspace" in again and "threshold 0.82" in again
+
+
 def test_duplicates_says_what_it_takes(corpus, tmp_path):
     ws, originals = corpus
     photos = tmp_path / "photos"  # a folder of images that has a manifest.json of its own
@@ -151,6 +172,7 @@ def test_duplicates_says_what_it_takes(corpus, tmp_path):
     out = " ".join(invoke("duplicates", one, "--out", tmp_path / "ws-one").split())
     assert "0 groups of duplicates: only 1 of the 2 files" in out and "b.jpg: not an image" in out
     for args, message in (([ws.path, "--out", tmp_path / "x"], "already a workspace"),
+                          ([ws.path, "--fast"], "drop --fast"),
                           ([tmp_path / "missing"], "does not exist")):
         result = CliRunner().invoke(app, ["duplicates", *map(str, args)])
         assert result.exit_code != 0 and message in str(result.exception), result.output

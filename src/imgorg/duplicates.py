@@ -10,6 +10,8 @@ look-alikes of the same kind. Each candidate is scored by the mean of three simi
 - the correlation of 16x16 colour thumbnails (mean removed, so brightness does not
   matter), the best over a few alignments (the whole image against crops of the
   other: centre 90% and 80%, each corner 90%), so that a cropped copy still lines up;
+  the same against the other's mirror finds flipped copies, which must score
+  ``MIRROR_MARGIN`` higher;
 - the same for the thumbnails' details (each less its 4x4 block means): copies
   share their details, look-alikes only their layout.
 
@@ -26,8 +28,10 @@ lowest id. Measured on planted corpora, dense and held out (docs/benchmarks.md,
 
 from __future__ import annotations
 
+import builtins
 import heapq
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +41,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import progress as _progress
+from .embed.cores import available_cores, process_pool
 from .errors import ConfigError, ImageDecodeError
 from .images import decode_image
 from .index import SearchIndex, build_index
@@ -47,6 +52,7 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_COSINE = 0.60  # embedding cosine for an embedding neighbour to be scored at all
 DEFAULT_THRESHOLD = 0.82  # mean of embedding cosine, aligned thumbnail and detail correlation
+MIRROR_MARGIN = 0.02  # what a mirrored copy must score above the threshold
 NEIGHBOURS = 10
 SEARCH_SIDE = 8  # thumbnails for finding candidates
 DETAIL_SIDE = 16  # thumbnails for scoring them
@@ -93,28 +99,44 @@ def _neighbour_pairs(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return np.unique(np.sort(pairs, axis=1), axis=0)
 
 
-def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None = None) -> Thumbnails:
-    """Thumbnails of every image in ``paths``, re-read from the files.
+def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None = None,
+                     workers: int | None = None) -> Thumbnails:
+    """Thumbnails of every image in ``paths``, re-read from the files, ``THUMBNAIL_CHUNK`` images
+    per task in ``workers`` processes (default: every core this process may use).
 
-    One thread: for small images this is Python work, and 2 threads on 2 cores
-    took 15.2 s against 12.3 s for `imgorg duplicates` on 10,000 CIFAR images."""
+    Processes, not threads: for small images this is Python work that threads serialise
+    on the GIL (2 threads on 2 cores took 15.2 s against 12.3 s for one, on 10,000 CIFAR
+    images; docs/benchmarks.md has the process figures)."""
     n = len(paths)
     search = np.zeros((n, 3 * SEARCH_SIDE**2), np.float32)
     views = np.zeros((n, len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
+    readable = np.zeros(n, bool)
     advance = _progress.start(progress, "Reading thumbnails", n)
-    missing = 0
-    for row in range(n):
-        signatures = _thumbnails_of(root, paths[row])
-        if signatures is None:
-            missing += 1
-        else:
-            search[row], views[row] = signatures
-        if (row + 1) % THUMBNAIL_CHUNK == 0 or row + 1 == n:
-            advance((row % THUMBNAIL_CHUNK) + 1)
-    if missing:
+    starts = range(0, n, THUMBNAIL_CHUNK)
+    chunks = [list(paths[start : start + THUMBNAIL_CHUNK]) for start in starts]
+    workers = min(workers or available_cores(), len(chunks))
+    with process_pool(workers) if workers > 1 else nullcontext() as pool:
+        results = (pool or builtins).map(_thumbnail_chunk, [root] * len(chunks), chunks)
+        for start, (chunk_search, chunk_views, chunk_readable) in zip(starts, results):
+            rows = slice(start, start + len(chunk_readable))
+            search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
+            advance(len(chunk_readable))
+    if not readable.all():
         log.warning("%d images could not be re-read to verify near-duplicates; only exact copies of them are found",
-                    missing)
+                    (~readable).sum())
     return Thumbnails(search, views)
+
+
+def _thumbnail_chunk(root: str | Path, relpaths: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(search signatures, views' signatures, readable) of a few images; zeros where unreadable."""
+    search = np.zeros((len(relpaths), 3 * SEARCH_SIDE**2), np.float32)
+    views = np.zeros((len(relpaths), len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
+    readable = np.zeros(len(relpaths), bool)
+    for row, relpath in enumerate(relpaths):
+        signatures = _thumbnails_of(root, relpath)
+        if signatures is not None:
+            (search[row], views[row]), readable[row] = signatures, True
+    return search, views, readable
 
 
 def _thumbnails_of(root: str | Path, relpath: str):
@@ -127,16 +149,35 @@ def _thumbnails_of(root: str | Path, relpath: str):
 
 
 def pair_scores(pairs: np.ndarray, embeddings: np.ndarray, thumbnails: Thumbnails,
-                floor: float = -1.0) -> np.ndarray:
-    """Mean of embedding cosine, aligned thumbnail correlation and aligned detail correlation.
+                floor: float = -1.0, mirrored: bool = True, mirror_margin: float = MIRROR_MARGIN) -> np.ndarray:
+    """Mean of embedding cosine, aligned thumbnail correlation and aligned detail correlation
+    (aligned: the best over the crop views); with ``mirrored``, the same against b's mirror,
+    less ``mirror_margin``, where that is higher.
 
-    Pairs that cannot reach ``floor`` even with a perfect detail correlation get -1
-    without computing it: on CIFAR-10's test images 95% of the candidates, which keeps
-    the costly detail pass (and its memory) small."""
-    partial = pair_cosines(pairs, embeddings) + aligned_correlation(pairs, thumbnails.views)
+    The margin because mirroring doubles the alignments a look-alike can match: on the
+    dense corpus it added 23 pairs of different ships, planes and cars at 0.82-0.87,
+    while true mirrored copies scored >= 0.84, 95% >= 0.86 (docs/benchmarks.md)."""
+    cosines = pair_cosines(pairs, embeddings)
+    scores = _aligned_scores(pairs, cosines, thumbnails.views, floor, mirror=False)
+    if mirrored:
+        flipped = _aligned_scores(pairs, cosines, thumbnails.views, floor + mirror_margin, mirror=True)
+        scores = np.maximum(scores, flipped - mirror_margin)
+    return scores
+
+
+def _aligned_scores(pairs: np.ndarray, cosines: np.ndarray, views: np.ndarray, floor: float,
+                    mirror: bool) -> np.ndarray:
+    """The mean of the three signals, b mirrored or not.
+
+    Pairs that cannot reach ``floor`` even with perfect correlations get -1 without
+    computing them: first by cosine alone, then by cosine and layout (on CIFAR-10's test
+    images 95% of the candidates never need the costly detail pass)."""
     scores = np.full(len(pairs), -1.0, np.float32)
+    rows = np.flatnonzero(cosines + 2 >= 3 * floor)
+    partial = cosines[rows] + aligned_correlation(pairs[rows], views, mirror=mirror)
     reachable = partial + 1 >= 3 * floor
-    scores[reachable] = (partial[reachable] + aligned_correlation(pairs[reachable], thumbnails.views, _details)) / 3
+    rows, partial = rows[reachable], partial[reachable]
+    scores[rows] = (partial + aligned_correlation(pairs[rows], views, _details, mirror=mirror)) / 3
     return scores
 
 
@@ -149,19 +190,46 @@ def pair_cosines(pairs: np.ndarray, embeddings: np.ndarray, block: int = 8192) -
     return out
 
 
-def aligned_correlation(pairs: np.ndarray, views: np.ndarray, transform=None, block: int = 4096) -> np.ndarray:
+def aligned_correlation(pairs: np.ndarray, views: np.ndarray, transform=None, mirror: bool = False) -> np.ndarray:
     """max over views v of corr(whole a, view v of b) and corr(view v of a, whole b), of the
-    views as they are or as ``transform`` makes them."""
-    out = np.empty(len(pairs), np.float32)
-    for start in range(0, len(pairs), block):
-        a = views[pairs[start : start + block, 0]].astype(np.float32)
-        b = views[pairs[start : start + block, 1]].astype(np.float32)
-        if transform:
-            a, b = transform(a), transform(b)
-        a_to_b = np.matmul(b, a[:, 0, :, None])[..., 0]
-        b_to_a = np.matmul(a, b[:, 0, :, None])[..., 0]
-        out[start : start + block] = np.maximum(a_to_b.max(axis=1), b_to_a.max(axis=1))
+    views as they are or as ``transform`` makes them, b mirrored if ``mirror``."""
+    if len(pairs) == 0:
+        return np.empty(0, np.float32)
+    # corr(view of a, mirrored whole b) = corr(mirrored view of a, whole b): either way the views are mirrored
+    out = np.maximum(_wholes_against_views(pairs[:, 0], pairs[:, 1], views, transform, mirror),
+                     _wholes_against_views(pairs[:, 1], pairs[:, 0], views, transform, mirror))
     return np.minimum(out, 1.0)  # float16 views can sum a hair above 1
+
+
+def _wholes_against_views(whole_rows: np.ndarray, view_rows: np.ndarray, views: np.ndarray, transform,
+                          mirror: bool) -> np.ndarray:
+    """Per pair, the best correlation of one image's whole view with the other's views.
+
+    One image's views at a time, against the wholes of all its partners: gathering
+    and converting every partner's seven float16 views per pair cost 3x more
+    (an image has about 30 candidate partners)."""
+    out = np.empty(len(whole_rows), np.float32)
+    unique_wholes, whole_of = np.unique(whole_rows, return_inverse=True)
+    wholes = views[unique_wholes, :1].astype(np.float32)
+    wholes = (transform(wholes) if transform else wholes)[:, 0]
+    order = np.argsort(view_rows, kind="stable")
+    bounds = np.flatnonzero(np.diff(view_rows[order], prepend=-1, append=-1))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        rows = order[lo:hi]
+        image = views[view_rows[rows[0]]][None].astype(np.float32)
+        image = _mirror(image, DETAIL_SIDE) if mirror else image
+        image = (transform(image) if transform else image)[0]
+        out[rows] = (wholes[whole_of[rows]] @ image.T).max(axis=1)
+    return out
+
+
+def _mirror(signatures: np.ndarray, side: int) -> np.ndarray:
+    """Left-right mirror of flattened side x side x 3 signatures (any leading axes).
+
+    The mirror of b's top-left crop is a top-right crop of b's mirror: comparing a with
+    the mirrored views of b aligns a flipped and cropped copy as well."""
+    shape = signatures.shape
+    return signatures.reshape(*shape[:-1], side, side, 3)[..., ::-1, :].reshape(shape)
 
 
 def _details(views: np.ndarray) -> np.ndarray:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import multiprocessing
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from ..reduce import l2_normalize
 from ..sources import STATUS_ERROR, STATUS_OK, STATUS_PENDING, source_path
 from .backbones import COMBINE, get_backbone, split_backbones
 from .cache import EmbeddingCache
-from .cores import available_cores
+from .cores import available_cores, process_pool
 from .preprocess import Preprocess, load_and_prepare
 
 log = logging.getLogger(__name__)
@@ -328,15 +326,7 @@ def _collect(chunks: list[Future]) -> _Batch:
 
 
 def _decode_pool(workers: int, processes: bool):
-    if not processes:
-        return ThreadPoolExecutor(max_workers=workers)
-    # fork, as PyTorch's DataLoader does: the children only decode, never touch CUDA, and
-    # start at once. spawn re-imports torch and the caller's modules in every child:
-    # decoding 300 CIFAR images took 2.4 s with spawn, 0.11 s with fork (docs/benchmarks.md).
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # Ctrl-C is the parent's to handle: children that caught it too would each print a traceback.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    return process_pool(workers) if processes else ThreadPoolExecutor(max_workers=workers)
 
 
 def _prefetch(iterator: Iterator[_Batch], depth: int) -> Iterator[_Batch]:

@@ -3,12 +3,14 @@
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/test                      # 1,800 images
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000     # 10,800: dense
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms heldout
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms mirrored
 
 Corpus: the first ``--per-class`` CIFAR-10 images of each class plus, for 20 of each
 class (200), transformed copies: by default four (2x resize, JPEG quality 30, 10%
 crop, brightness x1.3; the transforms the signals and the threshold were chosen
 on), or with ``--transforms heldout`` eight others (corner crop, 20% crop, border,
-contrast, blur, JPEG 20, half size, stretched; ``tests/corpus.py``). True pairs:
+contrast, blur, JPEG 20, half size, stretched; ``tests/corpus.py``), or with
+``--transforms mirrored`` four mirrored ones. True pairs:
 every pair within an original and its copies. A found pair: two images in one group.
 
 CIFAR-10 has near-duplicates of its own (the same photo of a white car, a dog, a

@@ -99,13 +99,17 @@ def main() -> None:
               + np.einsum("ij,ij->i", thumbnails.search[by_embedding[:, 0]], thumbnails.search[by_embedding[:, 1]])) / 2
     now = pair_scores(both, E, thumbnails)
     now_unmirrored = pair_scores(both, E, thumbnails, mirrored=False)
+    by_thumbnail = thumbnail_pairs(thumbnails)
+    fast = pair_scores(by_thumbnail, None, thumbnails)
     print(f"{'method':<44} {'threshold':>9} {'found':>6} {'precision':>9} {'cross-class':>11} {'recall':>6} {'largest':>7}")
     rows = [("before: embedding pairs, 8x8, components", by_embedding, before, components, (0.825,)),
             ("before, but stars", by_embedding, before, duplicate_groups, (0.825,)),
             ("now, but components", both, now, components, (0.82,)),
             ("now, but without mirrored alignments", both, now_unmirrored, duplicate_groups, (0.82,)),
             ("now: + thumbnail pairs, 16x16 + details, stars", both, now, duplicate_groups,
-             tuple(float(t) for t in args.thresholds.split(",")))]
+             tuple(float(t) for t in args.thresholds.split(","))),
+            ("--fast: thumbnail pairs, 16x16 + details, stars", by_thumbnail, fast, duplicate_groups,
+             (0.86, 0.88, 0.90))]
     for name, pairs, score, grouping, thresholds in rows:
         for threshold in thresholds:
             groups = grouping(n, sha, pairs[score >= threshold])

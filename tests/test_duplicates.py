@@ -63,6 +63,30 @@ def test_cropped_retouched_and_mirrored_copies_line_up_and_other_images_do_not(c
         assert family == {4}, (name, family)
 
 
+def test_a_floor_skips_only_pairs_that_cannot_reach_it(cifar_small, tmp_path):
+    """Scores at or above the floor are the full scores, with or without an embedding; the rest fall below it."""
+    from imgorg.duplicates import pair_scores
+
+    originals = sorted(cifar_small.glob("*/*.jpg"))[::40][:6]
+    paths = []
+    for i, original in enumerate(originals):
+        image = Image.open(original).convert("RGB")
+        for name, transform in {"": lambda x: x, **TRANSFORMS, **MIRRORED_TRANSFORMS}.items():
+            transform(image).save(tmp_path / f"{i}_{name}.png")
+            paths.append(f"{i}_{name}.png")
+    thumbnails = image_thumbnails(tmp_path, paths)
+    pairs = np.array([(i, j) for i in range(len(paths)) for j in range(i + 1, len(paths))])
+    embeddings = np.random.default_rng(0).normal(size=(len(paths), 8)) + 3.0  # cosines around 0.9
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    for vectors in (embeddings, None):
+        full = pair_scores(pairs, vectors, thumbnails)
+        for floor in (0.5, 0.82, 0.88):
+            floored = pair_scores(pairs, vectors, thumbnails, floor=floor)
+            above = full >= floor
+            assert 0 < above.sum() < len(pairs)
+            assert np.allclose(floored[above], full[above]) and (floored[~above] < floor).all()
+
+
 def test_thumbnails_read_in_processes_equal_those_read_in_one(cifar_small, tmp_path, monkeypatch):
     """Chunks come back in order, with unreadable files in place, whatever the worker count."""
     import imgorg.duplicates as duplicates

@@ -268,16 +268,19 @@ def imgorg_round(folder: Path, scratch: Path) -> dict:
                    str(IMGORG), "duplicates", str(ws)], env=env)
     manifest = json.loads((ws / "manifest.json").read_text())
     [warm] = locked([str(IMGORG), "duplicates", str(ws)], env=env)
+    [fast] = locked([str(IMGORG), "duplicates", str(folder), "--fast", "--out", str(scratch / "fast")], env=env)
     out = {"run_s": cold[0]["wall_s"], "duplicates_s": cold[1]["wall_s"],
            "from_nothing_s": cold[0]["wall_s"] + cold[1]["wall_s"],
            "duplicates_existing_ws_s": warm["wall_s"],
+           "fast_s": fast["wall_s"],
+           "fast_summary": [line for line in fast["stdout_head"].splitlines() if "groups of" in line][:1],
            "stage_timings": manifest.get("timings") or manifest.get("timing") or manifest.get("seconds"),
            "duplicates_summary": [line for line in cold[1]["stdout_head"].splitlines() if "groups of" in line][:1],
            "loadavg_after": [r["loadavg_after"] for r in (*cold, warm)],
            "cache_files_after": sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file())}
     print(f"  imgorg: run {out['run_s']:.2f} s + duplicates {out['duplicates_s']:.2f} s = {out['from_nothing_s']:.2f} s "
           f"from nothing; duplicates on the existing workspace {out['duplicates_existing_ws_s']:.2f} s; "
-          f"{out['duplicates_summary']}", flush=True)
+          f"{out['duplicates_summary']}; --fast from nothing {out['fast_s']:.2f} s {out['fast_summary']}", flush=True)
     return out
 
 
@@ -304,6 +307,7 @@ def timing(args) -> None:
         "imgorg_duplicates_s": statistics.median(r["imgorg"]["duplicates_s"] for r in rounds),
         "imgorg_from_nothing_s": statistics.median(r["imgorg"]["from_nothing_s"] for r in rounds),
         "imgorg_duplicates_existing_ws_s": statistics.median(r["imgorg"]["duplicates_existing_ws_s"] for r in rounds),
+        "imgorg_fast_s": statistics.median(r["imgorg"]["fast_s"] for r in rounds),
     }
     print("medians:", json.dumps(medians, indent=1))
     if args.out:

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_COSINE = 0.60  # embedding cosine for an embedding neighbour to be scored at all
 DEFAULT_THRESHOLD = 0.82  # mean of embedding cosine, aligned thumbnail and detail correlation
+FAST_THRESHOLD = 0.88  # mean of the two thumbnail correlations alone (--fast: no embedding)
 MIRROR_MARGIN = 0.02  # what a mirrored copy must score above the threshold
 NEIGHBOURS = 10
 SEARCH_SIDE = 8  # thumbnails for finding candidates
@@ -148,16 +149,16 @@ def _thumbnails_of(root: str | Path, relpath: str):
     return _signature(image, SEARCH_SIDE), np.stack([_signature(_crop(image, *view), DETAIL_SIDE) for view in VIEWS])
 
 
-def pair_scores(pairs: np.ndarray, embeddings: np.ndarray, thumbnails: Thumbnails,
+def pair_scores(pairs: np.ndarray, embeddings: np.ndarray | None, thumbnails: Thumbnails,
                 floor: float = -1.0, mirrored: bool = True, mirror_margin: float = MIRROR_MARGIN) -> np.ndarray:
     """Mean of embedding cosine, aligned thumbnail correlation and aligned detail correlation
-    (aligned: the best over the crop views); with ``mirrored``, the same against b's mirror,
-    less ``mirror_margin``, where that is higher.
+    (aligned: the best over the crop views), or of the last two without ``embeddings``;
+    with ``mirrored``, the same against b's mirror, less ``mirror_margin``, where that is higher.
 
     The margin because mirroring doubles the alignments a look-alike can match: on the
     dense corpus it added 23 pairs of different ships, planes and cars at 0.82-0.87,
     while true mirrored copies scored >= 0.84, 95% >= 0.86 (docs/benchmarks.md)."""
-    cosines = pair_cosines(pairs, embeddings)
+    cosines = None if embeddings is None else pair_cosines(pairs, embeddings)
     scores = _aligned_scores(pairs, cosines, thumbnails.views, floor, mirror=False)
     if mirrored:
         flipped = _aligned_scores(pairs, cosines, thumbnails.views, floor + mirror_margin, mirror=True)
@@ -165,19 +166,21 @@ def pair_scores(pairs: np.ndarray, embeddings: np.ndarray, thumbnails: Thumbnail
     return scores
 
 
-def _aligned_scores(pairs: np.ndarray, cosines: np.ndarray, views: np.ndarray, floor: float,
+def _aligned_scores(pairs: np.ndarray, cosines: np.ndarray | None, views: np.ndarray, floor: float,
                     mirror: bool) -> np.ndarray:
-    """The mean of the three signals, b mirrored or not.
+    """The mean of the signals, b mirrored or not.
 
     Pairs that cannot reach ``floor`` even with perfect correlations get -1 without
     computing them: first by cosine alone, then by cosine and layout (on CIFAR-10's test
     images 95% of the candidates never need the costly detail pass)."""
+    terms = 2 if cosines is None else 3
+    known = np.zeros(len(pairs), np.float32) if cosines is None else cosines
     scores = np.full(len(pairs), -1.0, np.float32)
-    rows = np.flatnonzero(cosines + 2 >= 3 * floor)
-    partial = cosines[rows] + aligned_correlation(pairs[rows], views, mirror=mirror)
-    reachable = partial + 1 >= 3 * floor
+    rows = np.flatnonzero(known + 2 >= terms * floor)  # both correlations perfect
+    partial = known[rows] + aligned_correlation(pairs[rows], views, mirror=mirror)
+    reachable = partial + 1 >= terms * floor
     rows, partial = rows[reachable], partial[reachable]
-    scores[rows] = (partial + aligned_correlation(pairs[rows], views, _details, mirror=mirror)) / 3
+    scores[rows] = (partial + aligned_correlation(pairs[rows], views, _details, mirror=mirror)) / terms
     return scores
 
 
@@ -297,21 +300,29 @@ def _stars(edges: np.ndarray):
         yield node, np.fromiter(free | {node}, np.int64)
 
 
-def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray, root: str | Path,
-                    threshold: float = DEFAULT_THRESHOLD, index: SearchIndex | None = None,
+def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path,
+                    threshold: float | None = None, index: SearchIndex | None = None,
                     progress: ProgressFactory | None = None) -> pd.DataFrame:
-    """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``)."""
+    """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``).
+
+    Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and
+    score the candidates, at ``FAST_THRESHOLD``: no model runs, and recall drops on
+    blurred or low-contrast copies (docs/benchmarks.md, "Without an embedding")."""
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     _check_unit_interval("threshold", threshold)
     paths = images["path"].astype(str).to_numpy()
     thumbnails = image_thumbnails(root, paths, progress)
-    pairs = np.unique(np.concatenate([candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index),
-                                      thumbnail_pairs(thumbnails)]), axis=0)
+    pairs = [thumbnail_pairs(thumbnails)]
+    if embeddings is not None:
+        pairs.append(candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index))
+    pairs = np.unique(np.concatenate(pairs), axis=0)
     pairs = pairs[pair_scores(pairs, embeddings, thumbnails, floor=threshold) >= threshold]
     groups = duplicate_groups(len(images), images["sha256"].to_numpy(), pairs)
     return duplicates_frame(images, embeddings, groups, root, thumbnails)
 
 
-def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray, groups: np.ndarray,
+def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray | None, groups: np.ndarray,
                      root: str | Path | None = None, thumbnails: Thumbnails | None = None) -> pd.DataFrame:
     """One row per image in a group, keep candidate first, with its similarity to the keeper:
     the pair score the threshold applies to when ``thumbnails`` are given, else the embedding cosine."""

@@ -63,6 +63,24 @@ def test_cropped_retouched_and_mirrored_copies_line_up_and_other_images_do_not(c
         assert family == {4}, (name, family)
 
 
+def test_mirrored_thumbnail_queries_bring_a_flipped_copy_to_its_original(cifar_small, tmp_path):
+    """--fast has no embedding to make them candidates: the mirrored search must."""
+    originals = sorted(cifar_small.glob("*/*.jpg"))[::3][:40]
+    paths = []
+    for i, original in enumerate(originals):
+        image = Image.open(original).convert("RGB")
+        image.save(tmp_path / f"{i}.png")
+        paths += [f"{i}.png"] + ([f"{i}_mirror.png"] if i < 10 else [])
+        if i < 10:
+            MIRRORED_TRANSFORMS["mirror"](image).save(tmp_path / f"{i}_mirror.png")
+    thumbnails = image_thumbnails(tmp_path, paths)
+    wanted = {(paths.index(f"{i}.png"), paths.index(f"{i}_mirror.png")) for i in range(10)}
+    with_mirrors = {tuple(p) for p in thumbnail_pairs(thumbnails, k=2, mirrored=True).tolist()}
+    without = {tuple(p) for p in thumbnail_pairs(thumbnails, k=2).tolist()}
+    assert wanted <= with_mirrors
+    assert len(wanted - without) >= 2  # some are not plain neighbours: without mirrored queries the first assert fails
+
+
 def test_a_floor_skips_only_pairs_that_cannot_reach_it(cifar_small, tmp_path):
     """Scores at or above the floor are the full scores, with or without an embedding; the rest fall below it."""
     from imgorg.duplicates import pair_scores

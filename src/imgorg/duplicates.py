@@ -84,13 +84,22 @@ def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE,
     return _neighbour_pairs(rows, sims >= threshold)
 
 
-def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS) -> np.ndarray:
-    """(m, 2) rows i < j among each other's k nearest by search thumbnail (readable images only)."""
+def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool = False) -> np.ndarray:
+    """(m, 2) rows i < j among each other's k nearest by search thumbnail (readable images only),
+    and with ``mirrored`` by the mirror of one's thumbnail: without an embedding (--fast) nothing
+    else brings a flipped copy near its original (with one, its neighbours already do)."""
     readable = np.flatnonzero(np.abs(thumbnails.search).sum(axis=1) > 0)
     if len(readable) < 2:
         return np.empty((0, 2), np.int64)
-    _, rows = build_index(thumbnails.search[readable]).search(thumbnails.search[readable], k, exclude_self=True)
-    return readable[_neighbour_pairs(rows, np.ones(rows.shape, bool))]
+    search = thumbnails.search[readable]
+    index = build_index(search)
+    _, rows = index.search(search, k, exclude_self=True)
+    pairs = [_neighbour_pairs(rows, np.ones(rows.shape, bool))]
+    if mirrored:
+        _, rows = index.search(_mirror(search, SEARCH_SIDE), k + 1)
+        rows[rows == np.arange(len(rows))[:, None]] = -1  # a symmetric image is its own mirror's neighbour
+        pairs.append(_neighbour_pairs(rows, np.ones(rows.shape, bool)))
+    return readable[np.unique(np.concatenate(pairs), axis=0)]
 
 
 def _neighbour_pairs(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -313,7 +322,7 @@ def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     _check_unit_interval("threshold", threshold)
     paths = images["path"].astype(str).to_numpy()
     thumbnails = image_thumbnails(root, paths, progress)
-    pairs = [thumbnail_pairs(thumbnails)]
+    pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None)]
     if embeddings is not None:
         pairs.append(candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index))
     pairs = np.unique(np.concatenate(pairs), axis=0)

@@ -112,8 +112,12 @@ def test_a_folder_with_one_readable_image_says_which_files_failed(tmp_path):
     with pytest.raises(TooFewImagesError) as caught:
         run(root, tmp_path / "ws", RunConfig(cluster=ClusterConfig(k=2)))
     message = str(caught.value)
-    assert "only 1 of the 3 files" in message and "at least 2" in message
+    assert "1 of the 3 files selected" in message and "clustering needs at least 2" in message
     assert "text.jpg: not an image" in message and "empty.jpg: empty file" in message
+    from imgorg.pipeline import embed_only  # embedding needs no second image
+
+    embedded, _ = embed_only(root, tmp_path / "ws-embed", RunConfig())
+    assert len(embedded.embeddings) == 1
 
 
 def test_an_unreadable_file_is_reported_and_the_rest_catalogued(tmp_path):

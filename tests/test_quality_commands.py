@@ -151,7 +151,14 @@ def test_fast_duplicates_of_a_folder_skip_the_embedding_and_find_the_planted_cop
     assert dict(zip(frame["path"], frame["id"])).items() <= dict(zip(ws.catalog["path"], ws.catalog["id"])).items()
     # where the folder has a workspace, its embeddings are used: better recall for no more time
     again = " ".join(invoke("duplicates", folder, "--fast", "--out", ws.path).split())
-    assert "Using the workspace" in again and "threshold 0.82" in again
+    assert "--fast not needed" in again and "Using the workspace" in again and "threshold 0.82" in again
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "fewer than two images" in " ".join(invoke("duplicates", empty, "--fast", "--out", tmp_path / "e").split())
+    for args, message in (([folder, "--fast", "--threshold", "1.5"], "the default is 0.88"),
+                          ([folder, "--out", tmp_path / "d.csv"], "is a file")):
+        result = CliRunner().invoke(app, ["duplicates", *map(str, args)])
+        assert result.exit_code != 0 and message in str(result.exception), result.output
 
 
 def test_duplicates_says_what_it_takes(corpus, tmp_path):
@@ -170,7 +177,7 @@ def test_duplicates_says_what_it_takes(corpus, tmp_path):
     assert "fewer than two images" in " ".join(invoke("duplicates", one).split())
     (one / "b.jpg").write_text("not a picture")  # two image files, one readable: said, not a crash
     out = " ".join(invoke("duplicates", one, "--out", tmp_path / "ws-one").split())
-    assert "0 groups of duplicates: only 1 of the 2 files" in out and "b.jpg: not an image" in out
+    assert "0 groups of duplicates: 1 of the 2 files selected" in out and "b.jpg: not an image" in out
     for args, message in (([ws.path, "--out", tmp_path / "x"], "already a workspace"),
                           ([ws.path, "--fast"], "drop --fast"),
                           ([tmp_path / "missing"], "does not exist")):

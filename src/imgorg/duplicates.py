@@ -77,7 +77,7 @@ class Thumbnails:
 def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE, index: SearchIndex | None = None,
                     k: int = NEIGHBOURS) -> np.ndarray:
     """(m, 2) rows i < j that are among each other's k nearest with cosine >= threshold."""
-    _check_unit_interval("threshold", threshold)
+    check_threshold(threshold, CANDIDATE_COSINE)
     if len(embeddings) < 2:
         return np.empty((0, 2), np.int64)
     sims, rows = (index or build_index(embeddings)).search(embeddings, k, exclude_self=True)
@@ -122,9 +122,11 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     views = np.zeros((n, len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
     readable = np.zeros(n, bool)
     advance = _progress.start(progress, "Reading thumbnails", n)
-    starts = range(0, n, THUMBNAIL_CHUNK)
-    chunks = [list(paths[start : start + THUMBNAIL_CHUNK]) for start in starts]
-    workers = min(workers or available_cores(), len(chunks))
+    workers = workers or available_cores()
+    size = max(1, min(THUMBNAIL_CHUNK, -(-n // workers)))  # a few thousand images still use every core
+    starts = range(0, n, size)
+    chunks = [list(paths[start : start + size]) for start in starts]
+    workers = min(workers, len(chunks))
     with process_pool(workers) if workers > 1 else nullcontext() as pool:
         results = (pool or builtins).map(_thumbnail_chunk, [root] * len(chunks), chunks)
         for start, (chunk_search, chunk_views, chunk_readable) in zip(starts, results):
@@ -317,9 +319,9 @@ def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and
     score the candidates, at ``FAST_THRESHOLD``: no model runs, and recall drops on
     blurred or low-contrast copies (docs/benchmarks.md, "Without an embedding")."""
-    if threshold is None:
-        threshold = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
-    _check_unit_interval("threshold", threshold)
+    default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
+    threshold = default if threshold is None else threshold
+    check_threshold(threshold, default)
     paths = images["path"].astype(str).to_numpy()
     thumbnails = image_thumbnails(root, paths, progress)
     pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None)]
@@ -356,9 +358,9 @@ def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray | None, groups
     return pd.concat(out, ignore_index=True).astype({"path": "string", "kind": "string"})
 
 
-def _check_unit_interval(name: str, value: float) -> None:
+def check_threshold(value: float, default: float) -> None:
     if not 0.0 < value <= 1.0:
-        raise ConfigError(f"{name} ({value}) must be a similarity in (0, 1]; the default is {DEFAULT_THRESHOLD}")
+        raise ConfigError(f"threshold ({value}) must be a similarity in (0, 1]; the default is {default}")
 
 
 def _hash_pairs(sha256: np.ndarray) -> np.ndarray:

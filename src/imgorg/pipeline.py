@@ -52,7 +52,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     source, out, described = _open_source(source, out, config, progress, split, data, limit, sample)
     timings: dict[str, float] = {}
     with workspace_lock(out):
-        embedded = _catalog_and_embed(source, out, config, timings, progress, limit, sample)
+        embedded = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
@@ -89,25 +89,27 @@ def _open_source(source, out, config: RunConfig, progress, split, data, limit, s
 
 
 def _catalog_and_embed(source: Path, out: Path, config: RunConfig, timings: dict, progress, limit,
-                       sample) -> EmbedResult:
+                       sample, needed: int = 1) -> EmbedResult:
+    """Catalog and embed; fewer than ``needed`` decodable images (2 to cluster) is an error."""
     with _timed(timings, "catalog"):
         catalog = subset_catalog(scan_folder(source, progress=progress), limit, sample, config.cluster.seed)
     with _timed(timings, "embed"):
         embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
-    if len(embedded.embeddings) < 2:
-        raise TooFewImagesError(_too_few_message(source, embedded.catalog))
+    if len(embedded.embeddings) < needed:
+        raise TooFewImagesError(_too_few_message(source, embedded.catalog, needed))
     return embedded
 
 
-def _too_few_message(source: Path, catalog: pd.DataFrame) -> str:
-    """Why a source has fewer than two usable images, naming a few of the files that failed."""
+def _too_few_message(source: Path, catalog: pd.DataFrame, needed: int) -> str:
+    """Why a source has too few usable images, naming a few of the files that failed."""
     readable = int((catalog["status"] == "ok").sum())
     failed = catalog[catalog["status"] != "ok"]
     reasons = "; ".join(f"{row.path}: {row.error}" for row in failed.head(3).itertuples())
-    more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-    what = "none" if readable == 0 else f"only {readable}"
-    return (f"{what} of the {len(catalog)} files under {str(source)!r} could be decoded as an image "
-            f"({reasons}{more}); at least 2 are needed")
+    reasons += f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+    plural = "s" if len(catalog) != 1 else ""
+    why = f"clustering needs at least {needed}" if needed > 1 else "there is nothing to embed"
+    return (f"{readable or 'none'} of the {len(catalog)} file{plural} selected under {str(source)!r} can be "
+            f"decoded as an image{f' ({reasons})' if reasons else ''}; {why}")
 
 
 def default_workspace(source: Path, described: dict | None = None) -> Path:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from ..duplicates import DEFAULT_THRESHOLD, DUPLICATES_FILE, FAST_THRESHOLD, find_duplicates
+from ..duplicates import DEFAULT_THRESHOLD, DUPLICATES_FILE, FAST_THRESHOLD, check_threshold, find_duplicates
 from ..errors import ConfigError, TooFewImagesError, WorkspaceError
 from ..fileio import write_parquet
 from ..index import load_index
@@ -91,6 +91,10 @@ def duplicates(
     embedding and thumbnails. WORKSPACE may also be a folder of images."""
     if not workspace.exists():
         raise WorkspaceError(f"{workspace} does not exist; pass a workspace made by `imgorg run` or a folder of images")
+    if threshold is not None:  # before any work: hashing or embedding a folder takes minutes
+        check_threshold(threshold, FAST_THRESHOLD if fast else DEFAULT_THRESHOLD)
+    if out is not None and out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; pass a folder (new, or a workspace of {workspace})")
     if is_workspace(workspace):
         if out is not None:
             raise ConfigError(f"--out is for a folder of images; {workspace} is already a workspace")
@@ -99,10 +103,16 @@ def duplicates(
                               f"drop --fast")
     elif workspace.is_dir():
         dest = out or _default_place(workspace)
-        if fast and not is_workspace(dest):  # where the folder has a workspace, its embeddings cost nothing
+        if fast and not is_workspace(dest):
+            if count_image_files(workspace, 2) < 2:
+                console.print(f"0 groups of duplicates: {workspace} holds fewer than two images")
+                return
             frame = fast_duplicates(workspace, dest, threshold)
             _show(frame, FAST_THRESHOLD if threshold is None else threshold, dest / DUPLICATES_FILE, csv)
             return
+        if fast:  # where the folder has a workspace, its embeddings cost nothing
+            console.print(f"--fast not needed: {dest} holds this folder's embeddings, so they are used "
+                          f"(--threshold applies to the score with the embedding, default {DEFAULT_THRESHOLD})")
         workspace = workspace_of_folder(workspace, dest)
         if workspace is None:
             return

@@ -16,7 +16,7 @@ class SourceError(ImgorgError):
 
 
 class TooFewImagesError(SourceError):
-    """Fewer than two files of a source could be decoded: there is nothing to cluster or compare."""
+    """Too few files of a source can be decoded: none to embed, or fewer than two to cluster or compare."""
 
 
 class DatasetError(SourceError):

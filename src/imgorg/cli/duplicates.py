@@ -20,18 +20,14 @@ from .options import Out
 SHOWN_GROUPS = 10
 
 
-def workspace_of_folder(folder: Path, out: Path | None) -> Path | None:
-    """The workspace for a folder of images: the one at --out (or ./workspaces/<name>) if it
-    was made from all of this folder, else a new one. k-means, not scan, and no report: only
-    the embeddings matter here (10,000 images: 48 s against about 66 s for `imgorg run`).
+def workspace_of_folder(folder: Path, path: Path) -> Path | None:
+    """The workspace for a folder of images: the one at ``path`` if it was made from all of
+    this folder, else a new one there. k-means, not scan, and no report: only the
+    embeddings matter here (10,000 images: 48 s against about 66 s for `imgorg run`).
     None, having said why, when the folder holds fewer than two readable images."""
     from ..config import ClusterConfig, RunConfig
     from ..pipeline import run as run_pipeline
 
-    if count_image_files(folder, 2) < 2:
-        console.print(f"0 groups of duplicates: {folder} holds fewer than two images")
-        return None
-    path = out or _default_place(folder)
     if is_workspace(path):
         _check_source(path, folder)
         console.print(f"Using the workspace {path} made from {folder} (images added since are not in it: "
@@ -45,12 +41,6 @@ def workspace_of_folder(folder: Path, out: Path | None) -> Path | None:
             console.print(f"0 groups of duplicates: {err}", highlight=False, markup=False)
             return None
     return path
-
-
-def _default_place(folder: Path) -> Path:
-    from ..pipeline import default_workspace
-
-    return default_workspace(folder)
 
 
 def _check_source(path: Path, folder: Path) -> None:
@@ -102,11 +92,13 @@ def duplicates(
             raise ConfigError(f"--fast is for a folder of images; {workspace} is a workspace with embeddings: "
                               f"drop --fast")
     elif workspace.is_dir():
-        dest = out or _default_place(workspace)
+        from ..pipeline import default_workspace
+
+        if count_image_files(workspace, 2) < 2:
+            console.print(f"0 groups of duplicates: {workspace} holds fewer than two images")
+            return
+        dest = out or default_workspace(workspace)
         if fast and not is_workspace(dest):
-            if count_image_files(workspace, 2) < 2:
-                console.print(f"0 groups of duplicates: {workspace} holds fewer than two images")
-                return
             frame = fast_duplicates(workspace, dest, threshold)
             _show(frame, FAST_THRESHOLD if threshold is None else threshold, dest / DUPLICATES_FILE, csv)
             return

@@ -71,6 +71,25 @@ MIRRORED_TRANSFORMS = {
 }
 
 
+def _crop_bottom_right(image: Image.Image) -> Image.Image:  # 12% off the right and the bottom
+    return image.crop((0, 0, image.width - round(image.width * 0.12), image.height - round(image.height * 0.12)))
+
+
+def _crop_top_right(image: Image.Image) -> Image.Image:  # 10% off the top and the right
+    return image.crop((0, round(image.height * 0.1), image.width - round(image.width * 0.1), image.height))
+
+
+# Framed copies (a passe-partout, letterbox bars) and off-centre crops: the corpus the frame
+# trimming was chosen on (2026-12-01), run with --transforms framed.
+FRAMED_TRANSFORMS = {
+    "frame-white2": lambda image: ImageOps.expand(image, border=2, fill=(255, 255, 255)),
+    "frame-grey5": lambda image: ImageOps.expand(image, border=5, fill=(128, 128, 128)),
+    "letterbox": lambda image: ImageOps.expand(image, border=(0, 4, 0, 4), fill=(0, 0, 0)),
+    "crop-br12": _crop_bottom_right,
+    "crop-tr10": _crop_top_right,
+}
+
+
 def write_copies(original: Path, dest_folder: Path, transforms: dict | None = None) -> list[Path]:
     """One PNG per transform of ``original`` in ``dest_folder``, named <stem>_<transform>.png."""
     image = Image.open(original).convert("RGB")

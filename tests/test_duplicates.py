@@ -136,3 +136,66 @@ def test_a_real_file_is_kept_before_a_link_to_it(tmp_path):
     frame = duplicates_frame(images, np.eye(2, dtype=np.float32), duplicate_groups(2, images["sha256"].to_numpy()),
                              tmp_path)
     assert frame.loc[frame["keep"], "path"].tolist() == ["x/photo.png"]
+
+
+def test_a_frame_is_trimmed_and_a_photo_keeps_its_uniform_sky(cifar_small):
+    from PIL import ImageOps
+
+    from imgorg.duplicates import _trim_frame
+
+    photo = Image.open(sorted(cifar_small.glob("*/*.jpg"))[0]).convert("RGB")
+    assert _trim_frame(photo) is photo
+    for framed in (ImageOps.expand(photo, border=3, fill=(0, 0, 0)),
+                   ImageOps.expand(photo, border=(0, 4, 0, 4), fill=(20, 20, 20)),  # letterbox bars
+                   ImageOps.expand(photo, border=(2, 0, 5, 0), fill=(250, 250, 250))):  # uneven pillarbox
+        assert _trim_frame(framed).size == photo.size
+    sky = np.asarray(photo).copy()
+    sky[:10] = (90, 140, 220)  # a uniform band at one edge only: part of the photo
+    assert _trim_frame(Image.fromarray(sky)).size == photo.size
+    sky[-6:] = (60, 120, 40)  # and a uniform field below: two edges, but not of one colour
+    assert _trim_frame(Image.fromarray(sky)).size == photo.size
+    large = ImageOps.expand(photo.resize((640, 640)), border=48, fill=(255, 255, 255))
+    width, height = _trim_frame(large).size  # found on a 64 px probe: within one probe line
+    assert 640 <= width <= 640 + 2 * 12 and 640 <= height <= 640 + 2 * 12
+
+
+def test_framed_copies_are_found_and_photos_in_the_same_frame_are_not_copies(cifar_small, tmp_path):
+    """Without trimming, a framed copy missed its original, and different photos sharing a
+    frame (the frame dominating their thumbnails) were grouped as copies."""
+    import hashlib
+
+    import pandas as pd
+    from PIL import ImageOps
+
+    from imgorg.duplicates import find_duplicates
+
+    originals = sorted(cifar_small.glob("*/*.jpg"))[::3][:30]
+    paths = []
+    for i, original in enumerate(originals):
+        image = Image.open(original).convert("RGB")
+        if i < 10:  # an original and its framed copy
+            image.save(tmp_path / f"{i}.png")
+            ImageOps.expand(image, border=5, fill=(128, 128, 128)).save(tmp_path / f"{i}_framed.png")
+            paths += [f"{i}.png", f"{i}_framed.png"]
+        else:  # a photo seen only in the same grey frame
+            ImageOps.expand(image, border=5, fill=(128, 128, 128)).save(tmp_path / f"{i}_alone.png")
+            paths.append(f"{i}_alone.png")
+    images = pd.DataFrame({"id": range(len(paths)), "path": paths,
+                           "sha256": [hashlib.sha256((tmp_path / p).read_bytes()).hexdigest() for p in paths],
+                           "bytes": [(tmp_path / p).stat().st_size for p in paths]})
+    found = find_duplicates(images, None, tmp_path)  # --fast: the thumbnails alone
+    groups = {frozenset(g["path"].str.split("[_.]", regex=True).str[0]) for _, g in found.groupby("group")}
+    assert all(len(origins) == 1 for origins in groups), groups  # no group of two different photos
+    assert {next(iter(origins)) for origins in groups} == {str(i) for i in range(10)}  # every copy found
+
+
+def test_a_file_identical_to_the_keeper_is_an_exact_copy_even_in_a_group_of_near_ones():
+    import pandas as pd
+
+    from imgorg.duplicates import duplicates_frame
+
+    images = pd.DataFrame({"id": [0, 1, 2], "path": ["a.jpg", "sub/a_copy.jpg", "a_small.jpg"],
+                           "sha256": ["x", "x", "y"], "bytes": [900, 900, 300]})
+    frame = duplicates_frame(images, np.eye(3, dtype=np.float32), np.array([0, 0, 0]))
+    assert frame["kind"].tolist() == ["near", "exact", "near"]  # keeper, its identical file, its near copy
+    assert frame["path"].tolist()[:2] == ["a.jpg", "sub/a_copy.jpg"]

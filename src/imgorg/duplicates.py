@@ -15,6 +15,13 @@ look-alikes of the same kind. Each candidate is scored by the mean of three simi
 - the same for the thumbnails' details (each less its 4x4 block means): copies
   share their details, look-alikes only their layout.
 
+A frame (uniform lines of one colour at two opposite edges or all four: a passe-partout,
+letterbox bars) is trimmed before the thumbnails are taken: otherwise a framed copy does not line
+up with its original, and two different photos in the same frame look alike. Where
+only one image of a pair is framed, it is also compared as it is, frame included: a
+photo whose sky and foreground are uniform can be "framed" while its brightened copy
+is not.
+
 Images too small or too flat to have details (a few pixels wide, one solid colour)
 cannot reach the default threshold: only exact copies of them are found.
 
@@ -59,18 +66,39 @@ DETAIL_SIDE = 16  # thumbnails for scoring them
 # (kept fraction, x, y) of each view: the whole image first, then the crops it is compared with.
 VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1))
 THUMBNAIL_CHUNK = 1024  # images per progress step
+FRAME_TOLERANCE = 12  # grey levels: how far a frame line's pixels (95%) may be from its edge's colour
+MAX_FRAME = 0.25  # of the side: at most this much is trimmed at each edge
+FRAME_PROBE = 64  # px: frames are found on a copy at most this large
 DUPLICATES_FILE = "duplicates.parquet"
 COLUMNS = ["group", "id", "path", "kind", "similarity", "keep"]
 
 
 @dataclass
 class Thumbnails:
-    """Normalised thumbnails of every image: ``search`` (n, 192) for neighbours, ``views``
-    (n, len(VIEWS), 768) float16 for scores, about 11 KB per image.
-    An unreadable image is all zeros: it never verifies."""
+    """Normalised thumbnails of every image, frame trimmed: ``search`` (n, 192) for neighbours,
+    ``views`` (n, len(VIEWS), 768) float16 for scores, about 11 KB per image.
+    An unreadable image is all zeros: it never verifies. ``framed`` marks the images
+    whose frame was trimmed; ``framed_search`` and ``framed_views`` hold those images'
+    thumbnails with their frame, in row order."""
 
     search: np.ndarray
     views: np.ndarray
+    framed: np.ndarray | None = None
+    framed_search: np.ndarray | None = None
+    framed_views: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.framed is None:
+            self.framed = np.zeros(len(self.search), bool)
+            self.framed_search = np.zeros((0, self.search.shape[1]), self.search.dtype)
+            self.framed_views = np.zeros((0, *self.views.shape[1:]), self.views.dtype)
+
+    def with_frames(self, rows: np.ndarray) -> np.ndarray:
+        """The views of ``rows`` as the images are, frames included."""
+        out = self.views[rows]
+        framed = self.framed[rows]
+        out[framed] = self.framed_views[np.cumsum(self.framed)[rows[framed]] - 1]
+        return out
 
 
 def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE, index: SearchIndex | None = None,
@@ -95,10 +123,20 @@ def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool 
     _, rows = index.search(search, k, exclude_self=True)
     pairs = [_neighbour_pairs(rows, np.ones(rows.shape, bool))]
     if mirrored:
-        _, rows = index.search(_mirror(search, SEARCH_SIDE), k + 1)
-        rows[rows == np.arange(len(rows))[:, None]] = -1  # a symmetric image is its own mirror's neighbour
-        pairs.append(_neighbour_pairs(rows, np.ones(rows.shape, bool)))
+        pairs.append(_query_pairs(index, _mirror(search, SEARCH_SIDE), np.arange(len(search)), k))
+    framed = np.flatnonzero(thumbnails.framed[readable])
+    if len(framed):  # a framed image as it is, against the others' contents (see pair_scores)
+        as_is = thumbnails.framed_search[np.cumsum(thumbnails.framed)[readable[framed]] - 1]
+        pairs.append(_query_pairs(index, as_is, framed, k))
     return readable[np.unique(np.concatenate(pairs), axis=0)]
+
+
+def _query_pairs(index: SearchIndex, queries: np.ndarray, query_rows: np.ndarray, k: int) -> np.ndarray:
+    """Sorted pairs (query's row, each of its k nearest but itself) for queries standing for ``query_rows``."""
+    _, rows = index.search(queries, k + 1)
+    rows[rows == query_rows[:, None]] = -1  # e.g. a symmetric image is its own mirror's neighbour
+    pairs = np.stack([np.repeat(query_rows, (rows >= 0).sum(axis=1)), rows[rows >= 0]], axis=1)
+    return np.unique(np.sort(pairs, axis=1), axis=0)
 
 
 def _neighbour_pairs(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -120,6 +158,7 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     search = np.zeros((n, 3 * SEARCH_SIDE**2), np.float32)
     views = np.zeros((n, len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
     readable = np.zeros(n, bool)
+    framed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     advance = _progress.start(progress, "Reading thumbnails", n)
     workers = workers or available_cores()
     size = max(1, min(THUMBNAIL_CHUNK, -(-n // workers)))  # a few thousand images still use every core
@@ -128,35 +167,79 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     workers = min(workers, len(chunks))
     with process_pool(workers) if workers > 1 else nullcontext() as pool:
         results = (pool.map if pool else map)(_thumbnail_chunk, [root] * len(chunks), chunks)
-        for start, (chunk_search, chunk_views, chunk_readable) in zip(starts, results):
+        for start, (chunk_search, chunk_views, chunk_readable, chunk_framed) in zip(starts, results):
             rows = slice(start, start + len(chunk_readable))
             search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
+            framed.update({start + row: signatures for row, signatures in chunk_framed.items()})
             advance(len(chunk_readable))
     if not readable.all():
-        log.warning("%d images could not be re-read to verify near-duplicates; only exact copies of them are found",
-                    (~readable).sum())
-    return Thumbnails(search, views)
+        log.warning("%d files could not be read or decoded as images for their thumbnails; only exact copies "
+                    "of them are found", (~readable).sum())
+    rows = sorted(framed)
+    return Thumbnails(search, views, np.isin(np.arange(n), rows),
+                      np.array([framed[row][0] for row in rows], np.float32).reshape(len(rows), search.shape[1]),
+                      np.array([framed[row][1] for row in rows], np.float16).reshape(len(rows), *views.shape[1:]))
 
 
-def _thumbnail_chunk(root: str | Path, relpaths: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(search signatures, views' signatures, readable) of a few images; zeros where unreadable."""
+def _thumbnail_chunk(root: str | Path, relpaths: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(search signatures, views' signatures, readable, {row: signatures with the frame}) of a few
+    images; zeros where unreadable."""
     search = np.zeros((len(relpaths), 3 * SEARCH_SIDE**2), np.float32)
     views = np.zeros((len(relpaths), len(VIEWS), 3 * DETAIL_SIDE**2), np.float16)
     readable = np.zeros(len(relpaths), bool)
+    framed = {}
     for row, relpath in enumerate(relpaths):
-        signatures = _thumbnails_of(root, relpath)
-        if signatures is not None:
-            (search[row], views[row]), readable[row] = signatures, True
-    return search, views, readable
+        try:
+            image = decode_image(source_path(root, relpath).read_bytes(), draft_size=4 * DETAIL_SIDE)
+        except (OSError, ImageDecodeError):
+            continue
+        content = _trim_frame(image)
+        (search[row], views[row]), readable[row] = _signatures(content), True
+        if content is not image:
+            framed[row] = _signatures(image)
+    return search, views, readable, framed
 
 
-def _thumbnails_of(root: str | Path, relpath: str):
-    """(search signature, the views' signatures) of one image, or None if it cannot be read."""
-    try:
-        image = decode_image(source_path(root, relpath).read_bytes(), draft_size=4 * DETAIL_SIDE)
-    except (OSError, ImageDecodeError):
-        return None
+def _signatures(image) -> tuple[np.ndarray, np.ndarray]:
+    """(search signature, the views' signatures) of one image."""
     return _signature(image, SEARCH_SIDE), np.stack([_signature(_crop(image, *view), DETAIL_SIDE) for view in VIEWS])
+
+
+def _trim_frame(image):
+    """The image without its frame, or the image itself when it has none.
+
+    Each edge loses the lines (at most ``MAX_FRAME`` of the side) whose pixels stay within
+    ``FRAME_TOLERANCE`` of that edge's colour. A frame is such lines at two opposite edges,
+    of one colour: a uniform sky above and a uniform field below are part of the photo."""
+    probe = image
+    if max(image.size) > FRAME_PROBE:
+        probe = image.copy()
+        probe.thumbnail((FRAME_PROBE, FRAME_PROBE))
+    pixels = np.asarray(probe.convert("RGB"), np.int16)
+    top, bottom = _frame_pair(pixels)
+    left, right = _frame_pair(pixels.transpose(1, 0, 2))
+    if not (top or left):
+        return image
+    scale_x, scale_y = image.width / probe.width, image.height / probe.height
+    # a probe line blends frame and photo at the boundary: it stays, so only whole frame lines go
+    return image.crop((round(left * scale_x), round(top * scale_y),
+                       image.width - round(right * scale_x), image.height - round(bottom * scale_y)))
+
+
+def _frame_pair(pixels: np.ndarray) -> tuple[int, int]:
+    """Frame lines at the first and the last row of ``pixels`` (h, w, 3), or (0, 0) if the two are not one frame."""
+    (first, first_colour), (last, last_colour) = _frame_lines(pixels), _frame_lines(pixels[::-1])
+    if first and last and np.abs(first_colour - last_colour).max() < FRAME_TOLERANCE:
+        return first, last
+    return 0, 0
+
+
+def _frame_lines(pixels: np.ndarray) -> tuple[int, np.ndarray]:
+    """(how many lines from the first inwards stay near the first line's colour, that colour)."""
+    colour = np.median(pixels[0], axis=0)
+    most = int(MAX_FRAME * len(pixels))
+    spread = np.percentile(np.abs(pixels[:most] - colour).max(axis=2), 95, axis=1)
+    return int(np.argmin(spread < FRAME_TOLERANCE)) if (spread >= FRAME_TOLERANCE).any() else most, colour
 
 
 def pair_scores(pairs: np.ndarray, embeddings: np.ndarray | None, thumbnails: Thumbnails,
@@ -167,11 +250,26 @@ def pair_scores(pairs: np.ndarray, embeddings: np.ndarray | None, thumbnails: Th
 
     The margin because mirroring doubles the alignments a look-alike can match: on the
     dense corpus it added 23 pairs of different ships, planes and cars at 0.82-0.87,
-    while true mirrored copies scored >= 0.84, 95% >= 0.86 (docs/benchmarks.md)."""
+    while true mirrored copies scored >= 0.84, 95% >= 0.86 (docs/benchmarks.md).
+
+    Images are compared without their frames; where only one of the two is framed, also
+    with its frame, the higher score counting (see the module's docstring)."""
     cosines = None if embeddings is None else pair_cosines(pairs, embeddings)
-    scores = _aligned_scores(pairs, cosines, thumbnails.views, floor, mirror=False)
+    scores = _scores(pairs, cosines, thumbnails.views, floor, mirrored, mirror_margin)
+    one = np.flatnonzero(thumbnails.framed[pairs[:, 0]] != thumbnails.framed[pairs[:, 1]])
+    if len(one):
+        rows, local = np.unique(pairs[one], return_inverse=True)
+        as_is = _scores(local.reshape(-1, 2), None if cosines is None else cosines[one],
+                        thumbnails.with_frames(rows), floor, mirrored, mirror_margin)
+        scores[one] = np.maximum(scores[one], as_is)
+    return scores
+
+
+def _scores(pairs: np.ndarray, cosines: np.ndarray | None, views: np.ndarray, floor: float, mirrored: bool,
+            mirror_margin: float) -> np.ndarray:
+    scores = _aligned_scores(pairs, cosines, views, floor, mirror=False)
     if mirrored:
-        flipped = _aligned_scores(pairs, cosines, thumbnails.views, floor + mirror_margin, mirror=True)
+        flipped = _aligned_scores(pairs, cosines, views, floor + mirror_margin, mirror=True)
         scores = np.maximum(scores, flipped - mirror_margin)
     return scores
 
@@ -317,7 +415,7 @@ def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
 
     Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and
     score the candidates, at ``FAST_THRESHOLD``: no model runs, and recall drops on
-    blurred or low-contrast copies (docs/benchmarks.md, "Without an embedding")."""
+    cropped copies (docs/benchmarks.md, "Without an embedding" and "Frames")."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     check_threshold(threshold, default)
@@ -348,13 +446,21 @@ def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray | None, groups
         sims[members["sha256"].to_numpy() == members["sha256"].iloc[0]] = 1.0  # the same file
         out.append(pd.DataFrame({
             "group": int(group), "id": members["id"].to_numpy(), "path": members["path"].to_numpy(),
-            "kind": "exact" if members["sha256"].nunique() == 1 else "near", "similarity": np.round(sims, 4),
+            "kind": _kinds(members["sha256"].to_numpy()), "similarity": np.round(sims, 4),
             "keep": np.arange(len(rows)) == 0,
         }))
     if not out:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
                              zip(COLUMNS, ("int64", "int64", "string", "string", "float32", "bool"))})
     return pd.concat(out, ignore_index=True).astype({"path": "string", "kind": "string"})
+
+
+def _kinds(sha256: np.ndarray) -> np.ndarray:
+    """Per member, keeper first: "exact" for the same file as the keeper, else "near"; the keeper
+    is "exact" only in a group of identical files."""
+    kinds = np.where(sha256 == sha256[0], "exact", "near").astype(object)
+    kinds[0] = "exact" if (kinds == "exact").all() else "near"
+    return kinds
 
 
 def check_threshold(value: float, default: float) -> None:

@@ -74,7 +74,7 @@ def duplicates(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`, or a folder of images: embedded first (into --out), with k-means instead of scan to save time.")],
     out: Out = None,
     threshold: Annotated[Optional[float], typer.Option(help=f"Score at or above which two images are copies: the mean of embedding cosine and aligned 16x16-thumbnail and detail correlations (default {DEFAULT_THRESHOLD}), or of the last two with --fast (default {FAST_THRESHOLD}).")] = None,
-    fast: Annotated[bool, typer.Option("--fast", help="For a folder without a workspace: compare thumbnails only, no model (5x faster; finds fewer blurred or low-contrast copies). Writes only duplicates.parquet to --out.")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="For a folder without a workspace: compare thumbnails only, no model (5x faster; misses more cropped copies). Writes only duplicates.parquet to --out.")] = False,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the groups to this CSV file.")] = None,
 ) -> None:
     """Find copies: identical files by content hash, then resized/re-encoded/cropped/mirrored ones by

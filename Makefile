@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CIFAR_TAR ?= ../shared/datasets/cifar10-jpg.tar.gz
+# The archive beside this checkout, else the machine's shared copy; CIFAR_TAR=... overrides both.
+CIFAR_TAR ?= $(firstword $(wildcard ../shared/datasets/cifar10-jpg.tar.gz /work/shared/datasets/cifar10-jpg.tar.gz) \
+	../shared/datasets/cifar10-jpg.tar.gz)
 DEMO_DIR := data/cifar10
 
 .PHONY: setup demo test bench clean
@@ -17,6 +19,7 @@ $(BIN)/imgorg: pyproject.toml
 setup: $(BIN)/imgorg
 
 $(DEMO_DIR)/test:
+	@test -f $(CIFAR_TAR) || { echo "CIFAR-10 archive not found at $(CIFAR_TAR): pass CIFAR_TAR=/path/to/cifar10-jpg.tar.gz"; exit 1; }
 	mkdir -p $(DEMO_DIR)
 	tar -xzf $(CIFAR_TAR) -C $(DEMO_DIR) test
 

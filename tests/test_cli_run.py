@@ -29,6 +29,8 @@ def test_k_auto_and_method_choice_are_recorded(tmp_path):
     assert ws.manifest["selection"]["k"] == 2  # two colours
     assert {"kmeans", "agglomerative", "dbscan", "hdbscan", "scan"} <= set(ws.metrics)
     assert ws.method in ws.metrics and ws.manifest["selection"]["reason"]
+    # the default decoder count is recorded as it was resolved (2 beside a CPU model), not as "None"
+    assert ws.manifest["config"]["embed"]["workers"] is None and ws.manifest["decode_workers"] == 2
 
 
 def test_bad_k_is_refused_with_the_rule(tmp_path):
@@ -36,10 +38,32 @@ def test_bad_k_is_refused_with_the_rule(tmp_path):
     assert result.exit_code != 0 and "whole number or 'auto'" in result.output
 
 
+def test_version_prints_without_a_command():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("imgorg ")
+
+
+def test_a_bad_method_k_or_out_is_refused_before_anything_is_embedded(tmp_path):
+    """Each used to be found only after the whole folder was embedded (or as a raw traceback)."""
+    from .conftest import make_image
+
+    for i in range(3):
+        make_image(tmp_path / "img" / f"{i}.png", (20 * i, 20, 20))
+    (tmp_path / "afile").write_text("")
+    for args, message in ((["--method", "kmean"], "valid methods: auto, kmeans"),
+                          (["--k", "1"], "must be a whole number of 2 or more, or 'auto'"),
+                          (["--out", str(tmp_path / "afile")], "is a file; pass a folder")):
+        out = ["--out", str(tmp_path / "ws")] if "--out" not in args else []
+        result = CliRunner().invoke(app, ["run", str(tmp_path / "img"), *out, *args])
+        assert result.exit_code != 0 and message in str(result.exception), (args, result.exception)
+        assert not (tmp_path / "ws" / "cache").exists(), args  # refused before the embedding cache was touched
+
+
 def test_missing_source_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "ws")])
     assert result.exit_code != 0
     assert "does not exist" in str(result.exception)
+    assert not (tmp_path / "ws").exists()  # a refused run leaves no folder behind (it used to leave one with a .lock)
 
 
 @pytest.mark.slow
@@ -69,3 +93,22 @@ def test_run_end_to_end_on_real_cifar_images(cifar_small, tmp_path):
     assert again.exit_code == 0
     assert "0 now, 300 from cache" in again.output
     assert load_workspace(out).metrics["scan"]["acc"] == scores["acc"]  # deterministic for a seed
+
+
+def test_a_rerun_says_which_later_results_it_replaces(tmp_path, caplog):
+    import pandas as pd
+
+    from imgorg import ClusterConfig, RunConfig, run
+    from imgorg.workspace import write_artifact
+
+    from .conftest import make_image
+
+    for i in range(6):
+        make_image(tmp_path / "img" / f"{i}.png", (40 * i, 20, 20))
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2))
+    run(tmp_path / "img", tmp_path / "ws", config)
+    write_artifact(tmp_path / "ws", "outliers.parquet", pd.DataFrame({"id": [0], "score": [1.0]}))
+    with caplog.at_level("WARNING"):
+        ws = run(tmp_path / "img", tmp_path / "ws", config).workspace
+    assert "outliers.parquet" in caplog.text and "run those commands again" in caplog.text
+    assert "outliers.parquet" not in ws.manifest["files"]

@@ -93,11 +93,11 @@ def test_run_methods_scores_each_on_the_same_space(blobs):
 def test_compare_command_stores_every_method(cifar_small, tmp_path):
     out = tmp_path / "ws"
     runner = CliRunner()
-    assert runner.invoke(app, ["run", str(cifar_small), "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", str(cifar_small), "--out", str(out), "--k", "4"]).exit_code == 0
     result = runner.invoke(app, ["compare", str(out), "--methods", "kmeans,agglomerative,hdbscan,scan",
                                  "--json", str(tmp_path / "c.json")])
     assert result.exit_code == 0, result.output
-    assert "Chosen:" in result.output
+    assert "Chosen:" in result.output and "…" not in result.output  # no cut cells when piped
     from imgorg import load_workspace
 
     ws = load_workspace(out)
@@ -106,3 +106,4 @@ def test_compare_command_stores_every_method(cifar_small, tmp_path):
     table = json.loads((tmp_path / "c.json").read_text())
     assert [row["method"] for row in table["methods"]] == ["kmeans", "agglomerative", "hdbscan", "scan"]
     assert ws.method == table["chosen"]
+    assert ws.manifest["selection"]["k"] == 4 and ws.metrics["kmeans"]["n_clusters"] == 4  # the workspace's k, not 10

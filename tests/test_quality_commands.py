@@ -84,6 +84,10 @@ def test_search_by_file_by_id_and_json(corpus):
     image_id = int(ws.images.loc[ws.images["path"] == f"cat/{originals[0].name}", "id"].iloc[0])
     data = json.loads(invoke("search", ws.path, image_id, "-k", "3", "--json"))
     assert data["query_id"] == image_id and image_id not in [n["id"] for n in data["neighbours"]]
+    own = ws.cluster_labels(ws.method)  # an image of the workspace is in its own cluster, whatever its neighbours say
+    for row in range(0, len(ws.images), 7):
+        data = json.loads(invoke("search", ws.path, int(ws.images["id"].iloc[row]), "-k", "3", "--json"))
+        assert data["cluster"] == own[row], row
     assert "precision@10" in invoke("search", ws.path, "--evaluate")
     result = CliRunner().invoke(app, ["search", str(ws.path), "999999"])
     assert result.exit_code != 0

@@ -63,8 +63,8 @@ class ClusterConfig:
     seed: int = 0
 
     def validate(self) -> None:
-        if self.k != "auto":
-            _positive("k", self.k)
+        if self.k != "auto" and (not isinstance(self.k, int) or self.k < 2):
+            raise ConfigError(f"k ({self.k!r}) must be a whole number of 2 or more, or 'auto'")
         _positive("n_init", self.n_init)
         _positive("min_samples", self.min_samples)
         _positive("min_cluster_size", self.min_cluster_size)

@@ -18,13 +18,14 @@ from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, sel
 from .config import ClusterConfig, RunConfig
 from .embed.backbones import split_backbones
 from .embed.engine import EmbedResult, cache_key, embed_catalog
-from .errors import TooFewImagesError
+from .cluster import METHODS
+from .errors import ConfigError, TooFewImagesError
 from .index import EXACT_MAX, build_index, save_index
 from .progress import ProgressFactory
 from .reduce import Reducer
 from .datasets import get_dataset, is_dataset, resolve_source
 from .sources import check_subset, scan_folder, subset_catalog
-from .workspace import CACHE, Workspace, save_workspace, workspace_lock
+from .workspace import CACHE, Workspace, added_results, save_workspace, workspace_lock
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,10 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
+        earlier = added_results(out)
+        if earlier:  # they described the previous run's clusters and are no longer listed
+            log.warning("%s held results of later commands (%s); this run replaces them: run those commands "
+                        "again if you need them", out, ", ".join(earlier))
         with _timed(timings, "write"):
             save_workspace(ws)
         if len(ws.embeddings) > EXACT_MAX:  # past this, search needs an ANN index: build it once, here
@@ -81,11 +86,20 @@ def embed_only(source: str | Path, out: str | Path | None = None, config: RunCon
 def _open_source(source, out, config: RunConfig, progress, split, data, limit, sample):
     """(the folder to read, the workspace path, manifest["source"]); fails before any work."""
     split_backbones(config.embed.backbone)  # an unknown id fails before any work
+    _check_method(config.cluster.method)
     check_subset(limit, sample)
     described = _describe_source(source, split, limit, sample, config.cluster.seed)
     source = resolve_source(source, split, data, progress)
     described["root"] = str(source.resolve())
-    return source, Path(out) if out else default_workspace(source, described), described
+    out = Path(out) if out else default_workspace(source, described)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {str(out)!r} is a file; pass a folder for the workspace")
+    return source, out, described
+
+
+def _check_method(method: str) -> None:
+    if method != "auto" and method not in METHODS:
+        raise ConfigError(f"unknown clustering method {method!r}; valid methods: auto, {', '.join(METHODS)}")
 
 
 def _catalog_and_embed(source: Path, out: Path, config: RunConfig, timings: dict, progress, limit,
@@ -148,7 +162,7 @@ def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, t
     if cluster_config.method == "auto":
         chosen, reason = select_method(results)
     else:
-        chosen, reason = cluster_config.method, "given by --method"
+        chosen, reason = cluster_config.method, f"set by --method (default: {ClusterConfig.method})"
     selection.update(method=chosen, reason=reason)
     fits = {r.name: r.fit for r in results if r.fit}
     if fits:  # large collections: say which methods fitted on a sample or through FAISS
@@ -189,6 +203,7 @@ def _manifest(source: dict, config: RunConfig, embedded, timings: dict) -> dict:
         "counts": {"files": int(len(embedded.catalog)), "ok": int(statuses.get("ok", 0)),
                    "failed": int(statuses.get("error", 0)), "embedded_now": embedded.n_computed,
                    "from_cache": embedded.n_cached},
+        "decode_workers": embedded.decode_workers,  # what the default resolved to; None if all came from the cache
         "timings": timings,
     }
 

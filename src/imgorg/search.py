@@ -60,8 +60,11 @@ class Searcher:
     def by_row(self, row: int, k: int) -> list[Neighbour]:
         return self.neighbours(self.ws.embeddings[row], k, exclude=row)
 
-    def predicted_cluster(self, neighbours: list[Neighbour], labels: np.ndarray) -> int:
-        """Majority cluster of the neighbours (noise only if nothing else): nothing is refitted."""
+    def predicted_cluster(self, neighbours: list[Neighbour], labels: np.ndarray, row: int | None = None) -> int:
+        """The query's own cluster when it is an image of the workspace (``row``), else the majority
+        cluster of its neighbours (noise only if nothing else): nothing is refitted."""
+        if row is not None:
+            return int(labels[row])
         found = labels[[n.row for n in neighbours]]
         clustered = found[found != NOISE]
         values, counts = np.unique(clustered if len(clustered) else found, return_counts=True)

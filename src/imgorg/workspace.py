@@ -109,6 +109,15 @@ def save_workspace(ws: Workspace) -> Workspace:
     return ws
 
 
+def added_results(path: str | os.PathLike) -> list[str]:
+    """Files that commands after ``run`` added to a workspace (maps, outliers, duplicates, ...); [] if none."""
+    try:
+        files = read_manifest(path).get("files", {}) if is_workspace(path) else {}
+    except WorkspaceError:  # unreadable or of another version: it is replaced either way
+        return []
+    return sorted(name for name in files if name not in _CORE_FILES)
+
+
 def update_clusterings(path: str | os.PathLike, assignments: pd.DataFrame, metrics: dict,
                        manifest_updates: dict) -> Workspace:
     """Replace the clusterings of a finished workspace (assignments, metrics, chosen method).
@@ -201,10 +210,22 @@ def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
 @contextlib.contextmanager
 def workspace_lock(path: str | os.PathLike):
     """Hold an exclusive lock on the workspace; a second run is refused, not interleaved."""
+    path = Path(path)
+    created = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        with _locked(path):
+            yield
+    finally:
+        if created and [p.name for p in path.iterdir()] == [LOCK]:  # a refused or failed first run: leave no trace
+            (path / LOCK).unlink(missing_ok=True)
+            path.rmdir()
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
     import fcntl
 
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
     with open(path / LOCK, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

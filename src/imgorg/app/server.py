@@ -118,7 +118,7 @@ def create_app(workspace: str | Path) -> FastAPI:
             raise HTTPException(422, "send an image file (multipart field 'file'), an image id (?id=) "
                                      "or a sentence (?text=, CLIP workspaces)")
         found = await run_in_threadpool(state.neighbours, vector, k, exclude)
-        return {"method": state.method(method), "cluster": state.predicted_cluster(found, method),
+        return {"method": state.method(method), "cluster": state.predicted_cluster(found, method, exclude),
                 "query_id": id, "text": text,
                 "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
                                for n in found]}

@@ -106,5 +106,5 @@ class AppState:
         """Embed a sentence with CLIP's text tower (raises ConfigError unless the workspace is CLIP's)."""
         return self.searcher.embed_text(text)
 
-    def predicted_cluster(self, neighbours: list[Neighbour], method: str | None) -> int:
-        return self.searcher.predicted_cluster(neighbours, self.labels(method))
+    def predicted_cluster(self, neighbours: list[Neighbour], method: str | None, row: int | None = None) -> int:
+        return self.searcher.predicted_cluster(neighbours, self.labels(method), row)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..compare import AUTO_METHODS, assignments_frame, comparison_table, run_methods, select_method
@@ -20,7 +21,7 @@ from .run import parse_k
 def compare(
     source: Annotated[Path, typer.Argument(help="A workspace, or a folder of images (run first).")],
     methods: Annotated[str, typer.Option(help="Comma-separated method names.")] = ",".join(AUTO_METHODS),
-    k: Annotated[str, typer.Option(help="Clusters for methods that take k, or 'auto'.")] = "10",
+    k: Annotated[Optional[str], typer.Option(help="Clusters for methods that take k, or 'auto'. Default: the workspace's k (10 for a folder).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace for a folder source.")] = None,
     max_noise: Annotated[float, typer.Option(help="Prefer a density method only up to this noise fraction.")] = 0.30,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the table here as JSON.")] = None,
@@ -28,15 +29,15 @@ def compare(
 ) -> None:
     """Cluster with several methods, print one comparison table, keep every method's assignments."""
     names = [m.strip() for m in methods.split(",") if m.strip()]
-    config = ClusterConfig(k=parse_k(k), seed=seed)
+    config = ClusterConfig(k=parse_k(k) if k else ClusterConfig.k, seed=seed)
     with progress_bars() as progress:
         if not (source / MANIFEST).is_file():
             source = run_pipeline(source, out, RunConfig(cluster=config), progress=progress).workspace.path
         ws = load_workspace(source)
         images = ws.images
         truth = images["label"].to_numpy() if images["label"].notna().all() else None
-        if config.k == "auto":
-            config = ClusterConfig(k=int(ws.manifest.get("selection", {}).get("k", 10)), seed=seed)
+        if k is None or config.k == "auto":  # the k the workspace's clustering was made with
+            config = ClusterConfig(k=int(ws.manifest.get("selection", {}).get("k", ClusterConfig.k)), seed=seed)
         results = run_methods(ws.embeddings, ws.reduced, names, config, truth, progress=progress)
     chosen, reason = select_method(results, max_noise)
     kept = {r.name: r for r in _previous_results(ws)}
@@ -48,6 +49,9 @@ def compare(
     table = comparison_table(results)
     console.print(_rich_table(table))
     console.print(f"Chosen: [bold]{chosen}[/] ({reason})")
+    if chosen != ws.method:  # what `serve`, `report` and `export` show from now on
+        console.print(f"The workspace's default method is now [bold]{chosen}[/] (was {ws.method}); "
+                      "every method's clusters stay stored")
     console.print(f"Workspace: [bold]{source}[/]")
     if json_out:
         json_out.write_text(json.dumps({"methods": table.to_dict(orient="records"), "chosen": chosen,
@@ -70,7 +74,7 @@ _HEADERS = {"n_clusters": "clusters", "noise_fraction": "noise", "davies_bouldin
 
 
 def _rich_table(table) -> Table:
-    out = Table(title="Clustering methods (scores on the L2 + PCA features)")
+    out = Table(title="Clustering methods (scores on the L2 + PCA features)", box=box.SIMPLE_HEAD)
     for column in table.columns:
         out.add_column(_HEADERS.get(column, column), justify="left" if column == "method" else "right",
                        no_wrap=True)

@@ -20,7 +20,8 @@ from rich.text import Text
 
 from ..progress import ProgressFactory
 
-console = Console()
+# Piped or captured output gets room for a whole table, not rich's 80 columns with cut cells.
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 

@@ -47,14 +47,19 @@ app.command("inspect")(inspect_command.inspect_command)
 app.command("export")(export_command.export_command)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
-) -> None:
-    """Organize a pile of unlabeled images by what they show."""
-    if version:
+def _print_version(value: bool) -> None:
+    """Runs while the options are parsed: before click asks for a command."""
+    if value:
         typer.echo(f"imgorg {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True,
+                                 callback=_print_version),
+) -> None:
+    """Organize a pile of unlabeled images by what they show."""
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ def search(
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
     else:
         found, query_id = _search(ws, searcher, query, k)
+    row = None if query_id is None else int(ws.images.index[ws.images["id"] == query_id][0])
     method = method if method in ws.assignments.columns else ws.method
     clusters = ws.cluster_labels(method)
     images = ws.images
@@ -47,7 +48,7 @@ def search(
     if json_out:
         payload = {"query": query, "query_id": query_id, "text": text is not None, "method": method,
                    "index": searcher.index.kind,
-                   "cluster": searcher.predicted_cluster(found, clusters), "neighbours": rows}
+                   "cluster": searcher.predicted_cluster(found, clusters, row), "neighbours": rows}
         typer.echo(json.dumps(payload, indent=2))
         return
     table = Table(title=f"Nearest to {query} ({searcher.index.kind} search, clusters of {method})")
@@ -56,7 +57,8 @@ def search(
     for row in rows:
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()])
     console.print(table)
-    console.print(f"Predicted cluster: [bold]{searcher.predicted_cluster(found, clusters)}[/]")
+    cluster = searcher.predicted_cluster(found, clusters, row)
+    console.print(f"{'Its cluster' if row is not None else 'Predicted cluster'}: [bold]{cluster}[/]")
 
 
 def _search(ws, searcher: Searcher, query: str, k: int):

@@ -48,6 +48,7 @@ class EmbedResult:
     n_computed: int  # images run through the model in this call
     n_cached: int  # images whose embedding came from the cache
     seconds: float
+    decode_workers: int | None = None  # decoders used beside the model; None if nothing was embedded here
 
 
 @dataclass
@@ -82,6 +83,7 @@ def embed_catalog(
     pending = catalog[catalog["status"] == STATUS_PENDING]
     todo = _unique_missing(root, pending, known)
     failures: dict[str, str] = {}
+    workers = None
     if todo:
         advance = _progress.start(progress, f"Embedding ({spec.id})", len(todo))
         if config.engine == "ray":
@@ -89,8 +91,10 @@ def embed_catalog(
 
             new = embed_on_ray(todo, config, cache, failures, advance)
         else:
-            new = _run(todo, runner or default_runner(config), preprocess_for(config), config, cache, failures,
-                       advance)
+            runner = runner or default_runner(config)
+            workers = decode_workers(config, runner)
+            new = _run(todo, runner, preprocess_for(config), dataclasses.replace(config, workers=workers), cache,
+                       failures, advance)
         known.update(new)
 
     catalog = catalog.copy()
@@ -102,7 +106,7 @@ def embed_catalog(
     shas = catalog.loc[catalog["status"] == STATUS_OK, "sha256"].tolist()
     embeddings = np.stack([known[s] for s in shas]).astype(np.float32) if shas else np.zeros((0, spec.dim), np.float32)
     return EmbedResult(embeddings, catalog, len(todo) - len(failures), len(pending) - len(todo),
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, workers)
 
 
 def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root, *, runner, progress) -> EmbedResult:
@@ -121,7 +125,7 @@ def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root
         vectors.append(part.embeddings[keep])
     embeddings = l2_normalize(np.concatenate(vectors, axis=1)).astype(np.float32)
     return EmbedResult(embeddings, merged, sum(p.n_computed for p in parts), sum(p.n_cached for p in parts),
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, max((p.decode_workers or 0 for p in parts), default=0) or None)
 
 
 def cache_key(config: EmbedConfig) -> str:
@@ -223,10 +227,10 @@ def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str,
 
 def _run(todo, runner: Runner, pre: Preprocess, config: EmbedConfig, cache: EmbeddingCache | None,
          failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
+    """Embeds ``todo`` with ``config.workers`` decoders (resolved: see ``decode_workers``)."""
     upsamples = getattr(runner, "upsamples", False)
     if upsamples:  # small images go to the runner at their own size
         pre = dataclasses.replace(pre, upsample_on_device=True)
-    config = dataclasses.replace(config, workers=decode_workers(config, runner))
     shards = ShardWriter(cache, config.shard_size)
     for batch in _prefetch(_decoded_batches(todo, pre, config, processes=upsamples), depth=3):
         failures.update(batch.failures)

@@ -112,10 +112,16 @@ def test_thumbnails_read_in_processes_equal_those_read_in_one(cifar_small, tmp_p
     paths = [str(p.relative_to(cifar_small)) for p in sorted(cifar_small.glob("*/*.jpg"))[:9]]
     (tmp_path / "junk.jpg").write_text("not an image")
     paths.insert(4, str(tmp_path / "junk.jpg"))  # absolute: source_path keeps it
+    from PIL import ImageOps
+
+    ImageOps.expand(Image.open(cifar_small / paths[7]).convert("RGB"), border=4, fill=(0, 0, 0)).save(
+        tmp_path / "framed.png")
+    paths[7] = str(tmp_path / "framed.png")  # a framed image in the third chunk: its row must stay its own
     monkeypatch.setattr(duplicates, "THUMBNAIL_CHUNK", 3)
     one = image_thumbnails(cifar_small, paths, workers=1)
     two = image_thumbnails(cifar_small, paths, workers=2)
     assert np.array_equal(one.search, two.search) and np.array_equal(one.views, two.views)
+    assert np.flatnonzero(two.framed).tolist() == [7] and np.array_equal(one.framed_views, two.framed_views)
     assert not one.search[4].any() and one.search[[3, 5]].any(axis=1).all()
 
 
@@ -199,3 +205,35 @@ def test_a_file_identical_to_the_keeper_is_an_exact_copy_even_in_a_group_of_near
     frame = duplicates_frame(images, np.eye(3, dtype=np.float32), np.array([0, 0, 0]))
     assert frame["kind"].tolist() == ["near", "exact", "near"]  # keeper, its identical file, its near copy
     assert frame["path"].tolist()[:2] == ["a.jpg", "sub/a_copy.jpg"]
+
+
+def test_a_framed_image_is_also_compared_and_searched_as_it_is():
+    """Where only one image of a pair is framed, its thumbnails with the frame count too: its
+    content matches nothing here, its frame-included thumbnails match image 1 exactly."""
+    from imgorg.duplicates import VIEWS, Thumbnails, pair_scores
+
+    rng = np.random.default_rng(0)
+
+    def unit(*shape):
+        x = rng.normal(size=shape).astype(np.float32)
+        return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+    search, views = unit(6, 192), unit(6, len(VIEWS), 768).astype(np.float16)
+    framed = np.zeros(6, bool)
+    framed[0] = True
+    thumbnails = Thumbnails(search, views, framed, search[1:2].copy(), views[1:2].copy())
+    assert pair_scores(np.array([[0, 1]]), None, thumbnails)[0] > 0.99
+    assert pair_scores(np.array([[0, 1]]), None, Thumbnails(search, views))[0] < 0.5  # without the frame's view
+    assert [0, 1] in thumbnail_pairs(thumbnails, k=1).tolist()
+
+
+def test_the_frame_lines_spread_is_numpys_95th_percentile():
+    """The partition-based percentile must decide exactly as np.percentile did when the
+    frame threshold was chosen (docs/benchmarks.md, "Frames")."""
+    from imgorg.duplicates import _spread
+
+    rng = np.random.default_rng(0)
+    for width in (1, 2, 3, 7, 32, 64):
+        lines = rng.integers(0, 40, size=(30, width, 3)).astype(np.int16)
+        colour = np.median(lines[0], axis=0)
+        assert np.array_equal(_spread(lines, colour), np.percentile(np.abs(lines - colour).max(axis=2), 95, axis=1))

@@ -88,6 +88,8 @@ def test_search_by_file_by_id_and_json(corpus):
     for row in range(0, len(ws.images), 7):
         data = json.loads(invoke("search", ws.path, int(ws.images["id"].iloc[row]), "-k", "3", "--json"))
         assert data["cluster"] == own[row], row
+    assert f"Its cluster: {own[0]}" in invoke("search", ws.path, int(ws.images["id"].iloc[0]), "-k", "3")  # the table
+    assert "Predicted cluster:" in invoke("search", ws.path, originals[0], "-k", "3")
     assert "precision@10" in invoke("search", ws.path, "--evaluate")
     result = CliRunner().invoke(app, ["search", str(ws.path), "999999"])
     assert result.exit_code != 0

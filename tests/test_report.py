@@ -39,7 +39,7 @@ def test_report_has_every_section_and_is_self_contained(workspace, report_html):
     assert (workspace / "report.html").is_file()
     for section in SECTIONS:
         assert f'<section id="{section}">' in report_html
-    assert "efficientnet-lite0" in report_html and "set by --method (default: scan)" in report_html
+    assert "efficientnet-lite0" in report_html and "kmeans: set by --method" in report_html
     assert "300 embedded" in report_html
     images = re.findall(r'<img [^>]*src="([^"]*)"', report_html)
     assert len(images) == 5  # methods, map, clusters, contingency, neighbours: all inline PNG

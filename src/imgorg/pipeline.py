@@ -20,7 +20,7 @@ from .embed.backbones import split_backbones
 from .embed.engine import EmbedResult, cache_key, embed_catalog
 from .cluster import METHODS
 from .errors import ConfigError, TooFewImagesError
-from .index import EXACT_MAX, build_index, save_index
+from .index import EXACT_MAX, INDEX_DATA, INDEX_RECORD, build_index, save_index
 from .progress import ProgressFactory
 from .reduce import Reducer
 from .datasets import get_dataset, is_dataset, resolve_source
@@ -57,7 +57,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
-        earlier = added_results(out)
+        earlier = [name for name in added_results(out) if name not in (INDEX_RECORD, INDEX_DATA)]  # rebuilt below
         if earlier:  # they described the previous run's clusters and are no longer listed
             log.warning("%s held results of later commands (%s); this run replaces them: run those commands "
                         "again if you need them", out, ", ".join(earlier))
@@ -162,7 +162,8 @@ def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, t
     if cluster_config.method == "auto":
         chosen, reason = select_method(results)
     else:
-        chosen, reason = cluster_config.method, f"set by --method (default: {ClusterConfig.method})"
+        chosen = cluster_config.method
+        reason = "imgorg's default method" if chosen == ClusterConfig.method else "set by --method"
     selection.update(method=chosen, reason=reason)
     fits = {r.name: r.fit for r in results if r.fit}
     if fits:  # large collections: say which methods fitted on a sample or through FAISS
@@ -203,7 +204,7 @@ def _manifest(source: dict, config: RunConfig, embedded, timings: dict) -> dict:
         "counts": {"files": int(len(embedded.catalog)), "ok": int(statuses.get("ok", 0)),
                    "failed": int(statuses.get("error", 0)), "embedded_now": embedded.n_computed,
                    "from_cache": embedded.n_cached},
-        "decode_workers": embedded.decode_workers,  # what the default resolved to; None if all came from the cache
+        "decode_workers": embedded.decode_workers,  # as resolved; None if all came from the cache or ran on Ray
         "timings": timings,
     }
 

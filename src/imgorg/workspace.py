@@ -210,22 +210,11 @@ def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
 @contextlib.contextmanager
 def workspace_lock(path: str | os.PathLike):
     """Hold an exclusive lock on the workspace; a second run is refused, not interleaved."""
+    import fcntl
+
     path = Path(path)
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
-    try:
-        with _locked(path):
-            yield
-    finally:
-        if created and [p.name for p in path.iterdir()] == [LOCK]:  # a refused or failed first run: leave no trace
-            (path / LOCK).unlink(missing_ok=True)
-            path.rmdir()
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    import fcntl
-
     with open(path / LOCK, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -237,7 +226,16 @@ def _locked(path: Path):
         try:
             yield
         finally:
+            if created:  # a refused or failed first run leaves no folder; only the lock's holder removes it
+                _remove_if_only_lock(path)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_if_only_lock(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a file appeared meanwhile, or the folder went: leave it
+        if [p.name for p in path.iterdir()] == [LOCK]:
+            (path / LOCK).unlink()
+            path.rmdir()
 
 
 def is_workspace(path: str | os.PathLike) -> bool:

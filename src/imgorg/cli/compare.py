@@ -30,6 +30,7 @@ def compare(
     """Cluster with several methods, print one comparison table, keep every method's assignments."""
     names = [m.strip() for m in methods.split(",") if m.strip()]
     config = ClusterConfig(k=parse_k(k) if k else ClusterConfig.k, seed=seed)
+    config.validate()  # --k 1 is refused before anything runs
     with progress_bars() as progress:
         if not (source / MANIFEST).is_file():
             source = run_pipeline(source, out, RunConfig(cluster=config), progress=progress).workspace.path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +21,10 @@ from rich.text import Text
 
 from ..progress import ProgressFactory
 
-# Piped or captured output gets room for a whole table, not rich's 80 columns with cut cells.
-console = Console(width=None if sys.stdout.isatty() else 160)
+# Piped or captured output gets room for a whole table, not rich's 80 columns with cut cells
+# (COLUMNS, when set, still decides).
+_piped = not (sys.stdout and sys.stdout.isatty()) and "COLUMNS" not in os.environ
+console = Console(width=160 if _piped else None)
 errors = Console(stderr=True)
 
 

@@ -54,8 +54,8 @@ def search(
     table = Table(title=f"Nearest to {query} ({searcher.index.kind} search, clusters of {method})")
     for column in ("rank", "id", "similarity", "cluster", "path"):
         table.add_column(column, justify="left" if column == "path" else "right")
-    for row in rows:
-        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()])
+    for record in rows:
+        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in record.values()])
     console.print(table)
     cluster = searcher.predicted_cluster(found, clusters, row)
     console.print(f"{'Its cluster' if row is not None else 'Predicted cluster'}: [bold]{cluster}[/]")

@@ -48,7 +48,7 @@ class EmbedResult:
     n_computed: int  # images run through the model in this call
     n_cached: int  # images whose embedding came from the cache
     seconds: float
-    decode_workers: int | None = None  # decoders used beside the model; None if nothing was embedded here
+    decode_workers: int | None = None  # decoders used beside the model; None if nothing was embedded here or on Ray
 
 
 @dataclass

@@ -102,7 +102,8 @@ async function search(event) {
     } else if (text !== "") {
       data = await api(withMethod(`/api/search?text=${encodeURIComponent(text)}&k=${k}`), { method: "POST" });
     } else { throw new Error("choose an image file, type an image id, or type a sentence (CLIP workspaces)"); }
-    result.textContent = `Predicted cluster ${data.cluster} (${data.method}); nearest neighbours by cosine similarity:`;
+    const which = data.query_id != null ? "Its cluster" : "Predicted cluster";  // an image of the workspace has its own
+    result.textContent = `${which} ${data.cluster} (${data.method}); nearest neighbours by cosine similarity:`;
     $("search-gallery").replaceChildren(...data.neighbours.map((n) => thumb(n, `${n.similarity.toFixed(3)} · c${n.cluster}` + (n.label ? ` · ${n.label}` : ""))));
   } catch (error) { result.className = "error"; result.textContent = error.message; $("search-gallery").replaceChildren(); }
 }

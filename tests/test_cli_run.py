@@ -115,3 +115,22 @@ def test_a_rerun_says_which_later_results_it_replaces(tmp_path, caplog):
         ws = run(tmp_path / "img", tmp_path / "ws", config).workspace
     assert "outliers.parquet" in caplog.text and "run those commands again" in caplog.text
     assert "outliers.parquet" not in ws.manifest["files"]
+
+
+def test_ctrl_c_says_how_to_go_on(monkeypatch, capsys):
+    """typer turns KeyboardInterrupt into exit code 130 without a word; main() says that a rerun resumes."""
+    import typer
+
+    import imgorg.cli.main as cli
+
+    def stop() -> None:
+        raise KeyboardInterrupt
+
+    interrupted = typer.Typer()
+    interrupted.command("stop")(stop)
+    interrupted.command("other")(lambda: None)
+    monkeypatch.setattr(cli, "app", interrupted)
+    monkeypatch.setattr("sys.argv", ["imgorg", "stop"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130 and "run the same command again" in capsys.readouterr().err

@@ -254,7 +254,7 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
 
 def _read_manifest(path: Path) -> dict[str, Any]:
     if not (path / MANIFEST).is_file():
-        raise WorkspaceError(f"{str(path)!r} is not an imgorg workspace (no {MANIFEST}); create one with `imgorg run DIR --out {path}`")
+        raise WorkspaceError(f"{str(path)!r} is not an imgorg workspace (no {MANIFEST}); make one with `imgorg run IMAGE_FOLDER --out WORKSPACE` and pass WORKSPACE")
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:

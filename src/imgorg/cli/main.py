@@ -69,6 +69,15 @@ def main() -> None:
     except ImgorgError as err:
         errors.print(f"[bold red]error:[/] {err}", highlight=False)
         raise SystemExit(2) from None
+    except SystemExit as exit_:
+        if exit_.code == INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
+            errors.print(INTERRUPTED_MESSAGE, highlight=False)
+        raise
+
+
+INTERRUPTED = 130
+INTERRUPTED_MESSAGE = ("interrupted: run the same command again to go on; images already embedded are cached "
+                       "in the workspace and not embedded again")
 
 
 if __name__ == "__main__":

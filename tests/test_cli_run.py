@@ -114,7 +114,13 @@ def test_a_rerun_says_which_later_results_it_replaces(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         ws = run(tmp_path / "img", tmp_path / "ws", config).workspace
     assert "outliers.parquet" in caplog.text and "run those commands again" in caplog.text
-    assert "outliers.parquet" not in ws.manifest["files"]
+    assert "outliers.parquet" not in ws.manifest["files"] and "held the workspace of" not in caplog.text
+    make_image(tmp_path / "other" / "a.png", (1, 2, 3))
+    make_image(tmp_path / "other" / "b.png", (200, 2, 3))
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        run(tmp_path / "other", tmp_path / "ws", config)  # another folder into the same --out
+    assert f"held the workspace of {(tmp_path / 'img').resolve()}" in caplog.text
 
 
 def test_ctrl_c_says_how_to_go_on(monkeypatch, capsys):

@@ -25,7 +25,7 @@ from .progress import ProgressFactory
 from .reduce import Reducer
 from .datasets import get_dataset, is_dataset, resolve_source
 from .sources import check_subset, scan_folder, subset_catalog
-from .workspace import CACHE, Workspace, added_results, save_workspace, workspace_lock
+from .workspace import CACHE, Workspace, added_results, save_workspace, workspace_lock, workspace_root
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
-        earlier = [name for name in added_results(out) if name not in (INDEX_RECORD, INDEX_DATA)]  # rebuilt below
-        if earlier:  # they described the previous run's clusters and are no longer listed
-            log.warning("%s held results of later commands (%s); this run replaces them: run those commands "
-                        "again if you need them", out, ", ".join(earlier))
+        _warn_what_is_replaced(out, described)
         with _timed(timings, "write"):
             save_workspace(ws)
         if len(ws.embeddings) > EXACT_MAX:  # past this, search needs an ANN index: build it once, here
@@ -95,6 +92,19 @@ def _open_source(source, out, config: RunConfig, progress, split, data, limit, s
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a file; pass a folder for the workspace")
     return source, out, described
+
+
+def _warn_what_is_replaced(out: Path, described: dict) -> None:
+    """A rerun replaces the workspace at ``out``: say so when it held another folder's images, or
+    results of later commands (they described the previous run's clusters and are no longer listed)."""
+    earlier_root = workspace_root(out)
+    if earlier_root and earlier_root != described["root"]:
+        log.warning("%s held the workspace of %s; this run replaces it with one of %s", out, earlier_root,
+                    described["root"])
+    earlier = [name for name in added_results(out) if name not in (INDEX_RECORD, INDEX_DATA)]  # run rebuilds these
+    if earlier:
+        log.warning("%s held results of later commands (%s); this run replaces them: run those commands "
+                    "again if you need them", out, ", ".join(earlier))
 
 
 def _check_method(method: str) -> None:

@@ -109,6 +109,14 @@ def save_workspace(ws: Workspace) -> Workspace:
     return ws
 
 
+def workspace_root(path: str | os.PathLike) -> str | None:
+    """The image folder a workspace was made from, or None (not a readable workspace)."""
+    try:
+        return read_manifest(path).get("source", {}).get("root") if is_workspace(path) else None
+    except WorkspaceError:
+        return None
+
+
 def added_results(path: str | os.PathLike) -> list[str]:
     """Files that commands after ``run`` added to a workspace (maps, outliers, duplicates, ...); [] if none."""
     try:

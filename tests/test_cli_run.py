@@ -1,6 +1,7 @@
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -98,29 +99,36 @@ def test_run_end_to_end_on_real_cifar_images(cifar_small, tmp_path):
     assert load_workspace(out).metrics["scan"]["acc"] == scores["acc"]  # deterministic for a seed
 
 
-def test_a_rerun_says_which_later_results_it_replaces(tmp_path, caplog):
+def test_a_rerun_keeps_maps_and_duplicates_that_still_hold_and_names_what_it_replaces(tmp_path, caplog):
     import pandas as pd
 
     from imgorg import ClusterConfig, RunConfig, run
-    from imgorg.workspace import write_artifact
+    from imgorg.workspace import read_artifact, write_artifact
 
     from .conftest import make_image
 
     for i in range(6):
         make_image(tmp_path / "img" / f"{i}.png", (40 * i, 20, 20))
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2))
-    run(tmp_path / "img", tmp_path / "ws", config)
+    first = run(tmp_path / "img", tmp_path / "ws", config).workspace
     write_artifact(tmp_path / "ws", "outliers.parquet", pd.DataFrame({"id": [0], "score": [1.0]}))
-    with caplog.at_level("WARNING"):
-        ws = run(tmp_path / "img", tmp_path / "ws", config).workspace
+    write_artifact(tmp_path / "ws", "projection_umap_2d.npy", first.reduced[:, :2].copy())
+    write_artifact(tmp_path / "ws", "projections.json", {"projection_umap_2d.npy": {"method": "umap"}})
+    write_artifact(tmp_path / "ws", "duplicates.parquet", pd.DataFrame({"group": [0], "id": [0]}))
+    with caplog.at_level("WARNING"):  # another k: the same images and features, other clusters
+        ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=3))).workspace
     assert "outliers.parquet" in caplog.text and "run those commands again" in caplog.text
     assert "outliers.parquet" not in ws.manifest["files"] and "held the workspace of" not in caplog.text
+    kept = {"projection_umap_2d.npy", "projections.json", "duplicates.parquet"}
+    assert kept <= set(ws.manifest["files"]) and not any(name in caplog.text for name in kept)
+    assert np.array_equal(read_artifact(tmp_path / "ws", "projection_umap_2d.npy"), first.reduced[:, :2])
     make_image(tmp_path / "other" / "a.png", (1, 2, 3))
     make_image(tmp_path / "other" / "b.png", (200, 2, 3))
     caplog.clear()
     with caplog.at_level("WARNING"):
-        run(tmp_path / "other", tmp_path / "ws", config)  # another folder into the same --out
+        ws = run(tmp_path / "other", tmp_path / "ws", config).workspace  # another folder into the same --out
     assert f"held the workspace of {(tmp_path / 'img').resolve()}" in caplog.text
+    assert not kept & set(ws.manifest["files"])  # maps of other images are not kept
 
 
 def test_ctrl_c_says_how_to_go_on(monkeypatch, capsys):

@@ -92,5 +92,9 @@ def place_by_neighbours(X: np.ndarray, sample: np.ndarray, sample_points: np.nda
     return points
 
 
+PROJECTIONS_RECORD = "projections.json"  # how each stored map was made
+PROJECTION_PREFIX = "projection_"
+
+
 def projection_name(method: str, dims: int) -> str:
-    return f"projection_{method}_{dims}d.npy"
+    return f"{PROJECTION_PREFIX}{method}_{dims}d.npy"

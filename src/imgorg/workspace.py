@@ -89,8 +89,9 @@ def embedding_cache_folder(path: Path, cache_key: str) -> Path:
     return Path(path) / CACHE / "embeddings" / cache_key
 
 
-def save_workspace(ws: Workspace) -> Workspace:
-    """Write every file atomically, the manifest (with checksums) last."""
+def save_workspace(ws: Workspace, keep: dict[str, str] | None = None) -> Workspace:
+    """Write every file atomically, the manifest (with checksums) last. ``keep``: files already in
+    the folder, with their checksums, that stay listed (results still true of the new data)."""
     path = Path(ws.path)
     path.mkdir(parents=True, exist_ok=True)
     _check_alignment(ws)
@@ -103,7 +104,7 @@ def save_workspace(ws: Workspace) -> Workspace:
     manifest.update(format=FORMAT, format_version=FORMAT_VERSION)
     manifest.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     # Artifacts of an earlier run describe other data: a new run drops them from the manifest.
-    manifest["files"] = {name: file_sha256(path / name) for name in _CORE_FILES}
+    manifest["files"] = {name: file_sha256(path / name) for name in _CORE_FILES} | (keep or {})
     write_json(path / MANIFEST, manifest)
     ws.manifest = manifest
     return ws

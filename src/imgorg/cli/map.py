@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ..project import Projector, projection_name
+from ..project import PROJECTIONS_RECORD, Projector, projection_name
 from ..workspace import has_artifact, load_workspace, read_artifact, workspace_lock, write_artifact
 from .console import console
 
-RECORD = "projections.json"
+RECORD = PROJECTIONS_RECORD
 
 
 def map_command(

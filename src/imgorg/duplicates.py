@@ -97,8 +97,12 @@ class Thumbnails:
         """The views of ``rows`` as the images are, frames included."""
         out = self.views[rows]
         framed = self.framed[rows]
-        out[framed] = self.framed_views[np.cumsum(self.framed)[rows[framed]] - 1]
+        out[framed] = self.framed_views[self.framed_index(rows[framed])]
         return out
+
+    def framed_index(self, rows: np.ndarray) -> np.ndarray:
+        """Where framed images' ``rows`` are in ``framed_search`` and ``framed_views``."""
+        return np.cumsum(self.framed)[rows] - 1
 
 
 def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE, index: SearchIndex | None = None,
@@ -126,7 +130,7 @@ def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool 
         pairs.append(_query_pairs(index, _mirror(search, SEARCH_SIDE), np.arange(len(search)), k))
     framed = np.flatnonzero(thumbnails.framed[readable])
     if len(framed):  # a framed image as it is, against the others' contents (see pair_scores)
-        as_is = thumbnails.framed_search[np.cumsum(thumbnails.framed)[readable[framed]] - 1]
+        as_is = thumbnails.framed_search[thumbnails.framed_index(readable[framed])]
         pairs.append(_query_pairs(index, as_is, framed, k))
     return readable[np.unique(np.concatenate(pairs), axis=0)]
 
@@ -134,15 +138,16 @@ def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool 
 def _query_pairs(index: SearchIndex, queries: np.ndarray, query_rows: np.ndarray, k: int) -> np.ndarray:
     """Sorted pairs (query's row, each of its k nearest but itself) for queries standing for ``query_rows``."""
     _, rows = index.search(queries, k + 1)
-    rows[rows == query_rows[:, None]] = -1  # e.g. a symmetric image is its own mirror's neighbour
-    pairs = np.stack([np.repeat(query_rows, (rows >= 0).sum(axis=1)), rows[rows >= 0]], axis=1)
-    return np.unique(np.sort(pairs, axis=1), axis=0)
+    # not itself: e.g. a symmetric image is its own mirror's neighbour
+    return _neighbour_pairs(rows, rows != query_rows[:, None], query_rows)
 
 
-def _neighbour_pairs(rows: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """(m, 2) sorted unique pairs (i, rows[i, j]) where ``keep`` holds and a neighbour was found."""
+def _neighbour_pairs(rows: np.ndarray, keep: np.ndarray, query_rows: np.ndarray | None = None) -> np.ndarray:
+    """(m, 2) sorted unique pairs (query row i, rows[i, j]) where ``keep`` holds and a neighbour was
+    found; query row i is ``query_rows[i]``, by default i itself."""
     keep = keep & (rows >= 0)
-    pairs = np.stack([np.repeat(np.arange(len(rows)), keep.sum(axis=1)), rows[keep]], axis=1)
+    query_rows = np.arange(len(rows)) if query_rows is None else query_rows
+    pairs = np.stack([np.repeat(query_rows, keep.sum(axis=1)), rows[keep]], axis=1)
     return np.unique(np.sort(pairs, axis=1), axis=0)
 
 

@@ -28,7 +28,7 @@ from .sources import check_subset, scan_folder, subset_catalog
 from .duplicates import DUPLICATES_FILE
 from .project import PROJECTION_PREFIX, PROJECTIONS_RECORD
 from .workspace import (
-    CACHE, Workspace, added_results, load_workspace, save_workspace, workspace_lock, workspace_root,
+    CACHE, Workspace, added_results, load_workspace, previous_manifest, save_workspace, workspace_lock,
 )
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,10 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
-        kept = still_true(out, ws)
-        _warn_what_is_replaced(out, described, kept)
+        previous = previous_manifest(out)
+        kept = still_true(out, previous, ws) if previous else {}
+        if previous:
+            _warn_what_is_replaced(out, previous, described, kept)
         with _timed(timings, "write"):
             save_workspace(ws, keep=kept)
         if len(ws.embeddings) > EXACT_MAX:  # past this, search needs an ANN index: build it once, here
@@ -99,37 +101,38 @@ def _open_source(source, out, config: RunConfig, progress, split, data, limit, s
     return source, out, described
 
 
-def still_true(out: Path, ws: Workspace) -> dict[str, str]:
-    """{file: checksum} of the results of later commands in the workspace at ``out`` that hold for
-    ``ws`` too: its maps when the reduced features are the same, its duplicates when the embeddings
-    are (same images, same order). A rerun with another --method or --k then keeps them."""
-    earlier = added_results(out)
+def still_true(out: Path, previous: dict, ws: Workspace) -> dict[str, str]:
+    """{file: checksum} of the results of later commands in the workspace at ``out`` (manifest
+    ``previous``) that hold for ``ws`` too: its maps when the reduced features are the same, its
+    duplicates when the embeddings are (same images, same order). A rerun with another --method
+    or --k then keeps them."""
+    earlier = added_results(previous)
     maps = [n for n in earlier if n.startswith(PROJECTION_PREFIX) or n == PROJECTIONS_RECORD]
     duplicates = [n for n in earlier if n == DUPLICATES_FILE]
     if not (maps or duplicates):
         return {}
     try:
-        previous = load_workspace(out)
+        before = load_workspace(out)
     except WorkspaceError:
         return {}
     columns = ["id", "path", "sha256"]
-    if not np.array_equal(previous.images[columns].astype(str).to_numpy(), ws.images[columns].astype(str).to_numpy()):
+    if not np.array_equal(before.images[columns].astype(str).to_numpy(), ws.images[columns].astype(str).to_numpy()):
         return {}
-    same = {name: np.array_equal(previous.reduced, ws.reduced) for name in maps}
+    same = {name: np.array_equal(before.reduced, ws.reduced) for name in maps}
     if duplicates:
-        same[DUPLICATES_FILE] = np.array_equal(previous.embeddings, ws.embeddings)
-    files = previous.manifest["files"]
-    return {name: files[name] for name, kept in same.items() if kept}
+        same[DUPLICATES_FILE] = np.array_equal(before.embeddings, ws.embeddings)
+    return {name: previous["files"][name] for name, kept in same.items() if kept}
 
 
-def _warn_what_is_replaced(out: Path, described: dict, kept: dict[str, str]) -> None:
-    """A rerun replaces the workspace at ``out``: say so when it held another folder's images, or
-    results of later commands that no longer hold (they are no longer listed)."""
-    earlier_root = workspace_root(out)
+def _warn_what_is_replaced(out: Path, previous: dict, described: dict, kept: dict[str, str]) -> None:
+    """A rerun replaces the workspace at ``out`` (manifest ``previous``): say so when it held another
+    folder's images, or results of later commands that no longer hold (they are no longer listed)."""
+    earlier_root = previous.get("source", {}).get("root")
     if earlier_root and earlier_root != described["root"]:
         log.warning("%s held the workspace of %s; this run replaces it with one of %s", out, earlier_root,
                     described["root"])
-    earlier = [name for name in added_results(out) if name not in (INDEX_RECORD, INDEX_DATA, *kept)]  # run rebuilds the index
+    rebuilt_or_kept = (INDEX_RECORD, INDEX_DATA, *kept)  # run rebuilds the index itself
+    earlier = [name for name in added_results(previous) if name not in rebuilt_or_kept]
     if kept:
         log.info("%s: kept %s (the same images and features)", out, ", ".join(kept))
     if earlier:

@@ -110,21 +110,18 @@ def save_workspace(ws: Workspace, keep: dict[str, str] | None = None) -> Workspa
     return ws
 
 
-def workspace_root(path: str | os.PathLike) -> str | None:
-    """The image folder a workspace was made from, or None (not a readable workspace)."""
+def previous_manifest(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The manifest of the workspace a run is about to replace, or None: there is none, or it
+    cannot be read or is of another version (it is replaced either way)."""
     try:
-        return read_manifest(path).get("source", {}).get("root") if is_workspace(path) else None
+        return read_manifest(path)
     except WorkspaceError:
         return None
 
 
-def added_results(path: str | os.PathLike) -> list[str]:
-    """Files that commands after ``run`` added to a workspace (maps, outliers, duplicates, ...); [] if none."""
-    try:
-        files = read_manifest(path).get("files", {}) if is_workspace(path) else {}
-    except WorkspaceError:  # unreadable or of another version: it is replaced either way
-        return []
-    return sorted(name for name in files if name not in _CORE_FILES)
+def added_results(manifest: dict[str, Any]) -> list[str]:
+    """Files that commands after ``run`` added to a workspace (maps, outliers, duplicates, ...)."""
+    return sorted(name for name in manifest.get("files", {}) if name not in _CORE_FILES)
 
 
 def update_clusterings(path: str | os.PathLike, assignments: pd.DataFrame, metrics: dict,

@@ -11,8 +11,6 @@ from ..project import PROJECTIONS_RECORD, Projector, projection_name
 from ..workspace import has_artifact, load_workspace, read_artifact, workspace_lock, write_artifact
 from .console import console
 
-RECORD = PROJECTIONS_RECORD
-
 
 def map_command(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
@@ -28,11 +26,11 @@ def map_command(
     with workspace_lock(workspace):
         name = projection_name(method, dims)
         write_artifact(workspace, name, points)
-        record = read_artifact(workspace, RECORD) if has_artifact(workspace, RECORD) else {}
+        record = read_artifact(workspace, PROJECTIONS_RECORD) if has_artifact(workspace, PROJECTIONS_RECORD) else {}
         record[name] = {"method": method, "dims": dims, "seed": seed, "images": len(points),
                         "seconds": round(projector.seconds_, 2), "input": "reduced (L2 + PCA)",
                         "fast_path": projector.fast_path_}
-        write_artifact(workspace, RECORD, record)
+        write_artifact(workspace, PROJECTIONS_RECORD, record)
     if projector.fast_path_:
         console.print(f"Fast path: {projector.fast_path_}")
     console.print(f"{method} map of {len(points):,} images in {projector.seconds_:.1f} s: "

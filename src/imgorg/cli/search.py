@@ -33,12 +33,11 @@ def search(
     if text is not None and query is not None:
         raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
     if text is not None:
-        found, query_id, query = searcher.neighbours(searcher.embed_text(text), k), None, text
+        found, query_id, row, query = searcher.neighbours(searcher.embed_text(text), k), None, None, text
     elif query is None:
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
     else:
-        found, query_id = _search(ws, searcher, query, k)
-    row = None if query_id is None else int(ws.images.index[ws.images["id"] == query_id][0])
+        found, query_id, row = _search(ws, searcher, query, k)
     method = method if method in ws.assignments.columns else ws.method
     clusters = ws.cluster_labels(method)
     images = ws.images
@@ -62,16 +61,17 @@ def search(
 
 
 def _search(ws, searcher: Searcher, query: str, k: int):
-    """An existing file is embedded; otherwise a whole number is an image id."""
+    """(neighbours, image id, row) of the query: an existing file is embedded (no id, no row);
+    otherwise a whole number is an image id."""
     path = Path(query)
     if path.is_file():
-        return searcher.neighbours(searcher.embed(path.read_bytes()), k), None
+        return searcher.neighbours(searcher.embed(path.read_bytes()), k), None, None
     if query.isdigit():
         rows = ws.images.index[ws.images["id"] == int(query)]
         if len(rows) == 0:
             raise ConfigError(f"no image with id {query} in this workspace (ids run 0..{int(ws.catalog['id'].max())}; "
                               "failed images have no embedding)")
-        return searcher.by_row(int(rows[0]), k), int(query)
+        return searcher.by_row(int(rows[0]), k), int(query), int(rows[0])
     raise ConfigError(f"query {query!r} is neither an image file nor an image id")
 
 

@@ -110,3 +110,16 @@ def test_openapi_documents_the_api(client):
                  "/api/images/{image_id}/thumbnail", "/api/search", "/api/metrics"]:
         assert path in paths
     assert client.get("/static/plotly.min.js").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_pages_load_nothing_from_the_network(client, page):
+    import re
+
+    html = client.get(page).text
+    assert "openapi.json" in html
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", html)
+    assert assets, html
+    for url in assets:
+        assert url.startswith("/"), f"{page} loads {url} from outside the app"
+        assert client.get(url).status_code == 200, url

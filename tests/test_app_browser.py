@@ -55,3 +55,13 @@ def test_map_clusters_and_search_in_the_browser(app_url, cifar_small):
         page.click("nav button[data-view=quality]")
         page.wait_for_selector("#quality h2")
     assert errors == []
+
+
+def test_api_docs_render_without_a_network(app_url):
+    # The browser has no route out here: a page that needs a CDN stays blank.
+    with browser_page() as (page, errors):
+        page.goto(app_url + "/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=15000)
+        paths = [p.replace("\u200b", "") for p in page.locator(".opblock-summary-path").all_inner_texts()]
+    assert "/api/clusters/{cluster_id}" in paths
+    assert errors == []

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import ImageDecodeError, ImgorgError
@@ -25,7 +26,9 @@ PAGE_SIZE = 48
 
 def create_app(workspace: str | Path) -> FastAPI:
     state = AppState(workspace)
-    app = FastAPI(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
+    # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN, blank offline;
+    # fastapi-offline serves the same pages from files in its wheel.
+    app = FastAPIOffline(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
     app.state.imgorg = state
     app.add_middleware(GZipMiddleware, minimum_size=2048)  # the map of 60k points compresses ~4x
 

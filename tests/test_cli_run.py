@@ -99,10 +99,10 @@ def test_run_end_to_end_on_real_cifar_images(cifar_small, tmp_path):
     assert load_workspace(out).metrics["scan"]["acc"] == scores["acc"]  # deterministic for a seed
 
 
-def test_a_rerun_keeps_maps_and_duplicates_that_still_hold_and_names_what_it_replaces(tmp_path, caplog):
+def test_a_rerun_keeps_results_that_still_hold_and_names_what_it_replaces(tmp_path, caplog):
     import pandas as pd
 
-    from imgorg import ClusterConfig, RunConfig, run
+    from imgorg import ClusterConfig, ReduceConfig, RunConfig, run
     from imgorg.workspace import read_artifact, write_artifact
 
     from .conftest import make_image
@@ -111,17 +111,26 @@ def test_a_rerun_keeps_maps_and_duplicates_that_still_hold_and_names_what_it_rep
         make_image(tmp_path / "img" / f"{i}.png", (40 * i, 20, 20))
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2))
     first = run(tmp_path / "img", tmp_path / "ws", config).workspace
-    write_artifact(tmp_path / "ws", "outliers.parquet", pd.DataFrame({"id": [0], "score": [1.0]}))
+    write_artifact(tmp_path / "ws", "outliers.parquet", pd.DataFrame({"id": [5, 0], "score": [1.0, 0.5],
+                                                                      "cluster": [7, 7]}))
+    write_artifact(tmp_path / "ws", "classify.json", {"best": "svm"})
     write_artifact(tmp_path / "ws", "projection_umap_2d.npy", first.reduced[:, :2].copy())
     write_artifact(tmp_path / "ws", "projections.json", {"projection_umap_2d.npy": {"method": "umap"}})
     write_artifact(tmp_path / "ws", "duplicates.parquet", pd.DataFrame({"group": [0], "id": [0]}))
     with caplog.at_level("WARNING"):  # another k: the same images and features, other clusters
         ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=3))).workspace
-    assert "outliers.parquet" in caplog.text and "run those commands again" in caplog.text
-    assert "outliers.parquet" not in ws.manifest["files"] and "held the workspace of" not in caplog.text
-    kept = {"projection_umap_2d.npy", "projections.json", "duplicates.parquet"}
-    assert kept <= set(ws.manifest["files"]) and not any(name in caplog.text for name in kept)
+    kept = {"projection_umap_2d.npy", "projections.json", "duplicates.parquet", "outliers.parquet", "classify.json"}
+    assert kept <= set(ws.manifest["files"]) and "held the workspace of" not in caplog.text
+    assert not any(name in caplog.text for name in kept)
     assert np.array_equal(read_artifact(tmp_path / "ws", "projection_umap_2d.npy"), first.reduced[:, :2])
+    outliers = read_artifact(tmp_path / "ws", "outliers.parquet")  # verified against the manifest's checksum
+    assert outliers["cluster"].tolist() == [ws.cluster_labels()[5], ws.cluster_labels()[0]]  # the new clusters
+    caplog.clear()
+    with caplog.at_level("WARNING"):  # other reduced features (PCA to 2): maps, outliers, classify no longer hold
+        ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=2),
+                                                              reduce=ReduceConfig(pca_dim=2))).workspace
+    assert "outliers.parquet" in caplog.text and "run those commands again" in caplog.text
+    assert set(ws.manifest["files"]) & kept == {"duplicates.parquet"}
     make_image(tmp_path / "other" / "a.png", (1, 2, 3))
     make_image(tmp_path / "other" / "b.png", (200, 2, 3))
     caplog.clear()

@@ -94,11 +94,13 @@ def test_compare_command_stores_every_method(cifar_small, tmp_path):
     out = tmp_path / "ws"
     runner = CliRunner()
     assert runner.invoke(app, ["run", str(cifar_small), "--out", str(out), "--k", "4"]).exit_code == 0
+    assert runner.invoke(app, ["outliers", str(out)]).exit_code == 0
     result = runner.invoke(app, ["compare", str(out), "--methods", "kmeans,agglomerative,hdbscan,scan",
                                  "--json", str(tmp_path / "c.json")])
     assert result.exit_code == 0, result.output
     assert "Chosen:" in result.output and "…" not in result.output  # no cut cells when piped
     from imgorg import load_workspace
+    from imgorg.workspace import read_artifact
 
     ws = load_workspace(out)
     assert {"kmeans", "agglomerative", "hdbscan", "scan"} <= set(ws.metrics)
@@ -107,3 +109,8 @@ def test_compare_command_stores_every_method(cifar_small, tmp_path):
     assert [row["method"] for row in table["methods"]] == ["kmeans", "agglomerative", "hdbscan", "scan"]
     assert ws.method == table["chosen"]
     assert ws.manifest["selection"]["k"] == 4 and ws.metrics["kmeans"]["n_clusters"] == 4  # the workspace's k, not 10
+    # The default method changed, so the stored outliers' cluster column follows it.
+    assert ws.method != "scan" and "default method is now" in result.output
+    outliers = read_artifact(out, "outliers.parquet").set_index("id")
+    cluster_of = dict(zip(ws.images["id"], ws.cluster_labels()))
+    assert outliers["cluster"].to_dict() == {i: cluster_of[i] for i in outliers.index}

@@ -25,7 +25,9 @@ from .progress import ProgressFactory
 from .reduce import Reducer
 from .datasets import get_dataset, is_dataset, resolve_source
 from .sources import check_subset, scan_folder, subset_catalog
+from .classify import CLASSIFY_FILE, PREDICTIONS_FILE
 from .duplicates import DUPLICATES_FILE
+from .outliers import OUTLIERS_FILE, refresh_outlier_clusters
 from .project import PROJECTION_PREFIX, PROJECTIONS_RECORD
 from .workspace import (
     CACHE, Workspace, added_results, load_workspace, previous_manifest, save_workspace, workspace_lock,
@@ -67,6 +69,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             _warn_what_is_replaced(out, previous, described, kept)
         with _timed(timings, "write"):
             save_workspace(ws, keep=kept)
+            if OUTLIERS_FILE in kept:
+                refresh_outlier_clusters(ws)
         if len(ws.embeddings) > EXACT_MAX:  # past this, search needs an ANN index: build it once, here
             with _timed(timings, "index"):
                 save_index(out, build_index(ws.embeddings))
@@ -103,13 +107,13 @@ def _open_source(source, out, config: RunConfig, progress, split, data, limit, s
 
 def still_true(out: Path, previous: dict, ws: Workspace) -> dict[str, str]:
     """{file: checksum} of the results of later commands in the workspace at ``out`` (manifest
-    ``previous``) that hold for ``ws`` too: its maps when the reduced features are the same, its
-    duplicates when the embeddings are (same images, same order). A rerun with another --method
-    or --k then keeps them."""
-    earlier = added_results(previous)
-    maps = [n for n in earlier if n.startswith(PROJECTION_PREFIX) or n == PROJECTIONS_RECORD]
-    duplicates = [n for n in earlier if n == DUPLICATES_FILE]
-    if not (maps or duplicates):
+    ``previous``) that hold for ``ws`` too, so that a rerun with another --method or --k keeps
+    them. Every result needs the same images in the same order; then maps need the same reduced
+    features, duplicates the same embeddings, and outliers and classifiers both (they may use
+    either). The outliers' cluster column is then stale: ``refresh_outlier_clusters`` mends it."""
+    needs = {name: _arrays_behind(name) for name in added_results(previous)}
+    needs = {name: arrays for name, arrays in needs.items() if arrays}
+    if not needs:
         return {}
     try:
         before = load_workspace(out)
@@ -118,10 +122,21 @@ def still_true(out: Path, previous: dict, ws: Workspace) -> dict[str, str]:
     columns = ["id", "path", "sha256"]
     if not np.array_equal(before.images[columns].astype(str).to_numpy(), ws.images[columns].astype(str).to_numpy()):
         return {}
-    same = {name: np.array_equal(before.reduced, ws.reduced) for name in maps}
-    if duplicates:
-        same[DUPLICATES_FILE] = np.array_equal(before.embeddings, ws.embeddings)
-    return {name: previous["files"][name] for name, kept in same.items() if kept}
+    same = {"reduced": np.array_equal(before.reduced, ws.reduced),
+            "embeddings": np.array_equal(before.embeddings, ws.embeddings)}
+    return {name: previous["files"][name] for name, arrays in needs.items() if all(same[a] for a in arrays)}
+
+
+def _arrays_behind(name: str) -> tuple[str, ...]:
+    """The workspace arrays a later command's result ``name`` was computed from; () when it is not
+    kept over a rerun."""
+    if name.startswith(PROJECTION_PREFIX) or name == PROJECTIONS_RECORD:
+        return ("reduced",)
+    if name == DUPLICATES_FILE:
+        return ("embeddings",)
+    if name in (OUTLIERS_FILE, CLASSIFY_FILE, PREDICTIONS_FILE):
+        return ("embeddings", "reduced")
+    return ()
 
 
 def _warn_what_is_replaced(out: Path, previous: dict, described: dict, kept: dict[str, str]) -> None:

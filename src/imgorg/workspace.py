@@ -135,12 +135,8 @@ def update_clusterings(path: str | os.PathLike, assignments: pd.DataFrame, metri
     ws.assignments = assignments
     ws.metrics = metrics
     ws.manifest = {**ws.manifest, **manifest_updates}
-    extra = {name: sha for name, sha in ws.manifest.get("files", {}).items() if name not in _CORE_FILES}
-    save_workspace(ws)
-    if extra:  # keep the artifacts other commands added
-        ws.manifest["files"].update(extra)
-        write_json(Path(path) / MANIFEST, ws.manifest)
-    return ws
+    added = {name: sha for name, sha in ws.manifest.get("files", {}).items() if name not in _CORE_FILES}
+    return save_workspace(ws, keep=added)  # the artifacts other commands added stay
 
 
 def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.DataFrame | dict) -> Path:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..compare import AUTO_METHODS, assignments_frame, comparison_table, run_methods, select_method
 from ..config import ClusterConfig, RunConfig
+from ..outliers import refresh_outlier_clusters
 from ..pipeline import run as run_pipeline
 from ..workspace import MANIFEST, load_workspace, update_clusterings, workspace_lock
 from .console import console, progress_bars
@@ -45,8 +46,10 @@ def compare(
     kept.update({r.name: r for r in results})
     metrics = {name: {**r.scores, "seconds": r.seconds} for name, r in kept.items()}
     with workspace_lock(source):
-        update_clusterings(source, assignments_frame(images["id"].to_numpy(), list(kept.values())), metrics,
-                           {"default_method": chosen, "selection": {"method": chosen, "reason": reason, "k": config.k}})
+        updated = update_clusterings(source, assignments_frame(images["id"].to_numpy(), list(kept.values())),
+                                     metrics, {"default_method": chosen,
+                                               "selection": {"method": chosen, "reason": reason, "k": config.k}})
+        refresh_outlier_clusters(updated)
     table = comparison_table(results)
     console.print(_rich_table(table))
     console.print(f"Chosen: [bold]{chosen}[/] ({reason})")

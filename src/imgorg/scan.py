@@ -29,7 +29,10 @@ from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-MIN_STEPS = 800  # about what 40 epochs over 10,000 images take
+# Small collections train more epochs than 40, up to this many steps. 800 (what 40 epochs over
+# 10,000 images take) cost 9 s on 300 images for no better clusters than 100 (1.2 s) on 300-3,000
+# CIFAR-10 images (docs/benchmarks.md, "scan on small folders").
+MIN_STEPS = 100
 
 
 def nearest_neighbours(X: np.ndarray, k: int, block: int = 2048) -> np.ndarray:

@@ -90,6 +90,31 @@ FRAMED_TRANSFORMS = {
 }
 
 
+def _crop_sides(left: float, top: float, right: float, bottom: float):
+    """A transform that cuts these fractions of the width or height off each side."""
+    def crop(image: Image.Image) -> Image.Image:
+        w, h = image.width, image.height
+        return image.crop((round(w * left), round(h * top), w - round(w * right), h - round(h * bottom)))
+    return crop
+
+
+# Crops of other sizes and sides than any above, never used to choose anything: the check on
+# the 0.85 corner views (2026-12-01, seventh session), run with --transforms cropped.
+CROPPED_TRANSFORMS = {
+    "crop-bl18": _crop_sides(0, 0.18, 0.18, 0),
+    "crop-tl22": _crop_sides(0, 0, 0.22, 0.22),
+    "crop-tr6": _crop_sides(0.06, 0, 0, 0.06),
+    "crop-left15": _crop_sides(0.15, 0, 0, 0),
+    "crop-br13-jpeg40": lambda image: _jpeg(_crop_sides(0.13, 0.13, 0, 0)(image), 40),
+}
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
 def write_copies(original: Path, dest_folder: Path, transforms: dict | None = None) -> list[Path]:
     """One PNG per transform of ``original`` in ``dest_folder``, named <stem>_<transform>.png."""
     image = Image.open(original).convert("RGB")

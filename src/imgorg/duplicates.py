@@ -9,7 +9,7 @@ look-alikes of the same kind. Each candidate is scored by the mean of three simi
   changes, but is high for two photos of one kind of thing too;
 - the correlation of 16x16 colour thumbnails (mean removed, so brightness does not
   matter), the best over a few alignments (the whole image against crops of the
-  other: centre 90% and 80%, each corner 90%), so that a cropped copy still lines up;
+  other: 90% and 80% at the centre and at each corner), so that a cropped copy still lines up;
   the same against the other's mirror finds flipped copies, which must score
   ``MIRROR_MARGIN`` higher;
 - the same for the thumbnails' details (each less its 4x4 block means): copies
@@ -63,8 +63,11 @@ MIRROR_MARGIN = 0.02  # what a mirrored copy must score above the threshold
 NEIGHBOURS = 10
 SEARCH_SIDE = 8  # thumbnails for finding candidates
 DETAIL_SIDE = 16  # thumbnails for scoring them
-# (kept fraction, x, y) of each view: the whole image first, then the crops it is compared with.
-VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1))
+# (kept fraction, x, y) of each view: the whole image first, then the crops it is compared with:
+# 90% and 80% at the centre and at each corner. Corners at 90% only found 28% of the copies
+# cropped by 6-22% at a corner (docs/benchmarks.md, "Crops of other sizes").
+VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1),
+         (0.8, 0, 0), (0.8, 1, 0), (0.8, 0, 1), (0.8, 1, 1))
 THUMBNAIL_CHUNK = 1024  # images per progress step
 FRAME_TOLERANCE = 12  # grey levels: how far a frame line's pixels (95%) may be from its edge's colour
 MAX_FRAME = 0.25  # of the side: at most this much is trimmed at each edge
@@ -76,7 +79,7 @@ COLUMNS = ["group", "id", "path", "kind", "similarity", "keep"]
 @dataclass
 class Thumbnails:
     """Normalised thumbnails of every image, frame trimmed: ``search`` (n, 192) for neighbours,
-    ``views`` (n, len(VIEWS), 768) float16 for scores, about 11 KB per image.
+    ``views`` (n, len(VIEWS), 768) float16 for scores, about 17 KB per image.
     An unreadable image is all zeros: it never verifies. ``framed`` marks the images
     whose frame was trimmed; ``framed_search`` and ``framed_views`` hold those images'
     thumbnails with their frame, in row order."""

@@ -22,6 +22,18 @@ def test_exact_search_is_brute_force_cosine_best_first():
     assert np.all(np.diff(sims, axis=1) <= 1e-7)
 
 
+@pytest.mark.parametrize("n_queries", [20, 300])  # numpy's path, then FAISS's brute force (FAISS_KNN_QUERIES)
+def test_exact_search_answers_the_same_for_few_and_many_queries(n_queries):
+    x = clustered(500)
+    queries = x[:n_queries] + 0.05 * clustered(n_queries, seed=1)
+    sims, rows = build_index(x, "exact").search(queries, 7, exclude_self=True)
+    brute = queries @ x.T
+    brute[np.arange(n_queries), np.arange(n_queries)] = -np.inf
+    expected = np.argsort(-brute, axis=1, kind="stable")[:, :7]
+    assert rows.dtype == np.int64 and np.array_equal(rows, expected)
+    assert np.allclose(sims, np.take_along_axis(brute, expected, axis=1), atol=1e-5)
+
+
 def test_exclude_self_and_k_larger_than_the_collection():
     x = clustered(6)
     sims, rows = build_index(x).search(x, 10, exclude_self=True)

@@ -106,7 +106,7 @@ def main() -> None:
               + np.einsum("ij,ij->i", thumbnails.search[by_embedding[:, 0]], thumbnails.search[by_embedding[:, 1]])) / 2
     now = pair_scores(both, E, thumbnails)
     now_unmirrored = pair_scores(both, E, thumbnails, mirrored=False)
-    by_thumbnail = thumbnail_pairs(thumbnails, mirrored=True)
+    by_thumbnail = thumbnail_pairs(thumbnails, mirrored=True, cropped=True)
     fast = pair_scores(by_thumbnail, None, thumbnails)
     print(f"{'method':<44} {'threshold':>9} {'found':>6} {'precision':>9} {'cross-class':>11} {'recall':>6} {'largest':>7}")
     rows = [("before: embedding pairs, 8x8, components", by_embedding, before, components, (0.825,)),

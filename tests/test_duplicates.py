@@ -239,8 +239,9 @@ def test_the_frame_lines_spread_is_numpys_95th_percentile():
         assert np.array_equal(_spread(lines, colour), np.percentile(np.abs(lines - colour).max(axis=2), 95, axis=1))
 
 
-def test_copies_cropped_at_a_corner_by_16_to_22_percent_line_up(cifar_small, tmp_path):
-    """Crops of 90% at the corners alone missed such copies (full recall 0.28 on the cropped corpus)."""
+def test_copies_cropped_at_a_corner_by_16_to_22_percent_are_found_without_an_embedding(cifar_small, tmp_path):
+    """Crops of 90% at the corners alone missed such copies (full recall 0.28 on the cropped corpus),
+    and --fast's thumbnail neighbours of the whole image rarely brought them together."""
     from .corpus import _crop_sides
 
     originals = sorted(cifar_small.glob("*/*.jpg"))[::30][:10]  # one image of each class
@@ -253,6 +254,9 @@ def test_copies_cropped_at_a_corner_by_16_to_22_percent_line_up(cifar_small, tmp
         for c, sides in enumerate(crops):
             _crop_sides(*sides)(image).save(tmp_path / f"{i}_{c}.png")
             paths.append(f"{i}_{c}.png")
+    for j, other in enumerate(sorted(cifar_small.glob("*/*.jpg"))[1::3][:90]):  # look-alikes to compete
+        Image.open(other).convert("RGB").save(tmp_path / f"x{j}.png")
+        paths.append(f"x{j}.png")
     thumbnails = image_thumbnails(tmp_path, paths)
     row = {p: r for r, p in enumerate(paths)}
     copies = np.array([(row[f"{i}.png"], row[f"{i}_{c}.png"]) for i in range(10) for c in range(4)])
@@ -261,3 +265,14 @@ def test_copies_cropped_at_a_corner_by_16_to_22_percent_line_up(cifar_small, tmp
     # thumbnails alone (--fast's scores): 0.78 of them reach its threshold (0.08 before)
     assert (pair_scores(copies, None, thumbnails) >= FAST_THRESHOLD).mean() >= 0.6
     assert pair_scores(others, None, thumbnails).max() < 0.7
+    # the 80% corners as queries bring every copy among the candidates (its nearest whole: 0.38)
+    near = {tuple(pair) for pair in thumbnail_pairs(thumbnails, k=1, cropped=True).tolist()}
+    assert len(near & {tuple(pair) for pair in copies.tolist()}) >= 0.9 * len(copies)
+
+
+def test_search_signatures_of_the_whole_view_match_the_search_thumbnails(cifar_small):
+    from imgorg.duplicates import _search_signatures
+
+    paths = [p.relative_to(cifar_small).as_posix() for p in sorted(cifar_small.glob("*/*.jpg"))[:40]]
+    thumbnails = image_thumbnails(cifar_small, paths)
+    assert np.einsum("ij,ij->i", thumbnails.search, _search_signatures(thumbnails.views[:, 0])).min() > 0.95

@@ -3,7 +3,9 @@
 Candidates are pairs among each image's nearest neighbours by embedding (cosine
 >= ``CANDIDATE_COSINE``) and by 8x8 colour thumbnail: the thumbnail neighbours
 catch blurred, shrunk or heavily re-encoded copies whose embedding sits behind ten
-look-alikes of the same kind. Each candidate is scored by the mean of three similarities:
+look-alikes of the same kind (without an embedding, ``--fast``, also by the thumbnails of
+each image's mirror and of its 80% corners). Each candidate is scored by the mean of three
+similarities:
 
 - the embedding cosine, which survives resizing, re-encoding, crops and brightness
   changes, but is high for two photos of one kind of thing too;
@@ -68,6 +70,9 @@ DETAIL_SIDE = 16  # thumbnails for scoring them
 # cropped by 6-22% at a corner (docs/benchmarks.md, "Crops of other sizes").
 VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1),
          (0.8, 0, 0), (0.8, 1, 0), (0.8, 0, 1), (0.8, 1, 1))
+# --fast also searches with these views (80% corners): a copy cropped at a corner is near one of them
+CORNER_VIEWS = tuple(i for i, (fraction, x, y) in enumerate(VIEWS) if fraction == 0.8 and (x, y) != (0.5, 0.5))
+CORNER_NEIGHBOURS = 2  # per corner view: 1 found as many copies as 5 on the cropped corpus
 THUMBNAIL_CHUNK = 1024  # images per progress step
 FRAME_TOLERANCE = 12  # grey levels: how far a frame line's pixels (95%) may be from its edge's colour
 MAX_FRAME = 0.25  # of the side: at most this much is trimmed at each edge
@@ -118,10 +123,12 @@ def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE,
     return _neighbour_pairs(rows, sims >= threshold)
 
 
-def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool = False) -> np.ndarray:
+def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool = False,
+                    cropped: bool = False) -> np.ndarray:
     """(m, 2) rows i < j among each other's k nearest by search thumbnail (readable images only),
-    and with ``mirrored`` by the mirror of one's thumbnail: without an embedding (--fast) nothing
-    else brings a flipped copy near its original (with one, its neighbours already do)."""
+    with ``mirrored`` also by the mirror of one's thumbnail, and with ``cropped`` by one's 80%
+    corners: without an embedding (--fast) nothing else brings a flipped copy, or one cropped
+    by 15-20% at a corner, near its original (with one, its neighbours already do)."""
     readable = np.flatnonzero(np.abs(thumbnails.search).sum(axis=1) > 0)
     if len(readable) < 2:
         return np.empty((0, 2), np.int64)
@@ -131,11 +138,24 @@ def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool 
     pairs = [_neighbour_pairs(rows, np.ones(rows.shape, bool))]
     if mirrored:
         pairs.append(_query_pairs(index, _mirror(search, SEARCH_SIDE), np.arange(len(search)), k))
+    if cropped:
+        for view in CORNER_VIEWS:
+            corner = _search_signatures(thumbnails.views[readable, view])
+            pairs.append(_query_pairs(index, corner, np.arange(len(search)), CORNER_NEIGHBOURS))
     framed = np.flatnonzero(thumbnails.framed[readable])
     if len(framed):  # a framed image as it is, against the others' contents (see pair_scores)
         as_is = thumbnails.framed_search[thumbnails.framed_index(readable[framed])]
         pairs.append(_query_pairs(index, as_is, framed, k))
     return readable[np.unique(np.concatenate(pairs), axis=0)]
+
+
+def _search_signatures(views: np.ndarray) -> np.ndarray:
+    """Search signatures (8x8) of views' signatures (16x16: DETAIL_SIDE is twice SEARCH_SIDE):
+    2x2 means, mean removed, unit length."""
+    pixels = views.astype(np.float32).reshape(len(views), SEARCH_SIDE, 2, SEARCH_SIDE, 2, 3).mean(axis=(2, 4))
+    pixels = pixels.reshape(len(views), -1)
+    pixels -= pixels.mean(axis=1, keepdims=True)
+    return pixels / (np.linalg.norm(pixels, axis=1, keepdims=True) + 1e-6)
 
 
 def _query_pairs(index: SearchIndex, queries: np.ndarray, query_rows: np.ndarray, k: int) -> np.ndarray:
@@ -461,7 +481,7 @@ def find_duplicates(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     check_threshold(threshold, default)
     paths = images["path"].astype(str).to_numpy()
     thumbnails = image_thumbnails(root, paths, progress)
-    pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None)]
+    pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None, cropped=embeddings is None)]
     if embeddings is not None:
         pairs.append(candidate_pairs(embeddings, min(CANDIDATE_COSINE, threshold), index))
     pairs = np.unique(np.concatenate(pairs), axis=0)

@@ -153,9 +153,7 @@ def _search_signatures(views: np.ndarray) -> np.ndarray:
     """Search signatures (8x8) of views' signatures (16x16: DETAIL_SIDE is twice SEARCH_SIDE):
     2x2 means, mean removed, unit length."""
     pixels = views.astype(np.float32).reshape(len(views), SEARCH_SIDE, 2, SEARCH_SIDE, 2, 3).mean(axis=(2, 4))
-    pixels = pixels.reshape(len(views), -1)
-    pixels -= pixels.mean(axis=1, keepdims=True)
-    return pixels / (np.linalg.norm(pixels, axis=1, keepdims=True) + 1e-6)
+    return _centred_unit(pixels.reshape(len(views), -1))
 
 
 def _query_pairs(index: SearchIndex, queries: np.ndarray, query_rows: np.ndarray, k: int) -> np.ndarray:
@@ -410,9 +408,7 @@ def _details(views: np.ndarray) -> np.ndarray:
     (dense CIFAR corpus: precision 0.86 -> 0.93 at the same recall, docs/benchmarks.md)."""
     p, v, _ = views.shape
     pixels = views.reshape(p, v, 4, DETAIL_SIDE // 4, 4, DETAIL_SIDE // 4, 3)
-    residual = (pixels - pixels.mean(axis=(3, 5), keepdims=True)).reshape(p, v, -1)
-    residual -= residual.mean(axis=2, keepdims=True)
-    return residual / (np.linalg.norm(residual, axis=2, keepdims=True) + 1e-6)
+    return _centred_unit((pixels - pixels.mean(axis=(3, 5), keepdims=True)).reshape(p, v, -1))
 
 
 def duplicate_groups(n: int, sha256: np.ndarray, pairs: np.ndarray | None = None) -> np.ndarray:
@@ -567,6 +563,13 @@ def _signature(image, side: int) -> np.ndarray:
     pixels = np.asarray(image.resize((side, side), resample=Image.BOX), np.float32).ravel()
     pixels -= pixels.mean()
     return pixels / (np.linalg.norm(pixels) + 1e-6)
+
+
+def _centred_unit(pixels: np.ndarray) -> np.ndarray:
+    """Each row (last axis) less its mean, at unit length, as ``_signature`` makes one image's
+    (which keeps its own 1-D norm: the stored thumbnails stay bit for bit what they were)."""
+    pixels -= pixels.mean(axis=-1, keepdims=True)
+    return pixels / (np.linalg.norm(pixels, axis=-1, keepdims=True) + 1e-6)
 
 
 def _crop(image, fraction: float, x: float, y: float):

@@ -122,8 +122,7 @@ def still_true(out: Path, previous: dict, ws: Workspace) -> dict[str, str]:
     columns = ["id", "path", "sha256"]
     if not np.array_equal(before.images[columns].astype(str).to_numpy(), ws.images[columns].astype(str).to_numpy()):
         return {}
-    same = {"reduced": np.array_equal(before.reduced, ws.reduced),
-            "embeddings": np.array_equal(before.embeddings, ws.embeddings)}
+    same = {array: np.array_equal(getattr(before, array), getattr(ws, array)) for array in set().union(*needs.values())}
     return {name: previous["files"][name] for name, arrays in needs.items() if all(same[a] for a in arrays)}
 
 

@@ -135,7 +135,7 @@ def update_clusterings(path: str | os.PathLike, assignments: pd.DataFrame, metri
     ws.assignments = assignments
     ws.metrics = metrics
     ws.manifest = {**ws.manifest, **manifest_updates}
-    added = {name: sha for name, sha in ws.manifest.get("files", {}).items() if name not in _CORE_FILES}
+    added = {name: ws.manifest["files"][name] for name in added_results(ws.manifest)}
     return save_workspace(ws, keep=added)  # the artifacts other commands added stay
 
 

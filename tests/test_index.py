@@ -34,6 +34,18 @@ def test_exact_search_answers_the_same_for_few_and_many_queries(n_queries):
     assert np.allclose(sims, np.take_along_axis(brute, expected, axis=1), atol=1e-5)
 
 
+def test_exact_search_works_without_faiss_and_faiss_kinds_say_what_to_install(monkeypatch):
+    import sys
+
+    x = clustered(500)
+    with_faiss = build_index(x, "exact").search(x[:300], 7)
+    monkeypatch.setitem(sys.modules, "faiss", None)  # import faiss now raises ImportError
+    sims, rows = build_index(x, "exact").search(x[:300], 7)
+    assert np.array_equal(rows, with_faiss[1]) and np.allclose(sims, with_faiss[0], atol=1e-5)
+    with pytest.raises(ConfigError, match="pip install faiss-cpu"):
+        build_index(x, "hnsw")
+
+
 def test_exclude_self_and_k_larger_than_the_collection():
     x = clustered(6)
     sims, rows = build_index(x).search(x, 10, exclude_self=True)

@@ -6,6 +6,8 @@
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms mirrored
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms framed
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms cropped
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms aspect
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms reshaped
 
 Corpus: the first ``--per-class`` CIFAR-10 images of each class plus, for 20 of each
 class (200), transformed copies: by default four (2x resize, JPEG quality 30, 10%
@@ -14,7 +16,9 @@ on), or with ``--transforms heldout`` eight others (corner crop, 20% crop, borde
 contrast, blur, JPEG 20, half size, stretched; ``tests/corpus.py``), or with
 ``--transforms mirrored`` four mirrored ones, or with ``--transforms framed`` three frames
 (white 2 px, grey 5 px, letterbox bars) and two off-centre crops, or with ``--transforms
-cropped`` five crops of other sizes and sides (6-22%, one side only, one re-encoded). True pairs:
+cropped`` five crops of other sizes and sides (6-22%, one side only, one re-encoded), or with
+``--transforms aspect`` five crops that change the shape (to a square, to a banner, one edge), or with
+``--transforms reshaped`` five others (centred and off-centre, 66-91% of one side). True pairs:
 every pair within an original and its copies. A found pair: two images in one group.
 
 CIFAR-10 has near-duplicates of its own (the same photo of a white car, a dog, a
@@ -38,7 +42,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.corpus import (  # noqa: E402
-    CROPPED_TRANSFORMS, FRAMED_TRANSFORMS, HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS, TRANSFORMS, write_copies,
+    ASPECT_TRANSFORMS, CROPPED_TRANSFORMS, FRAMED_TRANSFORMS, HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS,
+    RESHAPED_TRANSFORMS, TRANSFORMS, write_copies,
 )
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
@@ -81,14 +86,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", type=Path, default=Path("/tmp/cifar/test"))
     parser.add_argument("--per-class", type=int, default=100)
-    parser.add_argument("--transforms", choices=("planted", "heldout", "mirrored", "framed", "cropped"), default="planted")
+    parser.add_argument("--transforms", choices=("planted", "heldout", "mirrored", "framed", "cropped", "aspect",
+                                                     "reshaped"),
+                        default="planted")
     parser.add_argument("--work", type=Path, help="default: /tmp/imgorg-neardup-<split>-<per-class>-<transforms>")
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--thresholds", default="0.80,0.82,0.84")
     args = parser.parse_args()
     work = args.work or Path(f"/tmp/imgorg-neardup-{args.cifar.name}-{args.per_class}-{args.transforms}")
     transforms = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrored": MIRRORED_TRANSFORMS,
-                  "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS}[args.transforms]
+                  "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS,
+                  "aspect": ASPECT_TRANSFORMS, "reshaped": RESHAPED_TRANSFORMS}[args.transforms]
     build_corpus(args.cifar, work / "images", args.per_class, transforms=transforms)
     config = RunConfig(cluster=ClusterConfig(method="kmeans"))
     config = RunConfig(embed=config.embed.__class__(backbone=args.backbone), cluster=config.cluster)

@@ -109,6 +109,28 @@ CROPPED_TRANSFORMS = {
 }
 
 
+# Copies whose shape changed (a photo cut to a square or a banner, one edge trimmed): held out
+# from the choice of the one-side views (2026-12-01, eighth session), run with --transforms aspect.
+ASPECT_TRANSFORMS = {
+    "square-centre75": _crop_sides(0.125, 0, 0.125, 0),  # 4:3 cut to a square
+    "banner-centre70": _crop_sides(0, 0.15, 0, 0.15),
+    "crop-top12": _crop_sides(0, 0.12, 0, 0),
+    "crop-right20": _crop_sides(0, 0, 0.2, 0),
+    "crop-bottom17-jpeg50": lambda image: _jpeg(_crop_sides(0, 0, 0, 0.17)(image), 50),
+}
+
+
+# More copies of another shape, never used to choose anything: the check on the centre strips
+# that the aspect corpus led to (2026-12-02, ninth session), run with --transforms reshaped.
+RESHAPED_TRANSFORMS = {
+    "wide-centre76": _crop_sides(0, 0.12, 0, 0.12),
+    "tall-centre66": _crop_sides(0.17, 0, 0.17, 0),
+    "wide-off-centre75": _crop_sides(0.05, 0, 0.2, 0),
+    "crop-left9": _crop_sides(0.09, 0, 0, 0),
+    "tall-centre84-jpeg60": lambda image: _jpeg(_crop_sides(0.08, 0, 0.08, 0)(image), 60),
+}
+
+
 def _jpeg(image: Image.Image, quality: int) -> Image.Image:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality)

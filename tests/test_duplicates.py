@@ -276,3 +276,29 @@ def test_search_signatures_of_the_whole_view_match_the_search_thumbnails(cifar_s
     paths = [p.relative_to(cifar_small).as_posix() for p in sorted(cifar_small.glob("*/*.jpg"))[:40]]
     thumbnails = image_thumbnails(cifar_small, paths)
     assert np.einsum("ij,ij->i", thumbnails.search, _search_signatures(thumbnails.views[:, 0])).min() > 0.95
+
+
+def test_copies_cut_to_another_shape_line_up_with_a_strip_view(cifar_small, tmp_path):
+    """A copy with one edge trimmed, or cut to a narrower shape, is stretched back to a square
+    thumbnail: no square crop lines it up (aspect corpus: full recall 0.26 without the
+    strips)."""
+    from .corpus import _crop_sides
+
+    originals = sorted(cifar_small.glob("*/*.jpg"))[::30][:10]  # one image of each class
+    cuts = [(0.16, 0, 0, 0), (0, 0.18, 0, 0), (0, 0, 0, 0.14), (0.1, 0, 0.1, 0)]  # the last: both sides
+    paths = []
+    for i, original in enumerate(originals):
+        image = Image.open(original).convert("RGB")
+        image.save(tmp_path / f"{i}.png")
+        paths.append(f"{i}.png")
+        for c, sides in enumerate(cuts):
+            _crop_sides(*sides)(image).save(tmp_path / f"{i}_{c}.png")
+            paths.append(f"{i}_{c}.png")
+    thumbnails = image_thumbnails(tmp_path, paths)
+    row = {p: r for r, p in enumerate(paths)}
+    copies = np.array([(row[f"{i}.png"], row[f"{i}_{c}.png"]) for i in range(10) for c in range(4)])
+    others = np.array([(row[f"{i}.png"], row[f"{j}_{c}.png"]) for i in range(10) for j in range(10) if j != i
+                       for c in range(4)])
+    scores = pair_scores(copies, None, thumbnails)
+    assert (scores >= FAST_THRESHOLD).mean() >= 0.8
+    assert pair_scores(others, None, thumbnails).max() < 0.7

@@ -11,7 +11,8 @@ similarities:
   changes, but is high for two photos of one kind of thing too;
 - the correlation of 16x16 colour thumbnails (mean removed, so brightness does not
   matter), the best over a few alignments (the whole image against crops of the
-  other: 90% and 80% at the centre and at each corner), so that a cropped copy still lines up;
+  other: 90% and 80% at the centre and at each corner, strips of 80% of one side), so that
+  a cropped copy, or one cut to another shape, still lines up;
   the same against the other's mirror finds flipped copies, which must score
   ``MIRROR_MARGIN`` higher;
 - the same for the thumbnails' details (each less its 4x4 block means): copies
@@ -65,13 +66,19 @@ MIRROR_MARGIN = 0.02  # what a mirrored copy must score above the threshold
 NEIGHBOURS = 10
 SEARCH_SIDE = 8  # thumbnails for finding candidates
 DETAIL_SIDE = 16  # thumbnails for scoring them
-# (kept fraction, x, y) of each view: the whole image first, then the crops it is compared with:
-# 90% and 80% at the centre and at each corner. Corners at 90% only found 28% of the copies
-# cropped by 6-22% at a corner (docs/benchmarks.md, "Crops of other sizes").
-VIEWS = ((1.0, 0.5, 0.5), (0.9, 0.5, 0.5), (0.8, 0.5, 0.5), (0.9, 0, 0), (0.9, 1, 0), (0.9, 0, 1), (0.9, 1, 1),
-         (0.8, 0, 0), (0.8, 1, 0), (0.8, 0, 1), (0.8, 1, 1))
+# (kept width, kept height, x, y) of each view: the whole image first, then the crops it is
+# compared with: 90% and 80% at the centre and at each corner, and strips of 80% of the width
+# or height at both ends and the centre. Corners at 90% only found 28% of the copies cropped
+# by 6-22% at a corner; without the strips a copy cut to another shape was found at 0.26
+# (docs/benchmarks.md, "Crops of other sizes", "Copies of another shape").
+VIEWS = ((1.0, 1.0, 0.5, 0.5), (0.9, 0.9, 0.5, 0.5), (0.8, 0.8, 0.5, 0.5),
+         (0.9, 0.9, 0, 0), (0.9, 0.9, 1, 0), (0.9, 0.9, 0, 1), (0.9, 0.9, 1, 1),
+         (0.8, 0.8, 0, 0), (0.8, 0.8, 1, 0), (0.8, 0.8, 0, 1), (0.8, 0.8, 1, 1),
+         (0.8, 1.0, 0, 0.5), (0.8, 1.0, 0.5, 0.5), (0.8, 1.0, 1, 0.5),
+         (1.0, 0.8, 0.5, 0), (1.0, 0.8, 0.5, 0.5), (1.0, 0.8, 0.5, 1))
 # --fast also searches with these views (80% corners): a copy cropped at a corner is near one of them
-CORNER_VIEWS = tuple(i for i, (fraction, x, y) in enumerate(VIEWS) if fraction == 0.8 and (x, y) != (0.5, 0.5))
+CORNER_VIEWS = tuple(i for i, (width, height, x, y) in enumerate(VIEWS)
+                     if width == height == 0.8 and (x, y) != (0.5, 0.5))
 CORNER_NEIGHBOURS = 2  # per corner view: 1 found as many copies as 5 on the cropped corpus
 THUMBNAIL_CHUNK = 1024  # images per progress step
 FRAME_TOLERANCE = 12  # grey levels: how far a frame line's pixels (95%) may be from its edge's colour
@@ -84,7 +91,7 @@ COLUMNS = ["group", "id", "path", "kind", "similarity", "keep"]
 @dataclass
 class Thumbnails:
     """Normalised thumbnails of every image, frame trimmed: ``search`` (n, 192) for neighbours,
-    ``views`` (n, len(VIEWS), 768) float16 for scores, about 17 KB per image.
+    ``views`` (n, len(VIEWS), 768) float16 for scores, about 27 KB per image.
     An unreadable image is all zeros: it never verifies. ``framed`` marks the images
     whose frame was trimmed; ``framed_search`` and ``framed_views`` hold those images'
     thumbnails with their frame, in row order."""
@@ -572,11 +579,12 @@ def _centred_unit(pixels: np.ndarray) -> np.ndarray:
     return pixels / (np.linalg.norm(pixels, axis=-1, keepdims=True) + 1e-6)
 
 
-def _crop(image, fraction: float, x: float, y: float):
-    """The ``fraction`` x ``fraction`` part of the image at relative position (x, y) (0.5: centred)."""
-    if fraction == 1.0:
+def _crop(image, width: float, height: float, x: float, y: float):
+    """The part of the image ``width`` x ``height`` (fractions of its sides) at relative position
+    (x, y) (0.5: centred)."""
+    if width == height == 1.0:
         return image
-    width, height = image.size
-    crop_width, crop_height = max(1, round(fraction * width)), max(1, round(fraction * height))
-    left, top = round((width - crop_width) * x), round((height - crop_height) * y)
+    image_width, image_height = image.size
+    crop_width, crop_height = max(1, round(width * image_width)), max(1, round(height * image_height))
+    left, top = round((image_width - crop_width) * x), round((image_height - crop_height) * y)
     return image.crop((left, top, left + crop_width, top + crop_height))

@@ -242,18 +242,8 @@ def test_the_frame_lines_spread_is_numpys_95th_percentile():
 def test_copies_cropped_at_a_corner_by_16_to_22_percent_are_found_without_an_embedding(cifar_small, tmp_path):
     """Crops of 90% at the corners alone missed such copies (full recall 0.28 on the cropped corpus),
     and --fast's thumbnail neighbours of the whole image rarely brought them together."""
-    from .corpus import _crop_sides
-
-    originals = sorted(cifar_small.glob("*/*.jpg"))[::30][:10]  # one image of each class
     crops = [(0, 0.16, 0.16, 0), (0.16, 0, 0, 0.16), (0, 0, 0.22, 0.22), (0.22, 0.22, 0, 0)]
-    paths = []
-    for i, original in enumerate(originals):
-        image = Image.open(original).convert("RGB")
-        image.save(tmp_path / f"{i}.png")
-        paths.append(f"{i}.png")
-        for c, sides in enumerate(crops):
-            _crop_sides(*sides)(image).save(tmp_path / f"{i}_{c}.png")
-            paths.append(f"{i}_{c}.png")
+    paths = _write_cut_copies(cifar_small, tmp_path, crops)
     for j, other in enumerate(sorted(cifar_small.glob("*/*.jpg"))[1::3][:90]):  # look-alikes to compete
         Image.open(other).convert("RGB").save(tmp_path / f"x{j}.png")
         paths.append(f"x{j}.png")
@@ -282,18 +272,8 @@ def test_copies_cut_to_another_shape_line_up_with_a_strip_view(cifar_small, tmp_
     """A copy with one edge trimmed, or cut to a narrower shape, is stretched back to a square
     thumbnail: no square crop lines it up (aspect corpus: full recall 0.26 without the
     strips)."""
-    from .corpus import _crop_sides
-
-    originals = sorted(cifar_small.glob("*/*.jpg"))[::30][:10]  # one image of each class
     cuts = [(0.16, 0, 0, 0), (0, 0.18, 0, 0), (0, 0, 0, 0.14), (0.1, 0, 0.1, 0)]  # the last: both sides
-    paths = []
-    for i, original in enumerate(originals):
-        image = Image.open(original).convert("RGB")
-        image.save(tmp_path / f"{i}.png")
-        paths.append(f"{i}.png")
-        for c, sides in enumerate(cuts):
-            _crop_sides(*sides)(image).save(tmp_path / f"{i}_{c}.png")
-            paths.append(f"{i}_{c}.png")
+    paths = _write_cut_copies(cifar_small, tmp_path, cuts)
     thumbnails = image_thumbnails(tmp_path, paths)
     row = {p: r for r, p in enumerate(paths)}
     copies = np.array([(row[f"{i}.png"], row[f"{i}_{c}.png"]) for i in range(10) for c in range(4)])
@@ -302,3 +282,19 @@ def test_copies_cut_to_another_shape_line_up_with_a_strip_view(cifar_small, tmp_
     scores = pair_scores(copies, None, thumbnails)
     assert (scores >= FAST_THRESHOLD).mean() >= 0.8
     assert pair_scores(others, None, thumbnails).max() < 0.7
+
+
+def _write_cut_copies(cifar_small, folder, cuts) -> list[str]:
+    """One image of each class as ``i.png`` and, for each (left, top, right, bottom) fractions
+    in ``cuts``, its copy with those cut off as ``i_c.png``; their names in order."""
+    from .corpus import _crop_sides
+
+    paths = []
+    for i, original in enumerate(sorted(cifar_small.glob("*/*.jpg"))[::30][:10]):
+        image = Image.open(original).convert("RGB")
+        image.save(folder / f"{i}.png")
+        paths.append(f"{i}.png")
+        for c, sides in enumerate(cuts):
+            _crop_sides(*sides)(image).save(folder / f"{i}_{c}.png")
+            paths.append(f"{i}_{c}.png")
+    return paths

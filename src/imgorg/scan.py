@@ -47,6 +47,16 @@ def nearest_neighbours(X: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
     return out
 
 
+def scan_loss(p_anchor: torch.Tensor, p_partner: torch.Tensor, entropy_weight: float) -> torch.Tensor:
+    """SCAN's loss per head, from (batch, heads, clusters) probabilities of anchors and their
+    drawn neighbours: -log of their agreement, less ``entropy_weight`` x the entropy of the
+    anchors' mean assignment (so that the clusters stay balanced)."""
+    consistency = -torch.log((p_anchor * p_partner).sum(dim=2).clamp_min(1e-7)).mean(dim=0)
+    mean = p_anchor.mean(dim=0)
+    entropy = -(mean * torch.log(mean.clamp_min(1e-7))).sum(dim=1)
+    return consistency - entropy_weight * entropy
+
+
 class _Heads(torch.nn.Module):
     """Linear heads side by side, in groups so that each group has its own learning rate."""
 
@@ -125,11 +135,7 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
             picks = rng.integers(0, neighbours.shape[1], len(anchors))
             partners = torch.from_numpy(neighbours[anchors.numpy(), picks])
             x_anchor, x_partner = self._inputs(features, anchors, partners, rng)
-            p_anchor, p_partner = self._probs(head, x_anchor), self._probs(head, x_partner)
-            consistency = -torch.log((p_anchor * p_partner).sum(dim=2).clamp_min(1e-7)).mean(dim=0)
-            mean = p_anchor.mean(dim=0)
-            entropy = -(mean * torch.log(mean.clamp_min(1e-7))).sum(dim=1)
-            loss = consistency - self.entropy_weight * entropy  # one value per head
+            loss = scan_loss(self._probs(head, x_anchor), self._probs(head, x_partner), self.entropy_weight)
             optimizer.zero_grad()
             loss.sum().backward()
             optimizer.step()

@@ -20,8 +20,9 @@ nearest by the frozen features, cosine):
 - ``nnclr``: InfoNCE on a projection of the pooled features, the positive being a
   drawn view of a neighbour, the other images of the batch the negatives.
 
-The adapted top re-embeds every image (mean of image and mirror), and imgorg's
-default ``SCANClusterer`` runs on ``power_features`` of those features for each
+The adapted top re-embeds every image (mean of image and mirror); with ``--ensemble``
+the mean of the training seeds' features is scored too. imgorg's default
+``SCANClusterer`` runs on ``power_features`` of those features for each
 seed. ``frozen`` is the default's features (image only), ``frozen-tta`` the
 mean with the mirror. Hyperparameters are fixed (no labels choose them); the
 folder names are used only to score (ACC / NMI / ARI, and the label agreement
@@ -239,6 +240,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--train-seeds", default="0", help="comma-separated: one adaptation per seed")
+    parser.add_argument("--ensemble", action="store_true", help="also score the mean of the seeds' adapted features")
     args = parser.parse_args()
     torch.set_num_threads(2)
     seconds: dict[str, float] = {}
@@ -255,18 +257,21 @@ def main() -> None:
     rows = []
     for variant in args.variants.split(","):
         print(variant, flush=True)
-        t = time.perf_counter()
         X = frozen[0] if variant == "frozen" else frozen.mean(axis=0)
-        for train_seed in [int(x) for x in args.train_seeds.split(",")] if variant not in ("frozen", "frozen-tta") \
-                else [None]:
+        seeds = [int(x) for x in args.train_seeds.split(",")] if variant not in ("frozen", "frozen-tta") else [None]
+        adapted = []
+        for train_seed in seeds + (["ensemble"] if args.ensemble and len(seeds) > 1 else []):
             name = variant if train_seed is None else f"{variant} (training seed {train_seed})"
-            if train_seed is not None:
+            if train_seed == "ensemble":
+                X = np.mean(adapted, axis=0)  # the mean of the seeds' features (image and mirror each)
+            elif train_seed is not None:
                 t = time.perf_counter()
                 loss_name, _, bn = variant.partition("-")
                 top = train_top(Top(model, args.split), acts, neighbours, loss_name, bn == "train", args.epochs,
                                 args.lr, args.batch, seed=train_seed, log=lambda s: print(s, flush=True))
                 seconds[f"{name} train"] = time.perf_counter() - t
                 X = embed(top, acts)
+                adapted.append(X)
             P = power_features(X)
             p20 = precision_at(P, truth)
             print(f"{name}: precision@20 {p20:.3f}", flush=True)

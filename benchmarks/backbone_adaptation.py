@@ -45,6 +45,7 @@ import torch
 import torch.nn.functional as F
 from imgorg.embed.backbones import get_backbone
 from imgorg.embed.engine import decode_file
+from imgorg.metrics import retrieval_scores
 from imgorg.reduce import power_features
 from imgorg.scan import SCANClusterer, nearest_neighbours
 from imgorg.scan import scan_loss as imgorg_scan_loss
@@ -213,7 +214,7 @@ def embed(top: Top, acts, batch: int = 500) -> np.ndarray:
 
 def precision_at(X: np.ndarray, truth: np.ndarray, k: int = 20) -> float:
     """Share of each image's k nearest neighbours (cosine) that carry its label."""
-    return float((truth[nearest_neighbours(X, k)] == truth[:, None]).mean())
+    return retrieval_scores(nearest_neighbours(X, k), truth)["precision_at_k"]
 
 
 def scan_seeds(X: np.ndarray, truth: np.ndarray, seeds: int, log=print) -> tuple[list, float]:

@@ -13,7 +13,6 @@ replaces ``imgorg.duplicates.VIEWS`` (and the views ``--fast`` queries with) for
 from __future__ import annotations
 
 import argparse
-import itertools
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import imgorg.duplicates as dup
 from imgorg import load_workspace
 from imgorg.index import build_index
 
-from near_duplicates import _by, pairs_of  # benchmarks/ is on the path when run as a script
+from near_duplicates import pairs_of, true_pairs  # benchmarks/ is on the path when run as a script
 
 # The whole image, 90% and 80% at the centre and at each corner (8afe12c to the one-side views)
 CORNERS80 = ((1.0, 1.0, 0.5, 0.5), (0.9, 0.9, 0.5, 0.5), (0.8, 0.8, 0.5, 0.5),
@@ -49,10 +48,8 @@ def main() -> None:
     args = parser.parse_args()
     ws = load_workspace(args.corpus / f"ws-{args.backbone}")
     paths = ws.images["path"].tolist()
-    origin = [p.rsplit("/", 1)[0] + "/" + p.rsplit("/", 1)[1].split("_")[0].split(".")[0] for p in paths]
+    truth, label = true_pairs(paths)
     transform = [p.rsplit("/", 1)[1].split(".")[0].partition("_")[2] for p in paths]
-    label = np.array([p.split("/")[0] for p in paths])
-    truth = {(i, j) for members in _by(origin).values() for i, j in itertools.combinations(members, 2)}
     sha, n, E = ws.images["sha256"].to_numpy(), len(paths), ws.embeddings
     by_embedding = dup.candidate_pairs(E, 0.6, build_index(E))
     print(f"{args.corpus.name}: {n:,} images, {len(truth):,} true pairs")

@@ -47,6 +47,10 @@ from tests.corpus import (  # noqa: E402
 )
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
+
+TRANSFORM_SETS = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrored": MIRRORED_TRANSFORMS,
+                  "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS, "aspect": ASPECT_TRANSFORMS,
+                  "reshaped": RESHAPED_TRANSFORMS}
 from imgorg.duplicates import (  # noqa: E402
     _components, candidate_pairs, duplicate_groups, image_thumbnails, pair_cosines, pair_scores, thumbnail_pairs,
 )
@@ -62,6 +66,14 @@ def build_corpus(cifar: Path, dest: Path, per_class=100, copied=20, transforms=N
             shutil.copy(path, dest / folder.name / path.name)
             if i < copied:
                 write_copies(path, dest / folder.name, transforms)
+
+
+def true_pairs(paths: list[str]) -> tuple[set[tuple[int, int]], np.ndarray]:
+    """Every pair of rows within an original (``<class>/<name>.<ext>``) and its copies
+    (``<class>/<name>_<transform>.<ext>``), and each row's class."""
+    origin = [p.rsplit("/", 1)[0] + "/" + p.rsplit("/", 1)[1].split("_")[0].split(".")[0] for p in paths]
+    truth = {(i, j) for members in _by(origin).values() for i, j in itertools.combinations(members, 2)}
+    return truth, np.array([p.split("/")[0] for p in paths])
 
 
 def pairs_of(groups: np.ndarray) -> set[tuple[int, int]]:
@@ -86,25 +98,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", type=Path, default=Path("/tmp/cifar/test"))
     parser.add_argument("--per-class", type=int, default=100)
-    parser.add_argument("--transforms", choices=("planted", "heldout", "mirrored", "framed", "cropped", "aspect",
-                                                     "reshaped"),
-                        default="planted")
+    parser.add_argument("--transforms", choices=tuple(TRANSFORM_SETS), default="planted")
     parser.add_argument("--work", type=Path, help="default: /tmp/imgorg-neardup-<split>-<per-class>-<transforms>")
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--thresholds", default="0.80,0.82,0.84")
     args = parser.parse_args()
     work = args.work or Path(f"/tmp/imgorg-neardup-{args.cifar.name}-{args.per_class}-{args.transforms}")
-    transforms = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrored": MIRRORED_TRANSFORMS,
-                  "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS,
-                  "aspect": ASPECT_TRANSFORMS, "reshaped": RESHAPED_TRANSFORMS}[args.transforms]
-    build_corpus(args.cifar, work / "images", args.per_class, transforms=transforms)
+    build_corpus(args.cifar, work / "images", args.per_class, transforms=TRANSFORM_SETS[args.transforms])
     config = RunConfig(cluster=ClusterConfig(method="kmeans"))
     config = RunConfig(embed=config.embed.__class__(backbone=args.backbone), cluster=config.cluster)
     ws = run(work / "images", work / f"ws-{args.backbone}", config).workspace
     paths = ws.images["path"].tolist()
-    origin = [p.rsplit("/", 1)[0] + "/" + p.rsplit("/", 1)[1].split("_")[0].split(".")[0] for p in paths]
-    label = np.array([p.split("/")[0] for p in paths])
-    truth = {(i, j) for members in _by(origin).values() for i, j in itertools.combinations(members, 2)}
+    truth, label = true_pairs(paths)
     sha, n, E = ws.images["sha256"].to_numpy(), len(paths), ws.embeddings
     print(f"{n:,} images, {len(truth):,} true pairs, backbone {args.backbone}, {args.transforms} transforms")
     thumbnails = image_thumbnails(ws.manifest["source"]["root"], paths)

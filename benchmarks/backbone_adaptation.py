@@ -3,6 +3,8 @@
     python benchmarks/backbone_adaptation.py /tmp/cifar/test --cache /tmp/adapt/cache-test
     python benchmarks/backbone_adaptation.py /tmp/adapt/train10k --cache /tmp/adapt/cache-train10k \
         --variants scan-train --train-seeds 0,1,2,3 --seeds 1
+    python benchmarks/backbone_adaptation.py /tmp/adapt/train10k --cache /tmp/adapt/cache-train10k \
+        --variants scan-train --heads 50 --train-seeds 3,0,1,2 --seeds 1   # or --variants scan-warm
 
 (/tmp/adapt/train10k: the first 1,000 train images of each class, as symlinks.)
 
@@ -17,6 +19,10 @@ nearest by the frozen features, cosine):
 - ``scan-eval`` / ``scan-train``: the SCAN loss (consistency of anchor and neighbour
   + entropy, as imgorg.scan) through linear heads on the pooled features, the
   top's BatchNorm layers in eval mode (frozen statistics) or train mode;
+  ``--heads`` throwaway heads of 10 clusters, started at random;
+- ``scan-warm``: as ``scan-train``, but through one head started from the head that
+  imgorg's scan (seeded by the training seed) chose on the frozen features, applied to
+  power features of the top's output (centred on the frozen features' mean);
 - ``nnclr``: InfoNCE on a projection of the pooled features, the positive being a
   drawn view of a neighbour, the other images of the batch the negatives.
 
@@ -46,14 +52,14 @@ import torch.nn.functional as F
 from imgorg.embed.backbones import get_backbone
 from imgorg.embed.engine import decode_file
 from imgorg.metrics import retrieval_scores
-from imgorg.reduce import power_features
+from imgorg.reduce import l2_normalize, power_features
 from imgorg.scan import SCANClusterer, nearest_neighbours
 from imgorg.scan import scan_loss as imgorg_scan_loss
 
 from _seeds import label_scores, summary  # benchmarks/ is on the path when run as a script
 
 EXTENSIONS = {".jpg", ".jpeg", ".png"}
-VARIANTS = ("frozen", "frozen-tta", "scan-eval", "scan-train", "nnclr")
+VARIANTS = ("frozen", "frozen-tta", "scan-eval", "scan-train", "scan-warm", "nnclr")
 
 
 def list_images(root: Path) -> tuple[list[Path], np.ndarray]:
@@ -159,14 +165,18 @@ def set_bn(top: torch.nn.Module, train: bool) -> None:
 
 
 def train_top(top: Top, acts, neighbours: np.ndarray, loss_name: str, bn_train: bool, epochs: int,
-              lr: float, batch: int, seed: int = 0, log=print) -> Top:
-    """Train ``top`` (learning rate ``lr``) with a fresh head (10x ``lr``) on the cached views."""
+              lr: float, batch: int, seed: int = 0, log=print, warm: "WarmHead | None" = None,
+              heads: int = 10) -> Top:
+    """Train ``top`` (learning rate ``lr``) with a head (10x ``lr``) on the cached views: a fresh
+    one, or ``warm`` (scan's chosen head on the frozen features, on their power features)."""
     torch.manual_seed(seed)
     top = top.to(memory_format=torch.channels_last)
     rng = np.random.default_rng(seed)
     n = acts.shape[1]
-    if loss_name == "scan":
-        head = torch.nn.Linear(1280, 10 * 10)  # 10 heads of 10 clusters, losses summed
+    if warm is not None:
+        head = warm
+    elif loss_name == "scan":
+        head = torch.nn.Linear(1280, heads * 10)  # heads of 10 clusters, losses summed
     else:
         head = torch.nn.Sequential(torch.nn.Linear(1280, 512), torch.nn.ReLU(), torch.nn.Linear(512, 128))
     optimizer = torch.optim.Adam([{"params": top.parameters(), "lr": lr},
@@ -187,8 +197,39 @@ def train_top(top: Top, acts, neighbours: np.ndarray, loss_name: str, bn_train: 
     return top.eval()
 
 
+class _KeepHead(SCANClusterer):
+    """imgorg's scan that keeps its heads, so that the chosen one can start the adaptation."""
+
+    def _epoch(self, features, neighbours, head, optimizer, rng):
+        self.heads_ = head
+        return super()._epoch(features, neighbours, head, optimizer, rng)
+
+
+class WarmHead(torch.nn.Module):
+    """scan's chosen head on the frozen features, applied to power_features of the top's output
+    (square root, unit length, less the frozen features' mean, unit length)."""
+
+    def __init__(self, frozen: np.ndarray, seed: int, log=print):
+        super().__init__()
+        root = l2_normalize(np.sqrt(np.maximum(frozen, 0)))
+        self.register_buffer("centre", torch.from_numpy(root.mean(axis=0)))
+        scan = _KeepHead(random_state=seed).fit(power_features(frozen))
+        per_rate = scan.n_heads // len(scan.learning_rates)
+        part, j = scan.heads_.parts[scan.head_ // per_rate], scan.head_ % per_rate
+        self.linear = torch.nn.Linear(frozen.shape[1], 10)
+        with torch.no_grad():
+            self.linear.weight.copy_(part.weight[10 * j : 10 * j + 10])
+            self.linear.bias.copy_(part.bias[10 * j : 10 * j + 10])
+        self.frozen_labels = scan.labels_
+        log(f"  warm head: scan seed {seed}, head {scan.head_} (loss {scan.losses_[scan.head_]:.4f})")
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        x = F.normalize(F.normalize(pooled.clamp_min(0).sqrt(), dim=1) - self.centre, dim=1)
+        return self.linear(x)
+
+
 def scan_loss(z: torch.Tensor, b: int, entropy_weight: float = 5.0) -> torch.Tensor:
-    """imgorg.scan's loss through 10 heads of 10 clusters, summed: anchors are the first ``b`` rows."""
+    """imgorg.scan's loss through heads of 10 clusters, summed: anchors are the first ``b`` rows."""
     p = z.view(len(z), -1, 10).softmax(dim=2)
     return imgorg_scan_loss(p[:b], p[b:], entropy_weight).sum()
 
@@ -239,11 +280,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-4, help="the top part's learning rate (heads: 10x)")
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--heads", type=int, default=10, help="throwaway heads of 10 clusters while training")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--train-seeds", default="0", help="comma-separated: one adaptation per seed")
     parser.add_argument("--ensemble", action="store_true", help="also score the mean of the seeds' adapted features")
     args = parser.parse_args()
     torch.set_num_threads(2)
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
     seconds: dict[str, float] = {}
     t = time.perf_counter()
     paths, truth = list_images(args.images)
@@ -268,16 +314,22 @@ def main() -> None:
             elif train_seed is not None:
                 t = time.perf_counter()
                 loss_name, _, bn = variant.partition("-")
-                top = train_top(Top(model, args.split), acts, neighbours, loss_name, bn == "train", args.epochs,
-                                args.lr, args.batch, seed=train_seed, log=lambda s: print(s, flush=True))
+                warm = WarmHead(frozen.mean(axis=0), train_seed, log) if bn == "warm" else None
+                top = train_top(Top(model, args.split), acts, neighbours, loss_name, bn in ("train", "warm"),
+                                args.epochs, args.lr, args.batch, seed=train_seed, log=log, warm=warm,
+                                heads=args.heads)
                 seconds[f"{name} train"] = time.perf_counter() - t
                 X = embed(top, acts)
                 adapted.append(X)
+                if warm is not None:
+                    with torch.no_grad():
+                        own = warm(torch.from_numpy(X)).argmax(dim=1).numpy()
+                    print(f"  warm head before: {label_scores(truth, warm.frozen_labels)}, "
+                          f"after, on the adapted features: {label_scores(truth, own)}", flush=True)
             P = power_features(X)
             p20 = precision_at(P, truth)
             print(f"{name}: precision@20 {p20:.3f}", flush=True)
-            scores, seconds[f"{name} scan/seed (median)"] = scan_seeds(P, truth, args.seeds,
-                                                                       log=lambda s: print(s, flush=True))
+            scores, seconds[f"{name} scan/seed (median)"] = scan_seeds(P, truth, args.seeds, log=log)
             rows.append((name, p20, summary(scores, sep=" | ").replace("ACC ", "").replace("NMI ", "")
                          .replace("ARI ", "")))
     print(f"\n{args.images} ({len(paths):,} images), split at block {args.split}, {args.epochs} epochs, "

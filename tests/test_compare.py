@@ -10,7 +10,7 @@ from imgorg.cli.main import app
 from imgorg.cluster import NOISE, DBSCANAuto, SampleThenAssign, cluster, knee_eps
 from imgorg.compare import MethodResult, choose_k, run_methods, select_method
 from imgorg.config import ClusterConfig
-from imgorg.scan import SCANClusterer
+from imgorg.scan import SCANClusterer, dissolve_spare_clusters
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,38 @@ def test_scan_finds_blobs_and_picks_a_head_by_loss_alone():
     assert model.learning_rate_ in (1e-3, 1e-2)  # half the heads train at each rate
     assert adjusted_rand_score(y, model.labels_) > 0.9
     assert model.probabilities_.shape == (400, 4)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_a_spare_cluster_keeps_scatter_that_fits_no_blob_from_taking_a_blob_s_cluster(seed):
+    # Four blobs and 250 scattered points. Without the spare cluster (spare_clusters=0, the
+    # default) the scatter took a cluster of its own on these two seeds and two blobs shared
+    # one (ARI 0.71, 0.69).
+    X, y = make_blobs(n_samples=400, centers=4, n_features=16, cluster_std=3.0, random_state=seed)
+    scatter = np.random.default_rng(seed).normal(size=(250, 16)) * X.std() * 1.5
+    Z = np.vstack([X, scatter])
+    Z = (Z / np.linalg.norm(Z, axis=1, keepdims=True)).astype(np.float32)
+    model = SCANClusterer(n_clusters=4, n_heads=4, epochs=30, n_neighbors=10, spare_clusters=1,
+                          random_state=seed).fit(Z)
+    assert model.probabilities_.shape == (650, 4)
+    assert adjusted_rand_score(y, model.labels_[:400]) > 0.95
+
+
+def test_the_spare_cluster_that_collects_ambiguous_images_is_dissolved_into_the_others():
+    # Images 0-9 and 10-19 are each other's neighbours; 20-29 have neighbours on both sides,
+    # as images that fit no class do, and scan put them in a third cluster.
+    rng = np.random.default_rng(0)
+    neighbours = np.concatenate([rng.integers(0, 10, (10, 5)), rng.integers(10, 20, (10, 5)),
+                                 rng.integers(0, 20, (10, 5))])
+    probs = np.array([[0.9, 0.05, 0.05]] * 10 + [[0.05, 0.9, 0.05]] * 10
+                     + [[0.3, 0.1, 0.6]] * 5 + [[0.1, 0.3, 0.6]] * 5)
+    out = dissolve_spare_clusters(probs, neighbours, 1)
+    assert out.shape == (30, 2) and np.allclose(out.sum(axis=1), 1)
+    assert list(out.argmax(axis=1)) == [0] * 10 + [1] * 10 + [0] * 5 + [1] * 5  # each to its next best
+    # A cluster no image chose is the first to go, whatever the others' agreement.
+    unused = np.array([[0.6, 0.1, 0.3], [0.1, 0.6, 0.3]] * 15)
+    assert dissolve_spare_clusters(unused, neighbours, 1).shape == (30, 2)
+    assert np.allclose(dissolve_spare_clusters(unused, neighbours, 1), unused[:, :2] / 0.7)
 
 
 def test_sample_then_assign_labels_every_point(blobs):

@@ -2,6 +2,7 @@
 
     python benchmarks/scan_min_steps.py /tmp/ws-t-new --sizes 300,1000,3000 --min-steps 100,200,400,800 --seeds 5
     python benchmarks/scan_min_steps.py /tmp/ws-tr-l0 --sizes 300 --min-steps 100 --seeds 1   # a smoke test
+    python benchmarks/scan_min_steps.py /tmp/ws-tr10k --min-steps 100 --spare-clusters 0,1   # spare cluster or not
 
 For each size and seed, a stratified random subset of the workspace's images (drawn with that
 seed) gets the features of `imgorg run --method scan` (power_features of the subset). scan fits
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--min-steps", type=ints, default=[100, 200, 400, 800])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--spare-clusters", type=ints, default=[SCANClusterer().spare_clusters])
     args = parser.parse_args()
     ws = load_workspace(args.workspace)
     embeddings, truth = np.asarray(ws.embeddings), ws.images["label"].to_numpy()
@@ -49,12 +51,14 @@ def main() -> None:
         for seed in range(args.seeds):
             rows, _ = train_test_split(np.arange(len(truth)), train_size=size, stratify=truth, random_state=seed)
             X, y = power_features(embeddings[rows]), truth[rows]
-            for steps in [None, *args.min_steps]:  # None: the k-means baseline
+            runs = [(steps, spare) for steps in args.min_steps for spare in args.spare_clusters]
+            for steps, spare in [(None, None), *runs]:  # None: the k-means baseline
                 if steps is None:
                     method, model = "kmeans", KMeans(args.k, init="k-means++", n_init=10, random_state=seed)
                 else:
                     imgorg.scan.MIN_STEPS = steps  # read by SCANClusterer.fit
-                    method, model = f"scan MIN_STEPS={steps}", SCANClusterer(n_clusters=args.k, random_state=seed)
+                    method = f"scan MIN_STEPS={steps}" + (f", {spare} spare" if len(args.spare_clusters) > 1 else "")
+                    model = SCANClusterer(n_clusters=args.k, spare_clusters=spare, random_state=seed)
                 start = time.perf_counter()
                 labels = model.fit(X).labels_
                 seconds = time.perf_counter() - start

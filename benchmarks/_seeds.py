@@ -13,7 +13,8 @@ def label_scores(truth, labels) -> tuple[float, float, float]:
     return scores["acc"], scores["nmi"], scores["ari"]
 
 
-def summary(scores, sep: str = "  ") -> str:
-    """'ACC mean [min, max]', then NMI and ARI, over the rows of (ACC, NMI, ARI) in ``scores``."""
-    return sep.join(f"{name} {column.mean():.3f} [{column.min():.3f}, {column.max():.3f}]"
+def summary(scores, sep: str = "  ", names: bool = True) -> str:
+    """'ACC mean [min, max]', then NMI and ARI, over the rows of (ACC, NMI, ARI) in ``scores``
+    (without the names: the cells of a markdown table row, with ``sep=" | "``)."""
+    return sep.join(f"{name + ' ' if names else ''}{column.mean():.3f} [{column.min():.3f}, {column.max():.3f}]"
                     for name, column in zip(("ACC", "NMI", "ARI"), np.asarray(scores).T))

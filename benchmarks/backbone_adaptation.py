@@ -330,8 +330,7 @@ def main() -> None:
             p20 = precision_at(P, truth)
             print(f"{name}: precision@20 {p20:.3f}", flush=True)
             scores, seconds[f"{name} scan/seed (median)"] = scan_seeds(P, truth, args.seeds, log=log)
-            rows.append((name, p20, summary(scores, sep=" | ").replace("ACC ", "").replace("NMI ", "")
-                         .replace("ARI ", "")))
+            rows.append((name, p20, summary(scores, sep=" | ", names=False)))
     print(f"\n{args.images} ({len(paths):,} images), split at block {args.split}, {args.epochs} epochs, "
           f"lr {args.lr:g}, {args.seeds} seeds: mean [min, max]")
     print("| variant | precision@20 | ACC | NMI | ARI |\n|---|---:|---|---|---|")

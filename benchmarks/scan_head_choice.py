@@ -109,8 +109,7 @@ def main() -> None:
     print(f"\n{len(X):,} images, {args.seeds} seeds, every rule's head scored: mean [min, max]")
     print("| rule | ACC | NMI | ARI |\n|---|---|---|---|")
     for rule, scores in picks.items():
-        print(f"| {rule} | " + summary(scores, sep=" | ").replace("ACC ", "").replace("NMI ", "").replace("ARI ", "")
-              + " |")
+        print(f"| {rule} | {summary(scores, sep=' | ', names=False)} |")
     by_loss = np.array(picks["loss"])
     nmi = np.array([[normalized_mutual_info_score(a, b) for b in chosen_labels] for a in chosen_labels])
     for r in (int(x) for x in args.windows.split(",")):
@@ -118,8 +117,7 @@ def main() -> None:
         medoid = [w[int(np.argmax(nmi[np.ix_(w, w)].sum(axis=1)))] for w in windows]
         best = [w[int(np.argmax([chosen_agreement[i] for i in w]))] for w in windows]
         for name, seeds in ((f"medoid of {r} seeds", medoid), (f"agreement, best of {r} seeds", best)):
-            print(f"| {name} ({len(windows)} windows) | " + summary(by_loss[seeds], sep=" | ")
-                  .replace("ACC ", "").replace("NMI ", "").replace("ARI ", "") + " |")
+            print(f"| {name} ({len(windows)} windows) | {summary(by_loss[seeds], sep=' | ', names=False)} |")
 
 
 if __name__ == "__main__":

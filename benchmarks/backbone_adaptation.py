@@ -197,14 +197,6 @@ def train_top(top: Top, acts, neighbours: np.ndarray, loss_name: str, bn_train: 
     return top.eval()
 
 
-class _KeepHead(SCANClusterer):
-    """imgorg's scan that keeps its heads, so that the chosen one can start the adaptation."""
-
-    def _epoch(self, features, neighbours, head, optimizer, rng):
-        self.heads_ = head
-        return super()._epoch(features, neighbours, head, optimizer, rng)
-
-
 class WarmHead(torch.nn.Module):
     """scan's chosen head on the frozen features, applied to power_features of the top's output
     (square root, unit length, less the frozen features' mean, unit length)."""
@@ -213,7 +205,7 @@ class WarmHead(torch.nn.Module):
         super().__init__()
         root = l2_normalize(np.sqrt(np.maximum(frozen, 0)))
         self.register_buffer("centre", torch.from_numpy(root.mean(axis=0)))
-        scan = _KeepHead(random_state=seed).fit(power_features(frozen))
+        scan = SCANClusterer(random_state=seed).fit(power_features(frozen))
         per_rate = scan.n_heads // len(scan.learning_rates)
         part, j = scan.heads_.parts[scan.head_ // per_rate], scan.head_ % per_rate
         self.linear = torch.nn.Linear(frozen.shape[1], 10)

@@ -35,27 +35,15 @@ from sklearn.metrics import (calinski_harabasz_score, davies_bouldin_score, norm
 
 from imgorg import load_workspace
 from imgorg.reduce import power_features
-from imgorg.scan import SCANClusterer
+from imgorg.scan import SCANClusterer, nearest_neighbours, neighbour_agreement
 
 from _seeds import label_scores, summary  # benchmarks/ is on the path when run as a script
 
 
-class EveryHead(SCANClusterer):
-    """The default scan that also keeps every head's labels (``all_labels_``: heads x images)."""
-
-    def _probs(self, head, x):
-        probs = super()._probs(head, x)
-        if not torch.is_grad_enabled():  # the last call of fit: every image, no gradient
-            self.all_labels_ = probs.argmax(dim=2).numpy().T.copy()
-        return probs
-
-
-def worst_cluster_agreement(labels: np.ndarray, neighbours: np.ndarray, k: int) -> float:
-    """The lowest, over clusters, of the mean share of an image's neighbours in its own cluster."""
-    agree = (labels[neighbours] == labels[:, None]).mean(axis=1)
-    sizes = np.bincount(labels, minlength=k)
-    return float((np.bincount(labels, weights=agree, minlength=k) / np.maximum(sizes, 1))[sizes > 0].min()
-                 if (sizes > 0).all() else 0.0)
+@torch.no_grad()
+def every_head_labels(model: SCANClusterer, X: np.ndarray) -> np.ndarray:
+    """(heads, images): each of a fitted scan's heads' labels."""
+    return model._probs(model.heads_, torch.from_numpy(X)).argmax(dim=2).numpy().T
 
 
 def size_entropy(labels: np.ndarray) -> float:
@@ -69,7 +57,7 @@ def head_criteria(X: np.ndarray, labels: np.ndarray, neighbours: np.ndarray, k: 
     if len(np.unique(labels)) < 2:
         return dict.fromkeys(("agreement", "size entropy", "calinski-harabasz", "silhouette", "davies-bouldin"),
                              -np.inf)
-    return {"agreement": worst_cluster_agreement(labels, neighbours, k),
+    return {"agreement": float(neighbour_agreement(labels, neighbours, k).min()),  # its worst cluster's
             "size entropy": size_entropy(labels),
             "calinski-harabasz": calinski_harabasz_score(X, labels),
             "silhouette": silhouette_score(X[sample], labels[sample], metric="cosine"),
@@ -86,13 +74,13 @@ def main() -> None:
     ws = load_workspace(args.workspace)
     X, truth = power_features(np.asarray(ws.embeddings)), ws.images["label"].to_numpy()
     sample = np.random.default_rng(0).choice(len(X), min(3000, len(X)), replace=False)
+    neighbours = nearest_neighbours(X, SCANClusterer().n_neighbors)  # the ones every fit learns from
     picks: dict[str, list] = {}
     chosen_labels, chosen_agreement = [], []
     for seed in range(args.seeds):
         start = time.perf_counter()
-        model = EveryHead(n_clusters=args.k, random_state=seed).fit(X)
-        neighbours = model._neighbours(X, model.n_neighbors)  # the fit's own neighbours, recomputed
-        heads = model.all_labels_
+        model = SCANClusterer(n_clusters=args.k, random_state=seed).fit(X)
+        heads = every_head_labels(model, X)
         scores = [label_scores(truth, labels) for labels in heads]
         criteria = [head_criteria(X, labels, neighbours, args.k, sample) for labels in heads]
         lowest = np.argsort(model.losses_)

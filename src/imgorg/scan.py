@@ -132,6 +132,7 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
             losses = self._epoch(features, neighbours, head, optimizer, rng)
         with torch.no_grad():
             probs = self._probs(head, features).numpy()
+        self.heads_ = head  # every head, for benchmarks that look past the chosen one
         self.losses_ = losses  # per head, mean over the last epoch
         self.head_ = int(np.argmin(losses))
         self.learning_rate_ = self.learning_rates[self.head_ // per_rate]

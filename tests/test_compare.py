@@ -11,6 +11,7 @@ from imgorg.cli.main import app
 from imgorg.cluster import NOISE, DBSCANAuto, SampleThenAssign, cluster, knee_eps
 from imgorg.compare import MethodResult, choose_k, run_methods, select_method
 from imgorg.config import ClusterConfig
+from imgorg.errors import ConfigError
 from imgorg.scan import SCANClusterer, dissolve_spare_clusters
 
 
@@ -65,6 +66,11 @@ def test_a_spare_cluster_keeps_scatter_that_fits_no_blob_from_taking_a_blob_s_cl
                           random_state=seed).fit(Z)
     assert model.probabilities_.shape == (650, 4)
     assert adjusted_rand_score(y, model.labels_[:400]) > 0.95
+
+
+def test_a_negative_number_of_spare_clusters_is_refused_before_training():
+    with pytest.raises(ConfigError, match="spare_clusters"):  # it would have returned k - 1 clusters
+        SCANClusterer(n_clusters=4, spare_clusters=-1).fit(np.eye(8, dtype=np.float32))
 
 
 def test_the_spare_cluster_that_collects_ambiguous_images_is_dissolved_into_the_others():

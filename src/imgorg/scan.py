@@ -114,6 +114,8 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
         if self.n_heads % len(self.learning_rates):
             raise ConfigError(f"n_heads ({self.n_heads}) must be a multiple of the number of learning rates "
                               f"({len(self.learning_rates)})")
+        if self.spare_clusters < 0:
+            raise ConfigError(f"spare_clusters ({self.spare_clusters}) must be 0 or more")
         k = min(self.n_neighbors, len(X) - 1)
         neighbours = self._neighbours(X, k)
         spare = self.spare_clusters if self.n_clusters + self.spare_clusters <= len(X) else 0

@@ -50,7 +50,7 @@ import imgorg  # noqa: F401 - first: sets OMP_WAIT_POLICY=PASSIVE before torch l
 import torch
 import torch.nn.functional as F
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.engine import decode_file
+from imgorg.embed import decode_file
 from imgorg.metrics import retrieval_scores
 from imgorg.reduce import l2_normalize, power_features
 from imgorg.scan import SCANClusterer, nearest_neighbours

@@ -22,8 +22,9 @@ import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.engine import CPU_MODEL_WORKERS, embed_catalog
-from imgorg.embed.onnx_runner import OnnxRunner
+from imgorg.embed import embed_catalog
+from imgorg.embed.local_engine import CPU_MODEL_WORKERS
+from imgorg.embed import OnnxRunner
 from imgorg.embed.preprocess import load_and_prepare
 from imgorg.sources import scan_folder
 

@@ -25,9 +25,10 @@ import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.cores import available_cores
-from imgorg.embed.engine import _decoded_batches, embed_catalog
-from imgorg.embed.onnx_runner import TorchRunner
+from imgorg.parallel import available_cores
+from imgorg.embed import embed_catalog
+from imgorg.embed.local_engine import decoded_batches
+from imgorg.embed import TorchRunner
 from imgorg.embed.preprocess import load_and_prepare
 from imgorg.sources import scan_folder
 
@@ -36,7 +37,7 @@ from embed_throughput import end_to_end, forward_only, report  # benchmarks/ is 
 
 def decode_rate(todo, pre, config: EmbedConfig, processes: bool) -> float:
     start = time.perf_counter()
-    for _ in _decoded_batches(todo, pre, config, processes=processes):
+    for _ in decoded_batches(todo, pre, config, processes=processes):
         pass
     return len(todo) / (time.perf_counter() - start)
 

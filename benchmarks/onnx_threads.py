@@ -19,8 +19,8 @@ import time
 import numpy as np
 
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.cores import available_cores
-from imgorg.embed.onnx_runner import OnnxRunner
+from imgorg.parallel import available_cores
+from imgorg.embed import OnnxRunner
 
 
 def main() -> None:

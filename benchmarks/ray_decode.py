@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from imgorg.config import EmbedConfig
-from imgorg.embed.engine import preprocess_for
+from imgorg.embed import preprocess_for
 from imgorg.embed.ray_engine import ROWS_PER_BLOCK, _decode
 from imgorg.sources import scan_folder
 

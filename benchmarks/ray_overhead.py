@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from imgorg.config import EmbedConfig
-from imgorg.embed.engine import embed_catalog
+from imgorg.embed import embed_catalog
 from imgorg.sources import scan_folder
 
 

@@ -24,7 +24,7 @@ import torch
 
 from imgorg import load_workspace
 from imgorg.config import EmbedConfig
-from imgorg.embed.engine import decode_file, default_runner, preprocess_for
+from imgorg.embed import decode_file, default_runner, preprocess_for
 from imgorg.reduce import l2_normalize, power_features
 from imgorg.scan import SCANClusterer
 from imgorg.sources import source_path

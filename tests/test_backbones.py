@@ -13,7 +13,7 @@ from imgorg.cli.main import app
 from imgorg.config import EmbedConfig
 from imgorg.embed import architectures as arch
 from imgorg.embed import backbones
-from imgorg.embed.engine import cache_key, embed_catalog
+from imgorg.embed import cache_key, embed_catalog
 from imgorg.errors import BackboneError
 from imgorg.sources import scan_folder
 
@@ -77,7 +77,7 @@ def test_hub_backbone_embeds_real_images_from_local_weights(backbone_id, cifar_t
 
 
 def test_onnx_graph_matches_the_torch_module(cifar_tiny, tmp_path):
-    from imgorg.embed.onnx_runner import OnnxRunner, TorchRunner
+    from imgorg.embed import OnnxRunner, TorchRunner
 
     weights = tmp_path / "dino.pth"
     torch.save(_checkpoint("dinov2-vits14"), weights)
@@ -169,7 +169,7 @@ def test_combined_backbone_concatenates_and_caches_each_part(cifar_tiny, tmp_pat
 def test_cuda_fp16_matches_cpu(cifar_tiny, tmp_path):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    from imgorg.embed.onnx_runner import TorchRunner
+    from imgorg.embed import TorchRunner
 
     spec = backbones.get_backbone("efficientnet-lite0")
     batch = np.random.default_rng(0).integers(0, 256, (8, 224, 224, 3), dtype=np.uint8)
@@ -183,7 +183,7 @@ def test_cuda_fp16_matches_cpu(cifar_tiny, tmp_path):
 
 def test_device_upsampling_gives_exactly_pils_pixels(cifar_small):
     """A 32 px image upsampled by the runner is the image PIL would have made: one cache serves both."""
-    from imgorg.embed.onnx_runner import TorchRunner
+    from imgorg.embed import TorchRunner
     from imgorg.embed.preprocess import load_and_prepare
 
     spec = backbones.get_backbone("efficientnet-lite0")
@@ -215,7 +215,7 @@ def test_engine_sends_small_images_at_their_own_size_and_embeds_them_the_same(ci
     equal the CPU path's."""
     from PIL import Image
 
-    from imgorg.embed.onnx_runner import TorchRunner
+    from imgorg.embed import TorchRunner
 
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -255,7 +255,7 @@ class _CudaLabelled(CountingRunner):
 ])
 def test_decoders_default_to_every_core_beside_a_gpu_and_two_beside_a_cpu(runner, workers, expected, cifar_tiny,
                                                                            monkeypatch):
-    from imgorg.embed import engine
+    from imgorg.embed import local_engine as engine
 
     used = []
     real_pool = engine._decode_pool
@@ -270,7 +270,7 @@ def test_decoders_default_to_every_core_beside_a_gpu_and_two_beside_a_cpu(runner
 def test_cuda_runs_upsample_on_the_gpu_and_match_the_cpu(cifar_tiny):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    from imgorg.embed.engine import default_runner
+    from imgorg.embed import default_runner
     from imgorg.embed.preprocess import load_and_prepare
 
     on_gpu = EmbedConfig(device="cuda")

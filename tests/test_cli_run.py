@@ -31,7 +31,7 @@ def test_k_auto_and_method_choice_are_recorded(tmp_path):
     assert {"kmeans", "agglomerative", "dbscan", "hdbscan", "scan"} <= set(ws.metrics)
     assert ws.method in ws.metrics and ws.manifest["selection"]["reason"]
     # the default decoder count is recorded as it was resolved (2 beside a CPU model), not as "None"
-    from imgorg.embed.engine import resolve_device
+    from imgorg.embed import resolve_device
 
     beside_cpu = resolve_device("auto") == "cpu"  # beside a GPU the default is every core
     assert ws.manifest["config"]["embed"]["workers"] is None and (ws.manifest["decode_workers"] == 2 or not beside_cpu)

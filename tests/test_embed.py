@@ -6,7 +6,7 @@ import pytest
 
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
-from imgorg.embed.engine import embed_catalog
+from imgorg.embed import embed_catalog
 from imgorg.embed.preprocess import load_and_prepare, resize_center_crop
 from imgorg.errors import BackboneError
 from imgorg.sources import scan_folder
@@ -72,7 +72,7 @@ def test_cache_embeds_only_what_is_new(tmp_path):
 def test_onnx_matches_torch_on_real_images(cifar_small):
     import torch
 
-    from imgorg.embed.onnx_runner import OnnxRunner
+    from imgorg.embed import OnnxRunner
 
     spec = get_backbone("efficientnet-lite0")
     files = sorted(cifar_small.glob("*/*.jpg"))[::15][:16]
@@ -87,7 +87,7 @@ def test_onnx_matches_torch_on_real_images(cifar_small):
 def test_onnx_threads_follow_the_cores_this_process_may_use(monkeypatch):
     """A container or taskset limit, not the host's core count: 2 threads on 1 allowed core
     ran at 0.70x the speed of 1 (docs/benchmarks.md)."""
-    from imgorg.embed.onnx_runner import OnnxRunner
+    from imgorg.embed import OnnxRunner
 
     spec = get_backbone("efficientnet-lite0")
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
@@ -104,7 +104,7 @@ def test_onnx_threads_follow_the_cores_this_process_may_use(monkeypatch):
     ({}, 8),  # no cgroup files at all
 ])
 def test_cores_follow_a_containers_cpu_quota(monkeypatch, tmp_path, files, cores):
-    from imgorg.embed.cores import available_cores
+    from imgorg.parallel import available_cores
 
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def test_cores_follow_a_containers_cpu_quota(monkeypatch, tmp_path, files, cores
 @pytest.mark.parametrize("tta", [False, True])
 def test_image_embedder_matches_the_batch_path(cifar_small, tmp_path, tta):
     """Search embeds an upload exactly as the run embedded the collection."""
-    from imgorg.embed.engine import ImageEmbedder
+    from imgorg.embed import ImageEmbedder
 
     folder = tmp_path / "few"
     for path in sorted(cifar_small.glob("*/*.jpg"))[::60]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from imgorg.config import EmbedConfig
-from imgorg.embed.engine import embed_catalog
+from imgorg.embed import embed_catalog
 from imgorg.embed.ray_engine import placement
 from imgorg.errors import ConfigError
 from imgorg.sources import scan_folder
@@ -128,7 +128,7 @@ def test_upsampling_actors_embed_mixed_sizes_as_the_local_engine_does(mixed_size
     variable-shaped blocks and give the embeddings of the CPU resize, row for row."""
     from imgorg.embed import ray_engine
     from imgorg.embed.backbones import get_backbone
-    from imgorg.embed.onnx_runner import TorchRunner
+    from imgorg.embed import TorchRunner
 
     monkeypatch.setattr(ray_engine, "_actors_upsample", lambda use_gpu, config: True)
     catalog = scan_folder(mixed_sizes)

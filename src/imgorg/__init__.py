@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 from .cluster import NOISE, cluster
 from .config import ClusterConfig, EmbedConfig, ReduceConfig, RunConfig
 from .embed.backbones import BACKBONES, DEFAULT_BACKBONE, get_backbone
-from .embed.engine import EmbedResult, embed_catalog
+from .embed import EmbedResult, embed_catalog
 from .errors import (
     BackboneError,
     ConfigError,

@@ -50,7 +50,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import progress as _progress
-from .embed.cores import available_cores, process_pool
+from .parallel import available_cores, process_pool
 from .errors import ConfigError, ImageDecodeError
 from .images import decode_image
 from .index import SearchIndex, build_index

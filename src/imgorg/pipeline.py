@@ -16,8 +16,8 @@ import pandas as pd
 from . import __version__
 from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
 from .config import ClusterConfig, RunConfig
-from .embed.backbones import split_backbones
-from .embed.engine import EmbedResult, cache_key, embed_catalog
+from .embed import split_backbones
+from .embed import EmbedResult, cache_key, embed_catalog
 from .cluster import METHODS
 from .errors import ConfigError, TooFewImagesError, WorkspaceError
 from .index import EXACT_MAX, INDEX_DATA, INDEX_RECORD, build_index, save_index

@@ -35,7 +35,7 @@ class Searcher:
     def embed(self, data: bytes) -> np.ndarray:
         """Embed image bytes exactly as the run embedded its images (raises ImageDecodeError)."""
         from .config import EmbedConfig
-        from .embed.engine import ImageEmbedder
+        from .embed import ImageEmbedder
 
         with self._lock:  # one set of models; inference one image at a time
             if self._embedder is None:

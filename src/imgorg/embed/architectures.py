@@ -161,7 +161,7 @@ class _QuickGELU(nn.Module):
         return x * torch.sigmoid(1.702 * x)
 
 
-class _ClipBlock(nn.Module):
+class ClipBlock(nn.Module):
     def __init__(self, width: int, heads: int):
         super().__init__()
         self.attn = nn.MultiheadAttention(width, heads)  # keys in_proj_weight/out_proj.* as in OpenAI CLIP
@@ -181,7 +181,7 @@ class _ClipBlock(nn.Module):
 class _ClipTransformer(nn.Module):
     def __init__(self, width: int, layers: int, heads: int):
         super().__init__()
-        self.resblocks = nn.Sequential(*[_ClipBlock(width, heads) for _ in range(layers)])
+        self.resblocks = nn.Sequential(*[ClipBlock(width, heads) for _ in range(layers)])
 
     def forward(self, x):
         return self.resblocks(x)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache_dir import cache_dir
+from ..config import EmbedConfig
 from ..errors import BackboneError
 from .preprocess import Preprocess
 
@@ -183,3 +184,11 @@ def get_backbone(backbone_id: str) -> BackboneSpec:
     except KeyError:
         valid = ", ".join(sorted(BACKBONES))
         raise BackboneError(f"unknown backbone {backbone_id!r}; valid ids: {valid}") from None
+
+
+def preprocess_for(config: EmbedConfig) -> Preprocess:
+    """The backbone's preprocessing, at ``config.image_size`` when one is given."""
+    pre = get_backbone(config.backbone).preprocess
+    if config.image_size:
+        pre = Preprocess(config.image_size, pre.mean, pre.std, pre.resample)
+    return pre

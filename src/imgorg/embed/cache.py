@@ -6,13 +6,16 @@ atomic), so a killed run keeps every completed shard and resumes after it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..fileio import write_npy, write_parquet
+from ..config import EmbedConfig
+from ..fileio import file_sha256, write_npy, write_parquet
+from .backbones import COMBINE, get_backbone, preprocess_for, split_backbones
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +53,15 @@ class EmbeddingCache:
             stem = self.folder / f"shard-{index:05d}"
         write_npy(stem.with_suffix(".npy"), vectors.astype(np.float32))
         write_parquet(stem.with_suffix(".parquet"), pd.DataFrame({"sha256": shas}))
+
+
+def cache_key(config: EmbedConfig) -> str:
+    """Backbone id + input pixels + weights + TTA: an embedding is reused only if all match.
+
+    A combined backbone's key joins its parts' keys with "+"."""
+    if COMBINE in config.backbone:
+        return COMBINE.join(cache_key(dataclasses.replace(config, backbone=b))
+                            for b in split_backbones(config.backbone))
+    spec = get_backbone(config.backbone)
+    weights = file_sha256(spec.weights_path(config.weights))[:12]
+    return f"{spec.id}-{preprocess_for(config).signature()}-{weights}{'-tta' if config.tta else ''}"

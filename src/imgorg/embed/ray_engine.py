@@ -32,11 +32,12 @@ from ..config import EmbedConfig
 from ..errors import ConfigError, ImgorgError
 from ..progress import Advance
 from ..reduce import l2_normalize
-from .backbones import get_backbone
+from .backbones import get_backbone, preprocess_for
 from .cache import EmbeddingCache
-from .engine import ShardWriter, decode_file, default_runner, features, preprocess_for
-from .onnx_runner import TorchRunner, upsamples_by_default
+from .decode import decode_file
 from .preprocess import Preprocess
+from .runners import TorchRunner, default_runner, features, upsamples_by_default
+from .shards import ShardWriter
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ FORWARDED_ENV = ("IMGORG_CACHE",)  # where workers find weights and exported gra
 
 def embed_on_ray(todo: list[tuple[str, Path]], config: EmbedConfig, cache: EmbeddingCache | None,
                  failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
-    """Embed ``todo`` ((sha, path) pairs) on Ray; same contract as the local engine's ``_run``."""
+    """Embed ``todo`` ((sha, path) pairs) on Ray; same contract as ``local_engine.embed_locally``."""
     ray = _import_ray()
     started_here = _connect(ray, config.ray_address)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from imgorg import load_workspace
-from imgorg.compare import run_methods
+from imgorg.clustering import run_methods
 from imgorg.config import ClusterConfig
 
 FIELDS = ("acc", "nmi", "ari", "silhouette", "noise_fraction", "n_clusters", "seconds")

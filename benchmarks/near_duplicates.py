@@ -52,8 +52,9 @@ TRANSFORM_SETS = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrore
                   "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS, "aspect": ASPECT_TRANSFORMS,
                   "reshaped": RESHAPED_TRANSFORMS}
 from imgorg.duplicates import (  # noqa: E402
-    _components, candidate_pairs, duplicate_groups, image_thumbnails, pair_cosines, pair_scores, thumbnail_pairs,
+    candidate_pairs, duplicate_groups, image_thumbnails, pair_scores, thumbnail_pairs,
 )
+from imgorg.duplicates.scoring import pair_cosines  # noqa: E402
 from imgorg.index import build_index  # noqa: E402
 
 
@@ -81,17 +82,6 @@ def pairs_of(groups: np.ndarray) -> set[tuple[int, int]]:
     for g in np.unique(groups[groups >= 0]):
         out.update(itertools.combinations(np.flatnonzero(groups == g).tolist(), 2))
     return out
-
-
-def components(n: int, sha: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """The grouping before 2026-11-30: connected components of the pairs and equal hashes."""
-    from imgorg.duplicates import _hash_pairs
-
-    label = _components(n, np.concatenate([_hash_pairs(sha), pairs]).astype(np.int64))
-    groups = np.full(n, -1, np.int64)
-    sizes = np.bincount(label, minlength=n)
-    groups[sizes[label] > 1] = label[sizes[label] > 1]
-    return groups
 
 
 def main() -> None:

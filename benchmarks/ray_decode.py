@@ -4,7 +4,7 @@
 
 With GPU actors the decode tasks feed the model, so their rate bounds a GPU run
 (docs/benchmarks.md, "GPU"). This times the decode stage as the engine builds it
-(``map_batches(_decode)`` on a local Ray instance, every core), consumed on the
+(``map_batches(decode_batch)`` on a local Ray instance, every core), consumed on the
 driver without a model, once resizing each image to the input on the CPU and once
 leaving small squares at their own size (what the engine does for GPU actors of a
 bilinear backbone). Rounds alternate; medians are reported, with the bytes of
@@ -24,7 +24,7 @@ import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed import preprocess_for
-from imgorg.embed.ray_engine import ROWS_PER_BLOCK, _decode
+from imgorg.embed.ray_engine import ROWS_PER_BLOCK, decode_batch
 from imgorg.sources import scan_folder
 
 
@@ -33,7 +33,7 @@ def decode_rate(ray, rows: list[dict], pre, batch_size: int) -> tuple[float, flo
     start = time.perf_counter()
     blocks = max(1, -(-len(rows) // ROWS_PER_BLOCK))
     items = ray.data.from_items(rows, override_num_blocks=blocks)
-    decoded = items.map_batches(_decode, fn_kwargs={"pre": pre}, batch_size=batch_size, batch_format="numpy")
+    decoded = items.map_batches(decode_batch, fn_kwargs={"pre": pre}, batch_size=batch_size, batch_format="numpy")
     n, nbytes = 0, 0
     for batch in decoded.iter_batches(batch_size=batch_size, batch_format="numpy"):
         n += len(batch["sha256"])

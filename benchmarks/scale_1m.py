@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imgorg.config import ClusterConfig, ReduceConfig, RunConfig
-from imgorg.index import build_index, recall_at_k, save_index
+from imgorg import build_search_index
+from imgorg.config import ClusterConfig, IndexConfig, ReduceConfig, RunConfig
+from imgorg.index import build_index, recall_at_k
 from imgorg.metrics import external_scores
-from imgorg.pipeline import _analyse
+from imgorg.pipeline import analyse
 from imgorg.workspace import save_workspace
 
 
@@ -102,14 +103,13 @@ def main() -> None:
     config = RunConfig(reduce=ReduceConfig(pca_dim=50), cluster=ClusterConfig(method="kmeans", k=args.k))
     timings: dict = {}
     with stage("analyse (reduce + k-means + scores)"):
-        ws = _analyse(X, catalog, config, timings)
+        ws = analyse(X, catalog, config, timings)
     scores = ws.metrics["kmeans"]
     with stage("write workspace"):
         ws.path = args.out
         save_workspace(ws)
     with stage("build + save index"):
-        index = build_index(X)
-        save_index(args.out, index)
+        index = build_search_index(ws, IndexConfig())
     queries = X[np.random.default_rng(1).choice(args.n, args.queries, replace=False)]
     exact = build_index(X, kind="exact").search(queries, 10)[1]
     latencies, found = [], []

@@ -63,7 +63,7 @@ def test_images_are_served_by_id_only(client, bad):
 def test_map_has_one_point_per_image(client):
     data = client.get("/api/map?kind=umap&dims=3").json()
     assert len(data["ids"]) == 300 and len(data["coords"]) == 3 and len(data["coords"][2]) == 300
-    assert data["kind"] == "pca"  # no projection stored yet: the stored PCA components, not a recomputation
+    assert data["kind"] == "pca-components"  # no map stored yet: the stored PCA components, not a recomputation
 
 
 def test_search_by_upload_finds_the_same_class(client, cifar_small):

@@ -56,7 +56,7 @@ def test_large_collections_cluster_through_faiss_kmeans(monkeypatch):
 
 
 def test_methods_fitted_on_a_sample_say_so(monkeypatch):
-    from imgorg.compare import run_methods
+    from imgorg.clustering import run_methods
 
     cluster_module = importlib.import_module("imgorg.cluster")
     X, _ = make_blobs(n_samples=600, centers=3, n_features=5, random_state=0)

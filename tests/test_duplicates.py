@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from imgorg.duplicates import (
-    FAST_THRESHOLD, aligned_correlation, duplicate_groups, image_thumbnails, pair_scores, thumbnail_pairs,
-)
+from imgorg.duplicates import FAST_THRESHOLD, duplicate_groups, image_thumbnails, pair_scores, thumbnail_pairs
+from imgorg.duplicates.scoring import aligned_correlation
 
 from .corpus import HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS, TRANSFORMS
 
@@ -107,7 +106,7 @@ def test_a_floor_skips_only_pairs_that_cannot_reach_it(cifar_small, tmp_path):
 
 def test_thumbnails_read_in_processes_equal_those_read_in_one(cifar_small, tmp_path, monkeypatch):
     """Chunks come back in order, with unreadable files in place, whatever the worker count."""
-    import imgorg.duplicates as duplicates
+    import imgorg.duplicates.thumbnails as duplicates
 
     paths = [str(p.relative_to(cifar_small)) for p in sorted(cifar_small.glob("*/*.jpg"))[:9]]
     (tmp_path / "junk.jpg").write_text("not an image")
@@ -147,7 +146,7 @@ def test_a_real_file_is_kept_before_a_link_to_it(tmp_path):
 def test_a_frame_is_trimmed_and_a_photo_keeps_its_uniform_sky(cifar_small):
     from PIL import ImageOps
 
-    from imgorg.duplicates import _trim_frame
+    from imgorg.duplicates.thumbnails import _trim_frame
 
     photo = Image.open(sorted(cifar_small.glob("*/*.jpg"))[0]).convert("RGB")
     assert _trim_frame(photo) is photo
@@ -173,7 +172,7 @@ def test_framed_copies_are_found_and_photos_in_the_same_frame_are_not_copies(cif
     import pandas as pd
     from PIL import ImageOps
 
-    from imgorg.duplicates import find_duplicates
+    from imgorg.duplicates import duplicate_table as find_duplicates
 
     originals = sorted(cifar_small.glob("*/*.jpg"))[::3][:30]
     paths = []
@@ -221,7 +220,7 @@ def test_a_framed_image_is_also_compared_and_searched_as_it_is():
     search, views = unit(6, 192), unit(6, len(VIEWS), 768).astype(np.float16)
     framed = np.zeros(6, bool)
     framed[0] = True
-    thumbnails = Thumbnails(search, views, framed, search[1:2].copy(), views[1:2].copy())
+    thumbnails = Thumbnails(search, views, VIEWS, framed, search[1:2].copy(), views[1:2].copy())
     assert pair_scores(np.array([[0, 1]]), None, thumbnails)[0] > 0.99
     assert pair_scores(np.array([[0, 1]]), None, Thumbnails(search, views))[0] < 0.5  # without the frame's view
     assert [0, 1] in thumbnail_pairs(thumbnails, k=1).tolist()
@@ -230,7 +229,7 @@ def test_a_framed_image_is_also_compared_and_searched_as_it_is():
 def test_the_frame_lines_spread_is_numpys_95th_percentile():
     """The partition-based percentile must decide exactly as np.percentile did when the
     frame threshold was chosen (docs/benchmarks.md, "Frames")."""
-    from imgorg.duplicates import _spread
+    from imgorg.duplicates.thumbnails import _spread
 
     rng = np.random.default_rng(0)
     for width in (1, 2, 3, 7, 32, 64):
@@ -261,7 +260,7 @@ def test_copies_cropped_at_a_corner_by_16_to_22_percent_are_found_without_an_emb
 
 
 def test_search_signatures_of_the_whole_view_match_the_search_thumbnails(cifar_small):
-    from imgorg.duplicates import _search_signatures
+    from imgorg.duplicates.thumbnails import search_signatures as _search_signatures
 
     paths = [p.relative_to(cifar_small).as_posix() for p in sorted(cifar_small.glob("*/*.jpg"))[:40]]
     thumbnails = image_thumbnails(cifar_small, paths)

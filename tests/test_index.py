@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from imgorg.errors import ConfigError, WorkspaceError
-from imgorg.index import build_index, load_index, recall_at_k, save_index
+from imgorg.index import build_index, index_data, recall_at_k, restore_index
 from imgorg.metrics import retrieval_scores
 
 
@@ -54,22 +54,19 @@ def test_exclude_self_and_k_larger_than_the_collection():
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf-flat", "ivf-pq"])
-def test_faiss_kinds_agree_with_exact_and_survive_the_workspace(kind, tmp_path):
-    from imgorg.workspace import FORMAT, FORMAT_VERSION, MANIFEST
-    import json
-
+def test_faiss_kinds_agree_with_exact_and_survive_storage(kind):
     x = clustered()
     _, truth = build_index(x, "exact").search(x[:300], 10)
     index = build_index(x, kind)
     _, found = index.search(x[:300], 10)
     assert recall_at_k(found, truth) >= 0.9
-    (tmp_path / MANIFEST).write_text(json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "files": {}}))
-    save_index(tmp_path, index)
-    loaded = load_index(tmp_path, x)
+    data = index_data(index)
+    assert data.dtype == np.uint8  # FAISS's own bytes: no pickle
+    loaded = restore_index(index.record(), data, x)
     assert loaded.kind == kind and loaded.params == index.params
     assert np.array_equal(loaded.search(x[:50], 10)[1], index.search(x[:50], 10)[1])
     with pytest.raises(WorkspaceError, match="rebuild it"):
-        load_index(tmp_path, x[:-1])
+        restore_index(index.record(), data, x[:-1])
 
 
 def test_auto_is_exact_for_small_collections_and_unknown_kind_is_refused():

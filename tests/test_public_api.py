@@ -1,11 +1,15 @@
+import inspect
+
 import imgorg
+from imgorg import tasks
 
 EXPECTED = [
-    "BACKBONES", "DEFAULT_BACKBONE", "NOISE", "BackboneError", "ClusterConfig", "ClusterScores",
-    "ConfigError", "EmbedConfig", "EmbedResult", "ImageDecodeError", "ImgorgError", "ReduceConfig",
-    "Reducer", "RunConfig", "RunResult", "SourceError", "Workspace", "WorkspaceError", "__version__",
-    "cluster", "decode_image", "embed_catalog", "get_backbone", "load_workspace", "run",
-    "save_workspace", "scan_folder", "score_clustering",
+    "BACKBONES", "DEFAULT_BACKBONE", "NOISE", "BackboneError", "ClassifyConfig", "ClusterConfig", "ClusterScores",
+    "CompareConfig", "ConfigError", "DuplicatesConfig", "EmbedConfig", "EmbedResult", "ImageDecodeError",
+    "ImgorgError", "IndexConfig", "MapConfig", "OutlierConfig", "ReduceConfig", "Reducer", "RunConfig", "RunResult",
+    "SourceError", "Workspace", "WorkspaceError", "__version__", "build_search_index", "cluster", "compare_methods",
+    "decode_image", "embed_catalog", "find_duplicates", "find_folder_duplicates", "get_backbone", "load_workspace",
+    "make_map", "run", "save_workspace", "scan_folder", "score_clustering", "score_outliers", "train_classifiers",
 ]
 
 
@@ -17,3 +21,14 @@ def test_public_api_is_pinned():
 def test_every_exported_name_exists():
     for name in imgorg.__all__:
         assert hasattr(imgorg, name), name
+
+
+def test_every_task_is_a_verb_of_a_workspace_and_a_config():
+    """verb(workspace, config) -> result: the one shape the CLI, the app and notebooks call."""
+    for name in tasks.__all__:
+        verb = getattr(tasks, name)
+        if inspect.isclass(verb) or name == "find_folder_duplicates":  # results; a folder, not a workspace
+            continue
+        parameters = list(inspect.signature(verb).parameters)
+        assert parameters[:2] == ["workspace", "config"], name
+        assert getattr(imgorg, name) is verb and verb.__doc__

@@ -107,18 +107,18 @@ def mixed_sizes(folder, tmp_path_factory):
 
 def test_decoders_leave_small_squares_at_their_own_size_for_an_upsampling_model(mixed_sizes):
     from imgorg.embed.backbones import get_backbone
-    from imgorg.embed.ray_engine import _decode
+    from imgorg.embed.ray_engine import decode_batch
 
     pre = dataclasses.replace(get_backbone("efficientnet-lite0").preprocess, upsample_on_device=True)
     paths = sorted(mixed_sizes.iterdir())
-    out = _decode({"sha256": np.array([p.name for p in paths]), "path": np.array([str(p) for p in paths])}, pre)
+    out = decode_batch({"sha256": np.array([p.name for p in paths]), "path": np.array([str(p) for p in paths])}, pre)
     shapes = {path.name.split("-")[1].split(".")[0]: image.shape for path, image in zip(paths, out["pixels"])}
     assert out["pixels"].dtype == object  # a variable-shaped column for Ray
     assert shapes == {"square32": (32, 32, 3), "square56": (56, 56, 3), "wide": (224, 224, 3),
                       "photo": (224, 224, 3), "truncated": (1, 1, 3)}
     assert [bool(e) for e in out["error"]] == [p.name.startswith("05-t") for p in paths]
     # Resizing on the CPU (the default) keeps one dense uint8 array.
-    dense = _decode({"sha256": np.array(["a"]), "path": np.array([str(paths[0])])},
+    dense = decode_batch({"sha256": np.array(["a"]), "path": np.array([str(paths[0])])},
                     get_backbone("efficientnet-lite0").preprocess)
     assert dense["pixels"].shape == (1, 224, 224, 3) and dense["pixels"].dtype == np.uint8
 

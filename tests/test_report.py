@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from imgorg import ClusterConfig, RunConfig, run
 from imgorg.cli.main import app
 from imgorg.errors import ConfigError
-from imgorg.project import projection_name
+from imgorg.workspace import projection_name
 from imgorg.report import MAX_CLUSTERS, SECTIONS, render_report, write_report
 from imgorg.workspace import load_workspace, write_artifact
 

@@ -81,42 +81,47 @@ def test_misaligned_rows_are_refused(tmp_path):
 
 
 def test_a_second_writer_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    other = [sys.executable, "-c", f"from imgorg.workspace import workspace_lock\nwith workspace_lock({str(tmp_path)!r}): pass"]
     with workspace_lock(tmp_path):
-        with pytest.raises(WorkspaceError, match="in use by another imgorg process"):
-            with workspace_lock(tmp_path):
-                pass
-    with workspace_lock(tmp_path):  # released again
-        pass
+        with workspace_lock(tmp_path):  # the same process again (a task inside a run): not refused
+            pass
+        refused = subprocess.run(other, capture_output=True, text=True)
+        assert refused.returncode != 0 and "in use by another imgorg process" in refused.stderr
+    assert subprocess.run(other, capture_output=True).returncode == 0  # released again
 
 
 def test_artifacts_round_trip_and_are_checksummed(tmp_path):
     save_workspace(small_workspace(tmp_path))
-    write_artifact(tmp_path, "projection.npy", np.arange(4, dtype=np.float32).reshape(2, 2))
+    write_artifact(tmp_path, "projection_umap_2d.npy", np.arange(4, dtype=np.float32).reshape(2, 2))
     write_artifact(tmp_path, "outliers.parquet", pd.DataFrame({"id": [0, 1], "score": [0.1, 0.9]}))
     write_artifact(tmp_path, "index.json", {"kind": "exact"})
-    assert has_artifact(tmp_path, "projection.npy") and not has_artifact(tmp_path, "nothing.npy")
-    assert read_artifact(tmp_path, "projection.npy").tolist() == [[0, 1], [2, 3]]
+    assert has_artifact(tmp_path, "projection_umap_2d.npy") and not has_artifact(tmp_path, "nothing.npy")
+    assert read_artifact(tmp_path, "projection_umap_2d.npy").tolist() == [[0, 1], [2, 3]]
     assert read_artifact(tmp_path, "outliers.parquet")["score"].tolist() == [0.1, 0.9]
     assert read_artifact(tmp_path, "index.json") == {"kind": "exact"}
     load_workspace(tmp_path)  # still verifies
-    np.save(tmp_path / "projection.npy", np.zeros((2, 2), np.float32))
+    np.save(tmp_path / "projection_umap_2d.npy", np.zeros((2, 2), np.float32))
     with pytest.raises(WorkspaceError, match="checksum"):
-        read_artifact(tmp_path, "projection.npy")
+        read_artifact(tmp_path, "projection_umap_2d.npy")
     with pytest.raises(WorkspaceError, match="has no 'nothing.npy'"):
         read_artifact(tmp_path, "nothing.npy")
 
 
-@pytest.mark.parametrize("name", ["catalog.parquet", "manifest.json", "../x.npy", "sub/x.npy", ".hidden.npy"])
-def test_artifact_names_cannot_replace_core_files_or_escape(tmp_path, name):
+@pytest.mark.parametrize("name", ["catalog.parquet", "manifest.json", "../x.npy", "sub/projection_umap_2d.npy",
+                                  ".hidden.npy", "mine.npy"])
+def test_only_registered_artifacts_can_be_written(tmp_path, name):
     save_workspace(small_workspace(tmp_path))
-    with pytest.raises(WorkspaceError, match="reserved or not a plain file name"):
+    with pytest.raises(WorkspaceError, match="not the file of a registered artifact"):
         write_artifact(tmp_path, name, np.zeros(2))
 
 
 def test_a_wrong_type_for_the_extension_is_refused(tmp_path):
     save_workspace(small_workspace(tmp_path))
     with pytest.raises(WorkspaceError, match="use .npy for arrays"):
-        write_artifact(tmp_path, "x.npy", {"a": 1})
+        write_artifact(tmp_path, "projection_umap_2d.npy", {"a": 1})
 
 
 def test_files_are_readable_by_others_like_any_file_the_user_writes(tmp_path):

@@ -3,6 +3,7 @@
     >>> import imgorg
     >>> result = imgorg.run("photos/", out="ws")         # embed, reduce, cluster, score
     >>> ws = imgorg.load_workspace("ws")                 # catalog, embeddings, clusters, metrics
+    >>> imgorg.make_map(ws, imgorg.MapConfig("umap"))    # a task: computes, stores, registers its artifact
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import os
 # the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-__version__ = "0.1.0"
-
 from .cluster import NOISE, cluster
-from .config import ClusterConfig, EmbedConfig, ReduceConfig, RunConfig
-from .embed.backbones import BACKBONES, DEFAULT_BACKBONE, get_backbone
-from .embed import EmbedResult, embed_catalog
+from .config import (
+    ClassifyConfig, ClusterConfig, CompareConfig, DuplicatesConfig, EmbedConfig, IndexConfig, MapConfig,
+    OutlierConfig, ReduceConfig, RunConfig,
+)
+from .embed import BACKBONES, DEFAULT_BACKBONE, EmbedResult, embed_catalog, get_backbone
 from .errors import (
     BackboneError,
     ConfigError,
@@ -34,6 +35,11 @@ from .metrics import ClusterScores, score_clustering
 from .pipeline import RunResult, run
 from .reduce import Reducer
 from .sources import scan_folder
+from .tasks import (
+    build_search_index, compare_methods, find_duplicates, find_folder_duplicates, make_map, score_outliers,
+    train_classifiers,
+)
+from .version import __version__
 from .workspace import Workspace, load_workspace, save_workspace
 
 __all__ = [
@@ -41,13 +47,19 @@ __all__ = [
     "DEFAULT_BACKBONE",
     "NOISE",
     "BackboneError",
+    "ClassifyConfig",
     "ClusterConfig",
     "ClusterScores",
+    "CompareConfig",
     "ConfigError",
+    "DuplicatesConfig",
     "EmbedConfig",
     "EmbedResult",
     "ImageDecodeError",
     "ImgorgError",
+    "IndexConfig",
+    "MapConfig",
+    "OutlierConfig",
     "ReduceConfig",
     "Reducer",
     "RunConfig",
@@ -56,13 +68,20 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "build_search_index",
     "cluster",
+    "compare_methods",
     "decode_image",
     "embed_catalog",
+    "find_duplicates",
+    "find_folder_duplicates",
     "get_backbone",
     "load_workspace",
+    "make_map",
     "run",
     "save_workspace",
     "scan_folder",
     "score_clustering",
+    "score_outliers",
+    "train_classifiers",
 ]

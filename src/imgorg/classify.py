@@ -20,8 +20,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from .errors import ConfigError
 
 MODELS = ("logistic", "svm", "rf")
-PREDICTIONS_FILE = "predictions.parquet"
-CLASSIFY_FILE = "classify.json"
+FROM_FOLDERS = "from-folders"  # labels: the ImageFolder labels of the catalog
 
 
 def make_model(name: str, seed: int = 0):

@@ -96,6 +96,81 @@ class RunConfig:
         )
 
 
+# -- workspace tasks: each verb in imgorg.tasks takes one of these -------------------------------
+
+@dataclass(frozen=True)
+class MapConfig:
+    method: str = "umap"  # umap, tsne or pca (imgorg.project.METHODS)
+    dims: int = 2  # 2 or 3
+    seed: int = 0
+
+    def validate(self) -> MapConfig:
+        if self.dims not in (2, 3):
+            raise ConfigError(f"dims ({self.dims!r}) must be 2 or 3")
+        return self
+
+
+@dataclass(frozen=True)
+class OutlierConfig:
+    method: str = "knn"  # knn (1 - mean cosine to the k nearest) or lof (Local Outlier Factor)
+    k: int = 10  # neighbours per image
+
+    def validate(self) -> OutlierConfig:
+        _positive("k", self.k)
+        return self
+
+
+@dataclass(frozen=True)
+class ClassifyConfig:
+    labels: str = "from-folders"  # "from-folders", or a CSV with columns id or path, and label
+    models: tuple[str, ...] = ("logistic", "svm", "rf")  # imgorg.classify.MODELS
+    folds: int = 5  # stratified cross-validation folds (capped by the smallest class)
+    features: str = "embeddings"  # embeddings (full) or reduced (PCA: faster, a little less accurate)
+    seed: int = 0
+
+    def validate(self) -> ClassifyConfig:
+        if self.features not in ("embeddings", "reduced"):
+            raise ConfigError(f"features ({self.features!r}) must be embeddings or reduced")
+        if not self.models:
+            raise ConfigError("models is empty: name at least one of logistic, svm, rf")
+        if not isinstance(self.folds, int) or self.folds < 2:
+            raise ConfigError(f"folds ({self.folds!r}) must be a whole number of 2 or more")
+        return self
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    methods: tuple[str, ...] = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")
+    k: int | str | None = None  # clusters for methods that take k, "auto", or None for the workspace's k
+    max_noise: float = 0.30  # a density method is preferred only up to this noise fraction
+    seed: int = 0
+
+    def validate(self) -> CompareConfig:
+        if not self.methods:
+            raise ConfigError("methods is empty: name at least one clustering method")
+        if self.k is not None:
+            ClusterConfig(k=self.k).validate()
+        if not 0.0 <= self.max_noise <= 1.0:
+            raise ConfigError(f"max_noise ({self.max_noise!r}) must be a fraction between 0 and 1")
+        return self
+
+
+@dataclass(frozen=True)
+class DuplicatesConfig:
+    threshold: float | None = None  # pair score for a copy; None = the method's default (0.82, --fast 0.88)
+    fast: bool = False  # thumbnails only, no embedding (a folder without a workspace)
+
+    def validate(self) -> DuplicatesConfig:
+        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"threshold ({self.threshold}) must be a similarity in (0, 1]")
+        return self
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    kind: str = "auto"  # auto (exact up to 200,000 images, else ivf-pq), exact, hnsw, ivf-flat, ivf-pq
+
+
 def _positive(name: str, value: int) -> None:
     if not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name} ({value!r}) must be a positive integer; pass a value of 1 or more")

@@ -18,11 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .cluster import NOISE
-from .duplicates import DUPLICATES_FILE
 from .errors import ConfigError, SourceError
-from .outliers import OUTLIERS_FILE
 from .sources import source_path
-from .workspace import Workspace, has_artifact, read_artifact
+from .workspace import DUPLICATES_FILE, OUTLIERS_FILE, Workspace
 
 NOISE_FOLDER = "noise"
 TABLE_FORMATS = ("csv", "parquet")
@@ -43,20 +41,6 @@ class FolderExport:
     failed: int  # catalog rows that never decoded (not in any cluster)
 
 
-def methods(ws: Workspace) -> list[str]:
-    """The clusterings stored in the assignments (every column but id and the *_distance ones)."""
-    return [c for c in ws.assignments.columns if c != "id" and not c.endswith("_distance")]
-
-
-def check_method(ws: Workspace, method: str | None) -> str:
-    """The method asked for, or the workspace's default; an unknown one lists those stored."""
-    method = method or ws.method
-    if method not in methods(ws):
-        raise ConfigError(f"method {method!r} is not in this workspace; it has {', '.join(methods(ws))} "
-                          "(run `imgorg run --method ...` to add another)")
-    return method
-
-
 def cluster_folder(cluster: int) -> str:
     """cluster_000, cluster_001, ...; noise (-1) in "noise". Zero-padded so folders sort by number."""
     return NOISE_FOLDER if cluster == NOISE else f"cluster_{int(cluster):03d}"
@@ -69,7 +53,7 @@ def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
     methods without one); outlier_score and duplicate_group are empty unless `imgorg outliers` /
     `imgorg duplicates` have run (duplicate_group is also empty for images in no group).
     """
-    method = check_method(ws, method)
+    method = ws.check_method(method)
     images = ws.images
     distance = ws.assignments.get(f"{method}_distance")
     frame = pd.DataFrame({
@@ -101,8 +85,8 @@ def write_table(ws: Workspace, target: str | os.PathLike, fmt: str, method: str 
 def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = False, method: str | None = None,
                    force: bool = False) -> FolderExport:
     """A folder per cluster under ``target`` holding a symlink (or, with ``copy``, a copy) of each image."""
-    method = check_method(ws, method)
-    source = Path(ws.manifest["source"]["root"])
+    method = ws.check_method(method)
+    source = ws.root
     target = Path(target)
     _check_target(source, target, force)
     clusters = ws.cluster_labels(method)
@@ -169,8 +153,8 @@ def _place(origin: Path, destination: Path, copy: bool) -> None:
 
 def _by_id(ws: Workspace, artifact: str, column: str, ids: pd.Series) -> pd.Series:
     """``column`` of a stored artifact, aligned on image id; all missing when the artifact is absent."""
-    if not has_artifact(ws.path, artifact):
+    if not ws.has(artifact):
         return pd.Series(np.nan, index=ids.index, dtype="float64")
-    stored = read_artifact(ws.path, artifact)
+    stored = ws.read(artifact)
     values = stored.drop_duplicates("id").set_index("id")[column]
     return ids.map(values)

@@ -9,15 +9,14 @@ searched exactly with BLAS; past ``EXACT_MAX`` vectors FAISS takes over:
     ivf-pq    FAISS IVF + 4-bit PQ fast-scan codes, candidates re-ranked with the full
               vectors (RFlat): the choice for millions of vectors
 
-A FAISS index is stored in the workspace as FAISS's own serialised bytes
-(``index_faiss.npy``, uint8) plus ``index.json``: data only, never a pickle.
+A FAISS index is stored as FAISS's own serialised bytes (``index_data``, uint8) plus
+its record (``SearchIndex.record``): data only, never a pickle.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +28,6 @@ from .errors import ConfigError, WorkspaceError
 KINDS = ("auto", "exact", "hnsw", "ivf-flat", "ivf-pq")
 FEW_QUERIES = 8  # up to this many queries, FAISS searches on one thread (see _threads_for)
 EXACT_MAX = 200_000  # past this many vectors, "auto" builds an ivf-pq index
-INDEX_RECORD = "index.json"
-INDEX_DATA = "index_faiss.npy"
 IVF_PQ_FLAT_MAX = 2_000_000  # up to here ivf-pq scans every code (one list)
 _QUERY_BLOCK = 1024  # queries per matrix product: bounds memory at block x n floats
 FAISS_KNN_QUERIES = 64  # from this many queries on, exact search is FAISS's brute force (one query: numpy, 4 ms vs 11)
@@ -94,7 +91,7 @@ def build_index(vectors: np.ndarray, kind: str = "auto", **params) -> SearchInde
 
 
 def default_params(kind: str, n: int, dim: int) -> dict:
-    """Parameters measured to keep recall@10 >= 0.95 (docs/benchmarks.md, issue 6)."""
+    """Parameters measured to keep recall@10 >= 0.95 (docs/benchmarks.md, search)."""
     nlist = int(min(4096, max(1, math.isqrt(n))))  # ~sqrt(n) lists of ~sqrt(n) vectors
     if kind == "hnsw":
         return {"M": 32, "ef_construction": 80, "ef_search": 128}
@@ -107,30 +104,20 @@ def default_params(kind: str, n: int, dim: int) -> dict:
     return {"nlist": lists, "nprobe": max(1, lists // 8), "pq_m": _pq_m(dim), "k_factor": 30}
 
 
-def save_index(workspace: str | os.PathLike, index: SearchIndex) -> None:
-    """Store the index in the workspace (the exact index stores only its record)."""
-    from .workspace import write_artifact
-
-    if index._faiss is not None:
-        faiss = _import_faiss()
-        write_artifact(workspace, INDEX_DATA, faiss.serialize_index(index._faiss))
-    write_artifact(workspace, INDEX_RECORD, index.record())
+def index_data(index: SearchIndex) -> np.ndarray | None:
+    """FAISS's own serialised bytes of the index (uint8), or None for exact search (nothing to store)."""
+    return None if index._faiss is None else _import_faiss().serialize_index(index._faiss)
 
 
-def load_index(workspace: str | os.PathLike, vectors: np.ndarray) -> SearchIndex:
-    """The workspace's stored index, or an exact one when none was built."""
-    from .workspace import has_artifact, read_artifact
-
-    if not has_artifact(workspace, INDEX_RECORD):
-        return build_index(vectors, "exact")
-    record = read_artifact(workspace, INDEX_RECORD)
+def restore_index(record: dict, data: np.ndarray | None, vectors: np.ndarray) -> SearchIndex:
+    """The index that ``record`` (``SearchIndex.record()``) and ``data`` (``index_data``) describe, over
+    ``vectors``; refused when it was built over another number of vectors."""
     if record.get("n") != len(vectors):
         raise WorkspaceError(f"the stored index holds {record.get('n')} vectors but the workspace has "
-                             f"{len(vectors)}; rebuild it with `imgorg index {workspace}`")
-    if record["kind"] == "exact":
+                             f"{len(vectors)}; rebuild it with `imgorg index WORKSPACE`")
+    if record["kind"] == "exact" or data is None:
         return build_index(vectors, "exact")
-    faiss = _import_faiss()
-    index = faiss.deserialize_index(read_artifact(workspace, INDEX_DATA))
+    index = _import_faiss().deserialize_index(data)
     return SearchIndex(record["kind"], np.ascontiguousarray(vectors, dtype=np.float32), record["params"],
                        record.get("build_seconds", 0.0), index)
 

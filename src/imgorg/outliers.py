@@ -15,10 +15,8 @@ import pandas as pd
 
 from .errors import ConfigError
 from .index import SearchIndex, build_index
-from .workspace import Workspace, read_artifact, read_manifest, write_artifact
 
 METHODS = ("knn", "lof")
-OUTLIERS_FILE = "outliers.parquet"
 DEFAULT_K = 10
 
 
@@ -56,16 +54,3 @@ def outliers_frame(images: pd.DataFrame, scores: np.ndarray, clusters: np.ndarra
     if clusters is not None:
         frame["cluster"] = np.asarray(clusters)[order]
     return frame
-
-
-def refresh_outlier_clusters(ws: Workspace) -> None:
-    """Rewrite the stored outliers' cluster column from ``ws``'s default method: the scores do not
-    depend on the clusters, but the column does (after a rerun with another --k, or `compare`).
-    Callers hold ``workspace_lock``."""
-    if OUTLIERS_FILE not in ws.manifest.get("files", {}):
-        return
-    frame = read_artifact(ws.path, OUTLIERS_FILE)
-    cluster_of = pd.Series(ws.cluster_labels(), index=ws.images["id"].to_numpy())
-    frame["cluster"] = cluster_of.reindex(frame["id"].to_numpy()).fillna(-1).astype(np.int64).to_numpy()
-    write_artifact(ws.path, OUTLIERS_FILE, frame)
-    ws.manifest["files"] = read_manifest(ws.path)["files"]  # the new checksum

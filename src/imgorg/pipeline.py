@@ -13,24 +13,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .compare import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
-from .config import ClusterConfig, RunConfig
-from .embed import split_backbones
-from .embed import EmbedResult, cache_key, embed_catalog
 from .cluster import METHODS
+from .clustering import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
+from .config import ClusterConfig, IndexConfig, RunConfig
+from .datasets import get_dataset, is_dataset, resolve_source
+from .embed import EmbedResult, cache_key, embed_catalog, split_backbones
 from .errors import ConfigError, TooFewImagesError, WorkspaceError
-from .index import EXACT_MAX, INDEX_DATA, INDEX_RECORD, build_index, save_index
+from .index import EXACT_MAX
 from .progress import ProgressFactory
 from .reduce import Reducer
-from .datasets import get_dataset, is_dataset, resolve_source
-from .sources import check_subset, scan_folder, subset_catalog
-from .classify import CLASSIFY_FILE, PREDICTIONS_FILE
-from .duplicates import DUPLICATES_FILE
-from .outliers import OUTLIERS_FILE, refresh_outlier_clusters
-from .project import PROJECTION_PREFIX, PROJECTIONS_RECORD
+from .sources import check_subset, labels_of, scan_folder, subset_catalog
+from .tasks.index import build_search_index
+from .version import __version__
 from .workspace import (
-    CACHE, Workspace, added_results, load_workspace, previous_manifest, save_workspace, workspace_lock,
+    ARTIFACTS, CACHE, INDEX_RECORD, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
+    previous_manifest, read_manifest, save_workspace, workspace_lock,
 )
 
 log = logging.getLogger(__name__)
@@ -60,20 +57,18 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     timings: dict[str, float] = {}
     with workspace_lock(out):
         embedded = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
-        ws = _analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
+        ws = analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
         previous = previous_manifest(out)
-        kept = still_true(out, previous, ws) if previous else {}
-        if previous:
-            _warn_what_is_replaced(out, previous, described, kept)
         with _timed(timings, "write"):
-            save_workspace(ws, keep=kept)
-            if OUTLIERS_FILE in kept:
-                refresh_outlier_clusters(ws)
-        if len(ws.embeddings) > EXACT_MAX:  # past this, search needs an ANN index: build it once, here
+            carry = plan_carry_over(previous, input_fingerprints(ws))
+            if previous:
+                _say_what_is_replaced(out, previous, described, carry)
+            save_workspace(ws, carry)
+        if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
             with _timed(timings, "index"):
-                save_index(out, build_index(ws.embeddings))
+                build_search_index(ws, IndexConfig())
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
 
 
@@ -105,53 +100,46 @@ def _open_source(source, out, config: RunConfig, progress, split, data, limit, s
     return source, out, described
 
 
-def still_true(out: Path, previous: dict, ws: Workspace) -> dict[str, str]:
-    """{file: checksum} of the results of later commands in the workspace at ``out`` (manifest
-    ``previous``) that hold for ``ws`` too, so that a rerun with another --method or --k keeps
-    them. Every result needs the same images in the same order; then maps need the same reduced
-    features, duplicates the same embeddings, and outliers and classifiers both (they may use
-    either). The outliers' cluster column is then stale: ``refresh_outlier_clusters`` mends it."""
-    needs = {name: _arrays_behind(name) for name in added_results(previous)}
-    needs = {name: arrays for name, arrays in needs.items() if arrays}
-    if not needs:
-        return {}
-    try:
-        before = load_workspace(out)
-    except WorkspaceError:
-        return {}
-    columns = ["id", "path", "sha256"]
-    if not np.array_equal(before.images[columns].astype(str).to_numpy(), ws.images[columns].astype(str).to_numpy()):
-        return {}
-    same = {array: np.array_equal(getattr(before, array), getattr(ws, array)) for array in set().union(*needs.values())}
-    return {name: previous["files"][name] for name, arrays in needs.items() if all(same[a] for a in arrays)}
-
-
-def _arrays_behind(name: str) -> tuple[str, ...]:
-    """The workspace arrays a later command's result ``name`` was computed from; () when it is not
-    kept over a rerun."""
-    if name.startswith(PROJECTION_PREFIX) or name == PROJECTIONS_RECORD:
-        return ("reduced",)
-    if name == DUPLICATES_FILE:
-        return ("embeddings",)
-    if name in (OUTLIERS_FILE, CLASSIFY_FILE, PREDICTIONS_FILE):
-        return ("embeddings", "reduced")
-    return ()
-
-
-def _warn_what_is_replaced(out: Path, previous: dict, described: dict, kept: dict[str, str]) -> None:
+def _say_what_is_replaced(out: Path, previous: dict, described: dict, carry: CarryOver) -> None:
     """A rerun replaces the workspace at ``out`` (manifest ``previous``): say so when it held another
-    folder's images, or results of later commands that no longer hold (they are no longer listed)."""
+    folder's images, which results of later commands it keeps, and which no longer hold."""
     earlier_root = previous.get("source", {}).get("root")
     if earlier_root and earlier_root != described["root"]:
         log.warning("%s held the workspace of %s; this run replaces it with one of %s", out, earlier_root,
                     described["root"])
-    rebuilt_or_kept = (INDEX_RECORD, INDEX_DATA, *kept)  # run rebuilds the index itself
-    earlier = [name for name in added_results(previous) if name not in rebuilt_or_kept]
-    if kept:
-        log.info("%s: kept %s (the same images and features)", out, ", ".join(kept))
-    if earlier:
-        log.warning("%s held results of later commands (%s); this run replaces them: run those commands "
-                    "again if you need them", out, ", ".join(earlier))
+    if carry.kept:
+        log.info("%s: kept %s (the same images and features)", out, ", ".join(carry.kept))
+    if carry.dropped:
+        commands = sorted({ARTIFACTS[name].made_by for name in carry.dropped if name in ARTIFACTS})
+        log.warning("%s held results of later commands (%s) made from other images or features; this run "
+                    "replaces them: run %s again if you need them", out, ", ".join(carry.dropped),
+                    ", ".join(f"`{c}`" for c in commands) or "those commands")
+
+
+def workspace_for_folder(folder: Path, path: Path, progress: ProgressFactory | None = None) -> tuple[Path, bool]:
+    """(the workspace of a folder of images, whether it was made now): the one at ``path`` if it was
+    made from all of this folder, else a new one there with k-means, not scan, and no report: only
+    the embeddings matter to the commands that need one (10,000 images: 48 s against about 66 s
+    for `imgorg run`). Raises TooFewImagesError when the folder holds fewer than two readable images."""
+    if is_workspace(path):
+        _check_source_of(path, folder)
+        return path, False
+    run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=2)), progress=progress)
+    return path, True
+
+
+def _check_source_of(path: Path, folder: Path) -> None:
+    """Refuse a workspace made from another source, or from only part of this folder."""
+    source = read_manifest(path).get("source", {})
+    root = source.get("root")
+    if not root or Path(root).resolve() != Path(folder).resolve():
+        raise WorkspaceError(f"{path} is the workspace of another source ({root}); pass --out with a new "
+                             f"folder for {folder}")
+    subset = {key: source[key] for key in ("limit", "sample") if source.get(key)}
+    if subset:
+        option = " ".join(f"--{key} {value}" for key, value in subset.items())
+        raise WorkspaceError(f"{path} holds only part of {folder} ({option}); run `imgorg run {folder} --out "
+                             f"{path}` to embed all of it, or pass --out with a new folder")
 
 
 def _check_method(method: str) -> None:
@@ -204,14 +192,16 @@ def _describe_source(source: str | Path, split: str | None, limit: int | None, s
     return described
 
 
-def _analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict,
-             progress: ProgressFactory | None = None) -> Workspace:
+def analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict,
+            progress: ProgressFactory | None = None) -> Workspace:
+    """The stages after embedding (reduce, cluster, score) as an unsaved Workspace; ``timings`` gets
+    each stage's seconds."""
     with _timed(timings, "reduce"):
         reducer = Reducer(config.reduce.pca_dim, l2=config.reduce.l2, whiten=config.reduce.whiten,
                           random_state=config.reduce.seed)
         reduced = reducer.fit_transform(embeddings)
     images = catalog[catalog["status"] == "ok"]
-    truth = images["label"].to_numpy() if images["label"].notna().all() else None
+    truth = labels_of(images)
     with _timed(timings, "cluster"):
         cluster_config, selection = _resolve_k(config.cluster, reduced)
         methods = _methods_to_run(cluster_config.method)

@@ -90,11 +90,3 @@ def place_by_neighbours(X: np.ndarray, sample: np.ndarray, sample_points: np.nda
     points = np.einsum("nk,nkd->nd", weights, sample_points[nearest])
     points[sample] = sample_points
     return points
-
-
-PROJECTIONS_RECORD = "projections.json"  # how each stored map was made
-PROJECTION_PREFIX = "projection_"
-
-
-def projection_name(method: str, dims: int) -> str:
-    return f"{PROJECTION_PREFIX}{method}_{dims}d.npy"

@@ -20,15 +20,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, plots
+from . import plots
 from .cluster import NOISE
-from .errors import ConfigError, ImageDecodeError
+from .errors import ImageDecodeError
 from .fileio import atomic_write
 from .images import decode_image
-from .project import METHODS as PROJECTIONS
-from .project import projection_name
 from .sources import source_path
-from .workspace import Workspace, has_artifact, load_workspace, read_artifact
+from .version import __version__
+from .workspace import Workspace, load_workspace
 
 REPORT = "report.html"
 MAX_CLUSTERS = 30  # cluster rows in the grid and the contingency table: the largest ones
@@ -68,16 +67,13 @@ class ReportData:
 
     def __init__(self, ws: Workspace, method: str | None, seed: int):
         self.ws = ws
-        self.methods = [m for m in ws.metrics if m in ws.assignments.columns]
-        self.method = method or ws.method
-        if self.method not in self.methods:
-            raise ConfigError(f"method {self.method!r} is not stored in this workspace; "
-                              f"stored: {', '.join(self.methods) or 'none'}")
+        self.methods = ws.methods
+        self.method = ws.check_method(method)
         self.images = ws.images
         self.clusters = ws.cluster_labels(self.method)
-        self.has_labels = len(self.images) > 0 and bool(self.images["label"].notna().all())
-        self.labels = self.images["label"].to_numpy(dtype=object) if self.has_labels else None
-        self.root = Path(ws.manifest.get("source", {}).get("root", "."))
+        self.has_labels = ws.has_labels
+        self.labels = ws.labels
+        self.root = ws.root
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         ids, counts = np.unique(self.clusters, return_counts=True)
@@ -90,13 +86,9 @@ class ReportData:
 
     def members(self, cluster_id: int) -> np.ndarray:
         """Rows of a cluster, most typical (closest to the centre) first, as the app orders them."""
-        rows = np.flatnonzero(self.clusters == cluster_id)
         if cluster_id == NOISE:  # no centre to be close to: a random sample, not the first files
-            return np.random.default_rng(self.seed).permutation(rows)
-        distance = self.ws.assignments.get(f"{self.method}_distance")
-        if distance is not None:
-            rows = rows[np.argsort(distance.to_numpy()[rows], kind="stable")]
-        return rows
+            return np.random.default_rng(self.seed).permutation(np.flatnonzero(self.clusters == NOISE))
+        return self.ws.members(cluster_id, self.method)
 
     def dominant(self, cluster_id: int) -> tuple[str, float] | None:
         if not self.has_labels:
@@ -167,9 +159,10 @@ def _methods(d: ReportData) -> str:
 
 
 def _map(d: ReportData) -> str:
-    points, source = map_points(d.ws)
+    shown = d.ws.map_points(dims=2)
+    points = shown.points
     rows = np.arange(len(points))
-    note = f"{source}; {len(points):,} images"
+    note = f"{shown.description}; {len(points):,} images"
     if len(rows) > MAP_POINTS:
         rows = np.sort(d.rng.choice(len(rows), MAP_POINTS, replace=False))
         note += f", a random {MAP_POINTS:,} of them drawn"
@@ -179,19 +172,6 @@ def _map(d: ReportData) -> str:
     if (d.clusters == NOISE).any():
         note += "; grey: noise"
     return _section("map", "Map", f"<p class=note>{_e(note)}.</p>" + figure)
-
-
-def map_points(ws: Workspace) -> tuple[np.ndarray, str]:
-    """A stored 2D projection (UMAP first), else the first two PCA components; never computed here."""
-    for method in ("umap", *[m for m in PROJECTIONS if m != "umap"]):
-        name = projection_name(method, 2)
-        if has_artifact(ws.path, name):
-            points = read_artifact(ws.path, name)
-            if len(points) == len(ws.reduced):
-                return points, f"{method.upper() if method != 'tsne' else 't-SNE'} map stored by `imgorg map`"
-    if ws.reduced.shape[1] >= 2:
-        return ws.reduced[:, :2], "first two PCA components (`imgorg map WORKSPACE` stores a UMAP map)"
-    return np.column_stack([ws.reduced[:, 0], np.zeros(len(ws.reduced))]), "first PCA component"
 
 
 def _clusters(d: ReportData) -> str:

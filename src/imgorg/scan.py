@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Small collections train more epochs than 40, up to this many steps. 800 (what 40 epochs over
 # 10,000 images take) cost 9 s on 300 images for no better clusters than 100 (1.2 s) on 300-3,000
-# CIFAR-10 images (docs/benchmarks.md, "scan on small folders").
+# CIFAR-10 images (docs/benchmarks.md, clustering).
 MIN_STEPS = 100
 
 
@@ -96,8 +96,9 @@ class _Heads(torch.nn.Module):
 class SCANClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, n_heads: int = 30, epochs: int = 40,
                  entropy_weight: float = 5.0, learning_rates: tuple[float, ...] = (1e-3, 1e-2),
-                 batch_size: int = 512, spare_clusters: int = 0, random_state: int = 0):
+                 batch_size: int = 512, spare_clusters: int = 0, min_steps: int = MIN_STEPS, random_state: int = 0):
         self.n_clusters = n_clusters
+        self.min_steps = min_steps
         self.spare_clusters = spare_clusters
         self.n_neighbors = n_neighbors
         self.n_heads = n_heads
@@ -116,8 +117,10 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
                               f"({len(self.learning_rates)})")
         if self.spare_clusters < 0:
             raise ConfigError(f"spare_clusters ({self.spare_clusters}) must be 0 or more")
+        if self.min_steps < 0:
+            raise ConfigError(f"min_steps ({self.min_steps}) must be 0 or more")
         k = min(self.n_neighbors, len(X) - 1)
-        neighbours = self._neighbours(X, k)
+        neighbours = nearest_neighbours(X, k)
         spare = self.spare_clusters if self.n_clusters + self.spare_clusters <= len(X) else 0
         self.n_trained_clusters_ = self.n_clusters + spare
         torch.manual_seed(self.random_state)
@@ -130,11 +133,10 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
         head = _Heads(parts)
         # Small collections get more epochs: the heads need a minimum number of steps.
         steps_per_epoch = -(-len(X) // self.batch_size)
-        for _ in range(max(self.epochs, -(-MIN_STEPS // steps_per_epoch))):
+        for _ in range(max(self.epochs, -(-self.min_steps // steps_per_epoch))):
             losses = self._epoch(features, neighbours, head, optimizer, rng)
         with torch.no_grad():
             probs = self._probs(head, features).numpy()
-        self.heads_ = head  # every head, for benchmarks that look past the chosen one
         self.losses_ = losses  # per head, mean over the last epoch
         self.head_ = int(np.argmin(losses))
         self.learning_rate_ = self.learning_rates[self.head_ // per_rate]
@@ -147,16 +149,6 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
     def _probs(self, head, x):
         return head(x).view(len(x), self.n_heads, self.n_trained_clusters_).softmax(dim=2)
 
-    def _neighbours(self, X: np.ndarray, k: int) -> np.ndarray:
-        """Each row's k neighbours that the heads learn to agree with (a subclass may mine them
-        otherwise: benchmarks/head_variants.py)."""
-        return nearest_neighbours(X, k)
-
-    def _inputs(self, features, anchors, partners, rng):
-        """The head's inputs for a batch of anchors and their drawn neighbours (a subclass may
-        draw views of them instead: benchmarks/scan_features.py)."""
-        return features[anchors], features[partners]
-
     def _epoch(self, features, neighbours, head, optimizer, rng) -> np.ndarray:
         n = len(features)
         totals = torch.zeros(self.n_heads)
@@ -165,8 +157,8 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
             anchors = order[start : start + self.batch_size]
             picks = rng.integers(0, neighbours.shape[1], len(anchors))
             partners = torch.from_numpy(neighbours[anchors.numpy(), picks])
-            x_anchor, x_partner = self._inputs(features, anchors, partners, rng)
-            loss = scan_loss(self._probs(head, x_anchor), self._probs(head, x_partner), self.entropy_weight)
+            loss = scan_loss(self._probs(head, features[anchors]), self._probs(head, features[partners]),
+                             self.entropy_weight)
             optimizer.zero_grad()
             loss.sum().backward()
             optimizer.step()

@@ -9,7 +9,7 @@ import numpy as np
 
 from .cluster import NOISE
 from .errors import ConfigError
-from .index import SearchIndex, load_index
+from .index import SearchIndex
 from .workspace import Workspace
 
 TEXT_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has
@@ -27,7 +27,7 @@ class Searcher:
 
     def __init__(self, ws: Workspace, index: SearchIndex | None = None):
         self.ws = ws
-        self.index = index or load_index(ws.path, ws.embeddings)
+        self.index = index or ws.search_index()
         self._embedder = None
         self._text_encoder = None
         self._lock = threading.Lock()

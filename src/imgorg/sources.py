@@ -186,3 +186,10 @@ def _hash_file(root: Path, rel: str) -> tuple[int, str | None, str | None]:
     except OSError as err:
         return 0, None, f"cannot read: {err.strerror or err}"
     return len(data), hashlib.sha256(data).hexdigest(), None
+
+
+def labels_of(images: pd.DataFrame) -> np.ndarray | None:
+    """Each image's label (object array), or None unless every image has one: labels only ever
+    score a clustering, so a partly labelled collection is scored as an unlabelled one."""
+    labels = images["label"]
+    return labels.to_numpy(dtype=object) if len(labels) and bool(labels.notna().all()) else None

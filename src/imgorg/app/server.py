@@ -13,14 +13,15 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import ImageDecodeError, ImgorgError
+from ..errors import ConfigError, ImageDecodeError, ImgorgError
+from ..search import MAX_TEXT
+from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
 from .state import AppState
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # uploads past this get 413
 MAX_K = 100
-MAX_TEXT = 1000  # characters of a text query (CLIP reads 77 tokens at most)
 PAGE_SIZE = 48
 
 
@@ -31,6 +32,10 @@ def create_app(workspace: str | Path) -> FastAPI:
     app = FastAPIOffline(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
     app.state.imgorg = state
     app.add_middleware(GZipMiddleware, minimum_size=2048)  # the map of 60k points compresses ~4x
+
+    @app.exception_handler(ConfigError)
+    async def bad_request(request: Request, err: ConfigError):  # e.g. a method the workspace does not store
+        return JSONResponse({"detail": str(err)}, status_code=400)
 
     static = resources.files("imgorg.app") / "static"
 
@@ -50,8 +55,9 @@ def create_app(workspace: str | Path) -> FastAPI:
     @app.get("/api/summary")
     def summary():
         ws = state.ws
-        return {"images": len(state.images), "failed": len(ws.failures), "methods": state.methods,
-                "default_method": ws.method, "has_labels": state.has_labels,
+        return {"images": len(state.images), "failed": len(ws.failures), "methods": ws.methods,
+                "default_method": ws.method, "has_labels": ws.has_labels,
+                "maps": {dims: ws.maps(dims) for dims in (2, 3)},
                 "backbone": ws.manifest["backbone"]["id"], "selection": ws.manifest.get("selection", {})}
 
     @app.get("/api/metrics")
@@ -61,17 +67,18 @@ def create_app(workspace: str | Path) -> FastAPI:
 
     @app.get("/api/clusters")
     def clusters(method: str | None = None):
-        return {"method": state.method(method), "clusters": state.clusters(method)}
+        return {"method": state.ws.check_method(method), "clusters": state.clusters(method)}
 
     @app.get("/api/clusters/{cluster_id}")
     def cluster_detail(cluster_id: int, method: str | None = None, page: int = Query(0, ge=0),
                        page_size: int = Query(PAGE_SIZE, ge=1, le=500)):
-        rows = state.cluster_members(cluster_id, method)
+        method = state.ws.check_method(method)
+        rows = state.ws.members(cluster_id, method)
         if len(rows) == 0:
-            raise HTTPException(404, f"cluster {cluster_id} does not exist for method {state.method(method)!r}")
+            raise HTTPException(404, f"cluster {cluster_id} does not exist for method {method!r}")
         entry = next(c for c in state.clusters(method) if c["id"] == cluster_id)
         chunk = rows[page * page_size : (page + 1) * page_size]
-        return {**entry, "method": state.method(method), "page": page, "page_size": page_size,
+        return {**entry, "method": method, "page": page, "page_size": page_size,
                 "images": [state.image_record(r, method) for r in chunk]}
 
     @app.get("/api/images/{image_id}")
@@ -87,19 +94,20 @@ def create_app(workspace: str | Path) -> FastAPI:
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
     @app.get("/api/map")
-    def map_points(kind: str = "umap", dims: int = Query(2, ge=2, le=3), method: str | None = None):
-        points, used = state.map_points(kind, dims)
-        labels = state.images["label"]
-        return {"kind": used, "dims": dims, "method": state.method(method),
+    def map_points(kind: str | None = None, dims: int = Query(2, ge=2, le=3), method: str | None = None):
+        ws = state.ws
+        shown = ws.map_points(kind, dims)
+        return {"kind": shown.kind, "description": shown.description, "dims": dims, "method": ws.check_method(method),
                 "ids": state.images["id"].tolist(),
-                "coords": [points[:, d].round(4).tolist() for d in range(dims)],
-                "cluster": state.labels(method).tolist(),
-                "label": labels.fillna("").tolist() if state.has_labels else None}
+                "coords": [shown.points[:, d].round(4).tolist() for d in range(dims)],
+                "cluster": ws.cluster_labels(method).tolist(),
+                "label": ws.labels.tolist() if ws.has_labels else None}
 
     @app.post("/api/search")
     async def search(request: Request, file: UploadFile | None = File(None), id: int | None = None,
                      k: int = Query(10, ge=1, le=MAX_K), method: str | None = None,
                      text: str | None = Query(None, min_length=1, max_length=MAX_TEXT)):
+        method = state.ws.check_method(method)  # an unknown method is refused before any work
         exclude = None
         if text is not None:  # CLIP workspaces only; the first query loads the text tower
             try:
@@ -121,20 +129,17 @@ def create_app(workspace: str | Path) -> FastAPI:
             raise HTTPException(422, "send an image file (multipart field 'file'), an image id (?id=) "
                                      "or a sentence (?text=, CLIP workspaces)")
         found = await run_in_threadpool(state.neighbours, vector, k, exclude)
-        return {"method": state.method(method), "cluster": state.predicted_cluster(found, method, exclude),
+        return {"method": method, "cluster": state.predicted_cluster(found, method, exclude),
                 "query_id": id, "text": text,
                 "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
                                for n in found]}
 
     @app.get("/api/quality")
     def quality(limit: int = Query(100, ge=1, le=10_000)):
-        from ..workspace import has_artifact, read_artifact
-
         out = {"failed": state.ws.failures[["id", "path", "error"]].head(limit).to_dict(orient="records")}
-        for name in ("outliers", "duplicates"):
-            if has_artifact(state.ws.path, f"{name}.parquet"):
-                frame = read_artifact(state.ws.path, f"{name}.parquet").head(limit)
-                out[name] = frame.to_dict(orient="records")
+        for name, file in (("outliers", OUTLIERS_FILE), ("duplicates", DUPLICATES_FILE)):
+            if state.ws.has(file):
+                out[name] = state.ws.read(file).head(limit).to_dict(orient="records")
         return JSONResponse(out)
 
     def _row(image_id: int | str) -> int:

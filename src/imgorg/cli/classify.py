@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..classify import CLASSIFY_FILE, MODELS, PREDICTIONS_FILE, classify, read_labels
-from ..errors import ConfigError
-from ..workspace import load_workspace, workspace_lock, write_artifact
-from .console import console
-
-FROM_FOLDERS = "from-folders"
+from ..classify import FROM_FOLDERS, MODELS
+from ..config import ClassifyConfig
+from ..tasks import train_classifiers
+from ..workspace import CLASSIFY_FILE, PREDICTIONS_FILE
+from .console import console, escape
 
 
 def classify_command(
@@ -26,21 +24,12 @@ def classify_command(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cross-validate SVM (RBF), random forest and logistic regression; predict unlabelled images."""
-    ws = load_workspace(workspace)
-    images = ws.images
-    known = images["label"].astype("string") if labels == FROM_FOLDERS else read_labels(Path(labels), images)
-    if features not in ("embeddings", "reduced"):
-        raise ConfigError(f"--features {features!r} must be embeddings or reduced")
-    X = ws.embeddings if features == "embeddings" else ws.reduced
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    with console.status(f"cross-validating {', '.join(names)} on {int(known.notna().sum()):,} labelled images"):
-        result = classify(X, known, images["id"].to_numpy(), names, folds, seed)
-    result.predictions.insert(1, "path", images["path"].astype("string").to_numpy())
-    record = {"features": features, "best": result.best, "models": [s.to_dict() for s in result.scores]}
-    with workspace_lock(workspace):
-        write_artifact(workspace, CLASSIFY_FILE, record)
-        write_artifact(workspace, PREDICTIONS_FILE, result.predictions)
-    table = Table(title=f"{result.scores[0].folds}-fold cross-validation on {features}")
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    config = ClassifyConfig(labels=labels, models=names, folds=folds, features=features, seed=seed)
+    with console.status(f"cross-validating {escape(', '.join(names))}"):
+        run = train_classifiers(workspace, config)
+    result = run.result
+    table = Table(title=f"{result.scores[0].folds}-fold cross-validation on {features} ({run.labelled:,} labelled images)")
     for column in ("model", "accuracy", "macro-F1", "seconds"):
         table.add_column(column, justify="left" if column == "model" else "right")
     for s in result.scores:
@@ -49,4 +38,4 @@ def classify_command(
     console.print(table)
     unlabelled = int((result.predictions["source"] == "unlabelled").sum())
     console.print(f"Predicted {unlabelled:,} unlabelled images with {result.best}: "
-                  f"[bold]{Path(workspace) / PREDICTIONS_FILE}[/]; confusion matrices in {CLASSIFY_FILE}")
+                  f"[bold]{escape(str(Path(workspace) / PREDICTIONS_FILE))}[/]; confusion matrices in {CLASSIFY_FILE}")

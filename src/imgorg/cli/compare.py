@@ -10,12 +10,12 @@ import typer
 from rich import box
 from rich.table import Table
 
-from ..compare import AUTO_METHODS, assignments_frame, comparison_table, run_methods, select_method
-from ..config import ClusterConfig, RunConfig
-from ..outliers import refresh_outlier_clusters
+from ..clustering import AUTO_METHODS
+from ..config import ClusterConfig, CompareConfig, RunConfig
 from ..pipeline import run as run_pipeline
-from ..workspace import MANIFEST, load_workspace, update_clusterings, workspace_lock
-from .console import console, progress_bars
+from ..tasks import compare_methods
+from ..workspace import is_workspace
+from .console import console, escape, progress_bars
 from .run import parse_k
 
 
@@ -29,48 +29,22 @@ def compare(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cluster with several methods, print one comparison table, keep every method's assignments."""
-    names = [m.strip() for m in methods.split(",") if m.strip()]
-    config = ClusterConfig(k=parse_k(k) if k else ClusterConfig.k, seed=seed)
-    config.validate()  # --k 1 is refused before anything runs
-    with progress_bars() as progress:
-        if not (source / MANIFEST).is_file():
-            source = run_pipeline(source, out, RunConfig(cluster=config), progress=progress).workspace.path
-        ws = load_workspace(source)
-        images = ws.images
-        truth = images["label"].to_numpy() if images["label"].notna().all() else None
-        if k is None or config.k == "auto":  # the k the workspace's clustering was made with
-            config = ClusterConfig(k=int(ws.manifest.get("selection", {}).get("k", ClusterConfig.k)), seed=seed)
-        results = run_methods(ws.embeddings, ws.reduced, names, config, truth, progress=progress)
-    chosen, reason = select_method(results, max_noise)
-    kept = {r.name: r for r in _previous_results(ws)}
-    kept.update({r.name: r for r in results})
-    metrics = {name: {**r.scores, "seconds": r.seconds} for name, r in kept.items()}
-    with workspace_lock(source):
-        updated = update_clusterings(source, assignments_frame(images["id"].to_numpy(), list(kept.values())),
-                                     metrics, {"default_method": chosen,
-                                               "selection": {"method": chosen, "reason": reason, "k": config.k}})
-        refresh_outlier_clusters(updated)
-    table = comparison_table(results)
-    console.print(_rich_table(table))
-    console.print(f"Chosen: [bold]{chosen}[/] ({reason})")
-    if chosen != ws.method:  # what `serve`, `report` and `export` show from now on
-        console.print(f"The workspace's default method is now [bold]{chosen}[/] (was {ws.method}); "
-                      "every method's clusters stay stored")
-    console.print(f"Workspace: [bold]{source}[/]")
+    names = tuple(m.strip() for m in methods.split(",") if m.strip())
+    config = CompareConfig(methods=names, k=parse_k(k) if k else None, max_noise=max_noise, seed=seed).validate()
+    with progress_bars() as progress:  # --k 1 was refused above, before anything runs
+        if not is_workspace(source):
+            run_config = RunConfig(cluster=ClusterConfig(k=config.k or ClusterConfig.k, seed=seed))
+            source = run_pipeline(source, out, run_config, progress=progress).workspace.path
+        result = compare_methods(source, config, progress=progress)
+    console.print(_rich_table(result.table))
+    console.print(f"Chosen: [bold]{escape(result.chosen)}[/] ({escape(result.reason)})")
+    if result.chosen != result.previous:  # what `serve`, `report` and `export` show from now on
+        console.print(f"The workspace's default method is now [bold]{escape(result.chosen)}[/] (was "
+                      f"{escape(result.previous)}); every method's clusters stay stored")
+    console.print(f"Workspace: [bold]{escape(str(source))}[/]")
     if json_out:
-        json_out.write_text(json.dumps({"methods": table.to_dict(orient="records"), "chosen": chosen,
-                                        "reason": reason}, indent=2, default=float) + "\n")
-
-
-def _previous_results(ws):
-    """Methods already in the workspace, so comparing a subset keeps the others."""
-    from ..compare import MethodResult
-
-    for name, scores in ws.metrics.items():
-        if name in ws.assignments.columns:
-            yield MethodResult(name, ws.assignments[name].to_numpy(), ws.assignments[f"{name}_distance"].to_numpy(),
-                               {k: v for k, v in scores.items() if k != "seconds"}, scores.get("seconds", 0.0),
-                               density=False)
+        json_out.write_text(json.dumps({"methods": result.table.to_dict(orient="records"), "chosen": result.chosen,
+                                        "reason": result.reason}, indent=2, default=float) + "\n")
 
 
 _HEADERS = {"n_clusters": "clusters", "noise_fraction": "noise", "davies_bouldin": "DB",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,6 +27,14 @@ from ..progress import ProgressFactory
 _piped = not (sys.stdout and sys.stdout.isatty()) and "COLUMNS" not in os.environ
 console = Console(width=160 if _piped else None)
 errors = Console(stderr=True)
+
+__all__ = ["console", "errors", "escape", "print_error", "progress_bars"]
+
+
+def print_error(message: str) -> None:
+    """``error: message`` on stderr. The message is printed as it is: text in square brackets, such
+    as an extra's name in ``pip install 'imgorg[ray]'``, is not read as rich markup."""
+    errors.print("[bold red]error:[/] " + escape(message), highlight=False)
 
 
 class RateColumn(ProgressColumn):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..config import ReduceConfig, RunConfig, ClusterConfig
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import embed_only
-from .console import console, progress_bars
+from .console import console, escape, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, ImageSize, Limit, Out, Sample,
                       Seed, Source, Split, Tta, Weights, Workers, embed_config)
 
@@ -45,5 +45,5 @@ def embed_command(
     console.print(f"{len(result.embeddings):,} images embedded ({result.n_computed:,} now at {rate:,.0f} images/s, "
                   f"{result.n_cached:,} from cache), {failed:,} failed, in {result.seconds:.1f} s, "
                   f"engine {engine}")
-    console.print(f"Cache: [bold]{path}[/]. Next: imgorg run {source} --out {path} (same --backbone): "
-                  "it embeds nothing and clusters here.", highlight=False)
+    console.print(f"Cache: [bold]{escape(str(path))}[/]. Next: imgorg run {escape(str(source))} --out "
+                  f"{escape(str(path))} (same --backbone): it embeds nothing and clusters here.", highlight=False)

@@ -10,7 +10,7 @@ import typer
 from ..errors import ConfigError
 from ..export import TABLE_FORMATS, export_folders, write_table
 from ..workspace import load_workspace
-from .console import console
+from .console import console, escape
 
 FORMS = ("folders",) + TABLE_FORMATS
 
@@ -29,17 +29,17 @@ def export_command(
     ws = load_workspace(workspace)
     if form != "folders":
         frame = write_table(ws, target, form, method)
-        console.print(f"{len(frame):,} images written to [bold]{target}[/] ({form}, clusters of "
-                      f"{method or ws.method})")
+        console.print(f"{len(frame):,} images written to [bold]{escape(str(target))}[/] ({form}, clusters of "
+                      f"{escape(method or ws.method)})")
     else:
         with console.status(f"{'linking' if link else 'copying'} {len(ws.images):,} images"):
             done = export_folders(ws, target, copy=not link, method=method, force=force)
         console.print(f"{done.images:,} images {'linked' if link else 'copied'} into {done.clusters:,} cluster folders"
-                      f"{f' and noise ({done.noise:,})' if done.noise else ''} under [bold]{target}[/] "
-                      f"(clusters of {done.method}); {done.renamed:,} renamed to avoid a name collision")
+                      f"{f' and noise ({done.noise:,})' if done.noise else ''} under [bold]{escape(str(target))}[/] "
+                      f"(clusters of {escape(done.method)}); {done.renamed:,} renamed to avoid a name collision")
         if done.missing:
             console.print(f"[yellow]{len(done.missing):,} images are no longer in the source folder and were "
-                          f"skipped[/], e.g. {done.missing[0]}", highlight=False)
+                          f"skipped[/], e.g. {escape(done.missing[0])}", highlight=False)
     failed = len(ws.failures)
     if failed:
         console.print(f"{failed:,} files failed to decode and are in no cluster (see `imgorg inspect`).")

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..index import KINDS, build_index, save_index
-from ..workspace import load_workspace, workspace_lock
-from .console import console
+from ..config import IndexConfig
+from ..index import KINDS
+from ..tasks import build_search_index
+from .console import console, escape
 
 
 def index_command(
@@ -17,10 +18,7 @@ def index_command(
     kind: Annotated[str, typer.Option(help=f"{', '.join(KINDS)}; auto = exact up to 200,000 images, else ivf-pq.")] = "auto",
 ) -> None:
     """Build the nearest-neighbour index used by search, duplicates, outliers and the app."""
-    ws = load_workspace(workspace)
-    with console.status(f"building a {kind} index of {len(ws.embeddings):,} vectors"):
-        index = build_index(ws.embeddings, kind)
-    with workspace_lock(workspace):
-        save_index(workspace, index)
+    with console.status(f"building a {escape(kind)} index"):
+        index = build_search_index(workspace, IndexConfig(kind=kind))
     console.print(f"{index.kind} index of {len(index):,} vectors built in {index.build_seconds:.1f} s "
-                  f"{index.params or ''}")
+                  f"{index.params or ''}", markup=False)

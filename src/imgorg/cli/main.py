@@ -6,8 +6,8 @@ import logging
 
 import typer
 
-from .. import __version__
 from ..errors import ImgorgError
+from ..version import __version__
 from . import backbones as backbones_command
 from . import classify as classify_command
 from . import compare as compare_command
@@ -22,7 +22,7 @@ from . import report as report_command
 from . import run as run_command
 from . import search as search_command
 from . import serve as serve_command
-from .console import errors
+from .console import errors, print_error
 
 app = typer.Typer(
     name="imgorg",
@@ -67,11 +67,11 @@ def main() -> None:
     try:
         app()
     except ImgorgError as err:
-        errors.print(f"[bold red]error:[/] {err}", highlight=False)
+        print_error(str(err))
         raise SystemExit(2) from None
     except SystemExit as exit_:
         if exit_.code == INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
-            errors.print(INTERRUPTED_MESSAGE, highlight=False)
+            errors.print(INTERRUPTED_MESSAGE, highlight=False, markup=False)
         raise
 
 

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ..index import load_index
-from ..outliers import DEFAULT_K, METHODS, OUTLIERS_FILE, outlier_scores, outliers_frame
-from ..workspace import load_workspace, workspace_lock, write_artifact
-from .console import console
+from ..config import OutlierConfig
+from ..outliers import DEFAULT_K, METHODS
+from ..tasks import score_outliers
+from ..workspace import OUTLIERS_FILE
+from .console import console, escape
 
 
 def outliers(
@@ -20,15 +21,10 @@ def outliers(
     top: Annotated[int, typer.Option(help="How many to print.")] = 20,
 ) -> None:
     """Score how unusual each image is; store the scores for the app and the report."""
-    ws = load_workspace(workspace)
-    with console.status(f"scoring {len(ws.embeddings):,} images ({method})"):
-        scores = outlier_scores(ws.embeddings, ws.reduced, method, k, index=load_index(workspace, ws.embeddings))
-    frame = outliers_frame(ws.images, scores, ws.cluster_labels())
-    frame["method"] = method
-    with workspace_lock(workspace):
-        write_artifact(workspace, OUTLIERS_FILE, frame)
-    console.print(f"The {min(top, len(frame))} most unusual of {len(frame):,} images ({method}, k={k}):")
+    with console.status(f"scoring outliers ({escape(method)})"):
+        frame = score_outliers(workspace, OutlierConfig(method=method, k=k))
+    console.print(f"The {min(top, len(frame))} most unusual of {len(frame):,} images ({escape(method)}, k={k}):")
     for row in frame.head(top).itertuples():
         console.print(f"  {row.rank:>4}  {row.score:.4f}  cluster {row.cluster:>3}  {row.path}",
                       highlight=False, markup=False)
-    console.print(f"Stored: [bold]{Path(workspace) / OUTLIERS_FILE}[/]")
+    console.print(f"Stored: [bold]{escape(str(Path(workspace) / OUTLIERS_FILE))}[/]")

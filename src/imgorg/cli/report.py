@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .console import console
+from .console import console, escape
 
 
 def report(
@@ -20,4 +20,4 @@ def report(
 
     with console.status("Writing the report"):
         path = write_report(workspace, out, method)
-    console.print(f"Report: [bold]{path}[/]")
+    console.print(f"Report: [bold]{escape(str(path))}[/]")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -14,7 +13,7 @@ from ..config import ClusterConfig, ReduceConfig, RunConfig
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
-from .console import console, progress_bars
+from .console import console, escape, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
                       Sample, Seed, Source, Split, Tta, Weights, Workers, embed_config)
 
@@ -61,7 +60,7 @@ def run(
 
         with console.status("Writing the report"):
             path = write_report(result.workspace.path)
-        console.print(f"Report: [bold]{path}[/]")
+        console.print(f"Report: [bold]{escape(str(path))}[/]")
 
 
 def parse_k(value: str) -> int | str:
@@ -75,23 +74,7 @@ def parse_k(value: str) -> int | str:
 
 def print_summary(result: RunResult) -> None:
     ws = result.workspace
-    images = ws.images
-    labels = ws.cluster_labels()
-    has_truth = images["label"].notna().all()
-    table = Table(title=f"Clusters ({ws.method})")
-    table.add_column("cluster", justify="right")
-    table.add_column("images", justify="right")
-    if has_truth:
-        table.add_column("top label")
-        table.add_column("share", justify="right")
-    for cluster_id in np.unique(labels):
-        members = images[labels == cluster_id]
-        row = [str(cluster_id), f"{len(members):,}"]
-        if has_truth:
-            counts = members["label"].value_counts()
-            row += [str(counts.index[0]), f"{counts.iloc[0] / len(members):.0%}"]
-        table.add_row(*row)
-    console.print(table)
+    console.print(_clusters_table(ws))
     console.print(_metrics_table(ws.metrics[ws.method]))
     selection = ws.manifest.get("selection", {})
     if selection.get("k_capped_from"):
@@ -99,16 +82,32 @@ def print_summary(result: RunResult) -> None:
     if selection.get("k_auto"):
         console.print(f"k = {selection['k']}, the best silhouette over k = 2..{selection['k_curve'][-1]['k']}")
     for method, how in selection.get("fit", {}).items():
-        console.print(f"{method}: {how}", highlight=False)
-    if len(ws.metrics) > 1:
-        console.print(f"Method: [bold]{ws.method}[/] ({selection.get('reason', '')})")
+        console.print(f"{method}: {how}", highlight=False, markup=False)
+    if len(ws.methods) > 1:
+        console.print(f"Method: [bold]{escape(ws.method)}[/] ({escape(selection.get('reason', ''))})")
     counts = ws.manifest["counts"]
     console.print(
         f"{counts['ok']:,} images embedded ({result.n_computed:,} now, {result.n_cached:,} from cache), "
         f"{counts['failed']:,} failed, in {sum(result.timings.values()):.1f} s"
     )
     _print_failures(ws.failures)
-    console.print(f"Workspace: [bold]{ws.path}[/]")
+    console.print(f"Workspace: [bold]{escape(str(ws.path))}[/]")
+
+
+def _clusters_table(ws) -> Table:
+    clusters = ws.clusters()
+    table = Table(title=f"Clusters ({ws.method})")
+    table.add_column("cluster", justify="right")
+    table.add_column("images", justify="right")
+    if ws.has_labels:
+        table.add_column("top label")
+        table.add_column("share", justify="right")
+    for row in clusters.itertuples():
+        cells = [str(row.id), f"{row.size:,}"]
+        if ws.has_labels:
+            cells += [escape(row.top_label), f"{row.top_share:.0%}"]
+        table.add_row(*cells)
+    return table
 
 
 def _metrics_table(scores: dict) -> Table:

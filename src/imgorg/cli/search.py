@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..metrics import retrieval_scores
 from ..search import Searcher
 from ..workspace import load_workspace
-from .console import console
+from .console import console, escape
 
 
 def search(
@@ -27,6 +27,7 @@ def search(
 ) -> None:
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
     ws = load_workspace(workspace)
+    method = ws.check_method(method)  # an unknown method fails before any search
     searcher = Searcher(ws)
     if evaluate:
         return _evaluate(ws, searcher, k, json_out)
@@ -38,7 +39,6 @@ def search(
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
     else:
         found, query_id, row = _search(ws, searcher, query, k)
-    method = method if method in ws.assignments.columns else ws.method
     clusters = ws.cluster_labels(method)
     images = ws.images
     rows = [{"rank": i + 1, "id": int(images["id"].iloc[n.row]), "similarity": round(n.similarity, 4),
@@ -50,14 +50,14 @@ def search(
                    "cluster": searcher.predicted_cluster(found, clusters, row), "neighbours": rows}
         typer.echo(json.dumps(payload, indent=2))
         return
-    table = Table(title=f"Nearest to {query} ({searcher.index.kind} search, clusters of {method})")
+    table = Table(title=f"Nearest to {escape(query)} ({searcher.index.kind} search, clusters of {escape(method)})")
     for column in ("rank", "id", "similarity", "cluster", "path"):
         table.add_column(column, justify="left" if column == "path" else "right")
     for record in rows:
-        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in record.values()])
+        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else escape(str(v)) for v in record.values()])
     console.print(table)
     cluster = searcher.predicted_cluster(found, clusters, row)
-    console.print(f"{'Its cluster' if row is not None else 'Predicted cluster'}: [bold]{cluster}[/]")
+    console.print(f"{'Its cluster' if row is not None else 'Predicted cluster'}: [bold]{cluster}[/]", highlight=False)
 
 
 def _search(ws, searcher: Searcher, query: str, k: int):
@@ -67,17 +67,14 @@ def _search(ws, searcher: Searcher, query: str, k: int):
     if path.is_file():
         return searcher.neighbours(searcher.embed(path.read_bytes()), k), None, None
     if query.isdigit():
-        rows = ws.images.index[ws.images["id"] == int(query)]
-        if len(rows) == 0:
-            raise ConfigError(f"no image with id {query} in this workspace (ids run 0..{int(ws.catalog['id'].max())}; "
-                              "failed images have no embedding)")
-        return searcher.by_row(int(rows[0]), k), int(query), int(rows[0])
+        row = int(ws.rows_of(int(query))[0])
+        return searcher.by_row(row, k), int(query), row
     raise ConfigError(f"query {query!r} is neither an image file nor an image id")
 
 
 def _evaluate(ws, searcher: Searcher, k: int, json_out: bool) -> None:
-    labels = ws.images["label"]
-    if labels.isna().any():
+    labels = ws.labels
+    if labels is None:
         raise ConfigError("--evaluate needs a label for every image (a folder-per-class tree)")
     with console.status(f"searching {len(labels):,} queries"):
         _, rows = searcher.index.search(ws.embeddings, k, exclude_self=True)

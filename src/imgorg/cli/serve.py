@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .console import console
+from .console import console, escape
 
 
 def serve(
@@ -23,5 +23,5 @@ def serve(
     except ImportError as err:
         raise typer.BadParameter(f"the app needs its extra ({err.name} is missing): pip install 'imgorg[app]'") from None
     app = create_app(workspace)
-    console.print(f"imgorg app for [bold]{workspace}[/] at [bold]http://{host}:{port}/[/]  (API docs: /docs)")
+    console.print(f"imgorg app for [bold]{escape(str(workspace))}[/] at [bold]http://{escape(host)}:{port}/[/]  (API docs: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

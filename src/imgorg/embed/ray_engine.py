@@ -74,7 +74,7 @@ def _dataset(ray, todo, config: EmbedConfig):
     rows = [{"sha256": sha, "path": str(path)} for sha, path in todo]
     items = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) / ROWS_PER_BLOCK)))
     pre = dataclasses.replace(preprocess_for(config), upsample_on_device=upsample)
-    decoded = items.map_batches(_decode, fn_kwargs={"pre": pre}, batch_size=config.batch_size, batch_format="numpy")
+    decoded = items.map_batches(decode_batch, fn_kwargs={"pre": pre}, batch_size=config.batch_size, batch_format="numpy")
     return decoded.map_batches(
         _Embedder, fn_constructor_kwargs={"config": config, "use_gpu": use_gpu, "upsample": upsample},
         batch_size=config.batch_size,
@@ -98,7 +98,7 @@ def _actors_upsample(use_gpu: bool, config: EmbedConfig) -> bool:
     return use_gpu and upsamples_by_default(get_backbone(config.backbone), "cuda")
 
 
-def _decode(batch: dict, pre: Preprocess) -> dict:
+def decode_batch(batch: dict, pre: Preprocess) -> dict:
     """Stage 1 (tasks): paths -> uint8 model inputs; a failed file gets zeros and its reason."""
     images, errors = [], []
     for path in batch["path"]:

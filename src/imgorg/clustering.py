@@ -129,3 +129,11 @@ def assignments_frame(ids: np.ndarray, results: list[MethodResult]) -> pd.DataFr
         frame[f"{r.name}_distance"] = r.distance
     return frame
 
+
+
+def stored_results(assignments: pd.DataFrame, metrics: dict) -> list[MethodResult]:
+    """The clusterings a workspace already holds, as results: comparing a few methods keeps the others."""
+    return [MethodResult(name, assignments[name].to_numpy(), assignments[f"{name}_distance"].to_numpy(),
+                         {k: v for k, v in scores.items() if k != "seconds"}, scores.get("seconds", 0.0),
+                         density=False)
+            for name, scores in metrics.items() if name in assignments.columns]

@@ -1,0 +1,141 @@
+"""Groups of duplicates: exact copies by content hash, near copies as stars of scored pairs.
+
+Pairs form groups as stars, not connected components: each member is a copy of its group's
+centre. Chains of look-alikes (ship A like ship B like ship C ...) made components of 78
+different ships in CIFAR-10's test images. Each group gets one keep candidate: real files
+before symbolic links, then most pixels, then largest file, then lowest id.
+"""
+
+from __future__ import annotations
+
+import heapq
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ..sources import source_path
+from .scoring import pair_cosines, pair_scores
+from .thumbnails import Thumbnails
+
+COLUMNS = ["group", "id", "path", "kind", "similarity", "keep"]
+
+
+def duplicate_groups(n: int, sha256: np.ndarray, pairs: np.ndarray | None = None) -> np.ndarray:
+    """A group number per row (-1: no duplicate); equal hashes always share a group.
+
+    Near pairs form stars: the image with the most copies not yet grouped becomes a
+    centre and takes those copies, again until no pair is left. Every member is thus
+    a copy of its centre, and a chain of look-alikes does not become one group."""
+    exact = _components(n, hash_pairs(sha256))  # identical files act as one image
+    groups = np.full(n, -1, np.int64)
+    centre_of = np.full(n, -1, np.int64)
+    if pairs is not None and len(pairs):
+        nodes = np.unique(exact[pairs], axis=0)
+        nodes = nodes[nodes[:, 0] != nodes[:, 1]]
+        for centre, members in _stars(nodes):
+            centre_of[members] = centre
+    label = np.where(centre_of[exact] >= 0, centre_of[exact], exact)
+    in_group = np.bincount(label, minlength=n)[label] > 1
+    groups[in_group] = _number_by_first_row(label[in_group])
+    return groups
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """Each row's component, named by its lowest row."""
+    if n == 0:
+        return np.empty(0, np.int64)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    lowest = np.full(component.max() + 1, n, np.int64)
+    np.minimum.at(lowest, component, np.arange(n))
+    return lowest[component]
+
+
+def _stars(edges: np.ndarray):
+    """(centre, members including the centre) of greedy stars over an undirected edge list."""
+    neighbours: dict[int, set[int]] = {}
+    for a, b in edges.tolist():
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    heap = [(-len(near), node) for node, near in neighbours.items()]
+    heapq.heapify(heap)
+    taken: set[int] = set()
+    while heap:
+        degree, node = heapq.heappop(heap)
+        if node in taken:
+            continue
+        free = neighbours[node] - taken
+        if len(free) != -degree:  # stale: some neighbours were taken since it was pushed
+            if free:
+                heapq.heappush(heap, (-len(free), node))
+            continue
+        taken |= free | {node}
+        yield node, np.fromiter(free | {node}, np.int64)
+
+
+def hash_pairs(sha256: np.ndarray) -> np.ndarray:
+    codes = pd.factorize(pd.Series(sha256))[0]  # missing hashes get -1 and are never paired
+    order = np.argsort(codes, kind="stable")
+    same = (codes[order][1:] == codes[order][:-1]) & (codes[order][1:] >= 0)
+    return np.stack([order[:-1][same], order[1:][same]], axis=1).astype(np.int64)
+
+
+def _number_by_first_row(component: np.ndarray) -> np.ndarray:
+    """Groups numbered 0.. in the order of their first row, so the output is stable."""
+    _, first_index, inverse = np.unique(component, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first_index))
+    return rank[inverse]
+
+
+def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray | None, groups: np.ndarray,
+                     root: str | Path | None = None, thumbnails: Thumbnails | None = None) -> pd.DataFrame:
+    """One row per image in a group, keep candidate first, with its similarity to the keeper:
+    the pair score the threshold applies to when ``thumbnails`` are given, else the embedding cosine."""
+    out = []
+    for group in np.unique(groups[groups >= 0]):
+        rows = np.flatnonzero(groups == group)
+        members = images.iloc[rows]
+        order = _keep_order(members, root)
+        rows, members = rows[order], members.iloc[order]
+        with_keeper = np.stack([np.full(len(rows), rows[0]), rows], axis=1)
+        sims = (pair_scores(with_keeper, embeddings, thumbnails) if thumbnails is not None
+                else pair_cosines(with_keeper, embeddings))
+        sims[members["sha256"].to_numpy() == members["sha256"].iloc[0]] = 1.0  # the same file
+        out.append(pd.DataFrame({
+            "group": int(group), "id": members["id"].to_numpy(), "path": members["path"].to_numpy(),
+            "kind": _kinds(members["sha256"].to_numpy()), "similarity": np.round(sims, 4),
+            "keep": np.arange(len(rows)) == 0,
+        }))
+    if not out:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
+                             zip(COLUMNS, ("int64", "int64", "string", "string", "float32", "bool"))})
+    return pd.concat(out, ignore_index=True).astype({"path": "string", "kind": "string"})
+
+
+def _kinds(sha256: np.ndarray) -> np.ndarray:
+    """Per member, keeper first: "exact" for the same file as the keeper, else "near"; the keeper
+    is "exact" only in a group of identical files."""
+    kinds = np.where(sha256 == sha256[0], "exact", "near").astype(object)
+    kinds[0] = "exact" if (kinds == "exact").all() else "near"
+    return kinds
+
+
+def _keep_order(members: pd.DataFrame, root: str | Path | None) -> np.ndarray:
+    """Real files before symbolic links (deleting the target would break the link), then most
+    pixels (read from the file header only), then bytes, then lowest id."""
+    pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(len(members))
+    links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(len(members))
+    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -pixels, links))
+
+
+def _pixels(root: str | Path, relpath: str) -> int:
+    from PIL import Image
+
+    try:
+        with Image.open(source_path(root, relpath)) as image:
+            return image.width * image.height
+    except Exception:  # the file changed since the run: rank it by bytes alone
+        return 0

@@ -1,0 +1,187 @@
+"""Candidate pairs of near-duplicates, and the score of each pair.
+
+Candidates are pairs among each image's nearest neighbours by embedding (cosine >=
+``CANDIDATE_COSINE``) and by 8x8 colour thumbnail: the thumbnail neighbours catch blurred,
+shrunk or heavily re-encoded copies whose embedding sits behind ten look-alikes of the same
+kind (without an embedding, ``--fast``, also by the thumbnails of each image's mirror and of
+its 80% corners). Each candidate is scored by the mean of three similarities:
+
+- the embedding cosine, which survives resizing, re-encoding, crops and brightness changes,
+  but is high for two photos of one kind of thing too;
+- the correlation of 16x16 colour thumbnails, the best over the views (the whole image
+  against crops of the other), so that a cropped copy, or one cut to another shape, still
+  lines up; the same against the other's mirror finds flipped copies, which must score
+  ``MIRROR_MARGIN`` higher;
+- the same for the thumbnails' details (each less its 4x4 block means): copies share their
+  details, look-alikes only their layout.
+
+Where only one image of a pair is framed, it is also compared as it is, frame included: a
+photo whose sky and foreground are uniform can be "framed" while its brightened copy is not.
+Images too small or too flat to have details (a few pixels wide, one solid colour) cannot
+reach the default threshold: only exact copies of them are found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..index import SearchIndex, build_index
+from .thumbnails import DETAIL_SIDE, SEARCH_SIDE, Thumbnails, centred_unit, corner_views, mirror_signatures, search_signatures
+
+CANDIDATE_COSINE = 0.60  # embedding cosine for an embedding neighbour to be scored at all
+MIRROR_MARGIN = 0.02  # what a mirrored copy must score above the threshold
+NEIGHBOURS = 10
+CORNER_NEIGHBOURS = 2  # per corner view: 1 found as many copies as 5 on the cropped corpus
+
+
+def candidate_pairs(embeddings: np.ndarray, threshold: float = CANDIDATE_COSINE, index: SearchIndex | None = None,
+                    k: int = NEIGHBOURS) -> np.ndarray:
+    """(m, 2) rows i < j that are among each other's k nearest with cosine >= threshold."""
+    if len(embeddings) < 2:
+        return np.empty((0, 2), np.int64)
+    sims, rows = (index or build_index(embeddings)).search(embeddings, k, exclude_self=True)
+    return _neighbour_pairs(rows, sims >= threshold)
+
+
+def thumbnail_pairs(thumbnails: Thumbnails, k: int = NEIGHBOURS, mirrored: bool = False,
+                    cropped: bool = False) -> np.ndarray:
+    """(m, 2) rows i < j among each other's k nearest by search thumbnail (readable images only),
+    with ``mirrored`` also by the mirror of one's thumbnail, and with ``cropped`` by one's 80%
+    corners: without an embedding (--fast) nothing else brings a flipped copy, or one cropped
+    by 15-20% at a corner, near its original (with one, its neighbours already do)."""
+    readable = np.flatnonzero(np.abs(thumbnails.search).sum(axis=1) > 0)
+    if len(readable) < 2:
+        return np.empty((0, 2), np.int64)
+    search = thumbnails.search[readable]
+    index = build_index(search)
+    _, rows = index.search(search, k, exclude_self=True)
+    pairs = [_neighbour_pairs(rows, np.ones(rows.shape, bool))]
+    if mirrored:
+        pairs.append(_query_pairs(index, mirror_signatures(search, SEARCH_SIDE), np.arange(len(search)), k))
+    if cropped:
+        for view in corner_views(thumbnails.layout):
+            corner = search_signatures(thumbnails.views[readable, view])
+            pairs.append(_query_pairs(index, corner, np.arange(len(search)), CORNER_NEIGHBOURS))
+    framed = np.flatnonzero(thumbnails.framed[readable])
+    if len(framed):  # a framed image as it is, against the others' contents (see pair_scores)
+        as_is = thumbnails.framed_search[thumbnails.framed_index(readable[framed])]
+        pairs.append(_query_pairs(index, as_is, framed, k))
+    return readable[np.unique(np.concatenate(pairs), axis=0)]
+
+
+def _query_pairs(index: SearchIndex, queries: np.ndarray, query_rows: np.ndarray, k: int) -> np.ndarray:
+    """Sorted pairs (query's row, each of its k nearest but itself) for queries standing for ``query_rows``."""
+    _, rows = index.search(queries, k + 1)
+    # not itself: e.g. a symmetric image is its own mirror's neighbour
+    return _neighbour_pairs(rows, rows != query_rows[:, None], query_rows)
+
+
+def _neighbour_pairs(rows: np.ndarray, keep: np.ndarray, query_rows: np.ndarray | None = None) -> np.ndarray:
+    """(m, 2) sorted unique pairs (query row i, rows[i, j]) where ``keep`` holds and a neighbour was
+    found; query row i is ``query_rows[i]``, by default i itself."""
+    keep = keep & (rows >= 0)
+    query_rows = np.arange(len(rows)) if query_rows is None else query_rows
+    pairs = np.stack([np.repeat(query_rows, keep.sum(axis=1)), rows[keep]], axis=1)
+    return np.unique(np.sort(pairs, axis=1), axis=0)
+
+
+def pair_scores(pairs: np.ndarray, embeddings: np.ndarray | None, thumbnails: Thumbnails,
+                floor: float = -1.0, mirrored: bool = True, mirror_margin: float = MIRROR_MARGIN) -> np.ndarray:
+    """Mean of embedding cosine, aligned thumbnail correlation and aligned detail correlation
+    (aligned: the best over the crop views), or of the last two without ``embeddings``;
+    with ``mirrored``, the same against b's mirror, less ``mirror_margin``, where that is higher.
+
+    The margin because mirroring doubles the alignments a look-alike can match: on the
+    dense corpus it added 23 pairs of different ships, planes and cars at 0.82-0.87,
+    while true mirrored copies scored >= 0.84, 95% >= 0.86 (docs/benchmarks.md).
+
+    Images are compared without their frames; where only one of the two is framed, also
+    with its frame, the higher score counting (see the module's docstring)."""
+    cosines = None if embeddings is None else pair_cosines(pairs, embeddings)
+    scores = _scores(pairs, cosines, thumbnails.views, floor, mirrored, mirror_margin)
+    one = np.flatnonzero(thumbnails.framed[pairs[:, 0]] != thumbnails.framed[pairs[:, 1]])
+    if len(one):
+        rows, local = np.unique(pairs[one], return_inverse=True)
+        as_is = _scores(local.reshape(-1, 2), None if cosines is None else cosines[one],
+                        thumbnails.with_frames(rows), floor, mirrored, mirror_margin)
+        scores[one] = np.maximum(scores[one], as_is)
+    return scores
+
+
+def _scores(pairs: np.ndarray, cosines: np.ndarray | None, views: np.ndarray, floor: float, mirrored: bool,
+            mirror_margin: float) -> np.ndarray:
+    scores = _aligned_scores(pairs, cosines, views, floor, mirror=False)
+    if mirrored:
+        flipped = _aligned_scores(pairs, cosines, views, floor + mirror_margin, mirror=True)
+        scores = np.maximum(scores, flipped - mirror_margin)
+    return scores
+
+
+def _aligned_scores(pairs: np.ndarray, cosines: np.ndarray | None, views: np.ndarray, floor: float,
+                    mirror: bool) -> np.ndarray:
+    """The mean of the signals, b mirrored or not.
+
+    Pairs that cannot reach ``floor`` even with perfect correlations get -1 without
+    computing them: first by cosine alone, then by cosine and layout (on CIFAR-10's test
+    images 95% of the candidates never need the costly detail pass)."""
+    terms = 2 if cosines is None else 3
+    known = np.zeros(len(pairs), np.float32) if cosines is None else cosines
+    scores = np.full(len(pairs), -1.0, np.float32)
+    rows = np.flatnonzero(known + 2 >= terms * floor)  # both correlations perfect
+    partial = known[rows] + aligned_correlation(pairs[rows], views, mirror=mirror)
+    reachable = partial + 1 >= terms * floor
+    rows, partial = rows[reachable], partial[reachable]
+    scores[rows] = (partial + aligned_correlation(pairs[rows], views, _details, mirror=mirror)) / terms
+    return scores
+
+
+def pair_cosines(pairs: np.ndarray, embeddings: np.ndarray, block: int = 8192) -> np.ndarray:
+    """Embedding cosine of each pair (rows are unit vectors), a block of pairs at a time."""
+    out = np.empty(len(pairs), np.float32)
+    for start in range(0, len(pairs), block):
+        rows = pairs[start : start + block]
+        out[start : start + block] = np.einsum("ij,ij->i", embeddings[rows[:, 0]], embeddings[rows[:, 1]])
+    return out
+
+
+def aligned_correlation(pairs: np.ndarray, views: np.ndarray, transform=None, mirror: bool = False) -> np.ndarray:
+    """max over views v of corr(whole a, view v of b) and corr(view v of a, whole b), of the
+    views as they are or as ``transform`` makes them, b mirrored if ``mirror``."""
+    if len(pairs) == 0:
+        return np.empty(0, np.float32)
+    # corr(view of a, mirrored whole b) = corr(mirrored view of a, whole b): either way the views are mirrored
+    out = np.maximum(_wholes_against_views(pairs[:, 0], pairs[:, 1], views, transform, mirror),
+                     _wholes_against_views(pairs[:, 1], pairs[:, 0], views, transform, mirror))
+    return np.minimum(out, 1.0)  # float16 views can sum a hair above 1
+
+
+def _wholes_against_views(whole_rows: np.ndarray, view_rows: np.ndarray, views: np.ndarray, transform,
+                          mirror: bool) -> np.ndarray:
+    """Per pair, the best correlation of one image's whole view with the other's views.
+
+    One image's views at a time, against the wholes of all its partners: gathering
+    and converting every partner's seven float16 views per pair cost 3x more
+    (an image has about 30 candidate partners)."""
+    out = np.empty(len(whole_rows), np.float32)
+    unique_wholes, whole_of = np.unique(whole_rows, return_inverse=True)
+    wholes = views[unique_wholes, :1].astype(np.float32)
+    wholes = (transform(wholes) if transform else wholes)[:, 0]
+    order = np.argsort(view_rows, kind="stable")
+    bounds = np.flatnonzero(np.diff(view_rows[order], prepend=-1, append=-1))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        rows = order[lo:hi]
+        image = views[view_rows[rows[0]]][None].astype(np.float32)
+        image = mirror_signatures(image, DETAIL_SIDE) if mirror else image
+        image = (transform(image) if transform else image)[0]
+        out[rows] = (wholes[whole_of[rows]] @ image.T).max(axis=1)
+    return out
+
+
+def _details(views: np.ndarray) -> np.ndarray:
+    """Each 16x16 view less its 4x4 block means, unit length: what is left once the layout is gone.
+
+    Sea-and-sky ships or planes share a layout; only copies share these details
+    (dense CIFAR corpus: precision 0.86 -> 0.93 at the same recall, docs/benchmarks.md)."""
+    p, v, _ = views.shape
+    pixels = views.reshape(p, v, 4, DETAIL_SIDE // 4, 4, DETAIL_SIDE // 4, 3)
+    return centred_unit((pixels - pixels.mean(axis=(3, 5), keepdims=True)).reshape(p, v, -1))

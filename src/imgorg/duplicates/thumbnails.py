@@ -1,0 +1,264 @@
+"""Thumbnails of every image for the duplicate finder: small colour signatures, frame trimmed.
+
+Each image gets an 8x8 search signature (to find candidates) and 16x16 signatures of a
+few views (to score them): the whole image, 90% and 80% crops at the centre and at each
+corner, and strips of 80% of the width or height at both ends and the centre, so that a
+cropped copy, or one cut to another shape, lines up with one of its original's views.
+Signatures have their mean removed (brightness does not matter) and unit length.
+
+A frame (uniform lines of one colour at two opposite edges or all four: a passe-partout,
+letterbox bars) is trimmed before the thumbnails are taken: otherwise a framed copy does
+not line up with its original, and two different photos in the same frame look alike.
+Framed images keep their thumbnails with the frame too (``Thumbnails.with_frames``).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import progress as _progress
+from ..errors import ImageDecodeError
+from ..images import decode_image
+from ..parallel import available_cores, process_pool
+from ..progress import ProgressFactory
+from ..sources import source_path
+
+log = logging.getLogger(__name__)
+
+SEARCH_SIDE = 8  # thumbnails for finding candidates
+DETAIL_SIDE = 16  # thumbnails for scoring them
+View = tuple[float, float, float, float]  # (kept width, kept height, x, y) as fractions; 0.5 is centred
+# The whole image first, then the crops it is compared with: 90% and 80% at the centre and at
+# each corner, and strips of 80% of the width or height at both ends and the centre. Corners at
+# 90% only found 28% of the copies cropped by 6-22% at a corner; without the strips a copy cut
+# to another shape was found at 0.26 (docs/benchmarks.md, near-duplicates).
+VIEWS: tuple[View, ...] = (
+    (1.0, 1.0, 0.5, 0.5), (0.9, 0.9, 0.5, 0.5), (0.8, 0.8, 0.5, 0.5),
+    (0.9, 0.9, 0, 0), (0.9, 0.9, 1, 0), (0.9, 0.9, 0, 1), (0.9, 0.9, 1, 1),
+    (0.8, 0.8, 0, 0), (0.8, 0.8, 1, 0), (0.8, 0.8, 0, 1), (0.8, 0.8, 1, 1),
+    (0.8, 1.0, 0, 0.5), (0.8, 1.0, 0.5, 0.5), (0.8, 1.0, 1, 0.5),
+    (1.0, 0.8, 0.5, 0), (1.0, 0.8, 0.5, 0.5), (1.0, 0.8, 0.5, 1))
+THUMBNAIL_CHUNK = 1024  # images per progress step
+FRAME_TOLERANCE = 12  # grey levels: how far a frame line's pixels (95%) may be from its edge's colour
+MAX_FRAME = 0.25  # of the side: at most this much is trimmed at each edge
+FRAME_PROBE = 64  # px: frames are found on a copy at most this large
+
+
+def corner_views(views: tuple[View, ...]) -> tuple[int, ...]:
+    """Indices of the 80% corner crops among ``views``: ``--fast`` also searches with them, since a
+    copy cropped at a corner is near one of them."""
+    return tuple(i for i, (width, height, x, y) in enumerate(views)
+                 if width == height == 0.8 and (x, y) != (0.5, 0.5))
+
+
+@dataclass
+class Thumbnails:
+    """Normalised thumbnails of every image, frame trimmed: ``search`` (n, 192) for neighbours,
+    ``views`` (n, len(layout), 768) float16 for scores, about 27 KB per image.
+    An unreadable image is all zeros: it never verifies. ``framed`` marks the images
+    whose frame was trimmed; ``framed_search`` and ``framed_views`` hold those images'
+    thumbnails with their frame, in row order."""
+
+    search: np.ndarray
+    views: np.ndarray
+    layout: tuple[View, ...] = VIEWS  # the view of each column of ``views``
+    framed: np.ndarray | None = None
+    framed_search: np.ndarray | None = None
+    framed_views: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.framed is None:
+            self.framed = np.zeros(len(self.search), bool)
+            self.framed_search = np.zeros((0, self.search.shape[1]), self.search.dtype)
+            self.framed_views = np.zeros((0, *self.views.shape[1:]), self.views.dtype)
+
+    def with_frames(self, rows: np.ndarray) -> np.ndarray:
+        """The views of ``rows`` as the images are, frames included."""
+        out = self.views[rows]
+        framed = self.framed[rows]
+        out[framed] = self.framed_views[self.framed_index(rows[framed])]
+        return out
+
+    def framed_index(self, rows: np.ndarray) -> np.ndarray:
+        """Where framed images' ``rows`` are in ``framed_search`` and ``framed_views``."""
+        return np.cumsum(self.framed)[rows] - 1
+
+
+def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None = None,
+                     workers: int | None = None, views: tuple[View, ...] = VIEWS) -> Thumbnails:
+    """Thumbnails of every image in ``paths`` and of its ``views``, re-read from the files, at most
+    ``THUMBNAIL_CHUNK`` images per task in ``workers`` processes (default: every core this process
+    may use).
+
+    Processes, not threads: for small images this is Python work that threads serialise
+    on the GIL (2 threads on 2 cores took 15.2 s against 12.3 s for one, on 10,000 CIFAR
+    images; docs/benchmarks.md has the process figures)."""
+    n, layout = len(paths), tuple(views)
+    search = np.zeros((n, 3 * SEARCH_SIDE**2), np.float32)
+    views = np.zeros((n, len(layout), 3 * DETAIL_SIDE**2), np.float16)
+    readable = np.zeros(n, bool)
+    framed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    advance = _progress.start(progress, "Reading thumbnails", n)
+    workers = workers or available_cores()
+    size = max(1, min(THUMBNAIL_CHUNK, -(-n // workers)))  # a few thousand images still use every core
+    starts = range(0, n, size)
+    chunks = [list(paths[start : start + size]) for start in starts]
+    workers = min(workers, len(chunks))
+    with process_pool(workers) if workers > 1 else nullcontext() as pool:
+        results = (pool.map if pool else map)(_thumbnail_chunk, [root] * len(chunks), chunks,
+                                              [layout] * len(chunks))
+        for start, (chunk_search, chunk_views, chunk_readable, chunk_framed) in zip(starts, results):
+            rows = slice(start, start + len(chunk_readable))
+            search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
+            framed.update({start + row: signatures for row, signatures in chunk_framed.items()})
+            advance(len(chunk_readable))
+    if not readable.all():
+        log.warning("%d files could not be read or decoded as images for their thumbnails; only exact copies "
+                    "of them are found", (~readable).sum())
+    rows = sorted(framed)
+    return Thumbnails(
+        search, views, layout, framed=np.isin(np.arange(n), rows),
+        framed_search=np.array([framed[row][0] for row in rows], np.float32).reshape(len(rows), search.shape[1]),
+        framed_views=np.array([framed[row][1] for row in rows], np.float16).reshape(len(rows), *views.shape[1:]))
+
+
+def _thumbnail_chunk(root: str | Path, relpaths: list[str],
+                     layout: tuple[View, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(search signatures, views' signatures, readable, {row: signatures with the frame}) of a few
+    images; zeros where unreadable."""
+    search = np.zeros((len(relpaths), 3 * SEARCH_SIDE**2), np.float32)
+    views = np.zeros((len(relpaths), len(layout), 3 * DETAIL_SIDE**2), np.float16)
+    readable = np.zeros(len(relpaths), bool)
+    framed = {}
+    for row, relpath in enumerate(relpaths):
+        try:
+            image = decode_image(source_path(root, relpath).read_bytes(), draft_size=4 * DETAIL_SIDE)
+        except (OSError, ImageDecodeError):
+            continue
+        signatures = as_is = _signatures(image, layout)
+        content = _trim_frame(image)
+        if content is not image:
+            signatures = _signatures(content, layout)
+            if signatures[0].any():  # else the frame held all there is (a square on black): keep it
+                framed[row] = as_is
+            else:
+                signatures = as_is
+        (search[row], views[row]), readable[row] = signatures, True
+    return search, views, readable, framed
+
+
+def _signatures(image, layout: tuple[View, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(search signature, the views' signatures) of one image."""
+    return _signature(image, SEARCH_SIDE), np.stack([_signature(_crop(image, *view), DETAIL_SIDE) for view in layout])
+
+
+def _trim_frame(image):
+    """The image without its frame, or the image itself when it has none.
+
+    Each edge loses the lines (at most ``MAX_FRAME`` of the side) whose pixels stay within
+    ``FRAME_TOLERANCE`` of that edge's colour. A frame is such lines at two opposite edges,
+    of one colour: a uniform sky above and a uniform field below are part of the photo.
+    Known limit: one frame only. A photo whose own dark edges pass for a frame, and its
+    copy in a white frame, are both "framed" and compared trimmed: the copy keeps the
+    dark edges that the photo lost."""
+    from PIL import Image
+
+    probe = image
+    if max(image.size) > FRAME_PROBE:  # resized directly: no full-size copy of a large image
+        scale = FRAME_PROBE / max(image.size)
+        probe = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                             resample=Image.BOX)
+    pixels = np.asarray(probe.convert("RGB"), np.int16)
+    top, bottom = _frame_pair(pixels)
+    left, right = _frame_pair(pixels.transpose(1, 0, 2))
+    if not (top or left):
+        return image
+    scale_x, scale_y = image.width / probe.width, image.height / probe.height
+    # a probe line blends frame and photo at the boundary: it stays, so only whole frame lines go
+    return image.crop((round(left * scale_x), round(top * scale_y),
+                       image.width - round(right * scale_x), image.height - round(bottom * scale_y)))
+
+
+def _frame_pair(pixels: np.ndarray) -> tuple[int, int]:
+    """Frame lines at the first and the last row of ``pixels`` (h, w, 3), or (0, 0) if the two are not one frame."""
+    first, first_colour = _frame_lines(pixels)
+    if not first:  # most photos: their first line is no frame line, and the last need not be looked at
+        return 0, 0
+    last, last_colour = _frame_lines(pixels[::-1])
+    if last and np.abs(first_colour - last_colour).max() < FRAME_TOLERANCE:
+        return first, last
+    return 0, 0
+
+
+def _frame_lines(pixels: np.ndarray) -> tuple[int, np.ndarray]:
+    """(how many lines from the first inwards stay near the first line's colour, that colour).
+
+    The first line alone is looked at first: for most photos it is no frame line, and
+    this runs on every image (all lines at once took longer than the thumbnails)."""
+    colour = np.median(pixels[0], axis=0)
+    most = int(MAX_FRAME * len(pixels))
+    if not most or _spread(pixels[:1], colour)[0] >= FRAME_TOLERANCE:
+        return 0, colour
+    spread = _spread(pixels[1:most], colour)
+    return (1 + int(np.argmax(spread >= FRAME_TOLERANCE)) if (spread >= FRAME_TOLERANCE).any() else most), colour
+
+
+def _spread(lines: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Per line, the 95th percentile of its pixels' distance (largest channel) from ``colour``:
+    ``np.percentile``'s linear interpolation, from a partition (np.percentile's own overhead
+    was most of the cost on 32 px lines)."""
+    distance = np.abs(lines - colour).max(axis=2).astype(np.float64)
+    rank = 0.95 * (distance.shape[1] - 1)
+    lo = int(rank)
+    hi, t = min(lo + 1, distance.shape[1] - 1), rank - lo
+    ordered = np.partition(distance, [lo, hi], axis=1)
+    a, b = ordered[:, lo], ordered[:, hi]
+    return a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t)
+
+
+def _signature(image, side: int) -> np.ndarray:
+    """The image at side x side (box filter), mean removed, unit length."""
+    from PIL import Image
+
+    pixels = np.asarray(image.resize((side, side), resample=Image.BOX), np.float32).ravel()
+    pixels -= pixels.mean()
+    return pixels / (np.linalg.norm(pixels) + 1e-6)
+
+
+def centred_unit(pixels: np.ndarray) -> np.ndarray:
+    """Each row (last axis) less its mean, at unit length, as ``_signature`` makes one image's
+    (which keeps its own 1-D norm: the stored thumbnails stay bit for bit what they were)."""
+    pixels -= pixels.mean(axis=-1, keepdims=True)
+    return pixels / (np.linalg.norm(pixels, axis=-1, keepdims=True) + 1e-6)
+
+
+def _crop(image, width: float, height: float, x: float, y: float):
+    """The part of the image ``width`` x ``height`` (fractions of its sides) at relative position
+    (x, y) (0.5: centred)."""
+    if width == height == 1.0:
+        return image
+    image_width, image_height = image.size
+    crop_width, crop_height = max(1, round(width * image_width)), max(1, round(height * image_height))
+    left, top = round((image_width - crop_width) * x), round((image_height - crop_height) * y)
+    return image.crop((left, top, left + crop_width, top + crop_height))
+
+
+def search_signatures(views: np.ndarray) -> np.ndarray:
+    """Search signatures (8x8) of views' signatures (16x16: DETAIL_SIDE is twice SEARCH_SIDE):
+    2x2 means, mean removed, unit length."""
+    pixels = views.astype(np.float32).reshape(len(views), SEARCH_SIDE, 2, SEARCH_SIDE, 2, 3).mean(axis=(2, 4))
+    return centred_unit(pixels.reshape(len(views), -1))
+
+
+def mirror_signatures(signatures: np.ndarray, side: int) -> np.ndarray:
+    """Left-right mirror of flattened side x side x 3 signatures (any leading axes).
+
+    The mirror of b's top-left crop is a top-right crop of b's mirror: comparing a with
+    the mirrored views of b aligns a flipped and cropped copy as well."""
+    shape = signatures.shape
+    return signatures.reshape(*shape[:-1], side, side, 3)[..., ::-1, :].reshape(shape)

@@ -1,0 +1,25 @@
+"""Workspace tasks: one verb per task, ``verb(workspace, config) -> result``.
+
+Each computes its result, writes its artifact atomically and registers it in the
+workspace's manifest (``imgorg.workspace.artifacts``). The CLI, the app and notebooks
+call these; none of them writes a workspace file itself.
+
+    make_map(ws, MapConfig())                  a 2D or 3D map (UMAP, t-SNE, PCA)
+    score_outliers(ws, OutlierConfig())        how unusual each image is
+    train_classifiers(ws, ClassifyConfig())    label a few, predict the rest
+    compare_methods(ws, CompareConfig())       several clusterings side by side; the best becomes the default
+    find_duplicates(ws, DuplicatesConfig())    exact and near copies
+    build_search_index(ws, IndexConfig())      the nearest-neighbour index search uses
+"""
+
+from .classify import ClassifyRun, train_classifiers
+from .compare import CompareResult, compare_methods
+from .duplicates import find_duplicates, find_folder_duplicates
+from .index import build_search_index
+from .map import MapResult, make_map
+from .outliers import score_outliers
+
+__all__ = [
+    "ClassifyRun", "CompareResult", "MapResult", "build_search_index", "compare_methods", "find_duplicates",
+    "find_folder_duplicates", "make_map", "score_outliers", "train_classifiers",
+]

@@ -1,0 +1,342 @@
+"""One Workspace API: what every caller (CLI, app, report, export, notebooks) asks of a workspace.
+
+Methods stored and the default one, with one rule for an unknown method (a ConfigError
+that lists the stored ones); the labels, if the images have them; a cluster's members,
+most typical first; the map points, with one fallback order; artifacts by file name.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..cluster import NOISE
+from ..errors import ConfigError, WorkspaceError
+from ..fileio import file_sha256, write_json, write_npy, write_parquet
+from ..index import SearchIndex, build_index, restore_index
+from ..sources import STATUS_OK, labels_of
+from .artifacts import ARTIFACTS, INDEX_DATA, INDEX_RECORD, artifact_of, projection_name
+from .storage import (
+    ASSIGNMENTS, CATALOG, CORE_FILES, EMBEDDINGS, FORMAT, FORMAT_VERSION, MANIFEST, METRICS, REDUCED,
+    read_artifact, read_manifest, verify_file, write_artifact,
+)
+
+MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
+PCA_COMPONENTS = "pca-components"  # no map stored: the first components of the reduced features
+
+
+@dataclass
+class MapPoints:
+    points: np.ndarray  # (n_images, dims) float32, rows aligned with Workspace.images
+    kind: str  # "umap", "tsne", "pca" (stored by `imgorg map`) or "pca-components" (none stored)
+    description: str  # for a caption
+
+
+@dataclass
+class Workspace:
+    path: Path
+    manifest: dict[str, Any]
+    catalog: pd.DataFrame  # every file found, failures included
+    embeddings: np.ndarray  # rows align with catalog rows whose status is "ok"
+    reduced: np.ndarray
+    assignments: pd.DataFrame  # rows align with embeddings
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    # -- images ----------------------------------------------------------------------------
+    @property
+    def images(self) -> pd.DataFrame:
+        """The catalog rows that have an embedding, in embedding order."""
+        return self.catalog[self.catalog["status"] == STATUS_OK].reset_index(drop=True)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.catalog[self.catalog["status"] != STATUS_OK].reset_index(drop=True)
+
+    @property
+    def root(self) -> Path:
+        """The source folder the images' paths are relative to."""
+        return Path(self.manifest.get("source", {}).get("root", "."))
+
+    def rows_of(self, ids) -> np.ndarray:
+        """Rows (in ``images`` order) of image ids; an unknown id is a ConfigError that says which."""
+        row_of = pd.Series(np.arange(len(self.images)), index=self.images["id"].to_numpy())
+        ids = pd.Index(np.atleast_1d(np.asarray(ids, dtype=np.int64)))
+        unknown = ids[~ids.isin(row_of.index)]
+        if len(unknown):
+            raise ConfigError(f"no image with id {', '.join(map(str, unknown[:5]))} in this workspace (ids of "
+                              f"embedded images run 0..{int(self.catalog['id'].max())}; failed images have none)")
+        return row_of.loc[ids].to_numpy()
+
+    # -- labels ----------------------------------------------------------------------------
+    @property
+    def has_labels(self) -> bool:
+        """Whether every embedded image has a label (a folder-per-class tree): then scores use them."""
+        return self.labels is not None
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """Each image's label (object array), or None unless every image has one."""
+        return labels_of(self.images)
+
+    # -- clusterings -----------------------------------------------------------------------
+    @property
+    def methods(self) -> list[str]:
+        """The clusterings stored, in the order they were made."""
+        return [c for c in self.assignments.columns if c != "id" and not c.endswith("_distance")]
+
+    @property
+    def method(self) -> str:
+        """The default clustering: what the app, the report and export show unless told otherwise."""
+        return self.manifest["default_method"]
+
+    def check_method(self, method: str | None = None) -> str:
+        """``method``, or the default when None; a method not stored is a ConfigError listing those that are."""
+        method = method or self.method
+        if method not in self.methods:
+            raise ConfigError(f"method {method!r} is not stored in this workspace; stored: "
+                              f"{', '.join(self.methods) or 'none'} (`imgorg compare --methods {method}` adds it)")
+        return method
+
+    def cluster_labels(self, method: str | None = None) -> np.ndarray:
+        """The cluster of each image (NOISE = -1 for none), rows aligned with ``images``."""
+        return self.assignments[self.check_method(method)].to_numpy()
+
+    def distances(self, method: str | None = None) -> np.ndarray | None:
+        """Each image's distance to its cluster's centre in the reduced space, if the method has centres."""
+        column = self.assignments.get(f"{self.check_method(method)}_distance")
+        return None if column is None else column.to_numpy()
+
+    def members(self, cluster_id: int, method: str | None = None) -> np.ndarray:
+        """Rows of a cluster, most typical (closest to its centre) first; empty for an unknown id."""
+        rows = np.flatnonzero(self.cluster_labels(method) == cluster_id)
+        distance = self.distances(method)
+        if distance is not None:
+            rows = rows[np.argsort(distance[rows], kind="stable")]
+        return rows
+
+    def clusters(self, method: str | None = None) -> pd.DataFrame:
+        """One row per cluster: id, size, noise and, where labels exist, top_label and top_share."""
+        labels = self.cluster_labels(method)
+        ids, sizes = np.unique(labels, return_counts=True)
+        table = pd.DataFrame({"id": ids.astype(np.int64), "size": sizes.astype(np.int64), "noise": ids == NOISE})
+        if self.has_labels:
+            top = pd.DataFrame({"cluster": labels, "label": self.labels}).groupby("cluster")["label"]
+            counts = top.agg(lambda s: s.value_counts().iloc[0])
+            table["top_label"] = top.agg(lambda s: str(s.value_counts().index[0])).reindex(ids).to_numpy()
+            table["top_share"] = (counts.reindex(ids).to_numpy() / sizes).astype(float)
+        return table
+
+    # -- maps ------------------------------------------------------------------------------
+    def maps(self, dims: int | None = None) -> list[str]:
+        """The kinds of map stored (in MAP_ORDER), for ``dims`` dimensions or any."""
+        stored = self._stored_files()
+        return [kind for kind in MAP_ORDER
+                if any(projection_name(kind, d) in stored for d in ([dims] if dims else [2, 3]))]
+
+    def map_points(self, kind: str | None = None, dims: int = 2) -> MapPoints:
+        """A stored map: ``kind`` if stored, else the first stored in MAP_ORDER; with none stored,
+        the first ``dims`` components of the reduced (PCA) features."""
+        for candidate in ([kind] if kind else []) + [k for k in MAP_ORDER if k != kind]:
+            name = projection_name(candidate, dims)
+            if self.has(name):
+                points = self.read(name)
+                if len(points) == len(self.reduced):
+                    label = {"tsne": "t-SNE"}.get(candidate, candidate.upper())
+                    return MapPoints(points, candidate, f"{label} map stored by `imgorg map`")
+        points = self.reduced[:, :dims]
+        if points.shape[1] < dims:  # fewer components than asked for: pad with zeros
+            points = np.column_stack([points, np.zeros((len(points), dims - points.shape[1]), np.float32)])
+        count = {2: "two", 3: "three"}.get(dims, str(dims))
+        return MapPoints(points, PCA_COMPONENTS, f"first {count} PCA components (`imgorg map` stores a UMAP map)")
+
+    # -- search --------------------------------------------------------------------------
+    def search_index(self) -> SearchIndex:
+        """The stored search index (`imgorg index`, or `imgorg run` past 200,000 images), else exact search."""
+        if not self.has(INDEX_RECORD):
+            return build_index(self.embeddings, "exact")
+        record = self.read(INDEX_RECORD)
+        return restore_index(record, self.read(INDEX_DATA) if self.has(INDEX_DATA) else None, self.embeddings)
+
+    # -- artifacts -------------------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        """Whether the workspace holds an artifact file now (another process may have added it)."""
+        return name in self._stored_files()
+
+    def _stored_files(self) -> dict[str, str]:
+        """The files listed in the manifest on disk (the in-memory copy may be older), for a saved workspace."""
+        if (Path(self.path) / MANIFEST).is_file():
+            self.manifest["files"] = read_manifest(self.path).get("files", {})
+        return self.manifest.get("files", {})
+
+    def read(self, name: str, verify: bool = True):
+        return read_artifact(self.path, name, verify)
+
+    def write_artifact(self, name: str, data: np.ndarray | pd.DataFrame | dict) -> Path:
+        """Write one artifact file (atomically, checksummed, its inputs recorded) and keep the
+        in-memory manifest in step with the file's."""
+        target = write_artifact(self.path, name, data)
+        fresh = read_manifest(self.path)
+        self.manifest["files"], self.manifest["artifacts"] = fresh["files"], fresh.get("artifacts", {})
+        return target
+
+
+def input_fingerprints(ws: Workspace) -> dict[str, str]:
+    """A fingerprint of each input an artifact can depend on (artifacts.INPUTS)."""
+    images = ws.images[["id", "path", "sha256"]].astype(str).to_numpy()
+    clusters = ws.assignments[ws.method].to_numpy(np.int64) if ws.method in ws.assignments else np.zeros(0)
+    return {
+        "images": _digest("\n".join("\t".join(row) for row in images).encode()),
+        "embeddings": _digest(np.ascontiguousarray(ws.embeddings, np.float32).tobytes()),
+        "reduced": _digest(np.ascontiguousarray(ws.reduced, np.float32).tobytes()),
+        "clusters": _digest(np.ascontiguousarray(clusters).tobytes()),
+    }
+
+
+@dataclass
+class CarryOver:
+    """What a rewrite of a workspace keeps of the artifacts in its previous manifest."""
+
+    files: dict[str, str] = field(default_factory=dict)  # kept file -> checksum
+    artifacts: dict[str, dict] = field(default_factory=dict)  # kept artifact -> its record
+    dropped: list[str] = field(default_factory=list)  # artifacts (or unregistered files) that no longer hold
+    refresh: list[str] = field(default_factory=list)  # kept artifacts whose cluster column must follow
+
+    @property
+    def kept(self) -> list[str]:
+        return sorted(self.artifacts)
+
+
+def plan_carry_over(previous: dict | None, inputs: dict[str, str]) -> CarryOver:
+    """Keep each artifact of ``previous`` whose recorded inputs equal ``inputs``; one that only
+    shows the clusters (``cluster_column``) is kept and marked for refresh."""
+    plan = CarryOver()
+    if not previous:
+        return plan
+    records = previous.get("artifacts", {})
+    for file, checksum in previous.get("files", {}).items():
+        if file in CORE_FILES:
+            continue
+        artifact = artifact_of(file)
+        record = records.get(artifact.name) if artifact else None
+        if record is None:
+            plan.dropped.append(artifact.name if artifact else file)
+            continue
+        recorded = record.get("inputs", {})
+        if any(recorded.get(dep) != inputs.get(dep) for dep in artifact.depends_on):
+            plan.dropped.append(artifact.name)
+            continue
+        if artifact.cluster_column and recorded.get("clusters") != inputs.get("clusters"):
+            if artifact.name not in plan.refresh:
+                plan.refresh.append(artifact.name)
+        plan.files[file] = checksum
+        plan.artifacts[artifact.name] = {**record, "inputs": {dep: inputs.get(dep) for dep in artifact.recorded_inputs}}
+    plan.dropped = sorted(set(plan.dropped) - set(plan.artifacts))
+    return plan
+
+
+def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
+    """Write every core file atomically, then the manifest (checksums, input fingerprints) last.
+
+    ``carry``: the artifacts already in the folder that stay (see ``plan_carry_over``); any
+    other artifact of an earlier run is no longer listed."""
+    path = Path(ws.path)
+    path.mkdir(parents=True, exist_ok=True)
+    _check_alignment(ws)
+    carry = carry or CarryOver()
+    write_parquet(path / CATALOG, ws.catalog)
+    write_npy(path / EMBEDDINGS, ws.embeddings.astype(stored_dtype(ws.manifest), copy=False))
+    write_npy(path / REDUCED, ws.reduced)
+    write_parquet(path / ASSIGNMENTS, ws.assignments)
+    write_json(path / METRICS, ws.metrics)
+    manifest = dict(ws.manifest)
+    manifest.update(format=FORMAT, format_version=FORMAT_VERSION, inputs=input_fingerprints(ws))
+    manifest.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    manifest["files"] = {name: file_sha256(path / name) for name in CORE_FILES} | carry.files
+    manifest["artifacts"] = dict(carry.artifacts)
+    write_json(path / MANIFEST, manifest)
+    ws.manifest = manifest
+    for name in carry.refresh:
+        _refresh_cluster_column(ws, name)
+    return ws
+
+
+def replace_clusterings(ws: Workspace, assignments: pd.DataFrame, metrics: dict, manifest_updates: dict) -> Workspace:
+    """The same workspace with other clusterings (assignments, metrics, chosen method): embeddings
+    and catalog stay as they are, every artifact stays, cluster columns follow. Callers hold
+    ``workspace_lock``."""
+    ws.assignments, ws.metrics = assignments, metrics
+    ws.manifest = {**ws.manifest, **manifest_updates}
+    return save_workspace(ws, plan_carry_over(ws.manifest, input_fingerprints(ws)))
+
+
+def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
+    """Read a workspace; checks format and checksums. Never unpickles anything."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    if verify:
+        for name, expected in manifest.get("files", {}).items():
+            verify_file(path, name, expected)
+    try:
+        ws = Workspace(
+            path=path,
+            manifest=manifest,
+            catalog=pd.read_parquet(path / CATALOG),
+            embeddings=_load_embeddings(path / EMBEDDINGS),
+            reduced=np.load(path / REDUCED, allow_pickle=False),
+            assignments=pd.read_parquet(path / ASSIGNMENTS),
+            metrics=json.loads((path / METRICS).read_text(encoding="utf-8")),
+        )
+    except (OSError, ValueError) as err:
+        raise WorkspaceError(f"cannot read workspace {str(path)!r}: {err}") from None
+    _check_alignment(ws)
+    return ws
+
+
+def open_workspace(workspace: Workspace | str | os.PathLike) -> Workspace:
+    """A loaded workspace, as given or read from its folder: what every task accepts."""
+    return workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+
+
+def stored_dtype(manifest: dict) -> type:
+    """float16 when the run asked for it (half the disk), else float32."""
+    return np.float16 if manifest.get("config", {}).get("embed", {}).get("float16") else np.float32
+
+
+def _load_embeddings(path: Path) -> np.ndarray:
+    """float32 embeddings: memory-mapped (read on demand, shared by processes) when stored as
+    float32; float16 files are widened in memory, since BLAS and FAISS work in float32."""
+    embeddings = np.load(path, mmap_mode="r", allow_pickle=False)
+    return embeddings.astype(np.float32) if embeddings.dtype == np.float16 else embeddings
+
+
+def _refresh_cluster_column(ws: Workspace, name: str) -> None:
+    """Rewrite an artifact's cluster column from the default clustering (its other columns hold)."""
+    artifact = ARTIFACTS[name]
+    cluster_of = pd.Series(ws.cluster_labels(), index=ws.images["id"].to_numpy())
+    for file in [f for f in ws.manifest["files"] if artifact.owns(f) and f.endswith(".parquet")]:
+        frame = ws.read(file)
+        if artifact.cluster_column in frame:
+            frame[artifact.cluster_column] = (cluster_of.reindex(frame["id"].to_numpy()).fillna(NOISE)
+                                              .astype(np.int64).to_numpy())
+            ws.write_artifact(file, frame)
+
+
+def _check_alignment(ws: Workspace) -> None:
+    n_ok = int((ws.catalog["status"] == STATUS_OK).sum())
+    sizes = {"embeddings": len(ws.embeddings), "reduced": len(ws.reduced), "assignments": len(ws.assignments)}
+    if any(n != n_ok for n in sizes.values()):
+        raise WorkspaceError(f"workspace rows disagree: {n_ok} ok catalog rows but {sizes}")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()  # about 1 GB/s: 1M x 256 floats in a second
+
+

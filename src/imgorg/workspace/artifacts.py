@@ -1,0 +1,71 @@
+"""The registry of artifacts: what later commands add to a workspace, and what each depends on.
+
+A workspace's core files (catalog, embeddings, reduced features, assignments, metrics) are
+written by ``imgorg run``. Everything else is an artifact of a command (a map, the search
+index, duplicates, outliers, classifiers, ...), registered here with its files and the
+inputs it was computed from:
+
+    images      the embedded images (ids, paths, content hashes), in order
+    embeddings  the backbone's embeddings
+    reduced     the L2 + PCA features
+    clusters    the default clustering
+
+When an artifact is written, the manifest records the fingerprints of its inputs. A rerun
+of ``imgorg run`` (or ``imgorg compare``) keeps an artifact whose inputs are unchanged and
+drops the others; an artifact with a ``cluster_column`` does not depend on the clusters but
+shows them, so that column is rewritten from the new default clustering instead.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+INPUTS = ("images", "embeddings", "reduced", "clusters")
+
+PROJECTIONS_RECORD = "projections.json"  # how each stored map was made
+PROJECTION_PREFIX = "projection_"
+INDEX_RECORD = "index.json"
+INDEX_DATA = "index_faiss.npy"
+DUPLICATES_FILE = "duplicates.parquet"
+OUTLIERS_FILE = "outliers.parquet"
+CLASSIFY_FILE = "classify.json"
+PREDICTIONS_FILE = "predictions.parquet"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    files: tuple[str, ...]  # file names, or fnmatch patterns of them
+    depends_on: tuple[str, ...]  # of INPUTS: a change to any of them makes the artifact stale
+    made_by: str  # the command that makes it, for messages
+    cluster_column: str | None = None  # a column naming each image's cluster of the default clustering
+
+    def owns(self, file: str) -> bool:
+        return any(fnmatch.fnmatchcase(file, pattern) for pattern in self.files)
+
+    @property
+    def recorded_inputs(self) -> tuple[str, ...]:
+        """The inputs whose fingerprints are recorded: what it depends on, and the clusters it shows."""
+        return self.depends_on + (("clusters",) if self.cluster_column and "clusters" not in self.depends_on else ())
+
+
+MAP = Artifact("map", (f"{PROJECTION_PREFIX}*.npy", PROJECTIONS_RECORD), ("images", "reduced"), "imgorg map")
+INDEX = Artifact("index", (INDEX_RECORD, INDEX_DATA), ("images", "embeddings"), "imgorg index")
+DUPLICATES = Artifact("duplicates", (DUPLICATES_FILE,), ("images", "embeddings"), "imgorg duplicates")
+OUTLIERS = Artifact("outliers", (OUTLIERS_FILE,), ("images", "embeddings", "reduced"), "imgorg outliers",
+                    cluster_column="cluster")
+CLASSIFIERS = Artifact("classifiers", (CLASSIFY_FILE, PREDICTIONS_FILE), ("images", "embeddings", "reduced"),
+                       "imgorg classify")
+
+ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS)}
+
+
+def artifact_of(file: str) -> Artifact | None:
+    """The registered artifact a file belongs to, or None."""
+    return next((a for a in ARTIFACTS.values() if a.owns(file)), None)
+
+
+def projection_name(method: str, dims: int) -> str:
+    """The file of a stored map: ``projection_<method>_<dims>d.npy``."""
+    return f"{PROJECTION_PREFIX}{method}_{dims}d.npy"

@@ -1,0 +1,137 @@
+"""The package's shape: no import cycles, no private names imported across modules, no storage in
+the CLI, benchmarks that use the library's parameters rather than patching its globals."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "imgorg"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+STORAGE_WRITERS = {"write_artifact", "write_parquet", "write_npy", "write_json", "atomic_write", "save_workspace",
+                   "replace_clusterings", "workspace_lock"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def is_package(name: str) -> bool:
+    return MODULES[name].name == "__init__.py"
+
+
+def imports(name: str):
+    """(imported module, imported names, line) for every import in a module, function-level ones too."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    package = name if is_package(name) else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, [], node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            yield target, [a.name for a in node.names], node.lineno
+
+
+def dependencies(name: str) -> set[str]:
+    """The package modules ``name`` imports: ``from pkg import sub`` is the submodule, any other name the
+    package's ``__init__`` (which imports it)."""
+    out = set()
+    for target, names, _ in imports(name):
+        if target not in MODULES:
+            continue
+        submodules = [f"{target}.{n}" for n in names if f"{target}.{n}" in MODULES]
+        out.update(submodules)
+        if not names or len(submodules) < len(names):
+            out.add(target)
+    out.discard(name)
+    return out
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_package_has_no_import_cycles():
+    graph = {name: dependencies(name) for name in MODULES}
+    assert cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def private_imports(name: str) -> list[str]:
+    return [f"{MODULES[name].relative_to(SRC)}:{line}: {target}.{n}"
+            for target, names, line in imports(name)
+            for n in names if n.startswith("_") and not n.startswith("__") and target != name]
+
+
+def test_no_module_imports_a_private_name_of_another():
+    assert [hit for name in MODULES for hit in private_imports(name)] == []
+
+
+def test_cli_modules_hold_no_storage_logic():
+    """The CLI parses, calls a library verb, prints: every workspace file is written by the library."""
+    writers = [f"{name}: {n}" for name in MODULES if name.startswith("imgorg.cli")
+               for _, names, _ in imports(name) for n in names if n in STORAGE_WRITERS]
+    assert writers == []
+
+
+@pytest.mark.parametrize("script", sorted(BENCHMARKS.rglob("*.py")), ids=lambda p: p.name)
+def test_benchmarks_use_public_names_and_patch_no_globals(script):
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    imgorg_modules, problems = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("imgorg"):
+            problems += [f"imports {node.module}.{a.name}" for a in node.names
+                         if a.name.startswith("_") and not a.name.startswith("__")]
+            imgorg_modules.update(a.asname or a.name for a in node.names if f"{node.module}.{a.name}" in MODULES)
+        elif isinstance(node, ast.Import):
+            imgorg_modules.update(a.asname or a.name for a in node.names if a.name.startswith("imgorg"))
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Attribute) and ast.unparse(target.value) in imgorg_modules:
+                problems.append(f"line {node.lineno}: sets {ast.unparse(target)}")
+    assert problems == []

@@ -40,7 +40,8 @@ def _checkpoint(backbone_id: str) -> dict:
     elif backbone_id == "resnet50":
         state = _calibrated(arch.resnet50()) | {"fc.weight": torch.zeros(1000, 2048), "fc.bias": torch.zeros(1000)}
     elif backbone_id == "mobilenet_v2":
-        state = _calibrated(arch.MobileNetV2()) | {"classifier.1.weight": torch.zeros(1000, 1280)}
+        state = _calibrated(arch.MobileNetV2()) | {"classifier.1.weight": torch.zeros(1000, 1280),
+                                                   "classifier.1.bias": torch.zeros(1000)}
     elif backbone_id == "clip-vit-b-32":  # OpenAI's file: visual.* beside the text tower, fp16, 7x7 grid
         state = {f"visual.{k}": v.half() for k, v in arch.ClipVisionTransformer(224).state_dict().items()}
         state["token_embedding.weight"] = torch.zeros(10, 512)

@@ -78,10 +78,12 @@ def test_onnx_matches_torch_on_real_images(cifar_small):
     files = sorted(cifar_small.glob("*/*.jpg"))[::15][:16]
     batch = np.stack([load_and_prepare(f.read_bytes(), spec.preprocess) for f in files])
     with torch.no_grad():
-        expected = spec.build(spec.weights_path(), spec.preprocess.input_size)(torch.from_numpy(batch)).numpy()
-    got = OnnxRunner(spec)(batch)
-    assert got.shape == (16, spec.dim)
-    assert np.abs(got - expected).max() < 1e-4
+        model = spec.build(spec.weights_path(), spec.preprocess.input_size, with_head=True)
+        expected, expected_probs = (t.numpy() for t in model(torch.from_numpy(batch)))
+    got, probs = OnnxRunner(spec)(batch)  # one pass: features and the classifier's probabilities
+    assert got.shape == (16, spec.dim) and probs.shape == (16, 1000)
+    assert np.abs(got - expected).max() < 1e-4 and np.abs(probs - expected_probs).max() < 1e-5
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-4)
 
 
 def test_onnx_threads_follow_the_cores_this_process_may_use(monkeypatch):

@@ -18,6 +18,7 @@ from .clustering import AUTO_METHODS, assignments_frame, choose_k, run_methods, 
 from .config import ClusterConfig, IndexConfig, RunConfig
 from .datasets import get_dataset, is_dataset, resolve_source
 from .embed import EmbedResult, cache_key, embed_catalog, split_backbones
+from .embed.tags import tags_frame
 from .errors import ConfigError, TooFewImagesError, WorkspaceError
 from .index import EXACT_MAX
 from .progress import ProgressFactory
@@ -26,7 +27,7 @@ from .sources import check_subset, labels_of, scan_folder, subset_catalog
 from .tasks.index import build_search_index
 from .version import __version__
 from .workspace import (
-    ARTIFACTS, CACHE, INDEX_RECORD, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
+    ARTIFACTS, CACHE, INDEX_RECORD, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
     previous_manifest, read_manifest, save_workspace, workspace_lock,
 )
 
@@ -66,6 +67,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             if previous:
                 _say_what_is_replaced(out, previous, described, carry)
             save_workspace(ws, carry)
+            if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
+                ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
         if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
             with _timed(timings, "index"):
                 build_search_index(ws, IndexConfig())

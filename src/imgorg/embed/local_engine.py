@@ -25,7 +25,7 @@ from ..reduce import l2_normalize
 from .cache import EmbeddingCache
 from .decode import Pixels, decode_file, stack_pixels
 from .preprocess import Preprocess
-from .runners import Runner, features
+from .runners import Runner, forward
 from .shards import ShardWriter
 
 BATCHES_AHEAD = 2  # decoded batches queued in the pool beyond the one being collected
@@ -40,8 +40,9 @@ class _Batch:
 
 
 def embed_locally(todo: list[tuple[str, Path]], runner: Runner, pre: Preprocess, config: EmbedConfig,
-                  cache: EmbeddingCache | None, failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
-    """Embeds ``todo`` ((sha, path) pairs) with ``config.workers`` decoders (resolved: see ``decode_workers``)."""
+                  cache: EmbeddingCache | None, failures: dict[str, str], advance: Advance):
+    """Embeds ``todo`` ((sha, path) pairs) with ``config.workers`` decoders (resolved: see ``decode_workers``);
+    returns ``ShardWriter.close()``: the new vectors and tags by sha."""
     upsamples = getattr(runner, "upsamples", False)
     if upsamples:  # small images go to the runner at their own size
         pre = dataclasses.replace(pre, upsample_on_device=True)
@@ -49,7 +50,8 @@ def embed_locally(todo: list[tuple[str, Path]], runner: Runner, pre: Preprocess,
     for batch in _prefetch(decoded_batches(todo, pre, config, processes=upsamples), depth=3):
         failures.update(batch.failures)
         if batch.pixels is not None:
-            shards.add(batch.shas, l2_normalize(features(runner, batch.pixels, config.tta)))
+            vectors, tags = forward(runner, batch.pixels, config.tta)
+            shards.add(batch.shas, l2_normalize(vectors), tags)
         advance(len(batch.shas) + len(batch.failures))
     return shards.close()
 

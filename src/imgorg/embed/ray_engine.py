@@ -36,8 +36,9 @@ from .backbones import get_backbone, preprocess_for
 from .cache import EmbeddingCache
 from .decode import decode_file
 from .preprocess import Preprocess
-from .runners import TorchRunner, default_runner, features, upsamples_by_default
+from .runners import TorchRunner, default_runner, forward, upsamples_by_default
 from .shards import ShardWriter
+from .tags import TOP, Tags
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ FORWARDED_ENV = ("IMGORG_CACHE",)  # where workers find weights and exported gra
 
 
 def embed_on_ray(todo: list[tuple[str, Path]], config: EmbedConfig, cache: EmbeddingCache | None,
-                 failures: dict[str, str], advance: Advance) -> dict[str, np.ndarray]:
+                 failures: dict[str, str], advance: Advance):
     """Embed ``todo`` ((sha, path) pairs) on Ray; same contract as ``local_engine.embed_locally``."""
     ray = _import_ray()
     started_here = _connect(ray, config.ray_address)
@@ -58,7 +59,8 @@ def embed_on_ray(todo: list[tuple[str, Path]], config: EmbedConfig, cache: Embed
             shas = [str(s) for s in batch["sha256"]]
             failures.update((sha, str(err)) for sha, err, good in zip(shas, batch["error"], ok) if not good)
             if ok.any():
-                shards.add([sha for sha, good in zip(shas, ok) if good], batch["vector"][ok])
+                tags = Tags(batch["tag_classes"][ok], batch["tag_probs"][ok]) if "tag_classes" in batch else None
+                shards.add([sha for sha, good in zip(shas, ok) if good], batch["vector"][ok], tags)
             advance(len(shas))
         return shards.close()
     finally:
@@ -133,6 +135,7 @@ class _Embedder:
         self.config = dataclasses.replace(config, device="cuda" if use_gpu else "cpu")
         spec = get_backbone(config.backbone)
         self.dim = spec.dim
+        self.tagged = bool(spec.classifier)  # every batch then has tag columns: Ray Data wants one schema
         if upsample:  # the decoders left small images at their own size
             self.runner = TorchRunner(spec, config.weights, preprocess_for(config).input_size,
                                       device=self.config.device, upsample=True)
@@ -142,12 +145,19 @@ class _Embedder:
     def __call__(self, batch: dict) -> dict:
         ok = batch["error"] == ""
         vectors = np.zeros((len(ok), self.dim), np.float32)
+        out = {"sha256": batch["sha256"], "vector": vectors, "error": batch["error"]}
+        if self.tagged:  # zeros where a file failed
+            out["tag_classes"] = np.zeros((len(ok), TOP), np.int16)
+            out["tag_probs"] = np.zeros((len(ok), TOP), np.float32)
         if ok.any():
             pixels = batch["pixels"][ok]
             if pixels.dtype == object:  # images of several sizes: the runner takes a list
                 pixels = list(pixels)
-            vectors[ok] = l2_normalize(features(self.runner, pixels, self.config.tta))
-        return {"sha256": batch["sha256"], "vector": vectors, "error": batch["error"]}
+            features, tags = forward(self.runner, pixels, self.config.tta)
+            vectors[ok] = l2_normalize(features)
+            if tags is not None and self.tagged:
+                out["tag_classes"][ok], out["tag_probs"][ok] = tags.classes, tags.probs
+        return out
 
 
 def _import_ray():

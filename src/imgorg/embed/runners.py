@@ -19,6 +19,7 @@ from ..cache_dir import cache_dir
 from ..fileio import file_sha256
 from .backbones import BackboneSpec, get_backbone, preprocess_for
 from .decode import Pixels
+from .tags import Tags, top_tags
 from ..errors import ImgorgError
 from ..parallel import available_cores
 
@@ -26,15 +27,19 @@ log = logging.getLogger(__name__)
 
 INPUT_NAME = "images"  # uint8 (N, H, W, 3) RGB
 OUTPUT_NAME = "features"  # float32 (N, dim), not yet L2-normalised
+PROBS_NAME = "probabilities"  # float32 (N, 1000): the backbone's ImageNet classifier, where it has one
 OPSET = 17
-Runner = Callable[[Pixels], np.ndarray]
+# A runner maps a batch to its features, or to (features, class probabilities) for a backbone
+# with a classifier (BackboneSpec.classifier).
+Output = np.ndarray | tuple[np.ndarray, np.ndarray]
+Runner = Callable[[Pixels], Output]
 
 
 def onnx_path(spec: BackboneSpec, weights_path: str, input_size: int) -> Path:
     """Where the exported graph for these weights and input size is cached."""
 
     tag = file_sha256(weights_path)[:12]
-    name = f"{spec.id}-{input_size}-{tag}-opset{OPSET}.onnx"
+    name = f"{spec.id}-{input_size}-{tag}-opset{OPSET}{'-tags' if spec.classifier else ''}.onnx"
     return cache_dir() / "onnx" / name
 
 
@@ -42,7 +47,8 @@ def export_onnx(spec: BackboneSpec, weights_path: str, input_size: int, path: Pa
     """Export the torch module to ``path`` (atomic: a killed export leaves no half file)."""
     import torch
 
-    model = spec.build(weights_path, input_size)
+    model = spec.build(weights_path, input_size, with_head=bool(spec.classifier))
+    outputs = [OUTPUT_NAME, PROBS_NAME] if spec.classifier else [OUTPUT_NAME]
     example = torch.zeros((2, input_size, input_size, 3), dtype=torch.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -55,8 +61,8 @@ def export_onnx(spec: BackboneSpec, weights_path: str, input_size: int, path: Pa
             (example,),
             str(tmp),
             input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+            output_names=outputs,
+            dynamic_axes={name: {0: "batch"} for name in (INPUT_NAME, *outputs)},
             opset_version=OPSET,
             dynamo=False,
         )
@@ -82,9 +88,11 @@ class OnnxRunner:
         options.intra_op_num_threads = threads or available_cores()
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.graph_path = path
+        self.outputs = [o.name for o in self.session.get_outputs()]
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(batch, dtype=np.uint8)})[0]
+    def __call__(self, batch: np.ndarray) -> Output:
+        out = self.session.run(self.outputs, {INPUT_NAME: np.ascontiguousarray(batch, dtype=np.uint8)})
+        return out[0] if len(out) == 1 else (out[0], out[1])
 
 
 def upsamples_by_default(spec: BackboneSpec, device: str) -> bool:
@@ -113,16 +121,20 @@ class TorchRunner:
         self.input_size = input_size or spec.preprocess.input_size
         self.device = torch.device(device)
         self.upsamples = upsamples_by_default(spec, self.device.type) if upsample is None else upsample
-        model = spec.build(spec.weights_path(weights_path), self.input_size).to(self.device).eval()
+        model = spec.build(spec.weights_path(weights_path), self.input_size, with_head=bool(spec.classifier))
+        model = model.to(self.device).eval()
         if self.device.type == "cuda":
             model = model.half().to(memory_format=torch.channels_last)
         self.model = model
 
-    def __call__(self, batch: np.ndarray | list[np.ndarray]) -> np.ndarray:
+    def __call__(self, batch: np.ndarray | list[np.ndarray]) -> Output:
         import torch
 
         with torch.inference_mode():
-            return self.model(self._input(batch)).float().cpu().numpy()
+            out = self.model(self._input(batch))
+            if isinstance(out, tuple):
+                return tuple(o.float().cpu().numpy() for o in out)
+            return out.float().cpu().numpy()
 
     def _input(self, batch: np.ndarray | list[np.ndarray]):
         """The batch on the device as uint8 NHWC at the input size, rows in order.
@@ -201,12 +213,24 @@ def default_runner(config, threads: int | None = None) -> Runner:
         return TorchRunner(spec, config.weights, size, device="cpu")
 
 
-def features(runner: Runner, pixels: Pixels, tta: bool) -> np.ndarray:
-    """The runner's features of a batch; with ``tta``, their mean with the mirrored batch's."""
-    out = runner(pixels)
+def forward(runner: Runner, pixels: Pixels, tta: bool) -> tuple[np.ndarray, Tags | None]:
+    """(features, tags or None) of a batch; with ``tta``, features and class probabilities are
+    the mean of the image's and its mirror's."""
+    features, probs = _split(runner(pixels))
     if tta:  # mean with the horizontal mirror, before normalising
-        out = (out + runner(_mirror(pixels))) / 2
-    return out
+        mirrored, mirrored_probs = _split(runner(_mirror(pixels)))
+        features = (features + mirrored) / 2
+        probs = None if probs is None else (probs + mirrored_probs) / 2
+    return features, None if probs is None else top_tags(probs)
+
+
+def features(runner: Runner, pixels: Pixels, tta: bool) -> np.ndarray:
+    """The features of a batch alone (see ``forward``)."""
+    return forward(runner, pixels, tta)[0]
+
+
+def _split(out: Output) -> tuple[np.ndarray, np.ndarray | None]:
+    return (out[0], out[1]) if isinstance(out, tuple) else (out, None)
 
 
 def _mirror(pixels: Pixels) -> Pixels:

@@ -31,6 +31,7 @@ DUPLICATES_FILE = "duplicates.parquet"
 OUTLIERS_FILE = "outliers.parquet"
 CLASSIFY_FILE = "classify.json"
 PREDICTIONS_FILE = "predictions.parquet"
+TAGS_FILE = "tags.parquet"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ OUTLIERS = Artifact("outliers", (OUTLIERS_FILE,), ("images", "embeddings", "redu
 CLASSIFIERS = Artifact("classifiers", (CLASSIFY_FILE, PREDICTIONS_FILE), ("images", "embeddings", "reduced"),
                        "imgorg classify")
 
-ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS)}
+TAGS = Artifact("tags", (TAGS_FILE,), ("images", "embeddings"), "imgorg run")
+
+ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS)}
 
 
 def artifact_of(file: str) -> Artifact | None:

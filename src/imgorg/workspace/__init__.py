@@ -17,12 +17,13 @@
 """
 
 from .api import (
-    PCA_COMPONENTS, CarryOver, MapPoints, Workspace, input_fingerprints, load_workspace, open_workspace,
-    plan_carry_over, replace_clusterings, save_workspace,
+    PCA_COMPONENTS, CarryOver, MapPoints, Workspace, follow_clusters, input_fingerprints, load_workspace,
+    open_workspace, plan_carry_over, replace_clusterings, save_workspace,
 )
 from .artifacts import (
-    ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE, PREDICTIONS_FILE,
-    PROJECTION_PREFIX, PROJECTIONS_RECORD, TAGS_FILE, Artifact, artifact_of, projection_name,
+    ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, EDITS_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE,
+    PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, TAGS_FILE, Artifact, artifact_of, method_input,
+    projection_name,
 )
 from .storage import (
     CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache_folder, has_artifact, is_workspace,
@@ -30,9 +31,9 @@ from .storage import (
 )
 
 __all__ = [
-    "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
+    "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_COMPONENTS", "PREDICTIONS_FILE", "PROJECTIONS_RECORD",
-    "PROJECTION_PREFIX", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "embedding_cache_folder",
+    "PROJECTION_PREFIX", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "embedding_cache_folder", "follow_clusters", "method_input",
     "has_artifact", "input_fingerprints", "is_workspace", "load_workspace", "open_workspace", "plan_carry_over",
     "previous_manifest", "projection_name", "read_artifact", "read_manifest", "replace_clusterings",
     "save_workspace", "workspace_lock", "write_artifact",

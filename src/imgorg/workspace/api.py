@@ -18,15 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cluster import NOISE
+from ..cluster import NOISE, distance_to_centre
+from ..curation import CURATED, Curated, apply as apply_edits
 from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet
 from ..index import SearchIndex, build_index, restore_index
 from ..sources import STATUS_OK, labels_of
-from .artifacts import ARTIFACTS, INDEX_DATA, INDEX_RECORD, artifact_of, projection_name
+from .artifacts import ARTIFACTS, EDITS_FILE, INDEX_DATA, INDEX_RECORD, artifact_of, method_input, projection_name
 from .storage import (
     ASSIGNMENTS, CATALOG, CORE_FILES, EMBEDDINGS, FORMAT, FORMAT_VERSION, MANIFEST, METRICS, REDUCED,
-    read_artifact, read_manifest, verify_file, write_artifact,
+    read_artifact, read_manifest, update_inputs, verify_file, write_artifact,
 )
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
@@ -49,6 +50,7 @@ class Workspace:
     reduced: np.ndarray
     assignments: pd.DataFrame  # rows align with embeddings
     metrics: dict[str, Any] = field(default_factory=dict)
+    _curated: tuple | None = field(default=None, repr=False, compare=False)  # (edits checksum, Curated)
 
     # -- images ----------------------------------------------------------------------------
     @property
@@ -88,15 +90,40 @@ class Workspace:
 
     # -- clusterings -----------------------------------------------------------------------
     @property
-    def methods(self) -> list[str]:
-        """The clusterings stored, in the order they were made."""
+    def stored_methods(self) -> list[str]:
+        """The clusterings stored in the assignments, in the order they were made."""
         return [c for c in self.assignments.columns if c != "id" and not c.endswith("_distance")]
 
     @property
-    def method(self) -> str:
-        """The default clustering: what the app, the report and export show unless told otherwise."""
+    def methods(self) -> list[str]:
+        """Every clustering: those stored, then ``curated`` once someone has edited one."""
+        return self.stored_methods + ([CURATED] if self.has(EDITS_FILE) else [])
+
+    @property
+    def base_method(self) -> str:
+        """The default stored clustering (the one ``imgorg run`` or ``imgorg compare`` chose)."""
         return self.manifest["default_method"]
 
+    @property
+    def method(self) -> str:
+        """The default clustering: what the app, the report and export show unless told otherwise;
+        the curated one once it exists."""
+        return CURATED if self.has(EDITS_FILE) else self.base_method
+
+    def edit_log(self) -> dict | None:
+        """The curation log (``imgorg.curation``), or None when nothing was edited."""
+        return self.read(EDITS_FILE) if self.has(EDITS_FILE) else None
+
+    def curated(self) -> Curated:
+        """The curated clustering: the log's standing edits applied to its base clustering."""
+        checksum = self._stored_files().get(EDITS_FILE)
+        if checksum is None:
+            return Curated(self.assignments[self.base_method].to_numpy(np.int64).copy())
+        if self._curated is None or self._curated[0] != checksum:
+            log_ = self.read(EDITS_FILE)
+            state = apply_edits(log_, self.assignments[log_["base"]].to_numpy(), self.images["id"].to_numpy())
+            self._curated = (checksum, state)
+        return self._curated[1]
     def check_method(self, method: str | None = None) -> str:
         """``method``, or the default when None; a method not stored is a ConfigError listing those that are."""
         method = method or self.method
@@ -107,12 +134,24 @@ class Workspace:
 
     def cluster_labels(self, method: str | None = None) -> np.ndarray:
         """The cluster of each image (NOISE = -1 for none), rows aligned with ``images``."""
-        return self.assignments[self.check_method(method)].to_numpy()
+        method = self.check_method(method)
+        return self.curated().labels if method == CURATED else self.assignments[method].to_numpy()
 
     def distances(self, method: str | None = None) -> np.ndarray | None:
         """Each image's distance to its cluster's centre in the reduced space, if the method has centres."""
-        column = self.assignments.get(f"{self.check_method(method)}_distance")
+        method = self.check_method(method)
+        if method == CURATED:
+            return distance_to_centre(self.reduced, self.curated().labels)
+        column = self.assignments.get(f"{method}_distance")
         return None if column is None else column.to_numpy()
+
+    def cluster_names(self, method: str | None = None) -> dict[int, str]:
+        """A name per cluster: the one a person gave it (curated), else words from its images' tags."""
+        method = self.check_method(method)
+        names = auto_names(self, self.cluster_labels(method))
+        if method == CURATED:
+            names.update(self.curated().names)
+        return names
 
     def members(self, cluster_id: int, method: str | None = None) -> np.ndarray:
         """Rows of a cluster, most typical (closest to its centre) first; empty for an unknown id."""
@@ -123,10 +162,17 @@ class Workspace:
         return rows
 
     def clusters(self, method: str | None = None) -> pd.DataFrame:
-        """One row per cluster: id, size, noise and, where labels exist, top_label and top_share."""
+        """One row per cluster: id, name, size, noise, unsorted and, where labels exist, top_label and
+        top_share."""
+        method = self.check_method(method)
         labels = self.cluster_labels(method)
         ids, sizes = np.unique(labels, return_counts=True)
-        table = pd.DataFrame({"id": ids.astype(np.int64), "size": sizes.astype(np.int64), "noise": ids == NOISE})
+        names = self.cluster_names(method)
+        unsorted = self.curated().unsorted if method == CURATED else set()
+        table = pd.DataFrame({"id": ids.astype(np.int64),
+                              "name": ["noise" if c == NOISE else names.get(int(c), "") for c in ids],
+                              "size": sizes.astype(np.int64), "noise": ids == NOISE,
+                              "unsorted": [int(c) in unsorted for c in ids]})
         if self.has_labels:
             top = pd.DataFrame({"cluster": labels, "label": self.labels}).groupby("cluster")["label"]
             counts = top.agg(lambda s: s.value_counts().iloc[0])
@@ -171,33 +217,47 @@ class Workspace:
         return name in self._stored_files()
 
     def _stored_files(self) -> dict[str, str]:
-        """The files listed in the manifest on disk (the in-memory copy may be older), for a saved workspace."""
-        if (Path(self.path) / MANIFEST).is_file():
+        """The files listed in the manifest on disk (the in-memory copy may be older); a workspace
+        being built (no files listed yet) has none."""
+        if "files" in self.manifest and (Path(self.path) / MANIFEST).is_file():
             self.manifest["files"] = read_manifest(self.path).get("files", {})
         return self.manifest.get("files", {})
 
     def read(self, name: str, verify: bool = True):
         return read_artifact(self.path, name, verify)
 
-    def write_artifact(self, name: str, data: np.ndarray | pd.DataFrame | dict) -> Path:
+    def write_artifact(self, name: str, data: np.ndarray | pd.DataFrame | dict, inputs: tuple[str, ...] = ()) -> Path:
         """Write one artifact file (atomically, checksummed, its inputs recorded) and keep the
         in-memory manifest in step with the file's."""
-        target = write_artifact(self.path, name, data)
+        target = write_artifact(self.path, name, data, inputs)
         fresh = read_manifest(self.path)
         self.manifest["files"], self.manifest["artifacts"] = fresh["files"], fresh.get("artifacts", {})
         return target
 
 
 def input_fingerprints(ws: Workspace) -> dict[str, str]:
-    """A fingerprint of each input an artifact can depend on (artifacts.INPUTS)."""
+    """A fingerprint of each input an artifact can depend on (artifacts.INPUTS), and of each stored
+    clustering ("clusters:<method>")."""
     images = ws.images[["id", "path", "sha256"]].astype(str).to_numpy()
-    clusters = ws.assignments[ws.method].to_numpy(np.int64) if ws.method in ws.assignments else np.zeros(0)
+    labels = lambda values: _digest(np.ascontiguousarray(np.asarray(values, np.int64)).tobytes())  # noqa: E731
     return {
         "images": _digest("\n".join("\t".join(row) for row in images).encode()),
         "embeddings": _digest(np.ascontiguousarray(ws.embeddings, np.float32).tobytes()),
         "reduced": _digest(np.ascontiguousarray(ws.reduced, np.float32).tobytes()),
-        "clusters": _digest(np.ascontiguousarray(clusters).tobytes()),
-    }
+        "clusters": labels(ws.cluster_labels()),
+    } | {method_input(m): labels(ws.assignments[m]) for m in ws.stored_methods}
+
+
+def follow_clusters(ws: Workspace) -> None:
+    """After the default clustering changed (a rerun, `compare`, an edit): record the new inputs, and
+    rewrite the cluster column of the artifacts that show it."""
+    inputs = input_fingerprints(ws)
+    if inputs != ws.manifest.get("inputs"):
+        ws.manifest = update_inputs(ws.path, inputs)
+    for name, record in dict(ws.manifest.get("artifacts", {})).items():
+        artifact = ARTIFACTS.get(name)
+        if artifact and artifact.cluster_column and record.get("inputs", {}).get("clusters") != inputs["clusters"]:
+            _refresh_cluster_column(ws, name)
 
 
 @dataclass
@@ -207,7 +267,6 @@ class CarryOver:
     files: dict[str, str] = field(default_factory=dict)  # kept file -> checksum
     artifacts: dict[str, dict] = field(default_factory=dict)  # kept artifact -> its record
     dropped: list[str] = field(default_factory=list)  # artifacts (or unregistered files) that no longer hold
-    refresh: list[str] = field(default_factory=list)  # kept artifacts whose cluster column must follow
 
     @property
     def kept(self) -> list[str]:
@@ -215,8 +274,8 @@ class CarryOver:
 
 
 def plan_carry_over(previous: dict | None, inputs: dict[str, str]) -> CarryOver:
-    """Keep each artifact of ``previous`` whose recorded inputs equal ``inputs``; one that only
-    shows the clusters (``cluster_column``) is kept and marked for refresh."""
+    """Keep each artifact of ``previous`` whose recorded inputs equal ``inputs``; one that only shows
+    the clusters (``cluster_column``) is kept whatever they are (``follow_clusters`` mends it)."""
     plan = CarryOver()
     if not previous:
         return plan
@@ -230,14 +289,12 @@ def plan_carry_over(previous: dict | None, inputs: dict[str, str]) -> CarryOver:
             plan.dropped.append(artifact.name if artifact else file)
             continue
         recorded = record.get("inputs", {})
-        if any(recorded.get(dep) != inputs.get(dep) for dep in artifact.depends_on):
+        shown = {"clusters"} if artifact.cluster_column else set()  # followed, not depended on
+        if any(value != inputs.get(dep) for dep, value in recorded.items() if dep not in shown):
             plan.dropped.append(artifact.name)
             continue
-        if artifact.cluster_column and recorded.get("clusters") != inputs.get("clusters"):
-            if artifact.name not in plan.refresh:
-                plan.refresh.append(artifact.name)
         plan.files[file] = checksum
-        plan.artifacts[artifact.name] = {**record, "inputs": {dep: inputs.get(dep) for dep in artifact.recorded_inputs}}
+        plan.artifacts[artifact.name] = record
     plan.dropped = sorted(set(plan.dropped) - set(plan.artifacts))
     return plan
 
@@ -263,8 +320,7 @@ def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
     manifest["artifacts"] = dict(carry.artifacts)
     write_json(path / MANIFEST, manifest)
     ws.manifest = manifest
-    for name in carry.refresh:
-        _refresh_cluster_column(ws, name)
+    follow_clusters(ws)  # with kept edits the default clustering is the curated one
     return ws
 
 
@@ -340,3 +396,8 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()  # about 1 GB/s: 1M x 256 floats in a second
 
 
+
+
+def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:
+    """Names from the images' tags (imgorg.naming), or none when the workspace has no tags."""
+    return {}

@@ -8,7 +8,7 @@ inputs it was computed from:
     images      the embedded images (ids, paths, content hashes), in order
     embeddings  the backbone's embeddings
     reduced     the L2 + PCA features
-    clusters    the default clustering
+    clusters    the default clustering (clusters:<method> for one stored clustering)
 
 When an artifact is written, the manifest records the fingerprints of its inputs. A rerun
 of ``imgorg run`` (or ``imgorg compare``) keeps an artifact whose inputs are unchanged and
@@ -32,6 +32,7 @@ OUTLIERS_FILE = "outliers.parquet"
 CLASSIFY_FILE = "classify.json"
 PREDICTIONS_FILE = "predictions.parquet"
 TAGS_FILE = "tags.parquet"
+EDITS_FILE = "edits.json"
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,16 @@ CLASSIFIERS = Artifact("classifiers", (CLASSIFY_FILE, PREDICTIONS_FILE), ("image
                        "imgorg classify")
 
 TAGS = Artifact("tags", (TAGS_FILE,), ("images", "embeddings"), "imgorg run")
+# The curation log also records the clustering it was made on ("clusters:<base method>"): a rerun
+# keeps it only while that clustering is unchanged.
+EDITS = Artifact("edits", (EDITS_FILE,), ("images",), "imgorg clusters")
 
-ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS)}
+ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS, EDITS)}
+
+
+def method_input(method: str) -> str:
+    """The input naming one stored clustering's labels (the default one is plain "clusters")."""
+    return f"clusters:{method}"
 
 
 def artifact_of(file: str) -> Artifact | None:

@@ -57,11 +57,13 @@ def read_data(target: Path):
     return json.loads(target.read_text(encoding="utf-8"))
 
 
-def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.DataFrame | dict) -> Path:
+def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.DataFrame | dict,
+                   inputs: tuple[str, ...] = ()) -> Path:
     """Add or replace one file of a registered artifact in a finished workspace.
 
     The manifest records the file's checksum and the fingerprints of the inputs the artifact
-    depends on (``artifacts.py``), and is rewritten last, under the workspace's lock."""
+    depends on (``artifacts.py``, and ``inputs`` besides), and is rewritten last, under the
+    workspace's lock."""
     path = Path(path)
     artifact = artifact_of(name)
     if artifact is None or Path(name).name != name or name.startswith(".") or name in (*CORE_FILES, MANIFEST):
@@ -71,11 +73,21 @@ def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.Dat
         target = path / name
         write_data(target, data)
         manifest.setdefault("files", {})[name] = file_sha256(target)
-        inputs = manifest.get("inputs", {})
+        known = manifest.get("inputs", {})
         manifest.setdefault("artifacts", {})[artifact.name] = {
-            "inputs": {dep: inputs.get(dep) for dep in artifact.recorded_inputs}}
+            "inputs": {dep: known.get(dep) for dep in (*artifact.recorded_inputs, *inputs)}}
         write_json(path / MANIFEST, manifest)
     return target
+
+
+def update_inputs(path: str | os.PathLike, inputs: dict[str, str]) -> dict[str, Any]:
+    """Record new input fingerprints in the manifest (after an edit changed the default clustering)."""
+    path = Path(path)
+    with workspace_lock(path):
+        manifest = read_manifest(path)
+        manifest["inputs"] = {**manifest.get("inputs", {}), **inputs}
+        write_json(path / MANIFEST, manifest)
+    return manifest
 
 
 def read_artifact(path: str | os.PathLike, name: str, verify: bool = True):

@@ -1,0 +1,179 @@
+"""Curation: the edits a person makes to a clustering, kept as an append-only log and applied on read.
+
+The log (``edits.json`` in the workspace) names the clustering it was made on (its *base*,
+e.g. ``scan``) and lists the edits in order:
+
+    rename  {cluster, name}                     a cluster's name
+    merge   {clusters, into, name}              several clusters become ``into``
+    split   {cluster, parts: {id: [image ids]}} a cluster re-clustered into new ids
+    move    {images, to}                        images into another cluster
+    drop    {images}                            images into no cluster (NOISE)
+    add     {images: {id: cluster}, unsorted}   new images placed by ``imgorg add``
+    undo    {}                                  cancels the latest edit not yet cancelled
+
+Applying the edits that are not undone, in order, to the base labels gives the *curated*
+clustering, a method like the others (``curated``). The base stays as it was, so the
+original clustering is always reproducible and every edit can be undone.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cluster import NOISE
+from .errors import ConfigError
+
+CURATED = "curated"  # the method name of the curated clustering
+UNSORTED_NAME = "unsorted"  # the cluster `imgorg add` puts images it is unsure of in
+OPS = ("rename", "merge", "split", "move", "drop", "add", "undo")
+MAX_NAME = 200  # characters of a cluster's name
+
+
+@dataclass
+class Curated:
+    labels: np.ndarray  # one cluster per image (NOISE for none), rows as the workspace's images
+    names: dict[int, str] = field(default_factory=dict)  # names people gave (renames, merges, unsorted)
+    unsorted: set[int] = field(default_factory=set)  # clusters of images `add` was unsure of
+
+
+def new_log(base: str) -> dict:
+    return {"base": base, "edits": []}
+
+
+def effective(edits: list[dict]) -> list[dict]:
+    """The edits that stand: every ``undo`` cancels the latest edit not cancelled before it."""
+    standing: list[dict] = []
+    for edit in edits:
+        if edit["op"] == "undo":
+            if standing:
+                standing.pop()
+        else:
+            standing.append(edit)
+    return standing
+
+
+def apply(log: dict, base_labels: np.ndarray, ids: np.ndarray) -> Curated:
+    """The curated clustering: the standing edits of ``log`` applied, in order, to ``base_labels``
+    (rows aligned with ``ids``, the images' ids). Edits that name images no longer in the
+    workspace affect only those still there."""
+    state = Curated(np.asarray(base_labels, dtype=np.int64).copy())
+    row_of = {int(i): r for r, i in enumerate(ids)}
+    for edit in effective(log.get("edits", [])):
+        _APPLY[edit["op"]](state, edit, row_of)
+    return state
+
+
+def _rows(row_of: dict[int, int], image_ids) -> np.ndarray:
+    return np.array([row_of[int(i)] for i in image_ids if int(i) in row_of], dtype=np.int64)
+
+
+def _rename(state: Curated, edit: dict, row_of) -> None:
+    state.names[int(edit["cluster"])] = edit["name"]
+
+
+def _merge(state: Curated, edit: dict, row_of) -> None:
+    into = int(edit["into"])
+    merged = [int(c) for c in edit["clusters"]]
+    state.labels[np.isin(state.labels, merged)] = into
+    for cluster in merged:
+        if cluster != into:
+            state.names.pop(cluster, None)
+            state.unsorted.discard(cluster)
+    if edit.get("name"):
+        state.names[into] = edit["name"]
+
+
+def _split(state: Curated, edit: dict, row_of) -> None:
+    state.names.pop(int(edit["cluster"]), None)
+    for cluster, members in edit["parts"].items():
+        state.labels[_rows(row_of, members)] = int(cluster)
+
+
+def _move(state: Curated, edit: dict, row_of) -> None:
+    state.labels[_rows(row_of, edit["images"])] = int(edit["to"])
+
+
+def _drop(state: Curated, edit: dict, row_of) -> None:
+    state.labels[_rows(row_of, edit["images"])] = NOISE
+
+
+def _add(state: Curated, edit: dict, row_of) -> None:
+    for image, cluster in edit["images"].items():
+        if int(image) in row_of:
+            state.labels[row_of[int(image)]] = int(cluster)
+    if edit.get("unsorted") is not None:
+        state.unsorted.add(int(edit["unsorted"]))
+        state.names.setdefault(int(edit["unsorted"]), UNSORTED_NAME)
+
+
+_APPLY = {"rename": _rename, "merge": _merge, "split": _split, "move": _move, "drop": _drop, "add": _add}
+
+
+# -- checks made before an edit is written: an invalid edit is refused with its reason ---------------
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ConfigError("a cluster's name cannot be empty; give a few words, e.g. 'beach photos'")
+    if len(name) > MAX_NAME:
+        raise ConfigError(f"a cluster's name has at most {MAX_NAME} characters; this one has {len(name)}")
+    return name
+
+
+def check_clusters(clusters, labels: np.ndarray) -> list[int]:
+    """The clusters asked for, each of which must exist (NOISE is not a cluster)."""
+    existing = set(np.unique(labels).tolist()) - {NOISE}
+    asked = [int(c) for c in clusters]
+    unknown = sorted(set(asked) - existing)
+    if unknown:
+        raise ConfigError(f"no cluster {', '.join(map(str, unknown))} in the curated clustering; "
+                          f"clusters: {', '.join(map(str, sorted(existing)))}")
+    return asked
+
+
+def stamp(edit: dict) -> dict:
+    """The edit with the time it was made (UTC), as the log keeps it."""
+    return {**edit, "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+
+
+# -- the edits a caller asks for (imgorg.tasks.edit_clusters takes one) ---------------------------
+
+@dataclass(frozen=True)
+class Rename:
+    cluster: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    clusters: tuple[int, ...]  # two or more; the first keeps its id
+    name: str | None = None  # the merged cluster's name (default: the first one's)
+
+
+@dataclass(frozen=True)
+class Split:
+    cluster: int
+    k: int = 2  # parts: k-means on the members' reduced features
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Move:
+    images: tuple[int, ...]  # image ids
+    to: int
+
+
+@dataclass(frozen=True)
+class Drop:
+    images: tuple[int, ...]  # image ids: they belong to no cluster any more
+
+
+@dataclass(frozen=True)
+class Undo:
+    pass
+
+
+Edit = Rename | Merge | Split | Move | Drop | Undo

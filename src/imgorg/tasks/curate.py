@@ -1,0 +1,102 @@
+"""``edit_clusters``: one curation edit (rename, merge, split, move, drop, undo) appended to the log.
+
+Each edit is checked against the curated clustering as it stands, refused with a ConfigError
+that says why when it cannot apply, then appended to ``edits.json`` (atomically, checksummed).
+The log is applied on read (``imgorg.curation``): nothing of the base clustering changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from ..cluster import NOISE
+from ..curation import (
+    CURATED, Drop, Edit, Merge, Move, Rename, Split, Undo, check_clusters, check_name, effective, new_log, stamp,
+)
+from ..errors import ConfigError
+from ..workspace import EDITS_FILE, Workspace, follow_clusters, method_input, open_workspace, workspace_lock
+
+
+@dataclass
+class EditResult:
+    edit: dict  # the record appended to the log
+    workspace: Workspace  # the workspace after it: ws.clusters() shows the curated clustering
+
+
+def edit_clusters(workspace: Workspace | str, config: Edit) -> EditResult:
+    """Check ``config`` against the curated clustering, append it to the log, follow the new clusters."""
+    ws = open_workspace(workspace)
+    with workspace_lock(ws.path):
+        log = ws.edit_log() or new_log(ws.base_method)
+        record = stamp(_record(ws, log, config))
+        log["edits"].append(record)
+        ws.write_artifact(EDITS_FILE, log, inputs=(method_input(log["base"]),))
+        follow_clusters(ws)
+    return EditResult(record, ws)
+
+
+def history(workspace: Workspace | str) -> list[dict]:
+    """Every edit in order, each with ``standing``: False once undone (undo records are never standing)."""
+    ws = open_workspace(workspace)
+    log = ws.edit_log() or new_log(ws.base_method)
+    standing = {id(e) for e in effective(log["edits"])}
+    return [{**edit, "standing": id(edit) in standing} for edit in log["edits"]]
+
+
+def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
+    labels = ws.cluster_labels(CURATED) if ws.edit_log() else ws.cluster_labels(ws.base_method)
+    if isinstance(edit, Rename):
+        check_clusters([edit.cluster], labels)
+        return {"op": "rename", "cluster": int(edit.cluster), "name": check_name(edit.name)}
+    if isinstance(edit, Merge):
+        clusters = list(dict.fromkeys(check_clusters(edit.clusters, labels)))
+        if len(clusters) < 2:
+            raise ConfigError(f"a merge needs two or more different clusters; got {', '.join(map(str, edit.clusters))}")
+        return {"op": "merge", "clusters": clusters, "into": clusters[0],
+                "name": check_name(edit.name) if edit.name is not None else None}
+    if isinstance(edit, Split):
+        return _split(ws, log, labels, edit)
+    if isinstance(edit, Move):
+        check_clusters([edit.to], labels)
+        return {"op": "move", "images": _image_ids(ws, edit.images), "to": int(edit.to)}
+    if isinstance(edit, Drop):
+        return {"op": "drop", "images": _image_ids(ws, edit.images)}
+    if isinstance(edit, Undo):
+        if not effective(log["edits"]):
+            raise ConfigError("nothing to undo: no edit stands (`imgorg clusters WS history` lists them)")
+        return {"op": "undo"}
+    raise ConfigError(f"unknown edit {edit!r}; edits: Rename, Merge, Split, Move, Drop, Undo")
+
+
+def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:
+    check_clusters([edit.cluster], labels)
+    rows = np.flatnonzero(labels == edit.cluster)
+    if not isinstance(edit.k, int) or not 2 <= edit.k <= len(rows):
+        raise ConfigError(f"cluster {edit.cluster} has {len(rows)} images: split it into 2 to {len(rows)} parts, "
+                          f"not {edit.k!r}")
+    parts = KMeans(n_clusters=edit.k, n_init=10, random_state=edit.seed).fit_predict(ws.reduced[rows])
+    first = _next_id(ws, log, labels)
+    ids = ws.images["id"].to_numpy()
+    return {"op": "split", "cluster": int(edit.cluster), "k": edit.k,
+            "parts": {str(first + p): ids[rows[parts == p]].tolist() for p in range(edit.k)}}
+
+
+def _next_id(ws: Workspace, log: dict, labels: np.ndarray) -> int:
+    """A cluster id no clustering of this workspace has used: new clusters never reuse an old id,
+    even one a later undo freed."""
+    used = [int(labels.max()), int(ws.assignments[log["base"]].max())]
+    for edit in log["edits"]:
+        used += [int(c) for c in edit.get("parts", {})]
+        used += [int(edit["unsorted"])] if edit.get("unsorted") is not None else []
+    return max(used + [NOISE]) + 1
+
+
+def _image_ids(ws: Workspace, images) -> list[int]:
+    ids = [int(i) for i in images]
+    if not ids:
+        raise ConfigError("name at least one image id")
+    ws.rows_of(ids)  # an unknown id is refused, naming it
+    return list(dict.fromkeys(ids))

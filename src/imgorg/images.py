@@ -110,6 +110,9 @@ def probe_image(data: bytes) -> Probe:
             orientation = image.info.get("original_orientation") or exif.get(_ORIENTATION) or 1
             if image.format == "HEIF":  # libheif applies the rotation itself: the size is already displayed
                 width, height = image.size
+            elif image.format == "TIFF":  # some Pillow versions report TIFF sizes turned already: use the tags
+                width, height = _displayed((image.tag_v2.get(256, image.width), image.tag_v2.get(257, image.height)),
+                                           orientation)
             else:
                 width, height = _displayed(image.size, orientation)
             return Probe(image.format, image.mode, width, height, _orientation(orientation), exif)

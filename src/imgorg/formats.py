@@ -36,6 +36,8 @@ _NOT_PHOTOS = frozenset({"MPEG", "EPS", "BUFR", "GRIB", "HDF5", "WMF", "IPTC", "
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"})
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
+_COMMON = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"RIFF", "WEBP"), (b"GIF87a", "GIF"),
+           (b"GIF89a", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"))
 _RAW_BY_MAKE = {"NIKON": "NEF", "SONY": "ARW", "PENTAX": "PEF", "RICOH": "PEF", "SAMSUNG": "SRW",
                 "LEICA": "RWL", "HASSELBLAD": "3FR", "PHASE": "IIQ", "MINOLTA": "MRW", "KONICA": "MRW"}
 _RAW_COMPRESSIONS = {6, 32767, 32769, 32770, 34713, 65000, 65535}  # old-style JPEG, vendors' codecs
@@ -99,6 +101,9 @@ def sniff(head: bytes) -> str | None:
         return "HEIF" if head[8:12] in _HEIF_BRANDS else None
     if head.startswith(b"FUJIFILMCCD-RAW") or head[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00"):
         return "RAW"
+    for magic, format_id in _COMMON:  # the usual suspects first: this runs once per file
+        if head.startswith(magic) and (format_id != "WEBP" or head[8:12] == b"WEBP"):
+            return format_id
     Image.init()
     for format_id in Image.ID:
         factory, accept = Image.OPEN[format_id]

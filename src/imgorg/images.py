@@ -82,9 +82,11 @@ def raw_support():
     return rawpy
 
 
-def missing_decoder(data: bytes) -> MissingDecoderError | None:
-    """The error to raise for ``data`` when its format needs a package that is not installed, else None."""
-    kind = sniff(data[:64])
+def missing_decoder(data: bytes, kind: str | None = None) -> MissingDecoderError | None:
+    """The error to raise for ``data`` when its format needs a package that is not installed, else None.
+
+    ``kind``: what ``sniff`` says of the first bytes, when the caller already asked."""
+    kind = kind or sniff(data[:64])
     if kind == "HEIF" and not HEIF_SUPPORT:
         return MissingDecoderError("HEIC/HEIF", HEIF_EXTRA)
     if kind == "AVIF" and not AVIF_SUPPORT:
@@ -99,13 +101,14 @@ def missing_decoder(data: bytes) -> MissingDecoderError | None:
 def probe_image(data: bytes) -> Probe:
     """Format, size after orientation, orientation and EXIF from the header, or ImageDecodeError."""
     with _reasons():
-        missing = missing_decoder(data)
+        kind = sniff(data[:64])
+        missing = missing_decoder(data, kind)
         if missing:
             raise missing
         raw = raw_format(data)
         if raw:
             return _probe_raw(data, raw)
-        with _open(data) as image:
+        with _open(data, kind) as image:
             exif = image.getexif()
             orientation = image.info.get("original_orientation") or exif.get(_ORIENTATION) or 1
             if image.format == "HEIF":  # libheif applies the rotation itself: the size is already displayed
@@ -127,17 +130,18 @@ def decode_image(data: bytes, draft_size: int | None = None) -> Image.Image:
     and other formats are reduced by an integer factor before rotation and colour conversion.
     """
     with _reasons():
-        missing = missing_decoder(data)
+        kind = sniff(data[:64])
+        missing = missing_decoder(data, kind)
         if missing:
             raise missing
         raw = raw_format(data)
         if raw:
             return _decode_raw(data, draft_size)
-        return _decode_pillow(data, draft_size)
+        return _decode_pillow(data, draft_size, kind=kind)
 
 
-def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True) -> Image.Image:
-    image = _open(data)
+def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True, kind: str | None = None) -> Image.Image:
+    image = _open(data, kind)
     if draft_size:
         image.draft("RGB", (draft_size, draft_size))  # JPEG: DCT scaling; HEIF: an embedded thumbnail
     image.load()  # the first frame of an animation
@@ -148,10 +152,18 @@ def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True) 
     return _reduce(rgb, draft_size) if draft_size else rgb
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, kind: str | None = None) -> Image.Image:
+    """Pillow's image for ``data``, header read; ``kind`` (a sniffed Pillow format id) is tried alone first."""
     if not data:
         raise ImageDecodeError("empty file")
-    image = Image.open(io.BytesIO(data))
+    image = None
+    if kind in Image.OPEN:  # saves trying the plugins that accept anything (TGA, IM, ...) on every photo
+        try:
+            image = Image.open(io.BytesIO(data), formats=[kind])
+        except UnidentifiedImageError:
+            image = None
+    if image is None:
+        image = Image.open(io.BytesIO(data))
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageDecodeError(f"too large: {width}x{height} pixels exceeds the limit of {MAX_PIXELS:,}")

@@ -34,8 +34,8 @@ _YEARS = (1826, 2261)  # what a nanosecond timestamp holds; earlier or later dat
 def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datetime | None = None) -> dict:
     """The catalog's metadata fields for one file (see the module docstring for what times mean)."""
     exif = exif if exif is not None else Image.Exif()
-    main = _ifd(exif, _IFD_EXIF)
-    gps = _ifd(exif, _IFD_GPS)
+    main = _ifd(exif, _IFD_EXIF) if _IFD_EXIF in exif else {}
+    gps = _ifd(exif, _IFD_GPS) if _IFD_GPS in exif else {}
     taken, offset = exif_time(exif, main)
     if taken is None and isinstance(raw_time, datetime) and _plausible(raw_time):
         taken = raw_time  # LibRaw's reading of a RAW file's capture time (CR3, RAF: no TIFF EXIF)

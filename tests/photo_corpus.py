@@ -56,7 +56,7 @@ def source_photo(name: str, big: bool = False) -> Image.Image:
 
 
 def upscale_12mp(image: Image.Image, seed: int = 0) -> Image.Image:
-    """A 4:3 centre crop scaled to 4000x3000, plus Gaussian noise like a phone sensor's (sigma 6 of 255)."""
+    """A 4:3 centre crop scaled to 4000x3000, plus Gaussian noise like a phone sensor's (sigma 4 of 255)."""
     width, height = image.size
     target = BIG_SIZE[0] / BIG_SIZE[1]
     if width / height > target:
@@ -66,8 +66,8 @@ def upscale_12mp(image: Image.Image, seed: int = 0) -> Image.Image:
         cut = round((height - width / target) / 2)
         image = image.crop((0, cut, width, height - cut))
     big = np.asarray(image.resize(BIG_SIZE, Image.Resampling.BICUBIC), dtype=np.float32)
-    noise = np.random.default_rng(seed).normal(0.0, 6.0, big.shape[:2])[..., None] if big.ndim == 3 else \
-        np.random.default_rng(seed).normal(0.0, 6.0, big.shape)
+    noise = np.random.default_rng(seed).normal(0.0, 4.0, big.shape[:2])[..., None] if big.ndim == 3 else \
+        np.random.default_rng(seed).normal(0.0, 4.0, big.shape)
     return Image.fromarray(np.clip(big + noise, 0, 255).astype(np.uint8), image.mode)
 
 

@@ -19,6 +19,7 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError, features
@@ -69,7 +70,7 @@ class Probe:
     height: int
     orientation: int  # EXIF orientation as stored, 1..8 (1 when the file has none)
     exif: Image.Exif | None  # the file's EXIF tags (Exif IFD and GPS reachable with get_ifd), None if unreadable
-    raw_time: object = None  # camera RAW: the capture time LibRaw read (a naive datetime), else None
+    raw_time: datetime | None = None  # camera RAW: the capture time LibRaw read, else None
 
 
 @functools.cache
@@ -109,7 +110,8 @@ def probe_image(data: bytes) -> Probe:
         if raw:
             return _probe_raw(data, raw)
         with _open(data, kind) as image:
-            exif = image.getexif()
+            # Pillow decodes a whole PNG to look for EXIF stored after the pixels: read only what precedes them.
+            exif = image.getexif() if image.format != "PNG" or "exif" in image.info else Image.Exif()
             orientation = image.info.get("original_orientation") or exif.get(_ORIENTATION) or 1
             if image.format == "HEIF":  # libheif applies the rotation itself: the size is already displayed
                 width, height = image.size

@@ -178,12 +178,14 @@ def _examine(root: Path, rel: str) -> dict:
     """One file: a catalog row (hash, status, metadata) or a skipped row (path, reason, detail, bytes)."""
     claimed = claims_image(rel)
     try:
-        with open(root / rel, "rb") as handle:
+        with open(root / rel, "rb", buffering=0) as handle:  # unbuffered: one read of the whole file
             info = os.fstat(handle.fileno())
-            head = handle.read(_HEAD)
-            if not claimed and sniff(head) is None:
-                return _skip(rel, SKIP_NOT_IMAGE, describe_other(head), info.st_size)
-            data = head + handle.read()
+            if not claimed:
+                head = handle.read(_HEAD)
+                if sniff(head) is None:
+                    return _skip(rel, SKIP_NOT_IMAGE, describe_other(head), info.st_size)
+                handle.seek(0)
+            data = handle.readall()
     except OSError as err:
         why = err.strerror or str(err)
         return _row(rel, 0, None, f"cannot read: {why}") if claimed else _skip(rel, SKIP_UNREADABLE, why)
@@ -197,7 +199,7 @@ def _examine(root: Path, rel: str) -> dict:
     except ImageDecodeError as err:
         if claimed:
             return _row(rel, len(data), digest, err.reason)
-        return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(head)} but {err.reason}", len(data))
+        return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(data[:_HEAD])} but {err.reason}", len(data))
     row = _row(rel, len(data), digest, None)
     row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
                **photo_metadata(probe.exif, info.st_mtime, probe.raw_time))

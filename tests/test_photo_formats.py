@@ -155,3 +155,12 @@ def test_corrupt_dng_is_a_decode_error_with_a_reason():
     with pytest.raises(ImageDecodeError) as caught:
         decode_image(data[:200])
     assert caught.value.reason
+
+
+def test_probing_a_png_reads_its_header_not_its_pixels(coffee):
+    data = encode(coffee, "PNG")
+    cut = data[: len(data) // 3]  # the header and part of the pixels: decoding fails, probing does not
+    probe = probe_image(cut)
+    assert (probe.format, probe.width, probe.height) == ("PNG", 600, 400)
+    with pytest.raises(ImageDecodeError):
+        decode_image(cut)

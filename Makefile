@@ -9,7 +9,8 @@ DEMO_DIR := data/cifar10
 
 .PHONY: setup demo test bench clean
 
-# torch==2.13.0 is the CPU build (a plain `torch` would pull a multi-GB CUDA build).
+# torch==2.13.0 is the CPU build (a plain `torch` would pull a multi-GB CUDA build). The test extra brings
+# every optional reader (HEIC, camera RAW), so `make demo` and `make test` read a phone's photos too.
 $(BIN)/imgorg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

@@ -89,3 +89,26 @@ def test_cli_prints_tables_and_writes_json_with_numbers(folder, tmp_path):
 def test_cli_refuses_split_with_a_folder(folder):
     result = CliRunner().invoke(app, ["inspect", str(folder), "--split", "train"])
     assert result.exit_code != 0
+
+
+def test_cli_shows_skipped_files_and_capture_dates(tmp_path):
+    from .photo_corpus import encode, make_exif, source_photo
+
+    root = tmp_path / "trip"
+    root.mkdir()
+    (root / "a.jpg").write_bytes(encode(source_photo("coffee"), "JPEG", make_exif(taken="2024:05:17 14:03:22")))
+    (root / "b.jpg").write_bytes(encode(source_photo("rocket"), "JPEG", make_exif(taken="2024:05:19 08:00:00")))
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (root / "notes.txt").write_text("trip notes")
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(app, ["inspect", str(root), "--json", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    for text in ("2 files skipped", "hidden or system file", "not an image", "notes.txt",
+                 "2024-05-17 14:03 to 2024-05-19 08:00"):
+        assert text in result.output, text
+    data = json.loads(out.read_text())
+    assert data["dates"]["exif"] == {"count": 2, "first": "2024-05-17T14:03:22", "last": "2024-05-19T08:00:00"}
+    assert data["summary"]["skipped"] == 2
+    assert data["skipped"]["files"] == [
+        {"path": ".DS_Store", "reason": "hidden or system file", "detail": "Finder folder settings (macOS)"},
+        {"path": "notes.txt", "reason": "not an image", "detail": "text"}]

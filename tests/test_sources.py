@@ -52,3 +52,120 @@ def test_names_that_are_not_utf8_round_trip_through_catalog_text(tmp_path):
     (tmp_path / "literal \\x41.jpg").write_bytes(b"y")  # a real name with a backslash is found as written
     assert source_path(tmp_path, "literal \\x41.jpg").read_bytes() == b"y"
     assert source_path(tmp_path, "ok/ü.jpg") == tmp_path / "ok" / "ü.jpg"
+
+
+def test_every_file_is_catalogued_or_skipped_with_a_reason(tmp_path):
+    from imgorg.sources import SKIPPED_COLUMNS, scan_source
+
+    make_image(tmp_path / "a.jpg", (200, 0, 0))
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (tmp_path / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(60))
+    (tmp_path / "._a.jpg").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (tmp_path / "readme.txt").write_text("holiday photos")
+    (tmp_path / "data.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main")
+    scan = scan_source(tmp_path)
+    assert scan.catalog["path"].tolist() == ["a.jpg"]
+    assert list(scan.skipped.columns) == SKIPPED_COLUMNS
+    assert {c: str(t) for c, t in scan.skipped.dtypes.items()} == {
+        "path": "string", "reason": "string", "detail": "string", "bytes": "Int64"}
+    reasons = dict(zip(scan.skipped["path"], scan.skipped["reason"]))
+    assert reasons == {".DS_Store": "hidden or system file", ".git/HEAD": "hidden or system file",
+                       "._a.jpg": "hidden or system file", "Thumbs.db": "hidden or system file",
+                       "data.bin": "not an image", "readme.txt": "not an image"}
+    details = dict(zip(scan.skipped["path"], scan.skipped["detail"]))
+    assert details["readme.txt"] == "text" and "AppleDouble" in details["._a.jpg"]
+    assert scan.skipped.set_index("path").loc["readme.txt", "bytes"] == len("holiday photos")
+
+
+def test_images_are_found_by_content_whatever_their_name(tmp_path):
+    from imgorg.sources import scan_source
+
+    make_image(tmp_path / "no_extension", (0, 200, 0), fmt="PNG")
+    make_image(tmp_path / "photo.dat", (0, 0, 200), fmt="JPEG")
+    make_image(tmp_path / "wrong.png", (0, 0, 200), fmt="WEBP")
+    scan = scan_source(tmp_path)
+    formats = dict(zip(scan.catalog["path"], scan.catalog["format"]))
+    assert formats == {"no_extension": "PNG", "photo.dat": "JPEG", "wrong.png": "WEBP"} and scan.skipped.empty
+
+
+def test_a_file_named_like_an_image_that_is_not_one_is_a_catalogued_failure(tmp_path):
+    from imgorg.sources import scan_source
+
+    make_image(tmp_path / "ok.jpg", (1, 2, 3))
+    (tmp_path / "page.jpg").write_text("<html>404 not found</html>")
+    (tmp_path / "page.html").write_text("<html>404 not found</html>")
+    scan = scan_source(tmp_path)
+    rows = scan.catalog.set_index("path")
+    assert rows.loc["page.jpg", "status"] == "error" and "not an image" in rows.loc["page.jpg", "error"]
+    assert scan.skipped["path"].tolist() == ["page.html"]
+
+
+def test_formats_whose_reader_is_missing_are_skipped_naming_the_extra(tmp_path, monkeypatch):
+    from imgorg import images, sources
+    from imgorg.sources import scan_source
+
+    from .dng import write_dng
+    from .photo_corpus import source_photo
+
+    make_image(tmp_path / "a.jpg", (1, 2, 3))
+    (tmp_path / "IMG_1.dng").write_bytes(write_dng(source_photo("chelsea").crop((0, 0, 64, 48))))
+    (tmp_path / "IMG_2.NEF").write_bytes(b"II*\x00" + bytes(100))  # by name: nothing reads it here
+    (tmp_path / "IMG_3.heic").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(100))
+    monkeypatch.setattr(images, "raw_support", lambda: None)
+    monkeypatch.setattr(sources, "raw_support", lambda: None)
+    monkeypatch.setattr(images, "HEIF_SUPPORT", False)
+    scan = scan_source(tmp_path)
+    assert scan.catalog["path"].tolist() == ["a.jpg"]
+    skipped = scan.skipped.set_index("path")
+    assert (skipped["reason"] == "unsupported format").all() and len(skipped) == 3
+    assert "pip install 'imgorg[raw]'" in skipped.loc["IMG_1.dng", "detail"]
+    assert "pip install 'imgorg[raw]'" in skipped.loc["IMG_2.NEF", "detail"]
+    assert "pip install 'imgorg[heic]'" in skipped.loc["IMG_3.heic", "detail"]
+
+
+def test_a_folder_of_only_unreadable_formats_says_what_it_holds(tmp_path, monkeypatch):
+    from imgorg import images
+
+    (tmp_path / "IMG_3.heic").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(100))
+    (tmp_path / ".DS_Store").write_bytes(b"x")
+    monkeypatch.setattr(images, "HEIF_SUPPORT", False)
+    with pytest.raises(SourceError) as caught:
+        scan_folder(tmp_path)
+    message = str(caught.value)
+    assert "1 unsupported format" in message and "pip install 'imgorg[heic]'" in message
+    assert "1 hidden or system file" in message
+
+
+def test_links_and_pipes_are_accounted_for_not_read(tmp_path):
+    import os
+
+    from imgorg.sources import scan_source
+
+    make_image(tmp_path / "a.jpg", (1, 2, 3))
+    os.symlink(tmp_path, tmp_path / "loop")  # a link to a folder: not followed
+    os.symlink(tmp_path / "gone.jpg", tmp_path / "broken.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")  # reading it would block forever
+    os.symlink(tmp_path / "a.jpg", tmp_path / "linked.jpg")  # a link to a file is read
+    scan = scan_source(tmp_path)
+    assert scan.catalog["path"].tolist() == ["a.jpg", "linked.jpg"]
+    details = dict(zip(scan.skipped["path"], scan.skipped["detail"]))
+    assert details == {"broken.jpg": "broken link", "loop": "link to a folder (not followed)", "pipe.jpg": "named pipe"}
+    assert set(scan.skipped["reason"]) == {"not a file"}
+
+
+def test_catalog_columns_and_dtypes_and_old_catalogs_gain_empty_metadata():
+    import pandas as pd
+
+    from imgorg.sources import CATALOG_COLUMNS, normalize_catalog
+
+    old = pd.DataFrame({"id": [0], "path": ["a.jpg"], "label": [None], "bytes": [10], "sha256": ["x" * 64],
+                        "status": ["ok"], "error": [None]})
+    catalog = normalize_catalog(old)
+    assert list(catalog.columns) == CATALOG_COLUMNS
+    assert {c: str(t) for c, t in catalog.dtypes.items() if c not in old} == {
+        "format": "string", "width": "Int64", "height": "Int64", "orientation": "Int64",
+        "taken_at": "datetime64[ns]", "taken_at_offset_min": "Int64", "taken_at_source": "string",
+        "camera_make": "string", "camera_model": "string", "gps_lat": "float64", "gps_lon": "float64"}
+    assert catalog["taken_at"].isna().all() and catalog["width"].isna().all()

@@ -1,9 +1,11 @@
-"""What is in a folder of images, before any embedding: formats, sizes, modes, failures, copies, classes.
+"""What is in a folder of images, before any embedding: formats, sizes, modes, failures, copies, classes,
+capture dates, cameras, and every file that is not catalogued with the reason.
 
-Each file is read twice: hashed by ``scan_folder`` (the same walk, labels and
-hashes as ``imgorg run``), then opened here. Format, size and colour mode come from the header
-(``PIL.Image.open``, which reads no pixels), so they describe the file as stored
-(a grayscale PNG counts as "L", not as the RGB it becomes for a model). Whether
+Each file is read twice: catalogued by ``scan_source`` (the same walk, labels, hashes
+and metadata as ``imgorg run``, and the same skipped table), then opened here. Format,
+size and colour mode come from the header (``probe_image``, which decodes no pixels):
+the mode is the file's as stored (a grayscale PNG counts as "L", not as the RGB it
+becomes for a model), the size is the displayed one, after EXIF orientation. Whether
 the file *decodes* is only known by decoding it: a header can be intact over
 truncated pixel data. So every file is also decoded with ``decode_image``, the
 same code the pipeline uses; ``decode=False`` skips that (headers only, much
@@ -12,22 +14,20 @@ faster on large photos) and then only unreadable headers count as failures.
 
 from __future__ import annotations
 
-import io
 import os
-import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
-
 from . import progress as _progress
 from .errors import ImageDecodeError
-from .images import decode_image
+from .formats import extension
+from .images import decode_image, probe_image
+from .metadata import SOURCE_EXIF, SOURCE_FILE
 from .progress import ProgressFactory
-from .sources import STATUS_ERROR, scan_folder, source_path
+from .sources import STATUS_ERROR, scan_source, skipped_summary, source_path
 
 SIDE_EDGES = (0, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # pixels; the last bin is open-ended
 ASPECT_EDGES = (0.0, 0.5, 0.75, 0.9, 1.1, 1.34, 2.0)  # width / height; 0.9-1.1 is "square"
@@ -39,18 +39,28 @@ def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool 
 
     Keys: source, summary, formats, extensions, modes, width, height, aspect_ratio
     (histograms: low, high (None = open), count), failures (path, reason),
-    duplicates (sha256, size, paths) and classes (None without ImageFolder labels).
+    duplicates (sha256, size, paths), classes (None without ImageFolder labels),
+    dates (capture-date range from EXIF and from file times), cameras (make and
+    model: files) and skipped (the files that are not images: counts by reason and
+    every file with its reason and detail).
     """
     folder = Path(folder)
-    catalog = scan_folder(folder, workers=workers, progress=progress)
+    scan = scan_source(folder, workers=workers, progress=progress)
+    catalog = scan.catalog
     headers = _read_headers(folder, catalog, workers, decode, progress)
     failures = _failures(catalog, headers)
     return {
         "source": str(folder.resolve()),
         "decoded": decode,
-        "summary": _summary(catalog, headers, failures),
+        "summary": {**_summary(catalog, headers, failures), "skipped": int(len(scan.skipped))},
+        "dates": capture_dates(catalog),
+        "cameras": cameras(catalog),
+        "skipped": {"by_reason": skipped_summary(scan.skipped, examples=5),
+                    "files": [{"path": str(r.path), "reason": str(r.reason),
+                               "detail": None if _missing(r.detail) else str(r.detail)}
+                              for r in scan.skipped.itertuples()]},
         "formats": _counts(headers["format"].fillna("unknown")),
-        "extensions": _counts("." + catalog["path"].str.rsplit(".", n=1).str[-1].str.lower()),
+        "extensions": _counts(catalog["path"].map(lambda path: extension(path) or "(none)")),
         "modes": _counts(headers["mode"].dropna()),
         "width": histogram(headers["width"].dropna(), SIDE_EDGES),
         "height": histogram(headers["height"].dropna(), SIDE_EDGES),
@@ -59,6 +69,31 @@ def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool 
         "duplicates": exact_duplicates(catalog),
         "classes": class_balance(catalog["label"]),
     }
+
+
+def capture_dates(catalog: pd.DataFrame) -> dict:
+    """First and last capture time (ISO 8601, local wall-clock) and file counts, from EXIF and from file times.
+
+    Files without an EXIF date carry their modification time (``taken_at_source`` "file"):
+    often the day they were copied rather than taken, so the two ranges are kept apart.
+    """
+    out = {}
+    for source in (SOURCE_EXIF, SOURCE_FILE):
+        times = catalog.loc[catalog["taken_at_source"] == source, "taken_at"].dropna()
+        out[source] = {"count": int(len(times)),
+                       "first": None if times.empty else times.min().isoformat(),
+                       "last": None if times.empty else times.max().isoformat()}
+    out["unknown"] = int(catalog["taken_at"].isna().sum())
+    out["with_gps"] = int(catalog["gps_lat"].notna().sum())
+    return out
+
+
+def cameras(catalog: pd.DataFrame) -> dict[str, int]:
+    """Files per camera ("make model", the model alone when it already names the make), most first."""
+    make = catalog["camera_make"].fillna("").astype(str)
+    model = catalog["camera_model"].fillna("").astype(str)
+    names = [m if mk.lower() in m.lower() else f"{mk} {m}".strip() for mk, m in zip(make, model)]
+    return _counts(pd.Series([n for n in names if n], dtype=object))
 
 
 def histogram(values: pd.Series, edges: tuple) -> list[dict]:
@@ -119,23 +154,20 @@ _EMPTY = {"format": None, "mode": None, "width": None, "height": None, "error": 
 
 
 def _header(path: Path, decode: bool) -> dict:
-    """Header fields from PIL without decoding; then, if asked, the full decode the pipeline would do."""
+    """Header fields without decoding; then, if asked, the full decode the pipeline would do."""
     try:
         data = path.read_bytes()
     except OSError as err:
         return {**_EMPTY, "error": f"cannot read: {err.strerror or err}"}
     out = dict(_EMPTY)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as image:
-                out.update(format=image.format, mode=image.mode, width=image.width, height=image.height)
-    except Exception as err:  # noqa: BLE001 - any header failure is reported, the decode below says why
-        out["error"] = f"unreadable header: {type(err).__name__}"
-    if decode or out["error"]:
+        probe = probe_image(data)
+    except ImageDecodeError as err:  # decoding would fail for the same reason
+        return {**out, "error": err.reason}
+    out.update(format=probe.format, mode=probe.mode, width=probe.width, height=probe.height)
+    if decode:
         try:
             decode_image(data)
-            out["error"] = None
         except ImageDecodeError as err:
             out["error"] = err.reason
     return out
@@ -174,6 +206,10 @@ def _counts(values: pd.Series) -> dict[str, int]:
 def _stat(values: pd.Series, how: str) -> int | None:
     values = values.dropna()
     return None if values.empty else int(getattr(values, how)())
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _number(value: float) -> int | float:

@@ -1,8 +1,18 @@
-"""Sources of images -> the catalog: one row per file, in a stable order.
+"""Sources of images -> the catalog: one row per image file, in a stable order; and what was skipped.
 
-A folder is walked recursively. Sub-folder names become labels when the tree
-looks like an ImageFolder (every image at the same depth, at least two class
-folders); labels are only ever used to score, never to fit.
+A folder is walked recursively and every file under it is accounted for: it is
+either a catalog row (an image, readable or not) or a row of the skipped table
+with its reason. Images are found by extension and, for other names, by their
+first bytes (``formats.sniff``), so an AVIF or a JPEG without an extension is
+catalogued. Sub-folder names become labels when the tree looks like an
+ImageFolder (every image at the same depth, at least two class folders); labels
+are only ever used to score, never to fit.
+
+Each image file is read once: hashed, and its header and EXIF read from the same
+bytes (format, size after orientation, capture time, camera, GPS; see
+``imgorg.metadata``). A file whose extension says "image" but whose header cannot
+be read is catalogued with status "error" and the reason, so a broken photo is
+listed as a failure, never dropped.
 """
 
 from __future__ import annotations
@@ -12,15 +22,19 @@ import itertools
 import logging
 import os
 import re
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, SourceError
-from .images import IMAGE_EXTENSIONS
+from .errors import ConfigError, ImageDecodeError, SourceError
+from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file
+from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
+from .metadata import photo_metadata
 from .progress import ProgressFactory
 from . import progress as _progress
 
@@ -29,53 +43,183 @@ log = logging.getLogger(__name__)
 STATUS_OK = "ok"
 STATUS_ERROR = "error"
 STATUS_PENDING = "pending"
-CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error"]
+METADATA_COLUMNS = ["format", "width", "height", "orientation", "taken_at", "taken_at_offset_min",
+                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon"]
+CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error", *METADATA_COLUMNS]
+_STRING_COLUMNS = ("path", "label", "sha256", "status", "error", "format", "taken_at_source",
+                   "camera_make", "camera_model")
+_INT_COLUMNS = ("width", "height", "orientation", "taken_at_offset_min")  # nullable Int64
+
+SKIP_SYSTEM = "hidden or system file"
+SKIP_NOT_IMAGE = "not an image"
+SKIP_UNSUPPORTED = "unsupported format"
+SKIP_UNREADABLE = "cannot read"
+SKIP_NOT_FILE = "not a file"
+SKIPPED_COLUMNS = ["path", "reason", "detail", "bytes"]
+_HEAD = 64  # bytes read to tell what a file with a non-image name is
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """A folder's catalog (one row per image file) and skipped table (one row per other file)."""
+
+    catalog: pd.DataFrame  # CATALOG_COLUMNS, ids 0..n-1 in path order
+    skipped: pd.DataFrame  # SKIPPED_COLUMNS, in path order
+
 
 def scan_folder(root: str | os.PathLike, *, workers: int = 4, progress: ProgressFactory | None = None) -> pd.DataFrame:
-    """List every image under ``root`` and hash its content.
+    """The catalog of every image under ``root`` (see ``scan_source``, which also returns what was skipped)."""
+    return scan_source(root, workers=workers, progress=progress).catalog
 
-    Unreadable files stay in the catalog with status "error" and their reason.
+
+def scan_source(root: str | os.PathLike, *, workers: int = 4, progress: ProgressFactory | None = None) -> FolderScan:
+    """Catalog every image under ``root``, hash it and read its metadata; list every other file with a reason.
+
+    Unreadable or undecodable image files stay in the catalog with status "error" and
+    their reason. Raises SourceError when the folder is missing or holds no image,
+    saying what it held instead.
     """
     root = Path(root)
     if not root.is_dir():
         raise SourceError(f"source folder {str(root)!r} does not exist or is not a folder; pass a folder of images")
-    relpaths = sorted(_walk_images(root))
-    if not relpaths:
-        exts = ", ".join(sorted(IMAGE_EXTENSIONS))
-        raise SourceError(f"no images under {str(root)!r}: looked recursively for files ending in {exts}")
-    labels = folder_labels(relpaths)
-    advance = _progress.start(progress, "Cataloguing", len(relpaths))
+    files, skipped = [], []
+    for rel, kind in _walk(root):
+        why = system_file(rel)
+        if why:
+            skipped.append(_skip(rel, SKIP_SYSTEM, why, _size(root / rel)))
+        elif kind is not None:
+            unreadable = kind.startswith(("folder", "cannot"))
+            skipped.append(_skip(rel, SKIP_UNREADABLE if unreadable else SKIP_NOT_FILE, kind))
+        else:
+            files.append(rel)
+    advance = _progress.start(progress, "Cataloguing", len(files))
+    rows = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        hashed = []
-        for row in pool.map(lambda rel: _hash_file(root, rel), relpaths, chunksize=64):
-            hashed.append(row)
+        for rel, row in zip(files, pool.map(lambda rel: _examine(root, rel), files, chunksize=64)):
+            (skipped if "reason" in row else rows).append(row)
             advance(1)
+    skipped_frame = normalize_skipped(pd.DataFrame(skipped, columns=SKIPPED_COLUMNS))
+    if not rows:
+        raise SourceError(_no_images_message(root, skipped_frame))
+    return FolderScan(_catalog(rows), skipped_frame)
+
+
+def _catalog(rows: list[dict]) -> pd.DataFrame:
+    relpaths = [row["path"] for row in rows]
+    labels = folder_labels(relpaths)
     # Names with bytes that are not UTF-8 cannot be stored as text (Parquet, JSON): those bytes
     # are written as \xHH escapes, which source_path() turns back into the name on disk.
-    relpaths = [catalog_text(rel) for rel in relpaths]
-    labels = [None if label is None else catalog_text(label) for label in labels]
-    catalog = pd.DataFrame(
-        {
-            "id": range(len(relpaths)),
-            "path": relpaths,
-            "label": labels,
-            "bytes": [h[0] for h in hashed],
-            "sha256": [h[1] for h in hashed],
-            "status": [STATUS_PENDING if h[2] is None else STATUS_ERROR for h in hashed],
-            "error": [h[2] for h in hashed],
-        }
-    )
+    rows = [{**row, "path": catalog_text(row["path"])} for row in rows]
+    catalog = pd.DataFrame(rows, columns=[c for c in CATALOG_COLUMNS if c not in ("id", "label")])
+    catalog["label"] = [None if label is None else catalog_text(label) for label in labels]
+    catalog["id"] = range(len(catalog))
     return normalize_catalog(catalog)
 
 
 def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
-    """Give the catalog its documented dtypes (nullable strings, int64 ids)."""
-    out = catalog[CATALOG_COLUMNS].copy()
+    """Give the catalog its documented columns and dtypes (nullable strings and ints, int64 ids).
+
+    Metadata columns missing from ``catalog`` (a catalog written before they existed,
+    or built by hand) are added empty.
+    """
+    out = catalog.copy()
+    for column in METADATA_COLUMNS:
+        if column not in out:
+            out[column] = None
+    out = out[CATALOG_COLUMNS]
     out["id"] = out["id"].astype("int64")
     out["bytes"] = out["bytes"].astype("int64")
-    for column in ("path", "label", "sha256", "status", "error"):
+    for column in _STRING_COLUMNS:
         out[column] = out[column].astype("string")
+    for column in _INT_COLUMNS:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    for column in ("gps_lat", "gps_lon"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    out["taken_at"] = pd.to_datetime(out["taken_at"], errors="coerce").astype("datetime64[ns]")
     return out.reset_index(drop=True)
+
+
+def normalize_skipped(skipped: pd.DataFrame) -> pd.DataFrame:
+    """The skipped table's columns and dtypes: path, reason, detail (strings), bytes (Int64, None unknown)."""
+    out = skipped[SKIPPED_COLUMNS].copy()
+    for column in ("path", "reason", "detail"):
+        out[column] = out[column].astype("string")
+    out["bytes"] = pd.to_numeric(out["bytes"], errors="coerce").astype("Int64")
+    return out.sort_values("path", kind="stable").reset_index(drop=True)
+
+
+def skipped_summary(skipped: pd.DataFrame, examples: int = 3) -> list[dict]:
+    """Per reason, most files first: count, bytes, the commonest details with counts, a few example paths."""
+    out = []
+    for reason, group in skipped.groupby("reason", sort=False):
+        details = group["detail"].fillna("").value_counts()
+        out.append({
+            "reason": str(reason),
+            "count": int(len(group)),
+            "bytes": int(group["bytes"].fillna(0).sum()),
+            "details": {str(k): int(v) for k, v in details.head(5).items() if k},
+            "examples": [str(p) for p in group["path"].head(examples)],
+        })
+    return sorted(out, key=lambda r: (-r["count"], r["reason"]))
+
+
+def _no_images_message(root: Path, skipped: pd.DataFrame) -> str:
+    if skipped.empty:
+        return f"no images under {str(root)!r}: the folder holds no files; pass a folder of images"
+    parts = []
+    for row in skipped_summary(skipped, examples=0):
+        detail = max(row["details"], key=row["details"].get) if row["details"] else ""
+        parts.append(f"{row['count']} {row['reason']}" + (f" ({detail})" if detail else ""))
+    return (f"no images under {str(root)!r}: {len(skipped)} files, none of them an image that can be read: "
+            + "; ".join(parts))
+
+
+def _examine(root: Path, rel: str) -> dict:
+    """One file: a catalog row (hash, status, metadata) or a skipped row (path, reason, detail, bytes)."""
+    claimed = claims_image(rel)
+    try:
+        with open(root / rel, "rb", buffering=0) as handle:  # unbuffered: one read of the whole file
+            info = os.fstat(handle.fileno())
+            if not claimed:
+                head = handle.read(_HEAD)
+                if sniff(head) is None:
+                    return _skip(rel, SKIP_NOT_IMAGE, describe_other(head), info.st_size)
+                handle.seek(0)
+            data = handle.readall()
+    except OSError as err:
+        why = err.strerror or str(err)
+        return _row(rel, 0, None, f"cannot read: {why}") if claimed else _skip(rel, SKIP_UNREADABLE, why)
+    if extension(rel) in RAW_EXTENSIONS and raw_support() is None:
+        return _skip(rel, SKIP_UNSUPPORTED, f"camera RAW ({extension(rel)}): reading it needs {RAW_EXTRA}", len(data))
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        probe = probe_image(data)
+    except MissingDecoderError as err:
+        return _skip(rel, SKIP_UNSUPPORTED, str(err), len(data))
+    except ImageDecodeError as err:
+        if claimed:
+            return _row(rel, len(data), digest, err.reason)
+        return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(data[:_HEAD])} but {err.reason}", len(data))
+    row = _row(rel, len(data), digest, None)
+    row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
+               **photo_metadata(probe.exif, info.st_mtime, probe.raw_time))
+    return row
+
+
+def _row(rel: str, size: int, digest: str | None, error: str | None) -> dict:
+    return {"path": rel, "bytes": size, "sha256": digest, "status": STATUS_PENDING if error is None else STATUS_ERROR,
+            "error": error}
+
+
+def _skip(rel: str, reason: str, detail: str | None, size: int | None = None) -> dict:
+    return {"path": catalog_text(rel), "reason": reason, "detail": detail, "bytes": size}
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return None
 
 
 def subset_catalog(catalog: pd.DataFrame, limit: int | None = None, sample: int | None = None,
@@ -137,22 +281,58 @@ def folder_labels(relpaths: Iterable[str]) -> list[str | None]:
 
 
 def count_image_files(root: str | os.PathLike, at_most: int) -> int:
-    """How many files with an image extension are under ``root``, counting no further than ``at_most``."""
-    return sum(1 for _ in itertools.islice(_walk_images(Path(root)), at_most))
+    """How many files with an image name are under ``root`` (system files aside), counting no further than ``at_most``."""
+    return sum(1 for _ in itertools.islice(_walk_image_names(Path(root)), at_most))
 
 
-def _walk_images(root: Path) -> Iterable[str]:
-    # followlinks=False: a symlink loop cannot trap the walk; linked files are still read.
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_log_walk_error):
+def _walk_image_names(root: Path) -> Iterator[str]:
+    # followlinks=False: a symlink loop cannot trap the walk; linked files are still counted.
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
-        for name in filenames:
-            if os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS:
-                full = os.path.join(dirpath, name)
-                yield Path(os.path.relpath(full, root)).as_posix()
+        for name in sorted(filenames):
+            rel = Path(os.path.relpath(os.path.join(dirpath, name), root)).as_posix()
+            if claims_image(name) and not system_file(rel):
+                yield rel
 
 
-def _log_walk_error(err: OSError) -> None:
-    log.warning("cannot list %s: %s", err.filename, err.strerror)
+def _walk(root: Path) -> Iterator[tuple[str, str | None]]:
+    """(relpath, None) for every regular file under ``root``, in path order; (relpath, what it is) for
+    entries that are not regular files: a link to a folder (not followed, so a loop cannot trap the
+    walk), a broken link, a pipe or socket, or a folder that cannot be listed."""
+    found: list[tuple[str, str | None]] = []
+    stack = [""]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(root / folder if folder else root) as entries:
+                names = [(entry.name, _kind(entry)) for entry in entries]
+        except OSError as err:
+            if folder:
+                found.append((folder, f"folder: {err.strerror or err}"))
+            log.warning("cannot list %s: %s", err.filename, err.strerror)
+            continue
+        for name, kind in names:
+            rel = f"{folder}/{name}" if folder else name
+            if kind == "dir":
+                stack.append(rel)
+            else:
+                found.append((rel, kind))
+    yield from sorted(found)
+
+
+def _kind(entry: os.DirEntry) -> str | None:
+    """None for a regular file (or a link to one), "dir" for a folder to descend, else what it is."""
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        if entry.is_file(follow_symlinks=True):
+            return None
+        if entry.is_symlink():
+            return "link to a folder (not followed)" if entry.is_dir(follow_symlinks=True) else "broken link"
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError as err:
+        return f"cannot inspect: {err.strerror or err}"
+    return "named pipe" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "special file"
 
 
 def catalog_text(name: str) -> str:
@@ -174,18 +354,6 @@ def source_path(root: str | os.PathLike, rel: str) -> Path:
         return path
     raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), os.fsencode(rel))
     return Path(root) / os.fsdecode(raw)
-
-
-def _hash_file(root: Path, rel: str) -> tuple[int, str | None, str | None]:
-    """Return (size in bytes, sha256 hex, error reason or None); ``rel`` as the walk found it."""
-    path = root / rel
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        return 0, None, "is a directory"
-    except OSError as err:
-        return 0, None, f"cannot read: {err.strerror or err}"
-    return len(data), hashlib.sha256(data).hexdigest(), None
 
 
 def labels_of(images: pd.DataFrame) -> np.ndarray | None:

@@ -24,7 +24,8 @@ def inspect_command(
     decode: Annotated[bool, typer.Option("--decode/--headers-only", help="Decode every image to find the ones that fail (slower), or read headers only.")] = True,
     workers: Annotated[int, typer.Option(min=1, help="Reading threads.")] = 4,
 ) -> None:
-    """Count formats, sizes, colour modes, undecodable files, exact copies and class sizes."""
+    """Count formats, sizes, colour modes, capture dates, cameras, undecodable files, exact copies, class sizes
+    and the files that are not images (system files, other documents, formats that need an extra)."""
     with progress_bars() as progress:
         folder = resolve_source(source, split, data, progress)
         report = inspect_source(folder, workers=workers, decode=decode, progress=progress)
@@ -46,10 +47,44 @@ def print_report(report: dict) -> None:
               _counts_table("Colour modes", report["modes"], "mode")]
     for key, title in (("width", "Width (px)"), ("height", "Height (px)"), ("aspect_ratio", "Aspect ratio (w/h)")):
         tables.append(_histogram_table(title, report[key]))
+    if report["cameras"]:
+        tables.append(_counts_table("Cameras", dict(list(report["cameras"].items())[:SHOWN]), "camera"))
     console.print(*[table for table in tables if table.row_count])  # nothing read: no empty tables
+    _print_dates(report["dates"])
     _print_classes(report["classes"])
     _print_failures(report["failures"])
     _print_duplicates(report["duplicates"], summary)
+    _print_skipped(report["skipped"]["by_reason"])
+
+
+def _print_dates(dates: dict) -> None:
+    exif, files = dates["exif"], dates["file"]
+    if exif["count"]:
+        console.print(f"[bold]Taken[/] {_day(exif['first'])} to {_day(exif['last'])} "
+                      f"({exif['count']:,} dates from EXIF)", highlight=False)
+    if files["count"]:
+        console.print(f"{files['count']:,} files have no EXIF date: their file times run from "
+                      f"{_day(files['first'])} to {_day(files['last'])}", highlight=False)
+    if dates["with_gps"]:
+        console.print(f"{dates['with_gps']:,} files have a GPS position", highlight=False)
+
+
+def _day(iso: str) -> str:
+    return iso.replace("T", " ")[:16]
+
+
+def _print_skipped(by_reason: list[dict]) -> None:
+    if not by_reason:
+        console.print("Every file is an image.")
+        return
+    total = sum(row["count"] for row in by_reason)
+    table = Table(title=f"{total:,} files skipped (not catalogued)", title_justify="left")
+    for name, justify in (("reason", "left"), ("files", "right"), ("detail", "left"), ("for example", "left")):
+        table.add_column(name, justify=justify)
+    for row in by_reason:
+        details = "; ".join(f"{d} ({n:,})" if len(row["details"]) > 1 else d for d, n in row["details"].items())
+        table.add_row(row["reason"], f"{row['count']:,}", details, ", ".join(row["examples"][:3]))
+    console.print(table)
 
 
 def _counts_table(title: str, counts: dict[str, int], name: str) -> Table:

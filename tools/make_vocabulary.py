@@ -22,8 +22,9 @@ Output: one TSV, one synset a line: the 1000 classes first, in logit order, then
 synset above them, sorted by id. Columns: ``wnid``, ``class`` (logit index, empty for an
 ancestor), ``name`` (what people read: the first lemma, unique over the table, see
 ``unique_names``), ``lemmas``
-(``|``-separated, underscores as spaces) and ``parents`` (space-separated ids: WordNet's
-hypernyms and instance hypernyms). The header (lines starting with ``#``) names the
+(``|``-separated, underscores as spaces), ``parents`` (space-separated ids: WordNet's
+hypernyms and instance hypernyms) and ``count`` (how often WordNet's sense-tagged corpus
+tagged the synset's lemmas, from ``cntlist.rev``: how familiar the word is). The header (lines starting with ``#``) names the
 sources and carries the WordNet 3.0 licence, which asks that its notice travel with
 every copy.
 """
@@ -50,7 +51,8 @@ HEADER = """\
 {licence}
 #
 # Columns: wnid, class (logit index; empty for an ancestor), name, lemmas (|-separated),
-# parents (space-separated wnids).
+# parents (space-separated wnids), count (times WordNet's sense-tagged corpus, cntlist.rev,
+# tagged the synset's lemmas: how familiar a word is; "horse" 103, "equine" 0).
 """
 
 
@@ -83,14 +85,28 @@ def read_nouns(folder: Path) -> dict[str, tuple[list[str], list[str]]]:
         if line.startswith(" "):  # the licence at the top of the file
             continue
         fields = line.split(" | ")[0].split()
-        offset, n_words = fields[0], int(fields[3], 16)
+        offset, lex_file, n_words = fields[0], int(fields[1]), int(fields[3], 16)
         lemmas = [fields[4 + 2 * i].replace("_", " ") for i in range(n_words)]
+        keys = [f"{fields[4 + 2 * i].lower()}%1:{lex_file:02d}:{int(fields[5 + 2 * i], 16):02d}::" for i in range(n_words)]
         at = 4 + 2 * n_words
         n_pointers = int(fields[at])
         pointers = [fields[at + 1 + 4 * i: at + 5 + 4 * i] for i in range(n_pointers)]
         parents = [f"n{target}" for symbol, target, pos, _ in pointers if symbol in ("@", "@i") and pos == "n"]
         nouns[f"n{offset}"] = (lemmas, parents)
+        SENSE_KEYS[f"n{offset}"] = keys
     return nouns
+
+
+SENSE_KEYS: dict[str, list[str]] = {}  # wnid -> sense keys of its lemmas, filled by read_nouns
+
+
+def tag_counts(folder: Path) -> dict[str, int]:
+    """wnid -> how often its lemmas were tagged in WordNet's sense-tagged corpus (cntlist.rev)."""
+    counts = {}
+    for line in (folder / "cntlist.rev").read_text(encoding="latin-1").splitlines():
+        key, _, count = line.split()
+        counts[key] = int(count)
+    return {wnid: sum(counts.get(k, 0) for k in keys) for wnid, keys in SENSE_KEYS.items()}
 
 
 def ancestors(ids: list[str], nouns) -> list[str]:
@@ -156,10 +172,11 @@ def main() -> None:
     wnids = ids + ancestors(ids, nouns)
     names = unique_names(wnids, set(ids), nouns, sense_ranks(args.wordnet))
     rows = [(wnid, str(i) if i < len(ids) else "", name) for i, (wnid, name) in enumerate(zip(wnids, names))]
-    lines = [HEADER.format(licence=read_licence(args.wordnet)).rstrip("\n"), "wnid\tclass\tname\tlemmas\tparents"]
+    counts = tag_counts(args.wordnet)
+    lines = [HEADER.format(licence=read_licence(args.wordnet)).rstrip("\n"), "wnid\tclass\tname\tlemmas\tparents\tcount"]
     for wnid, index, name in rows:
         lemmas, parents = nouns[wnid]
-        lines.append("\t".join([wnid, index, name, "|".join(lemmas), " ".join(parents)]))
+        lines.append("\t".join([wnid, index, name, "|".join(lemmas), " ".join(parents), str(counts[wnid])]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{args.out}: {len(ids)} classes, {len(rows) - len(ids)} ancestors, {args.out.stat().st_size:,} bytes")

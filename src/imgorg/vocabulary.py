@@ -40,6 +40,7 @@ class Synset:
     lemmas: tuple[str, ...]  # every word of the synset, underscores as spaces
     parents: tuple[str, ...]  # hypernym wnids ("entity" has none)
     index: int | None  # logit index of an ImageNet-1k class, None for an ancestor
+    count: int = 0  # times WordNet's sense-tagged corpus tagged its lemmas: how familiar the word is
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,9 @@ def _table() -> _Table:
     text = resources.files("imgorg").joinpath(_DATA).read_text(encoding="utf-8")
     rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")][1:]
     synsets = {}
-    for wnid, index, name, lemmas, parents in rows:
+    for wnid, index, name, lemmas, parents, count in rows:
         synsets[wnid] = Synset(wnid, name, tuple(lemmas.split("|")), tuple(parents.split()),
-                               int(index) if index else None)
+                               int(index) if index else None, int(count))
     classes = tuple(s.wnid for s in synsets.values() if s.index is not None)
     if [synsets[w].index for w in classes] != list(range(N_CLASSES)) or list(synsets)[:N_CLASSES] != list(classes):
         raise RuntimeError(f"{_DATA} must list the {N_CLASSES} classes first, in logit order")

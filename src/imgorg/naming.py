@@ -136,18 +136,21 @@ def _hierarchy_blocks(table) -> Callable[[list[int]], np.ndarray]:
 def _familiar(table) -> Callable[[int, np.ndarray], int]:
     """Of a word and the synsets above and below it that score at least CLOSE of it, the most
     familiar (WordNet's tag count; then the best score): "horse" for sorrel alone, "dog" rather
-    than "canine", "aircraft" for airliners and warplanes."""
+    than "canine", "aircraft" for airliners and warplanes. Also returns the mask of those near
+    equals, which later words of the name skip ("aircraft", not "aircraft, airplane")."""
     counts = np.array([table.synsets[w].count for w in table.order])
 
-    def refine(word: int, row: np.ndarray) -> int:
-        near = np.flatnonzero((table.up[word] | table.up[:, word]) & (row >= CLOSE * row[word]) & (row > 0))
-        return int(near[np.lexsort((-row[near], -counts[near]))[0]])
+    def refine(word: int, row: np.ndarray) -> tuple[int, np.ndarray]:
+        near = (table.up[word] | table.up[:, word]) & (row >= CLOSE * row[word]) & (row > 0)
+        candidates = np.flatnonzero(near)
+        return int(candidates[np.lexsort((-row[candidates], -counts[candidates]))[0]]), near
 
     return refine
 
 
 def _choose(scores: np.ndarray, sizes: np.ndarray, rescore: Callable[[np.ndarray], np.ndarray],
-            blocked: Callable[[list[int]], np.ndarray], refine: Callable[[int, np.ndarray], int],
+            blocked: Callable[[list[int]], np.ndarray],
+            refine: Callable[[int, np.ndarray], tuple[int, np.ndarray]],
             n_words: int) -> list[list[int]]:
     """Word indices per cluster: the best first, then words not blocked by those before; clusters
     with one first word pick the rest by ``rescore`` among themselves, never the same word."""
@@ -156,8 +159,12 @@ def _choose(scores: np.ndarray, sizes: np.ndarray, rescore: Callable[[np.ndarray
     if n_words < 1:
         raise ConfigError(f"n_words ({n_words}) must be at least 1: a name needs a word")
     picks: list[list[int]] = []
-    for row in scores:
-        picks.append([refine(int(np.argmax(row)), row)] if row.max() > 0 else [])
+    same = np.zeros(scores.shape, dtype=bool)  # near equals of the words chosen so far
+    for k, row in enumerate(scores):
+        word, near = refine(int(np.argmax(row)), row) if row.max() > 0 else (None, None)
+        picks.append([] if word is None else [word])
+        if word is not None:
+            same[k] |= near
     firsts: dict[int, list[int]] = {}
     for k, chosen in enumerate(picks):
         if chosen:
@@ -168,9 +175,10 @@ def _choose(scores: np.ndarray, sizes: np.ndarray, rescore: Callable[[np.ndarray
         for _ in range(n_words - 1):
             taken: list[int] = []
             for row, k in zip(local, group):
-                row = np.where(blocked(picks[k] + taken), 0.0, row)
+                row = np.where(blocked(picks[k] + taken) | same[k], 0.0, row)
                 if row.max() > 0:
-                    word = refine(int(np.argmax(row)), row)
+                    word, near = refine(int(np.argmax(row)), row)
+                    same[k] |= near
                     picks[k].append(word)
                     taken.append(word)
     return picks
@@ -205,7 +213,8 @@ def zero_shot_names(image_embeddings: np.ndarray, clusters: np.ndarray, word_emb
     shift = lambda s: s - s.min(axis=1, keepdims=True) + 1e-9  # noqa: E731
     words_arr = np.array(words)
     picks = _choose(shift(scores), sizes, lambda g: shift(relative(g)),
-                    lambda chosen: np.isin(words_arr, words_arr[chosen]), lambda w, row: w, n_words)
+                    lambda chosen: np.isin(words_arr, words_arr[chosen]),
+                    lambda w, row: (w, words_arr == words_arr[w]), n_words)
     return {int(c): ClusterName(int(c), ", ".join(words_arr[p]), tuple(words_arr[p]),
                                 tuple(float(scores[k, w]) for w in p), ("",) * len(p), int(sizes[k]))
             for k, (c, p) in enumerate(zip(ids, picks))}

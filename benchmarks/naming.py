@@ -11,7 +11,8 @@ Naming: a cluster's name covers its dominant label when one of its words is amon
 WordNet words written below for that label (COVERS): the label's own synset, or one
 above it that covers no other CIFAR-10 class ("car" for automobile, not "motor
 vehicle", which covers truck too). The count under "lenient" also takes any synset above
-the label below the generic top of WordNet ("motor vehicle", "carnivore", "mammal").
+the label below the generic top of WordNet ("motor vehicle", "carnivore", "mammal"); the
+one under "covering or narrower" takes words below the label too ("Pekinese" for dog).
 
 Word search: each label's query word (QUERY) ranks every image by word_scores;
 precision@10 and @50 are the share of the top 10 and 50 that carry that label.
@@ -65,24 +66,29 @@ def load(path: Path, method: str | None):
 
 
 def lenient_words(label: str) -> set[str]:
-    table = vocabulary._table()
-    row = table.up[table.row[SYNSET[label]]]
-    return {table.synsets[w].name for w, up, generic in zip(table.order, row, table.generic) if up and not generic}
+    return {s.name for s in vocabulary.lineage(SYNSET[label]) if not vocabulary.is_generic(s.wnid)}
+
+
+def narrower(name, label: str) -> bool:
+    """A word of the name is below the label's synset ("Pekinese" for dog, "sorrel" for horse)."""
+    return any(w != SYNSET[label] and SYNSET[label] in {s.wnid for s in vocabulary.lineage(w)} for w in name.synsets)
 
 
 def naming_table(labels, clusters, classes, probs) -> tuple[int, int, int]:
     names = naming.cluster_names(classes, probs, clusters)
-    strict = lenient = 0
-    print(f"{'cluster':>7} {'size':>6}  {'dominant':<11} {'share':>5}  {'covers':<7}  name")
+    strict = lenient = below = 0
+    print(f"{'cluster':>7} {'size':>6}  {'dominant':<11} {'share':>5}  {'covers':<8}  name")
     for cluster, name in names.items():
         values, counts = np.unique(labels[clusters == cluster], return_counts=True)
         dominant = values[np.argmax(counts)]
         hit = bool(set(name.words) & set(COVERS.get(dominant, [])))
         near = bool(set(name.words) & lenient_words(dominant)) if dominant in SYNSET else False
-        strict, lenient = strict + hit, lenient + (hit or near)
-        mark = "yes" if hit else "lenient" if near else "no"
-        print(f"{cluster:>7} {name.size:>6}  {dominant:<11} {counts.max() / counts.sum():>5.0%}  {mark:<7}  {name.name}")
-    print(f"names that cover the dominant label: {strict}/{len(names)} (lenient: {lenient}/{len(names)})")
+        down = narrower(name, dominant) if dominant in SYNSET else False
+        strict, lenient, below = strict + hit, lenient + (hit or near), below + (hit or down)
+        mark = "yes" if hit else "lenient" if near else "narrower" if down else "no"
+        print(f"{cluster:>7} {name.size:>6}  {dominant:<11} {counts.max() / counts.sum():>5.0%}  {mark:<8}  {name.name}")
+    print(f"names that cover the dominant label: {strict}/{len(names)} (lenient: {lenient}/{len(names)}; "
+          f"covering or narrower: {below}/{len(names)})")
     return strict, lenient, len(names)
 
 

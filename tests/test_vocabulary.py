@@ -81,3 +81,10 @@ def test_the_data_file_is_small_and_states_its_sources_and_licence():
     header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
     assert "WordNet 3.0 Copyright 2006 by Princeton University" in header
     assert "imagenet_synsets.txt" in header and "Apache-2.0" in header
+
+
+def test_lineage_and_generic_synsets():
+    assert [s.name for s in vocabulary.lineage("n02084071")][:2] == ["dog", "canine"]
+    assert vocabulary.is_generic("n00015388") and not vocabulary.is_generic("n02084071")  # animal, dog
+    with pytest.raises(ConfigError, match="n02084071"):
+        vocabulary.lineage("n99999999")

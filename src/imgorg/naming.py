@@ -27,11 +27,11 @@ from scipy import sparse
 
 from . import vocabulary
 from .cluster import NOISE
+from .errors import ConfigError
 
 # A synset above or below the best word that scores at least this part of it may name the
-# cluster instead, when it is the more familiar word. On CIFAR-10 test 0.6 and 0.8 gave the
-# same names; 0.9 lost "dog" and "car" (docs/benchmarks.md).
-CLOSE = 0.8
+# cluster instead, when it is the more familiar word (docs/benchmarks.md, "Cluster names").
+CLOSE = 0.6
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,6 @@ class ClusterName:
 
 
 def _check_tags(classes: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from .errors import ConfigError
-
     classes, probs = np.asarray(classes), np.asarray(probs, dtype=np.float64)
     if classes.ndim != 2 or classes.shape != probs.shape:
         raise ConfigError(f"classes {classes.shape} and probs {probs.shape} must be two (n, top-k) arrays of "
@@ -154,8 +152,6 @@ def _choose(scores: np.ndarray, sizes: np.ndarray, rescore: Callable[[np.ndarray
             n_words: int) -> list[list[int]]:
     """Word indices per cluster: the best first, then words not blocked by those before; clusters
     with one first word pick the rest by ``rescore`` among themselves, never the same word."""
-    from .errors import ConfigError
-
     if n_words < 1:
         raise ConfigError(f"n_words ({n_words}) must be at least 1: a name needs a word")
     picks: list[list[int]] = []
@@ -189,8 +185,6 @@ def zero_shot_names(image_embeddings: np.ndarray, clusters: np.ndarray, word_emb
     """Names for CLIP workspaces: the vocabulary words nearest to each cluster's mean embedding
     relative to the other clusters (cosine minus its mean over the clusters). ``word_embeddings``
     are the text embeddings of ``words`` (e.g. ``vocabulary.vocabulary_words()``), in the images' space."""
-    from .errors import ConfigError
-
     image_embeddings, word_embeddings = np.asarray(image_embeddings, np.float64), np.asarray(word_embeddings, np.float64)
     clusters = np.asarray(clusters)
     if len(words) != len(word_embeddings) or image_embeddings.shape[1] != word_embeddings.shape[1]:
@@ -215,6 +209,6 @@ def zero_shot_names(image_embeddings: np.ndarray, clusters: np.ndarray, word_emb
     picks = _choose(shift(scores), sizes, lambda g: shift(relative(g)),
                     lambda chosen: np.isin(words_arr, words_arr[chosen]),
                     lambda w, row: (w, words_arr == words_arr[w]), n_words)
-    return {int(c): ClusterName(int(c), ", ".join(words_arr[p]), tuple(words_arr[p]),
+    return {int(c): ClusterName(int(c), ", ".join(words_arr[p]), tuple(str(w) for w in words_arr[p]),
                                 tuple(float(scores[k, w]) for w in p), ("",) * len(p), int(sizes[k]))
             for k, (c, p) in enumerate(zip(ids, picks))}

@@ -119,8 +119,23 @@ def class_synset(index: int) -> Synset:
 
 def ancestors(index: int) -> list[Synset]:
     """Every WordNet synset above class ``index``, nearest first, up to "entity"."""
+    return lineage(class_synset(index).wnid)[1:]
+
+
+def lineage(wnid: str) -> list[Synset]:
+    """The synset ``wnid`` (a class or an ancestor of one) and every synset above it, nearest first."""
     table = _table()
-    return [table.synsets[w] for w in _closure(table.synsets, class_synset(index).wnid)[1:]]
+    if wnid not in table.synsets:
+        raise ConfigError(f"{wnid!r} is neither an ImageNet-1k class nor above one: pass a WordNet id "
+                          "of imgorg's vocabulary, e.g. 'n02084071' (dog)")
+    return [table.synsets[w] for w in _closure(table.synsets, wnid)]
+
+
+def is_generic(wnid: str) -> bool:
+    """Whether a synset is above more than GENERIC_CLASSES classes ("animal", "artifact")."""
+    table = _table()
+    lineage(wnid)  # validates
+    return bool(table.generic[table.row[wnid]])
 
 
 def synsets_for(word: str) -> list[Synset]:

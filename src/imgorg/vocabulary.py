@@ -36,7 +36,7 @@ _IRREGULAR = {"mice": "mouse", "geese": "goose", "oxen": "ox", "feet": "foot", "
 @dataclass(frozen=True)
 class Synset:
     wnid: str  # WordNet 3.0 noun id, "n" + offset ("n02084071" is dog)
-    name: str  # what people read: the first lemma (a class's is unique among the classes)
+    name: str  # what people read: the first lemma, made unique over the table ("crane (wading bird)")
     lemmas: tuple[str, ...]  # every word of the synset, underscores as spaces
     parents: tuple[str, ...]  # hypernym wnids ("entity" has none)
     index: int | None  # logit index of an ImageNet-1k class, None for an ancestor

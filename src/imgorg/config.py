@@ -60,6 +60,7 @@ class ClusterConfig:
     eps: float | None = None  # DBSCAN radius; None = knee of the k-distance curve
     min_samples: int = 10  # DBSCAN/HDBSCAN core-point neighbourhood
     min_cluster_size: int = 20  # HDBSCAN smallest cluster
+    event_gap_hours: float = 6.0  # events: a gap in capture time longer than this starts a new event
     seed: int = 0
 
     def validate(self) -> None:
@@ -70,6 +71,8 @@ class ClusterConfig:
         _positive("min_cluster_size", self.min_cluster_size)
         if self.linkage not in ("ward", "average", "complete"):
             raise ConfigError(f"linkage ({self.linkage!r}) must be one of ward, average, complete")
+        if not self.event_gap_hours > 0:
+            raise ConfigError(f"event_gap_hours ({self.event_gap_hours!r}) must be a positive number of hours")
 
 
 @dataclass(frozen=True)

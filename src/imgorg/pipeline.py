@@ -13,21 +13,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cluster import METHODS
-from .clustering import AUTO_METHODS, assignments_frame, choose_k, run_methods, select_method
+from .cluster import METHODS, NOISE
+from .clustering import AUTO_METHODS, MethodResult, assignments_frame, choose_k, run_methods, select_method
 from .config import ClusterConfig, IndexConfig, RunConfig
 from .datasets import get_dataset, is_dataset, resolve_source
 from .embed import EmbedResult, cache_key, embed_catalog, split_backbones
 from .embed.tags import tags_frame
 from .errors import ConfigError, TooFewImagesError, WorkspaceError
 from .index import EXACT_MAX
+from .metrics import score_clustering
 from .progress import ProgressFactory
 from .reduce import Reducer
-from .sources import check_subset, labels_of, scan_folder, subset_catalog
+from .events import EVENTS, event_labels
+from .sources import check_subset, labels_of, scan_source, subset_catalog
 from .tasks.index import build_search_index
 from .version import __version__
 from .workspace import (
-    ARTIFACTS, CACHE, INDEX_RECORD, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
+    ARTIFACTS, CACHE, INDEX_RECORD, SKIPPED_FILE, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
     previous_manifest, read_manifest, save_workspace, workspace_lock,
 )
 
@@ -41,6 +43,7 @@ class RunResult:
     timings: dict[str, float]  # seconds per stage
     n_computed: int  # images embedded in this run (the rest came from the cache)
     n_cached: int
+    skipped: pd.DataFrame | None = None  # files under the source that are not images, with the reason
 
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
@@ -57,22 +60,23 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     source, out, described = _open_source(source, out, config, progress, split, data, limit, sample)
     timings: dict[str, float] = {}
     with workspace_lock(out):
-        embedded = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
+        embedded, skipped = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
         ws = analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
-        ws.manifest = {**_manifest(described, config, embedded, timings), **ws.manifest}
+        ws.manifest = {**_manifest(described, config, embedded, timings, skipped), **ws.manifest}
         previous = previous_manifest(out)
         with _timed(timings, "write"):
             carry = plan_carry_over(previous, input_fingerprints(ws))
             if previous:
                 _say_what_is_replaced(out, previous, described, carry)
             save_workspace(ws, carry)
+            ws.write_artifact(SKIPPED_FILE, skipped)
             if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
         if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
             with _timed(timings, "index"):
                 build_search_index(ws, IndexConfig())
-    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached)
+    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped)
 
 
 def embed_only(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
@@ -86,7 +90,7 @@ def embed_only(source: str | Path, out: str | Path | None = None, config: RunCon
     config = (config or RunConfig()).validate()
     source, out, _ = _open_source(source, out, config, progress, split, data, limit, sample)
     with workspace_lock(out):
-        return _catalog_and_embed(source, out, config, {}, progress, limit, sample), out
+        return _catalog_and_embed(source, out, config, {}, progress, limit, sample)[0], out
 
 
 def _open_source(source, out, config: RunConfig, progress, split, data, limit, sample):
@@ -151,15 +155,17 @@ def _check_method(method: str) -> None:
 
 
 def _catalog_and_embed(source: Path, out: Path, config: RunConfig, timings: dict, progress, limit,
-                       sample, needed: int = 1) -> EmbedResult:
-    """Catalog and embed; fewer than ``needed`` decodable images (2 to cluster) is an error."""
+                       sample, needed: int = 1) -> tuple[EmbedResult, pd.DataFrame]:
+    """Catalog and embed; fewer than ``needed`` decodable images (2 to cluster) is an error. Also
+    returns the files of the source that are not images (the skipped table)."""
     with _timed(timings, "catalog"):
-        catalog = subset_catalog(scan_folder(source, progress=progress), limit, sample, config.cluster.seed)
+        scanned = scan_source(source, progress=progress)
+        catalog = subset_catalog(scanned.catalog, limit, sample, config.cluster.seed)
     with _timed(timings, "embed"):
         embedded = embed_catalog(source, catalog, config.embed, out / CACHE / "embeddings", progress=progress)
     if len(embedded.embeddings) < needed:
         raise TooFewImagesError(_too_few_message(source, embedded.catalog, needed))
-    return embedded
+    return embedded, scanned.skipped
 
 
 def _too_few_message(source: Path, catalog: pd.DataFrame, needed: int) -> str:
@@ -218,11 +224,26 @@ def analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, ti
     fits = {r.name: r.fit for r in results if r.fit}
     if fits:  # large collections: say which methods fitted on a sample or through FAISS
         selection["fit"] = fits
+    events = _events(images, reduced, truth, config.cluster)
+    results += [events] if events else []
     metrics = {r.name: {**r.scores, "seconds": r.seconds} for r in results}
     ws = Workspace(Path("."), {}, catalog, embeddings, reduced, assignments_frame(images["id"].to_numpy(), results),
                    metrics)
     ws.manifest = {"default_method": chosen, "selection": selection}
     return ws
+
+
+def _events(images: pd.DataFrame, reduced: np.ndarray, truth, config: ClusterConfig) -> MethodResult | None:
+    """The images grouped by capture time (``events``), when they fall into two or more events."""
+    if "taken_at" not in images:
+        return None
+    start = time.perf_counter()
+    labels = event_labels(images["taken_at"], config.event_gap_hours)
+    if len(set(labels.tolist()) - {NOISE}) < 2:
+        return None
+    scores = score_clustering(reduced, labels, truth, seed=config.seed).to_dict()
+    return MethodResult(EVENTS, labels, np.full(len(labels), np.nan, np.float32), scores,
+                        round(time.perf_counter() - start, 3), density=False)
 
 
 def _methods_to_run(method: str) -> tuple[str, ...]:
@@ -243,7 +264,7 @@ def _resolve_k(config: ClusterConfig, reduced: np.ndarray) -> tuple[ClusterConfi
     return dataclasses.replace(config, k=k), {"k": k, "k_auto": True, "k_curve": curve}
 
 
-def _manifest(source: dict, config: RunConfig, embedded, timings: dict) -> dict:
+def _manifest(source: dict, config: RunConfig, embedded, timings: dict, skipped: pd.DataFrame) -> dict:
     statuses = embedded.catalog["status"].value_counts().to_dict()
     return {
         "imgorg_version": __version__,
@@ -252,7 +273,8 @@ def _manifest(source: dict, config: RunConfig, embedded, timings: dict) -> dict:
         "backbone": {"id": config.embed.backbone, "cache_key": cache_key(config.embed),
                      "dim": int(embedded.embeddings.shape[1])},
         "counts": {"files": int(len(embedded.catalog)), "ok": int(statuses.get("ok", 0)),
-                   "failed": int(statuses.get("error", 0)), "embedded_now": embedded.n_computed,
+                   "failed": int(statuses.get("error", 0)), "skipped": int(len(skipped)),
+                   "embedded_now": embedded.n_computed,
                    "from_cache": embedded.n_cached},
         "decode_workers": embedded.decode_workers,  # as resolved; None if all came from the cache or ran on Ray
         "timings": timings,

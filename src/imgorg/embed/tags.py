@@ -43,9 +43,14 @@ def top_tags(probabilities: np.ndarray, k: int = TOP) -> Tags:
 
 
 def tags_frame(ids: np.ndarray, tags: Tags) -> pd.DataFrame:
-    """The workspace's tags.parquet: id, then class_1..class_5 (ImageNet-1k index, most probable
-    first) and prob_1..prob_5."""
+    """The workspace's tags.parquet: id, then tag_1..tag_5 (the classes' names), class_1..class_5
+    (ImageNet-1k indices, most probable first) and prob_1..prob_5."""
+    from ..vocabulary import class_names
+
+    names = np.asarray(class_names(), dtype=object)
     frame = pd.DataFrame({"id": np.asarray(ids, dtype=np.int64)})
+    for i in range(tags.classes.shape[1]):
+        frame[f"tag_{i + 1}"] = pd.array(names[tags.classes[:, i]], dtype="string")
     for i in range(tags.classes.shape[1]):
         frame[f"class_{i + 1}"] = tags.classes[:, i].astype(np.int16)
     for i in range(tags.probs.shape[1]):
@@ -55,6 +60,6 @@ def tags_frame(ids: np.ndarray, tags: Tags) -> pd.DataFrame:
 
 def read_tags(frame: pd.DataFrame) -> Tags:
     """Tags from a tags.parquet frame (rows in its order)."""
-    classes = frame[[c for c in frame.columns if c.startswith("class_")]].to_numpy(np.int16)
+    classes = frame[[c for c in frame.columns if c.startswith("class_")]].to_numpy(np.int64)
     probs = frame[[c for c in frame.columns if c.startswith("prob_")]].to_numpy(np.float32)
     return Tags(classes, probs)

@@ -22,7 +22,7 @@ from .api import (
 )
 from .artifacts import (
     ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, EDITS_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE,
-    PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, TAGS_FILE, Artifact, artifact_of, method_input,
+    PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, Artifact, artifact_of, method_input,
     projection_name,
 )
 from .storage import (
@@ -33,7 +33,7 @@ from .storage import (
 __all__ = [
     "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_COMPONENTS", "PREDICTIONS_FILE", "PROJECTIONS_RECORD",
-    "PROJECTION_PREFIX", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "embedding_cache_folder", "follow_clusters", "method_input",
+    "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "embedding_cache_folder", "follow_clusters", "method_input",
     "has_artifact", "input_fingerprints", "is_workspace", "load_workspace", "open_workspace", "plan_carry_over",
     "previous_manifest", "projection_name", "read_artifact", "read_manifest", "replace_clusterings",
     "save_workspace", "workspace_lock", "write_artifact",

@@ -22,9 +22,12 @@ from ..cluster import NOISE, distance_to_centre
 from ..curation import CURATED, Curated, apply as apply_edits
 from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet
+from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
 from ..sources import STATUS_OK, labels_of
-from .artifacts import ARTIFACTS, EDITS_FILE, INDEX_DATA, INDEX_RECORD, artifact_of, method_input, projection_name
+from .artifacts import (
+    ARTIFACTS, EDITS_FILE, INDEX_DATA, INDEX_RECORD, TAGS_FILE, artifact_of, method_input, projection_name,
+)
 from .storage import (
     ASSIGNMENTS, CATALOG, CORE_FILES, EMBEDDINGS, FORMAT, FORMAT_VERSION, MANIFEST, METRICS, REDUCED,
     read_artifact, read_manifest, update_inputs, verify_file, write_artifact,
@@ -51,6 +54,7 @@ class Workspace:
     assignments: pd.DataFrame  # rows align with embeddings
     metrics: dict[str, Any] = field(default_factory=dict)
     _curated: tuple | None = field(default=None, repr=False, compare=False)  # (edits checksum, Curated)
+    _names: dict = field(default_factory=dict, repr=False, compare=False)  # (tags checksum, labels) -> names
 
     # -- images ----------------------------------------------------------------------------
     @property
@@ -109,6 +113,15 @@ class Workspace:
         """The default clustering: what the app, the report and export show unless told otherwise;
         the curated one once it exists."""
         return CURATED if self.has(EDITS_FILE) else self.base_method
+
+    def tags(self) -> Tags | None:
+        """Each image's top ImageNet classes (rows as ``images``), or None for a backbone without a classifier."""
+        if not self.has(TAGS_FILE):
+            return None
+        frame = self.read(TAGS_FILE).set_index("id").reindex(self.images["id"].to_numpy())
+        if frame.isna().any().any():
+            return None
+        return read_tags(frame.reset_index())
 
     def edit_log(self) -> dict | None:
         """The curation log (``imgorg.curation``), or None when nothing was edited."""
@@ -400,4 +413,14 @@ def _digest(data: bytes) -> str:
 
 def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:
     """Names from the images' tags (imgorg.naming), or none when the workspace has no tags."""
-    return {}
+    checksum = ws._stored_files().get(TAGS_FILE)
+    if checksum is None:
+        return {}
+    key = (checksum, _digest(np.ascontiguousarray(labels, np.int64).tobytes()))
+    if key not in ws._names:
+        from ..naming import cluster_names
+
+        tags = ws.tags()
+        named = cluster_names(tags.classes, tags.probs, labels) if tags is not None else {}
+        ws._names = {key: {int(c): n.name for c, n in named.items() if n.name}}  # one clustering's worth
+    return dict(ws._names[key])

@@ -33,6 +33,7 @@ CLASSIFY_FILE = "classify.json"
 PREDICTIONS_FILE = "predictions.parquet"
 TAGS_FILE = "tags.parquet"
 EDITS_FILE = "edits.json"
+SKIPPED_FILE = "skipped.parquet"
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,10 @@ TAGS = Artifact("tags", (TAGS_FILE,), ("images", "embeddings"), "imgorg run")
 # The curation log also records the clustering it was made on ("clusters:<base method>"): a rerun
 # keeps it only while that clustering is unchanged.
 EDITS = Artifact("edits", (EDITS_FILE,), ("images",), "imgorg clusters")
+SKIPPED = Artifact("skipped", (SKIPPED_FILE,), ("images",), "imgorg run")  # the source's files that are not images
 
-ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS, EDITS)}
+ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS, EDITS,
+                                                      SKIPPED)}
 
 
 def method_input(method: str) -> str:

@@ -18,7 +18,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .cluster import NOISE, cluster
 from .config import (
-    ClassifyConfig, ClusterConfig, CompareConfig, DuplicatesConfig, EmbedConfig, IndexConfig, MapConfig,
+    AddConfig, ClassifyConfig, ClusterConfig, CompareConfig, DuplicatesConfig, EmbedConfig, IndexConfig, MapConfig,
     OutlierConfig, ReduceConfig, RunConfig,
 )
 from .embed import BACKBONES, DEFAULT_BACKBONE, EmbedResult, embed_catalog, get_backbone
@@ -36,8 +36,8 @@ from .pipeline import RunResult, run
 from .reduce import Reducer
 from .sources import scan_folder
 from .tasks import (
-    build_search_index, compare_methods, find_duplicates, find_folder_duplicates, make_map, score_outliers,
-    train_classifiers,
+    add_images, build_search_index, compare_methods, edit_clusters, find_duplicates, find_folder_duplicates, make_map,
+    score_outliers, train_classifiers,
 )
 from .version import __version__
 from .workspace import Workspace, load_workspace, save_workspace
@@ -46,6 +46,7 @@ __all__ = [
     "BACKBONES",
     "DEFAULT_BACKBONE",
     "NOISE",
+    "AddConfig",
     "BackboneError",
     "ClassifyConfig",
     "ClusterConfig",
@@ -68,10 +69,12 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "add_images",
     "build_search_index",
     "cluster",
     "compare_methods",
     "decode_image",
+    "edit_clusters",
     "embed_catalog",
     "find_duplicates",
     "find_folder_duplicates",

@@ -170,6 +170,18 @@ class DuplicatesConfig:
 
 
 @dataclass(frozen=True)
+class AddConfig:
+    folder: str  # the images to add (a folder; images already in the workspace are skipped)
+    threshold: float = 0.5  # a new image joins its most probable cluster at this probability or more, else `unsorted`
+    seed: int = 0
+
+    def validate(self) -> AddConfig:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ConfigError(f"threshold ({self.threshold!r}) must be a probability between 0 and 1")
+        return self
+
+
+@dataclass(frozen=True)
 class IndexConfig:
     kind: str = "auto"  # auto (exact up to 200,000 images, else ivf-pq), exact, hnsw, ivf-flat, ivf-pq
 

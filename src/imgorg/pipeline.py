@@ -15,7 +15,7 @@ import pandas as pd
 
 from .cluster import METHODS, NOISE
 from .clustering import AUTO_METHODS, MethodResult, assignments_frame, choose_k, run_methods, select_method
-from .config import ClusterConfig, IndexConfig, RunConfig
+from .config import AddConfig, ClusterConfig, IndexConfig, RunConfig
 from .datasets import get_dataset, is_dataset, resolve_source
 from .embed import EmbedResult, cache_key, embed_catalog, split_backbones
 from .embed.tags import tags_frame
@@ -26,12 +26,14 @@ from .progress import ProgressFactory
 from .reduce import Reducer
 from .events import EVENTS, event_labels
 from .sources import check_subset, labels_of, scan_source, subset_catalog
+from .tasks.add import add_images
 from .tasks.index import build_search_index
 from .version import __version__
 from .workspace import (
-    ARTIFACTS, CACHE, INDEX_RECORD, SKIPPED_FILE, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
-    previous_manifest, read_manifest, save_workspace, workspace_lock,
+    ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, SKIPPED_FILE, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
+    load_workspace, previous_manifest, read_artifact, read_manifest, save_workspace, workspace_lock,
 )
+from .workspace.artifacts import EDITS
 
 log = logging.getLogger(__name__)
 
@@ -44,29 +46,38 @@ class RunResult:
     n_computed: int  # images embedded in this run (the rest came from the cache)
     n_cached: int
     skipped: pd.DataFrame | None = None  # files under the source that are not images, with the reason
+    added: object | None = None  # a rerun into a curated workspace that added images: the AddResult
 
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
         progress: ProgressFactory | None = None, *, split: str | None = None, data: str | Path | None = None,
-        limit: int | None = None, sample: int | None = None) -> RunResult:
+        limit: int | None = None, sample: int | None = None, discard_edits: bool = False) -> RunResult:
     """Organize the images under ``source`` into a workspace at ``out``.
 
     ``source`` is a folder, or a dataset name (``imgorg.datasets.DATASETS``, with ``split``
     and ``data`` = where its archive is), materialised once into a folder. ``limit`` keeps
     the first N images, ``sample`` a random N (stratified by label, seeded by the cluster
     seed) before anything is embedded.
+
+    Into a workspace someone has curated (``imgorg clusters``): the same folder with the same
+    settings, grown by new images, adds them to the curated clusters (``imgorg add``); a run
+    that would change the clustering the edits were made on is refused unless ``discard_edits``.
     """
     config = (config or RunConfig()).validate()
     source, out, described = _open_source(source, out, config, progress, split, data, limit, sample)
     timings: dict[str, float] = {}
     with workspace_lock(out):
+        previous = previous_manifest(out)
+        if _curated(previous) and not discard_edits and _same_run(previous, described, config):
+            return _grow(out, source, progress)
         embedded, skipped = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
         ws = analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings, skipped), **ws.manifest}
-        previous = previous_manifest(out)
         with _timed(timings, "write"):
             carry = plan_carry_over(previous, input_fingerprints(ws))
+            if _curated(previous) and EDITS.name in carry.dropped and not discard_edits:
+                raise ConfigError(_edits_would_be_lost(out, previous))
             if previous:
                 _say_what_is_replaced(out, previous, described, carry)
             save_workspace(ws, carry)
@@ -105,6 +116,41 @@ def _open_source(source, out, config: RunConfig, progress, split, data, limit, s
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a file; pass a folder for the workspace")
     return source, out, described
+
+
+def _curated(previous: dict | None) -> bool:
+    return bool(previous) and EDITS_FILE in previous.get("files", {})
+
+
+def _same_run(previous: dict, described: dict, config: RunConfig) -> bool:
+    """Whether a run would cluster as the previous one did: same folder, subset and settings."""
+    return previous.get("source") == described and previous.get("config") == config.to_dict()
+
+
+def _grow(out: Path, source: Path, progress) -> RunResult:
+    """The curated workspace at ``out`` with the images added to ``source`` since (``imgorg add``);
+    refused when images it holds are gone or changed, since their edits would point nowhere."""
+    start = time.perf_counter()
+    ws = load_workspace(out)
+    scanned = scan_source(source, progress=progress)
+    now = set(zip(scanned.catalog["path"], scanned.catalog["sha256"]))
+    gone = [p for p, sha in zip(ws.images["path"], ws.images["sha256"]) if (p, sha) not in now]
+    if gone:
+        raise ConfigError(f"{len(gone):,} images of the curated workspace {out} are gone from {source} or changed "
+                          f"(e.g. {gone[0]}); their edits would point nowhere. Put them back, or pass "
+                          "--discard-edits to cluster the folder anew")
+    added = add_images(ws, AddConfig(folder=str(source)), progress)
+    n_ok = int((added.added["status"] == "ok").sum())
+    timings = {"add": round(time.perf_counter() - start, 3)}
+    return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _edits_would_be_lost(out: Path, previous: dict) -> str:
+    edits = read_artifact(out, EDITS_FILE)
+    return (f"{out} holds {len(edits.get('edits', []))} curation edits made on its `{edits.get('base')}` clustering, "
+            "and this run would change that clustering (other images, features or settings). Run with the same "
+            "settings to keep them (new images are then added to the curated clusters), or pass --discard-edits "
+            "to drop them")
 
 
 def _say_what_is_replaced(out: Path, previous: dict, described: dict, carry: CarryOver) -> None:

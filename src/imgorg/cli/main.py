@@ -8,8 +8,10 @@ import typer
 
 from ..errors import ImgorgError
 from ..version import __version__
+from . import add as add_command
 from . import backbones as backbones_command
 from . import classify as classify_command
+from . import clusters as clusters_command
 from . import compare as compare_command
 from . import embed as embed_command
 from . import duplicates as duplicates_command
@@ -45,6 +47,8 @@ app.command("outliers")(outliers_command.outliers)
 app.command("classify")(classify_command.classify_command)
 app.command("inspect")(inspect_command.inspect_command)
 app.command("export")(export_command.export_command)
+app.command("clusters")(clusters_command.clusters_command)
+app.command("add")(add_command.add_command)
 
 
 def _print_version(value: bool) -> None:

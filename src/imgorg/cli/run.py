@@ -10,9 +10,11 @@ import typer
 from rich.table import Table
 
 from ..config import ClusterConfig, ReduceConfig, RunConfig
+from ..sources import skipped_summary
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
+from .clusters import show as show_clusters
 from .console import console, escape, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
                       Sample, Seed, Source, Split, Tta, Weights, Workers, embed_config)
@@ -43,6 +45,7 @@ def run(
     float16: Float16 = False,
     seed: Seed = 0,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
+    discard_edits: Annotated[bool, typer.Option("--discard-edits", help="Into a curated workspace: cluster anew and drop the curation edits.")] = False,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
     config = RunConfig(
@@ -53,7 +56,11 @@ def run(
     )
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,
-                              sample=sample)
+                              sample=sample, discard_edits=discard_edits)
+    if result.added is not None:  # a curated workspace whose folder grew: the new images were added
+        console.print(f"{escape(str(result.workspace.path))} is curated: {result.n_computed:,} new images added "
+                      "to its clusters (`imgorg clusters` to review; --discard-edits clusters anew)")
+        return show_clusters(result.workspace.path)
     print_summary(result)
     if report:
         from ..report import write_report  # matplotlib: imported only when a report is written
@@ -91,19 +98,34 @@ def print_summary(result: RunResult) -> None:
         f"{counts['failed']:,} failed, in {sum(result.timings.values()):.1f} s"
     )
     _print_failures(ws.failures)
+    _print_skipped(result.skipped)
     console.print(f"Workspace: [bold]{escape(str(ws.path))}[/]")
+
+
+def _print_skipped(skipped) -> None:
+    """The files under the folder that are not images, counted by reason (nothing is left out in silence)."""
+    if skipped is None or skipped.empty:
+        return
+    console.print(f"[yellow]{len(skipped):,} files are not images imgorg can read and were skipped:[/]")
+    for row in skipped_summary(skipped):
+        detail = max(row["details"], key=row["details"].get) if row["details"] else ""
+        console.print(f"  {row['count']:,} {row['reason']}" + (f": {detail}" if detail else "")
+                      + (f" (e.g. {row['examples'][0]})" if row["examples"] else ""), highlight=False, markup=False)
 
 
 def _clusters_table(ws) -> Table:
     clusters = ws.clusters()
     table = Table(title=f"Clusters ({ws.method})")
     table.add_column("cluster", justify="right")
+    named = bool(clusters["name"].str.len().gt(0).any() if len(clusters) else False)
+    if named:
+        table.add_column("name")
     table.add_column("images", justify="right")
     if ws.has_labels:
         table.add_column("top label")
         table.add_column("share", justify="right")
     for row in clusters.itertuples():
-        cells = [str(row.id), f"{row.size:,}"]
+        cells = [str(row.id)] + ([escape(row.name)] if named else []) + [f"{row.size:,}"]
         if ws.has_labels:
             cells += [escape(row.top_label), f"{row.top_share:.0%}"]
         table.add_row(*cells)

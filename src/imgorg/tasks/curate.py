@@ -78,13 +78,13 @@ def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:
         raise ConfigError(f"cluster {edit.cluster} has {len(rows)} images: split it into 2 to {len(rows)} parts, "
                           f"not {edit.k!r}")
     parts = KMeans(n_clusters=edit.k, n_init=10, random_state=edit.seed).fit_predict(ws.reduced[rows])
-    first = _next_id(ws, log, labels)
+    first = next_cluster_id(ws, log, labels)
     ids = ws.images["id"].to_numpy()
     return {"op": "split", "cluster": int(edit.cluster), "k": edit.k,
             "parts": {str(first + p): ids[rows[parts == p]].tolist() for p in range(edit.k)}}
 
 
-def _next_id(ws: Workspace, log: dict, labels: np.ndarray) -> int:
+def next_cluster_id(ws: Workspace, log: dict, labels: np.ndarray) -> int:
     """A cluster id no clustering of this workspace has used: new clusters never reuse an old id,
     even one a later undo freed."""
     used = [int(labels.max()), int(ws.assignments[log["base"]].max())]

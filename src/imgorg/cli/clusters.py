@@ -1,0 +1,121 @@
+"""`imgorg clusters WORKSPACE [rename|merge|split|move|drop|undo|history]`: list and curate the clusters.
+
+Every edit goes to the workspace's curation log and is applied on read: the clustering it was
+made on stays as it was, `undo` takes back the latest edit, `history` lists them all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..curation import Drop, Merge, Move, Rename, Split, Undo
+from ..errors import ConfigError
+from ..tasks.curate import edit_clusters, history
+from ..workspace import load_workspace
+from .console import console, escape
+
+ACTIONS = ("rename", "merge", "split", "move", "drop", "undo", "history")
+
+
+def clusters_command(
+    workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
+    action: Annotated[Optional[str], typer.Argument(help=f"One of {', '.join(ACTIONS)}; none lists the clusters.")] = None,
+    args: Annotated[Optional[list[str]], typer.Argument(help="rename ID NAME | merge ID ID... | split ID | move IMAGE... | drop IMAGE...")] = None,
+    to: Annotated[Optional[int], typer.Option("--to", help="move: the cluster the images go to.")] = None,
+    name: Annotated[Optional[str], typer.Option(help="merge: the merged cluster's name.")] = None,
+    k: Annotated[int, typer.Option("--k", "-k", help="split: parts (k-means on the cluster's images).")] = 2,
+    seed: Annotated[int, typer.Option(help="split: random seed.")] = 0,
+    method: Annotated[Optional[str], typer.Option(help="Clustering to list (default: the workspace's; curated once edited).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the list (or the history) as JSON.")] = False,
+) -> None:
+    """List the clusters (id, name, size, top label where labels exist), or curate them:
+
+    rename ID NAME, merge ID ID... [--name N], split ID [--k N], move IMAGE... --to ID,
+    drop IMAGE..., undo, history. Edits are kept in the workspace's curation log and applied
+    on read; the clustering they were made on stays as it was."""
+    args = list(args or [])
+    if action is None:
+        return show(workspace, method, json_out)
+    if action not in ACTIONS:
+        raise ConfigError(f"unknown action {action!r}; actions: {', '.join(ACTIONS)} (or none, to list)")
+    if action == "history":
+        return _history(workspace, json_out)
+    edit, said = _edit(action, args, to, name, k, seed)
+    edit_clusters(workspace, edit)
+    console.print(said, highlight=False, markup=False)
+    show(workspace)
+
+
+def _edit(action: str, args: list[str], to: int | None, name: str | None, k: int, seed: int):
+    """The edit an action asks for, and the sentence that says it was done."""
+    numbers = _ints(args if action != "rename" else args[:1])
+    if action == "rename":
+        if len(args) != 2:
+            raise ConfigError("rename takes a cluster id and a name: imgorg clusters WS rename 3 'beach photos'")
+        return Rename(numbers[0], args[1]), f"Cluster {numbers[0]} is now {args[1].strip()!r}"
+    if action == "merge":
+        return Merge(tuple(numbers), name), f"Merged {', '.join(map(str, numbers))} into {numbers[0] if numbers else '?'}"
+    if action == "split":
+        if len(numbers) != 1:
+            raise ConfigError("split takes one cluster id: imgorg clusters WS split 3 --k 2")
+        return Split(numbers[0], k, seed), f"Split cluster {numbers[0]} into {k} new clusters"
+    if action == "move":
+        if to is None:
+            raise ConfigError("move needs --to CLUSTER: imgorg clusters WS move 12 40 --to 3")
+        return Move(tuple(numbers), to), f"Moved {len(numbers)} image(s) to cluster {to}"
+    if action == "drop":
+        return Drop(tuple(numbers)), f"{len(numbers)} image(s) now belong to no cluster"
+    if args:
+        raise ConfigError(f"undo takes nothing after it, not {' '.join(args)!r}")
+    return Undo(), "Undone: the latest edit that stood"
+
+
+def _ints(values: list[str]) -> list[int]:
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        raise ConfigError(f"expected whole numbers (ids), got {' '.join(values)!r}") from None
+
+
+def show(workspace: Path, method: str | None = None, json_out: bool = False) -> None:
+    ws = load_workspace(workspace)
+    method = ws.check_method(method)
+    table = ws.clusters(method)
+    if json_out:
+        typer.echo(json.dumps(table.to_dict(orient="records"), indent=2, default=_json))
+        return
+    out = Table(title=f"Clusters ({method})")
+    for column in ("id", "name", "images") + (("top label", "share") if ws.has_labels else ()):
+        out.add_column(column, justify="right" if column in ("id", "images", "share") else "left")
+    for row in table.itertuples():
+        cells = [str(row.id), escape(row.name + (" (unsorted)" if row.unsorted else "")), f"{row.size:,}"]
+        if ws.has_labels:
+            cells += [escape(str(row.top_label)), f"{row.top_share:.0%}"]
+        out.add_row(*cells)
+    console.print(out)
+
+
+def _json(value):
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _history(workspace: Path, json_out: bool) -> None:
+    edits = history(workspace)
+    if json_out:
+        typer.echo(json.dumps(edits, indent=2))
+        return
+    if not edits:
+        console.print("No edits yet.")
+        return
+    for i, edit in enumerate(edits, 1):
+        what = {k: v for k, v in edit.items() if k not in ("op", "at", "standing", "parts", "images")}
+        if "images" in edit:
+            what["images"] = len(edit["images"])
+        if "parts" in edit:
+            what["new clusters"] = list(edit["parts"])
+        mark = "" if edit["standing"] or edit["op"] == "undo" else "  (undone)"
+        console.print(f"{i:>3}  {edit['at']}  {edit['op']:<7} {json.dumps(what)}{mark}", highlight=False, markup=False)

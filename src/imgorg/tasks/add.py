@@ -1,0 +1,180 @@
+"""``add_images``: new images into a workspace's curated clusters; nothing already there moves.
+
+Only images whose content the workspace does not hold are embedded (with the workspace's
+backbone, through its cache). Their reduced features come from the same PCA, recovered from
+the stored embeddings and features (it is affine). A logistic regression trained on the
+curated clusters' members places each new image in its most probable cluster when that
+probability reaches the threshold; the others go to an ``unsorted`` cluster for review. The
+placement is one ``add`` edit in the curation log, so ``imgorg clusters WS undo`` takes it
+back. A stored map places the new images by their nearest mapped neighbours; results that
+covered the old images only (duplicates, outliers, classifiers, the search index) are dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..classify import make_model
+from ..cluster import NOISE
+from ..config import AddConfig, EmbedConfig
+from ..curation import CURATED, UNSORTED_NAME, new_log, stamp
+from ..embed import embed_catalog
+from ..embed.tags import read_tags, tags_frame
+from ..errors import TooFewImagesError
+from ..progress import ProgressFactory
+from ..project import place_by_neighbours
+from ..reduce import l2_normalize
+from ..sources import STATUS_OK, normalize_catalog, scan_source
+from ..workspace import (
+    CACHE, EDITS_FILE, PROJECTIONS_RECORD, TAGS_FILE, Workspace, input_fingerprints, method_input, open_workspace,
+    plan_carry_over, projection_name, save_workspace, workspace_lock,
+)
+from .curate import next_cluster_id
+
+FIT_ROWS = 20_000  # rows used to recover the PCA map and to train the placing classifier
+
+
+@dataclass
+class AddResult:
+    workspace: Workspace
+    added: pd.DataFrame  # id, path, cluster (NOISE if it failed), probability, status, error
+    already: int  # images under the folder that the workspace already holds
+    unsorted: int | None  # the unsorted cluster's id, when some image went there
+    seconds: float
+
+    @property
+    def placed(self) -> dict[int, int]:
+        """Images placed per cluster (the unsorted one included)."""
+        ok = self.added[self.added["status"] == STATUS_OK]
+        return {int(c): int(n) for c, n in ok["cluster"].value_counts().sort_index().items()}
+
+
+def add_images(workspace: Workspace | str, config: AddConfig, progress: ProgressFactory | None = None) -> AddResult:
+    """Embed the images under ``config.folder`` that the workspace lacks and place them (see the module)."""
+    start = time.perf_counter()
+    ws = open_workspace(workspace)
+    config.validate()
+    with workspace_lock(ws.path):
+        catalog, already = _new_rows(ws, Path(config.folder), progress)
+        if catalog.empty:  # nothing new: no edit, nothing rewritten
+            empty = pd.DataFrame({"id": [], "path": [], "status": [], "error": [], "cluster": [], "probability": []})
+            return AddResult(ws, empty, already, None, time.perf_counter() - start)
+        embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
+        embedded = embed_catalog(ws.root, catalog, embed_config, ws.path / CACHE / "embeddings", progress=progress)
+        ok = embedded.catalog["status"] == STATUS_OK
+        if not ok.any() and len(catalog):
+            raise TooFewImagesError(f"none of the {len(catalog)} new files under {config.folder} can be decoded "
+                                    f"as an image: {embedded.catalog['error'].dropna().iloc[0]}")
+        clusters, probability, unsorted = _place(ws, embedded.embeddings, config)
+        added = embedded.catalog[["id", "path", "status", "error"]].copy()
+        added["cluster"], added["probability"] = NOISE, np.nan
+        added.loc[ok.to_numpy(), "cluster"], added.loc[ok.to_numpy(), "probability"] = clusters, probability
+        _extend(ws, embedded, clusters, probability, unsorted)
+    return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start)
+
+
+def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int]:
+    """The folder's images the workspace lacks (by content and by path), with the next free ids and
+    paths as the workspace names them: relative to its source folder, else absolute."""
+    scanned = scan_source(folder, progress=progress).catalog
+    root = ws.root.resolve()
+    paths = []
+    for rel in scanned["path"]:
+        full = (folder / rel).resolve()
+        paths.append(full.relative_to(root).as_posix() if full.is_relative_to(root) else full.as_posix())
+    scanned["path"] = paths
+    known = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) | scanned["path"].isin(set(ws.catalog["path"]))
+    new = scanned[~known].copy()
+    new["id"] = np.arange(len(new)) + int(ws.catalog["id"].max()) + 1
+    return normalize_catalog(new), int(known.sum())
+
+
+def _place(ws: Workspace, embeddings: np.ndarray, config: AddConfig) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """(cluster, probability) of each new image, and the unsorted cluster's id if any went there."""
+    if len(embeddings) == 0:
+        return np.zeros(0, np.int64), np.zeros(0), None
+    state = ws.curated()
+    labels = state.labels
+    train = np.flatnonzero((labels != NOISE) & ~np.isin(labels, list(state.unsorted)))
+    train = _sample(train, config.seed)
+    classes = np.unique(labels[train])
+    if len(classes) == 1:
+        clusters, probability = np.full(len(embeddings), classes[0]), np.ones(len(embeddings))
+    else:
+        model = make_model("logistic", config.seed).fit(np.asarray(ws.embeddings)[train], labels[train])
+        proba = model.predict_proba(embeddings)
+        clusters, probability = model.classes_[proba.argmax(axis=1)], proba.max(axis=1)
+    unsure = probability < config.threshold
+    unsorted = None
+    if unsure.any():
+        unsorted = min(state.unsorted) if state.unsorted else next_cluster_id(ws, ws.edit_log() or new_log(ws.base_method),
+                                                                               labels)
+        clusters = np.where(unsure, unsorted, clusters)
+    return clusters.astype(np.int64), probability.round(4), unsorted
+
+
+def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarray, unsorted: int | None) -> None:
+    """The workspace with the new rows, the add edit in its log, its tags and maps extended."""
+    previous = dict(ws.manifest)
+    log = ws.edit_log() or new_log(ws.base_method)
+    old_tags, maps = ws.tags(), _maps(ws)
+    ok = embedded.catalog["status"] == STATUS_OK
+    new_ids = embedded.catalog.loc[ok, "id"].to_numpy()
+    reduced = _reduce_like(ws, embedded.embeddings)
+    ws.catalog = normalize_catalog(pd.concat([ws.catalog, embedded.catalog], ignore_index=True))
+    ws.embeddings = np.concatenate([np.asarray(ws.embeddings), embedded.embeddings]).astype(np.float32)
+    ws.reduced = np.concatenate([ws.reduced, reduced]).astype(np.float32)
+    rows = pd.DataFrame({"id": new_ids})
+    for method in ws.stored_methods:  # the stored clusterings never saw these images
+        rows[method], rows[f"{method}_distance"] = NOISE, np.nan
+    ws.assignments = pd.concat([ws.assignments, rows.astype(ws.assignments.dtypes.to_dict())], ignore_index=True)
+    ws._curated, ws._names = None, {}  # computed for the old rows
+    counts = ws.manifest.get("counts", {})
+    ws.manifest["counts"] = {**counts, "ok": int(len(ws.embeddings)), "failed": int((ws.catalog["status"] != STATUS_OK).sum()),
+                             "files": int(len(ws.catalog)), "added": int(counts.get("added", 0)) + int(len(new_ids))}
+    save_workspace(ws, plan_carry_over(previous, input_fingerprints(ws)))
+    edit = {"op": "add", "images": {str(int(i)): int(c) for i, c in zip(new_ids, clusters)},
+            "probability": {str(int(i)): float(p) for i, p in zip(new_ids, probability)}, "unsorted": unsorted}
+    log["edits"].append(stamp(edit))
+    ws.write_artifact(EDITS_FILE, log, inputs=(method_input(log["base"]),))
+    if old_tags is not None and embedded.tags is not None:
+        both = read_tags(pd.concat([tags_frame(np.zeros(len(old_tags)), old_tags),
+                                    tags_frame(np.zeros(len(new_ids)), embedded.tags)], ignore_index=True))
+        ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), both))
+    for name, (points, record) in maps.items():
+        ws.write_artifact(name, place_by_neighbours(ws.reduced, np.arange(len(points)), points).astype(np.float32))
+    if maps:
+        records = {name: {**record, "images": len(ws.reduced)} for name, (_, record) in maps.items()}
+        ws.write_artifact(PROJECTIONS_RECORD, records)
+
+
+def _maps(ws: Workspace) -> dict[str, tuple[np.ndarray, dict]]:
+    """The stored maps, with how each was made."""
+    if not ws.has(PROJECTIONS_RECORD):
+        return {}
+    record = ws.read(PROJECTIONS_RECORD)
+    return {name: (ws.read(name), info) for name, info in record.items() if ws.has(name)}
+
+
+def _reduce_like(ws: Workspace, embeddings: np.ndarray) -> np.ndarray:
+    """New embeddings in the workspace's reduced space: the affine map from L2-normalised embeddings
+    to reduced features (L2 then PCA) recovered by least squares from the stored rows."""
+    if len(embeddings) == 0:
+        return np.zeros((0, ws.reduced.shape[1]), np.float32)
+    prepare = l2_normalize if ws.manifest.get("config", {}).get("reduce", {}).get("l2", True) else np.asarray
+    rows = _sample(np.arange(len(ws.embeddings)), 0)
+    design = np.hstack([prepare(np.asarray(ws.embeddings)[rows]), np.ones((len(rows), 1), np.float32)])
+    mapping, *_ = np.linalg.lstsq(design.astype(np.float64), ws.reduced[rows].astype(np.float64), rcond=None)
+    new = np.hstack([prepare(embeddings), np.ones((len(embeddings), 1), np.float32)])
+    return (new @ mapping).astype(np.float32)
+
+
+def _sample(rows: np.ndarray, seed: int) -> np.ndarray:
+    if len(rows) <= FIT_ROWS:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, FIT_ROWS, replace=False))

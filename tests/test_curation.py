@@ -1,0 +1,148 @@
+"""Curation that lasts: edits applied on read, undo, reruns that keep or refuse, new images added."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import imgorg
+from imgorg import AddConfig, ClusterConfig, ConfigError, RunConfig, add_images, edit_clusters, run
+from imgorg.cli.main import app
+from imgorg.cluster import NOISE
+from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, new_log
+
+from .conftest import extract_cifar
+
+CONFIG = RunConfig(cluster=ClusterConfig(method="kmeans", k=6))
+
+
+@pytest.fixture(scope="module")
+def made(cifar_small, tmp_path_factory):
+    """A workspace of 300 CIFAR images (k-means, k = 6) and the folder it was made from."""
+    folder = shutil.copytree(cifar_small, tmp_path_factory.mktemp("cur") / "images")
+    ws = run(folder, tmp_path_factory.mktemp("cur-ws") / "ws", CONFIG).workspace
+    return folder, ws.path
+
+
+@pytest.fixture
+def fresh(made, tmp_path):
+    """A copy of the workspace (and its folder) a test may edit."""
+    folder, ws = made
+    copy = shutil.copytree(folder, tmp_path / "images")
+    target = shutil.copytree(ws, tmp_path / "ws")
+    manifest = (target / "manifest.json").read_text().replace(str(folder.resolve()), str(copy.resolve()))
+    (target / "manifest.json").write_text(manifest)
+    return copy, target
+
+
+def test_edits_make_a_curated_clustering_and_undo_restores_it(fresh):
+    _, path = fresh
+    ws = imgorg.load_workspace(path)
+    base = ws.cluster_labels("kmeans").copy()
+    ids = ws.images["id"].to_numpy()
+    edit_clusters(ws, Rename(0, "first"))
+    edit_clusters(ws, Merge((1, 2), name="one and two"))
+    after_merge = ws.cluster_labels().copy()
+    edit_clusters(ws, Move((int(ids[0]), int(ids[1])), to=3))
+    edit_clusters(ws, Drop((int(ids[2]),)))
+    ws = imgorg.load_workspace(path)  # applied on read, from the log on disk
+    labels = ws.cluster_labels()
+    assert ws.method == CURATED and CURATED in ws.methods
+    assert labels[0] == labels[1] == 3 and labels[2] == NOISE
+    assert set(np.unique(labels)) == set(np.unique(base)) - {2} | {NOISE}
+    names = ws.clusters().set_index("id")["name"]
+    assert names[0] == "first" and names[1] == "one and two"
+    edit_clusters(ws, Undo())
+    edit_clusters(ws, Undo())
+    assert np.array_equal(imgorg.load_workspace(path).cluster_labels(), after_merge)
+    edit_clusters(ws, Undo())
+    edit_clusters(ws, Undo())
+    assert np.array_equal(imgorg.load_workspace(path).cluster_labels(), base)  # every edit undone
+    assert np.array_equal(imgorg.load_workspace(path).cluster_labels("kmeans"), base)  # the base never changed
+    with pytest.raises(ConfigError, match="nothing to undo"):
+        edit_clusters(ws, Undo())
+
+
+def test_split_gives_new_ids_and_invalid_edits_are_refused_with_a_reason(fresh):
+    _, path = fresh
+    ws = imgorg.load_workspace(path)
+    sizes = ws.clusters().set_index("id")["size"]
+    result = edit_clusters(ws, Split(0, k=2))
+    parts = [int(p) for p in result.edit["parts"]]
+    assert min(parts) > int(ws.assignments["kmeans"].max())  # ids no clustering used
+    assert sum(len(m) for m in result.edit["parts"].values()) == sizes[0]
+    after = imgorg.load_workspace(path).clusters().set_index("id")
+    assert 0 not in after.index and set(parts) <= set(after.index)
+    for edit, reason in [(Rename(99, "x"), "no cluster 99"), (Rename(1, "   "), "cannot be empty"),
+                         (Merge((1,)), "two or more"), (Move((10**6,), to=1), "no image with id"),
+                         (Move((0,), to=0), "no cluster 0"), (Split(1, k=10**6), "parts")]:
+        with pytest.raises(ConfigError, match=reason):
+            edit_clusters(ws, edit)
+
+
+def test_a_rerun_keeps_the_edits_when_the_clustering_is_kept_and_refuses_otherwise(fresh):
+    folder, path = fresh
+    edit_clusters(path, Rename(2, "kept"))
+    again = run(folder, path, CONFIG).workspace  # same folder, same settings: same clustering
+    assert again.method == CURATED and again.clusters().set_index("id")["name"][2] == "kept"
+    with pytest.raises(ConfigError, match="--discard-edits"):
+        run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=4)))
+    assert imgorg.load_workspace(path).clusters().set_index("id")["name"][2] == "kept"  # refused: nothing lost
+    dropped = run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=4)), discard_edits=True).workspace
+    assert dropped.method == "kmeans" and dropped.edit_log() is None
+
+
+def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp_path):
+    folder, path = fresh
+    ws = imgorg.load_workspace(path)
+    edit_clusters(ws, Rename(1, "mine"))
+    edit_clusters(ws, Move((0,), to=4))
+    before = imgorg.load_workspace(path)
+    curated, old_ids = before.cluster_labels().copy(), before.images["id"].to_numpy().copy()
+    new = extract_cifar(tmp_path / "new", per_class=3, offset=30)  # 30 images the workspace lacks
+    shutil.copy(next(folder.glob("*/*.jpg")), tmp_path / "new" / "copy_of_an_old_one.jpg")
+    result = add_images(path, AddConfig(folder=str(new), threshold=0.5))
+    assert result.already == 1 and len(result.added) == 30
+    after = imgorg.load_workspace(path)
+    assert np.array_equal(after.images["id"].to_numpy()[:len(old_ids)], old_ids)
+    assert np.array_equal(after.cluster_labels()[:len(old_ids)], curated)  # nothing already sorted moved
+    placed = after.cluster_labels()[len(old_ids):]
+    assert (placed != NOISE).all() and set(placed) <= set(curated) | {result.unsorted}
+    assert after.clusters().set_index("id")["name"][1] == "mine"
+    assert np.isnan(after.assignments["kmeans_distance"].to_numpy()[len(old_ids):]).all()  # kmeans never saw them
+    edit_clusters(path, Undo())  # the add is one edit: undo takes the new images out of the clusters
+    assert (imgorg.load_workspace(path).cluster_labels()[len(old_ids):] == NOISE).all()
+
+
+def test_a_rerun_on_a_grown_folder_adds_the_new_images(fresh, tmp_path):
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    extract_cifar(folder, per_class=2, offset=30)  # the folder grows by 20 images
+    result = run(folder, path, CONFIG)
+    assert result.added is not None and result.n_computed == 20
+    ws = result.workspace
+    assert len(ws.images) == 320 and ws.clusters().set_index("id")["name"][3] == "curated name"
+
+
+def test_the_cli_lists_and_curates(fresh):
+    _, path = fresh
+    runner = CliRunner()
+    listed = runner.invoke(app, ["clusters", str(path), "--json"])
+    assert listed.exit_code == 0 and listed.stdout.lstrip().startswith("[")
+    assert runner.invoke(app, ["clusters", str(path), "rename", "2", "beach"]).exit_code == 0
+    assert runner.invoke(app, ["clusters", str(path), "merge", "0", "1", "--name", "both"]).exit_code == 0
+    assert runner.invoke(app, ["clusters", str(path), "undo"]).exit_code == 0
+    history = runner.invoke(app, ["clusters", str(path), "history"]).stdout
+    assert "rename" in history and "(undone)" in history
+    refused = runner.invoke(app, ["clusters", str(path), "merge", "0"])
+    assert refused.exit_code != 0
+
+
+def test_apply_ignores_images_no_longer_there():
+    log = new_log("kmeans")
+    log["edits"] = [{"op": "move", "images": [5, 99], "to": 1}, {"op": "undo"}, {"op": "drop", "images": [6]}]
+    state = apply(log, np.array([0, 0, 2]), np.array([5, 6, 7]))
+    assert state.labels.tolist() == [0, NOISE, 2]

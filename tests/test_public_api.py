@@ -4,12 +4,13 @@ import imgorg
 from imgorg import tasks
 
 EXPECTED = [
-    "BACKBONES", "DEFAULT_BACKBONE", "NOISE", "BackboneError", "ClassifyConfig", "ClusterConfig", "ClusterScores",
-    "CompareConfig", "ConfigError", "DuplicatesConfig", "EmbedConfig", "EmbedResult", "ImageDecodeError",
-    "ImgorgError", "IndexConfig", "MapConfig", "OutlierConfig", "ReduceConfig", "Reducer", "RunConfig", "RunResult",
-    "SourceError", "Workspace", "WorkspaceError", "__version__", "build_search_index", "cluster", "compare_methods",
-    "decode_image", "embed_catalog", "find_duplicates", "find_folder_duplicates", "get_backbone", "load_workspace",
-    "make_map", "run", "save_workspace", "scan_folder", "score_clustering", "score_outliers", "train_classifiers",
+    "BACKBONES", "DEFAULT_BACKBONE", "NOISE", "AddConfig", "BackboneError", "ClassifyConfig", "ClusterConfig",
+    "ClusterScores", "CompareConfig", "ConfigError", "DuplicatesConfig", "EmbedConfig", "EmbedResult",
+    "ImageDecodeError", "ImgorgError", "IndexConfig", "MapConfig", "OutlierConfig", "ReduceConfig", "Reducer",
+    "RunConfig", "RunResult", "SourceError", "Workspace", "WorkspaceError", "__version__", "add_images",
+    "build_search_index", "cluster", "compare_methods", "decode_image", "edit_clusters", "embed_catalog",
+    "find_duplicates", "find_folder_duplicates", "get_backbone", "load_workspace", "make_map", "run",
+    "save_workspace", "scan_folder", "score_clustering", "score_outliers", "train_classifiers"
 ]
 
 

@@ -152,9 +152,9 @@ def ClipTextTransformer(vocab: int, context: int, width: int, layers: int, heads
     import torch
     from torch import nn
 
-    from .architectures import _ClipBlock
+    from .architectures import ClipBlock
 
-    class CausalBlock(_ClipBlock):
+    class CausalBlock(ClipBlock):
         """A CLIP block whose tokens only attend to earlier tokens, as in CLIP's text model."""
 
         def forward(self, x):  # (L, N, D)

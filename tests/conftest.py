@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import tarfile
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
+# Set by `make test-reference`: there a missing reference package or a skipped reference test fails.
+REFERENCE_RUN = "IMGORG_REFERENCE_RUN"
 CIFAR_TAR = Path(os.environ.get("IMGORG_CIFAR_TAR", REPO.parent / "shared" / "datasets" / "cifar10-jpg.tar.gz"))
 
 
@@ -58,3 +61,20 @@ def make_image(path: Path, color, size=(40, 30), mode="RGB", fmt=None) -> Path:
     noisy = np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
     Image.fromarray(noisy).convert(mode).save(path, format=fmt)
     return path
+
+
+def reference_package(name: str):
+    """A reference implementation's module: skips its tests in the main venv, fails them in the reference run."""
+    if os.environ.get(REFERENCE_RUN):
+        return importlib.import_module(name)
+    return pytest.importorskip(name, reason=f"{name} is in the reference venv only: run make test-reference")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In the reference run a skipped reference test is a failure: a skip there would hide a mismatch."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get(REFERENCE_RUN) and item.get_closest_marker("reference"):
+        report.outcome = "failed"
+        report.longrepr = f"a reference test was skipped in the reference run: {report.longrepr}"

@@ -143,16 +143,23 @@ class MobileNetV2(nn.Module):
 
 # -- Vision transformers -----------------------------------------------------------------
 
-def _resize_grid(pos: torch.Tensor, grid: int) -> torch.Tensor:
+def _resize_grid(pos: torch.Tensor, grid: int, antialias: bool = False, offset: float = 0.0) -> torch.Tensor:
     """Bicubic resize of (1, 1 + g*g, D) patch position embeddings to ``grid`` x ``grid``.
 
-    Done once at load time so the graph is static (and exports to ONNX)."""
+    Done once at load time so the graph is static (and exports to ONNX). Each model's own
+    rule: open_clip resizes CLIP's grid to the size with ``antialias``; DINOv2 scales it by
+    ``(grid + 0.1) / g`` (``offset`` 0.1), its guard against rounding, without antialias."""
     cls, patches = pos[:, :1], pos[:, 1:]
     old = int(math.isqrt(patches.shape[1]))
     if old == grid:
         return pos
-    patches = patches.reshape(1, old, old, -1).permute(0, 3, 1, 2)
-    patches = nn.functional.interpolate(patches.float(), size=(grid, grid), mode="bicubic", align_corners=False)
+    patches = patches.reshape(1, old, old, -1).permute(0, 3, 1, 2).float()
+    if offset:
+        scale = (grid + offset) / old
+        patches = nn.functional.interpolate(patches, scale_factor=(scale, scale), mode="bicubic", antialias=antialias)
+    else:
+        patches = nn.functional.interpolate(patches, size=(grid, grid), mode="bicubic", antialias=antialias,
+                                            align_corners=False)
     return torch.cat([cls, patches.permute(0, 2, 3, 1).reshape(1, grid * grid, -1).to(pos.dtype)], dim=1)
 
 
@@ -162,6 +169,8 @@ class _QuickGELU(nn.Module):
 
 
 class ClipBlock(nn.Module):
+    """OpenAI CLIP's residual attention block (pre-norm, QuickGELU), shared by both towers."""
+
     def __init__(self, width: int, heads: int):
         super().__init__()
         self.attn = nn.MultiheadAttention(width, heads)  # keys in_proj_weight/out_proj.* as in OpenAI CLIP
@@ -206,7 +215,7 @@ class ClipVisionTransformer(nn.Module):
     def load_checkpoint(self, state: dict) -> None:
         state = dict(state)
         pos = state["positional_embedding"].unsqueeze(0)
-        state["positional_embedding"] = _resize_grid(pos, self.grid)[0]
+        state["positional_embedding"] = _resize_grid(pos, self.grid, antialias=True)[0]
         self.load_state_dict(state)
 
     def forward(self, x):
@@ -290,7 +299,7 @@ class DinoVisionTransformer(nn.Module):
 
     def load_checkpoint(self, state: dict) -> None:
         state = dict(state)
-        state["pos_embed"] = _resize_grid(state["pos_embed"], self.grid)
+        state["pos_embed"] = _resize_grid(state["pos_embed"], self.grid, offset=0.1)
         self.load_state_dict(state)
 
     def forward(self, x):

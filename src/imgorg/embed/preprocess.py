@@ -23,13 +23,17 @@ class Preprocess:
     upsample_on_device: bool = False
 
     def signature(self) -> str:
-        """A short string that changes whenever the pixels fed to the model would."""
-        return f"{self.input_size}-{self.resample}"
+        """A short string that changes whenever the pixels fed to the model would ("tv": torchvision's
+        resize and crop arithmetic, see resize_center_crop)."""
+        return f"{self.input_size}-{self.resample}-tv"
 
 
 def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear", upsample: bool = True) -> np.ndarray:
     """Scale the shorter side to ``size`` (up or down), crop the centre square.
 
+    The sizes and the crop are torchvision's ``Resize(size)`` + ``CenterCrop(size)``, the
+    transform every hub backbone's own pipeline uses: the longer side is truncated
+    (``int(size * long / short)``) and the crop offset rounded, so the pixels are theirs.
     Returns uint8 HWC RGB; mean/std normalisation happens inside the model graph,
     which keeps this hot loop to one resize and one copy. ``upsample=False``: a
     square image smaller than ``size`` is returned as it is, for the runner to
@@ -39,11 +43,12 @@ def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear"
     width, height = image.size
     if not upsample and width == height < size:
         return np.asarray(image, dtype=np.uint8)
-    scale = size / min(width, height)
-    new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
+    short, long = min(width, height), max(width, height)
+    new_short, new_long = size, int(size * long / short)
+    new_w, new_h = (new_short, new_long) if width <= height else (new_long, new_short)
     if (new_w, new_h) != (width, height):
-        image = image.resize((new_w, new_h), _RESAMPLE[resample], reducing_gap=3.0 if scale < 1 else None)
-    left, top = (new_w - size) // 2, (new_h - size) // 2
+        image = image.resize((new_w, new_h), _RESAMPLE[resample], reducing_gap=3.0 if size < short else None)
+    left, top = round((new_w - size) / 2), round((new_h - size) / 2)  # half to even, as torchvision
     if (new_w, new_h) != (size, size):
         image = image.crop((left, top, left + size, top + size))
     return np.asarray(image, dtype=np.uint8)

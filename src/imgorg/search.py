@@ -52,6 +52,29 @@ class Searcher:
                 self._text_encoder = ClipTextEncoder(weights)
             return self._text_encoder(text)
 
+    def search_text(self, text: str, k: int) -> tuple[list[Neighbour], str]:
+        """The k images that best match ``text``, and how they were found. A CLIP workspace compares
+        the sentence's CLIP embedding with the images' (similarity: cosine); any other workspace with
+        tags ranks images by the probability their ImageNet classes put under the WordNet word
+        (similarity: that probability)."""
+        if is_clip(self.ws):
+            return self.neighbours(self.embed_text(text), k), f"CLIP text embedding of {text!r}"
+        if not text.strip() or len(text) > MAX_TEXT:
+            raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
+        tags = self.ws.tags()
+        if tags is None:
+            raise ConfigError(f"text search needs a CLIP workspace ({TEXT_BACKBONE}) or one whose backbone has an "
+                              f"ImageNet classifier (efficientnet-lite*, resnet*, mobilenet_v2); "
+                              f"{self.ws.manifest['backbone']['id']!r} has neither: search by image")
+        from .naming import word_scores
+        from .vocabulary import match_word
+
+        match = match_word(text)  # an unknown word is a ConfigError naming close words
+        scores = word_scores(tags.classes, tags.probs, text)
+        order = np.argsort(-scores, kind="stable")[:k]
+        found = [Neighbour(int(r), float(scores[r])) for r in order if scores[r] > 0]
+        return found, f"ImageNet classes under {match.describe()}"
+
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
         """The k most similar images; ``exclude`` leaves out one row (the query image itself)."""
         sims, rows = self.index.search(vector, k, exclude=None if exclude is None else np.array([exclude]))
@@ -69,6 +92,12 @@ class Searcher:
         clustered = found[found != NOISE]
         values, counts = np.unique(clustered if len(clustered) else found, return_counts=True)
         return int(values[np.argmax(counts)]) if len(values) else NOISE
+
+
+def is_clip(ws: Workspace) -> bool:
+    """Whether the images were embedded by CLIP alone (then a sentence can be placed among them)."""
+    embed = ws.manifest.get("config", {}).get("embed", {})
+    return (embed.get("backbone") or ws.manifest.get("backbone", {}).get("id")) == TEXT_BACKBONE
 
 
 def check_text_search(ws: Workspace, text: str) -> str:

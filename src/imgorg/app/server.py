@@ -108,12 +108,15 @@ def create_app(workspace: str | Path) -> FastAPI:
                      k: int = Query(10, ge=1, le=MAX_K), method: str | None = None,
                      text: str | None = Query(None, min_length=1, max_length=MAX_TEXT)):
         method = state.ws.check_method(method)  # an unknown method is refused before any work
-        exclude = None
-        if text is not None:  # CLIP workspaces only; the first query loads the text tower
+        exclude, how = None, None
+        if text is not None:  # CLIP: the text tower (loaded by the first query); else the images' ImageNet tags
             try:
-                vector = await run_in_threadpool(state.embed_text, text)
+                found, how = await run_in_threadpool(state.searcher.search_text, text, k)
             except ImgorgError as err:
                 raise HTTPException(400, str(err)) from None
+            return {"method": method, "cluster": None, "query_id": None, "text": text, "how": how,
+                    "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
+                                   for n in found]}
         elif file is not None:
             data = await file.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:

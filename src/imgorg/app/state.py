@@ -62,9 +62,5 @@ class AppState:
         """Embed uploaded bytes as the workspace's images were (raises ImageDecodeError)."""
         return self.searcher.embed(data)
 
-    def embed_text(self, text: str) -> np.ndarray:
-        """Embed a sentence with CLIP's text tower (raises ConfigError unless the workspace is CLIP's)."""
-        return self.searcher.embed_text(text)
-
     def predicted_cluster(self, neighbours: list[Neighbour], method: str | None, row: int | None = None) -> int:
         return self.searcher.predicted_cluster(neighbours, self.ws.cluster_labels(method), row)

@@ -22,7 +22,7 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", min=1, help="Neighbours to return.")] = 10,
     method: Annotated[Optional[str], typer.Option(help="Clustering whose cluster ids are shown.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    text: Annotated[Optional[str], typer.Option("--text", help="Search by a sentence (workspaces embedded with clip-vit-b-32).")] = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else a WordNet word through the images' ImageNet tags.")] = None,
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
 ) -> None:
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
@@ -33,8 +33,9 @@ def search(
         return _evaluate(ws, searcher, k, json_out)
     if text is not None and query is not None:
         raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
+    how = None
     if text is not None:
-        found, query_id, row, query = searcher.neighbours(searcher.embed_text(text), k), None, None, text
+        (found, how), query_id, row, query = searcher.search_text(text, k), None, None, text
     elif query is None:
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
     else:
@@ -45,17 +46,21 @@ def search(
              "cluster": int(clusters[n.row]), "path": str(images["path"].iloc[n.row])}
             for i, n in enumerate(found)]
     if json_out:
-        payload = {"query": query, "query_id": query_id, "text": text is not None, "method": method,
+        payload = {"query": query, "query_id": query_id, "text": text is not None, "how": how, "method": method,
                    "index": searcher.index.kind,
                    "cluster": searcher.predicted_cluster(found, clusters, row), "neighbours": rows}
         typer.echo(json.dumps(payload, indent=2))
         return
-    table = Table(title=f"Nearest to {escape(query)} ({searcher.index.kind} search, clusters of {escape(method)})")
+    what = escape(how) if how else f"{searcher.index.kind} search"
+    table = Table(title=f"Nearest to {escape(query)} ({what}, clusters of {escape(method)})")
     for column in ("rank", "id", "similarity", "cluster", "path"):
         table.add_column(column, justify="left" if column == "path" else "right")
     for record in rows:
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else escape(str(v)) for v in record.values()])
     console.print(table)
+    if how:
+        console.print(f"Found by {how}", highlight=False, markup=False)
+        return
     cluster = searcher.predicted_cluster(found, clusters, row)
     console.print(f"{'Its cluster' if row is not None else 'Predicted cluster'}: [bold]{cluster}[/]", highlight=False)
 

@@ -1,0 +1,41 @@
+"""Cluster names and word search from the backbone's own ImageNet classes, on real CIFAR-10 images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import imgorg
+from imgorg import ClusterConfig, ConfigError, RunConfig, run
+from imgorg.cli.main import app
+from imgorg.search import Searcher
+
+
+@pytest.fixture(scope="module")
+def workspace(cifar_small, tmp_path_factory):
+    return run(cifar_small, tmp_path_factory.mktemp("names") / "ws",
+               RunConfig(cluster=ClusterConfig(method="kmeans", k=10))).workspace
+
+
+def test_tags_are_stored_and_name_the_clusters(workspace):
+    tags = workspace.read("tags.parquet")
+    assert len(tags) == 300 and {"tag_1", "class_1", "prob_1"} <= set(tags.columns)
+    assert (tags["prob_1"] >= tags["prob_2"]).all()
+    names = workspace.clusters()["name"]
+    assert names.str.len().gt(0).all() and names.is_unique  # every cluster named, no two alike
+
+
+def test_word_search_without_clip_ranks_the_word_s_images_first(workspace):
+    found, how = Searcher(workspace).search_text("dogs", 10)
+    assert "dog" in how and len(found) == 10
+    labels = workspace.images["label"].to_numpy()[[n.row for n in found]]
+    assert (labels == "dog").mean() >= 0.7  # 30 dogs among 300 images
+    assert all(a.similarity >= b.similarity for a, b in zip(found, found[1:]))
+    with pytest.raises(ConfigError, match="close words: terrier"):
+        Searcher(workspace).search_text("terier", 10)
+
+
+def test_the_cli_says_how_it_searched(workspace):
+    out = CliRunner().invoke(app, ["search", str(workspace.path), "--text", "car", "--json"])
+    assert out.exit_code == 0 and "ImageNet classes under" in out.stdout

@@ -14,11 +14,23 @@ from imgorg.app import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def client(cifar_small, tmp_path_factory):
+def made(cifar_small, tmp_path_factory):
+    """A workspace of 300 CIFAR images (scan, k-means) plus one file that is no image."""
     source = shutil.copytree(cifar_small, tmp_path_factory.mktemp("app") / "images")
     (source / "cat" / "<img src=x onerror=alert(1)>.jpg").write_bytes(b"not an image")
     result = run(source, tmp_path_factory.mktemp("app-ws") / "ws", RunConfig(cluster=ClusterConfig(method="scan")))
-    return TestClient(create_app(result.workspace.path))
+    return result.workspace.path
+
+
+@pytest.fixture(scope="module")
+def client(made):
+    return TestClient(create_app(made))
+
+
+@pytest.fixture
+def editable(made, tmp_path):
+    """The app on a copy of the workspace, for a test that edits it (its images stay where they are)."""
+    return TestClient(create_app(shutil.copytree(made, tmp_path / "ws")))
 
 
 def jpeg(path) -> bytes:
@@ -107,7 +119,9 @@ def test_quality_lists_failures_and_page_escapes_names(client):
 def test_openapi_documents_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ["/api/clusters", "/api/clusters/{cluster_id}", "/api/images/{image_id}",
-                 "/api/images/{image_id}/thumbnail", "/api/search", "/api/metrics"]:
+                 "/api/images/{image_id}/thumbnail", "/api/search", "/api/metrics", "/api/clusters/{cluster_id}/rename",
+                 "/api/clusters/merge", "/api/clusters/{cluster_id}/split", "/api/clusters/move", "/api/clusters/drop",
+                 "/api/clusters/undo", "/api/clusters/history"]:
         assert path in paths
     assert client.get("/static/plotly.min.js").status_code == 200
 
@@ -123,3 +137,138 @@ def test_api_docs_pages_load_nothing_from_the_network(client, page):
     for url in assets:
         assert url.startswith("/"), f"{page} loads {url} from outside the app"
         assert client.get(url).status_code == 200, url
+
+
+# -- curation over REST ------------------------------------------------------------------------
+
+def post(client, path, body=None):
+    response = client.post(path, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def sizes(clusters) -> dict[int, int]:
+    return {c["id"]: c["size"] for c in clusters}
+
+
+def test_rename_merge_move_drop_split_undo_and_history(editable):
+    client = editable
+    assert client.get("/api/clusters/history").json() == {"base": "scan", "edits": []}
+    before = client.get("/api/clusters").json()["clusters"]
+    a, b, c = (x["id"] for x in sorted(before, key=lambda x: -x["size"])[:3])
+    size = sizes(before)
+
+    done = post(client, f"/api/clusters/{a}/rename", {"name": "  big ones  "})
+    assert done["edit"]["op"] == "rename" and done["method"] == "curated" and done["text"] == f"renamed cluster {a} to 'big ones'"
+    assert {x["id"]: x["name"] for x in done["clusters"]}[a] == "big ones"
+    summary = client.get("/api/summary").json()
+    assert summary["default_method"] == summary["edit_method"] == "curated" and "curated" in summary["methods"]
+
+    done = post(client, "/api/clusters/merge", {"clusters": [a, b], "name": "merged"})
+    assert done["edit"]["into"] == a and b not in sizes(done["clusters"])
+    assert sizes(done["clusters"])[a] == size[a] + size[b]
+    assert done["clusters"] == client.get("/api/clusters?method=curated").json()["clusters"]
+
+    moved = [im["id"] for im in client.get(f"/api/clusters/{a}?page_size=2").json()["images"]]
+    done = post(client, "/api/clusters/move", {"images": moved, "to": c})
+    assert sizes(done["clusters"])[c] == size[c] + 2 and sizes(done["clusters"])[a] == size[a] + size[b] - 2
+    assert all(client.get(f"/api/images/{i}").json()["cluster"] == c for i in moved)
+    assert all(client.get(f"/api/images/{i}?method=scan").json()["cluster"] in (a, b) for i in moved)  # base stays
+
+    done = post(client, "/api/clusters/drop", {"images": moved[:1]})
+    assert sizes(done["clusters"])[-1] == 1 + size.get(-1, 0) and done["text"] == "dropped 1 image from their clusters"
+
+    done = post(client, f"/api/clusters/{c}/split")  # k defaults to 2
+    parts = [int(p) for p in done["edit"]["parts"]]
+    assert len(parts) == 2 and c not in sizes(done["clusters"])
+    assert sum(sizes(done["clusters"])[p] for p in parts) == size[c] + 1  # one of the two moved in was dropped
+    assert min(parts) > max(size)  # new ids, never an old one
+
+    done = post(client, "/api/clusters/undo")
+    assert done["edit"]["op"] == "undo" and done["undid"]["op"] == "split" and done["text"].startswith("undid: split")
+    assert sum(done["undid"]["part_sizes"].values()) == size[c] + 1
+    assert sizes(done["clusters"])[c] == size[c] + 1 and not set(parts) & set(sizes(done["clusters"]))
+
+    edits = client.get("/api/clusters/history").json()["edits"]
+    assert [e["op"] for e in edits] == ["rename", "merge", "move", "drop", "split", "undo"]
+    assert [e["standing"] for e in edits] == [True, True, True, True, False, False]
+    assert edits[-1]["undid"] == 4 and edits[2]["n_images"] == 2 and "images" not in edits[2]
+    assert edits[1]["text"] == f"merged clusters {a}, {b} into cluster {a} ('merged')"
+    assert client.get("/api/clusters?method=scan").json()["clusters"] == before  # the base is untouched
+
+
+def test_split_into_k_parts(editable):
+    cluster = max(editable.get("/api/clusters").json()["clusters"], key=lambda c: c["size"])
+    done = post(editable, f"/api/clusters/{cluster['id']}/split", {"k": 3})
+    parts = done["edit"]["parts"]
+    assert len(parts) == 3 and sum(map(len, parts.values())) == cluster["size"]
+    assert sum(sizes(done["clusters"])[int(p)] for p in parts) == cluster["size"]
+
+
+REFUSED = [  # (path, body, status, words of the reason)
+    ("/api/clusters/999/rename", {"name": "x"}, 404, "no cluster 999"),
+    ("/api/clusters/-1/rename", {"name": "x"}, 404, "no cluster -1"),
+    ("/api/clusters/0/rename", {"name": ""}, 400, "cannot be empty"),
+    ("/api/clusters/0/rename", {"name": "   "}, 400, "cannot be empty"),
+    ("/api/clusters/0/rename", {"name": "x" * 201}, 400, "at most 200 characters"),
+    ("/api/clusters/merge", {"clusters": [0]}, 400, "two or more different clusters"),
+    ("/api/clusters/merge", {"clusters": [0, 0]}, 400, "two or more different clusters"),
+    ("/api/clusters/merge", {"clusters": [0, 999]}, 400, "no cluster 999"),
+    ("/api/clusters/merge", {"clusters": [0, 1], "name": ""}, 400, "cannot be empty"),
+    ("/api/clusters/999/split", {"k": 2}, 404, "no cluster 999"),
+    ("/api/clusters/0/split", {"k": 1}, 400, "parts, not 1"),
+    ("/api/clusters/0/split", {"k": 100000}, 400, "parts, not 100000"),
+    ("/api/clusters/move", {"images": [99999], "to": 0}, 400, "no image with id 99999"),
+    ("/api/clusters/move", {"images": [1], "to": 999}, 400, "no cluster 999"),
+    ("/api/clusters/move", {"images": [], "to": 0}, 400, "at least one image"),
+    ("/api/clusters/drop", {"images": [1, 99999]}, 400, "no image with id 99999"),
+    ("/api/clusters/undo", None, 400, "nothing to undo"),
+    # bodies that do not parse: FastAPI's 422, which names the field
+    ("/api/clusters/0/rename", {}, 422, "name"),
+    ("/api/clusters/0/rename", {"name": "x", "colour": "red"}, 422, "colour"),
+    ("/api/clusters/merge", {"clusters": ["a", "b"]}, 422, "clusters"),
+    ("/api/clusters/move", {"images": [1]}, 422, "to"),
+    ("/api/clusters/0/split", {"k": "two"}, 422, "k"),
+]
+
+
+@pytest.mark.parametrize("path, body, status, reason", REFUSED)
+def test_invalid_edits_are_refused_with_the_reason(editable, path, body, status, reason):
+    response = editable.post(path, json=body)
+    assert response.status_code == status, response.text
+    assert reason in str(response.json()["detail"])
+    assert editable.get("/api/clusters/history").json()["edits"] == []  # nothing was written
+    assert "curated" not in editable.get("/api/summary").json()["methods"]
+
+
+def test_undo_after_every_edit_is_undone_is_refused(editable):
+    post(editable, "/api/clusters/0/rename", {"name": "first"})
+    assert post(editable, "/api/clusters/undo")["undid"]["name"] == "first"
+    response = editable.post("/api/clusters/undo")
+    assert response.status_code == 400 and "nothing to undo" in response.json()["detail"]
+    # the curated clustering still exists (and equals the base): the page can keep showing it
+    assert editable.get("/api/clusters?method=curated").json()["clusters"] == editable.get("/api/clusters?method=scan").json()["clusters"]
+
+
+def test_names_reach_the_list_the_gallery_the_map_and_search(editable):
+    post(editable, "/api/clusters/0/rename", {"name": "<b>zero</b>"})
+    listed = {c["id"]: c["name"] for c in editable.get("/api/clusters").json()["clusters"]}
+    assert listed[0] == "<b>zero</b>" and all(listed[c] for c in listed if c != 0)  # the others named from tags
+    gallery = editable.get("/api/clusters/0?page_size=3").json()
+    assert gallery["name"] == "<b>zero</b>" and {im["cluster_name"] for im in gallery["images"]} == {"<b>zero</b>"}
+    assert editable.get("/api/map").json()["names"]["0"] == "<b>zero</b>"
+    member = gallery["images"][0]["id"]
+    found = editable.post(f"/api/search?id={member}&k=20").json()
+    assert all(n["cluster_name"] == listed[n["cluster"]] for n in found["neighbours"])
+    assert found["cluster"] == 0
+
+
+def test_text_search_by_tags_says_how(client):
+    summary = client.get("/api/summary").json()
+    assert summary["text_search"] == "tags"  # efficientnet-lite0: ImageNet classes, no text tower
+    data = client.post("/api/search?text=dog&k=10").json()
+    assert data["how"].startswith("ImageNet classes under 'dog'")
+    labels = [n["label"] for n in data["neighbours"]]
+    assert len(labels) == 10 and labels.count("dog") >= 3, labels  # chance: 1 of 10
+    response = client.post("/api/search?text=qwzxv&k=10")
+    assert response.status_code == 400 and "qwzxv" in response.json()["detail"]

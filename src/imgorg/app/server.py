@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
+from ..cluster import NOISE
 from ..errors import ConfigError, ImageDecodeError, ImgorgError
 from ..search import MAX_TEXT
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
+from .edits import edit_routes
 from .state import AppState
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,8 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # uploads past this get 413
 MAX_K = 100
 PAGE_SIZE = 48
+FROM = Query(None, alias="from", description="Only images taken on or after this day (YYYY-MM-DD).")
+TO = Query(None, alias="to", description="Only images taken on or before this day (YYYY-MM-DD).")
 
 
 def create_app(workspace: str | Path) -> FastAPI:
@@ -56,8 +62,9 @@ def create_app(workspace: str | Path) -> FastAPI:
     def summary():
         ws = state.ws
         return {"images": len(state.images), "failed": len(ws.failures), "methods": ws.methods,
-                "default_method": ws.method, "has_labels": ws.has_labels,
-                "maps": {dims: ws.maps(dims) for dims in (2, 3)},
+                "default_method": ws.method, "base_method": ws.base_method, "edit_method": state.edit_method,
+                "has_labels": ws.has_labels, "maps": {dims: ws.maps(dims) for dims in (2, 3)},
+                "dates": state.dates(), "text_search": state.text_search(),
                 "backbone": ws.manifest["backbone"]["id"], "selection": ws.manifest.get("selection", {})}
 
     @app.get("/api/metrics")
@@ -66,20 +73,29 @@ def create_app(workspace: str | Path) -> FastAPI:
                 for name, scores in state.ws.metrics.items()}
 
     @app.get("/api/clusters")
-    def clusters(method: str | None = None):
-        return {"method": state.ws.check_method(method), "clusters": state.clusters(method)}
+    def clusters(method: str | None = None, start: date | None = FROM, end: date | None = TO):
+        method = state.ws.check_method(method)
+        return {"method": method, "clusters": state.clusters(method, state.taken_between(start, end))}
+
+    app.include_router(edit_routes(state))  # before /api/clusters/{cluster_id}: GET /api/clusters/history
 
     @app.get("/api/clusters/{cluster_id}")
     def cluster_detail(cluster_id: int, method: str | None = None, page: int = Query(0, ge=0),
-                       page_size: int = Query(PAGE_SIZE, ge=1, le=500)):
+                       page_size: int = Query(PAGE_SIZE, ge=1, le=500), start: date | None = FROM,
+                       end: date | None = TO):
         method = state.ws.check_method(method)
         rows = state.ws.members(cluster_id, method)
         if len(rows) == 0:
             raise HTTPException(404, f"cluster {cluster_id} does not exist for method {method!r}")
-        entry = next(c for c in state.clusters(method) if c["id"] == cluster_id)
+        within = state.taken_between(start, end)
+        if within is not None:
+            rows = rows[within[rows]]
+        entry = next((c for c in state.clusters(method, within) if c["id"] == cluster_id), None)
+        if entry is None:  # the cluster has no image in the date range
+            entry = {**next(c for c in state.clusters(method) if c["id"] == cluster_id), "size": 0}
         chunk = rows[page * page_size : (page + 1) * page_size]
         return {**entry, "method": method, "page": page, "page_size": page_size,
-                "images": [state.image_record(r, method) for r in chunk]}
+                "images": state.image_records(chunk, method)}
 
     @app.get("/api/images/{image_id}")
     def image(image_id: str, method: str | None = None):
@@ -94,14 +110,21 @@ def create_app(workspace: str | Path) -> FastAPI:
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
     @app.get("/api/map")
-    def map_points(kind: str | None = None, dims: int = Query(2, ge=2, le=3), method: str | None = None):
+    def map_points(kind: str | None = None, dims: int = Query(2, ge=2, le=3), method: str | None = None,
+                   start: date | None = FROM, end: date | None = TO):
         ws = state.ws
+        method = ws.check_method(method)
         shown = ws.map_points(kind, dims)
-        return {"kind": shown.kind, "description": shown.description, "dims": dims, "method": ws.check_method(method),
-                "ids": state.images["id"].tolist(),
-                "coords": [shown.points[:, d].round(4).tolist() for d in range(dims)],
-                "cluster": ws.cluster_labels(method).tolist(),
-                "label": ws.labels.tolist() if ws.has_labels else None}
+        within = state.taken_between(start, end)
+        keep = slice(None) if within is None else within
+        names = ws.cluster_names(method)
+        labels = ws.cluster_labels(method)[keep]
+        return {"kind": shown.kind, "description": shown.description, "dims": dims, "method": method,
+                "ids": state.images["id"].to_numpy()[keep].tolist(),
+                "coords": [shown.points[keep, d].round(4).tolist() for d in range(dims)],
+                "cluster": labels.tolist(),
+                "names": {str(c): "noise" if c == NOISE else names.get(int(c), "") for c in np.unique(labels)},
+                "label": ws.labels[keep].tolist() if ws.has_labels else None}
 
     @app.post("/api/search")
     async def search(request: Request, file: UploadFile | None = File(None), id: int | None = None,
@@ -115,8 +138,7 @@ def create_app(workspace: str | Path) -> FastAPI:
             except ImgorgError as err:
                 raise HTTPException(400, str(err)) from None
             return {"method": method, "cluster": None, "query_id": None, "text": text, "how": how,
-                    "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
-                                   for n in found]}
+                    "neighbours": _with_similarity(found, method)}
         elif file is not None:
             data = await file.read(MAX_UPLOAD_BYTES + 1)
             if len(data) > MAX_UPLOAD_BYTES:
@@ -130,12 +152,11 @@ def create_app(workspace: str | Path) -> FastAPI:
             vector = state.ws.embeddings[exclude]
         else:
             raise HTTPException(422, "send an image file (multipart field 'file'), an image id (?id=) "
-                                     "or a sentence (?text=, CLIP workspaces)")
+                                     "or a sentence (?text=)")
         found = await run_in_threadpool(state.neighbours, vector, k, exclude)
         return {"method": method, "cluster": state.predicted_cluster(found, method, exclude),
                 "query_id": id, "text": text,
-                "neighbours": [{**state.image_record(n.row, method), "similarity": round(n.similarity, 4)}
-                               for n in found]}
+                "neighbours": _with_similarity(found, method)}
 
     @app.get("/api/quality")
     def quality(limit: int = Query(100, ge=1, le=10_000)):
@@ -144,6 +165,10 @@ def create_app(workspace: str | Path) -> FastAPI:
             if state.ws.has(file):
                 out[name] = state.ws.read(file).head(limit).to_dict(orient="records")
         return JSONResponse(out)
+
+    def _with_similarity(found, method: str) -> list[dict]:
+        records = state.image_records([n.row for n in found], method)
+        return [{**r, "similarity": round(n.similarity, 4)} for r, n in zip(records, found)]
 
     def _row(image_id: int | str) -> int:
         # Ids only: anything else (a path, "../../etc/passwd") is simply not an id -> 404.

@@ -1,19 +1,34 @@
 // imgorg's page: every value from the API is written with textContent, never as HTML.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { method: null, cluster: null, page: 0, pageSize: 48, summary: null };
+const state = {
+  method: null, editMethod: null, cluster: null, page: 0, pageSize: 48, summary: null,
+  from: null, to: null, selected: new Set(), lastClicked: null, gallery: [], clusters: [],
+};
 
 async function api(path, options) {
   const response = await fetch(path, options);
   const body = await response.json();
-  if (!response.ok) throw new Error(body.detail || response.statusText);
+  if (!response.ok) throw new Error(reason(body.detail) || response.statusText);
   return body;
 }
-const withMethod = (path) => path + (path.includes("?") ? "&" : "?") + "method=" + encodeURIComponent(state.method);
+// A refusal's detail: the library's sentence, or FastAPI's list of validation errors.
+const reason = (detail) => (Array.isArray(detail) ? detail.map((d) => `${(d.loc || []).join(".")}: ${d.msg}`).join("; ") : detail);
+const post = (path, body) => api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
+function withQuery(path, params) {
+  const query = Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+  return query ? path + (path.includes("?") ? "&" : "?") + query : path;
+}
+const withMethod = (path) => withQuery(path, { method: state.method });
+const withFilters = (path) => withQuery(path, { method: state.method, from: state.from, to: state.to });
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+const clusterName = (c) => (c.noise || c.id === -1 ? "noise" : c.name || `cluster ${c.id}`);
+const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 function thumb(image, caption) {
   const figure = el("figure");
-  const img = el("img"); img.src = `/api/images/${image.id}/thumbnail`; img.alt = image.path; img.title = image.path;
+  const img = el("img"); img.src = `/api/images/${image.id}/thumbnail`; img.alt = image.path;
+  img.title = image.path + (image.taken_at ? ` · taken ${image.taken_at.replace("T", " ")}` : "");
   img.loading = "lazy"; figure.dataset.id = image.id;
   figure.append(img, el("figcaption", caption));
   return figure;
@@ -22,19 +37,29 @@ function thumb(image, caption) {
 function show(view) {
   document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === "view-" + view));
-  ({ map: drawMap, clusters: loadClusters, methods: loadMethods, quality: loadQuality, search: () => {} })[view]();
+  return ({ map: drawMap, clusters: loadClusters, methods: loadMethods, quality: loadQuality, search: async () => {} })[view]();
+}
+const activeView = () => document.querySelector("nav button.active").dataset.view;
+
+// -- the map -------------------------------------------------------------------------------
+function fillMapKinds() {
+  const kinds = state.summary.maps[$("map-dims").value] || [];
+  const options = kinds.length ? kinds.map((k) => { const o = el("option", { tsne: "t-SNE" }[k] || k.toUpperCase()); o.value = k; return o; })
+    : [Object.assign(el("option", "PCA components"), { value: "" })];
+  $("map-kind").replaceChildren(...options);
 }
 
 async function drawMap() {
   const kind = $("map-kind").value, dims = +$("map-dims").value, colour = $("map-colour").value;
-  const data = await api(withMethod(`/api/map?kind=${kind}&dims=${dims}`));
-  $("map-info").textContent = `${data.ids.length.toLocaleString()} images, ${data.kind.toUpperCase()} projection`;
+  const data = await api(withFilters(withQuery("/api/map", { kind, dims })));
+  $("map-info").textContent = `${data.ids.length.toLocaleString()} images · ${data.description}`;
+  const byLabel = colour === "label" && data.label;
   const groups = new Map();
-  const values = colour === "label" && data.label ? data.label : data.cluster;
-  values.forEach((v, i) => { if (!groups.has(v)) groups.set(v, []); groups.get(v).push(i); });
+  (byLabel ? data.label : data.cluster).forEach((v, i) => { if (!groups.has(v)) groups.set(v, []); groups.get(v).push(i); });
+  const legend = (v) => (byLabel ? String(v) : v === -1 ? "noise" : `${v} · ${data.names[v] || "cluster " + v}`);
   const traces = [...groups.entries()].sort((a, b) => (a[0] > b[0] ? 1 : -1)).map(([value, rows]) => {
     const trace = {
-      type: dims === 3 ? "scatter3d" : "scattergl", mode: "markers", name: String(value),
+      type: dims === 3 ? "scatter3d" : "scattergl", mode: "markers", name: legend(value),
       x: rows.map((i) => data.coords[0][i]), y: rows.map((i) => data.coords[1][i]),
       customdata: rows.map((i) => data.ids[i]), hoverinfo: "none",
       marker: { size: dims === 3 ? 2 : 4, opacity: 0.8 },
@@ -47,46 +72,206 @@ async function drawMap() {
     { responsive: true, displaylogo: false });
   plot.dataset.points = data.ids.length;
   plot.removeAllListeners && plot.removeAllListeners("plotly_hover");
-  plot.on("plotly_hover", (event) => hover(event.points[0].customdata));
-  plot.on("plotly_click", (event) => neighboursOf(event.points[0].customdata, $("map-neighbours")));
+  plot.removeAllListeners && plot.removeAllListeners("plotly_click");
+  plot.on("plotly_hover", (event) => hover(event.points[0].customdata).catch(report));
+  plot.on("plotly_click", (event) => neighboursOf(event.points[0].customdata, $("map-neighbours")).catch(report));
 }
 
 async function hover(id) {
   const image = await api(withMethod(`/api/images/${id}`));
   $("hover-thumb").src = `/api/images/${id}/thumbnail`;
-  $("hover-text").textContent = `#${image.id} · cluster ${image.cluster}` + (image.label ? ` · ${image.label}` : "") + ` · ${image.path}`;
+  $("hover-text").textContent = `#${image.id} · ${clusterName({ id: image.cluster, name: image.cluster_name })}` +
+    (image.label ? ` · ${image.label}` : "") + (image.taken_at ? ` · ${image.taken_at.slice(0, 10)}` : "") + ` · ${image.path}`;
 }
 
 async function neighboursOf(id, target) {
   const result = await api(withMethod(`/api/search?id=${id}&k=12`), { method: "POST" });
-  target.replaceChildren(...result.neighbours.map((n) => thumb(n, `${n.similarity.toFixed(3)} · c${n.cluster}`)));
+  target.replaceChildren(...result.neighbours.map((n) => thumb(n, `${n.similarity.toFixed(3)} · ${clusterName({ id: n.cluster, name: n.cluster_name })}`)));
 }
 
+// -- clusters and their galleries ----------------------------------------------------------
+const editable = () => state.method === state.editMethod;
+
 async function loadClusters() {
-  const data = await api(withMethod("/api/clusters"));
+  const [data, targets] = await Promise.all([api(withFilters("/api/clusters")),
+    api(withQuery("/api/clusters", { method: state.editMethod }))]);
+  state.clusters = data.clusters;
+  fillMoveTargets(targets.clusters);
   const list = $("cluster-list");
   list.replaceChildren(...data.clusters.map((c) => {
-    const text = `${c.noise ? "noise" : "cluster " + c.id} · ${c.size.toLocaleString()}` +
-      (c.top_label ? ` · ${c.top_label} ${(100 * c.top_share).toFixed(0)}%` : "");
-    const li = el("li", text); li.dataset.cluster = c.id;
-    li.onclick = () => { state.cluster = c.id; state.page = 0; loadGallery(); };
+    const li = el("li"); li.dataset.cluster = c.id;
+    const box = el("input"); box.type = "checkbox"; box.value = c.id; box.title = "select to merge";
+    box.disabled = !editable() || c.noise; box.onclick = (event) => { event.stopPropagation(); updateMergeButton(); };
+    const size = c.size === c.total ? c.size.toLocaleString() : `${c.size.toLocaleString()} of ${c.total.toLocaleString()}`;
+    const meta = `#${c.id} · ${size}` + (c.top_label ? ` · ${c.top_label} ${(100 * c.top_share).toFixed(0)}%` : "") +
+      (c.unsorted ? " · unsorted" : "");
+    li.append(box, el("span", clusterName(c), "name"), el("span", meta, "meta"));
+    li.onclick = () => { selectCluster(c.id); loadGallery().catch(report); };
     return li;
   }));
-  if (state.cluster === null || !data.clusters.some((c) => c.id === state.cluster)) state.cluster = data.clusters[0].id;
-  loadGallery();
+  updateMergeButton();
+  $("edit-hint").replaceChildren();
+  if (!editable()) {
+    const button = el("button", `Edit the ${state.editMethod} clustering`); button.type = "button";
+    button.onclick = () => switchMethod(state.editMethod);
+    $("edit-hint").append(el("span", `Rename, merge and split apply to the ${state.editMethod} clustering, not ${state.method}. `), button);
+  }
+  if (!data.clusters.length) {
+    state.cluster = null;
+    $("cluster-name").textContent = "No image taken in this date range"; $("cluster-info").textContent = "";
+    $("cluster-gallery").replaceChildren(); $("page-info").textContent = ""; $("split-controls").hidden = true;
+    return;
+  }
+  if (state.cluster === null || !data.clusters.some((c) => c.id === state.cluster)) selectCluster(data.clusters[0].id);
+  await loadGallery();
+}
+
+function selectCluster(id) {
+  if (id !== state.cluster) { state.page = 0; clearSelection(); }
+  state.cluster = id;
+}
+
+function fillMoveTargets(clusters) {
+  const select = $("move-to"), kept = select.value;
+  select.replaceChildren(...clusters.filter((c) => !c.noise).map((c) => {
+    const o = el("option", `${clusterName(c)} (#${c.id})`); o.value = c.id; return o;
+  }));
+  if ([...select.options].some((o) => o.value === kept)) select.value = kept;
+  updateSelection();
+}
+
+function updateMergeButton() {
+  $("merge-button").disabled = document.querySelectorAll("#cluster-list input:checked").length < 2;
 }
 
 async function loadGallery() {
-  const data = await api(withMethod(`/api/clusters/${state.cluster}?page=${state.page}&page_size=${state.pageSize}`));
+  const data = await api(withFilters(`/api/clusters/${state.cluster}?page=${state.page}&page_size=${state.pageSize}`));
   document.querySelectorAll("#cluster-list li").forEach((li) => li.classList.toggle("active", +li.dataset.cluster === state.cluster));
-  $("cluster-title").textContent = `${data.noise ? "Noise" : "Cluster " + data.id}: ${data.size.toLocaleString()} images` +
+  const name = $("cluster-name");
+  name.replaceChildren(); name.textContent = clusterName(data);
+  const canRename = editable() && !data.noise;
+  name.classList.toggle("renamable", canRename);
+  name.title = canRename ? "click to rename" : "";
+  name.onclick = canRename ? () => startRename(data) : null;
+  const size = data.size === data.total ? `${data.size.toLocaleString()} images` : `${data.size.toLocaleString()} of ${data.total.toLocaleString()} images in these dates`;
+  $("cluster-info").textContent = `#${data.id} · ${size}` +
     (data.top_label ? `, ${(100 * data.top_share).toFixed(0)}% ${data.top_label}` : "") + " (most typical first)";
-  $("cluster-gallery").replaceChildren(...data.images.map((im) => thumb(im, im.label || `#${im.id}`)));
-  const pages = Math.ceil(data.size / data.page_size);
+  $("split-controls").hidden = !canRename;
+  state.gallery = data.images.map((im) => im.id);
+  $("cluster-gallery").replaceChildren(...data.images.map((im, i) => {
+    const figure = thumb(im, im.label || `#${im.id}`);
+    figure.classList.toggle("selected", state.selected.has(im.id));
+    figure.onclick = (event) => toggleImage(i, event.shiftKey);
+    return figure;
+  }));
+  const pages = Math.max(1, Math.ceil(data.size / data.page_size));
   $("page-info").textContent = `page ${data.page + 1} of ${pages}`;
   $("prev-page").disabled = data.page === 0; $("next-page").disabled = data.page + 1 >= pages;
 }
 
+function startRename(cluster) {
+  const name = $("cluster-name"), input = el("input");
+  input.type = "text"; input.id = "rename-input"; input.maxLength = 200; input.value = cluster.name || "";
+  let done = false;
+  const finish = async (save) => {
+    if (done) return; done = true;
+    if (save) await edit(`/api/clusters/${cluster.id}/rename`, { name: input.value });
+    else name.textContent = clusterName(cluster);
+  };
+  input.onkeydown = (event) => {
+    if (event.key === "Enter") { event.preventDefault(); finish(true); }
+    if (event.key === "Escape") finish(false);
+  };
+  input.onblur = () => finish(false);
+  name.onclick = null;
+  name.replaceChildren(input);
+  input.focus(); input.select();
+}
+
+// Click selects or unselects an image; shift-click selects every image from the last one clicked.
+function toggleImage(index, range) {
+  const id = state.gallery[index];
+  if (range && state.lastClicked !== null) {
+    const [a, b] = [Math.min(state.lastClicked, index), Math.max(state.lastClicked, index)];
+    state.gallery.slice(a, b + 1).forEach((i) => state.selected.add(i));
+  } else if (state.selected.has(id)) state.selected.delete(id);
+  else state.selected.add(id);
+  state.lastClicked = index;
+  document.querySelectorAll("#cluster-gallery figure").forEach((f) => f.classList.toggle("selected", state.selected.has(+f.dataset.id)));
+  updateSelection();
+}
+
+function clearSelection() {
+  state.selected.clear(); state.lastClicked = null;
+  document.querySelectorAll("#cluster-gallery figure.selected").forEach((f) => f.classList.remove("selected"));
+  updateSelection();
+}
+
+function updateSelection() {
+  const n = state.selected.size;
+  $("selection-info").textContent = n ? `${n} image${n === 1 ? "" : "s"} selected` : "Click images to select them (shift-click for a range).";
+  $("drop-button").disabled = $("clear-selection").disabled = n === 0;
+  $("move-button").disabled = n === 0 || !$("move-to").options.length;
+}
+
+// -- curation: each edit is one POST; the page then shows the curated clustering --------------
+// ``after`` runs on success, before the page reloads (e.g. to show the merged cluster); the status
+// line says what happened once the page shows it.
+async function edit(path, body, after) {
+  let said, failed = false;
+  try {
+    const data = await post(path, body);
+    said = sentence(data.text);
+    if (!state.summary.methods.includes(data.method)) { state.summary.methods.push(data.method); fillMethods(); }
+    state.editMethod = data.method;
+    setMethod(data.method);
+    if (after) after(data);
+  } catch (error) {
+    said = error.message; failed = true;
+  }
+  // A refused rename shows the name again; an edit shows the clusters after it.
+  try { await Promise.all([loadClusters(), loadHistory()]); } catch (error) { report(error); return; }
+  $("edit-status").className = failed ? "error" : "done"; $("edit-status").textContent = said;
+}
+
+function merge() {
+  const clusters = [...document.querySelectorAll("#cluster-list input:checked")].map((b) => +b.value);
+  const name = $("merge-name").value.trim();
+  return edit("/api/clusters/merge", name ? { clusters, name } : { clusters },
+    (data) => { $("merge-name").value = ""; selectCluster(data.edit.into); });
+}
+
+function split() {
+  return edit(`/api/clusters/${state.cluster}/split`, { k: +$("split-k").value },
+    (data) => selectCluster(+Object.keys(data.edit.parts)[0]));
+}
+
+function moveSelected(drop) {
+  const images = [...state.selected];
+  return drop ? edit("/api/clusters/drop", { images }, clearSelection)
+    : edit("/api/clusters/move", { images, to: +$("move-to").value }, clearSelection);
+}
+
+async function loadHistory() {
+  const data = await api("/api/clusters/history");
+  $("history-list").replaceChildren(...data.edits.map((e) => {
+    const li = el("li", `${e.text} · ${e.at.replace("T", " ").slice(0, 19)}`);
+    li.classList.toggle("undone", !e.standing && e.op !== "undo");
+    if (!e.standing && e.op !== "undo") li.title = "undone";
+    return li;
+  }));
+  $("history-panel").hidden = data.edits.length === 0;
+  $("undo-button").disabled = !data.edits.some((e) => e.standing);
+}
+
+function switchMethod(method) { setMethod(method); state.cluster = null; show(activeView()).catch(report); }
+function setMethod(method) { state.method = method; $("method").value = method; }
+function fillMethods() {
+  $("method").replaceChildren(...state.summary.methods.map((m) => { const o = el("option", m); o.value = m; return o; }));
+  $("method").value = state.method;
+}
+
+// -- search --------------------------------------------------------------------------------
 async function search(event) {
   event.preventDefault();
   const k = +$("search-k").value || 12, file = $("search-file").files[0], id = $("search-id").value;
@@ -101,13 +286,21 @@ async function search(event) {
       data = await api(withMethod(`/api/search?id=${id}&k=${k}`), { method: "POST" });
     } else if (text !== "") {
       data = await api(withMethod(`/api/search?text=${encodeURIComponent(text)}&k=${k}`), { method: "POST" });
-    } else { throw new Error("choose an image file, type an image id, or type a sentence (CLIP workspaces)"); }
-    const which = data.query_id != null ? "Its cluster" : "Predicted cluster";  // an image of the workspace has its own
-    result.textContent = `${which} ${data.cluster} (${data.method}); nearest neighbours by cosine similarity:`;
-    $("search-gallery").replaceChildren(...data.neighbours.map((n) => thumb(n, `${n.similarity.toFixed(3)} · c${n.cluster}` + (n.label ? ` · ${n.label}` : ""))));
+    } else { throw new Error("choose an image file, type an image id, or type a word"); }
+    if (data.how) {
+      result.textContent = `${data.neighbours.length} best matches for ${JSON.stringify(data.text)} (${data.how}):`;
+    } else {
+      const which = data.query_id != null ? "Its cluster" : "Predicted cluster";  // an image of the workspace has its own
+      const cluster = state.clusters.find((c) => c.id === data.cluster) || data.neighbours.find((n) => n.cluster === data.cluster);
+      const name = cluster ? clusterName({ id: data.cluster, name: cluster.name || cluster.cluster_name }) : `cluster ${data.cluster}`;
+      result.textContent = `${which}: ${name} (#${data.cluster}, ${data.method}); nearest neighbours by cosine similarity:`;
+    }
+    $("search-gallery").replaceChildren(...data.neighbours.map((n) => thumb(n,
+      `${n.similarity.toFixed(3)} · ${clusterName({ id: n.cluster, name: n.cluster_name })}` + (n.label ? ` · ${n.label}` : ""))));
   } catch (error) { result.className = "error"; result.textContent = error.message; $("search-gallery").replaceChildren(); }
 }
 
+// -- methods and quality ---------------------------------------------------------------------
 async function loadMethods() {
   const metrics = await api("/api/metrics");
   const columns = ["n_clusters", "noise_fraction", "silhouette", "davies_bouldin", "calinski_harabasz", "acc", "nmi", "ari", "seconds"];
@@ -136,20 +329,47 @@ async function loadQuality() {
   if (!data.outliers && !data.duplicates) box.append(el("p", "Run `imgorg outliers` and `imgorg duplicates` on this workspace to see them here."));
 }
 
+// -- the date range ----------------------------------------------------------------------------
+function setUpDates() {
+  const dates = state.summary.dates;
+  const first = dates.first ? dates.first.slice(0, 10) : "", last = dates.last ? dates.last.slice(0, 10) : "";
+  ["date-from", "date-to"].forEach((id) => { $(id).min = first; $(id).max = last; $(id).onchange = changeDates; });
+  $("date-clear").onclick = () => { $("date-from").value = $("date-to").value = ""; changeDates(); };
+  const sources = [`${dates.exif} from EXIF`, `${dates.file} from file times`].concat(dates.unknown ? [`${dates.unknown} unknown`] : []);
+  $("dates-info").textContent = first ? `(${first} to ${last}; ${sources.join(", ")})` : "(no capture dates)";
+}
+
+function changeDates() {
+  state.from = $("date-from").value || null; state.to = $("date-to").value || null;
+  const view = activeView();
+  if (view === "map" || view === "clusters") show(view).catch(report);
+}
+
+function report(error) { $("edit-status").className = "error"; $("edit-status").textContent = error.message; console.warn(error); }
+
 async function start() {
   state.summary = await api("/api/summary");
   state.method = state.summary.default_method;
+  state.editMethod = state.summary.edit_method;
   $("summary").textContent = `${state.summary.images.toLocaleString()} images · ${state.summary.backbone}`;
-  const select = $("method");
-  select.replaceChildren(...state.summary.methods.map((m) => { const o = el("option", m); o.value = m; return o; }));
-  select.value = state.method;
-  select.onchange = () => { state.method = select.value; state.cluster = null; show(document.querySelector("nav button.active").dataset.view); };
+  fillMethods();
+  $("method").onchange = () => switchMethod($("method").value);
   if (!state.summary.has_labels) $("map-colour").querySelector('[value="label"]').disabled = true;
-  document.querySelectorAll("nav button").forEach((b) => (b.onclick = () => show(b.dataset.view)));
-  ["map-kind", "map-dims", "map-colour"].forEach((id) => ($(id).onchange = drawMap));
-  $("prev-page").onclick = () => { state.page--; loadGallery(); };
-  $("next-page").onclick = () => { state.page++; loadGallery(); };
+  if (!state.summary.text_search) { $("search-text").disabled = true; $("search-text").placeholder = "this backbone has no text search"; }
+  document.querySelectorAll("nav button").forEach((b) => (b.onclick = () => show(b.dataset.view).catch(report)));
+  fillMapKinds();
+  $("map-dims").onchange = () => { fillMapKinds(); drawMap().catch(report); };
+  ["map-kind", "map-colour"].forEach((id) => ($(id).onchange = () => drawMap().catch(report)));
+  $("prev-page").onclick = () => { state.page--; loadGallery().catch(report); };
+  $("next-page").onclick = () => { state.page++; loadGallery().catch(report); };
+  $("merge-button").onclick = merge;
+  $("split-button").onclick = split;
+  $("move-button").onclick = () => moveSelected(false);
+  $("drop-button").onclick = () => moveSelected(true);
+  $("clear-selection").onclick = clearSelection;
+  $("undo-button").onclick = () => edit("/api/clusters/undo");
   $("search-form").onsubmit = search;
-  await drawMap();
+  setUpDates();
+  await Promise.all([drawMap(), loadHistory()]);
 }
 start().catch((error) => { document.body.prepend(el("p", error.message, "error")); });

@@ -30,7 +30,7 @@ from .artifacts import (
 )
 from .storage import (
     ASSIGNMENTS, CATALOG, CORE_FILES, EMBEDDINGS, FORMAT, FORMAT_VERSION, MANIFEST, METRICS, REDUCED,
-    read_artifact, read_manifest, update_inputs, verify_file, write_artifact,
+    read_artifact, read_manifest, update_manifest, verify_file, write_artifact,
 )
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
@@ -266,7 +266,7 @@ def follow_clusters(ws: Workspace) -> None:
     rewrite the cluster column of the artifacts that show it."""
     inputs = input_fingerprints(ws)
     if inputs != ws.manifest.get("inputs"):
-        ws.manifest = update_inputs(ws.path, inputs)
+        ws.manifest = update_manifest(ws.path, {"inputs": inputs})
     for name, record in dict(ws.manifest.get("artifacts", {})).items():
         artifact = ARTIFACTS.get(name)
         if artifact and artifact.cluster_column and record.get("inputs", {}).get("clusters") != inputs["clusters"]:

@@ -102,14 +102,15 @@ def test_run_end_to_end_on_real_cifar_images(cifar_small, tmp_path):
 def test_a_rerun_keeps_results_that_still_hold_and_names_what_it_replaces(tmp_path, caplog):
     import pandas as pd
 
-    from imgorg import ClusterConfig, ReduceConfig, RunConfig, run
+    from imgorg import ClusterConfig, MapConfig, ReduceConfig, RunConfig, run
     from imgorg.workspace import read_artifact, write_artifact
 
     from .conftest import make_image
 
     for i in range(6):
         make_image(tmp_path / "img" / f"{i}.png", (40 * i, 20, 20))
-    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2))
+    no_map = MapConfig(method="none")  # what a rerun keeps, without the map a run makes by default
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=no_map)
     first = run(tmp_path / "img", tmp_path / "ws", config).workspace
     write_artifact(tmp_path / "ws", "outliers.parquet", pd.DataFrame({"id": [5, 0], "score": [1.0, 0.5],
                                                                       "cluster": [7, 7]}))
@@ -118,7 +119,8 @@ def test_a_rerun_keeps_results_that_still_hold_and_names_what_it_replaces(tmp_pa
     write_artifact(tmp_path / "ws", "projections.json", {"projection_umap_2d.npy": {"method": "umap"}})
     write_artifact(tmp_path / "ws", "duplicates.parquet", pd.DataFrame({"group": [0], "id": [0]}))
     with caplog.at_level("WARNING"):  # another k: the same images and features, other clusters
-        ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=3))).workspace
+        ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=3),
+                                                              map=no_map)).workspace
     kept = {"projection_umap_2d.npy", "projections.json", "duplicates.parquet", "outliers.parquet", "classify.json"}
     assert kept <= set(ws.manifest["files"]) and "held the workspace of" not in caplog.text
     assert "replaces them" not in caplog.text
@@ -127,7 +129,7 @@ def test_a_rerun_keeps_results_that_still_hold_and_names_what_it_replaces(tmp_pa
     assert outliers["cluster"].tolist() == [ws.cluster_labels()[5], ws.cluster_labels()[0]]  # the new clusters
     caplog.clear()
     with caplog.at_level("WARNING"):  # other reduced features (PCA to 2): maps, outliers, classify no longer hold
-        ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=2),
+        ws = run(tmp_path / "img", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=no_map,
                                                               reduce=ReduceConfig(pca_dim=2))).workspace
     assert "`imgorg outliers`" in caplog.text and "`imgorg map`" in caplog.text and "again" in caplog.text
     assert "`imgorg duplicates`" not in caplog.text  # the embeddings are the same: duplicates still hold

@@ -28,6 +28,8 @@ def workspace(tmp_path):
         make_image(source / rel, (30 * i, 100, 200 - 30 * i))
     (source / "dogs" / "bad.jpg").write_bytes(b"not an image")
     catalog = scan_folder(source)
+    catalog["taken_at"] = pd.to_datetime(["2024-05-17 10:00", "2024-05-30 09:00", "2024-06-02 12:00", None,
+                                          "2023-12-31 23:59", "2024-06-01 00:00", "2024-05-18 08:00"])
     catalog["status"] = np.where(catalog["path"] == "dogs/bad.jpg", "error", "ok")
     catalog["error"] = catalog["error"].where(catalog["path"] != "dogs/bad.jpg", "not an image (unknown format)")
     ok = catalog[catalog["status"] == "ok"]
@@ -107,7 +109,8 @@ def test_unknown_method_lists_the_stored_ones(workspace):
 def test_table_without_and_with_outliers_and_duplicates(workspace):
     ws, _ = workspace
     frame = export_table(ws)
-    assert list(frame.columns) == ["id", "path", "label", "cluster", "distance", "outlier_score", "duplicate_group"]
+    assert list(frame.columns) == ["id", "path", "label", "cluster", "cluster_name", "distance", "outlier_score",
+                                   "duplicate_group", "taken_at"]
     assert len(frame) == 6 and "dogs/bad.jpg" not in set(frame["path"])
     assert frame["outlier_score"].isna().all() and frame["duplicate_group"].isna().all()
     assert frame["label"].tolist() == ["cats"] * 3 + ["dogs"] * 3
@@ -143,3 +146,31 @@ def test_cli_csv_parquet_and_folders(workspace, tmp_path):
     assert not (tmp_path / "f" / "cluster_000" / "a.jpg").is_symlink()
     assert _invoke(ws.path, "--to", "folders", tmp_path / "f").exit_code != 0  # not empty now
     assert _invoke(ws.path, "--to", "zip", tmp_path / "x").exit_code != 0
+
+
+def test_folders_named_after_clusters_made_safe_for_every_file_system(workspace, tmp_path):
+    from imgorg import edit_clusters
+    from imgorg.curation import Rename
+
+    ws, _ = workspace
+    edit_clusters(ws, Rename(0, 'cats: "the" best/worst?'))
+    edit_clusters(ws, Rename(1, "CON"))  # a Windows device name: the id alone names the folder
+    export_folders(load_workspace(ws.path), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["000 cats the best worst", "cluster_001"]
+
+
+@pytest.mark.parametrize("by, expected", [
+    ("date", ["2023/12/c.png", "2024/05/a.jpg", "2024/05/b.jpg", "2024/05/same.jpg", "2024/06/d.jpg",
+              "2024/06/same.jpg"]),
+    ("cluster,date", ["cluster_000/2024/05/a.jpg", "cluster_000/2024/05/b.jpg", "cluster_000/2024/06/d.jpg",
+                      "cluster_001/2023/12/c.png", "cluster_001/2024/05/same.jpg", "cluster_001/2024/06/same.jpg"]),
+])
+def test_folders_by_capture_month(workspace, tmp_path, by, expected):
+    ws, _ = workspace
+    export_folders(ws, tmp_path / "out", by=by)
+    assert _tree(tmp_path / "out") == expected
+
+
+def test_an_unknown_grouping_is_refused(workspace, tmp_path):
+    with pytest.raises(ConfigError, match="cluster,date"):
+        export_folders(workspace[0], tmp_path / "out", by="week")

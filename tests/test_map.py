@@ -72,3 +72,20 @@ def test_placing_by_neighbours_keeps_sampled_points_and_follows_the_nearest():
     points = place_by_neighbours(X, sample, np.array([[-1.0, 0.0], [1.0, 0.0]]))
     assert np.allclose(points[:2], [[-1, 0], [1, 0]])
     assert points[2, 0] < -0.9 and points[3, 0] > 0.9 and abs(points[4, 0]) < 1e-6
+
+
+def test_a_run_makes_a_umap_map_fitted_on_a_sample(workspace):
+    """The default run: UMAP fitted on at most 2,000 images, the rest placed by their neighbours."""
+    ws = load_workspace(workspace)
+    assert ws.maps(2) == ["umap"]
+    shown = ws.map_points()
+    assert shown.kind == "umap" and shown.points.shape == (300, 2)
+    assert trustworthiness(ws.reduced, shown.points, n_neighbors=10) >= 0.85
+    assert "map" in ws.manifest["timings"]
+
+
+def test_a_sample_smaller_than_the_collection_places_the_rest():
+    X = np.random.default_rng(0).normal(size=(400, 20)).astype(np.float32)
+    projector = Projector(method="umap", n_components=2, max_fit=150)
+    points = projector.fit_transform(X)
+    assert points.shape == (400, 2) and "sample of 150" in projector.fast_path_

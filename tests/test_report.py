@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from imgorg import ClusterConfig, RunConfig, run
+from imgorg import ClusterConfig, MapConfig, RunConfig, run
 from imgorg.cli.main import app
 from imgorg.errors import ConfigError
 from imgorg.workspace import projection_name
@@ -26,7 +26,7 @@ def workspace(cifar_small, tmp_path_factory):
     source = shutil.copytree(cifar_small, tmp_path_factory.mktemp("report") / "images")
     (source / "cat" / EVIL).write_bytes(b"not an image")
     out = tmp_path_factory.mktemp("report-ws") / "ws"
-    run(source, out, RunConfig(cluster=ClusterConfig(method="kmeans")))
+    run(source, out, RunConfig(cluster=ClusterConfig(method="kmeans"), map=MapConfig(method="none")))  # no map yet
     return out
 
 

@@ -146,3 +146,13 @@ def test_text_search_in_the_browser(workspace):
         assert page.locator("#search-gallery img").first.get_attribute("alt") == f"{RED_CAR}.png"
         assert page.locator("#search-gallery figure").count() == 3
     assert not [e for e in errors if "search" in e.lower()]
+
+
+def test_clip_clusters_are_named_zero_shot_from_the_vocabulary(workspace):
+    """A CLIP workspace has no ImageNet tags: its clusters take the vocabulary words nearest them."""
+    from imgorg.vocabulary import vocabulary_words
+
+    names = workspace.clusters()["name"]
+    assert names.str.len().gt(0).all() and names.is_unique
+    words = set(vocabulary_words())
+    assert all(set(n.split(", ")) <= words for n in names)

@@ -76,15 +76,34 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class MapConfig:
+    method: str = "umap"  # umap, tsne or pca (imgorg.project.METHODS); "none": no map (imgorg run only)
+    dims: int = 2  # 2 or 3
+    max_fit: int | None = None  # fit on a sample of at most this many images, place the rest; None = 10,000 past 50,000
+    seed: int = 0
+
+    def validate(self) -> MapConfig:
+        if self.dims not in (2, 3):
+            raise ConfigError(f"dims ({self.dims!r}) must be 2 or 3")
+        if self.max_fit is not None:
+            _positive("max_fit", self.max_fit)
+        return self
+
+
+@dataclass(frozen=True)
 class RunConfig:
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     reduce: ReduceConfig = field(default_factory=ReduceConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    # The map a run makes: UMAP fitted on 2,000 images, the rest placed by their neighbours
+    map: MapConfig = field(default_factory=lambda: MapConfig(max_fit=2_000))
 
     def validate(self) -> RunConfig:
         self.embed.validate()
         self.reduce.validate()
         self.cluster.validate()
+        if self.map.method != "none":
+            self.map.validate()
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,22 +115,11 @@ class RunConfig:
             embed=EmbedConfig(**data.get("embed", {})),
             reduce=ReduceConfig(**data.get("reduce", {})),
             cluster=ClusterConfig(**data.get("cluster", {})),
+            map=MapConfig(**data["map"]) if "map" in data else MapConfig(max_fit=2_000),
         )
 
 
 # -- workspace tasks: each verb in imgorg.tasks takes one of these -------------------------------
-
-@dataclass(frozen=True)
-class MapConfig:
-    method: str = "umap"  # umap, tsne or pca (imgorg.project.METHODS)
-    dims: int = 2  # 2 or 3
-    seed: int = 0
-
-    def validate(self) -> MapConfig:
-        if self.dims not in (2, 3):
-            raise ConfigError(f"dims ({self.dims!r}) must be 2 or 3")
-        return self
-
 
 @dataclass(frozen=True)
 class OutlierConfig:

@@ -10,7 +10,9 @@ they are counted, not exported.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +25,15 @@ from .sources import source_path
 from .workspace import DUPLICATES_FILE, OUTLIERS_FILE, Workspace
 
 NOISE_FOLDER = "noise"
+UNDATED_FOLDER = "undated"
 TABLE_FORMATS = ("csv", "parquet")
-TABLE_COLUMNS = ["id", "path", "label", "cluster", "distance", "outlier_score", "duplicate_group"]
+TABLE_COLUMNS = ["id", "path", "label", "cluster", "cluster_name", "distance", "outlier_score", "duplicate_group",
+                 "taken_at"]
+GROUPINGS = ("cluster", "date")  # --by: folders by cluster, by capture month (YYYY/MM), or nested in either order
+MAX_FOLDER_NAME = 80  # characters of a cluster folder's name
+# Names Windows keeps for devices, whatever the extension: a folder so named cannot be made there.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
 
 
 @dataclass
@@ -41,13 +50,42 @@ class FolderExport:
     failed: int  # catalog rows that never decoded (not in any cluster)
 
 
-def cluster_folder(cluster: int) -> str:
-    """cluster_000, cluster_001, ...; noise (-1) in "noise". Zero-padded so folders sort by number."""
-    return NOISE_FOLDER if cluster == NOISE else f"cluster_{int(cluster):03d}"
+def cluster_folder(cluster: int, name: str = "") -> str:
+    """"000 dog, terrier", "001 beach photos", ... (cluster_000 without a name); noise (-1) in "noise".
+    Zero-padded ids first, so folders sort by number and two clusters of one name stay apart."""
+    if cluster == NOISE:
+        return NOISE_FOLDER
+    safe = safe_folder_name(name)
+    return f"{int(cluster):03d} {safe}" if safe else f"cluster_{int(cluster):03d}"
+
+
+def safe_folder_name(name: str) -> str:
+    """``name`` as a folder name every file system takes: NFC, no characters Windows, macOS or Linux
+    refuse, no leading or trailing dots and spaces, not a Windows device name, at most MAX_FOLDER_NAME
+    characters; "" when nothing is left."""
+    text = _UNSAFE.sub(" ", unicodedata.normalize("NFC", str(name or "")))
+    text = " ".join(text.split())[:MAX_FOLDER_NAME].strip(" .")
+    return "" if text.split(".")[0].lower() in _RESERVED else text
+
+
+def date_folder(taken_at) -> str:
+    """YYYY/MM of a capture time; "undated" without one."""
+    when = pd.Timestamp(taken_at) if taken_at is not None and not pd.isna(taken_at) else None
+    return f"{when.year:04d}/{when.month:02d}" if when is not None else UNDATED_FOLDER
+
+
+def check_grouping(by: str) -> tuple[str, ...]:
+    """``--by`` as a tuple: "cluster", "date", "cluster,date" or "date,cluster"."""
+    parts = tuple(p.strip() for p in str(by).split(",") if p.strip())
+    if not parts or len(set(parts)) != len(parts) or set(parts) - set(GROUPINGS):
+        raise ConfigError(f"--by {by!r} must be cluster, date, or both in either order (cluster,date): folders per "
+                          "cluster, per capture month (YYYY/MM), or one inside the other")
+    return parts
 
 
 def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
-    """One row per clustered image: id, path, label, cluster, distance, outlier_score, duplicate_group.
+    """One row per clustered image: id, path, label, cluster, cluster_name, distance, outlier_score,
+    duplicate_group, taken_at.
 
     distance is to the centre of its cluster in the reduced space (empty for noise and for
     methods without one); outlier_score and duplicate_group are empty unless `imgorg outliers` /
@@ -55,16 +93,19 @@ def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
     """
     method = ws.check_method(method)
     images = ws.images
-    distance = ws.assignments.get(f"{method}_distance")
+    names = ws.cluster_names(method)
+    distance = ws.distances(method)
     frame = pd.DataFrame({
         "id": images["id"].astype("int64"),
         "path": images["path"].astype("string"),
         "label": images["label"].astype("string"),
         "cluster": ws.cluster_labels(method).astype("int64"),
-        "distance": np.full(len(images), np.nan) if distance is None else np.round(distance.to_numpy(np.float64), 6),  # float32: no false digits
+        "cluster_name": pd.array([names.get(int(c), "") for c in ws.cluster_labels(method)], dtype="string"),
+        "distance": np.full(len(images), np.nan) if distance is None else np.round(distance.astype(np.float64), 6),  # float32: no false digits
     })
     frame["outlier_score"] = _by_id(ws, OUTLIERS_FILE, "score", frame["id"]).astype("float64").round(6)
     frame["duplicate_group"] = _by_id(ws, DUPLICATES_FILE, "group", frame["id"]).astype("Int64")
+    frame["taken_at"] = images["taken_at"].to_numpy() if "taken_at" in images else pd.NaT
     return frame[TABLE_COLUMNS]
 
 
@@ -83,21 +124,27 @@ def write_table(ws: Workspace, target: str | os.PathLike, fmt: str, method: str 
 
 
 def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = False, method: str | None = None,
-                   force: bool = False) -> FolderExport:
-    """A folder per cluster under ``target`` holding a symlink (or, with ``copy``, a copy) of each image."""
+                   force: bool = False, by: str = "cluster") -> FolderExport:
+    """A folder per cluster (named after it), per capture month (``by="date"``: YYYY/MM), or one inside
+    the other (``"cluster,date"``, ``"date,cluster"``) under ``target``, holding a symlink (or, with
+    ``copy``, a copy) of each image."""
+    grouping = check_grouping(by)
     method = ws.check_method(method)
     source = ws.root
     target = Path(target)
     _check_target(source, target, force)
     clusters = ws.cluster_labels(method)
+    names = ws.cluster_names(method)
+    dates = ws.images["taken_at"] if "taken_at" in ws.images else pd.Series([None] * len(clusters))
     taken: dict[Path, set[str]] = {}
     renamed, missing, made = 0, [], 0
-    for rel, cluster in zip(ws.images["path"].astype(str), clusters):
+    for rel, cluster, when in zip(ws.images["path"].astype(str), clusters, dates):
         origin = source_path(source, rel)
         if not origin.is_file():
             missing.append(rel)
             continue
-        folder = target / cluster_folder(int(cluster))
+        parts = {"cluster": cluster_folder(int(cluster), names.get(int(cluster), "")), "date": date_folder(when)}
+        folder = target.joinpath(*[parts[g] for g in grouping])
         name = _free_name(folder, origin.name, taken)  # the name on disk, not its escaped text
         renamed += name != origin.name
         try:

@@ -28,10 +28,11 @@ from .events import EVENTS, event_labels
 from .sources import check_subset, labels_of, scan_source, subset_catalog
 from .tasks.add import add_images
 from .tasks.index import build_search_index
+from .tasks.map import make_map
 from .version import __version__
 from .workspace import (
     ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, SKIPPED_FILE, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
-    load_workspace, previous_manifest, read_artifact, read_manifest, save_workspace, workspace_lock,
+    load_workspace, previous_manifest, read_artifact, read_manifest, save_workspace, update_manifest, workspace_lock,
 )
 from .workspace.artifacts import EDITS
 
@@ -84,9 +85,13 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             ws.write_artifact(SKIPPED_FILE, skipped)
             if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
+        if config.map.method != "none" and not ws.maps(config.map.dims):  # kept over a rerun, or made now
+            with _timed(timings, "map"):
+                make_map(ws, config.map)
         if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
             with _timed(timings, "index"):
                 build_search_index(ws, IndexConfig())
+        ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped)
 
 

@@ -108,7 +108,8 @@ def _category_name(value, kind: str) -> str:
 
 
 def cluster_grid(thumbnails_per_cluster: Mapping[int, Sequence], sizes: Mapping[int, int],
-                 dominant: Mapping[int, tuple[str, float]] | None = None, note: str = "") -> Figure:
+                 dominant: Mapping[int, tuple[str, float]] | None = None, note: str = "",
+                 names: Mapping[int, str] | None = None) -> Figure:
     """One row per cluster: its sample images, most typical first, as given.
 
     ``thumbnails_per_cluster`` maps a cluster id to images (PIL images or HxWx3
@@ -129,8 +130,8 @@ def cluster_grid(thumbnails_per_cluster: Mapping[int, Sequence], sizes: Mapping[
     for ax, cluster_id in zip(axes, clusters):
         strip, _ = _strip(thumbnails_per_cluster[cluster_id], columns)
         ax.imshow(strip, interpolation="nearest")
-        ax.set_title(_cluster_title(cluster_id, sizes.get(cluster_id, 0), (dominant or {}).get(cluster_id)),
-                     loc="left", fontsize=9)
+        ax.set_title(_cluster_title(cluster_id, sizes.get(cluster_id, 0), (dominant or {}).get(cluster_id),
+                                    (names or {}).get(cluster_id, "")), loc="left", fontsize=9)
     for ax in axes:
         ax.set_axis_off()
     if note:
@@ -138,8 +139,8 @@ def cluster_grid(thumbnails_per_cluster: Mapping[int, Sequence], sizes: Mapping[
     return fig
 
 
-def _cluster_title(cluster_id: int, size: int, dominant: tuple[str, float] | None) -> str:
-    name = "noise" if cluster_id == NOISE else f"cluster {cluster_id}"
+def _cluster_title(cluster_id: int, size: int, dominant: tuple[str, float] | None, named: str = "") -> str:
+    name = "noise" if cluster_id == NOISE else f"cluster {cluster_id}" + (f" ({_plain(named)})" if named else "")
     title = f"{name}: {size:,} image{'s' if size != 1 else ''}"
     if dominant:
         title += f", {dominant[1]:.0%} {_plain(dominant[0])}"

@@ -3,10 +3,11 @@
 They run on the PCA-reduced embeddings and are stored in the workspace
 (``projection_<method>_<dims>d.npy``), so the app and reports never recompute.
 
-Past ``FAST_PATH_MIN`` images, UMAP and t-SNE are fitted on a seeded sample of
-``FAST_PATH_SAMPLE`` and every other image is placed at the distance-weighted
-mean of its 5 nearest sampled images (``fast_path_`` says so): both methods
-grow faster than linearly, this part is linear.
+Past ``max_fit`` images (``FAST_PATH_SAMPLE`` for ``imgorg map`` past ``FAST_PATH_MIN`` images;
+``RUN_MAP_SAMPLE`` for the map ``imgorg run`` makes), UMAP and t-SNE are fitted on a seeded
+sample of that size and every other image is placed at the distance-weighted mean of its 5
+nearest sampled images (``fast_path_`` says so): both methods grow faster than linearly,
+this part is linear.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from .errors import ConfigError
 METHODS = ("umap", "tsne", "pca")
 FAST_PATH_MIN = 50_000
 FAST_PATH_SAMPLE = 10_000
+RUN_MAP_SAMPLE = 2_000  # the map `imgorg run` makes by default: a small share of the run's time
 _PLACE_NEIGHBOURS = 5  # capped by the sample size in place_by_neighbours
 
 
 class Projector(TransformerMixin, BaseEstimator):
     def __init__(self, method: str = "umap", n_components: int = 2, n_neighbors: int = 15,
-                 perplexity: float = 30.0, random_state: int = 0):
+                 perplexity: float = 30.0, max_fit: int | None = None, random_state: int = 0):
         self.method = method
+        self.max_fit = max_fit
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.perplexity = perplexity
@@ -49,11 +52,12 @@ class Projector(TransformerMixin, BaseEstimator):
         start = time.perf_counter()
         fit = getattr(self, f"_{self.method}")
         self.fast_path_ = None
-        if self.method != "pca" and len(X) > FAST_PATH_MIN:
-            sample = np.sort(np.random.default_rng(self.random_state).choice(len(X), FAST_PATH_SAMPLE, replace=False))
+        max_fit = self.max_fit or (FAST_PATH_SAMPLE if len(X) > FAST_PATH_MIN else len(X))
+        if self.method != "pca" and len(X) > max_fit:
+            sample = np.sort(np.random.default_rng(self.random_state).choice(len(X), max_fit, replace=False))
             self.embedding_ = place_by_neighbours(X, sample, fit(X[sample])).astype(np.float32)
-            self.fast_path_ = (f"{self.method} fitted on a sample of {FAST_PATH_SAMPLE:,}; the other "
-                               f"{len(X) - FAST_PATH_SAMPLE:,} placed by their {_PLACE_NEIGHBOURS} nearest sampled images")
+            self.fast_path_ = (f"{self.method} fitted on a sample of {max_fit:,}; the other "
+                               f"{len(X) - max_fit:,} placed by their {_PLACE_NEIGHBOURS} nearest sampled images")
         else:
             self.embedding_ = fit(X).astype(np.float32)
         self.seconds_ = time.perf_counter() - start

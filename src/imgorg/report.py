@@ -119,6 +119,7 @@ def _summary(d: ReportData) -> str:
         ("workspace", str(d.ws.path)),
         ("images", f"{len(d.images):,} embedded"),
         ("failed files", f"{len(d.ws.failures):,}"),
+        ("skipped files (not images)", f"{d.ws.manifest.get('counts', {}).get('skipped', 0):,}"),
         ("backbone", f"{backbone.get('id', '?')} ({backbone.get('dim', '?')} dimensions)"),
         ("labels", "from folder names (used only to score)" if d.has_labels else "none"),
         ("chosen method", f"{d.ws.method}: {selection.get('reason', '')}"),
@@ -178,7 +179,8 @@ def _clusters(d: ReportData) -> str:
     shown = d.shown_clusters()
     thumbs = {c: [d.thumbnail(int(r)) for r in d.members(c)[:THUMBNAILS]] for c in shown}
     dominant = {c: d.dominant(c) for c in shown} if d.has_labels else None
-    figure = _figure(plots.cluster_grid(thumbs, d.sizes, dominant), f"sample images of each {d.method} cluster")
+    figure = _figure(plots.cluster_grid(thumbs, d.sizes, dominant, names=d.ws.cluster_names(d.method)),
+                     f"sample images of each {d.method} cluster")
     real = len(d.sizes) - (NOISE in d.sizes)
     note = f"{real:,} clusters by {d.method}"
     if NOISE in d.sizes:

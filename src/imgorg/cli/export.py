@@ -21,6 +21,7 @@ def export_command(
     link: Annotated[bool, typer.Option("--link/--copy", help="folders: symlink each image (default) or copy it.")] = True,
     method: Annotated[Optional[str], typer.Option(help="Clustering to export (default: the workspace's).")] = None,
     force: Annotated[bool, typer.Option(help="folders: add to a non-empty DIR (nothing in it is overwritten).")] = False,
+    by: Annotated[str, typer.Option(help="folders: cluster (a folder per cluster, named after it), date (YYYY/MM by capture time), or cluster,date / date,cluster (nested).")] = "cluster",
 ) -> None:
     """Export the clusters: a folder per cluster (noise in `noise`), or a table with distances, outlier scores and duplicate groups."""
     form, target = to
@@ -33,7 +34,7 @@ def export_command(
                       f"{escape(method or ws.method)})")
     else:
         with console.status(f"{'linking' if link else 'copying'} {len(ws.images):,} images"):
-            done = export_folders(ws, target, copy=not link, method=method, force=force)
+            done = export_folders(ws, target, copy=not link, method=method, force=force, by=by)
         console.print(f"{done.images:,} images {'linked' if link else 'copied'} into {done.clusters:,} cluster folders"
                       f"{f' and noise ({done.noise:,})' if done.noise else ''} under [bold]{escape(str(target))}[/] "
                       f"(clusters of {escape(done.method)}); {done.renamed:,} renamed to avoid a name collision")

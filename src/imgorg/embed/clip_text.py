@@ -119,12 +119,39 @@ class ClipTextEncoder:
                                 f"text tower only {vocab:,}; use the vocabulary published with the weights")
 
     def __call__(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def encode(self, texts: list[str], batch: int = 256) -> np.ndarray:
+        """(len(texts), dim) L2-normalised embeddings, a batch of sentences at a time."""
         import torch
 
-        tokens = torch.from_numpy(self.tokenizer.tokenize(text, self.model.context))[None]
-        with torch.inference_mode():
-            vector = self.model(tokens)[0].numpy().astype(np.float64)
-        return (vector / max(np.linalg.norm(vector), 1e-12)).astype(np.float32)
+        out = []
+        for start in range(0, len(texts), batch):
+            tokens = np.stack([self.tokenizer.tokenize(t, self.model.context) for t in texts[start:start + batch]])
+            with torch.inference_mode():
+                vectors = self.model(torch.from_numpy(tokens)).numpy().astype(np.float64)
+            out.append(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12))
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, self.model.text_projection.shape[1]), np.float32)
+
+
+PROMPT = "a photo of a {}"  # CLIP's own zero-shot prompt for one word
+
+
+def word_embeddings(weights_path: str | Path, words: list[str]) -> np.ndarray:
+    """Each word's CLIP embedding (``PROMPT``), computed once per checkpoint and vocabulary and kept in
+    the cache folder: the 1,800-word naming vocabulary takes the text tower a while on a CPU."""
+    import hashlib
+
+    from ..cache_dir import cache_dir
+    from ..fileio import file_sha256, write_npy
+
+    key = hashlib.sha256("\n".join([PROMPT, *words]).encode()).hexdigest()[:12]
+    path = cache_dir() / "clip-words" / f"{file_sha256(weights_path)[:12]}-{key}.npy"
+    if path.is_file():
+        return np.load(path, allow_pickle=False)
+    vectors = ClipTextEncoder(weights_path).encode([PROMPT.format(w) for w in words])
+    write_npy(path, vectors)
+    return vectors
 
 
 def build_text_tower(state: dict, source: str = "checkpoint"):

@@ -12,6 +12,7 @@ covered the old images only (duplicates, outliers, classifiers, the search index
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,10 +83,10 @@ def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int]
     """The folder's images the workspace lacks (by content and by path), with the next free ids and
     paths as the workspace names them: relative to its source folder, else absolute."""
     scanned = scan_source(folder, progress=progress).catalog
-    root = ws.root.resolve()
+    root = Path(os.path.abspath(ws.root))
     paths = []
-    for rel in scanned["path"]:
-        full = (folder / rel).resolve()
+    for rel in scanned["path"]:  # absolute, links not followed: the path the person sees
+        full = Path(os.path.abspath(folder / rel))
         paths.append(full.relative_to(root).as_posix() if full.is_relative_to(root) else full.as_posix())
     scanned["path"] = paths
     known = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) | scanned["path"].isin(set(ws.catalog["path"]))

@@ -23,7 +23,8 @@ def make_map(workspace: Workspace | str, config: MapConfig = MapConfig()) -> Map
     """Fit ``config.method`` on the workspace's reduced features; store the points and how they were made."""
     ws = open_workspace(workspace)
     config.validate()
-    projector = Projector(method=config.method, n_components=config.dims, random_state=config.seed)
+    projector = Projector(method=config.method, n_components=config.dims, max_fit=config.max_fit,
+                          random_state=config.seed)
     points = projector.fit_transform(ws.reduced)
     name = projection_name(config.method, config.dims)
     with workspace_lock(ws.path):

@@ -27,7 +27,7 @@ from .artifacts import (
 )
 from .storage import (
     CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache_folder, has_artifact, is_workspace,
-    previous_manifest, read_artifact, read_manifest, workspace_lock, write_artifact,
+    previous_manifest, read_artifact, read_manifest, update_manifest, workspace_lock, write_artifact,
 )
 
 __all__ = [
@@ -35,6 +35,6 @@ __all__ = [
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_COMPONENTS", "PREDICTIONS_FILE", "PROJECTIONS_RECORD",
     "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "embedding_cache_folder", "follow_clusters", "method_input",
     "has_artifact", "input_fingerprints", "is_workspace", "load_workspace", "open_workspace", "plan_carry_over",
-    "previous_manifest", "projection_name", "read_artifact", "read_manifest", "replace_clusterings",
+    "previous_manifest", "projection_name", "read_artifact", "read_manifest", "replace_clusterings", "update_manifest",
     "save_workspace", "workspace_lock", "write_artifact",
 ]

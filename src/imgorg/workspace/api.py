@@ -30,7 +30,7 @@ from .artifacts import (
 )
 from .storage import (
     ASSIGNMENTS, CATALOG, CORE_FILES, EMBEDDINGS, FORMAT, FORMAT_VERSION, MANIFEST, METRICS, REDUCED,
-    read_artifact, read_manifest, update_inputs, verify_file, write_artifact,
+    read_artifact, read_manifest, update_manifest, verify_file, write_artifact,
 )
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
@@ -266,7 +266,7 @@ def follow_clusters(ws: Workspace) -> None:
     rewrite the cluster column of the artifacts that show it."""
     inputs = input_fingerprints(ws)
     if inputs != ws.manifest.get("inputs"):
-        ws.manifest = update_inputs(ws.path, inputs)
+        ws.manifest = update_manifest(ws.path, {"inputs": inputs})
     for name, record in dict(ws.manifest.get("artifacts", {})).items():
         artifact = ARTIFACTS.get(name)
         if artifact and artifact.cluster_column and record.get("inputs", {}).get("clusters") != inputs["clusters"]:
@@ -412,15 +412,42 @@ def _digest(data: bytes) -> str:
 
 
 def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:
-    """Names from the images' tags (imgorg.naming), or none when the workspace has no tags."""
+    """Names from the images' tags (imgorg.naming); for CLIP, zero-shot from the same vocabulary;
+    none for other backbones."""
     checksum = ws._stored_files().get(TAGS_FILE)
-    if checksum is None:
+    clip = ws.manifest.get("config", {}).get("embed", {}).get("backbone") == "clip-vit-b-32"
+    if checksum is None and not clip:
         return {}
     key = (checksum, _digest(np.ascontiguousarray(labels, np.int64).tobytes()))
     if key not in ws._names:
-        from ..naming import cluster_names
-
-        tags = ws.tags()
-        named = cluster_names(tags.classes, tags.probs, labels) if tags is not None else {}
+        named = _tag_names(ws, labels) if checksum else _zero_shot_names(ws, labels)
         ws._names = {key: {int(c): n.name for c, n in named.items() if n.name}}  # one clustering's worth
     return dict(ws._names[key])
+
+
+def _tag_names(ws: Workspace, labels: np.ndarray) -> dict:
+    from ..naming import cluster_names
+
+    tags = ws.tags()
+    return cluster_names(tags.classes, tags.probs, labels) if tags is not None else {}
+
+
+def _zero_shot_names(ws: Workspace, labels: np.ndarray) -> dict:
+    """CLIP: the vocabulary words nearest each cluster (imgorg.naming.zero_shot_names); none when the
+    checkpoint's text tower or its vocabulary cannot be found (names are a help, not a requirement)."""
+    import logging
+
+    from ..embed import get_backbone
+    from ..embed.clip_text import word_embeddings
+    from ..errors import ImgorgError
+    from ..naming import zero_shot_names
+    from ..vocabulary import vocabulary_words
+
+    words = vocabulary_words()
+    try:
+        weights = get_backbone("clip-vit-b-32").weights_path(ws.manifest["config"]["embed"].get("weights"))
+        vectors = word_embeddings(weights, words)
+    except (ImgorgError, OSError) as err:
+        logging.getLogger(__name__).warning("no zero-shot cluster names: %s", err)
+        return {}
+    return zero_shot_names(np.asarray(ws.embeddings), labels, vectors, words)

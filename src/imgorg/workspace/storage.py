@@ -80,12 +80,13 @@ def write_artifact(path: str | os.PathLike, name: str, data: np.ndarray | pd.Dat
     return target
 
 
-def update_inputs(path: str | os.PathLike, inputs: dict[str, str]) -> dict[str, Any]:
-    """Record new input fingerprints in the manifest (after an edit changed the default clustering)."""
+def update_manifest(path: str | os.PathLike, updates: dict[str, Any]) -> dict[str, Any]:
+    """Replace top-level entries of the manifest (new input fingerprints after an edit, the timings of
+    stages that ran after the workspace was written); returns the new manifest."""
     path = Path(path)
     with workspace_lock(path):
         manifest = read_manifest(path)
-        manifest["inputs"] = {**manifest.get("inputs", {}), **inputs}
+        manifest.update(updates)
         write_json(path / MANIFEST, manifest)
     return manifest
 

@@ -44,12 +44,15 @@ def test_map_clusters_and_search_in_the_browser(app_url, cifar_small):
         page.wait_for_function("document.getElementById('map-plot').dataset.points === '300'")
         points = page.evaluate("document.getElementById('map-plot').data.reduce((n, t) => n + t.x.length, 0)")
         assert points == 300
-        # no map stored: the menu offers what is drawn, and the info line says so
-        assert page.locator("#map-kind option").all_inner_texts() == ["PCA components"]
-        assert "first two PCA components" in page.inner_text("#map-info")
+        # the menu lists the maps stored (the run's 2D UMAP), and the info line names what is drawn
+        assert page.locator("#map-kind option").all_inner_texts() == ["UMAP"]
+        assert "UMAP map stored" in page.inner_text("#map-info")
         legend = page.evaluate("document.getElementById('map-plot').data.map((t) => t.name)")
         names = {c["id"]: c["name"] for c in page.evaluate("fetch('/api/clusters').then((r) => r.json())")["clusters"]}
         assert legend == [f"{i} · {names[i]}" for i in sorted(names)]  # the legend names the clusters
+        page.select_option("#map-dims", "3")  # no 3D map stored: the first three PCA components, said so
+        page.wait_for_function("document.getElementById('map-info').textContent.includes('first three PCA components')")
+        assert page.locator("#map-kind option").all_inner_texts() == ["PCA components"]
         page.screenshot(path=str(ARTIFACTS / "app-map.png"))
 
         page.click("nav button[data-view=clusters]")

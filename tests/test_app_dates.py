@@ -41,7 +41,8 @@ def build_dated_photos(dest):
 @pytest.fixture(scope="module")
 def dated(tmp_path_factory):
     source = build_dated_photos(tmp_path_factory.mktemp("dated") / "photos")
-    ws = run(source, tmp_path_factory.mktemp("dated-ws") / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=3)))
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=3), map=MapConfig(method="none"))  # no map yet
+    ws = run(source, tmp_path_factory.mktemp("dated-ws") / "ws", config)
     return ws.workspace.path
 
 

@@ -241,6 +241,13 @@ def test_invalid_edits_are_refused_with_the_reason(editable, path, body, status,
     assert "curated" not in editable.get("/api/summary").json()["methods"]
 
 
+def test_an_oversized_edit_body_is_refused_before_it_is_read(editable):
+    body = b'{"images": [' + b"1," * (1024 * 1024) + b'1]}'
+    response = editable.post("/api/clusters/drop", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "the limit here is 2 MB" in response.json()["detail"]
+    assert editable.get("/api/clusters/history").json()["edits"] == []
+
+
 def test_undo_after_every_edit_is_undone_is_refused(editable):
     post(editable, "/api/clusters/0/rename", {"name": "first"})
     assert post(editable, "/api/clusters/undo")["undid"]["name"] == "first"

@@ -18,6 +18,7 @@ from .state import AppState
 MAX_IMAGES = 100_000  # image ids in one move or drop
 MAX_CLUSTERS = 1_000  # clusters in one merge
 MAX_TEXT = 1_000  # characters in a name field (the library refuses names past its own, smaller, limit)
+MAX_BODY = 2 * 1024 * 1024  # bytes of an edit's JSON body (MAX_IMAGES ids fit in about 1 MB); server.py refuses more
 
 
 class _Body(BaseModel):

@@ -19,7 +19,7 @@ from ..cluster import NOISE
 from ..errors import ConfigError, ImageDecodeError, ImgorgError
 from ..search import MAX_TEXT
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
-from .edits import edit_routes
+from .edits import MAX_BODY, edit_routes
 from .state import AppState
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,16 @@ def create_app(workspace: str | Path) -> FastAPI:
     app = FastAPIOffline(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
     app.state.imgorg = state
     app.add_middleware(GZipMiddleware, minimum_size=2048)  # the map of 60k points compresses ~4x
+
+    @app.middleware("http")
+    async def limit_bodies(request: Request, call_next):
+        # Refused from the declared length, before anything is read: an upload past its limit, an edit past MAX_BODY.
+        limit = MAX_UPLOAD_BYTES + 64 * 1024 if request.url.path == "/api/search" else MAX_BODY
+        length = request.headers.get("content-length", "")
+        if request.method == "POST" and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": f"request body of {int(length):,} bytes; the limit here is "
+                                           f"{limit // (1024 * 1024)} MB"}, status_code=413)
+        return await call_next(request)
 
     @app.exception_handler(ConfigError)
     async def bad_request(request: Request, err: ConfigError):  # e.g. a method the workspace does not store

@@ -10,7 +10,7 @@ In one run, on the same images:
 (a) forward only: TorchRunner (fp16, channels_last on CUDA) on pre-decoded 224 px batches;
 (b) end to end, images upsampled on the device (the CUDA default);
 (c) end to end, images resized on the CPU by the decoder threads (as before).
-Goal of issue 3: (b) >= 0.8 x (a). Medians of --repeats runs.
+Medians of --repeats runs.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import numpy as np
 from imgorg.config import EmbedConfig
 from imgorg.embed.backbones import get_backbone
 from imgorg.parallel import available_cores
-from imgorg.embed import embed_catalog
 from imgorg.embed.local_engine import decoded_batches
 from imgorg.embed import TorchRunner
 from imgorg.embed.preprocess import load_and_prepare

@@ -87,7 +87,7 @@ class FaissKMeans(ClusterMixin, BaseEstimator):
     ``points_per_centroid * k`` sampled points, then assigns every point to its
     nearest centre; the restart with the lowest inertia over all points wins.
     Chosen for accuracy over MiniBatchKMeans (0.973 vs 0.963 ACC at 1M x 256, 1.000 vs 0.986
-    after PCA-50), at about its speed after PCA (docs/benchmarks.md, "Scale out")."""
+    after PCA-50), at about its speed after PCA (docs/benchmarks.md)."""
 
     def __init__(self, n_clusters: int = 8, n_init: int = 3, max_iter: int = 25, points_per_centroid: int = 256,
                  random_state: int = 0):

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from .cluster import NOISE, cluster, describe_fit, distance_to_centre, get_method
+from .cluster import cluster, describe_fit, distance_to_centre, get_method
 from .config import ClusterConfig
 from .errors import ConfigError
 from .metrics import score_clustering

@@ -16,8 +16,7 @@ head, dissolves the cluster whose images least often share it with their nearest
 neighbours into the others. With exactly k clusters the balance term often gathers the
 images that fit no class into a cluster of their own, and two real classes then share one;
 the loss does not tell that partition from a good one. The spare cluster mends it on some
-collections and costs on others, so it is not the default (docs/benchmarks.md, "Which of
-`scan`'s heads to keep, and a spare cluster").
+collections and costs on others, so it is not the default (docs/benchmarks.md).
 
 No single learning rate suits every collection: on CIFAR-10's 10,000 test
 images 1e-2 reaches the lower loss, on all 60,000 images 1e-3 does. So half

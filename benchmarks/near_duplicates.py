@@ -24,10 +24,7 @@ every pair within an original and its copies. A found pair: two images in one gr
 CIFAR-10 has near-duplicates of its own (the same photo of a white car, a dog, a
 plane, a few times over), which count as false here: "precision" is a lower bound.
 "cross-class precision" counts only pairs of two different classes as false, an
-upper bound. Rows compare the method before 2026-11-30 (embedding neighbours, mean of
-cosine and 8x8 thumbnail correlation, connected components) with the current one
-(embedding and thumbnail neighbours, mean of cosine and aligned 16x16 thumbnail and
-detail correlations, stars).
+upper bound.
 """
 
 from __future__ import annotations
@@ -54,7 +51,6 @@ TRANSFORM_SETS = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrore
 from imgorg.duplicates import (  # noqa: E402
     candidate_pairs, duplicate_groups, image_thumbnails, pair_scores, thumbnail_pairs,
 )
-from imgorg.duplicates.scoring import pair_cosines  # noqa: E402
 from imgorg.index import build_index  # noqa: E402
 
 
@@ -105,21 +101,15 @@ def main() -> None:
     thumbnails = image_thumbnails(ws.manifest["source"]["root"], paths)
     by_embedding = candidate_pairs(E, 0.6, build_index(E))
     both = np.unique(np.concatenate([by_embedding, thumbnail_pairs(thumbnails)]), axis=0)
-    before = (pair_cosines(by_embedding, E)
-              + np.einsum("ij,ij->i", thumbnails.search[by_embedding[:, 0]], thumbnails.search[by_embedding[:, 1]])) / 2
     now = pair_scores(both, E, thumbnails)
     now_unmirrored = pair_scores(both, E, thumbnails, mirrored=False)
     by_thumbnail = thumbnail_pairs(thumbnails, mirrored=True, cropped=True)
     fast = pair_scores(by_thumbnail, None, thumbnails)
     print(f"{'method':<44} {'threshold':>9} {'found':>6} {'precision':>9} {'cross-class':>11} {'recall':>6} {'largest':>7}")
-    rows = [("before: embedding pairs, 8x8, components", by_embedding, before, components, (0.825,)),
-            ("before, but stars", by_embedding, before, duplicate_groups, (0.825,)),
-            ("now, but components", both, now, components, (0.82,)),
-            ("now, but without mirrored alignments", both, now_unmirrored, duplicate_groups, (0.82,)),
-            ("now: + thumbnail pairs, 16x16 + details, stars", both, now, duplicate_groups,
+    rows = [("without mirrored alignments", both, now_unmirrored, duplicate_groups, (0.82,)),
+            ("imgorg duplicates: embedding + thumbnail pairs, stars", both, now, duplicate_groups,
              tuple(float(t) for t in args.thresholds.split(","))),
-            ("--fast: thumbnail pairs, 16x16 + details, stars", by_thumbnail, fast, duplicate_groups,
-             (0.86, 0.88, 0.90))]
+            ("--fast: thumbnail pairs alone, stars", by_thumbnail, fast, duplicate_groups, (0.86, 0.88, 0.90))]
     for name, pairs, score, grouping, thresholds in rows:
         for threshold in thresholds:
             groups = grouping(n, sha, pairs[score >= threshold])

@@ -3,7 +3,7 @@
     python benchmarks/ray_decode.py --images /tmp/cifar/test --n 10000 --repeats 3
 
 With GPU actors the decode tasks feed the model, so their rate bounds a GPU run
-(docs/benchmarks.md, "GPU"). This times the decode stage as the engine builds it
+(docs/benchmarks.md). This times the decode stage as the engine builds it
 (``map_batches(decode_batch)`` on a local Ray instance, every core), consumed on the
 driver without a model, once resizing each image to the input on the CPU and once
 leaving small squares at their own size (what the engine does for GPU actors of a
@@ -20,7 +20,6 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 
 from imgorg.config import EmbedConfig
 from imgorg.embed import preprocess_for

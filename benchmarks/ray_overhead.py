@@ -1,4 +1,4 @@
-"""Ray engine vs local engine on the same images, in one run (issue 8).
+"""Ray engine vs local engine on the same images, in one run.
 
     python benchmarks/ray_overhead.py --images data/cifar10/test --n 10000 --repeats 3
 

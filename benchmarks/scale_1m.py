@@ -1,4 +1,4 @@
-"""1,000,000 synthetic embeddings through imgorg's analysis, end to end (issue 8).
+"""1,000,000 synthetic embeddings through imgorg's analysis, end to end.
 
     python benchmarks/scale_1m.py --n 1000000 --out /tmp/ws-1m
 

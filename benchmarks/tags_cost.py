@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import statistics
-import tempfile
 import time
 from pathlib import Path
 

@@ -80,7 +80,7 @@ def _crop_top_right(image: Image.Image) -> Image.Image:  # 10% off the top and t
 
 
 # Framed copies (a passe-partout, letterbox bars) and off-centre crops: the corpus the frame
-# trimming was chosen on (2026-12-01), run with --transforms framed.
+# trimming was chosen on, run with --transforms framed.
 FRAMED_TRANSFORMS = {
     "frame-white2": lambda image: ImageOps.expand(image, border=2, fill=(255, 255, 255)),
     "frame-grey5": lambda image: ImageOps.expand(image, border=5, fill=(128, 128, 128)),
@@ -99,7 +99,7 @@ def _crop_sides(left: float, top: float, right: float, bottom: float):
 
 
 # Crops of other sizes and sides than any above, never used to choose anything: the check on
-# the 0.85 corner views (2026-12-01, seventh session), run with --transforms cropped.
+# the 0.85 corner views, run with --transforms cropped.
 CROPPED_TRANSFORMS = {
     "crop-bl18": _crop_sides(0, 0.18, 0.18, 0),
     "crop-tl22": _crop_sides(0, 0, 0.22, 0.22),
@@ -110,7 +110,7 @@ CROPPED_TRANSFORMS = {
 
 
 # Copies whose shape changed (a photo cut to a square or a banner, one edge trimmed): held out
-# from the choice of the one-side views (2026-12-01, eighth session), run with --transforms aspect.
+# from the choice of the one-side views, run with --transforms aspect.
 ASPECT_TRANSFORMS = {
     "square-centre75": _crop_sides(0.125, 0, 0.125, 0),  # 4:3 cut to a square
     "banner-centre70": _crop_sides(0, 0.15, 0, 0.15),
@@ -121,7 +121,7 @@ ASPECT_TRANSFORMS = {
 
 
 # More copies of another shape, never used to choose anything: the check on the centre strips
-# that the aspect corpus led to (2026-12-02, ninth session), run with --transforms reshaped.
+# that the aspect corpus led to, run with --transforms reshaped.
 RESHAPED_TRANSFORMS = {
     "wide-centre76": _crop_sides(0, 0.12, 0, 0.12),
     "tall-centre66": _crop_sides(0.17, 0, 0.17, 0),

@@ -228,7 +228,7 @@ def test_a_framed_image_is_also_compared_and_searched_as_it_is():
 
 def test_the_frame_lines_spread_is_numpys_95th_percentile():
     """The partition-based percentile must decide exactly as np.percentile did when the
-    frame threshold was chosen (docs/benchmarks.md, "Frames")."""
+    frame threshold was chosen (docs/benchmarks.md)."""
     from imgorg.duplicates.thumbnails import _spread
 
     rng = np.random.default_rng(0)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import imgorg
 from imgorg import ClusterConfig, ConfigError, RunConfig, run
 from imgorg.cli.main import app
 from imgorg.search import Searcher

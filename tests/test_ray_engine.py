@@ -1,4 +1,4 @@
-"""The Ray engine gives the local engine's embeddings, on a local Ray instance (issue 8)."""
+"""The Ray engine gives the local engine's embeddings, on a local Ray instance."""
 
 from __future__ import annotations
 

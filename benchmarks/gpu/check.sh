@@ -2,7 +2,7 @@
 # Run ON the GPU machine (device tool, carry [".device"]), after benchmarks/gpu/prepare.sh here.
 # One pass of every GPU check, in about 3-5 minutes; everything lands in $OUT:
 #   gpu_tests.log          the tests marked gpu (fp16 vs CPU, upsampling on the GPU)
-#   gpu_throughput.json    issue 3's figures: forward only vs end to end, 60,000 CIFAR images
+#   gpu_throughput.json    forward only vs end to end, 60,000 CIFAR images
 #   run_10k.log            `imgorg run` on the 10,000 test images with --device cuda, timed
 # Dry run on a CPU machine: DEVICE=cpu N=512 PY=.venv/bin/python OUT=/tmp/gpu-out bash benchmarks/gpu/check.sh
 set -uo pipefail

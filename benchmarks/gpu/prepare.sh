@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run HERE (no GPU needed), once per session that is lent a GPU machine: puts what the
+# Run HERE (no GPU needed), once before each run on a GPU machine: puts what the
 # device lacks into .device/ (ignored by git, carried by the device tool):
 #   - pure-Python wheels imgorg's embed path needs and the device image lacks
 #     (its Python 3.12 already has torch, numpy, pandas, pyarrow, pillow, scikit-learn,

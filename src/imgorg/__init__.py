@@ -12,7 +12,7 @@ import os
 
 # OpenMP threads (torch, FAISS, scikit-learn) sleep instead of spinning while they wait. With
 # another process on the cores, spinning made scan 2.2x slower; idle, no stage measured slower
-# (docs/benchmarks.md, "scan's torch threads"). Set before any of them loads OpenMP; a value
+# (docs/benchmarks.md). Set before any of them loads OpenMP; a value
 # the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

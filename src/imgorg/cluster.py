@@ -87,7 +87,7 @@ class FaissKMeans(ClusterMixin, BaseEstimator):
     ``points_per_centroid * k`` sampled points, then assigns every point to its
     nearest centre; the restart with the lowest inertia over all points wins.
     Chosen for accuracy over MiniBatchKMeans (0.973 vs 0.963 ACC at 1M x 256, 1.000 vs 0.986
-    after PCA-50), at about its speed after PCA (docs/benchmarks.md, "Scale out")."""
+    after PCA-50), at about its speed after PCA (docs/benchmarks.md)."""
 
     def __init__(self, n_clusters: int = 8, n_init: int = 3, max_iter: int = 25, points_per_centroid: int = 256,
                  random_state: int = 0):
@@ -118,10 +118,27 @@ class FaissKMeans(ClusterMixin, BaseEstimator):
         return self
 
 
+class TorchKMeans(ClusterMixin, BaseEstimator):
+    """k-means on a GPU (imgorg.device): scikit-learn's k-means++ seeds, Lloyd's iterations in torch;
+    the same labels as scikit-learn's KMeans from the same seeds."""
+
+    def __init__(self, n_clusters: int = 8, n_init: int = 10, random_state: int = 0, device: str = "cuda"):
+        self.n_clusters = n_clusters
+        self.n_init = n_init
+        self.random_state = random_state
+        self.device = device
+
+    def fit(self, X, y=None):
+        from .device import kmeans
+
+        self.labels_, self.cluster_centers_ = kmeans(X, self.n_clusters, self.n_init, self.random_state, self.device)
+        return self
+
+
 @dataclass(frozen=True)
 class Method:
     name: str
-    make: Callable[[ClusterConfig, int], object]  # (config, n_samples) -> estimator
+    make: Callable[[ClusterConfig, int, str], object]  # (config, n_samples, device) -> estimator
     density: bool = False  # may label points NOISE
     features: str = "reduced"  # "reduced" (L2 + PCA) or "power" (see imgorg.reduce.power_features)
     help: str = ""
@@ -135,14 +152,16 @@ def _check_k(config: ClusterConfig, n_samples: int) -> int:
     return config.k
 
 
-def _kmeans(config: ClusterConfig, n: int):
+def _kmeans(config: ClusterConfig, n: int, device: str = "cpu"):
     k = _check_k(config, n)
+    if device != "cpu":
+        return TorchKMeans(n_clusters=k, n_init=config.n_init, random_state=config.seed, device=device)
     if n > FAISS_THRESHOLD:
         return FaissKMeans(n_clusters=k, n_init=config.n_init, random_state=config.seed)
     return KMeans(n_clusters=k, init="k-means++", n_init=config.n_init, random_state=config.seed)
 
 
-def _agglomerative(config: ClusterConfig, n: int):
+def _agglomerative(config: ClusterConfig, n: int, device: str = "cpu"):
     k = _check_k(config, n)
     # Ward needs Euclidean distances; the other linkages use cosine, the natural metric of embeddings.
     metric = "euclidean" if config.linkage == "ward" else "cosine"
@@ -150,19 +169,19 @@ def _agglomerative(config: ClusterConfig, n: int):
                             random_state=config.seed)
 
 
-def _dbscan(config: ClusterConfig, n: int):
+def _dbscan(config: ClusterConfig, n: int, device: str = "cpu"):
     return SampleThenAssign(DBSCANAuto(eps=config.eps, min_samples=config.min_samples), random_state=config.seed)
 
 
-def _hdbscan(config: ClusterConfig, n: int):
+def _hdbscan(config: ClusterConfig, n: int, device: str = "cpu"):
     return SampleThenAssign(HDBSCAN(min_cluster_size=config.min_cluster_size, min_samples=config.min_samples,
                                     copy=True), random_state=config.seed)
 
 
-def _scan(config: ClusterConfig, n: int):
+def _scan(config: ClusterConfig, n: int, device: str = "cpu"):
     from .scan import SCANClusterer
 
-    return SCANClusterer(n_clusters=_check_k(config, n), random_state=config.seed)
+    return SCANClusterer(n_clusters=_check_k(config, n), random_state=config.seed, device=device)
 
 
 METHODS: dict[str, Method] = {
@@ -186,15 +205,16 @@ def get_method(name: str) -> Method:
         raise ConfigError(f"unknown clustering method {name!r}; valid methods: {valid}") from None
 
 
-def make_clusterer(config: ClusterConfig, n_samples: int):
-    """The estimator for ``config.method``; an unknown name lists the valid ones."""
-    return get_method(config.method).make(config, n_samples)
+def make_clusterer(config: ClusterConfig, n_samples: int, device: str = "cpu"):
+    """The estimator for ``config.method`` (k-means and scan on ``device``, the others on the CPU);
+    an unknown name lists the valid ones."""
+    return get_method(config.method).make(config, n_samples, device)
 
 
-def cluster(X: np.ndarray, config: ClusterConfig) -> tuple[np.ndarray, object]:
+def cluster(X: np.ndarray, config: ClusterConfig, device: str = "cpu") -> tuple[np.ndarray, object]:
     """Fit the configured clusterer on X; return (labels as int64, fitted estimator)."""
     config.validate()
-    estimator = make_clusterer(config, len(X))
+    estimator = make_clusterer(config, len(X), device)
     labels = np.asarray(estimator.fit_predict(X), dtype=np.int64)
     return labels, estimator
 
@@ -206,6 +226,8 @@ def describe_fit(estimator, n_points: int) -> str | None:
                 "point took the cluster of its nearest sampled point")
     if isinstance(estimator, FaissKMeans):
         return f"k-means through FAISS on {n_points:,} points (k-means++ seeds, n_init {estimator.n_init})"
+    if isinstance(estimator, TorchKMeans):
+        return f"k-means on {estimator.device} (k-means++ seeds, Lloyd in torch, n_init {estimator.n_init})"
     return None
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from .cluster import NOISE, cluster, describe_fit, distance_to_centre, get_method
+from .cluster import cluster, describe_fit, distance_to_centre, get_method
 from .config import ClusterConfig
 from .errors import ConfigError
 from .metrics import score_clustering
@@ -54,15 +54,15 @@ def features_for(kind: str, embeddings: np.ndarray, reduced: np.ndarray) -> np.n
 
 
 def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: ClusterConfig,
-                labels_true=None, progress: ProgressFactory | None = None) -> list[MethodResult]:
-    """Fit each named method; score all of them on ``reduced``."""
+                labels_true=None, progress: ProgressFactory | None = None, device: str = "cpu") -> list[MethodResult]:
+    """Fit each named method (k-means and scan on ``device``); score all of them on ``reduced``."""
     specs = [get_method(name) for name in methods]  # unknown names fail before any work
     advance = _progress.start(progress, "Clustering", len(specs))
     results = []
     for spec in specs:
         start = time.perf_counter()
         X = features_for(spec.features, embeddings, reduced)
-        labels, estimator = cluster(X, dataclasses.replace(config, method=spec.name))
+        labels, estimator = cluster(X, dataclasses.replace(config, method=spec.name), device)
         seconds = time.perf_counter() - start
         scores = score_clustering(reduced, labels, labels_true, seed=config.seed).to_dict()
         results.append(MethodResult(spec.name, labels, distance_to_centre(reduced, labels), scores,

@@ -30,7 +30,7 @@ from .cluster import NOISE
 from .errors import ConfigError
 
 # A synset above or below the best word that scores at least this part of it may name the
-# cluster instead, when it is the more familiar word (docs/benchmarks.md, "Cluster names").
+# cluster instead, when it is the more familiar word (docs/benchmarks.md).
 CLOSE = 0.6
 
 

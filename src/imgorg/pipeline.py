@@ -17,7 +17,7 @@ from .cluster import METHODS, NOISE
 from .clustering import AUTO_METHODS, MethodResult, assignments_frame, choose_k, run_methods, select_method
 from .config import AddConfig, ClusterConfig, IndexConfig, RunConfig
 from .datasets import get_dataset, is_dataset, resolve_source
-from .embed import EmbedResult, cache_key, embed_catalog, split_backbones
+from .embed import EmbedResult, cache_key, embed_catalog, resolve_device, split_backbones
 from .embed.tags import tags_frame
 from .errors import ConfigError, TooFewImagesError, WorkspaceError
 from .index import EXACT_MAX
@@ -72,7 +72,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         if _curated(previous) and not discard_edits and _same_run(previous, described, config):
             return _grow(out, source, progress)
         embedded, skipped = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
-        ws = analyse(embedded.embeddings, embedded.catalog, config, timings, progress)
+        device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
+        ws = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
         ws.path = out
         ws.manifest = {**_manifest(described, config, embedded, timings, skipped), **ws.manifest}
         with _timed(timings, "write"):
@@ -87,7 +88,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
         if config.map.method != "none" and not ws.maps(config.map.dims):  # kept over a rerun, or made now
             with _timed(timings, "map"):
-                make_map(ws, config.map)
+                make_map(ws, config.map, device)
         if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
             with _timed(timings, "index"):
                 build_search_index(ws, IndexConfig())
@@ -253,19 +254,19 @@ def _describe_source(source: str | Path, split: str | None, limit: int | None, s
 
 
 def analyse(embeddings: np.ndarray, catalog: pd.DataFrame, config: RunConfig, timings: dict,
-            progress: ProgressFactory | None = None) -> Workspace:
+            progress: ProgressFactory | None = None, device: str = "cpu") -> Workspace:
     """The stages after embedding (reduce, cluster, score) as an unsaved Workspace; ``timings`` gets
-    each stage's seconds."""
+    each stage's seconds. ``device="cuda"``: PCA, k-means and scan on the GPU (imgorg.device)."""
     with _timed(timings, "reduce"):
         reducer = Reducer(config.reduce.pca_dim, l2=config.reduce.l2, whiten=config.reduce.whiten,
-                          random_state=config.reduce.seed)
+                          random_state=config.reduce.seed, device=device)
         reduced = reducer.fit_transform(embeddings)
     images = catalog[catalog["status"] == "ok"]
     truth = labels_of(images)
     with _timed(timings, "cluster"):
         cluster_config, selection = _resolve_k(config.cluster, reduced)
         methods = _methods_to_run(cluster_config.method)
-        results = run_methods(embeddings, reduced, methods, cluster_config, truth, progress=progress)
+        results = run_methods(embeddings, reduced, methods, cluster_config, truth, progress=progress, device=device)
     if cluster_config.method == "auto":
         chosen, reason = select_method(results)
     else:

@@ -29,8 +29,9 @@ _PLACE_NEIGHBOURS = 5  # capped by the sample size in place_by_neighbours
 
 class Projector(TransformerMixin, BaseEstimator):
     def __init__(self, method: str = "umap", n_components: int = 2, n_neighbors: int = 15,
-                 perplexity: float = 30.0, max_fit: int | None = None, random_state: int = 0):
+                 perplexity: float = 30.0, max_fit: int | None = None, random_state: int = 0, device: str = "cpu"):
         self.method = method
+        self.device = device
         self.max_fit = max_fit
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -67,6 +68,15 @@ class Projector(TransformerMixin, BaseEstimator):
         return PCA(n_components=self.n_components, random_state=self.random_state).fit_transform(X)
 
     def _umap(self, X):
+        if self.device != "cpu":  # RAPIDS cuML's UMAP where it is installed; else umap-learn on the CPU
+            try:
+                from cuml.manifold import UMAP as DeviceUMAP
+            except ImportError:
+                DeviceUMAP = None
+            if DeviceUMAP is not None:
+                neighbours = min(self.n_neighbors, len(X) - 1)
+                return np.asarray(DeviceUMAP(n_components=self.n_components, n_neighbors=neighbours,
+                                             random_state=self.random_state).fit_transform(X))
         try:
             import umap
         except ImportError:

@@ -40,12 +40,27 @@ class Reducer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_components: int = 50, l2: bool = True, whiten: bool = False, random_state: int = 0,
-                 max_fit_samples: int = FIT_SAMPLE):
+                 max_fit_samples: int = FIT_SAMPLE, device: str = "cpu"):
         self.max_fit_samples = max_fit_samples
+        self.device = device
         self.n_components = n_components
         self.l2 = l2
         self.whiten = whiten
         self.random_state = random_state
+
+    def fit_transform(self, X, y=None):
+        if self.device == "cpu":
+            return super().fit_transform(X)
+        from .device import pca  # on the GPU: the exact PCA (imgorg.device), fitted and applied in one pass
+
+        X = self._prepare(X)
+        if self.n_components < 1:
+            raise ConfigError(f"n_components ({self.n_components}) must be at least 1")
+        self.n_components_ = min(self.n_components, X.shape[0], X.shape[1])
+        rows = None
+        if len(X) > self.max_fit_samples:
+            rows = np.sort(np.random.default_rng(self.random_state).choice(len(X), self.max_fit_samples, replace=False))
+        return pca(X, self.n_components_, self.device, self.whiten, rows)
 
     def fit(self, X, y=None):
         if len(X) > self.max_fit_samples:

@@ -119,7 +119,7 @@ def _summary(d: ReportData) -> str:
         ("workspace", str(d.ws.path)),
         ("images", f"{len(d.images):,} embedded"),
         ("failed files", f"{len(d.ws.failures):,}"),
-        ("skipped files (not images)", f"{d.ws.manifest.get('counts', {}).get('skipped', 0):,}"),
+        ("skipped files (not images)", f"{counts.get('skipped', 0):,}"),
         ("backbone", f"{backbone.get('id', '?')} ({backbone.get('dim', '?')} dimensions)"),
         ("labels", "from folder names (used only to score)" if d.has_labels else "none"),
         ("chosen method", f"{d.ws.method}: {selection.get('reason', '')}"),

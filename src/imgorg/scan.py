@@ -16,8 +16,7 @@ head, dissolves the cluster whose images least often share it with their nearest
 neighbours into the others. With exactly k clusters the balance term often gathers the
 images that fit no class into a cluster of their own, and two real classes then share one;
 the loss does not tell that partition from a good one. The spare cluster mends it on some
-collections and costs on others, so it is not the default (docs/benchmarks.md, "Which of
-`scan`'s heads to keep, and a spare cluster").
+collections and costs on others, so it is not the default (docs/benchmarks.md).
 
 No single learning rate suits every collection: on CIFAR-10's 10,000 test
 images 1e-2 reaches the lower loss, on all 60,000 images 1e-3 does. So half
@@ -96,8 +95,10 @@ class _Heads(torch.nn.Module):
 class SCANClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, n_heads: int = 30, epochs: int = 40,
                  entropy_weight: float = 5.0, learning_rates: tuple[float, ...] = (1e-3, 1e-2),
-                 batch_size: int = 512, spare_clusters: int = 0, min_steps: int = MIN_STEPS, random_state: int = 0):
+                 batch_size: int = 512, spare_clusters: int = 0, min_steps: int = MIN_STEPS, random_state: int = 0,
+                 device: str = "cpu"):
         self.n_clusters = n_clusters
+        self.device = device
         self.min_steps = min_steps
         self.spare_clusters = spare_clusters
         self.n_neighbors = n_neighbors
@@ -120,14 +121,20 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
         if self.min_steps < 0:
             raise ConfigError(f"min_steps ({self.min_steps}) must be 0 or more")
         k = min(self.n_neighbors, len(X) - 1)
-        neighbours = nearest_neighbours(X, k)
+        if self.device == "cpu":
+            neighbours = nearest_neighbours(X, k)
+        else:  # the same neighbours, found on the GPU
+            from .device import nearest_neighbours as device_neighbours
+
+            neighbours = device_neighbours(X, k, self.device)
         spare = self.spare_clusters if self.n_clusters + self.spare_clusters <= len(X) else 0
         self.n_trained_clusters_ = self.n_clusters + spare
         torch.manual_seed(self.random_state)
         rng = np.random.default_rng(self.random_state)
-        features = torch.from_numpy(X)
+        features = torch.from_numpy(X).to(self.device)
         per_rate = self.n_heads // len(self.learning_rates)
         parts = [torch.nn.Linear(X.shape[1], self.n_trained_clusters_ * per_rate) for _ in self.learning_rates]
+        parts = [part.to(self.device) for part in parts]  # made on the CPU first: the same seeded weights anywhere
         optimizer = torch.optim.Adam([{"params": part.parameters(), "lr": rate}
                                       for part, rate in zip(parts, self.learning_rates)], weight_decay=1e-4)
         head = _Heads(parts)
@@ -136,7 +143,7 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
         for _ in range(max(self.epochs, -(-self.min_steps // steps_per_epoch))):
             losses = self._epoch(features, neighbours, head, optimizer, rng)
         with torch.no_grad():
-            probs = self._probs(head, features).numpy()
+            probs = self._probs(head, features).cpu().numpy()
         self.losses_ = losses  # per head, mean over the last epoch
         self.head_ = int(np.argmin(losses))
         self.learning_rate_ = self.learning_rates[self.head_ // per_rate]
@@ -151,17 +158,16 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
 
     def _epoch(self, features, neighbours, head, optimizer, rng) -> np.ndarray:
         n = len(features)
-        totals = torch.zeros(self.n_heads)
-        order = torch.from_numpy(rng.permutation(n))
+        totals = torch.zeros(self.n_heads, device=features.device)
+        order = rng.permutation(n)
         for start in range(0, n, self.batch_size):
             anchors = order[start : start + self.batch_size]
-            picks = rng.integers(0, neighbours.shape[1], len(anchors))
-            partners = torch.from_numpy(neighbours[anchors.numpy(), picks])
-            loss = scan_loss(self._probs(head, features[anchors]), self._probs(head, features[partners]),
+            partners = neighbours[anchors, rng.integers(0, neighbours.shape[1], len(anchors))]
+            anchors_on, partners_on = (torch.from_numpy(a).to(features.device) for a in (anchors, partners))
+            loss = scan_loss(self._probs(head, features[anchors_on]), self._probs(head, features[partners_on]),
                              self.entropy_weight)
             optimizer.zero_grad()
             loss.sum().backward()
             optimizer.step()
             totals += loss.detach() * len(anchors)
-        return (totals / n).numpy()
-
+        return (totals / n).cpu().numpy()

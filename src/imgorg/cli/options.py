@@ -9,7 +9,6 @@ import typer
 
 from ..config import EmbedConfig
 from ..datasets import DATASETS
-from ..embed.backbones import DEFAULT_BACKBONE
 
 DATASET_NAMES = ", ".join(DATASETS)
 

@@ -72,7 +72,7 @@ def embed_catalog(
 
             new, new_tags = embed_on_ray(todo, config, cache, failures, advance)
         else:
-            runner = runner or default_runner(config)
+            runner = runner or default_runner(config, n_images=len(todo))
             workers = decode_workers(config, runner)
             new, new_tags = embed_locally(todo, runner, preprocess_for(config),
                                           dataclasses.replace(config, workers=workers), cache, failures, advance)

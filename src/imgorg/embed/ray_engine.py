@@ -9,7 +9,7 @@ than the model's input travel at their own size and the GPU upsamples them: the
 decoders skip the resize (the bound of a GPU run on small images) and the object
 store carries 49x fewer bytes for a CIFAR image. With CPU actors Ray fuses both
 stages into the actor, which measured faster on 2 cores than shipping decoded
-pixels between processes (docs/benchmarks.md, "Scale out"). The driver collects the vectors as they arrive and
+pixels between processes (docs/benchmarks.md). The driver collects the vectors as they arrive and
 appends them to the workspace's embedding cache shard by shard (the same
 ``ShardWriter`` as the local engine), so a killed Ray run resumes like a local
 one, and rows are put back in catalog order by content hash.

@@ -23,7 +23,7 @@ import pandas as pd
 from ..classify import make_model
 from ..cluster import NOISE
 from ..config import AddConfig, EmbedConfig
-from ..curation import CURATED, UNSORTED_NAME, new_log, stamp
+from ..curation import new_log, stamp
 from ..embed import embed_catalog
 from ..embed.tags import read_tags, tags_frame
 from ..errors import TooFewImagesError
@@ -33,7 +33,7 @@ from ..reduce import l2_normalize
 from ..sources import STATUS_OK, normalize_catalog, scan_source
 from ..workspace import (
     CACHE, EDITS_FILE, PROJECTIONS_RECORD, TAGS_FILE, Workspace, input_fingerprints, method_input, open_workspace,
-    plan_carry_over, projection_name, save_workspace, workspace_lock,
+    plan_carry_over, save_workspace, workspace_lock,
 )
 from .curate import next_cluster_id
 

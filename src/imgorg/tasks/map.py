@@ -19,12 +19,13 @@ class MapResult:
     fast_path: str | None  # how a large collection was mapped (fitted on a sample), else None
 
 
-def make_map(workspace: Workspace | str, config: MapConfig = MapConfig()) -> MapResult:
-    """Fit ``config.method`` on the workspace's reduced features; store the points and how they were made."""
+def make_map(workspace: Workspace | str, config: MapConfig = MapConfig(), device: str = "cpu") -> MapResult:
+    """Fit ``config.method`` on the workspace's reduced features; store the points and how they were made.
+    ``device="cuda"``: UMAP through RAPIDS cuML where it is installed."""
     ws = open_workspace(workspace)
     config.validate()
     projector = Projector(method=config.method, n_components=config.dims, max_fit=config.max_fit,
-                          random_state=config.seed)
+                          random_state=config.seed, device=device)
     points = projector.fit_transform(ws.reduced)
     name = projection_name(config.method, config.dims)
     with workspace_lock(ws.path):

@@ -35,7 +35,7 @@ def create_app(workspace: str | Path) -> FastAPI:
     state = AppState(workspace)
     # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN, blank offline;
     # fastapi-offline serves the same pages from files in its wheel.
-    app = FastAPIOffline(title="imgorg", description="Browse a finished imgorg workspace.", version="1")
+    app = FastAPIOffline(title="imgorg", description="Browse and curate a finished imgorg workspace.", version="1")
     app.state.imgorg = state
     app.add_middleware(GZipMiddleware, minimum_size=2048)  # the map of 60k points compresses ~4x
 

@@ -136,7 +136,7 @@ def test_the_cli_lists_and_curates(fresh):
     assert runner.invoke(app, ["clusters", str(path), "merge", "0", "1", "--name", "both"]).exit_code == 0
     assert runner.invoke(app, ["clusters", str(path), "undo"]).exit_code == 0
     history = runner.invoke(app, ["clusters", str(path), "history"]).stdout
-    assert "rename" in history and "(undone)" in history
+    assert "renamed cluster 2" in history and "(undone)" in history
     refused = runner.invoke(app, ["clusters", str(path), "merge", "0"])
     assert refused.exit_code != 0
 

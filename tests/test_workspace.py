@@ -148,3 +148,25 @@ def test_float32_embeddings_are_memory_mapped_read_only(tmp_path):
     save_workspace(small_workspace(tmp_path / "ws"))
     loaded = load_workspace(tmp_path / "ws")
     assert isinstance(loaded.embeddings, np.memmap) and not loaded.embeddings.flags.writeable
+
+
+def test_threads_of_one_process_take_turns_on_the_lock(tmp_path):
+    import threading
+    import time
+
+    inside, overlap = [], []
+
+    def hold():
+        with workspace_lock(tmp_path):
+            if inside:
+                overlap.append(True)
+            inside.append(1)
+            time.sleep(0.05)
+            inside.pop()
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not overlap  # each waited for the one before: none was refused, none interleaved

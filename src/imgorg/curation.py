@@ -177,3 +177,44 @@ class Undo:
 
 
 Edit = Rename | Merge | Split | Move | Drop | Undo
+
+
+def latest_standing(log: dict | None) -> dict | None:
+    """The edit an undo would cancel now."""
+    standing = effective(log["edits"]) if log else []
+    return standing[-1] if standing else None
+
+
+def compact(edit: dict) -> dict:
+    """An edit record with its image lists as counts (a split of a large cluster lists every image)."""
+    out = {k: v for k, v in edit.items() if k not in ("images", "parts", "standing")}
+    if "images" in edit:
+        out["n_images"] = len(edit["images"])
+    if "parts" in edit:
+        out["part_sizes"] = {str(c): len(members) for c, members in edit["parts"].items()}
+    return out
+
+
+def describe(edit: dict, names: dict[int, str]) -> str:
+    """What an edit did, in a sentence: clusters by id and, where they have one, name."""
+    def named(cluster) -> str:
+        name = names.get(int(cluster))
+        return f"cluster {cluster}" + (f" ({name!r})" if name else "")
+
+    op = edit["op"]
+    images = edit.get("images", [])
+    count = f"{len(images)} image{'s' if len(images) != 1 else ''}"
+    if op == "rename":
+        return f"renamed cluster {edit['cluster']} to {edit['name']!r}"
+    if op == "merge":
+        into = f"cluster {edit['into']}" + (f" ({edit['name']!r})" if edit.get("name") else "")
+        return f"merged clusters {', '.join(map(str, edit['clusters']))} into {into}"
+    if op == "split":
+        return f"split cluster {edit['cluster']} into clusters {', '.join(edit['parts'])}"
+    if op == "move":
+        return f"moved {count} to {named(edit['to'])}"
+    if op == "drop":
+        return f"dropped {count} from their clusters"
+    if op == "add":
+        return f"added {count} new"
+    return "undid the latest edit"

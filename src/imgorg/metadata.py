@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
 
 from PIL import Image
+
+from .errors import ConfigError
 
 SOURCE_EXIF = "exif"  # taken_at read from the file's EXIF (DateTimeOriginal, else Digitized, else DateTime)
 SOURCE_FILE = "file"  # taken_at is the file's modification time: the file has no EXIF date
@@ -159,3 +164,39 @@ def _text(value) -> str | None:
         value = value.decode("utf-8", errors="replace")
     text = str(value).replace("\x00", "").strip()
     return text or None
+
+
+def capture_times(images: pd.DataFrame) -> pd.Series:
+    """Each image's capture time (naive, local wall-clock; NaT where unknown)."""
+    if "taken_at" not in images:
+        return pd.Series(pd.NaT, index=images.index, dtype="datetime64[ns]")
+    return pd.to_datetime(images["taken_at"], errors="coerce")
+
+
+def capture_range(images: pd.DataFrame) -> dict:
+    """The first and last capture time (ISO 8601) and how many images have a time from EXIF, from
+    the file's modification time, or none."""
+    times = capture_times(images)
+    source = images["taken_at_source"] if "taken_at_source" in images else pd.Series(None, index=images.index)
+    known = times.notna()
+    return {"first": times.min().isoformat() if known.any() else None,
+            "last": times.max().isoformat() if known.any() else None,
+            "exif": int((known & (source == SOURCE_EXIF)).sum()), "file": int((known & (source == SOURCE_FILE)).sum()),
+            "unknown": int((~known).sum())}
+
+
+def taken_between(images: pd.DataFrame, start: date | None, end: date | None) -> np.ndarray | None:
+    """A mask of the images taken from day ``start`` to day ``end``, both included (either may be
+    None: no bound); None when neither is given. Images without a capture time are outside any range."""
+    if start is None and end is None:
+        return None
+    if start is not None and end is not None and start > end:
+        raise ConfigError(f"the date range starts on {start} after it ends on {end}: give a 'from' date on or "
+                          f"before the 'to' date")
+    times = capture_times(images)
+    keep = times.notna()
+    if start is not None:
+        keep &= times >= pd.Timestamp(start)
+    if end is not None:
+        keep &= times < pd.Timestamp(end) + pd.Timedelta(days=1)
+    return keep.to_numpy()

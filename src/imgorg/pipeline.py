@@ -15,7 +15,7 @@ import pandas as pd
 
 from .cluster import METHODS, NOISE
 from .clustering import AUTO_METHODS, MethodResult, assignments_frame, choose_k, run_methods, select_method
-from .config import AddConfig, ClusterConfig, IndexConfig, RunConfig
+from .config import AddConfig, ClusterConfig, IndexConfig, MapConfig, RunConfig
 from .datasets import get_dataset, is_dataset, resolve_source
 from .embed import EmbedResult, cache_key, embed_catalog, resolve_device, split_backbones
 from .embed.tags import tags_frame
@@ -86,7 +86,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             ws.write_artifact(SKIPPED_FILE, skipped)
             if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
-        if config.map.method != "none" and not ws.maps(config.map.dims):  # kept over a rerun, or made now
+        if config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims):
             with _timed(timings, "map"):
                 make_map(ws, config.map, device)
         if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
@@ -183,7 +183,8 @@ def workspace_for_folder(folder: Path, path: Path, progress: ProgressFactory | N
     if is_workspace(path):
         _check_source_of(path, folder)
         return path, False
-    run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=2)), progress=progress)
+    run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none")),
+        progress=progress)
     return path, True
 
 

@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..cluster import NOISE
-from ..curation import CURATED, Edit, Undo, effective
-from ..errors import ConfigError
+from ..curation import CURATED, Edit, Undo, compact, describe, latest_standing
 from ..images import decode_image
-from ..metadata import SOURCE_EXIF, SOURCE_FILE
+from ..metadata import capture_range, taken_between
 from ..search import Neighbour, Searcher, is_clip
 from ..sources import source_path
 from ..tasks.curate import edit_clusters, history
@@ -64,7 +63,7 @@ class AppState:
     def clusters(self, method: str | None, within: np.ndarray | None = None) -> list[dict]:
         """The clusters of ``method``; with ``within`` (a mask over the images) ``size`` counts only
         those images, ``total`` all of them, and clusters with none of them are left out."""
-        return clusters_within(self.ws, method, within).to_dict(orient="records")
+        return self.ws.clusters(method, within).to_dict(orient="records")
 
     # -- capture dates ---------------------------------------------------------------------
     def dates(self) -> dict:
@@ -84,7 +83,7 @@ class AppState:
         """Apply one edit (a ConfigError says why one is refused); the record, a sentence that
         says what it did, and the curated clusters after it."""
         with self._edits:
-            undone = _latest_standing(self.ws) if isinstance(edit, Undo) else None
+            undone = latest_standing(self.ws.edit_log()) if isinstance(edit, Undo) else None
             before = self.ws.cluster_names(self.edit_method) if undone else {}  # the undone edit's names
             record = edit_clusters(self.ws, edit).edit
             text = f"undid: {describe(undone, before)}" if undone else describe(record, self.ws.cluster_names(CURATED))
@@ -141,99 +140,3 @@ class AppState:
         return self.searcher.predicted_cluster(neighbours, self.ws.cluster_labels(method), row)
 
 
-def capture_times(images: pd.DataFrame) -> pd.Series:
-    """Each image's capture time (naive, local wall-clock; NaT where unknown)."""
-    if "taken_at" not in images:
-        return pd.Series(pd.NaT, index=images.index, dtype="datetime64[ns]")
-    return pd.to_datetime(images["taken_at"], errors="coerce")
-
-
-def capture_range(images: pd.DataFrame) -> dict:
-    """The first and last capture time (ISO 8601) and how many images have a time from EXIF, from
-    the file's modification time, or none."""
-    times = capture_times(images)
-    source = images["taken_at_source"] if "taken_at_source" in images else pd.Series(None, index=images.index)
-    known = times.notna()
-    return {"first": times.min().isoformat() if known.any() else None,
-            "last": times.max().isoformat() if known.any() else None,
-            "exif": int((known & (source == SOURCE_EXIF)).sum()), "file": int((known & (source == SOURCE_FILE)).sum()),
-            "unknown": int((~known).sum())}
-
-
-def taken_between(images: pd.DataFrame, start: date | None, end: date | None) -> np.ndarray | None:
-    """A mask of the images taken from day ``start`` to day ``end``, both included (either may be
-    None: no bound); None when neither is given. Images without a capture time are outside any range."""
-    if start is None and end is None:
-        return None
-    if start is not None and end is not None and start > end:
-        raise ConfigError(f"the date range starts on {start} after it ends on {end}: give a 'from' date on or "
-                          f"before the 'to' date")
-    times = capture_times(images)
-    keep = times.notna()
-    if start is not None:
-        keep &= times >= pd.Timestamp(start)
-    if end is not None:
-        keep &= times < pd.Timestamp(end) + pd.Timedelta(days=1)
-    return keep.to_numpy()
-
-
-def clusters_within(ws: Workspace, method: str | None, within: np.ndarray | None = None) -> pd.DataFrame:
-    """``ws.clusters(method)`` plus ``total``; with ``within`` (a boolean mask over the images),
-    ``size``, ``top_label`` and ``top_share`` count only the images in it, and clusters with none
-    of them are left out."""
-    table = ws.clusters(method)
-    table["total"] = table["size"]
-    if within is None:
-        return table
-    labels = ws.cluster_labels(method)[within]
-    ids, sizes = np.unique(labels, return_counts=True)
-    table["size"] = pd.Series(sizes, index=ids).reindex(table["id"].to_numpy()).fillna(0).astype(np.int64).to_numpy()
-    table = table[table["size"] > 0].reset_index(drop=True)
-    if "top_label" in table and len(table):
-        grouped = pd.DataFrame({"cluster": labels, "label": ws.labels[within]}).groupby("cluster")["label"]
-        counts = grouped.agg(lambda s: s.value_counts().iloc[0]).reindex(table["id"].to_numpy()).to_numpy()
-        top = grouped.agg(lambda s: str(s.value_counts().index[0])).reindex(table["id"].to_numpy()).to_numpy()
-        table["top_label"], table["top_share"] = top, (counts / table["size"].to_numpy()).astype(float)
-    return table
-
-
-def _latest_standing(ws: Workspace) -> dict | None:
-    """The edit an undo would cancel now."""
-    log_ = ws.edit_log()
-    standing = effective(log_["edits"]) if log_ else []
-    return standing[-1] if standing else None
-
-
-def compact(edit: dict) -> dict:
-    """An edit record with its image lists as counts (a split of a large cluster lists every image)."""
-    out = {k: v for k, v in edit.items() if k not in ("images", "parts", "standing")}
-    if "images" in edit:
-        out["n_images"] = len(edit["images"])
-    if "parts" in edit:
-        out["part_sizes"] = {str(c): len(members) for c, members in edit["parts"].items()}
-    return out
-
-
-def describe(edit: dict, names: dict[int, str]) -> str:
-    """What an edit did, in a sentence: clusters by id and, where they have one, name."""
-    def named(cluster) -> str:
-        name = names.get(int(cluster))
-        return f"cluster {cluster}" + (f" ({name!r})" if name else "")
-
-    op = edit["op"]
-    images = edit.get("images", [])
-    count = f"{len(images)} image{'s' if len(images) != 1 else ''}"
-    if op == "rename":
-        return f"renamed cluster {edit['cluster']} to {edit['name']!r}"
-    if op == "merge":
-        into = f"cluster {edit['into']}" + (f" ({edit['name']!r})" if edit.get("name") else "")
-        return f"merged clusters {', '.join(map(str, edit['clusters']))} into {into}"
-    if op == "split":
-        return f"split cluster {edit['cluster']} into clusters {', '.join(edit['parts'])}"
-    if op == "move":
-        return f"moved {count} to {named(edit['to'])}"
-    if op == "drop":
-        return f"dropped {count} from their clusters"
-    if op == "add":
-        return f"added {count} new"
-    return "undid the latest edit"

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..curation import Drop, Merge, Move, Rename, Split, Undo
+from ..curation import Drop, Merge, Move, Rename, Split, Undo, compact, describe
 from ..errors import ConfigError
 from ..tasks.curate import edit_clusters, history
 from ..workspace import load_workspace
@@ -106,16 +106,12 @@ def _json(value):
 def _history(workspace: Path, json_out: bool) -> None:
     edits = history(workspace)
     if json_out:
-        typer.echo(json.dumps(edits, indent=2))
+        typer.echo(json.dumps([compact(edit) for edit in edits], indent=2))
         return
     if not edits:
         console.print("No edits yet.")
         return
+    names = load_workspace(workspace).cluster_names()
     for i, edit in enumerate(edits, 1):
-        what = {k: v for k, v in edit.items() if k not in ("op", "at", "standing", "parts", "images")}
-        if "images" in edit:
-            what["images"] = len(edit["images"])
-        if "parts" in edit:
-            what["new clusters"] = list(edit["parts"])
         mark = "" if edit["standing"] or edit["op"] == "undo" else "  (undone)"
-        console.print(f"{i:>3}  {edit['at']}  {edit['op']:<7} {json.dumps(what)}{mark}", highlight=False, markup=False)
+        console.print(f"{i:>3}  {edit['at']}  {describe(edit, names)}{mark}", highlight=False, markup=False)

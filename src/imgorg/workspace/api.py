@@ -174,24 +174,28 @@ class Workspace:
             rows = rows[np.argsort(distance[rows], kind="stable")]
         return rows
 
-    def clusters(self, method: str | None = None) -> pd.DataFrame:
-        """One row per cluster: id, name, size, noise, unsorted and, where labels exist, top_label and
-        top_share."""
+    def clusters(self, method: str | None = None, within: np.ndarray | None = None) -> pd.DataFrame:
+        """One row per cluster: id, name, size, total, noise, unsorted and, where labels exist,
+        top_label and top_share. With ``within`` (a boolean mask over the images, e.g. those taken
+        in a date range) size, top_label and top_share count only those images (total: all of
+        them), and clusters with none of them are left out."""
         method = self.check_method(method)
         labels = self.cluster_labels(method)
-        ids, sizes = np.unique(labels, return_counts=True)
+        ids, totals = np.unique(labels, return_counts=True)
         names = self.cluster_names(method)
         unsorted = self.curated().unsorted if method == CURATED else set()
+        shown = np.ones(len(labels), bool) if within is None else np.asarray(within, bool)
+        sizes = pd.Series(labels[shown]).value_counts().reindex(ids).fillna(0).astype(np.int64).to_numpy()
         table = pd.DataFrame({"id": ids.astype(np.int64),
                               "name": ["noise" if c == NOISE else names.get(int(c), "") for c in ids],
-                              "size": sizes.astype(np.int64), "noise": ids == NOISE,
+                              "size": sizes, "total": totals.astype(np.int64), "noise": ids == NOISE,
                               "unsorted": [int(c) in unsorted for c in ids]})
         if self.has_labels:
-            top = pd.DataFrame({"cluster": labels, "label": self.labels}).groupby("cluster")["label"]
-            counts = top.agg(lambda s: s.value_counts().iloc[0])
+            top = pd.DataFrame({"cluster": labels[shown], "label": self.labels[shown]}).groupby("cluster")["label"]
+            counts = top.agg(lambda s: s.value_counts().iloc[0]).reindex(ids).to_numpy()
             table["top_label"] = top.agg(lambda s: str(s.value_counts().index[0])).reindex(ids).to_numpy()
-            table["top_share"] = (counts.reindex(ids).to_numpy() / sizes).astype(float)
-        return table
+            table["top_share"] = (counts / np.maximum(sizes, 1)).astype(float)
+        return table[table["size"] > 0].reset_index(drop=True) if within is not None else table
 
     # -- maps ------------------------------------------------------------------------------
     def maps(self, dims: int | None = None) -> list[str]:

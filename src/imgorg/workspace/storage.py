@@ -160,38 +160,32 @@ def embedding_cache_folder(path: Path, cache_key: str) -> Path:
     return Path(path) / CACHE / "embeddings" / cache_key
 
 
-_held: dict[Path, int] = {}  # workspaces this process holds the lock of, and how many times
-_held_guard = threading.Lock()
+_locks: dict[Path, threading.RLock] = {}  # one per workspace: threads of this process queue on it
+_depth: dict[Path, int] = {}  # how many nested holds the owning thread has
+_guard = threading.Lock()
 
 
 @contextlib.contextmanager
 def workspace_lock(path: str | os.PathLike):
     """Hold an exclusive lock on the workspace; a second process is refused, not interleaved.
 
-    Re-entrant within a process: a task that writes an artifact while ``imgorg run`` holds
-    the lock (in the same process) does not lock itself out."""
+    Re-entrant within a thread (a task that writes an artifact while ``imgorg run`` holds the
+    lock does not lock itself out); another thread of the process waits its turn (the app's
+    request threads); another process gets a WorkspaceError at once."""
     key = Path(path).resolve()
-    with _held_guard:
-        if _held.get(key):
-            _held[key] += 1
-            nested = True
-        else:
-            nested = False
-    if nested:
+    with _guard:
+        lock = _locks.setdefault(key, threading.RLock())
+    with lock:
+        first = _depth.get(key, 0) == 0
+        _depth[key] = _depth.get(key, 0) + 1
         try:
-            yield
+            if first:
+                with _exclusive(Path(path)):
+                    yield
+            else:
+                yield
         finally:
-            with _held_guard:
-                _held[key] -= 1
-        return
-    with _exclusive(Path(path)):
-        with _held_guard:
-            _held[key] = 1
-        try:
-            yield
-        finally:
-            with _held_guard:
-                _held.pop(key, None)
+            _depth[key] -= 1
 
 
 @contextlib.contextmanager

@@ -99,14 +99,20 @@ def missing_decoder(data: bytes, kind: str | None = None) -> MissingDecoderError
     return None
 
 
+def _identify(data: bytes) -> tuple[str | None, str | None]:
+    """(what the first bytes say the file is, its camera RAW format or None); a format whose reader
+    is not installed is a MissingDecoderError naming the extra."""
+    kind = sniff(data[:64])
+    missing = missing_decoder(data, kind)
+    if missing:
+        raise missing
+    return kind, raw_format(data)
+
+
 def probe_image(data: bytes) -> Probe:
     """Format, size after orientation, orientation and EXIF from the header, or ImageDecodeError."""
     with _reasons():
-        kind = sniff(data[:64])
-        missing = missing_decoder(data, kind)
-        if missing:
-            raise missing
-        raw = raw_format(data)
+        kind, raw = _identify(data)
         if raw:
             return _probe_raw(data, raw)
         with _open(data, kind) as image:
@@ -132,11 +138,7 @@ def decode_image(data: bytes, draft_size: int | None = None) -> Image.Image:
     and other formats are reduced by an integer factor before rotation and colour conversion.
     """
     with _reasons():
-        kind = sniff(data[:64])
-        missing = missing_decoder(data, kind)
-        if missing:
-            raise missing
-        raw = raw_format(data)
+        kind, raw = _identify(data)
         if raw:
             return _decode_raw(data, draft_size)
         return _decode_pillow(data, draft_size, kind=kind)

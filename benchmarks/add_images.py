@@ -67,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", type=Path, required=True, help="CIFAR-10's test split as class folders")
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench-add"))
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=AddConfig.threshold)
     parser.add_argument("--k", type=int, default=20)
     args = parser.parse_args()
     first, second = halves(args.cifar, args.out)

@@ -180,7 +180,10 @@ class DuplicatesConfig:
 @dataclass(frozen=True)
 class AddConfig:
     folder: str  # the images to add (a folder; images already in the workspace are skipped)
-    threshold: float = 0.5  # a new image joins its most probable cluster at this probability or more, else `unsorted`
+    # A new image joins its most probable cluster at this probability or more, else `unsorted`.
+    # Chosen on halves of CIFAR-10's test images (0.858 placed right, 19.2% unsorted) and
+    # checked on held-out train images (0.859, 19.1%): docs/benchmarks.md.
+    threshold: float = 0.54
     seed: int = 0
 
     def validate(self) -> AddConfig:

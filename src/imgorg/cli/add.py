@@ -16,7 +16,7 @@ from .console import console, escape, progress_bars
 def add_command(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
     folder: Annotated[Path, typer.Argument(help="Images to add (images the workspace already holds are skipped).")],
-    threshold: Annotated[float, typer.Option(help="Join the most probable cluster at this probability or more, else 'unsorted'.")] = 0.5,
+    threshold: Annotated[float, typer.Option(help="Join the most probable cluster at this probability or more, else 'unsorted'.")] = AddConfig.threshold,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Embed only the new images and place each in its most probable curated cluster, or in 'unsorted' for review."""

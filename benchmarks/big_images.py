@@ -20,6 +20,9 @@ the format (the share of decoding in B's time per image), and E/B of each round 
 other kind of worker (processes where the engine uses threads, and the reverse): B' uses
 the faster of D and D'. CPU milliseconds per image (this process and its workers) are
 printed beside each rate: on a shared machine they move far less than the rates do.
+--compare-spinning adds, to each round, F and E with ONNX Runtime's default of idle threads
+that spin (imgorg's runner has them sleep). --cosine K compares, on the first K files, the
+embedding of the engine's reduced decode with that of the full decode (same resize and crop).
 """
 
 from __future__ import annotations
@@ -34,15 +37,19 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _big_corpus import FORMATS, build_big_corpus  # noqa: E402
 
 from imgorg.config import EmbedConfig  # noqa: E402
 from imgorg.embed import embed_catalog  # noqa: E402
 from imgorg.embed.backbones import preprocess_for  # noqa: E402
+from imgorg.embed.preprocess import load_and_prepare, resize_center_crop  # noqa: E402
 from imgorg.embed.local_engine import decode_setup, decode_workers, decoded_batches  # noqa: E402
-from imgorg.embed.runners import default_runner, forward  # noqa: E402
+from imgorg.embed.runners import SPINNING, OnnxRunner, default_runner, forward  # noqa: E402
 from imgorg.images import decode_image  # noqa: E402
+from imgorg.reduce import l2_normalize  # noqa: E402
 from imgorg.sources import scan_folder  # noqa: E402
 
 
@@ -74,6 +81,29 @@ def end_to_end(root: Path, catalog, config: EmbedConfig, runner) -> None:
         raise RuntimeError(f"embedded {result.n_computed} of {len(catalog)} images: {result.catalog['error'].dropna()}")
 
 
+def spinning_copy(runner: OnnxRunner) -> OnnxRunner:
+    """The same graph and threads with ONNX Runtime's default: idle threads spin."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = runner.session.get_session_options().intra_op_num_threads
+    options.add_session_config_entry(SPINNING, "1")
+    copy = OnnxRunner.__new__(OnnxRunner)
+    copy.__dict__.update(runner.__dict__)
+    copy.session = ort.InferenceSession(str(runner.graph_path), options, providers=["CPUExecutionProvider"])
+    return copy
+
+
+def reduced_vs_full_cosine(files: list[Path], pre, runner) -> list[float]:
+    """Per file: cosine of the embeddings of the reduced decode and of the full decode."""
+    data = [path.read_bytes() for path in files]
+    reduced = np.stack([load_and_prepare(d, pre) for d in data])
+    full = np.stack([resize_center_crop(decode_image(d), pre.input_size, pre.resample) for d in data])
+    a, b = (l2_normalize(forward(runner, pixels, False)[0]) for pixels in (reduced, full))
+    return [round(float(c), 4) for c in (a * b).sum(axis=1)]
+
+
 def bound(d: float, f: float) -> str:
     share = (1 / d) / (1 / d + 1 / f)
     who = "decoding" if share > 0.6 else "the model" if share < 0.4 else "decoding and the model"
@@ -89,6 +119,9 @@ def main() -> None:
     parser.add_argument("--backbone", default="efficientnet-lite0")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="decoders (default: the engine's choice)")
+    parser.add_argument("--compare-spinning", action="store_true", help="also F and E with spinning threads")
+    parser.add_argument("--cosine", type=int, default=0, metavar="K",
+                        help="also the reduced against the full decode's embedding on K files")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -107,7 +140,9 @@ def main() -> None:
 
     warm = decode_all(todo[: args.batch_size], pre, resolved, processes)  # page cache, imports, pools
     forward_all(runner, warm[:1], config.tta)
-    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in ("D", "D_other_kind", "F", "E")}
+    spinning = spinning_copy(runner) if args.compare_spinning else None
+    keys = ("D", "D_other_kind", "F", "E") + (("F_spinning", "E_spinning") if spinning else ())
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in keys}
     loads = [os.getloadavg()[0]]
     for _ in range(args.rounds):
         batches, *d = timed(lambda: decode_all(todo, pre, resolved, processes), len(todo))
@@ -116,6 +151,10 @@ def main() -> None:
                                                 len(todo))[1:]))
         runs["F"].append(tuple(timed(lambda: forward_all(runner, batches, config.tta), len(todo))[1:]))
         runs["E"].append(tuple(timed(lambda: end_to_end(folder, catalog, config, runner), len(todo))[1:]))
+        if spinning:
+            runs["F_spinning"].append(tuple(timed(lambda: forward_all(spinning, batches, config.tta), len(todo))[1:]))
+            runs["E_spinning"].append(tuple(timed(lambda: end_to_end(folder, catalog, config, spinning),
+                                                  len(todo))[1:]))
         loads.append(os.getloadavg()[0])
 
     rate = {k: statistics.median(r for r, _ in v) for k, v in runs.items()}
@@ -137,6 +176,9 @@ def main() -> None:
         "runs_img_s": {k: [round(r, 2) for r, _ in v] for k, v in runs.items()},
         "load_average_1min": [round(x, 2) for x in loads],
     }
+    if args.cosine:
+        cosines = reduced_vs_full_cosine([folder / rel for rel in catalog["path"][: args.cosine]], pre, runner)
+        figures.update(reduced_vs_full_cosine_min=min(cosines), reduced_vs_full_cosine_median=round(statistics.median(cosines), 4))
     for key, value in figures.items():
         print(f"{key:28s} {value}")
     if args.json:

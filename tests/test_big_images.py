@@ -16,8 +16,8 @@ from .photo_corpus import encode, source_photo
 
 # The reduced decode against the full decode (then the same resize and crop), as the embeddings'
 # cosine: the same pixels would give 1. Integer reductions (JPEG's DCT scaling, Image.reduce for the
-# rest) measured 0.987-0.997 on 12-MP and 2400x1800 photos with sensor noise; an embedded HEIC
-# thumbnail is a separate, smaller, compressed picture: 0.91-0.94 for the thumbnails libheif writes.
+# rest) measured at least 0.985 on 12-MP and 2400x1800 photos with sensor noise; an embedded HEIC
+# thumbnail is a separate, smaller, compressed picture: 0.88-0.94 for the thumbnails libheif writes.
 REDUCED_COSINE = 0.98
 HEIC_THUMBNAIL_COSINE = 0.85
 

@@ -88,7 +88,7 @@ class OnnxRunner:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or available_cores()
         # Idle threads sleep instead of spinning: decoders share the cores with the model, and
-        # a spinning pool took about 20 ms of CPU after every call (tests/test_embed_speed.py).
+        # a spinning pool took about 20 ms of CPU after every call (tests/test_big_images.py).
         options.add_session_config_entry(SPINNING, "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.graph_path = path

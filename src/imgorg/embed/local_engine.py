@@ -43,17 +43,25 @@ def embed_locally(todo: list[tuple[str, Path]], runner: Runner, pre: Preprocess,
                   cache: EmbeddingCache | None, failures: dict[str, str], advance: Advance):
     """Embeds ``todo`` ((sha, path) pairs) with ``config.workers`` decoders (resolved: see ``decode_workers``);
     returns ``ShardWriter.close()``: the new vectors and tags by sha."""
-    upsamples = getattr(runner, "upsamples", False)
-    if upsamples:  # small images go to the runner at their own size
-        pre = dataclasses.replace(pre, upsample_on_device=True)
+    pre, processes = decode_setup(runner, pre)
     shards = ShardWriter(cache, config.shard_size)
-    for batch in _prefetch(decoded_batches(todo, pre, config, processes=upsamples), depth=3):
+    for batch in _prefetch(decoded_batches(todo, pre, config, processes=processes), depth=3):
         failures.update(batch.failures)
         if batch.pixels is not None:
             vectors, tags = forward(runner, batch.pixels, config.tta)
             shards.add(batch.shas, l2_normalize(vectors), tags)
         advance(len(batch.shas) + len(batch.failures))
     return shards.close()
+
+
+def decode_setup(runner: Runner, pre: Preprocess) -> tuple[Preprocess, bool]:
+    """(the decoders' preprocessing, whether they are processes) beside ``runner``.
+
+    A runner that upsamples gets small images at their own size, from processes (see
+    ``decoded_batches``); any other gets the model's input from threads."""
+    if getattr(runner, "upsamples", False):
+        return dataclasses.replace(pre, upsample_on_device=True), True
+    return pre, False
 
 
 def decode_workers(config: EmbedConfig, runner: Runner) -> int:

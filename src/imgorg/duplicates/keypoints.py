@@ -44,7 +44,7 @@ VERIFY_COSINE = 0.3  # embedding cosine for a neighbour to be checked at all
 RATIO = 0.85  # Lowe's ratio test: best match distance below this fraction of the second best
 MIN_INLIERS = 12  # matches that agree with the fitted transform
 MIN_INLIER_SHARE = 0.06  # of the matches: on a periodic texture (a brick wall) many matches fit by chance, a few agree
-MAX_ROTATION = 10.0  # degrees
+MAX_ROTATION = 10.0  # degrees away from a whole number of quarter turns (a photo turned by EXIF, or saved turned)
 MAX_SCALE = 6.0  # one image at most this much larger than the other, once both are SIDE px long
 INSIDE_TOLERANCE = 0.05  # of the larger image's sides: how far the crop's mapped corners may stick out
 WHOLE = 0.9  # a crop mapped onto at least this much of the other's area is the whole picture, not a crop
@@ -105,7 +105,7 @@ def crop_match(a: Keypoints, b: Keypoints) -> Match | None:
         return None
     scale = float(np.sqrt(abs(np.linalg.det(transform[:, :2]))))
     rotation = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
-    if abs(rotation) > MAX_ROTATION or not 1 / MAX_SCALE <= scale <= MAX_SCALE:
+    if abs(rotation - 90 * round(rotation / 90)) > MAX_ROTATION or not 1 / MAX_SCALE <= scale <= MAX_SCALE:
         return None
     inverse = cv2.invertAffineTransform(transform)
     for crop, (inner, outer, mapping) in enumerate(((a, b, transform), (b, a, inverse))):

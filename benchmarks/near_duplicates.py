@@ -8,6 +8,7 @@
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms cropped
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms aspect
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms reshaped
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms heavycrop
 
 Corpus: the first ``--per-class`` CIFAR-10 images of each class plus, for 20 of each
 class (200), transformed copies: by default four (2x resize, JPEG quality 30, 10%
@@ -18,7 +19,9 @@ contrast, blur, JPEG 20, half size, stretched; ``tests/corpus.py``), or with
 (white 2 px, grey 5 px, letterbox bars) and two off-centre crops, or with ``--transforms
 cropped`` five crops of other sizes and sides (6-22%, one side only, one re-encoded), or with
 ``--transforms aspect`` five crops that change the shape (to a square, to a banner, one edge), or with
-``--transforms reshaped`` five others (centred and off-centre, 66-91% of one side). True pairs:
+``--transforms reshaped`` five others (centred and off-centre, 66-91% of one side), or with
+``--transforms heavycrop`` four heavy crops (25-60% of the area, a 9:16 strip), enlarged 2x and
+recompressed (too small for the keypoint checks: benchmarks/heavy_crops.py has real photos). True pairs:
 every pair within an original and its copies. A found pair: two images in one group.
 
 CIFAR-10 has near-duplicates of its own (the same photo of a white car, a dog, a
@@ -27,7 +30,8 @@ plane, a few times over), which count as false here: "precision" is a lower boun
 upper bound. Rows compare the method before 2026-11-30 (embedding neighbours, mean of
 cosine and 8x8 thumbnail correlation, connected components) with the current one
 (embedding and thumbnail neighbours, mean of cosine and aligned 16x16 thumbnail and
-detail correlations, stars).
+detail correlations, stars). The last rows run ``duplicate_table`` itself, with and without its
+keypoint checks of unsure pairs (``keypoint_checks``), and say how long each took.
 """
 
 from __future__ import annotations
@@ -36,23 +40,25 @@ import argparse
 import itertools
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.corpus import (  # noqa: E402
-    ASPECT_TRANSFORMS, CROPPED_TRANSFORMS, FRAMED_TRANSFORMS, HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS,
-    RESHAPED_TRANSFORMS, TRANSFORMS, write_copies,
+    ASPECT_TRANSFORMS, CROPPED_TRANSFORMS, FRAMED_TRANSFORMS, HEAVYCROP_TRANSFORMS, HELDOUT_TRANSFORMS,
+    MIRRORED_TRANSFORMS, RESHAPED_TRANSFORMS, TRANSFORMS, write_copies,
 )
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
 
 TRANSFORM_SETS = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrored": MIRRORED_TRANSFORMS,
                   "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS, "aspect": ASPECT_TRANSFORMS,
-                  "reshaped": RESHAPED_TRANSFORMS}
+                  "reshaped": RESHAPED_TRANSFORMS, "heavycrop": HEAVYCROP_TRANSFORMS}
 from imgorg.duplicates import (  # noqa: E402
-    candidate_pairs, duplicate_groups, image_thumbnails, pair_scores, thumbnail_pairs,
+    PER_IMAGE, candidate_pairs, duplicate_groups, duplicate_table, hash_pairs, image_thumbnails, pair_scores,
+    thumbnail_pairs,
 )
 from imgorg.duplicates.scoring import pair_cosines  # noqa: E402
 from imgorg.index import build_index  # noqa: E402
@@ -75,6 +81,17 @@ def true_pairs(paths: list[str]) -> tuple[set[tuple[int, int]], np.ndarray]:
     origin = [p.rsplit("/", 1)[0] + "/" + p.rsplit("/", 1)[1].split("_")[0].split(".")[0] for p in paths]
     truth = {(i, j) for members in _by(origin).values() for i, j in itertools.combinations(members, 2)}
     return truth, np.array([p.split("/")[0] for p in paths])
+
+
+def components(n: int, sha: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The grouping before 2026-11-30: connected components of the pairs and equal hashes (-1: alone)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = np.concatenate([hash_pairs(sha), pairs]).astype(np.int64).reshape(-1, 2)
+    _, label = connected_components(coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)),
+                                    directed=False)
+    return np.where(np.bincount(label)[label] > 1, label, -1)
 
 
 def pairs_of(groups: np.ndarray) -> set[tuple[int, int]]:
@@ -122,13 +139,25 @@ def main() -> None:
              (0.86, 0.88, 0.90))]
     for name, pairs, score, grouping, thresholds in rows:
         for threshold in thresholds:
-            groups = grouping(n, sha, pairs[score >= threshold])
-            found = pairs_of(groups)
-            hits = len(found & truth)
-            cross = sum(label[i] != label[j] for i, j in found)
-            largest = np.bincount(groups[groups >= 0]).max() if (groups >= 0).any() else 0
-            print(f"{name:<44} {threshold:9.3f} {len(found):6d} {hits / max(len(found), 1):9.3f} "
-                  f"{1 - cross / max(len(found), 1):11.3f} {hits / len(truth):6.3f} {largest:7d}", flush=True)
+            _report(name, threshold, grouping(n, sha, pairs[score >= threshold]), truth, label)
+    for embeddings, threshold, method in ((E, 0.82, "duplicate_table"), (None, 0.88, "duplicate_table --fast")):
+        for checks in (0, PER_IMAGE):
+            start = time.perf_counter()
+            frame = duplicate_table(ws.images, embeddings, ws.root, threshold,
+                                    index=ws.search_index() if embeddings is not None else None, keypoint_checks=checks)
+            seconds = time.perf_counter() - start
+            groups = np.full(n, -1, np.int64)
+            groups[frame["id"].map({int(i): r for r, i in enumerate(ws.images["id"])}).to_numpy()] = frame["group"]
+            _report(f"{method}, {checks} keypoint checks ({seconds:.0f} s)", threshold, groups, truth, label)
+
+
+def _report(name: str, threshold: float, groups: np.ndarray, truth: set, label: np.ndarray) -> None:
+    found = pairs_of(groups)
+    hits = len(found & truth)
+    cross = sum(label[i] != label[j] for i, j in found)
+    largest = np.bincount(groups[groups >= 0]).max() if (groups >= 0).any() else 0
+    print(f"{name:<44} {threshold:9.3f} {len(found):6d} {hits / max(len(found), 1):9.3f} "
+          f"{1 - cross / max(len(found), 1):11.3f} {hits / len(truth):6.3f} {largest:7d}", flush=True)
 
 
 def _by(keys: list[str]) -> dict[str, list[int]]:

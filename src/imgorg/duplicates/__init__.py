@@ -40,9 +40,12 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and
     score the candidates, at ``FAST_THRESHOLD``: no model runs, and recall drops on
     cropped copies. ``views``: the crops each image is compared with (``thumbnails.VIEWS``).
-    Candidates below the threshold are checked by keypoints, at most ``keypoint_checks`` per
-    image (0: none): each image's embedding neighbours (cosine >= ``VERIFY_COSINE``), or without
-    an embedding its thumbnail candidates that score at least ``FAST_UNSURE``."""
+    Candidates below the threshold are checked by keypoints (``keypoints``), at most
+    ``keypoint_checks`` per image (0: none): each image's embedding neighbours (cosine >=
+    ``VERIFY_COSINE``), which hold most heavy crops of it; without an embedding, its thumbnail
+    candidates that score at least ``FAST_UNSURE``. Those hold few heavy crops (their
+    thumbnails are of another part of the picture): --fast confirms the crops its thumbnails
+    bring near, mostly of 60% of the area, and misses most smaller ones."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     check_threshold(threshold, default)

@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..index import SearchIndex
 from ..progress import ProgressFactory
 from .grouping import COLUMNS, duplicate_groups, duplicates_frame, hash_pairs
-from .keypoints import PER_IMAGE, VERIFY_COSINE, checkable, keypoint_pairs
+from .keypoints import PER_IMAGE, VERIFY_COSINE, checkable, keypoint_pairs, reshaped
 from .scoring import CANDIDATE_COSINE, MIRROR_MARGIN, candidate_pairs, pair_cosines, pair_scores, thumbnail_pairs
 from .thumbnails import VIEWS, Thumbnails, View, image_thumbnails
 
@@ -65,6 +65,9 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
             candidates, strength = neighbours[unsure], cosines[unsure]
         else:
             candidates, strength = _fast_unsure(images, pairs, scores, thumbnails, threshold)
+        other_shape = copies[reshaped(images, copies)]  # copies already: checked first, for which holds which
+        candidates = np.concatenate([other_shape, candidates])
+        strength = np.concatenate([np.full(len(other_shape), 2.0), strength])
         found, crops = keypoint_pairs(images, root, candidates, strength, keypoint_checks, progress)
         copies = np.concatenate([copies, found])
     groups = duplicate_groups(len(images), images["sha256"].to_numpy(), copies)

@@ -49,7 +49,7 @@ MIN_SIDE = 96  # px: images with a shorter side are not checked (too few keypoin
 PER_IMAGE = 6  # unsure partners checked per image at most
 VERIFY_COSINE = 0.3  # embedding cosine for a neighbour to be checked at all
 RATIO = 0.85  # Lowe's ratio test: best match distance below this fraction of the second best
-MIN_INLIERS = 12  # matches that agree with the fitted transform
+MIN_INLIERS = 20  # matches that agree with the fitted transform (pairs of two photos: at most 17 in 15,000)
 MIN_INLIER_SHARE = 0.06  # of the matches: on a periodic texture (a brick wall) many matches fit by chance, a few agree
 MAX_ROTATION = 10.0  # degrees away from a whole number of quarter turns (a photo turned by EXIF, or saved turned)
 MAX_SCALE = 6.0  # one image at most this much larger than the other, once both are SIDE px long
@@ -57,6 +57,7 @@ INSIDE_TOLERANCE = 0.05  # of the larger image's sides: how far the crop's mappe
 WHOLE = 0.9  # a crop mapped onto at least this much of the other's area is the whole picture, not a crop
 REPROJECTION = 4.0  # px at SIDE: RANSAC's inlier distance
 PAIR_CHUNK = 128  # pairs per task
+RESHAPED = 0.1  # copies whose width/height ratios differ by more than this are checked too: which holds which
 
 
 @dataclass
@@ -179,6 +180,18 @@ def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_im
     log.info("%d unsure pairs checked by keypoints: %d copies, %d of them crops", len(checked), found.sum(), len(cut))
     copies = np.unique(np.concatenate([checked[found].reshape(-1, 2), np.sort(crops, axis=1)]), axis=0)
     return copies, crops
+
+
+def reshaped(images, pairs: np.ndarray) -> np.ndarray:
+    """Per pair, whether its images' shapes (width / height, by the catalog) differ by more than
+    ``RESHAPED``: a copy of another shape is a crop, and which image holds the other decides which
+    to keep (a 9:16 phone crop saved at 1080x1920 has as many pixels as its 1920x1080 original, and
+    a mostly vertical layout, sky over ground, can line its thumbnails up)."""
+    if not {"width", "height"} <= set(images.columns) or len(pairs) == 0:
+        return np.zeros(len(pairs), bool)
+    sizes = images[["width", "height"]].astype("float64").to_numpy()
+    ratio = np.log(sizes[:, 0] / sizes[:, 1])
+    return np.abs(ratio[pairs[:, 0]] - ratio[pairs[:, 1]]) > np.log1p(RESHAPED)
 
 
 def checkable(images) -> np.ndarray:

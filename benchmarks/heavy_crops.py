@@ -113,10 +113,10 @@ def main() -> None:
             evaluate(name, groups_of(frame, images["id"].to_numpy()), family, truth, paths, seconds,
                      frame["kind"].value_counts().to_dict())
     if args.all_pairs:
-        all_pairs(ws.root, paths, family)
+        all_pairs(ws.root, paths, family, truth)
 
 
-def all_pairs(root, paths: list[str], family: np.ndarray) -> None:
+def all_pairs(root, paths: list[str], family: np.ndarray, truth: dict) -> None:
     """The keypoint check alone on every pair: how many pairs of two pictures pass it."""
     pairs = np.array(list(itertools.combinations(range(len(paths)), 2)))
     start = time.perf_counter()
@@ -124,8 +124,13 @@ def all_pairs(root, paths: list[str], family: np.ndarray) -> None:
     seconds = time.perf_counter() - start
     same = family[pairs[:, 0]] == family[pairs[:, 1]]
     passed = np.array([m is not None for m in matches])
-    print(f"keypoint check alone on all {len(pairs):,} pairs ({seconds:.0f} s): {passed[same].sum()} of "
-          f"{same.sum()} pairs of one picture pass, {passed[~same].sum()} of {(~same).sum():,} pairs of two pictures")
+    row = {p: r for r, p in enumerate(paths)}
+    copied = {tuple(sorted((row[p], row[c["of"]]))) for p, c in truth["copies"].items()}
+    is_copy = np.array([tuple(pair) in copied for pair in pairs.tolist()])
+    print(f"keypoint check alone on all {len(pairs):,} pairs ({seconds:.0f} s): {passed[is_copy].sum()} of "
+          f"{is_copy.sum()} crops and their photo pass, {passed[same & ~is_copy].sum()} of {(same & ~is_copy).sum()} "
+          f"pairs of two crops of one photo (those that hold one another), {passed[~same].sum()} of "
+          f"{(~same).sum():,} pairs of two pictures")
     for i in np.flatnonzero(passed & ~same)[:20]:
         print(f"  passed, not copies: {paths[pairs[i, 0]]} {paths[pairs[i, 1]]} inliers {matches[i].inliers}")
 

@@ -45,7 +45,9 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     ``VERIFY_COSINE``), which hold most heavy crops of it; without an embedding, its thumbnail
     candidates that score at least ``FAST_UNSURE``. Those hold few heavy crops (their
     thumbnails are of another part of the picture): --fast confirms the crops its thumbnails
-    bring near, mostly of 60% of the area, and misses most smaller ones."""
+    bring near, mostly of 60% of the area, and misses most smaller ones. Copies of another
+    shape than their partner are checked first, to tell which holds the other: a crop is never
+    the image kept."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     check_threshold(threshold, default)

@@ -8,6 +8,7 @@
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms cropped
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms aspect
     python benchmarks/near_duplicates.py --cifar /tmp/cifar/train --per-class 1000 --transforms reshaped
+    python benchmarks/near_duplicates.py --cifar /tmp/cifar/test --per-class 1000 --transforms heavycrop
 
 Corpus: the first ``--per-class`` CIFAR-10 images of each class plus, for 20 of each
 class (200), transformed copies: by default four (2x resize, JPEG quality 30, 10%
@@ -18,13 +19,16 @@ contrast, blur, JPEG 20, half size, stretched; ``tests/corpus.py``), or with
 (white 2 px, grey 5 px, letterbox bars) and two off-centre crops, or with ``--transforms
 cropped`` five crops of other sizes and sides (6-22%, one side only, one re-encoded), or with
 ``--transforms aspect`` five crops that change the shape (to a square, to a banner, one edge), or with
-``--transforms reshaped`` five others (centred and off-centre, 66-91% of one side). True pairs:
+``--transforms reshaped`` five others (centred and off-centre, 66-91% of one side), or with
+``--transforms heavycrop`` four heavy crops (25-60% of the area, a 9:16 strip), enlarged 2x and
+recompressed (too small for the keypoint checks: benchmarks/heavy_crops.py has real photos). True pairs:
 every pair within an original and its copies. A found pair: two images in one group.
 
 CIFAR-10 has near-duplicates of its own (the same photo of a white car, a dog, a
 plane, a few times over), which count as false here: "precision" is a lower bound.
 "cross-class precision" counts only pairs of two different classes as false, an
-upper bound.
+upper bound. The last rows run ``duplicate_table`` itself, with and without its keypoint
+checks of unsure pairs (``keypoint_checks``), and say how long each took.
 """
 
 from __future__ import annotations
@@ -33,23 +37,25 @@ import argparse
 import itertools
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.corpus import (  # noqa: E402
-    ASPECT_TRANSFORMS, CROPPED_TRANSFORMS, FRAMED_TRANSFORMS, HELDOUT_TRANSFORMS, MIRRORED_TRANSFORMS,
-    RESHAPED_TRANSFORMS, TRANSFORMS, write_copies,
+    ASPECT_TRANSFORMS, CROPPED_TRANSFORMS, FRAMED_TRANSFORMS, HEAVYCROP_TRANSFORMS, HELDOUT_TRANSFORMS,
+    MIRRORED_TRANSFORMS, RESHAPED_TRANSFORMS, TRANSFORMS, write_copies,
 )
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
 
 TRANSFORM_SETS = {"planted": TRANSFORMS, "heldout": HELDOUT_TRANSFORMS, "mirrored": MIRRORED_TRANSFORMS,
                   "framed": FRAMED_TRANSFORMS, "cropped": CROPPED_TRANSFORMS, "aspect": ASPECT_TRANSFORMS,
-                  "reshaped": RESHAPED_TRANSFORMS}
+                  "reshaped": RESHAPED_TRANSFORMS, "heavycrop": HEAVYCROP_TRANSFORMS}
 from imgorg.duplicates import (  # noqa: E402
-    candidate_pairs, duplicate_groups, image_thumbnails, pair_scores, thumbnail_pairs,
+    PER_IMAGE, candidate_pairs, duplicate_groups, duplicate_table, image_thumbnails, pair_scores,
+    thumbnail_pairs,
 )
 from imgorg.index import build_index  # noqa: E402
 
@@ -112,13 +118,25 @@ def main() -> None:
             ("--fast: thumbnail pairs alone, stars", by_thumbnail, fast, duplicate_groups, (0.86, 0.88, 0.90))]
     for name, pairs, score, grouping, thresholds in rows:
         for threshold in thresholds:
-            groups = grouping(n, sha, pairs[score >= threshold])
-            found = pairs_of(groups)
-            hits = len(found & truth)
-            cross = sum(label[i] != label[j] for i, j in found)
-            largest = np.bincount(groups[groups >= 0]).max() if (groups >= 0).any() else 0
-            print(f"{name:<44} {threshold:9.3f} {len(found):6d} {hits / max(len(found), 1):9.3f} "
-                  f"{1 - cross / max(len(found), 1):11.3f} {hits / len(truth):6.3f} {largest:7d}", flush=True)
+            _report(name, threshold, grouping(n, sha, pairs[score >= threshold]), truth, label)
+    for embeddings, threshold, method in ((E, 0.82, "duplicate_table"), (None, 0.88, "duplicate_table --fast")):
+        for checks in (0, PER_IMAGE):
+            start = time.perf_counter()
+            frame = duplicate_table(ws.images, embeddings, ws.root, threshold,
+                                    index=ws.search_index() if embeddings is not None else None, keypoint_checks=checks)
+            seconds = time.perf_counter() - start
+            groups = np.full(n, -1, np.int64)
+            groups[frame["id"].map({int(i): r for r, i in enumerate(ws.images["id"])}).to_numpy()] = frame["group"]
+            _report(f"{method}, {checks} keypoint checks ({seconds:.0f} s)", threshold, groups, truth, label)
+
+
+def _report(name: str, threshold: float, groups: np.ndarray, truth: set, label: np.ndarray) -> None:
+    found = pairs_of(groups)
+    hits = len(found & truth)
+    cross = sum(label[i] != label[j] for i, j in found)
+    largest = np.bincount(groups[groups >= 0]).max() if (groups >= 0).any() else 0
+    print(f"{name:<44} {threshold:9.3f} {len(found):6d} {hits / max(len(found), 1):9.3f} "
+          f"{1 - cross / max(len(found), 1):11.3f} {hits / len(truth):6.3f} {largest:7d}", flush=True)
 
 
 def _by(keys: list[str]) -> dict[str, list[int]]:

@@ -131,6 +131,27 @@ RESHAPED_TRANSFORMS = {
 }
 
 
+def _heavy_crop(left: float, top: float, width: float, height: float, quality: int = 70):
+    """A transform that keeps ``width`` x ``height`` (fractions) from (left, top), twice the size, JPEG ``quality``."""
+    def crop(image: Image.Image) -> Image.Image:
+        w, h = image.width, image.height
+        box = (round(w * left), round(h * top), round(w * (left + width)), round(h * (top + height)))
+        cut = image.crop(box)
+        return _jpeg(cut.resize((cut.width * 2, cut.height * 2), Image.BICUBIC), quality)
+    return crop
+
+
+# Heavy crops (25-60% of the area, a 9:16 strip of the full height), enlarged and recompressed: on
+# 32 px images too small for keypoints (the photo corpus of benchmarks/heavy_crops.py measures
+# those), run with --transforms heavycrop to see what the embedding and thumbnails alone give.
+HEAVYCROP_TRANSFORMS = {
+    "phone916": _heavy_crop(0.2, 0, 0.5625, 1.0),
+    "crop25": _heavy_crop(0.1, 0.3, 0.5, 0.5),
+    "crop40": _heavy_crop(0.35, 0.05, 0.63, 0.63),
+    "crop60": _heavy_crop(0, 0.2, 0.8, 0.75),
+}
+
+
 def _jpeg(image: Image.Image, quality: int) -> Image.Image:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality)

@@ -170,10 +170,14 @@ class CompareConfig:
 class DuplicatesConfig:
     threshold: float | None = None  # pair score for a copy; None = the method's default (0.82, --fast 0.88)
     fast: bool = False  # thumbnails only, no embedding (a folder without a workspace)
+    keypoint_checks: int = 6  # unsure pairs checked by keypoints per image, to find heavy crops (0: none)
 
     def validate(self) -> DuplicatesConfig:
         if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
             raise ConfigError(f"threshold ({self.threshold}) must be a similarity in (0, 1]")
+        if not isinstance(self.keypoint_checks, int) or self.keypoint_checks < 0:
+            raise ConfigError(f"keypoint_checks ({self.keypoint_checks!r}) must be a whole number of checks per "
+                              "image, 0 or more; 0 turns the keypoint checks of heavy crops off")
         return self
 
 

@@ -27,9 +27,10 @@ def duplicates(
     threshold: Annotated[Optional[float], typer.Option(help=f"Score at or above which two images are copies: the mean of embedding cosine and aligned 16x16-thumbnail and detail correlations (default {DEFAULT_THRESHOLD}), or of the last two with --fast (default {FAST_THRESHOLD}).")] = None,
     fast: Annotated[bool, typer.Option("--fast", help="For a folder without a workspace: compare thumbnails only, no model (5x faster; misses more cropped copies). Writes only duplicates.parquet to --out.")] = False,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the groups to this CSV file.")] = None,
+    keypoint_checks: Annotated[int, typer.Option(min=0, help="Candidates below the threshold checked by keypoints per image, which finds heavy crops (a 9:16 phone crop of a landscape photo, 25-60% of the area); 0 turns the checks off.")] = DuplicatesConfig().keypoint_checks,
 ) -> None:
     """Find copies: identical files by content hash, then resized/re-encoded/cropped/mirrored ones by
-    embedding and thumbnails. WORKSPACE may also be a folder of images."""
+    embedding and thumbnails, and heavy crops by keypoints. WORKSPACE may also be a folder of images."""
     if not workspace.exists():
         raise WorkspaceError(f"{workspace} does not exist; pass a workspace made by `imgorg run` or a folder of images")
     if threshold is not None:  # before any work: hashing or embedding a folder takes minutes
@@ -50,7 +51,8 @@ def duplicates(
         if fast and not is_workspace(dest):
             console.print(f"Comparing the thumbnails of {workspace} (--fast: no model)", markup=False)
             with progress_bars() as progress:
-                frame = find_folder_duplicates(workspace, dest, DuplicatesConfig(threshold, fast=True), progress)
+                config = DuplicatesConfig(threshold, fast=True, keypoint_checks=keypoint_checks)
+                frame = find_folder_duplicates(workspace, dest, config, progress)
             _show(frame, FAST_THRESHOLD if threshold is None else threshold, dest / DUPLICATES_FILE, csv)
             return
         if fast:  # where the folder has a workspace, its embeddings cost nothing
@@ -61,7 +63,7 @@ def duplicates(
         if workspace is None:
             return
     with progress_bars() as progress:
-        frame = find_duplicates(workspace, DuplicatesConfig(threshold), progress)
+        frame = find_duplicates(workspace, DuplicatesConfig(threshold, keypoint_checks=keypoint_checks), progress)
     _show(frame, DEFAULT_THRESHOLD if threshold is None else threshold, Path(workspace) / DUPLICATES_FILE, csv)
 
 

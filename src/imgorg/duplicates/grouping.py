@@ -3,7 +3,9 @@
 Pairs form groups as stars, not connected components: each member is a copy of its group's
 centre. Chains of look-alikes (ship A like ship B like ship C ...) made components of 78
 different ships in CIFAR-10's test images. Each group gets one keep candidate: real files
-before symbolic links, then most pixels, then largest file, then lowest id.
+before symbolic links, then images that are no crop of another member (a 9:16 phone crop
+saved at 1080x1920 has as many pixels as its 1920x1080 original), then most pixels, then
+largest file, then lowest id.
 """
 
 from __future__ import annotations
@@ -91,22 +93,29 @@ def _number_by_first_row(component: np.ndarray) -> np.ndarray:
 
 
 def duplicates_frame(images: pd.DataFrame, embeddings: np.ndarray | None, groups: np.ndarray,
-                     root: str | Path | None = None, thumbnails: Thumbnails | None = None) -> pd.DataFrame:
+                     root: str | Path | None = None, thumbnails: Thumbnails | None = None,
+                     crops: np.ndarray | None = None) -> pd.DataFrame:
     """One row per image in a group, keep candidate first, with its similarity to the keeper:
-    the pair score the threshold applies to when ``thumbnails`` are given, else the embedding cosine."""
+    the pair score the threshold applies to when ``thumbnails`` are given, else the embedding cosine.
+    ``crops``: (crop row, row of the image it was cut from) found by keypoints; such a crop of the
+    keeper is of kind "crop" (its score is below the threshold: no thumbnail view lines it up)."""
     out = []
+    crops = np.empty((0, 2), np.int64) if crops is None else np.asarray(crops, np.int64).reshape(-1, 2)
     for group in np.unique(groups[groups >= 0]):
         rows = np.flatnonzero(groups == group)
         members = images.iloc[rows]
-        order = _keep_order(members, root)
+        inside = crops[np.isin(crops, rows).all(axis=1)]  # crop pairs within the group
+        order = _keep_order(members, root, np.isin(rows, inside[:, 0]))
         rows, members = rows[order], members.iloc[order]
         with_keeper = np.stack([np.full(len(rows), rows[0]), rows], axis=1)
         sims = (pair_scores(with_keeper, embeddings, thumbnails) if thumbnails is not None
                 else pair_cosines(with_keeper, embeddings))
         sims[members["sha256"].to_numpy() == members["sha256"].iloc[0]] = 1.0  # the same file
+        kinds = _kinds(members["sha256"].to_numpy())
+        kinds[np.isin(rows, inside[inside[:, 1] == rows[0], 0]) & (kinds == "near")] = "crop"
         out.append(pd.DataFrame({
             "group": int(group), "id": members["id"].to_numpy(), "path": members["path"].to_numpy(),
-            "kind": _kinds(members["sha256"].to_numpy()), "similarity": np.round(sims, 4),
+            "kind": kinds, "similarity": np.round(sims, 4),
             "keep": np.arange(len(rows)) == 0,
         }))
     if not out:
@@ -123,12 +132,14 @@ def _kinds(sha256: np.ndarray) -> np.ndarray:
     return kinds
 
 
-def _keep_order(members: pd.DataFrame, root: str | Path | None) -> np.ndarray:
-    """Real files before symbolic links (deleting the target would break the link), then most
-    pixels (read from the file header only), then bytes, then lowest id."""
+def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndarray | None = None) -> np.ndarray:
+    """Real files before symbolic links (deleting the target would break the link), then images
+    that are no crop of another member (``cropped``), then most pixels (read from the file header
+    only), then bytes, then lowest id."""
     pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(len(members))
     links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(len(members))
-    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -pixels, links))
+    cropped = np.zeros(len(members), bool) if cropped is None else cropped
+    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -pixels, cropped, links))
 
 
 def _pixels(root: str | Path, relpath: str) -> int:

@@ -7,21 +7,28 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ImageDecodeError
+from .gpu_decode import EncodedJpeg, as_encoded
 from .preprocess import Preprocess, load_and_prepare
 
-Pixels = np.ndarray | list[np.ndarray]  # (b, H, W, 3) uint8, or a list of squares of mixed sizes
+Pixels = np.ndarray | list  # (b, H, W, 3) uint8, or a list of squares of mixed sizes and EncodedJpegs
 
 
-def decode_file(path: Path, pre: Preprocess) -> tuple[np.ndarray | None, str | None]:
-    """(the model's uint8 input, None), or (None, why the file cannot be used)."""
+def decode_file(path: Path, pre: Preprocess) -> tuple[np.ndarray | EncodedJpeg | None, str | None]:
+    """(the model's uint8 input, None), or (None, why the file cannot be used). With
+    ``pre.jpeg_on_device`` a big JPEG comes back undecoded (an EncodedJpeg, for the GPU)."""
     try:
-        return load_and_prepare(Path(path).read_bytes(), pre), None
+        data = Path(path).read_bytes()
+        encoded = as_encoded(data, pre) if pre.jpeg_on_device else None
+        return (encoded if encoded is not None else load_and_prepare(data, pre)), None
     except ImageDecodeError as err:
         return None, err.reason
     except OSError as err:
         return None, f"cannot read: {err.strerror or err}"
 
 
-def stack_pixels(images: list[np.ndarray]) -> Pixels:
-    """One array when every image has the same shape (always, unless the runner upsamples)."""
+def stack_pixels(images: list) -> Pixels:
+    """One array when every image is an array of the same shape (always, unless the runner upsamples
+    or decodes JPEGs itself), else the list."""
+    if any(isinstance(image, EncodedJpeg) for image in images):
+        return images
     return np.stack(images) if len({image.shape for image in images}) == 1 else images

@@ -16,13 +16,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..config import EmbedConfig
 from ..parallel import available_cores, process_pool
 from ..progress import Advance
 from ..reduce import l2_normalize
 from .cache import EmbeddingCache
+from . import gpu_decode
 from .decode import Pixels, decode_file, stack_pixels
 from .preprocess import Preprocess
 from .runners import Runner, forward
@@ -58,7 +57,11 @@ def decode_setup(runner: Runner, pre: Preprocess) -> tuple[Preprocess, bool]:
     """(the decoders' preprocessing, whether they are processes) beside ``runner``.
 
     A runner that upsamples gets small images at their own size, from processes (see
-    ``decoded_batches``); any other gets the model's input from threads."""
+    ``decoded_batches``); any other gets the model's input from threads. A runner on a GPU
+    that can decode JPEGs (torchvision) gets big JPEGs undecoded (gpu_decode.py)."""
+    device = getattr(runner, "device", None)
+    if getattr(device, "type", device) == "cuda" and gpu_decode.available():
+        pre = dataclasses.replace(pre, jpeg_on_device=True)
     if getattr(runner, "upsamples", False):
         return dataclasses.replace(pre, upsample_on_device=True), True
     return pre, False

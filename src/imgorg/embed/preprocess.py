@@ -21,6 +21,8 @@ class Preprocess:
     # Leave square images smaller than the input at their own size: the runner upsamples
     # them on the GPU, so decoders copy a 32 px CIFAR image, not a 224 px one.
     upsample_on_device: bool = False
+    # Hand big JPEGs to the runner undecoded, for the GPU to decode (gpu_decode.py).
+    jpeg_on_device: bool = False
 
     def signature(self) -> str:
         """A short string that changes whenever the pixels fed to the model would ("tv": torchvision's

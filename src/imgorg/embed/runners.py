@@ -7,6 +7,7 @@ EfficientNet-Lite0); on a GPU, torch in fp16 with channels_last.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import warnings
@@ -19,6 +20,8 @@ from ..cache_dir import cache_dir
 from ..fileio import file_sha256
 from .backbones import BackboneSpec, get_backbone, preprocess_for
 from .decode import Pixels
+from .gpu_decode import decode_batch as gpu_decode_batch
+from .gpu_decode import split as gpu_split
 from .tags import Tags, top_tags
 from ..errors import ImgorgError
 from ..parallel import available_cores
@@ -156,13 +159,19 @@ class TorchRunner:
         pass however many sizes it mixes."""
         import torch
 
+        if isinstance(batch, torch.Tensor):  # already prepared on the device (a mirrored batch, say)
+            return batch
         if isinstance(batch, np.ndarray):
             return self._to_input_size(self._upload(batch))
         size = self.input_size
         images = torch.empty((len(batch), size, size, 3), dtype=torch.uint8, device=self.device)
+        arrays, encoded = gpu_split(batch)
+        if encoded:  # big JPEGs the decoders left for the GPU
+            pre = dataclasses.replace(self.spec.preprocess, input_size=size)
+            images[encoded] = gpu_decode_batch([batch[r] for r in encoded], pre, self.device)
         rows_by_shape: dict[tuple, list[int]] = {}
-        for row, image in enumerate(batch):
-            rows_by_shape.setdefault(image.shape, []).append(row)
+        for row in arrays:
+            rows_by_shape.setdefault(batch[row].shape, []).append(row)
         for rows in rows_by_shape.values():
             images[rows] = self._to_input_size(self._upload(np.stack([batch[r] for r in rows])))
         return images
@@ -282,6 +291,8 @@ def default_runner(config, threads: int | None = None, n_images: int = 0) -> Run
 def forward(runner: Runner, pixels: Pixels, tta: bool) -> tuple[np.ndarray, Tags | None]:
     """(features, tags or None) of a batch; with ``tta``, features and class probabilities are
     the mean of the image's and its mirror's."""
+    if tta and isinstance(pixels, list) and gpu_split(pixels)[1]:  # mirror JPEGs once the GPU decoded them
+        pixels = runner._input(pixels)
     features, probs = _split(runner(pixels))
     if tta:  # mean with the horizontal mirror, before normalising
         mirrored, mirrored_probs = _split(runner(_mirror(pixels)))
@@ -300,6 +311,8 @@ def _split(out: Output) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _mirror(pixels: Pixels) -> Pixels:
+    if not isinstance(pixels, (list, np.ndarray)):  # a torch tensor on the device (NHWC)
+        return pixels.flip(dims=[2])
     if isinstance(pixels, list):
         return [np.ascontiguousarray(image[:, ::-1]) for image in pixels]
     return np.ascontiguousarray(pixels[:, :, ::-1])

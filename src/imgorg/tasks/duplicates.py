@@ -17,14 +17,14 @@ from ..workspace import DUPLICATES_FILE, Workspace, open_workspace, workspace_lo
 
 def find_duplicates(workspace: Workspace | str, config: DuplicatesConfig = DuplicatesConfig(),
                     progress: ProgressFactory | None = None) -> pd.DataFrame:
-    """Groups of copies by embedding and thumbnails, stored as duplicates.parquet (group, id, path,
-    kind, similarity, keep)."""
+    """Groups of copies by embedding, thumbnails and keypoints, stored as duplicates.parquet (group, id,
+    path, kind, similarity, keep)."""
     ws = open_workspace(workspace)
     config.validate()
     if config.fast:
         raise ConfigError(f"fast is for a folder of images; {ws.path} is a workspace with embeddings: drop it")
     frame = duplicate_table(ws.images, ws.embeddings, ws.root, config.threshold, index=ws.search_index(),
-                            progress=progress)
+                            progress=progress, keypoint_checks=config.keypoint_checks)
     with workspace_lock(ws.path):
         ws.write_artifact(DUPLICATES_FILE, frame)
     return frame
@@ -37,7 +37,8 @@ def find_folder_duplicates(folder: str | Path, dest: str | Path, config: Duplica
     config.validate()
     catalog = scan_folder(folder, progress=progress)
     images = catalog[catalog["status"] != STATUS_ERROR].reset_index(drop=True)
-    frame = duplicate_table(images, None, folder, config.threshold, progress=progress)
+    frame = duplicate_table(images, None, folder, config.threshold, progress=progress,
+                            keypoint_checks=config.keypoint_checks)
     Path(dest).mkdir(parents=True, exist_ok=True)
     write_parquet(Path(dest) / DUPLICATES_FILE, frame)
     return frame

@@ -1,0 +1,290 @@
+"""Keypoint checks of unsure pairs: heavy crops that no thumbnail view lines up.
+
+A phone-format (9:16) crop of a landscape photo keeps about 32% of its width; a crop of
+25-60% of the area, resized and recompressed, shares little of its original's 16x16
+thumbnails. Its embedding often stays near the original's (the same subject), so the pair
+is a candidate that scores below the threshold. Such unsure pairs are checked with local
+features: ORB keypoints of both images (grayscale, contrast-equalised, longer side
+``SIDE``, a pyramid that reaches above the image so that an original meets its crop's
+finest keypoints), the matches that pass the ratio test either way, and a RANSAC fit of a
+similarity transform (scale, rotation, shift; no mirror). A pair is a copy when at least
+``MIN_INLIERS`` matches (and ``MIN_INLIER_SHARE`` of them) agree, the rotation is a whole
+number of quarter turns (within ``MAX_ROTATION``), the scale is within ``MAX_SCALE``, and one
+image, mapped into the other, lies inside it: a crop, resized (or the whole picture, turned).
+Two crops of one photo that do not contain each other, photos of one scene, or two parts of
+a brick wall are not. A crop of a crop of a photo is a crop of the photo
+(``contained_closure``).
+
+The checks are bounded: each image brings at most ``PER_IMAGE`` unsure partners (best
+embedding cosine first, or best thumbnail score without an embedding), so at most
+``PER_IMAGE`` x images pairs; each image is decoded once for its keypoints (about 40 KB of
+them per image), and the work runs in processes. Images whose shorter side is under
+``MIN_SIDE`` pixels (CIFAR's 32 px) have too few keypoints and are not checked: where the
+catalog knows the sizes, they are not even read. Measured on crops of real photos and on
+the CIFAR corpora in docs/benchmarks.md (near-duplicates, heavy crops).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import progress as _progress
+from ..errors import ImageDecodeError
+from ..images import decode_image
+from ..parallel import available_cores, process_pool
+from ..progress import ProgressFactory
+from ..sources import source_path
+
+log = logging.getLogger(__name__)
+
+SIDE = 640  # px: longer side of the grayscale images the keypoints are found on
+FEATURES = 1000  # ORB keypoints per image at most
+CORNER_THRESHOLD = 5  # ORB's FAST threshold (grey levels; OpenCV's default 20 finds no corners on a blurred photo)
+UPSCALED_LEVELS = 2  # ORB pyramid levels above the image (x1.2, x1.44): where an original meets its crop's finest keypoints
+MIN_SIDE = 96  # px: images with a shorter side are not checked (too few keypoints)
+PER_IMAGE = 6  # unsure partners checked per image at most
+VERIFY_COSINE = 0.3  # embedding cosine for a neighbour to be checked at all
+RATIO = 0.85  # Lowe's ratio test: best match distance below this fraction of the second best
+MIN_INLIERS = 20  # matches that agree with the fitted transform (pairs of two photos: at most 17 in 15,000)
+MIN_INLIER_SHARE = 0.06  # of the matches: on a periodic texture (a brick wall) many matches fit by chance, a few agree
+MAX_ROTATION = 10.0  # degrees away from a whole number of quarter turns (a photo turned by EXIF, or saved turned)
+MAX_SCALE = 6.0  # one image at most this much larger than the other, once both are SIDE px long
+INSIDE_TOLERANCE = 0.05  # of the larger image's sides: how far the crop's mapped corners may stick out
+WHOLE = 0.9  # a crop mapped onto at least this much of the other's area is the whole picture, not a crop
+REPROJECTION = 4.0  # px at SIDE: RANSAC's inlier distance
+PAIR_CHUNK = 128  # pairs per task
+RESHAPED = 0.1  # copies whose width/height ratios differ by more than this are checked too: which holds which
+
+
+@dataclass
+class Keypoints:
+    """ORB keypoints of one image at ``SIDE``: positions (m, 2) float32, descriptors (m, 32) uint8,
+    and the (width, height) they were found on."""
+
+    xy: np.ndarray
+    descriptors: np.ndarray
+    size: tuple[int, int]
+
+
+@dataclass
+class Match:
+    """What the fitted transform says of a pair (a, b): its inliers, and which image is a crop
+    of the other: 0 = a is a crop of b, 1 = b of a, -1 = neither (the same framing)."""
+
+    inliers: int
+    crop: int
+
+
+def image_keypoints(image) -> Keypoints:
+    """ORB keypoints of a PIL image, resized (box filter) so that its longer side is at most ``SIDE``."""
+    import cv2
+    from PIL import Image
+
+    scale = SIDE / max(image.size)
+    if scale < 1:
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                             resample=Image.BOX)
+    gray = np.asarray(image.convert("L"))
+    gray = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)  # corners in dim or hazy parts too
+    orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=CORNER_THRESHOLD, firstLevel=UPSCALED_LEVELS)
+    found, descriptors = orb.detectAndCompute(gray, None)
+    xy = np.array([point.pt for point in found], np.float32).reshape(-1, 2)
+    descriptors = np.zeros((0, 32), np.uint8) if descriptors is None else descriptors
+    return Keypoints(xy, descriptors, (gray.shape[1], gray.shape[0]))
+
+
+def crop_match(a: Keypoints, b: Keypoints) -> Match | None:
+    """The pair as a crop and its original, or None when it is not (see the module docstring)."""
+    import cv2
+
+    if len(a.descriptors) < 2 or len(b.descriptors) < 2:
+        return None
+    source, target = _ratio_matches(a, b)
+    if len(source) < MIN_INLIERS:
+        return None
+    cv2.setRNGSeed(0)  # RANSAC draws samples: the same pair gets the same answer in any process
+    transform, inliers = cv2.estimateAffinePartial2D(source, target, method=cv2.RANSAC,
+                                                     ransacReprojThreshold=REPROJECTION, maxIters=2000)
+    if transform is None or int(inliers.sum()) < max(MIN_INLIERS, MIN_INLIER_SHARE * len(source)):
+        return None
+    scale = float(np.sqrt(abs(np.linalg.det(transform[:, :2]))))
+    rotation = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
+    if abs(rotation - 90 * round(rotation / 90)) > MAX_ROTATION or not 1 / MAX_SCALE <= scale <= MAX_SCALE:
+        return None
+    inverse = cv2.invertAffineTransform(transform)
+    for crop, (inner, outer, mapping) in enumerate(((a, b, transform), (b, a, inverse))):
+        if _inside(inner.size, outer.size, mapping):
+            mapped = scale ** (1 if crop == 0 else -1)
+            area = mapped**2 * inner.size[0] * inner.size[1] / (outer.size[0] * outer.size[1])
+            return Match(int(inliers.sum()), crop if area < WHOLE else -1)
+    return None
+
+
+def _ratio_matches(a: Keypoints, b: Keypoints) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a and in b of the matches that pass the ratio test either way: from a crop, most
+    keypoints find their match in the original; from the original, only those inside the crop do,
+    and the ratio test decides differently, so a single direction missed some crops."""
+    import cv2
+
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    found = set()
+    for query, train, flip in ((a, b, False), (b, a, True)):
+        for match in matcher.knnMatch(query.descriptors, train.descriptors, k=2):
+            if len(match) == 2 and match[0].distance < RATIO * match[1].distance:
+                found.add((match[0].trainIdx, match[0].queryIdx) if flip else (match[0].queryIdx, match[0].trainIdx))
+    pairs = np.array(sorted(found), np.int64).reshape(-1, 2)
+    return a.xy[pairs[:, 0]], b.xy[pairs[:, 1]]
+
+
+def _inside(inner: tuple[int, int], outer: tuple[int, int], transform: np.ndarray) -> bool:
+    """Whether the corners of an ``inner``-sized image, mapped by ``transform``, lie within ``outer``."""
+    width, height = inner
+    corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
+    mapped = corners @ transform[:, :2].T + transform[:, 2]
+    slack = INSIDE_TOLERANCE * np.asarray(outer, np.float64)
+    return bool(((mapped >= -slack) & (mapped <= np.asarray(outer) + slack)).all())
+
+
+def unsure_pairs(pairs: np.ndarray, strength: np.ndarray, per_image: int = PER_IMAGE) -> np.ndarray:
+    """Indices of the ``pairs`` to check: each image's ``per_image`` strongest (by ``strength``:
+    embedding cosine, or thumbnail score), so at most ``per_image`` x images in all."""
+    if len(pairs) == 0 or per_image < 1:
+        return np.empty(0, np.int64)
+    owner = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    index = np.tile(np.arange(len(pairs)), 2)
+    order = np.lexsort((-np.tile(strength, 2), owner))
+    owner, index = owner[order], index[order]
+    first = np.flatnonzero(np.diff(owner, prepend=-1))  # where each owner's run starts
+    rank = np.arange(len(owner)) - np.repeat(first, np.diff(np.append(first, len(owner))))
+    return np.unique(index[rank < per_image])
+
+
+def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_image: int = PER_IMAGE,
+                   progress: ProgressFactory | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs found to be copies, (crop row, row of the image it was cut from) for each of them that
+    is a crop) among the unsure ``pairs`` of ``images`` rows, each image's ``per_image`` strongest
+    checked. Images that the catalog says are under ``MIN_SIDE`` px are left out before anything
+    is decoded, and before each image's strongest are chosen."""
+    large = checkable(images)[pairs].all(axis=1)
+    pairs, strength = pairs[large], strength[large]
+    checked = pairs[unsure_pairs(pairs, strength, per_image)]
+    matches = verify_pairs(root, images["path"].astype(str).to_numpy(), checked, progress, _draft_sides(images))
+    found = np.array([m is not None for m in matches], bool)
+    crop = np.array([-1 if m is None else m.crop for m in matches], np.int64)
+    cut = np.flatnonzero(found & (crop >= 0))
+    crops = contained_closure(np.stack([checked[cut, crop[cut]], checked[cut, 1 - crop[cut]]], axis=1))
+    log.info("%d unsure pairs checked by keypoints: %d copies, %d of them crops", len(checked), found.sum(), len(cut))
+    copies = np.unique(np.concatenate([checked[found].reshape(-1, 2), np.sort(crops, axis=1)]), axis=0)
+    return copies, crops
+
+
+def reshaped(images, pairs: np.ndarray) -> np.ndarray:
+    """Per pair, whether its images' shapes (width / height, by the catalog) differ by more than
+    ``RESHAPED``: a copy of another shape is a crop, and which image holds the other decides which
+    to keep (a 9:16 phone crop saved at 1080x1920 has as many pixels as its 1920x1080 original, and
+    a mostly vertical layout, sky over ground, can line its thumbnails up)."""
+    if not {"width", "height"} <= set(images.columns) or len(pairs) == 0:
+        return np.zeros(len(pairs), bool)
+    sizes = images[["width", "height"]].astype("float64").to_numpy()
+    ratio = np.log(sizes[:, 0] / sizes[:, 1])
+    return np.abs(ratio[pairs[:, 0]] - ratio[pairs[:, 1]]) > np.log1p(RESHAPED)
+
+
+def checkable(images) -> np.ndarray:
+    """Per row, whether the image may have keypoints enough: a shorter side of at least ``MIN_SIDE``
+    px by the catalog, or a size the catalog does not know (it is then read to tell)."""
+    if not {"width", "height"} <= set(images.columns):
+        return np.ones(len(images), bool)
+    sides = images[["width", "height"]].astype("float64").fillna(np.inf).to_numpy().min(axis=1)
+    return sides >= MIN_SIDE
+
+
+def contained_closure(crops: np.ndarray) -> np.ndarray:
+    """(crop, whole) rows plus those that containment implies: a crop of a crop of a photo is a
+    crop of the photo, though its own check may have been one too many for the per-image cap."""
+    crops = crops.reshape(-1, 2)
+    wholes: dict[int, set[int]] = {}
+    for crop, whole in crops.tolist():
+        wholes.setdefault(crop, set()).add(whole)
+    out = set()
+    for crop in wholes:
+        seen, todo = set(), list(wholes[crop])
+        while todo:
+            whole = todo.pop()
+            if whole not in seen and whole != crop:
+                seen.add(whole)
+                todo += wholes.get(whole, ())
+        out.update((crop, whole) for whole in seen)
+    return np.array(sorted(out), np.int64).reshape(-1, 2)
+
+
+def _draft_sides(images) -> np.ndarray | None:
+    """Per image, the shorter side to decode at so that the longer one is at least ``SIDE`` (a JPEG
+    decodes at 1/2, 1/4 or 1/8 scale), from the catalog's sizes where it has them."""
+    if not {"width", "height"} <= set(images.columns):
+        return None
+    sides = images[["width", "height"]].astype("float64").to_numpy()
+    draft = np.ceil(SIDE * sides.min(axis=1) / sides.max(axis=1))
+    return np.where(np.isfinite(draft), draft, SIDE).clip(MIN_SIDE, SIDE).astype(np.int64)
+
+
+def verify_pairs(root, paths, pairs: np.ndarray, progress: ProgressFactory | None = None,
+                 drafts: np.ndarray | None = None, workers: int | None = None) -> list[Match | None]:
+    """The keypoint check of each pair of rows of ``paths`` (files under ``root``): each image is
+    decoded once (at least ``drafts`` px on its shorter side, default ``SIDE``), its keypoints
+    found, then the pairs matched, in ``workers`` processes."""
+    if len(pairs) == 0:
+        return []
+    rows = np.unique(pairs)
+    drafts = np.full(rows.max() + 1, SIDE) if drafts is None else drafts
+    workers = min(workers or available_cores(), max(1, len(rows) // 8))
+    advance = _progress.start(progress, "Checking crops by keypoints", len(rows) + len(pairs))
+    size = max(1, min(64, -(-len(rows) // workers)))
+    chunks = [[(str(paths[r]), int(drafts[r])) for r in rows[i : i + size]] for i in range(0, len(rows), size)]
+    with process_pool(workers) if workers > 1 else nullcontext() as pool:
+        run = pool.map if pool else map
+        found: list[Keypoints | None] = []
+        for chunk in run(_keypoints_chunk, [root] * len(chunks), chunks):
+            found += chunk
+            advance(len(chunk))
+        keypoints = dict(zip(rows.tolist(), found))
+        tasks = [pairs[i : i + PAIR_CHUNK] for i in range(0, len(pairs), PAIR_CHUNK)]
+        out: list[Match | None] = []
+        for matched in run(_match_chunk, [_task(task, keypoints) for task in tasks]):
+            out += matched
+            advance(len(matched))
+    return out
+
+
+def _task(pairs: np.ndarray, keypoints: dict) -> list[tuple[Keypoints | None, Keypoints | None]]:
+    return [(keypoints[a], keypoints[b]) for a, b in pairs.tolist()]
+
+
+def _keypoints_chunk(root, images: list[tuple[str, int]]) -> list[Keypoints | None]:
+    """Keypoints of a few (path, draft side) images; None where unreadable or under ``MIN_SIDE`` px."""
+    _one_thread()
+    out = []
+    for relpath, draft in images:
+        try:
+            image = decode_image(source_path(root, relpath).read_bytes(), draft_size=draft)
+        except (OSError, ImageDecodeError):
+            out.append(None)
+            continue
+        out.append(image_keypoints(image) if min(image.size) >= MIN_SIDE else None)
+    return out
+
+
+def _match_chunk(pairs: list[tuple[Keypoints | None, Keypoints | None]]) -> list[Match | None]:
+    _one_thread()
+    return [None if a is None or b is None else crop_match(a, b) for a, b in pairs]
+
+
+def _one_thread() -> None:
+    """OpenCV's own threads beside the processes would only compete for the same cores."""
+    import cv2
+
+    cv2.setNumThreads(1)

@@ -1,0 +1,176 @@
+"""Heavy crops of real photos (a 9:16 phone crop, a quarter of the area) found by keypoints, and
+look-alikes (other parts of one photo, other photos, a brick wall) that are not copies."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from imgorg.duplicates import duplicate_table
+from imgorg.duplicates import keypoints as kp
+
+from .crop_corpus import jpeg, noisy_upscale, picture_and_rest, source_image
+
+
+def _write(folder, name: str, image: Image.Image, quality: int = 90) -> str:
+    (folder / name).write_bytes(jpeg(image, quality))
+    return name
+
+
+def _images(folder, paths: list[str], sizes: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame({"id": range(len(paths)), "path": paths,
+                          "sha256": [hashlib.sha256((folder / p).read_bytes()).hexdigest() for p in paths],
+                          "bytes": [(folder / p).stat().st_size for p in paths]})
+    if sizes:
+        frame["width"], frame["height"] = zip(*(Image.open(folder / p).size for p in paths))
+    return frame
+
+
+def _look_alike_embeddings(n: int, seed: int = 0) -> np.ndarray:
+    """Unit vectors with cosines near 0.9: every pair an embedding candidate, below the threshold
+    on its thumbnails unless the pictures line up; the keypoints decide."""
+    rng = np.random.default_rng(seed)
+    vectors = 3.0 + rng.normal(size=(n, 16))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """A 16:9 photo with a phone crop (9:16, full height: 32% of the width) saved at more pixels
+    than the photo, and a crop of 25% of its area at 75% size, both recompressed; another photo;
+    two non-overlapping crops of a third photo and of a brick wall, without their originals."""
+    folder = tmp_path_factory.mktemp("crops")
+    rng = np.random.default_rng(0)
+    picture, _ = picture_and_rest(source_image("rocket"))
+    original = noisy_upscale(picture, (1280, 720), rng)
+    phone = original.crop((437, 0, 842, 720)).resize((1080, 1920), Image.Resampling.LANCZOS)  # centred
+    quarter = original.crop((160, 300, 800, 660))
+    quarter = quarter.resize((quarter.width * 3 // 4, quarter.height * 3 // 4), Image.Resampling.LANCZOS)
+    other, _ = picture_and_rest(source_image("coffee"))
+    paths = [_write(folder, "rocket.jpg", original, 92), _write(folder, "rocket_phone.jpg", phone, 80),
+             _write(folder, "rocket_quarter.jpg", quarter, 75),
+             _write(folder, "coffee.jpg", noisy_upscale(other, (1280, 720), rng))]
+    for name in ("astronaut", "brick"):  # the left and the right 45%: a gap between them
+        source = source_image(name)
+        half = round(source.width * 0.45)
+        for side, left in (("left", 0), ("right", source.width - half)):
+            part = noisy_upscale(source.crop((left, 0, left + half, source.height)), (576, 1280), rng)
+            paths.append(_write(folder, f"{name}_{side}.jpg", part))
+    return folder, paths
+
+
+def test_a_phone_crop_and_a_quarter_crop_are_found_and_the_photo_is_kept(photos):
+    folder, paths = photos
+    images = _images(folder, paths)
+    frame = duplicate_table(images, _look_alike_embeddings(len(paths)), folder)
+    groups = [set(g["path"]) for _, g in frame.groupby("group")]
+    assert groups == [{"rocket.jpg", "rocket_phone.jpg", "rocket_quarter.jpg"}]  # nothing else: look-alikes apart
+    rows = frame.set_index("path")
+    assert rows.loc["rocket.jpg", "keep"]  # though the phone crop has more pixels: a crop is never kept
+    assert rows.loc[["rocket_phone.jpg", "rocket_quarter.jpg"], "kind"].tolist() == ["crop", "crop"]
+    # without the checks the quarter is not found (its thumbnails score far below the threshold), and
+    # the phone crop, whose strip of sky over ground lines its thumbnails up, is kept for its pixels
+    without = duplicate_table(images, _look_alike_embeddings(len(paths)), folder, keypoint_checks=0)
+    assert without.loc[without["keep"], "path"].tolist() == ["rocket_phone.jpg"]
+    assert "rocket_quarter.jpg" not in set(without["path"])
+
+
+def test_without_an_embedding_the_thumbnail_candidates_below_the_threshold_are_checked(photos):
+    """--fast on a folder (no sizes in its frame here: the images are read to tell): the phone
+    crop's thumbnails, a strip of its photo's, make it a candidate below the threshold (0.88);
+    the check confirms it. Other parts of one photo stay apart."""
+    folder, paths = photos
+    images = _images(folder, paths, sizes=False)
+    frame = duplicate_table(images, None, folder)
+    for _, group in frame.groupby("group"):
+        assert group["path"].str.split("[_.]", regex=True).str[0].nunique() == 1, group["path"].tolist()
+    assert frame.set_index("path").loc["rocket_phone.jpg", "kind"] == "crop"
+    assert "rocket_phone.jpg" not in set(duplicate_table(images, None, folder, keypoint_checks=0)["path"])
+
+
+def test_crop_match_tells_a_crop_from_another_part_of_the_same_photo(photos):
+    folder, _ = photos
+
+    def points(name):
+        return kp.image_keypoints(Image.open(folder / name).convert("RGB"))
+
+    photo, phone, quarter = points("rocket.jpg"), points("rocket_phone.jpg"), points("rocket_quarter.jpg")
+    assert kp.crop_match(phone, photo).crop == 0 and kp.crop_match(photo, quarter).crop == 1
+    assert kp.crop_match(photo, photo).crop == -1  # the same picture: a copy, no crop
+    assert kp.crop_match(phone, quarter) is None  # two crops that overlap without one holding the other
+    for name in ("astronaut", "brick"):
+        assert kp.crop_match(points(f"{name}_left.jpg"), points(f"{name}_right.jpg")) is None
+    assert kp.crop_match(points("coffee.jpg"), photo) is None
+    mirrored = kp.image_keypoints(Image.open(folder / "rocket_quarter.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    assert kp.crop_match(mirrored, photo) is None  # a similarity fit has no mirror
+
+
+def test_the_checks_per_image_are_a_setting_that_refuses_a_negative_count():
+    from imgorg import DuplicatesConfig
+    from imgorg.errors import ConfigError
+
+    assert DuplicatesConfig().keypoint_checks == kp.PER_IMAGE
+    with pytest.raises(ConfigError, match=r"keypoint_checks \(-1\) must be .* 0 turns"):
+        DuplicatesConfig(keypoint_checks=-1).validate()
+
+
+def test_each_image_brings_at_most_its_strongest_unsure_partners():
+    pairs = np.array([(i, j) for i in range(12) for j in range(i + 1, 12)])
+    strength = np.random.default_rng(0).uniform(0.5, 1.0, len(pairs))
+    chosen = pairs[kp.unsure_pairs(pairs, strength, per_image=2)]
+    assert len(chosen) <= 2 * 12
+    for i in range(12):
+        mine = np.flatnonzero((pairs == i).any(axis=1))
+        strongest = {tuple(p) for p in pairs[mine[np.argsort(-strength[mine])[:2]]].tolist()}
+        assert strongest <= {tuple(p) for p in chosen.tolist()}  # its two strongest are checked
+    assert len(kp.unsure_pairs(pairs, strength, per_image=0)) == 0
+
+
+def test_the_checks_are_capped_and_small_images_are_never_decoded(photos, tmp_path, monkeypatch):
+    folder, paths = photos
+    checked = []
+    real = kp.verify_pairs
+
+    def spy(root, paths, pairs, *args, **kwargs):
+        checked.append(pairs)
+        return real(root, paths, pairs, *args, **kwargs)
+
+    monkeypatch.setattr(kp, "verify_pairs", spy)
+    images = _images(folder, paths)
+    duplicate_table(images, _look_alike_embeddings(len(paths)), folder, keypoint_checks=1)
+    assert 0 < len(checked[0]) <= len(paths)  # one per image at most, though every pair is a candidate
+    for i in range(20):  # CIFAR-sized images: too small for keypoints, left out by the catalog's sizes
+        Image.fromarray(np.random.default_rng(i).integers(0, 256, (32, 32, 3), np.uint8)).save(tmp_path / f"{i}.png")
+    small = _images(tmp_path, [f"{i}.png" for i in range(20)])
+    duplicate_table(small, _look_alike_embeddings(20), tmp_path)
+    assert len(checked[1]) == 0
+
+
+@pytest.mark.slow
+def test_every_derived_copy_of_a_real_photo_is_found_in_a_mixed_folder(tmp_path):
+    """The phone crop and the 25-60% crops of a 16:9 photo, beside its resized, recompressed,
+    EXIF-rotated and WebP copies, among other photos in HEIC, AVIF, RAW ...: one group with the
+    photo it was cut from (the 4:3 AVIF), a photo kept, nothing else in it (with the real
+    embedding of the default backbone)."""
+    from imgorg import ClusterConfig, DuplicatesConfig, RunConfig, run
+    from imgorg.tasks import find_duplicates
+
+    from .photo_corpus import build_photo_corpus
+
+    truth = build_photo_corpus(tmp_path / "photos")
+    ws = run(tmp_path / "photos", tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=3))).workspace
+    frame = find_duplicates(ws)
+    base = "derived/IMG_0010.jpg"
+    group = frame[frame["group"] == frame.set_index("path").loc[base, "group"]]
+    assert set(group["path"]) == {base, *truth["derived"], "phone/IMG_0003.avif"}
+    crops = {p for p, copy in truth["derived"].items() if copy["box"] is not None}
+    assert group.loc[group["keep"], "path"].tolist() == ["phone/IMG_0003.avif"]  # the whole picture
+    assert set(group.loc[group["kind"] == "crop", "path"]) >= crops
+    without = find_duplicates(ws, DuplicatesConfig(keypoint_checks=0))
+    heavy = {p for p, copy in truth["derived"].items() if copy["box"] is not None and copy["area"] < 0.5}
+    assert heavy and not set(without["path"]) & heavy  # the thumbnails alone find none of the heavy crops
+    assert "derived/IMG_0010_rotated.jpg" not in set(without["path"])  # nor the copy shown turned by EXIF

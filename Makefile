@@ -45,7 +45,7 @@ $(REF_VENV)/bin/imgorg: pyproject.toml
 setup-reference: $(REF_VENV)/bin/imgorg
 
 test-reference: setup-reference
-	IMGORG_REFERENCE_RUN=1 $(REF_VENV)/bin/python -m pytest -m reference tests/test_reference_backbones.py
+	IMGORG_REFERENCE_RUN=1 $(REF_VENV)/bin/python -m pytest -m reference tests/test_reference_backbones.py tests/test_gpu_decode.py
 
 bench: setup $(DEMO_DIR)/test
 	$(BIN)/python benchmarks/embed_throughput.py --images $(DEMO_DIR)/test

@@ -9,6 +9,7 @@ from PIL import Image
 
 from ..images import decode_image
 
+MODEL_REDUCE_GAP = 3  # the resize's own reducing_gap: a reduced decode then gives the full decode's pixels
 _RESAMPLE = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC}
 
 
@@ -58,5 +59,5 @@ def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear"
 
 def load_and_prepare(data: bytes, pre: Preprocess) -> np.ndarray:
     """Decode image bytes and return the model's uint8 input (raises ImageDecodeError)."""
-    image = decode_image(data, draft_size=pre.input_size)
+    image = decode_image(data, draft_size=pre.input_size, reduce_gap=MODEL_REDUCE_GAP)
     return resize_center_crop(image, pre.input_size, pre.resample, upsample=not pre.upsample_on_device)

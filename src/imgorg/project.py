@@ -23,14 +23,16 @@ from .errors import ConfigError
 METHODS = ("umap", "tsne", "pca")
 FAST_PATH_MIN = 50_000
 FAST_PATH_SAMPLE = 10_000
-RUN_MAP_SAMPLE = 2_000  # the map `imgorg run` makes by default: a small share of the run's time
+RUN_MAP_SAMPLE = 1_500  # the map `imgorg run` makes by default: a small share of the run's time
 _PLACE_NEIGHBOURS = 5  # capped by the sample size in place_by_neighbours
 
 
 class Projector(TransformerMixin, BaseEstimator):
     def __init__(self, method: str = "umap", n_components: int = 2, n_neighbors: int = 15,
-                 perplexity: float = 30.0, max_fit: int | None = None, random_state: int = 0, device: str = "cpu"):
+                 perplexity: float = 30.0, max_fit: int | None = None, epochs: int | None = None,
+                 random_state: int = 0, device: str = "cpu"):
         self.method = method
+        self.epochs = epochs
         self.device = device
         self.max_fit = max_fit
         self.n_components = n_components
@@ -83,7 +85,7 @@ class Projector(TransformerMixin, BaseEstimator):
             raise ImportError("UMAP maps need umap-learn: pip install 'imgorg[maps]'") from None
         neighbours = min(self.n_neighbors, len(X) - 1)
         return umap.UMAP(n_components=self.n_components, n_neighbors=neighbours, metric="cosine",
-                         random_state=self.random_state).fit_transform(X)
+                         n_epochs=self.epochs, random_state=self.random_state).fit_transform(X)
 
     def _tsne(self, X):
         from sklearn.manifold import TSNE

@@ -4,12 +4,13 @@ SOURCE is a folder of images or a dataset name (`imgorg.datasets`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..config import ClusterConfig, MapConfig, ReduceConfig, RunConfig
+from ..config import ClusterConfig, ReduceConfig, RunConfig
 from ..sources import skipped_summary
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
@@ -37,7 +38,7 @@ def run(
     device: Device = "auto",
     tta: Tta = False,
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
-    map_method: Annotated[str, typer.Option("--map", help="The 2D map the run makes: umap or tsne (fitted on 2,000 images, the rest placed by their neighbours), or none.")] = "umap",
+    map_method: Annotated[str, typer.Option("--map", help="The 2D map the run makes: umap or tsne (fitted on 1,500 images, the rest placed by their neighbours), or none.")] = "umap",
     batch_size: BatchSize = 64,
     workers: Workers = None,
     engine: Engine = "local",
@@ -54,7 +55,7 @@ def run(
                            float16),
         reduce=ReduceConfig(pca_dim=pca_dim, seed=seed),
         cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
-        map=MapConfig(method=map_method, max_fit=2_000),
+        map=dataclasses.replace(RunConfig().map, method=map_method),
     )
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,

@@ -25,7 +25,7 @@ def make_map(workspace: Workspace | str, config: MapConfig = MapConfig(), device
     ws = open_workspace(workspace)
     config.validate()
     projector = Projector(method=config.method, n_components=config.dims, max_fit=config.max_fit,
-                          random_state=config.seed, device=device)
+                          epochs=config.epochs, random_state=config.seed, device=device)
     points = projector.fit_transform(ws.reduced)
     name = projection_name(config.method, config.dims)
     with workspace_lock(ws.path):

@@ -111,6 +111,38 @@ def test_no_module_imports_a_private_name_of_another():
     assert [hit for name in MODULES for hit in private_imports(name)] == []
 
 
+def private_attributes(name: str) -> list[str]:
+    """``module._name`` where ``module`` is another package module bound by an import."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) or isinstance(node, ast.Import):
+            for target, names, _ in imports_of(node, name):
+                for alias, module in names:
+                    if module in MODULES and module != name:
+                        bound[alias] = module
+    return [f"{MODULES[name].relative_to(SRC)}:{node.lineno}: {bound[node.value.id]}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
+            and node.attr.startswith("_") and not node.attr.startswith("__")]
+
+
+def imports_of(node, name: str):
+    """(target, [(bound name, module)]) of one import statement."""
+    if isinstance(node, ast.Import):
+        yield node.names[0].name, [(a.asname or a.name, a.name) for a in node.names if a.asname], node.lineno
+        return
+    package = name if is_package(name) else name.rpartition(".")[0]
+    base = package.split(".")
+    target = ".".join(base[: len(base) - node.level + 1] + ([node.module] if node.module else [])) if node.level \
+        else node.module or ""
+    yield target, [(a.asname or a.name, f"{target}.{a.name}") for a in node.names], node.lineno
+
+
+def test_no_module_uses_a_private_name_of_another_module():
+    assert [hit for name in MODULES for hit in private_attributes(name)] == []
+
+
 def test_cli_modules_hold_no_storage_logic():
     """The CLI parses, calls a library verb, prints: every workspace file is written by the library."""
     writers = [f"{name}: {n}" for name in MODULES if name.startswith("imgorg.cli")

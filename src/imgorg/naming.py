@@ -86,7 +86,7 @@ def class_mass(classes: np.ndarray, probs: np.ndarray, clusters: np.ndarray,
     per_image = sparse.csr_matrix((probs.ravel(), (rows, classes.ravel())), shape=(n, vocabulary.N_CLASSES))
     pick = sparse.csr_matrix((np.ones(n), (members, np.arange(n))), shape=(len(ids), n))
     per_class = np.asarray((pick @ per_image).todense()) / sizes[:, None]
-    below = vocabulary._table().below.astype(np.float64)
+    below = vocabulary.hierarchy().below.astype(np.float64)
     return ids, sizes, per_class @ below.T
 
 
@@ -101,7 +101,7 @@ def cluster_names(classes: np.ndarray, probs: np.ndarray, clusters: np.ndarray,
                   n_words: int = 2) -> dict[int, ClusterName]:
     """A name for every cluster but noise, from its members' top-k ImageNet classes."""
     ids, sizes, mass = class_mass(classes, probs, clusters)
-    table = vocabulary._table()
+    table = vocabulary.hierarchy()
     scores = distinctive(mass)
     scores[:, table.generic] = 0.0
 

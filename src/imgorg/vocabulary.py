@@ -44,7 +44,9 @@ class Synset:
 
 
 @dataclass(frozen=True)
-class _Table:
+class Hierarchy:
+    """The vocabulary as arrays: which classes fall under which synset, and which synsets are above which."""
+
     synsets: dict[str, Synset]  # wnid -> synset, classes first in logit order
     classes: tuple[str, ...]  # wnid of each class, in logit order
     order: tuple[str, ...]  # every wnid; its position is the row of ``below``
@@ -61,7 +63,8 @@ def normalize(word: str) -> str:
 
 
 @functools.cache
-def _table() -> _Table:
+def hierarchy() -> Hierarchy:
+    """The packaged table, read once per process."""
     text = resources.files("imgorg").joinpath(_DATA).read_text(encoding="utf-8")
     rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")][1:]
     synsets = {}
@@ -81,7 +84,7 @@ def _table() -> _Table:
     for s in synsets.values():
         for lemma in {normalize(x) for x in s.lemmas}:
             words.setdefault(lemma, []).append(s.wnid)
-    return _Table(synsets, classes, order, row, below, below.sum(axis=1) > GENERIC_CLASSES, up,
+    return Hierarchy(synsets, classes, order, row, below, below.sum(axis=1) > GENERIC_CLASSES, up,
                   {w: tuple(ids) for w, ids in words.items()})
 
 
@@ -98,13 +101,13 @@ def _closure(synsets: dict[str, Synset], wnid: str) -> list[str]:
 
 def class_names() -> list[str]:
     """The display names of the 1000 classes, in logit order (unique: "crane (wading bird)")."""
-    table = _table()
+    table = hierarchy()
     return [table.synsets[w].name for w in table.classes]
 
 
 def class_name(index: int) -> str:
     """The display name of class ``index`` (0..999)."""
-    table = _table()
+    table = hierarchy()
     if not 0 <= index < len(table.classes):
         raise ConfigError(f"class index {index} is outside 0..{len(table.classes) - 1}: "
                           "pass the logit index of an ImageNet-1k class")
@@ -113,7 +116,7 @@ def class_name(index: int) -> str:
 
 def class_synset(index: int) -> Synset:
     class_name(index)  # validates
-    table = _table()
+    table = hierarchy()
     return table.synsets[table.classes[index]]
 
 
@@ -124,7 +127,7 @@ def ancestors(index: int) -> list[Synset]:
 
 def lineage(wnid: str) -> list[Synset]:
     """The synset ``wnid`` (a class or an ancestor of one) and every synset above it, nearest first."""
-    table = _table()
+    table = hierarchy()
     if wnid not in table.synsets:
         raise ConfigError(f"{wnid!r} is neither an ImageNet-1k class nor above one: pass a WordNet id "
                           "of imgorg's vocabulary, e.g. 'n02084071' (dog)")
@@ -133,7 +136,7 @@ def lineage(wnid: str) -> list[Synset]:
 
 def is_generic(wnid: str) -> bool:
     """Whether a synset is above more than GENERIC_CLASSES classes ("animal", "artifact")."""
-    table = _table()
+    table = hierarchy()
     lineage(wnid)  # validates
     return bool(table.generic[table.row[wnid]])
 
@@ -142,7 +145,7 @@ def synsets_for(word: str) -> list[Synset]:
     """The synsets that have ``word`` as a lemma (plurals reduced to the singular).
 
     Raises ConfigError for a word that neither a class nor an ancestor has, with close words."""
-    table = _table()
+    table = hierarchy()
     for form in _forms(normalize(word)):
         if form in table.words:
             return [table.synsets[w] for w in table.words[form]]
@@ -160,7 +163,7 @@ class WordMatch:
 
     def describe(self) -> str:
         """E.g. "'dogs': dog (118 classes), frank (1 class)"."""
-        table = _table()
+        table = hierarchy()
         parts = []
         for s in self.synsets:
             n = int(table.below[table.row[s.wnid]].sum())
@@ -170,7 +173,7 @@ class WordMatch:
 
 def match_word(word: str) -> WordMatch:
     """The synsets a word names and the classes they cover (raises ConfigError, with close words)."""
-    table = _table()
+    table = hierarchy()
     synsets = synsets_for(word)
     rows = [table.row[s.wnid] for s in synsets]
     return WordMatch(word, tuple(synsets), np.flatnonzero(table.below[rows].any(axis=0)))
@@ -184,7 +187,7 @@ def classes_under(word: str) -> np.ndarray:
 def vocabulary_words() -> list[str]:
     """The default zero-shot vocabulary: every class name and the name of every synset above
     the classes, less the most general (``GENERIC_CLASSES``); unique, in table order."""
-    table = _table()
+    table = hierarchy()
     names = [table.synsets[w].name for w, generic in zip(table.order, table.generic) if not generic]
     return list(dict.fromkeys(names))
 

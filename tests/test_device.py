@@ -14,7 +14,9 @@ from imgorg import device as dev
 from imgorg.reduce import Reducer
 from imgorg.scan import SCANClusterer, nearest_neighbours
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+# The cuda case carries the gpu marker, so `pytest -m gpu` (benchmarks/gpu/check.sh) runs it on a GPU machine.
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA device")])]
 
 
 def data(n=600, d=64, seed=0):

@@ -65,13 +65,16 @@ def test_only_big_rgb_jpegs_are_left_for_the_gpu(tmp_path):
     assert pixels.shape == (224, 224, 3)
 
 
-@pytest.mark.reference
-def test_torchvision_decodes_a_batch_as_pil_does():
-    """torchvision's decoder (nvJPEG's stand-in on a CPU) through the runner's batch path."""
+@pytest.mark.parametrize("device", [
+    pytest.param("cpu", marks=pytest.mark.reference),
+    pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")]),
+])
+def test_torchvision_decodes_a_batch_as_pil_does(device):
+    """torchvision's decoder through the runner's batch path: nvJPEG on a GPU, its CPU stand-in elsewhere."""
     pytest.importorskip("torchvision")
     from imgorg.embed.gpu_decode import decode_batch
 
     datas = [photo(orientation=o) for o in (1, 6)]
-    out = decode_batch([EncodedJpeg(d, o) for d, o in zip(datas, (1, 6))], PRE, torch.device("cpu"))
+    out = decode_batch([EncodedJpeg(d, o) for d, o in zip(datas, (1, 6))], PRE, torch.device(device)).cpu()
     for got, data in zip(out.numpy().astype(int), datas):
         assert np.abs(got - load_and_prepare(data, PRE).astype(int)).mean() < 3

@@ -20,7 +20,7 @@ export IMGORG_CIFAR_TAR="${IMGORG_CIFAR_TAR:-$PWD/.device/cifar10-jpg.tar.gz}"
 mkdir -p /tmp/cifar && tar -xzf "$IMGORG_CIFAR_TAR" -C /tmp/cifar
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1; nproc; "$PY" -c "import torch; print(torch.__version__, torch.cuda.is_available())"; } | tee "$OUT/machine.txt"
 
-timeout 90 "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/test_backbones.py tests/test_compile.py tests/test_device.py \
+timeout 90 "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/test_backbones.py tests/test_compile.py tests/test_device.py tests/test_gpu_decode.py \
     2>&1 | tee "$OUT/gpu_tests.log"
 BATCH=256; [ "$DEVICE" = cpu ] && BATCH=64
 COMPILE=--compile; [ "$DEVICE" = cpu ] && COMPILE=

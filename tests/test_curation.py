@@ -146,3 +146,16 @@ def test_apply_ignores_images_no_longer_there():
     log["edits"] = [{"op": "move", "images": [5, 99], "to": 1}, {"op": "undo"}, {"op": "drop", "images": [6]}]
     state = apply(log, np.array([0, 0, 2]), np.array([5, 6, 7]))
     assert state.labels.tolist() == [0, NOISE, 2]
+
+
+def test_the_report_and_scores_show_the_curated_clustering(fresh):
+    _, path = fresh
+    edit_clusters(path, Merge((0, 1), name="merged"))
+    ws = imgorg.load_workspace(path)
+    scores = ws.scores()  # curated: not in metrics.json, scored now
+    assert scores["n_clusters"] == 5 and scores["acc"] is not None
+    assert ws.scores("kmeans") == ws.metrics["kmeans"]
+    report = CliRunner().invoke(app, ["report", str(path)])
+    assert report.exit_code == 0, report.output
+    methods = (path / "report.html").read_text(encoding="utf-8").split('<section id="methods">')[1]
+    assert "curated (chosen)" in methods.split("</section>")[0]

@@ -85,7 +85,7 @@ def parse_k(value: str) -> int | str:
 def print_summary(result: RunResult) -> None:
     ws = result.workspace
     console.print(_clusters_table(ws))
-    console.print(_metrics_table(ws.metrics[ws.method]))
+    console.print(_metrics_table(ws.scores()))
     selection = ws.manifest.get("selection", {})
     if selection.get("k_capped_from"):
         console.print(f"[yellow]k = {selection['k']}: --k {selection['k_capped_from']} is more than the number of images[/]")

@@ -24,6 +24,7 @@ from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
+from ..metrics import score_clustering
 from ..sources import STATUS_OK, labels_of
 from .artifacts import (
     ARTIFACTS, EDITS_FILE, INDEX_DATA, INDEX_RECORD, TAGS_FILE, artifact_of, method_input, projection_name,
@@ -157,6 +158,14 @@ class Workspace:
             return distance_to_centre(self.reduced, self.curated().labels)
         column = self.assignments.get(f"{method}_distance")
         return None if column is None else column.to_numpy()
+
+    def scores(self, method: str | None = None) -> dict:
+        """The scores of a clustering: as stored in metrics.json, or for ``curated`` (never stored:
+        every edit changes it) computed now on the reduced features, as ``imgorg run`` scores."""
+        method = self.check_method(method)
+        if method != CURATED:
+            return self.metrics.get(method, {})
+        return score_clustering(self.reduced, self.curated().labels, self.labels).to_dict()
 
     def cluster_names(self, method: str | None = None) -> dict[int, str]:
         """A name per cluster: the one a person gave it (curated), else words from its images' tags."""

@@ -222,6 +222,8 @@ REFUSED = [  # (path, body, status, words of the reason)
     ("/api/clusters/move", {"images": [1], "to": 999}, 400, "no cluster 999"),
     ("/api/clusters/move", {"images": [], "to": 0}, 400, "at least one image"),
     ("/api/clusters/drop", {"images": [1, 99999]}, 400, "no image with id 99999"),
+    ("/api/clusters/move", {"images": [10**23], "to": 0}, 400, f"no image with id {10**23}"),  # past int64: not a 500
+    ("/api/clusters/drop", {"images": [1, -(10**23)]}, 400, f"no image with id {-(10**23)}"),
     ("/api/clusters/undo", None, 400, "nothing to undo"),
     # bodies that do not parse: FastAPI's 422, which names the field
     ("/api/clusters/0/rename", {}, 422, "name"),

@@ -75,9 +75,11 @@ class Workspace:
     def rows_of(self, ids) -> np.ndarray:
         """Rows (in ``images`` order) of image ids; an unknown id is a ConfigError that says which."""
         row_of = pd.Series(np.arange(len(self.images)), index=self.images["id"].to_numpy())
-        ids = pd.Index(np.atleast_1d(np.asarray(ids, dtype=np.int64)))
-        unknown = ids[~ids.isin(row_of.index)]
-        if len(unknown):
+        asked = [int(i) for i in np.atleast_1d(np.asarray(ids, dtype=object))]
+        too_big = [i for i in asked if not -2**63 <= i < 2**63]  # no image's id (and not an OverflowError)
+        ids = pd.Index(np.array([i for i in asked if -2**63 <= i < 2**63], dtype=np.int64))
+        unknown = too_big or ids[~ids.isin(row_of.index)].tolist()
+        if unknown:
             raise ConfigError(f"no image with id {', '.join(map(str, unknown[:5]))} in this workspace (ids of "
                               f"embedded images run 0..{int(self.catalog['id'].max())}; failed images have none)")
         return row_of.loc[ids].to_numpy()

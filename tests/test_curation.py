@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import imgorg
-from imgorg import AddConfig, ClusterConfig, ConfigError, RunConfig, add_images, edit_clusters, run
+from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig, RunConfig, add_images, edit_clusters, run
 from imgorg.cli.main import app
 from imgorg.cluster import NOISE
 from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, new_log
@@ -159,3 +159,16 @@ def test_the_report_and_scores_show_the_curated_clustering(fresh):
     assert report.exit_code == 0, report.output
     methods = (path / "report.html").read_text(encoding="utf-8").split('<section id="methods">')[1]
     assert "curated (chosen)" in methods.split("</section>")[0]
+
+
+def test_a_rerun_says_which_setting_would_change_the_clustering_and_ignores_how_it_runs(fresh, tmp_path):
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    with pytest.raises(ConfigError, match=r"cluster\.k: 6 -> 4.*--discard-edits"):
+        run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=4)))
+    extract_cifar(folder, per_class=2, offset=30)  # the folder grows by 20 images
+    # the map and the device make no other clustering: the new images are added, the edits kept
+    other = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="none"), embed=EmbedConfig(device="cpu", batch_size=16))
+    result = run(folder, path, other)
+    assert result.added is not None and result.n_computed == 20
+    assert result.workspace.clusters().set_index("id")["name"][3] == "curated name"

@@ -172,3 +172,16 @@ def test_a_rerun_says_which_setting_would_change_the_clustering_and_ignores_how_
     result = run(folder, path, other)
     assert result.added is not None and result.n_computed == 20
     assert result.workspace.clusters().set_index("id")["name"][3] == "curated name"
+
+
+def test_the_cli_add_says_where_the_images_went_and_names_what_failed(fresh, tmp_path):
+    _, path = fresh
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=30)
+    (new / "cat" / "broken.jpg").write_bytes((new / "cat").glob("*.jpg").__next__().read_bytes()[:300])
+    (new / "notes.txt").write_text("not a photo")
+    out = CliRunner().invoke(app, ["add", str(path), str(new)], terminal_width=400)
+    assert out.exit_code == 0, out.output
+    assert "Added 10 images" in out.output and "1 failed" in out.output
+    assert "Placed: " in out.output or "10 in 'unsorted'" in out.output  # where they went, per cluster
+    assert "broken.jpg: corrupt or truncated" in out.output  # which file failed, and why
+    assert "notes.txt: not an image" in out.output

@@ -197,6 +197,12 @@ def test_rename_merge_move_drop_split_undo_and_history(editable):
     assert client.get("/api/clusters?method=scan").json()["clusters"] == before  # the base is untouched
 
 
+def test_a_name_is_kept_on_one_line_without_control_characters(editable):
+    done = post(editable, "/api/clusters/0/rename", {"name": "big\n\tones\x00 "})
+    assert done["edit"]["name"] == "big ones" and done["text"] == "renamed cluster 0 to 'big ones'"
+    assert {c["id"]: c["name"] for c in editable.get("/api/clusters").json()["clusters"]}[0] == "big ones"
+
+
 def test_split_into_k_parts(editable):
     cluster = max(editable.get("/api/clusters").json()["clusters"], key=lambda c: c["size"])
     done = post(editable, f"/api/clusters/{cluster['id']}/split", {"k": 3})
@@ -210,6 +216,7 @@ REFUSED = [  # (path, body, status, words of the reason)
     ("/api/clusters/-1/rename", {"name": "x"}, 404, "no cluster -1"),
     ("/api/clusters/0/rename", {"name": ""}, 400, "cannot be empty"),
     ("/api/clusters/0/rename", {"name": "   "}, 400, "cannot be empty"),
+    ("/api/clusters/0/rename", {"name": "\n\t\x00"}, 400, "cannot be empty"),
     ("/api/clusters/0/rename", {"name": "x" * 201}, 400, "at most 200 characters"),
     ("/api/clusters/merge", {"clusters": [0]}, 400, "two or more different clusters"),
     ("/api/clusters/merge", {"clusters": [0, 0]}, 400, "two or more different clusters"),

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..curation import Drop, Merge, Move, Rename, Split, Undo, compact, describe
+from ..curation import Drop, Merge, Move, Rename, Split, Undo, check_name, compact, describe
 from ..errors import ConfigError
 from ..tasks.curate import edit_clusters, history
 from ..workspace import load_workspace
@@ -56,7 +56,7 @@ def _edit(action: str, args: list[str], to: int | None, name: str | None, k: int
     if action == "rename":
         if len(args) != 2:
             raise ConfigError("rename takes a cluster id and a name: imgorg clusters WS rename 3 'beach photos'")
-        return Rename(numbers[0], args[1]), f"Cluster {numbers[0]} is now {args[1].strip()!r}"
+        return Rename(numbers[0], args[1]), f"Cluster {numbers[0]} is now {check_name(args[1])!r}"
     if action == "merge":
         return Merge(tuple(numbers), name), f"Merged {', '.join(map(str, numbers))} into {numbers[0] if numbers else '?'}"
     if action == "split":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -12,7 +13,7 @@ import imgorg
 from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig, RunConfig, add_images, edit_clusters, run
 from imgorg.cli.main import app
 from imgorg.cluster import NOISE
-from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, new_log
+from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
 
 from .conftest import extract_cifar
 
@@ -113,6 +114,7 @@ def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp
     assert (placed != NOISE).all() and set(placed) <= set(curated) | {result.unsorted}
     assert after.clusters().set_index("id")["name"][1] == "mine"
     assert np.isnan(after.assignments["kmeans_distance"].to_numpy()[len(old_ids):]).all()  # kmeans never saw them
+    assert describe(imgorg.load_workspace(path).edit_log()["edits"][-1], {}) == "added 30 new images"
     edit_clusters(path, Undo())  # the add is one edit: undo takes the new images out of the clusters
     assert (imgorg.load_workspace(path).cluster_labels()[len(old_ids):] == NOISE).all()
 
@@ -185,3 +187,24 @@ def test_the_cli_add_says_where_the_images_went_and_names_what_failed(fresh, tmp
     assert "Placed: " in out.output or "10 in 'unsorted'" in out.output  # where they went, per cluster
     assert "broken.jpg: corrupt or truncated" in out.output  # which file failed, and why
     assert "notes.txt: not an image" in out.output
+
+
+def test_the_cli_says_what_undo_undid_and_history_json_says_what_stands(fresh):
+    _, path = fresh
+    runner = CliRunner()
+    assert runner.invoke(app, ["clusters", str(path), "rename", "2", "beach"]).exit_code == 0
+    assert runner.invoke(app, ["clusters", str(path), "move", "0", "--to", "2"]).exit_code == 0
+    undone = runner.invoke(app, ["clusters", str(path), "undo"], terminal_width=200)
+    assert undone.exit_code == 0 and "Undone: moved 1 image to cluster 2 ('beach')" in undone.output
+    history = runner.invoke(app, ["clusters", str(path), "history", "--json"]).stdout
+    assert [(e["op"], e["standing"]) for e in json.loads(history)] == [("rename", True), ("move", False), ("undo", False)]
+
+
+def test_a_one_image_cluster_cannot_be_split_and_says_so(fresh):
+    _, path = fresh
+    ws = imgorg.load_workspace(path)
+    parts = edit_clusters(ws, Split(1, k=len(ws.members(1)))).edit["parts"]  # a cluster per image
+    part = int(next(iter(parts)))
+    assert len(imgorg.load_workspace(path).members(part)) == 1
+    with pytest.raises(ConfigError, match=f"cluster {part} has only 1 image: there is nothing to split"):
+        edit_clusters(ws, Split(part, k=2))

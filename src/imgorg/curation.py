@@ -220,5 +220,5 @@ def describe(edit: dict, names: dict[int, str]) -> str:
     if op == "drop":
         return f"dropped {count} from their clusters"
     if op == "add":
-        return f"added {count} new"
+        return f"added {len(images)} new image{'s' if len(images) != 1 else ''}"
     return "undid the latest edit"

@@ -74,6 +74,8 @@ def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
 def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:
     check_clusters([edit.cluster], labels)
     rows = np.flatnonzero(labels == edit.cluster)
+    if len(rows) < 2:
+        raise ConfigError(f"cluster {edit.cluster} has only {len(rows)} image: there is nothing to split")
     if not isinstance(edit.k, int) or not 2 <= edit.k <= len(rows):
         raise ConfigError(f"cluster {edit.cluster} has {len(rows)} images: split it into 2 to {len(rows)} parts, "
                           f"not {edit.k!r}")

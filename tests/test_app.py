@@ -203,6 +203,25 @@ def test_a_name_is_kept_on_one_line_without_control_characters(editable):
     assert {c["id"]: c["name"] for c in editable.get("/api/clusters").json()["clusters"]}[0] == "big ones"
 
 
+def test_images_added_while_the_app_runs_are_shown_and_can_be_edited(editable, tmp_path):
+    from imgorg import AddConfig, add_images, load_workspace
+    from imgorg.workspace import input_fingerprints
+
+    from .conftest import extract_cifar
+
+    path = editable.app.state.imgorg.ws.path
+    post(editable, "/api/clusters/0/rename", {"name": "before"})
+    added = add_images(str(path), AddConfig(str(extract_cifar(tmp_path / "new", per_class=1, offset=40))))  # as `imgorg add` does
+    new_id = int(added.added["id"].iloc[0])
+    assert editable.get("/api/summary").json()["images"] == 310
+    assert editable.get(f"/api/images/{new_id}").status_code == 200
+    post(editable, "/api/clusters/move", {"images": [new_id], "to": 0})
+    assert editable.get(f"/api/images/{new_id}").json()["cluster"] == 0
+    ws = load_workspace(path)
+    assert ws.manifest["inputs"] == input_fingerprints(ws)  # the app wrote no fingerprint of the old rows
+    assert [e["op"] for e in ws.edit_log()["edits"]] == ["rename", "add", "move"]
+
+
 def test_split_into_k_parts(editable):
     cluster = max(editable.get("/api/clusters").json()["clusters"], key=lambda c: c["size"])
     done = post(editable, f"/api/clusters/{cluster['id']}/split", {"k": 3})

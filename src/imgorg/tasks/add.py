@@ -62,6 +62,7 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
     ws = open_workspace(workspace)
     config.validate()
     with workspace_lock(ws.path):
+        ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
         catalog, already, skipped = _new_rows(ws, Path(config.folder), progress)
         if catalog.empty:  # nothing new: no edit, nothing rewritten
             empty = pd.DataFrame({"id": [], "path": [], "status": [], "error": [], "cluster": [], "probability": []})

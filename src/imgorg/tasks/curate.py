@@ -30,6 +30,7 @@ def edit_clusters(workspace: Workspace | str, config: Edit) -> EditResult:
     """Check ``config`` against the curated clustering, append it to the log, follow the new clusters."""
     ws = open_workspace(workspace)
     with workspace_lock(ws.path):
+        ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
         log = ws.edit_log() or new_log(ws.base_method)
         record = stamp(_record(ws, log, config))
         log["edits"].append(record)

@@ -56,6 +56,7 @@ class Workspace:
     metrics: dict[str, Any] = field(default_factory=dict)
     _curated: tuple | None = field(default=None, repr=False, compare=False)  # (edits checksum, Curated)
     _names: dict = field(default_factory=dict, repr=False, compare=False)  # (tags checksum, labels) -> names
+    _core: dict = field(default_factory=dict, repr=False, compare=False)  # core files' checksums as read or written
 
     # -- images ----------------------------------------------------------------------------
     @property
@@ -240,6 +241,16 @@ class Workspace:
         return restore_index(record, self.read(INDEX_DATA) if self.has(INDEX_DATA) else None, self.embeddings)
 
     # -- artifacts -------------------------------------------------------------------------
+    def changed_on_disk(self) -> bool:
+        """Whether another process rewrote the workspace's core files (catalog, embeddings, clusterings:
+        `imgorg add`, a rerun) since this object read or wrote them: then it holds old rows."""
+        if not self._core:
+            return False
+        try:
+            return _core_checksums(read_manifest(self.path)) != self._core
+        except (OSError, WorkspaceError):
+            return False
+
     def has(self, name: str) -> bool:
         """Whether the workspace holds an artifact file now (another process may have added it)."""
         return name in self._stored_files()
@@ -347,7 +358,7 @@ def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
     manifest["files"] = {name: file_sha256(path / name) for name in CORE_FILES} | carry.files
     manifest["artifacts"] = dict(carry.artifacts)
     write_json(path / MANIFEST, manifest)
-    ws.manifest = manifest
+    ws.manifest, ws._core = manifest, _core_checksums(manifest)
     follow_clusters(ws)  # with kept edits the default clustering is the curated one
     return ws
 
@@ -381,12 +392,21 @@ def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
     except (OSError, ValueError) as err:
         raise WorkspaceError(f"cannot read workspace {str(path)!r}: {err}") from None
     _check_alignment(ws)
+    ws._core = _core_checksums(manifest)
     return ws
 
 
+def _core_checksums(manifest: dict) -> dict[str, str | None]:
+    return {name: manifest.get("files", {}).get(name) for name in CORE_FILES}
+
+
 def open_workspace(workspace: Workspace | str | os.PathLike) -> Workspace:
-    """A loaded workspace, as given or read from its folder: what every task accepts."""
-    return workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+    """A loaded workspace, as given or read from its folder: what every task accepts. One given that
+    another process has rewritten since (``changed_on_disk``) is read again: a task that writes must
+    not build on rows that are no longer there (callers hold ``workspace_lock`` when they write)."""
+    if isinstance(workspace, Workspace):
+        return load_workspace(workspace.path) if workspace.changed_on_disk() else workspace
+    return load_workspace(workspace)
 
 
 def stored_dtype(manifest: dict) -> type:

@@ -197,6 +197,31 @@ def test_rename_merge_move_drop_split_undo_and_history(editable):
     assert client.get("/api/clusters?method=scan").json()["clusters"] == before  # the base is untouched
 
 
+def test_a_name_is_kept_on_one_line_without_control_characters(editable):
+    done = post(editable, "/api/clusters/0/rename", {"name": "big\n\tones\x00 "})
+    assert done["edit"]["name"] == "big ones" and done["text"] == "renamed cluster 0 to 'big ones'"
+    assert {c["id"]: c["name"] for c in editable.get("/api/clusters").json()["clusters"]}[0] == "big ones"
+
+
+def test_images_added_while_the_app_runs_are_shown_and_can_be_edited(editable, tmp_path):
+    from imgorg import AddConfig, add_images, load_workspace
+    from imgorg.workspace import input_fingerprints
+
+    from .conftest import extract_cifar
+
+    path = editable.app.state.imgorg.ws.path
+    post(editable, "/api/clusters/0/rename", {"name": "before"})
+    added = add_images(str(path), AddConfig(str(extract_cifar(tmp_path / "new", per_class=1, offset=40))))  # as `imgorg add` does
+    new_id = int(added.added["id"].iloc[0])
+    assert editable.get("/api/summary").json()["images"] == 310
+    assert editable.get(f"/api/images/{new_id}").status_code == 200
+    post(editable, "/api/clusters/move", {"images": [new_id], "to": 0})
+    assert editable.get(f"/api/images/{new_id}").json()["cluster"] == 0
+    ws = load_workspace(path)
+    assert ws.manifest["inputs"] == input_fingerprints(ws)  # the app wrote no fingerprint of the old rows
+    assert [e["op"] for e in ws.edit_log()["edits"]] == ["rename", "add", "move"]
+
+
 def test_split_into_k_parts(editable):
     cluster = max(editable.get("/api/clusters").json()["clusters"], key=lambda c: c["size"])
     done = post(editable, f"/api/clusters/{cluster['id']}/split", {"k": 3})
@@ -210,6 +235,7 @@ REFUSED = [  # (path, body, status, words of the reason)
     ("/api/clusters/-1/rename", {"name": "x"}, 404, "no cluster -1"),
     ("/api/clusters/0/rename", {"name": ""}, 400, "cannot be empty"),
     ("/api/clusters/0/rename", {"name": "   "}, 400, "cannot be empty"),
+    ("/api/clusters/0/rename", {"name": "\n\t\x00"}, 400, "cannot be empty"),
     ("/api/clusters/0/rename", {"name": "x" * 201}, 400, "at most 200 characters"),
     ("/api/clusters/merge", {"clusters": [0]}, 400, "two or more different clusters"),
     ("/api/clusters/merge", {"clusters": [0, 0]}, 400, "two or more different clusters"),
@@ -222,6 +248,8 @@ REFUSED = [  # (path, body, status, words of the reason)
     ("/api/clusters/move", {"images": [1], "to": 999}, 400, "no cluster 999"),
     ("/api/clusters/move", {"images": [], "to": 0}, 400, "at least one image"),
     ("/api/clusters/drop", {"images": [1, 99999]}, 400, "no image with id 99999"),
+    ("/api/clusters/move", {"images": [10**23], "to": 0}, 400, f"no image with id {10**23}"),  # past int64: not a 500
+    ("/api/clusters/drop", {"images": [1, -(10**23)]}, 400, f"no image with id {-(10**23)}"),
     ("/api/clusters/undo", None, 400, "nothing to undo"),
     # bodies that do not parse: FastAPI's 422, which names the field
     ("/api/clusters/0/rename", {}, 422, "name"),

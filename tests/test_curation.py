@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -9,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 import imgorg
-from imgorg import AddConfig, ClusterConfig, ConfigError, RunConfig, add_images, edit_clusters, run
+from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig, RunConfig, add_images, edit_clusters, run
 from imgorg.cli.main import app
 from imgorg.cluster import NOISE
-from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, new_log
+from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
 
 from .conftest import extract_cifar
 
@@ -113,6 +114,7 @@ def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp
     assert (placed != NOISE).all() and set(placed) <= set(curated) | {result.unsorted}
     assert after.clusters().set_index("id")["name"][1] == "mine"
     assert np.isnan(after.assignments["kmeans_distance"].to_numpy()[len(old_ids):]).all()  # kmeans never saw them
+    assert describe(imgorg.load_workspace(path).edit_log()["edits"][-1], {}) == "added 30 new images"
     edit_clusters(path, Undo())  # the add is one edit: undo takes the new images out of the clusters
     assert (imgorg.load_workspace(path).cluster_labels()[len(old_ids):] == NOISE).all()
 
@@ -146,3 +148,63 @@ def test_apply_ignores_images_no_longer_there():
     log["edits"] = [{"op": "move", "images": [5, 99], "to": 1}, {"op": "undo"}, {"op": "drop", "images": [6]}]
     state = apply(log, np.array([0, 0, 2]), np.array([5, 6, 7]))
     assert state.labels.tolist() == [0, NOISE, 2]
+
+
+def test_the_report_and_scores_show_the_curated_clustering(fresh):
+    _, path = fresh
+    edit_clusters(path, Merge((0, 1), name="merged"))
+    ws = imgorg.load_workspace(path)
+    scores = ws.scores()  # curated: not in metrics.json, scored now
+    assert scores["n_clusters"] == 5 and scores["acc"] is not None
+    assert ws.scores("kmeans") == ws.metrics["kmeans"]
+    report = CliRunner().invoke(app, ["report", str(path)])
+    assert report.exit_code == 0, report.output
+    methods = (path / "report.html").read_text(encoding="utf-8").split('<section id="methods">')[1]
+    assert "curated (chosen)" in methods.split("</section>")[0]
+
+
+def test_a_rerun_says_which_setting_would_change_the_clustering_and_ignores_how_it_runs(fresh, tmp_path):
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    with pytest.raises(ConfigError, match=r"cluster\.k: 6 -> 4.*--discard-edits"):
+        run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=4)))
+    extract_cifar(folder, per_class=2, offset=30)  # the folder grows by 20 images
+    # the map and the device make no other clustering: the new images are added, the edits kept
+    other = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="none"), embed=EmbedConfig(device="cpu", batch_size=16))
+    result = run(folder, path, other)
+    assert result.added is not None and result.n_computed == 20
+    assert result.workspace.clusters().set_index("id")["name"][3] == "curated name"
+
+
+def test_the_cli_add_says_where_the_images_went_and_names_what_failed(fresh, tmp_path):
+    _, path = fresh
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=30)
+    (new / "cat" / "broken.jpg").write_bytes((new / "cat").glob("*.jpg").__next__().read_bytes()[:300])
+    (new / "notes.txt").write_text("not a photo")
+    out = CliRunner().invoke(app, ["add", str(path), str(new)], terminal_width=400)
+    assert out.exit_code == 0, out.output
+    assert "Added 10 images" in out.output and "1 failed" in out.output
+    assert "Placed: " in out.output or "10 in 'unsorted'" in out.output  # where they went, per cluster
+    assert "broken.jpg: corrupt or truncated" in out.output  # which file failed, and why
+    assert "notes.txt: not an image" in out.output
+
+
+def test_the_cli_says_what_undo_undid_and_history_json_says_what_stands(fresh):
+    _, path = fresh
+    runner = CliRunner()
+    assert runner.invoke(app, ["clusters", str(path), "rename", "2", "beach"]).exit_code == 0
+    assert runner.invoke(app, ["clusters", str(path), "move", "0", "--to", "2"]).exit_code == 0
+    undone = runner.invoke(app, ["clusters", str(path), "undo"], terminal_width=200)
+    assert undone.exit_code == 0 and "Undone: moved 1 image to cluster 2 ('beach')" in undone.output
+    history = runner.invoke(app, ["clusters", str(path), "history", "--json"]).stdout
+    assert [(e["op"], e["standing"]) for e in json.loads(history)] == [("rename", True), ("move", False), ("undo", False)]
+
+
+def test_a_one_image_cluster_cannot_be_split_and_says_so(fresh):
+    _, path = fresh
+    ws = imgorg.load_workspace(path)
+    parts = edit_clusters(ws, Split(1, k=len(ws.members(1)))).edit["parts"]  # a cluster per image
+    part = int(next(iter(parts)))
+    assert len(imgorg.load_workspace(path).members(part)) == 1
+    with pytest.raises(ConfigError, match=f"cluster {part} has only 1 image: there is nothing to split"):
+        edit_clusters(ws, Split(part, k=2))

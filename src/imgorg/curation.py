@@ -19,6 +19,7 @@ original clustering is always reproducible and every edit can be undone.
 from __future__ import annotations
 
 import datetime as _dt
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,7 +116,10 @@ _APPLY = {"rename": _rename, "merge": _merge, "split": _split, "move": _move, "d
 # -- checks made before an edit is written: an invalid edit is refused with its reason ---------------
 
 def check_name(name: str) -> str:
-    name = (name or "").strip()
+    """A name as kept: runs of whitespace (newlines, tabs) one space, control characters (NUL, ...)
+    left out, so it reads on one line everywhere it is shown; an empty or overlong one is refused."""
+    name = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in (name or ""))
+    name = " ".join(name.split())
     if not name:
         raise ConfigError("a cluster's name cannot be empty; give a few words, e.g. 'beach photos'")
     if len(name) > MAX_NAME:
@@ -216,5 +220,5 @@ def describe(edit: dict, names: dict[int, str]) -> str:
     if op == "drop":
         return f"dropped {count} from their clusters"
     if op == "add":
-        return f"added {count} new"
+        return f"added {len(images)} new image{'s' if len(images) != 1 else ''}"
     return "undid the latest edit"

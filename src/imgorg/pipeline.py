@@ -69,8 +69,12 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     timings: dict[str, float] = {}
     with workspace_lock(out):
         previous = previous_manifest(out)
-        if _curated(previous) and not discard_edits and _same_run(previous, described, config):
-            return _grow(out, source, progress)
+        if _curated(previous) and not discard_edits:
+            changed = _clustering_changes(previous, config)
+            if changed:  # refused before any embedding: these settings make another clustering
+                raise ConfigError(_edits_would_be_lost(out, previous, changed))
+            if _same_run(previous, described, config):
+                return _grow(out, source, progress)
         embedded, skipped = _catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
         device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
         ws = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
@@ -79,7 +83,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         with _timed(timings, "write"):
             carry = plan_carry_over(previous, input_fingerprints(ws))
             if _curated(previous) and EDITS.name in carry.dropped and not discard_edits:
-                raise ConfigError(_edits_would_be_lost(out, previous))
+                raise ConfigError(_edits_would_be_lost(out, previous, _source_changes(previous, described)))
             if previous:
                 _say_what_is_replaced(out, previous, described, carry)
             save_workspace(ws, carry)
@@ -128,9 +132,46 @@ def _curated(previous: dict | None) -> bool:
     return bool(previous) and EDITS_FILE in previous.get("files", {})
 
 
+# Settings that change how the images are embedded or clustered: a curated workspace refuses a run
+# that changes one (before embedding anything) unless --discard-edits.
+CLUSTERING_SETTINGS = {"embed": ("backbone", "image_size", "weights", "tta", "float16"),
+                       "reduce": None, "cluster": None}
+NOT_CLUSTERING = {"cluster": ("event_gap_hours",)}  # events, by capture time
+# Settings that change how a run goes, or the map (a grown folder's new images are placed on the stored
+# map; `imgorg map` makes another), never what it makes of the images: a rerun may differ in them.
+HOW_IT_RUNS = {"embed": ("batch_size", "workers", "shard_size", "device", "engine", "ray_address", "ray_actors"),
+               "map": None}
+
+
+def _clustering_changes(previous: dict, config: RunConfig) -> list[str]:
+    """The settings that decide the clustering and differ from the previous run's, as 'name: old -> new'
+    (a setting an older manifest does not record is taken as unchanged)."""
+    before, after, changed = previous.get("config", {}), config.to_dict(), []
+    for section, keys in CLUSTERING_SETTINGS.items():
+        old, new = before.get(section, {}), after.get(section, {})
+        for key in keys or sorted(set(new) - set(NOT_CLUSTERING.get(section, ()))):
+            if key in old and old[key] != new.get(key):
+                changed.append(f"{section}.{key}: {old[key]!r} -> {new.get(key)!r}")
+    return changed
+
+
 def _same_run(previous: dict, described: dict, config: RunConfig) -> bool:
-    """Whether a run would cluster as the previous one did: same folder, subset and settings."""
-    return previous.get("source") == described and previous.get("config") == config.to_dict()
+    """Whether a run reads and makes what the previous one did: same folder and subset, same settings
+    but those of HOW_IT_RUNS."""
+    def what(settings: dict) -> dict:
+        kept = {}
+        for section, values in settings.items():
+            if section in HOW_IT_RUNS and HOW_IT_RUNS[section] is None:
+                continue
+            kept[section] = {k: v for k, v in values.items() if k not in HOW_IT_RUNS.get(section, ())}
+        return kept
+    return previous.get("source") == described and what(previous.get("config", {})) == what(config.to_dict())
+
+
+def _source_changes(previous: dict, described: dict) -> list[str]:
+    old = previous.get("source", {})
+    return [f"source.{k}: {old.get(k)!r} -> {described.get(k)!r}" for k in sorted(set(old) | set(described))
+            if old.get(k) != described.get(k)]
 
 
 def _grow(out: Path, source: Path, progress) -> RunResult:
@@ -151,10 +192,11 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
 
 
-def _edits_would_be_lost(out: Path, previous: dict) -> str:
+def _edits_would_be_lost(out: Path, previous: dict, changed: list[str] = ()) -> str:
     edits = read_artifact(out, EDITS_FILE)
+    why = f" ({'; '.join(changed)})" if changed else " (other images, features or settings)"
     return (f"{out} holds {len(edits.get('edits', []))} curation edits made on its `{edits.get('base')}` clustering, "
-            "and this run would change that clustering (other images, features or settings). Run with the same "
+            f"and this run would change that clustering{why}. Run with the same "
             "settings to keep them (new images are then added to the curated clusters), or pass --discard-edits "
             "to drop them")
 

@@ -47,6 +47,8 @@ def create_app(workspace: str | Path) -> FastAPI:
         if request.method == "POST" and length.isdigit() and int(length) > limit:
             return JSONResponse({"detail": f"request body of {int(length):,} bytes; the limit here is "
                                            f"{limit // (1024 * 1024)} MB"}, status_code=413)
+        if request.url.path.startswith("/api/"):  # `imgorg add` or a rerun since the last request: read it again
+            await run_in_threadpool(state.refresh)
         return await call_next(request)
 
     @app.exception_handler(ConfigError)

@@ -29,12 +29,23 @@ THUMBNAIL_SIZE = 96  # pixels, longer side
 
 class AppState:
     def __init__(self, path: str | Path):
-        self.ws: Workspace = load_workspace(path)
+        self._edits = threading.Lock()  # the workspace lock is re-entrant per process, not per thread
+        self._hold(load_workspace(path))
+
+    def _hold(self, ws: Workspace) -> None:
+        self.ws: Workspace = ws
         self.images = self.ws.images  # rows align with embeddings
         self.row_of_id = {int(i): r for r, i in enumerate(self.images["id"])}
         self.searcher = Searcher(self.ws)
         self.thumbnail = lru_cache(maxsize=4096)(self._thumbnail)
-        self._edits = threading.Lock()  # the workspace lock is re-entrant per process, not per thread
+
+    def refresh(self) -> None:
+        """Read the workspace again when another process rewrote it (`imgorg add`, a rerun): the page
+        then shows, and edits apply to, the images as they are now."""
+        if self.ws.changed_on_disk():
+            with self._edits:
+                if self.ws.changed_on_disk():
+                    self._hold(load_workspace(self.ws.path))
 
     # -- lookups -------------------------------------------------------------------------
     def row(self, image_id: int) -> int | None:
@@ -85,7 +96,10 @@ class AppState:
         with self._edits:
             undone = latest_standing(self.ws.edit_log()) if isinstance(edit, Undo) else None
             before = self.ws.cluster_names(self.edit_method) if undone else {}  # the undone edit's names
-            record = edit_clusters(self.ws, edit).edit
+            result = edit_clusters(self.ws, edit)
+            if result.workspace is not self.ws:  # read again: another process had rewritten it
+                self._hold(result.workspace)
+            record = result.edit
             text = f"undid: {describe(undone, before)}" if undone else describe(record, self.ws.cluster_names(CURATED))
             out = {"edit": record, "text": text, "method": CURATED, "clusters": self.clusters(CURATED)}
             if undone:

@@ -12,7 +12,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..curation import Drop, Merge, Move, Rename, Split, Undo, compact, describe
+from ..curation import (
+    UNSORTED_NAME, Drop, Merge, Move, Rename, Split, Undo, check_name, compact, describe, latest_standing,
+)
 from ..errors import ConfigError
 from ..tasks.curate import edit_clusters, history
 from ..workspace import load_workspace
@@ -45,6 +47,11 @@ def clusters_command(
     if action == "history":
         return _history(workspace, json_out)
     edit, said = _edit(action, args, to, name, k, seed)
+    if isinstance(edit, Undo):  # say which edit: the one that stands latest, named as it was
+        ws = load_workspace(workspace)
+        undone = latest_standing(ws.edit_log())
+        if undone is not None:
+            said = f"Undone: {describe(undone, ws.cluster_names())}"
     edit_clusters(workspace, edit)
     console.print(said, highlight=False, markup=False)
     show(workspace)
@@ -56,7 +63,7 @@ def _edit(action: str, args: list[str], to: int | None, name: str | None, k: int
     if action == "rename":
         if len(args) != 2:
             raise ConfigError("rename takes a cluster id and a name: imgorg clusters WS rename 3 'beach photos'")
-        return Rename(numbers[0], args[1]), f"Cluster {numbers[0]} is now {args[1].strip()!r}"
+        return Rename(numbers[0], args[1]), f"Cluster {numbers[0]} is now {check_name(args[1])!r}"
     if action == "merge":
         return Merge(tuple(numbers), name), f"Merged {', '.join(map(str, numbers))} into {numbers[0] if numbers else '?'}"
     if action == "split":
@@ -92,7 +99,7 @@ def show(workspace: Path, method: str | None = None, json_out: bool = False) -> 
     for column in ("id", "name", "images") + (("top label", "share") if ws.has_labels else ()):
         out.add_column(column, justify="right" if column in ("id", "images", "share") else "left")
     for row in table.itertuples():
-        cells = [str(row.id), escape(row.name + (" (unsorted)" if row.unsorted else "")), f"{row.size:,}"]
+        cells = [str(row.id), escape(row.name + (" (unsorted)" if row.unsorted and row.name != UNSORTED_NAME else "")), f"{row.size:,}"]
         if ws.has_labels:
             cells += [escape(str(row.top_label)), f"{row.top_share:.0%}"]
         out.add_row(*cells)
@@ -106,7 +113,7 @@ def _json(value):
 def _history(workspace: Path, json_out: bool) -> None:
     edits = history(workspace)
     if json_out:
-        typer.echo(json.dumps([compact(edit) for edit in edits], indent=2))
+        typer.echo(json.dumps([{**compact(edit), "standing": edit["standing"]} for edit in edits], indent=2))
         return
     if not edits:
         console.print("No edits yet.")

@@ -15,6 +15,7 @@ from ..sources import skipped_summary
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
+from .add import print_added
 from .clusters import show as show_clusters
 from .console import console, escape, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
@@ -61,8 +62,9 @@ def run(
         result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,
                               sample=sample, discard_edits=discard_edits)
     if result.added is not None:  # a curated workspace whose folder grew: the new images were added
-        console.print(f"{escape(str(result.workspace.path))} is curated: {result.n_computed:,} new images added "
-                      "to its clusters (`imgorg clusters` to review; --discard-edits clusters anew)")
+        console.print(f"{escape(str(result.workspace.path))} is curated: new images are added to its clusters "
+                      "(`imgorg clusters` to review; --discard-edits clusters anew)")
+        print_added(result.added, source)
         return show_clusters(result.workspace.path)
     print_summary(result)
     if report:
@@ -85,7 +87,7 @@ def parse_k(value: str) -> int | str:
 def print_summary(result: RunResult) -> None:
     ws = result.workspace
     console.print(_clusters_table(ws))
-    console.print(_metrics_table(ws.metrics[ws.method]))
+    console.print(_metrics_table(ws.scores()))
     selection = ws.manifest.get("selection", {})
     if selection.get("k_capped_from"):
         console.print(f"[yellow]k = {selection['k']}: --k {selection['k_capped_from']} is more than the number of images[/]")

@@ -47,6 +47,7 @@ class AddResult:
     already: int  # images under the folder that the workspace already holds
     unsorted: int | None  # the unsorted cluster's id, when some image went there
     seconds: float
+    skipped: pd.DataFrame | None = None  # the folder's files that are not images, with the reason
 
     @property
     def placed(self) -> dict[int, int]:
@@ -61,10 +62,11 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
     ws = open_workspace(workspace)
     config.validate()
     with workspace_lock(ws.path):
-        catalog, already = _new_rows(ws, Path(config.folder), progress)
+        ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
+        catalog, already, skipped = _new_rows(ws, Path(config.folder), progress)
         if catalog.empty:  # nothing new: no edit, nothing rewritten
             empty = pd.DataFrame({"id": [], "path": [], "status": [], "error": [], "cluster": [], "probability": []})
-            return AddResult(ws, empty, already, None, time.perf_counter() - start)
+            return AddResult(ws, empty, already, None, time.perf_counter() - start, skipped)
         embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
         embedded = embed_catalog(ws.root, catalog, embed_config, ws.path / CACHE / "embeddings", progress=progress)
         ok = embedded.catalog["status"] == STATUS_OK
@@ -76,13 +78,15 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
         added["cluster"], added["probability"] = NOISE, np.nan
         added.loc[ok.to_numpy(), "cluster"], added.loc[ok.to_numpy(), "probability"] = clusters, probability
         _extend(ws, embedded, clusters, probability, unsorted)
-    return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start)
+    return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start, skipped)
 
 
-def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int]:
+def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """The folder's images the workspace lacks (by content and by path), with the next free ids and
-    paths as the workspace names them: relative to its source folder, else absolute."""
-    scanned = scan_source(folder, progress=progress).catalog
+    paths as the workspace names them: relative to its source folder, else absolute; how many it
+    holds already; the folder's files that are not images."""
+    scan = scan_source(folder, progress=progress)
+    scanned = scan.catalog
     root = Path(os.path.abspath(ws.root))
     paths = []
     for rel in scanned["path"]:  # absolute, links not followed: the path the person sees
@@ -92,7 +96,7 @@ def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int]
     known = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) | scanned["path"].isin(set(ws.catalog["path"]))
     new = scanned[~known].copy()
     new["id"] = np.arange(len(new)) + int(ws.catalog["id"].max()) + 1
-    return normalize_catalog(new), int(known.sum())
+    return normalize_catalog(new), int(known.sum()), scan.skipped
 
 
 def _place(ws: Workspace, embeddings: np.ndarray, config: AddConfig) -> tuple[np.ndarray, np.ndarray, int | None]:

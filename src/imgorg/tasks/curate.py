@@ -30,6 +30,7 @@ def edit_clusters(workspace: Workspace | str, config: Edit) -> EditResult:
     """Check ``config`` against the curated clustering, append it to the log, follow the new clusters."""
     ws = open_workspace(workspace)
     with workspace_lock(ws.path):
+        ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
         log = ws.edit_log() or new_log(ws.base_method)
         record = stamp(_record(ws, log, config))
         log["edits"].append(record)
@@ -74,6 +75,8 @@ def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
 def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:
     check_clusters([edit.cluster], labels)
     rows = np.flatnonzero(labels == edit.cluster)
+    if len(rows) < 2:
+        raise ConfigError(f"cluster {edit.cluster} has only {len(rows)} image: there is nothing to split")
     if not isinstance(edit.k, int) or not 2 <= edit.k <= len(rows):
         raise ConfigError(f"cluster {edit.cluster} has {len(rows)} images: split it into 2 to {len(rows)} parts, "
                           f"not {edit.k!r}")

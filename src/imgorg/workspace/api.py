@@ -24,6 +24,7 @@ from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
+from ..metrics import score_clustering
 from ..sources import STATUS_OK, labels_of
 from .artifacts import (
     ARTIFACTS, EDITS_FILE, INDEX_DATA, INDEX_RECORD, TAGS_FILE, artifact_of, method_input, projection_name,
@@ -55,6 +56,7 @@ class Workspace:
     metrics: dict[str, Any] = field(default_factory=dict)
     _curated: tuple | None = field(default=None, repr=False, compare=False)  # (edits checksum, Curated)
     _names: dict = field(default_factory=dict, repr=False, compare=False)  # (tags checksum, labels) -> names
+    _core: dict = field(default_factory=dict, repr=False, compare=False)  # core files' checksums as read or written
 
     # -- images ----------------------------------------------------------------------------
     @property
@@ -74,9 +76,11 @@ class Workspace:
     def rows_of(self, ids) -> np.ndarray:
         """Rows (in ``images`` order) of image ids; an unknown id is a ConfigError that says which."""
         row_of = pd.Series(np.arange(len(self.images)), index=self.images["id"].to_numpy())
-        ids = pd.Index(np.atleast_1d(np.asarray(ids, dtype=np.int64)))
-        unknown = ids[~ids.isin(row_of.index)]
-        if len(unknown):
+        asked = [int(i) for i in np.atleast_1d(np.asarray(ids, dtype=object))]
+        too_big = [i for i in asked if not -2**63 <= i < 2**63]  # no image's id (and not an OverflowError)
+        ids = pd.Index(np.array([i for i in asked if -2**63 <= i < 2**63], dtype=np.int64))
+        unknown = too_big or ids[~ids.isin(row_of.index)].tolist()
+        if unknown:
             raise ConfigError(f"no image with id {', '.join(map(str, unknown[:5]))} in this workspace (ids of "
                               f"embedded images run 0..{int(self.catalog['id'].max())}; failed images have none)")
         return row_of.loc[ids].to_numpy()
@@ -158,6 +162,14 @@ class Workspace:
         column = self.assignments.get(f"{method}_distance")
         return None if column is None else column.to_numpy()
 
+    def scores(self, method: str | None = None) -> dict:
+        """The scores of a clustering: as stored in metrics.json, or for ``curated`` (never stored:
+        every edit changes it) computed now on the reduced features, as ``imgorg run`` scores."""
+        method = self.check_method(method)
+        if method != CURATED:
+            return self.metrics.get(method, {})
+        return score_clustering(self.reduced, self.curated().labels, self.labels).to_dict()
+
     def cluster_names(self, method: str | None = None) -> dict[int, str]:
         """A name per cluster: the one a person gave it (curated), else words from its images' tags."""
         method = self.check_method(method)
@@ -229,6 +241,16 @@ class Workspace:
         return restore_index(record, self.read(INDEX_DATA) if self.has(INDEX_DATA) else None, self.embeddings)
 
     # -- artifacts -------------------------------------------------------------------------
+    def changed_on_disk(self) -> bool:
+        """Whether another process rewrote the workspace's core files (catalog, embeddings, clusterings:
+        `imgorg add`, a rerun) since this object read or wrote them: then it holds old rows."""
+        if not self._core:
+            return False
+        try:
+            return _core_checksums(read_manifest(self.path)) != self._core
+        except (OSError, WorkspaceError):
+            return False
+
     def has(self, name: str) -> bool:
         """Whether the workspace holds an artifact file now (another process may have added it)."""
         return name in self._stored_files()
@@ -336,7 +358,7 @@ def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
     manifest["files"] = {name: file_sha256(path / name) for name in CORE_FILES} | carry.files
     manifest["artifacts"] = dict(carry.artifacts)
     write_json(path / MANIFEST, manifest)
-    ws.manifest = manifest
+    ws.manifest, ws._core = manifest, _core_checksums(manifest)
     follow_clusters(ws)  # with kept edits the default clustering is the curated one
     return ws
 
@@ -370,12 +392,21 @@ def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
     except (OSError, ValueError) as err:
         raise WorkspaceError(f"cannot read workspace {str(path)!r}: {err}") from None
     _check_alignment(ws)
+    ws._core = _core_checksums(manifest)
     return ws
 
 
+def _core_checksums(manifest: dict) -> dict[str, str | None]:
+    return {name: manifest.get("files", {}).get(name) for name in CORE_FILES}
+
+
 def open_workspace(workspace: Workspace | str | os.PathLike) -> Workspace:
-    """A loaded workspace, as given or read from its folder: what every task accepts."""
-    return workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+    """A loaded workspace, as given or read from its folder: what every task accepts. One given that
+    another process has rewritten since (``changed_on_disk``) is read again: a task that writes must
+    not build on rows that are no longer there (callers hold ``workspace_lock`` when they write)."""
+    if isinstance(workspace, Workspace):
+        return load_workspace(workspace.path) if workspace.changed_on_disk() else workspace
+    return load_workspace(workspace)
 
 
 def stored_dtype(manifest: dict) -> type:

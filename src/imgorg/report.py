@@ -144,15 +144,16 @@ def _k_text(selection: dict) -> str:
 
 
 def _methods(d: ReportData) -> str:
-    columns = [c for c in TABLE_COLUMNS if any(d.ws.metrics[m].get(c) is not None for m in d.methods)]
+    scores = {m: d.ws.scores(m) for m in d.methods}  # curated: computed, metrics.json has none
+    columns = [c for c in TABLE_COLUMNS if any(scores[m].get(c) is not None for m in d.methods)]
     head = "".join(f"<th>{_e(c)}</th>" for c in ("method", *columns))
     body = []
     for name in d.methods:
-        cells = "".join(f"<td>{_format(d.ws.metrics[name].get(c))}</td>" for c in columns)
+        cells = "".join(f"<td>{_format(scores[name].get(c))}</td>" for c in columns)
         mark = " (chosen)" if name == d.ws.method else ""
         body.append(f"<tr{' class=chosen' if mark else ''}><th>{_e(name)}{mark}</th>{cells}</tr>")
     table = f"<table class=scores><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    figure = _figure(plots.method_bars({m: d.ws.metrics[m] for m in d.methods}, chosen=d.ws.method),
+    figure = _figure(plots.method_bars(scores, chosen=d.ws.method),
                      "scores of every clustering method")
     note = ("<p class=note>Internal scores (silhouette, Davies-Bouldin, Calinski-Harabasz) are computed on the "
             "L2 + PCA features, without noise points; ACC, NMI and ARI compare with the labels.</p>")

@@ -24,6 +24,7 @@ from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
+from ..metrics import score_clustering
 from ..sources import STATUS_OK, labels_of
 from .artifacts import (
     ARTIFACTS, EDITS_FILE, INDEX_DATA, INDEX_RECORD, TAGS_FILE, artifact_of, method_input, projection_name,
@@ -149,6 +150,16 @@ class Workspace:
         """The cluster of each image (NOISE = -1 for none), rows aligned with ``images``."""
         method = self.check_method(method)
         return self.curated().labels if method == CURATED else self.assignments[method].to_numpy()
+
+    def scores(self, method: str | None = None) -> dict:
+        """A clustering's scores (metrics.json's entry); the curated one's are computed from the
+        curated clusters as they stand (no seconds: nothing was fitted)."""
+        method = self.check_method(method)
+        if method != CURATED:
+            return self.metrics.get(method, {})
+        scores = score_clustering(self.reduced, self.curated().labels, self.labels).to_dict()
+        scores.pop("contingency", None)
+        return scores
 
     def distances(self, method: str | None = None) -> np.ndarray | None:
         """Each image's distance to its cluster's centre in the reduced space, if the method has centres."""

@@ -13,6 +13,7 @@ from imgorg import AddConfig, ClusterConfig, ConfigError, RunConfig, add_images,
 from imgorg.cli.main import app
 from imgorg.cluster import NOISE
 from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, new_log
+from imgorg.workspace import SKIPPED_FILE
 
 from .conftest import extract_cifar
 
@@ -125,6 +126,31 @@ def test_a_rerun_on_a_grown_folder_adds_the_new_images(fresh, tmp_path):
     assert result.added is not None and result.n_computed == 20
     ws = result.workspace
     assert len(ws.images) == 320 and ws.clusters().set_index("id")["name"][3] == "curated name"
+
+
+def test_added_folders_keep_every_file_accounted_for_and_a_rerun_finds_them(fresh, tmp_path):
+    """`imgorg add` from another folder, then `imgorg run` on the grown source: the skipped table keeps the
+    source's rows and gains the new folders' non-images (it was dropped by the add, and the grown folder's
+    were never listed); the rerun does not call the images added from elsewhere gone."""
+    folder, path = fresh
+    (folder / "readme.txt").write_text("trip notes")
+    run(folder, path, CONFIG, discard_edits=True)  # its skipped table lists readme.txt
+    edit_clusters(path, Rename(0, "kept"))
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=40)
+    (new / "notes.txt").write_text("not a photo")
+    result = add_images(path, AddConfig(folder=str(new)))
+    notes = (new / "notes.txt").as_posix()  # tmp_path is absolute
+    assert result.skipped["path"].tolist() == [notes] and result.skipped["reason"].tolist() == ["not an image"]
+    ws = imgorg.load_workspace(path)
+    assert ws.has(SKIPPED_FILE), "the add dropped the workspace's skipped table"
+    assert set(ws.read(SKIPPED_FILE)["path"]) == {"readme.txt", notes}
+    assert ws.manifest["counts"]["skipped"] == 2
+    extract_cifar(folder, per_class=1, offset=50)  # the source grows by 10 images and a file that is not one
+    (folder / "cat" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    grown = run(folder, path, CONFIG)  # refused before: the 10 images added from `new` were "gone"
+    assert grown.added is not None and len(grown.workspace.images) == 320
+    assert set(grown.workspace.read(SKIPPED_FILE)["path"]) == {"readme.txt", notes, "cat/Thumbs.db"}
+    assert grown.workspace.clusters().set_index("id")["name"][0] == "kept"
 
 
 def test_the_cli_lists_and_curates(fresh):

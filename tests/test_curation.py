@@ -153,6 +153,23 @@ def test_added_folders_keep_every_file_accounted_for_and_a_rerun_finds_them(fres
     assert grown.workspace.clusters().set_index("id")["name"][0] == "kept"
 
 
+def test_the_add_command_says_what_failed_and_what_was_skipped(fresh, tmp_path):
+    """An empty file is a failure, not "already in the workspace" because another empty file is; the folder's
+    non-images are listed; no "(cluster None)" when nothing went to unsorted."""
+    folder, path = fresh
+    (folder / "cat" / "empty.jpg").write_bytes(b"")
+    run(folder, path, CONFIG)  # the workspace holds a failed empty file
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=60)
+    (new / "zero.jpg").write_bytes(b"")
+    (new / "notes.txt").write_text("not a photo")
+    result = CliRunner().invoke(app, ["add", str(path), str(new), "--threshold", "0"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Added 10 images" in said and "1 failed, 0 already in the workspace" in said
+    assert f"{new / 'zero.jpg'}: empty file" in said and "None" not in said
+    assert "1 not an image: text" in said
+
+
 def test_the_cli_lists_and_curates(fresh):
     _, path = fresh
     runner = CliRunner()

@@ -10,7 +10,7 @@ import typer
 from ..config import AddConfig
 from ..tasks.add import add_images
 from .clusters import show
-from .console import console, escape, progress_bars
+from .console import console, escape, print_skipped, progress_bars
 
 
 def add_command(
@@ -27,9 +27,14 @@ def add_command(
     if ok == 0 and added.empty:
         console.print(f"Nothing to add: the {result.already:,} images under {escape(str(folder))} are in the "
                       f"workspace already.")
+        print_skipped(result.skipped)
         return
     unsorted = result.placed.get(result.unsorted, 0) if result.unsorted is not None else 0
+    review = f" (cluster {result.unsorted})" if result.unsorted is not None else ""
     console.print(f"Added {ok:,} images in {result.seconds:.1f} s: {ok - unsorted:,} placed in a cluster, "
-                  f"{unsorted:,} in 'unsorted' (cluster {result.unsorted}) for review, "
+                  f"{unsorted:,} in 'unsorted'{review} for review, "
                   f"{len(added) - ok:,} failed, {result.already:,} already in the workspace.", highlight=False)
+    for row in added[added["status"] != "ok"].itertuples():
+        console.print(f"  {row.path}: {row.error}", highlight=False, markup=False)
+    print_skipped(result.skipped)
     show(workspace)

@@ -95,7 +95,8 @@ def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int,
     scanned, skipped = scan.catalog, scan.skipped.copy()
     scanned["path"] = [_workspace_path(ws, folder, rel) for rel in scanned["path"]]
     skipped["path"] = [_workspace_path(ws, folder, rel) for rel in skipped["path"]]
-    known = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) | scanned["path"].isin(set(ws.catalog["path"]))
+    same_content = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) & (scanned["bytes"] > 0)  # empty: none
+    known = same_content | scanned["path"].isin(set(ws.catalog["path"]))
     new = scanned[~known].copy()
     new["id"] = np.arange(len(new)) + int(ws.catalog["id"].max()) + 1
     return normalize_catalog(new), int(known.sum()), normalize_skipped(skipped)

@@ -177,7 +177,9 @@ def test_the_cli_lists_and_curates(fresh):
     assert listed.exit_code == 0 and listed.stdout.lstrip().startswith("[")
     assert runner.invoke(app, ["clusters", str(path), "rename", "2", "beach"]).exit_code == 0
     assert runner.invoke(app, ["clusters", str(path), "merge", "0", "1", "--name", "both"]).exit_code == 0
-    assert runner.invoke(app, ["clusters", str(path), "undo"]).exit_code == 0
+    undone = runner.invoke(app, ["clusters", str(path), "undo"])
+    assert undone.exit_code == 0
+    assert "Undone: merged clusters 0, 1 into cluster 0 ('both')" in undone.stdout  # which edit, not "the latest"
     history = runner.invoke(app, ["clusters", str(path), "history"]).stdout
     assert "renamed cluster 2" in history and "(undone)" in history
     refused = runner.invoke(app, ["clusters", str(path), "merge", "0"])

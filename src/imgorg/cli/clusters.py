@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..curation import Drop, Merge, Move, Rename, Split, Undo, compact, describe
+from ..curation import Drop, Merge, Move, Rename, Split, Undo, compact, describe, latest_standing
 from ..errors import ConfigError
 from ..tasks.curate import edit_clusters, history
 from ..workspace import load_workspace
@@ -45,6 +45,11 @@ def clusters_command(
     if action == "history":
         return _history(workspace, json_out)
     edit, said = _edit(action, args, to, name, k, seed)
+    if action == "undo":  # say which edit: the one that stands last, named as it was made
+        ws = load_workspace(workspace)
+        latest = latest_standing(ws.edit_log())
+        if latest is not None:
+            said = f"Undone: {describe(latest, ws.cluster_names())} ({latest['at']})"
     edit_clusters(workspace, edit)
     console.print(said, highlight=False, markup=False)
     show(workspace)

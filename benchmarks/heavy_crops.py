@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.crop_corpus import CROWDED_COPIES, build_crop_corpus  # noqa: E402
 
 from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
-from imgorg.duplicates import FAST_THRESHOLD, PER_IMAGE, duplicate_table  # noqa: E402
+from imgorg.duplicates import PER_IMAGE, duplicate_table  # noqa: E402
 from imgorg.duplicates.keypoints import verify_pairs  # noqa: E402
 
 

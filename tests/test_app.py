@@ -18,6 +18,7 @@ def made(cifar_small, tmp_path_factory):
     """A workspace of 300 CIFAR images (scan, k-means) plus one file that is no image."""
     source = shutil.copytree(cifar_small, tmp_path_factory.mktemp("app") / "images")
     (source / "cat" / "<img src=x onerror=alert(1)>.jpg").write_bytes(b"not an image")
+    (source / "readme.txt").write_text("where these came from")  # not an image: skipped
     result = run(source, tmp_path_factory.mktemp("app-ws") / "ws", RunConfig(cluster=ClusterConfig(method="scan")))
     return result.workspace.path
 
@@ -114,6 +115,14 @@ def test_quality_lists_failures_and_page_escapes_names(client):
     page = client.get("/").text
     assert "onerror" not in page  # data never goes into the HTML; app.js writes it with textContent
     assert "innerHTML" not in client.get("/static/app.js").text
+
+
+def test_quality_lists_the_skipped_files_with_their_reason(client):
+    """The app shows the files that were skipped, as the README says (it listed the failed ones only)."""
+    data = client.get("/api/quality").json()
+    assert data["skipped_count"] == 1
+    assert data["skipped"] == [{"path": "readme.txt", "reason": "not an image", "detail": "text"}]
+    assert "data.skipped" in client.get("/static/app.js").text
 
 
 def test_openapi_documents_the_api(client):

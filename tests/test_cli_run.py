@@ -37,6 +37,22 @@ def test_k_auto_and_method_choice_are_recorded(tmp_path):
     assert ws.manifest["config"]["embed"]["workers"] is None and (ws.manifest["decode_workers"] == 2 or not beside_cpu)
 
 
+def test_the_skipped_files_are_listed_by_kind(tmp_path):
+    """Each reason lists every kind of file it holds, not only the first: "2 not an image: text" hid the PDF."""
+    from .conftest import make_image
+
+    for i in range(3):
+        make_image(tmp_path / "img" / f"r{i}.png", (220, 20, 20))
+        make_image(tmp_path / "img" / f"b{i}.png", (20, 20, 220))
+    (tmp_path / "img" / "readme.txt").write_text("trip notes")
+    (tmp_path / "img" / "notes.pdf").write_bytes(b"%PDF-1.4\n" + bytes(100))
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "img"), "--out", str(tmp_path / "ws"), "--k", "2",
+                                      "--method", "kmeans", "--map", "none", "--no-report"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "not an image" in x)
+    assert "2 not an image: " in line and "PDF document (1)" in line and "text (1)" in line
+
+
 def test_bad_k_is_refused_with_the_rule(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--k", "ten"])
     assert result.exit_code != 0 and "whole number or 'auto'" in result.output

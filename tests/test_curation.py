@@ -14,6 +14,7 @@ from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig
 from imgorg.cli.main import app
 from imgorg.cluster import NOISE
 from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
+from imgorg.workspace import SKIPPED_FILE
 
 from .conftest import extract_cifar
 
@@ -129,6 +130,48 @@ def test_a_rerun_on_a_grown_folder_adds_the_new_images(fresh, tmp_path):
     assert len(ws.images) == 320 and ws.clusters().set_index("id")["name"][3] == "curated name"
 
 
+def test_added_folders_keep_every_file_accounted_for_and_a_rerun_finds_them(fresh, tmp_path):
+    """`imgorg add` from another folder, then `imgorg run` on the grown source: the skipped table keeps the
+    source's rows and gains the new folders' non-images (it was dropped by the add, and the grown folder's
+    were never listed); the rerun does not call the images added from elsewhere gone."""
+    folder, path = fresh
+    (folder / "readme.txt").write_text("trip notes")
+    run(folder, path, CONFIG, discard_edits=True)  # its skipped table lists readme.txt
+    edit_clusters(path, Rename(0, "kept"))
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=40)
+    (new / "notes.txt").write_text("not a photo")
+    result = add_images(path, AddConfig(folder=str(new)))
+    notes = (new / "notes.txt").as_posix()  # tmp_path is absolute
+    assert result.skipped["path"].tolist() == [notes] and result.skipped["reason"].tolist() == ["not an image"]
+    ws = imgorg.load_workspace(path)
+    assert ws.has(SKIPPED_FILE), "the add dropped the workspace's skipped table"
+    assert set(ws.read(SKIPPED_FILE)["path"]) == {"readme.txt", notes}
+    assert ws.manifest["counts"]["skipped"] == 2
+    extract_cifar(folder, per_class=1, offset=50)  # the source grows by 10 images and a file that is not one
+    (folder / "cat" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    grown = run(folder, path, CONFIG)  # refused before: the 10 images added from `new` were "gone"
+    assert grown.added is not None and len(grown.workspace.images) == 320
+    assert set(grown.workspace.read(SKIPPED_FILE)["path"]) == {"readme.txt", notes, "cat/Thumbs.db"}
+    assert grown.workspace.clusters().set_index("id")["name"][0] == "kept"
+
+
+def test_the_add_command_says_what_failed_and_what_was_skipped(fresh, tmp_path):
+    """An empty file is a failure, not "already in the workspace" because another empty file is; the folder's
+    non-images are listed; no "(cluster None)" when nothing went to unsorted."""
+    folder, path = fresh
+    (folder / "cat" / "empty.jpg").write_bytes(b"")
+    run(folder, path, CONFIG)  # the workspace holds a failed empty file
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=60)
+    (new / "zero.jpg").write_bytes(b"")
+    (new / "notes.txt").write_text("not a photo")
+    result = CliRunner().invoke(app, ["add", str(path), str(new), "--threshold", "0"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Added 10 images" in said and "1 failed, 0 already in the workspace" in said
+    assert f"{new / 'zero.jpg'}: empty file" in said and "None" not in said
+    assert "1 not an image: text" in said
+
+
 def test_the_cli_lists_and_curates(fresh):
     _, path = fresh
     runner = CliRunner()
@@ -136,7 +179,9 @@ def test_the_cli_lists_and_curates(fresh):
     assert listed.exit_code == 0 and listed.stdout.lstrip().startswith("[")
     assert runner.invoke(app, ["clusters", str(path), "rename", "2", "beach"]).exit_code == 0
     assert runner.invoke(app, ["clusters", str(path), "merge", "0", "1", "--name", "both"]).exit_code == 0
-    assert runner.invoke(app, ["clusters", str(path), "undo"]).exit_code == 0
+    undone = runner.invoke(app, ["clusters", str(path), "undo"])
+    assert undone.exit_code == 0
+    assert "Undone: merged clusters 0, 1 into cluster 0 ('both')" in undone.stdout  # which edit, not "the latest"
     history = runner.invoke(app, ["clusters", str(path), "history"]).stdout
     assert "renamed cluster 2" in history and "(undone)" in history
     refused = runner.invoke(app, ["clusters", str(path), "merge", "0"])
@@ -186,7 +231,8 @@ def test_the_cli_add_says_where_the_images_went_and_names_what_failed(fresh, tmp
     assert "Added 10 images" in out.output and "1 failed" in out.output
     assert "Placed: " in out.output or "10 in 'unsorted'" in out.output  # where they went, per cluster
     assert "broken.jpg: corrupt or truncated" in out.output  # which file failed, and why
-    assert "notes.txt: not an image" in out.output
+    assert "1 file is not an image imgorg can read" in out.output and "not an image: text" in out.output
+    assert "notes.txt" in out.output
 
 
 def test_the_cli_says_what_undo_undid_and_history_json_says_what_stands(fresh):

@@ -171,6 +171,18 @@ def test_folders_by_capture_month(workspace, tmp_path, by, expected):
     assert _tree(tmp_path / "out") == expected
 
 
+def test_the_cli_says_which_folders_an_export_by_date_made(workspace, tmp_path):
+    """--by date makes month folders: it said "6 images linked into 2 cluster folders"."""
+    ws, source = workspace
+    result = _invoke(ws.path, "--to", "folders", tmp_path / "d", "--by", "date")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "6 images linked into 3 month folders (YYYY/MM by capture time)" in said and "cluster" not in said
+    assert f"1 files failed to decode and were not exported (`imgorg inspect {source}`" in said
+    result = _invoke(ws.path, "--to", "folders", tmp_path / "cd", "--by", "cluster,date")
+    assert "6 images linked into 5 cluster/YYYY/MM folders (2 clusters)" in " ".join(result.output.split())
+
+
 def test_an_unknown_grouping_is_refused(workspace, tmp_path):
     with pytest.raises(ConfigError, match="cluster,date"):
         export_folders(workspace[0], tmp_path / "out", by="week")

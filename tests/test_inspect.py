@@ -112,3 +112,14 @@ def test_cli_shows_skipped_files_and_capture_dates(tmp_path):
     assert data["skipped"]["files"] == [
         {"path": ".DS_Store", "reason": "hidden or system file", "detail": "Finder folder settings (macOS)"},
         {"path": "notes.txt", "reason": "not an image", "detail": "text"}]
+
+
+def test_empty_files_are_failures_not_copies_of_each_other(folder):
+    """Two zero-byte .jpg files share the empty content's hash; they are listed as failed, not as one being
+    a removable copy of the other."""
+    (folder / "cats" / "empty.jpg").write_bytes(b"")
+    (folder / "dogs" / "zero.jpg").write_bytes(b"")
+    report = inspect_source(folder, workers=2)
+    assert {f["path"]: f["reason"] for f in report["failures"]}["cats/empty.jpg"] == "empty file"
+    assert [d["paths"] for d in report["duplicates"]] == [["cats/c0.jpg", "dogs/copy.jpg"]]
+    assert report["summary"]["duplicate_files"] == 1

@@ -37,3 +37,13 @@ def test_word_search_without_clip_ranks_the_word_s_images_first(workspace):
 def test_the_cli_says_how_it_searched(workspace):
     out = CliRunner().invoke(app, ["search", str(workspace.path), "--text", "car", "--json"])
     assert out.exit_code == 0 and "ImageNet classes under" in out.stdout
+
+
+def test_a_word_no_image_matches_is_said_not_shown_as_an_empty_table(workspace):
+    searcher = Searcher(workspace)
+    word = next(w for w in ("volcano", "guacamole", "toilet tissue", "mushroom", "pretzel", "bubble")
+                if not searcher.search_text(w, 10)[0])  # no CIFAR image's top classes fall under it
+    out = CliRunner().invoke(app, ["search", str(workspace.path), "--text", word])
+    said = " ".join(out.stdout.split())
+    assert out.exit_code == 0 and f"No image matches '{word}'" in said and "broader word" in said
+    assert "rank" not in said  # no empty table

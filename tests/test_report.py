@@ -64,6 +64,23 @@ def test_methods_table_and_stored_map(workspace, report_html):
     assert "t-SNE map stored by `imgorg map`" in render_report(load_workspace(workspace))
 
 
+def test_a_curated_workspace_reports_its_curated_scores(workspace, tmp_path):
+    """metrics.json holds the stored clusterings only: the curated one's scores are computed, not looked up
+    (`imgorg report` on a workspace with one rename raised KeyError: 'curated')."""
+    from imgorg import edit_clusters
+    from imgorg.curation import Merge
+
+    curated = shutil.copytree(workspace, tmp_path / "ws")
+    edit_clusters(load_workspace(curated), Merge((0, 1), name="merged"))
+    result = CliRunner().invoke(app, ["report", str(curated)])
+    assert result.exit_code == 0, result.output
+    methods = (curated / "report.html").read_text(encoding="utf-8").split('<section id="methods">')[1]
+    row = methods.split("curated (chosen)")[1].split("</tr>")[0]
+    ws = load_workspace(curated)
+    assert ws.scores()["n_clusters"] == ws.scores("kmeans")["n_clusters"] - 1 and ws.scores()["nmi"] is not None
+    assert f"<td>{ws.scores()['n_clusters']}</td>" in row
+
+
 def test_an_unknown_method_names_the_stored_ones(workspace):
     with pytest.raises(ConfigError, match="stored: kmeans"):
         write_report(workspace, method="dbscan")

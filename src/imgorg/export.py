@@ -48,6 +48,8 @@ class FolderExport:
     renamed: int  # names that collided and got a suffix
     missing: list[str]  # catalog paths no longer in the source folder (skipped)
     failed: int  # catalog rows that never decoded (not in any cluster)
+    by: tuple[str, ...] = ("cluster",)  # the grouping: "cluster", "date", or both nested in that order
+    folders: int = 0  # the folders the images went into (the innermost ones: YYYY/MM under a cluster is one)
 
 
 def cluster_folder(cluster: int, name: str = "") -> str:
@@ -137,7 +139,7 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     names = ws.cluster_names(method)
     dates = ws.images["taken_at"] if "taken_at" in ws.images else pd.Series([None] * len(clusters))
     taken: dict[Path, set[str]] = {}
-    renamed, missing, made = 0, [], 0
+    renamed, missing, made, folders = 0, [], 0, set()
     for rel, cluster, when in zip(ws.images["path"].astype(str), clusters, dates):
         origin = source_path(source, rel)
         if not origin.is_file():
@@ -153,8 +155,10 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
             raise ConfigError(f"cannot write {str(folder / name)!r}: {err.strerror or err}; check the export "
                               f"folder's permissions and free space ({made} images were already exported)") from None
         made += 1
+        folders.add(folder)
     return FolderExport(target, method, made, int(len(set(clusters.tolist()) - {NOISE})),
-                        int((clusters == NOISE).sum()), renamed, missing, int(len(ws.failures)))
+                        int((clusters == NOISE).sum()), renamed, missing, int(len(ws.failures)), grouping,
+                        len(folders))
 
 
 def _check_target(source: Path, target: Path, force: bool) -> None:

@@ -106,8 +106,10 @@ def histogram(values: pd.Series, edges: tuple) -> list[dict]:
 
 
 def exact_duplicates(catalog: pd.DataFrame) -> list[dict]:
-    """Groups of files with the same content hash, largest group first; unreadable files have no hash."""
+    """Groups of files with the same content hash, largest group first; unreadable files have no hash,
+    and empty files (listed as failures) are copies of nothing."""
     hashed = catalog.dropna(subset=["sha256"])
+    hashed = hashed[pd.to_numeric(hashed["bytes"], errors="coerce").fillna(1) > 0] if "bytes" in hashed else hashed
     groups = [(sha, frame["path"].tolist()) for sha, frame in hashed.groupby("sha256", sort=True) if len(frame) > 1]
     groups.sort(key=lambda g: (-len(g[1]), g[1][0]))
     return [{"sha256": sha, "size": len(paths), "paths": [str(p) for p in paths]} for sha, paths in groups]

@@ -20,6 +20,7 @@ from .datasets import get_dataset, is_dataset, resolve_source
 from .embed import EmbedResult, cache_key, embed_catalog, resolve_device, split_backbones
 from .embed.tags import tags_frame
 from .errors import ConfigError, TooFewImagesError, WorkspaceError
+from .fileio import file_sha256
 from .index import EXACT_MAX
 from .metrics import score_clustering
 from .progress import ProgressFactory
@@ -176,12 +177,14 @@ def _source_changes(previous: dict, described: dict) -> list[str]:
 
 def _grow(out: Path, source: Path, progress) -> RunResult:
     """The curated workspace at ``out`` with the images added to ``source`` since (``imgorg add``);
-    refused when images it holds are gone or changed, since their edits would point nowhere."""
+    refused when images it holds are gone or changed, since their edits would point nowhere. Images
+    `imgorg add` took from another folder (absolute paths) are looked for where they were."""
     start = time.perf_counter()
     ws = load_workspace(out)
     scanned = scan_source(source, progress=progress)
     now = set(zip(scanned.catalog["path"], scanned.catalog["sha256"]))
-    gone = [p for p, sha in zip(ws.images["path"], ws.images["sha256"]) if (p, sha) not in now]
+    gone = [p for p, sha in zip(ws.images["path"], ws.images["sha256"])
+            if (p, sha) not in now and not (Path(p).is_absolute() and _unchanged(Path(p), sha))]
     if gone:
         raise ConfigError(f"{len(gone):,} images of the curated workspace {out} are gone from {source} or changed "
                           f"(e.g. {gone[0]}); their edits would point nowhere. Put them back, or pass "
@@ -190,6 +193,14 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _unchanged(path: Path, sha256: str) -> bool:
+    """Whether ``path`` is a file holding the content of that hash."""
+    try:
+        return path.is_file() and file_sha256(path) == sha256
+    except OSError:
+        return False
 
 
 def _edits_would_be_lost(out: Path, previous: dict, changed: list[str] = ()) -> str:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ..cluster import NOISE
 from ..errors import ConfigError, ImageDecodeError, ImgorgError
 from ..search import MAX_TEXT
-from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
+from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
 from .edits import MAX_BODY, edit_routes
 from .state import AppState
 
@@ -173,6 +173,10 @@ def create_app(workspace: str | Path) -> FastAPI:
     @app.get("/api/quality")
     def quality(limit: int = Query(100, ge=1, le=10_000)):
         out = {"failed": state.ws.failures[["id", "path", "error"]].head(limit).to_dict(orient="records")}
+        if state.ws.has(SKIPPED_FILE):  # the folder's files that are not images, each with its reason
+            skipped = state.ws.read(SKIPPED_FILE)[["path", "reason", "detail"]].astype(object)
+            out["skipped_count"] = int(len(skipped))
+            out["skipped"] = skipped.head(limit).fillna("").astype(str).to_dict(orient="records")
         for name, file in (("outliers", OUTLIERS_FILE), ("duplicates", DUPLICATES_FILE)):
             if state.ws.has(file):
                 out[name] = state.ws.read(file).head(limit).to_dict(orient="records")

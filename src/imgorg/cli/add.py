@@ -10,7 +10,7 @@ import typer
 from ..config import AddConfig
 from ..tasks.add import AddResult, add_images
 from .clusters import show
-from .console import console, escape, progress_bars
+from .console import console, escape, print_skipped, progress_bars
 
 MAX_LISTED = 20  # failed and skipped files listed; the rest are counted
 
@@ -36,11 +36,12 @@ def print_added(result: AddResult, folder: Path) -> None:
     if added.empty:
         console.print(f"Nothing to add: the {result.already:,} images under {escape(str(folder))} are in the "
                       f"workspace already.")
-        _print_skipped(result, folder)
+        print_skipped(result.skipped)
         return
     unsorted = result.placed.get(result.unsorted, 0) if result.unsorted is not None else 0
+    review = f" (cluster {result.unsorted})" if result.unsorted is not None else ""
     console.print(f"Added {ok:,} images in {result.seconds:.1f} s: {ok - unsorted:,} placed in a cluster, "
-                  f"{unsorted:,} in 'unsorted' (cluster {result.unsorted}) for review, "
+                  f"{unsorted:,} in 'unsorted'{review} for review, "
                   f"{len(added) - ok:,} failed, {result.already:,} already in the workspace.", highlight=False)
     names = result.workspace.cluster_names()
     placed = [f"{n:,} to {c} ({names.get(c, '')!r})" for c, n in result.placed.items() if c != result.unsorted]
@@ -51,18 +52,4 @@ def print_added(result: AddResult, folder: Path) -> None:
         console.print(f"  failed: {row.path}: {row.error}", highlight=False, markup=False)
     if len(failed) > MAX_LISTED:
         console.print(f"  ... and {len(failed) - MAX_LISTED:,} more failed (see catalog.parquet)")
-    _print_skipped(result, folder)
-
-
-def _print_skipped(result: AddResult, folder: Path) -> None:
-    skipped = result.skipped
-    if skipped is None or skipped.empty:
-        return
-    many = len(skipped) != 1
-    console.print(f"{len(skipped):,} file{'s' if many else ''} under {escape(str(folder))} {'are' if many else 'is'} "
-                  f"not {'images' if many else 'an image'} imgorg can read, skipped:", highlight=False)
-    for row in skipped.head(MAX_LISTED).itertuples():
-        console.print(f"  {row.path}: {row.reason}" + (f" ({row.detail})" if row.detail else ""),
-                      highlight=False, markup=False)
-    if len(skipped) > MAX_LISTED:
-        console.print(f"  ... and {len(skipped) - MAX_LISTED:,} more")
+    print_skipped(result.skipped)

@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..progress import ProgressFactory
+from ..sources import skipped_summary
 
 # Piped or captured output gets room for a whole table, not rich's 80 columns with cut cells
 # (COLUMNS, when set, still decides).
@@ -28,13 +29,28 @@ _piped = not (sys.stdout and sys.stdout.isatty()) and "COLUMNS" not in os.enviro
 console = Console(width=160 if _piped else None)
 errors = Console(stderr=True)
 
-__all__ = ["console", "errors", "escape", "print_error", "progress_bars"]
+__all__ = ["console", "errors", "escape", "print_error", "print_skipped", "progress_bars"]
 
 
 def print_error(message: str) -> None:
     """``error: message`` on stderr. The message is printed as it is: text in square brackets, such
     as an extra's name in ``pip install 'imgorg[ray]'``, is not read as rich markup."""
     errors.print("[bold red]error:[/] " + escape(message), highlight=False)
+
+
+def print_skipped(skipped) -> None:
+    """The files under a folder that are not images, counted by reason with each kind of file
+    (nothing is left out in silence)."""
+    if skipped is None or skipped.empty:
+        return
+    one = len(skipped) == 1
+    console.print(f"[yellow]{len(skipped):,} {'file is not an image' if one else 'files are not images'} imgorg can read "
+                  f"and {'was' if one else 'were'} skipped:[/]")
+    for row in skipped_summary(skipped):
+        details = row["details"]
+        kinds = ", ".join(d if len(details) == 1 else f"{d} ({n:,})" for d, n in details.items())
+        console.print(f"  {row['count']:,} {row['reason']}" + (f": {kinds}" if kinds else "")
+                      + (f" (e.g. {row['examples'][0]})" if row["examples"] else ""), highlight=False, markup=False)
 
 
 class RateColumn(ProgressColumn):

@@ -35,12 +35,25 @@ def export_command(
     else:
         with console.status(f"{'linking' if link else 'copying'} {len(ws.images):,} images"):
             done = export_folders(ws, target, copy=not link, method=method, force=force, by=by)
-        console.print(f"{done.images:,} images {'linked' if link else 'copied'} into {done.clusters:,} cluster folders"
-                      f"{f' and noise ({done.noise:,})' if done.noise else ''} under [bold]{escape(str(target))}[/] "
-                      f"(clusters of {escape(done.method)}); {done.renamed:,} renamed to avoid a name collision")
+        console.print(f"{done.images:,} images {'linked' if link else 'copied'} into {_folders(done)} under "
+                      f"[bold]{escape(str(target))}[/]"
+                      + (f" (clusters of {escape(done.method)})" if "cluster" in done.by else "")
+                      + (f"; {done.renamed:,} renamed to avoid a name collision" if done.renamed else ""))
         if done.missing:
             console.print(f"[yellow]{len(done.missing):,} images are no longer in the source folder and were "
                           f"skipped[/], e.g. {escape(done.missing[0])}", highlight=False)
     failed = len(ws.failures)
     if failed:
-        console.print(f"{failed:,} files failed to decode and are in no cluster (see `imgorg inspect`).")
+        console.print(f"{failed:,} files failed to decode and were not exported (`imgorg inspect "
+                      f"{escape(str(ws.root))}` says why).", highlight=False)
+
+
+def _folders(done) -> str:
+    """Where the images went: "4 cluster folders and noise (2)", "5 month folders (YYYY/MM)", ..."""
+    noise = f" and noise ({done.noise:,})" if done.noise else ""
+    if done.by == ("cluster",):
+        return f"{done.clusters:,} cluster folders{noise}"
+    if done.by == ("date",):
+        return f"{done.folders:,} month folders (YYYY/MM by capture time)"
+    nesting = "cluster/YYYY/MM" if done.by[0] == "cluster" else "YYYY/MM/cluster"
+    return f"{done.folders:,} {nesting} folders ({done.clusters:,} clusters{noise})"

@@ -11,13 +11,12 @@ import typer
 from rich.table import Table
 
 from ..config import ClusterConfig, ReduceConfig, RunConfig
-from ..sources import skipped_summary
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..pipeline import RunResult
 from ..pipeline import run as run_pipeline
 from .add import print_added
 from .clusters import show as show_clusters
-from .console import console, escape, progress_bars
+from .console import console, escape, print_skipped, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
                       Sample, Seed, Source, Split, Tta, Weights, Workers, embed_config)
 
@@ -103,19 +102,8 @@ def print_summary(result: RunResult) -> None:
         f"{counts['failed']:,} failed, in {sum(result.timings.values()):.1f} s"
     )
     _print_failures(ws.failures)
-    _print_skipped(result.skipped)
+    print_skipped(result.skipped)
     console.print(f"Workspace: [bold]{escape(str(ws.path))}[/]")
-
-
-def _print_skipped(skipped) -> None:
-    """The files under the folder that are not images, counted by reason (nothing is left out in silence)."""
-    if skipped is None or skipped.empty:
-        return
-    console.print(f"[yellow]{len(skipped):,} files are not images imgorg can read and were skipped:[/]")
-    for row in skipped_summary(skipped):
-        detail = max(row["details"], key=row["details"].get) if row["details"] else ""
-        console.print(f"  {row['count']:,} {row['reason']}" + (f": {detail}" if detail else "")
-                      + (f" (e.g. {row['examples'][0]})" if row["examples"] else ""), highlight=False, markup=False)
 
 
 def _clusters_table(ws) -> Table:

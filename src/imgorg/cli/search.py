@@ -51,6 +51,11 @@ def search(
                    "cluster": searcher.predicted_cluster(found, clusters, row), "neighbours": rows}
         typer.echo(json.dumps(payload, indent=2))
         return
+    if how and not rows:  # word search: no image's top ImageNet classes fall under the word
+        console.print(f"No image matches {text!r}: none has one of the {how} among its most probable classes. "
+                      "Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
+                      highlight=False, markup=False)
+        return
     what = escape(how) if how else f"{searcher.index.kind} search"
     table = Table(title=f"Nearest to {escape(query)} ({what}, clusters of {escape(method)})")
     for column in ("rank", "id", "similarity", "cluster", "path"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +30,10 @@ from ..errors import TooFewImagesError
 from ..progress import ProgressFactory
 from ..project import place_by_neighbours
 from ..reduce import l2_normalize
-from ..sources import STATUS_OK, normalize_catalog, scan_source
+from ..sources import SKIPPED_COLUMNS, STATUS_OK, normalize_catalog, normalize_skipped, scan_source
 from ..workspace import (
-    CACHE, EDITS_FILE, PROJECTIONS_RECORD, TAGS_FILE, Workspace, input_fingerprints, method_input, open_workspace,
-    plan_carry_over, save_workspace, workspace_lock,
+    CACHE, EDITS_FILE, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, Workspace, input_fingerprints, method_input, open_workspace,
+    plan_carry_over, save_workspace, update_manifest, workspace_lock,
 )
 from .curate import next_cluster_id
 
@@ -47,7 +47,9 @@ class AddResult:
     already: int  # images under the folder that the workspace already holds
     unsorted: int | None  # the unsorted cluster's id, when some image went there
     seconds: float
-    skipped: pd.DataFrame | None = None  # the folder's files that are not images, with the reason
+    # the folder's files that are not images (path, reason, detail, bytes), paths as the workspace names them;
+    # they join the workspace's skipped table, so every file stays accounted for
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
 
     @property
     def placed(self) -> dict[int, int]:
@@ -64,7 +66,12 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
     with workspace_lock(ws.path):
         ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
         catalog, already, skipped = _new_rows(ws, Path(config.folder), progress)
-        if catalog.empty:  # nothing new: no edit, nothing rewritten
+        skipped_table, changed = _skipped_table(ws, Path(config.folder), skipped)  # before the catalog changes
+        if catalog.empty:  # no new image: no edit, nothing rewritten but the skipped table
+            if changed:
+                ws.write_artifact(SKIPPED_FILE, skipped_table)
+                ws.manifest = update_manifest(ws.path, {"counts": {**ws.manifest.get("counts", {}),
+                                                                   "skipped": int(len(skipped_table))}})
             empty = pd.DataFrame({"id": [], "path": [], "status": [], "error": [], "cluster": [], "probability": []})
             return AddResult(ws, empty, already, None, time.perf_counter() - start, skipped)
         embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
@@ -77,26 +84,42 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
         added = embedded.catalog[["id", "path", "status", "error"]].copy()
         added["cluster"], added["probability"] = NOISE, np.nan
         added.loc[ok.to_numpy(), "cluster"], added.loc[ok.to_numpy(), "probability"] = clusters, probability
-        _extend(ws, embedded, clusters, probability, unsorted)
+        _extend(ws, embedded, clusters, probability, unsorted, skipped_table)
     return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start, skipped)
 
 
 def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """The folder's images the workspace lacks (by content and by path), with the next free ids and
     paths as the workspace names them: relative to its source folder, else absolute; how many it
-    holds already; the folder's files that are not images."""
+    holds already; and the folder's files that are not images, their paths named the same way."""
     scan = scan_source(folder, progress=progress)
-    scanned = scan.catalog
-    root = Path(os.path.abspath(ws.root))
-    paths = []
-    for rel in scanned["path"]:  # absolute, links not followed: the path the person sees
-        full = Path(os.path.abspath(folder / rel))
-        paths.append(full.relative_to(root).as_posix() if full.is_relative_to(root) else full.as_posix())
-    scanned["path"] = paths
-    known = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) | scanned["path"].isin(set(ws.catalog["path"]))
+    scanned, skipped = scan.catalog, scan.skipped.copy()
+    scanned["path"] = [_workspace_path(ws, folder, rel) for rel in scanned["path"]]
+    skipped["path"] = [_workspace_path(ws, folder, rel) for rel in skipped["path"]]
+    same_content = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) & (scanned["bytes"] > 0)  # empty: none
+    known = same_content | scanned["path"].isin(set(ws.catalog["path"]))
     new = scanned[~known].copy()
     new["id"] = np.arange(len(new)) + int(ws.catalog["id"].max()) + 1
-    return normalize_catalog(new), int(known.sum()), scan.skipped
+    return normalize_catalog(new), int(known.sum()), normalize_skipped(skipped)
+
+
+def _workspace_path(ws: Workspace, folder: Path, rel: str) -> str:
+    """A path under ``folder`` as the workspace names it: relative to its source folder, else absolute
+    (links not followed: the path the person sees)."""
+    root = Path(os.path.abspath(ws.root))
+    full = Path(os.path.abspath(folder / rel))
+    return full.relative_to(root).as_posix() if full.is_relative_to(root) else full.as_posix()
+
+
+def _skipped_table(ws: Workspace, folder: Path, skipped: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The workspace's skipped table with the folder's rows in place of those it held under that folder
+    (a file no longer there leaves it), and whether that changes it."""
+    before = ws.read(SKIPPED_FILE) if ws.has(SKIPPED_FILE) else pd.DataFrame(columns=SKIPPED_COLUMNS)
+    before = normalize_skipped(before)
+    base, root = Path(os.path.abspath(folder)), Path(os.path.abspath(ws.root))
+    under = np.array([(root / p).is_relative_to(base) for p in before["path"].astype(str)], dtype=bool)
+    table = normalize_skipped(pd.concat([before[~under], skipped], ignore_index=True))
+    return table, not (ws.has(SKIPPED_FILE) and table.equals(before))
 
 
 def _place(ws: Workspace, embeddings: np.ndarray, config: AddConfig) -> tuple[np.ndarray, np.ndarray, int | None]:
@@ -123,8 +146,9 @@ def _place(ws: Workspace, embeddings: np.ndarray, config: AddConfig) -> tuple[np
     return clusters.astype(np.int64), probability.round(4), unsorted
 
 
-def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarray, unsorted: int | None) -> None:
-    """The workspace with the new rows, the add edit in its log, its tags and maps extended."""
+def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarray, unsorted: int | None,
+            skipped: pd.DataFrame) -> None:
+    """The workspace with the new rows, the add edit in its log, its tags, maps and skipped table extended."""
     previous = dict(ws.manifest)
     log = ws.edit_log() or new_log(ws.base_method)
     old_tags, maps = ws.tags(), _maps(ws)
@@ -141,12 +165,14 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     ws._curated, ws._names = None, {}  # computed for the old rows
     counts = ws.manifest.get("counts", {})
     ws.manifest["counts"] = {**counts, "ok": int(len(ws.embeddings)), "failed": int((ws.catalog["status"] != STATUS_OK).sum()),
-                             "files": int(len(ws.catalog)), "added": int(counts.get("added", 0)) + int(len(new_ids))}
+                             "files": int(len(ws.catalog)), "added": int(counts.get("added", 0)) + int(len(new_ids)),
+                             "skipped": int(len(skipped))}
     save_workspace(ws, plan_carry_over(previous, input_fingerprints(ws)))
     edit = {"op": "add", "images": {str(int(i)): int(c) for i, c in zip(new_ids, clusters)},
             "probability": {str(int(i)): float(p) for i, p in zip(new_ids, probability)}, "unsorted": unsorted}
     log["edits"].append(stamp(edit))
     ws.write_artifact(EDITS_FILE, log, inputs=(method_input(log["base"]),))
+    ws.write_artifact(SKIPPED_FILE, skipped)  # the rewrite above dropped it: it recorded the old images
     if old_tags is not None and embedded.tags is not None:
         both = read_tags(pd.concat([tags_frame(np.zeros(len(old_tags)), old_tags),
                                     tags_frame(np.zeros(len(new_ids)), embedded.tags)], ignore_index=True))

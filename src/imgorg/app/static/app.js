@@ -322,6 +322,8 @@ async function loadQuality() {
   const box = $("quality"); box.replaceChildren();
   box.append(el("h2", `Files that could not be decoded (${state.summary.failed})`));
   const failed = el("ul"); data.failed.forEach((f) => failed.append(el("li", `${f.path}: ${f.error}`))); box.append(failed);
+  if (data.skipped && data.skipped.length) { box.append(el("h2", `Files skipped: not images (${data.skipped_count})`));
+    const skipped = el("ul"); data.skipped.forEach((f) => skipped.append(el("li", `${f.path}: ${f.reason}${f.detail ? ` (${f.detail})` : ""}`))); box.append(skipped); }
   if (data.outliers) { box.append(el("h2", "Outliers")); const g = el("div", undefined, "gallery");
     data.outliers.forEach((o) => g.append(thumb(o, `score ${Number(o.score).toFixed(3)}`))); box.append(g); }
   if (data.duplicates) { box.append(el("h2", "Near-duplicate groups")); const g = el("div", undefined, "gallery");

@@ -150,6 +150,7 @@ def test_a_rerun_keeps_results_that_still_hold_and_names_what_it_replaces(tmp_pa
     assert "`imgorg outliers`" in caplog.text and "`imgorg map`" in caplog.text and "again" in caplog.text
     assert "`imgorg duplicates`" not in caplog.text  # the embeddings are the same: duplicates still hold
     assert set(ws.manifest["files"]) & kept == {"duplicates.parquet"}
+    assert not (tmp_path / "ws" / "outliers.parquet").exists()  # a stale table is removed, not left unlisted
     make_image(tmp_path / "other" / "a.png", (1, 2, 3))
     make_image(tmp_path / "other" / "b.png", (200, 2, 3))
     caplog.clear()
@@ -157,6 +158,7 @@ def test_a_rerun_keeps_results_that_still_hold_and_names_what_it_replaces(tmp_pa
         ws = run(tmp_path / "other", tmp_path / "ws", config).workspace  # another folder into the same --out
     assert f"held the workspace of {(tmp_path / 'img').resolve()}" in caplog.text
     assert not kept & set(ws.manifest["files"])  # maps of other images are not kept
+    assert not kept & {p.name for p in (tmp_path / "ws").iterdir()}  # nor left for pandas to read
 
 
 def test_ctrl_c_says_how_to_go_on(monkeypatch, capsys):

@@ -95,6 +95,8 @@ def test_a_rerun_keeps_the_edits_when_the_clustering_is_kept_and_refuses_otherwi
     assert imgorg.load_workspace(path).clusters().set_index("id")["name"][2] == "kept"  # refused: nothing lost
     dropped = run(folder, path, RunConfig(cluster=ClusterConfig(method="kmeans", k=4)), discard_edits=True).workspace
     assert dropped.method == "kmeans" and dropped.edit_log() is None
+    assert not (path / "edits.json").exists()  # not left to look like a live log
+    assert json.loads((path / "edits-discarded.json").read_text())["edits"][0]["name"] == "kept"  # but not lost
 
 
 def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp_path):
@@ -128,6 +130,18 @@ def test_a_rerun_on_a_grown_folder_adds_the_new_images(fresh, tmp_path):
     assert result.added is not None and result.n_computed == 20
     ws = result.workspace
     assert len(ws.images) == 320 and ws.clusters().set_index("id")["name"][3] == "curated name"
+
+
+def test_the_cli_rerun_on_a_grown_folder_rewrites_the_report(fresh):
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    extract_cifar(folder, per_class=1, offset=30)
+    (path / "report.html").unlink(missing_ok=True)
+    out = CliRunner().invoke(app, ["run", str(folder), "--out", str(path), "--method", "kmeans", "--k", "6"],
+                             terminal_width=300)
+    assert out.exit_code == 0, out.output
+    assert "is curated: new images are added" in out.output and "Report:" in out.output
+    assert (path / "report.html").is_file()  # a grown-folder rerun skipped it before
 
 
 def test_added_folders_keep_every_file_accounted_for_and_a_rerun_finds_them(fresh, tmp_path):

@@ -64,9 +64,10 @@ def run(
         console.print(f"{escape(str(result.workspace.path))} is curated: new images are added to its clusters "
                       "(`imgorg clusters` to review; --discard-edits clusters anew)")
         print_added(result.added, source)
-        return show_clusters(result.workspace.path)
-    print_summary(result)
-    if report:
+        show_clusters(result.workspace.path)
+    else:
+        print_summary(result)
+    if report:  # rewritten on a grown-folder rerun too, so it shows the added images
         from ..report import write_report  # matplotlib: imported only when a report is written
 
         with console.status("Writing the report"):

@@ -358,9 +358,26 @@ def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
     manifest["files"] = {name: file_sha256(path / name) for name in CORE_FILES} | carry.files
     manifest["artifacts"] = dict(carry.artifacts)
     write_json(path / MANIFEST, manifest)
+    _remove_stale(path, manifest["files"])
     ws.manifest, ws._core = manifest, _core_checksums(manifest)
     follow_clusters(ws)  # with kept edits the default clustering is the curated one
     return ws
+
+
+DISCARDED_EDITS = "edits-discarded.json"  # a dropped edit log, kept (not applied) in case it is wanted back
+
+
+def _remove_stale(path: Path, listed: dict[str, str]) -> None:
+    """Remove the artifact files the manifest no longer lists, so that no stale table (duplicates or
+    predictions of other images, say) is left beside the workspace for pandas to read; a dropped
+    edit log is kept under another name."""
+    for file in sorted(os.listdir(path)):
+        if file in listed or artifact_of(file) is None or not (path / file).is_file():
+            continue
+        if file == EDITS_FILE:
+            os.replace(path / file, path / DISCARDED_EDITS)
+        else:
+            (path / file).unlink(missing_ok=True)
 
 
 def replace_clusterings(ws: Workspace, assignments: pd.DataFrame, metrics: dict, manifest_updates: dict) -> Workspace:

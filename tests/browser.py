@@ -35,7 +35,11 @@ def browser_page():
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page, errors
+            page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 500 else None)
+            try:
+                yield page, errors
+            except Exception as err:  # a timeout alone says nothing: say what the page saw
+                raise AssertionError(f"{err}\nconsole errors and failed requests: {errors}") from err
         finally:
             browser.close()
 

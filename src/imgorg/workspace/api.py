@@ -136,11 +136,12 @@ class Workspace:
         checksum = self._stored_files().get(EDITS_FILE)
         if checksum is None:
             return Curated(self.assignments[self.base_method].to_numpy(np.int64).copy())
-        if self._curated is None or self._curated[0] != checksum:
+        cached = self._curated  # read once: the app's threads share this object
+        if cached is None or cached[0] != checksum:
             log_ = self.read(EDITS_FILE)
             state = apply_edits(log_, self.assignments[log_["base"]].to_numpy(), self.images["id"].to_numpy())
-            self._curated = (checksum, state)
-        return self._curated[1]
+            cached = self._curated = (checksum, state)
+        return cached[1]
     def check_method(self, method: str | None = None) -> str:
         """``method``, or the default when None; a method not stored is a ConfigError listing those that are."""
         method = method or self.method
@@ -471,10 +472,11 @@ def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:
     if checksum is None and not clip:
         return {}
     key = (checksum, _digest(np.ascontiguousarray(labels, np.int64).tobytes()))
-    if key not in ws._names:
+    cached = ws._names  # read once: the app's threads share this object, and another may replace it
+    if key not in cached:
         named = _tag_names(ws, labels) if checksum else _zero_shot_names(ws, labels)
-        ws._names = {key: {int(c): n.name for c, n in named.items() if n.name}}  # one clustering's worth
-    return dict(ws._names[key])
+        cached = ws._names = {key: {int(c): n.name for c, n in named.items() if n.name}}  # one clustering's worth
+    return dict(cached[key])
 
 
 def _tag_names(ws: Workspace, labels: np.ndarray) -> dict:

@@ -68,6 +68,18 @@ def test_edits_make_a_curated_clustering_and_undo_restores_it(fresh):
         edit_clusters(ws, Undo())
 
 
+def test_clusters_an_edit_leaves_alone_keep_their_names(fresh, tmp_path):
+    folder, path = fresh
+    before = imgorg.load_workspace(path).cluster_names()
+    edit_clusters(path, Merge((0, 1)))
+    after = imgorg.load_workspace(path).cluster_names()
+    assert {c: after[c] for c in before if c not in (0, 1)} == {c: before[c] for c in before if c not in (0, 1)}
+    extract_cifar(tmp_path / "new", per_class=1, offset=30)
+    add_images(path, AddConfig(folder=str(tmp_path / "new")))  # clusters that only grew keep their names too
+    grown = imgorg.load_workspace(path).cluster_names()
+    assert {c: grown[c] for c in before if c not in (0, 1)} == {c: before[c] for c in before if c not in (0, 1)}
+
+
 def test_split_gives_new_ids_and_invalid_edits_are_refused_with_a_reason(fresh):
     _, path = fresh
     ws = imgorg.load_workspace(path)

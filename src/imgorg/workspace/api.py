@@ -174,8 +174,11 @@ class Workspace:
     def cluster_names(self, method: str | None = None) -> dict[int, str]:
         """A name per cluster: the one a person gave it (curated), else words from its images' tags."""
         method = self.check_method(method)
-        names = auto_names(self, self.cluster_labels(method))
+        labels = self.cluster_labels(method)
+        names = auto_names(self, labels)
         if method == CURATED:
+            names.update(kept_names(self.assignments[self.base_method].to_numpy(), labels,
+                                    auto_names(self, self.assignments[self.base_method].to_numpy())))
             names.update(self.curated().names)
         return names
 
@@ -464,6 +467,25 @@ def _digest(data: bytes) -> str:
 
 
 
+SAME_CLUSTER = 0.9  # share of a cluster's earlier images it keeps, and holds, to keep its earlier name
+
+
+def kept_names(base: np.ndarray, curated: np.ndarray, base_names: dict[int, str]) -> dict[int, str]:
+    """The base clustering's names of the curated clusters that edits left (nearly) as they were.
+
+    Names are relative to the other clusters, so merging two clusters would otherwise rename
+    clusters nobody touched, and their export folders with them. Images added since (no base
+    cluster) do not count: a cluster that only grew keeps its name."""
+    kept = {}
+    earlier = base != NOISE
+    for cluster, name in base_names.items():
+        was, now = earlier & (base == cluster), earlier & (curated == cluster)
+        both = int((was & now).sum())
+        if both and both >= SAME_CLUSTER * was.sum() and both >= SAME_CLUSTER * now.sum():
+            kept[int(cluster)] = name
+    return kept
+
+
 def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:
     """Names from the images' tags (imgorg.naming); for CLIP, zero-shot from the same vocabulary;
     none for other backbones."""
@@ -475,7 +497,8 @@ def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:
     cached = ws._names  # read once: the app's threads share this object, and another may replace it
     if key not in cached:
         named = _tag_names(ws, labels) if checksum else _zero_shot_names(ws, labels)
-        cached = ws._names = {key: {int(c): n.name for c, n in named.items() if n.name}}  # one clustering's worth
+        kept = list(cached.items())[-3:]  # a few clusterings' worth: the curated one and its base, say
+        cached = ws._names = dict(kept) | {key: {int(c): n.name for c, n in named.items() if n.name}}
     return dict(cached[key])
 
 

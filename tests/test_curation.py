@@ -130,6 +130,7 @@ def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp
     assert after.clusters().set_index("id")["name"][1] == "mine"
     assert np.isnan(after.assignments["kmeans_distance"].to_numpy()[len(old_ids):]).all()  # kmeans never saw them
     assert describe(imgorg.load_workspace(path).edit_log()["edits"][-1], {}) == "added 30 new images"
+    assert not (path / "edits-discarded.json").exists()  # the add keeps its log: nothing was discarded
     edit_clusters(path, Undo())  # the add is one edit: undo takes the new images out of the clusters
     assert (imgorg.load_workspace(path).cluster_labels()[len(old_ids):] == NOISE).all()
 

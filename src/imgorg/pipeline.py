@@ -32,7 +32,7 @@ from .tasks.index import build_search_index
 from .tasks.map import make_map
 from .version import __version__
 from .workspace import (
-    ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, SKIPPED_FILE, TAGS_FILE, CarryOver, Workspace, input_fingerprints, is_workspace, plan_carry_over,
+    ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, SKIPPED_FILE, TAGS_FILE, CarryOver, Workspace, discard_edit_log, input_fingerprints, is_workspace, plan_carry_over,
     load_workspace, previous_manifest, read_artifact, read_manifest, save_workspace, update_manifest, workspace_lock,
 )
 from .workspace.artifacts import EDITS
@@ -88,6 +88,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             if previous:
                 _say_what_is_replaced(out, previous, described, carry)
             save_workspace(ws, carry)
+            if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)
+                discard_edit_log(out)
             ws.write_artifact(SKIPPED_FILE, skipped)
             if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))

@@ -17,7 +17,7 @@
 """
 
 from .api import (
-    PCA_COMPONENTS, CarryOver, MapPoints, Workspace, follow_clusters, input_fingerprints, load_workspace,
+    PCA_COMPONENTS, CarryOver, MapPoints, Workspace, discard_edit_log, follow_clusters, input_fingerprints, load_workspace,
     open_workspace, plan_carry_over, replace_clusterings, save_workspace,
 )
 from .artifacts import (
@@ -33,7 +33,7 @@ from .storage import (
 __all__ = [
     "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_COMPONENTS", "PREDICTIONS_FILE", "PROJECTIONS_RECORD",
-    "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "embedding_cache_folder", "follow_clusters", "method_input",
+    "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "discard_edit_log", "embedding_cache_folder", "follow_clusters", "method_input",
     "has_artifact", "input_fingerprints", "is_workspace", "load_workspace", "open_workspace", "plan_carry_over",
     "previous_manifest", "projection_name", "read_artifact", "read_manifest", "replace_clusterings", "update_manifest",
     "save_workspace", "workspace_lock", "write_artifact",

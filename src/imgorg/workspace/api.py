@@ -368,20 +368,25 @@ def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
     return ws
 
 
-DISCARDED_EDITS = "edits-discarded.json"  # a dropped edit log, kept (not applied) in case it is wanted back
+DISCARDED_EDITS = "edits-discarded.json"  # a discarded edit log, kept (not applied) in case it is wanted back
 
 
 def _remove_stale(path: Path, listed: dict[str, str]) -> None:
     """Remove the artifact files the manifest no longer lists, so that no stale table (duplicates or
-    predictions of other images, say) is left beside the workspace for pandas to read; a dropped
-    edit log is kept under another name."""
+    predictions of other images, say) is left beside the workspace for pandas to read. The edit log
+    is a person's work, never removed here: `imgorg add` writes it again right after its rewrite, and
+    a run that discards it sets it aside (``discard_edit_log``)."""
     for file in sorted(os.listdir(path)):
-        if file in listed or artifact_of(file) is None or not (path / file).is_file():
-            continue
-        if file == EDITS_FILE:
-            os.replace(path / file, path / DISCARDED_EDITS)
-        else:
+        if file not in listed and file != EDITS_FILE and artifact_of(file) is not None and (path / file).is_file():
             (path / file).unlink(missing_ok=True)
+
+
+def discard_edit_log(path: str | os.PathLike) -> None:
+    """Set aside the edit log of a workspace a run re-clustered (``--discard-edits``): kept as
+    ``edits-discarded.json``, no longer applied. Call after the rewrite that stopped listing it."""
+    log_file = Path(path) / EDITS_FILE
+    if log_file.is_file():
+        os.replace(log_file, Path(path) / DISCARDED_EDITS)
 
 
 def replace_clusterings(ws: Workspace, assignments: pd.DataFrame, metrics: dict, manifest_updates: dict) -> Workspace:
@@ -476,7 +481,6 @@ def kept_names(base: np.ndarray, curated: np.ndarray, base_names: dict[int, str]
     Names are relative to the other clusters, so merging two clusters would otherwise rename
     clusters nobody touched, and their export folders with them. Images added since (no base
     cluster) do not count: a cluster that only grew keeps its name."""
-    kept = {}
     earlier = base != NOISE
     for cluster, name in base_names.items():
         was, now = earlier & (base == cluster), earlier & (curated == cluster)

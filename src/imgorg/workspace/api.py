@@ -77,8 +77,9 @@ class Workspace:
         """Rows (in ``images`` order) of image ids; an unknown id is a ConfigError that says which."""
         row_of = pd.Series(np.arange(len(self.images)), index=self.images["id"].to_numpy())
         asked = [int(i) for i in np.atleast_1d(np.asarray(ids, dtype=object))]
-        too_big = [i for i in asked if not -2**63 <= i < 2**63]  # no image's id (and not an OverflowError)
-        ids = pd.Index(np.array([i for i in asked if -2**63 <= i < 2**63], dtype=np.int64))
+        fits = [-2**63 <= i < 2**63 for i in asked]  # past int64: no image's id (and not an OverflowError)
+        too_big = [i for i, f in zip(asked, fits) if not f]
+        ids = pd.Index(np.array([i for i, f in zip(asked, fits) if f], dtype=np.int64))
         unknown = too_big or ids[~ids.isin(row_of.index)].tolist()
         if unknown:
             raise ConfigError(f"no image with id {', '.join(map(str, unknown[:5]))} in this workspace (ids of "
@@ -177,8 +178,8 @@ class Workspace:
         labels = self.cluster_labels(method)
         names = auto_names(self, labels)
         if method == CURATED:
-            names.update(kept_names(self.assignments[self.base_method].to_numpy(), labels,
-                                    auto_names(self, self.assignments[self.base_method].to_numpy())))
+            base = self.assignments[self.base_method].to_numpy()
+            names.update(kept_names(base, labels, auto_names(self, base)))
             names.update(self.curated().names)
         return names
 
@@ -482,12 +483,12 @@ def kept_names(base: np.ndarray, curated: np.ndarray, base_names: dict[int, str]
     clusters nobody touched, and their export folders with them. Images added since (no base
     cluster) do not count: a cluster that only grew keeps its name."""
     earlier = base != NOISE
-    for cluster, name in base_names.items():
-        was, now = earlier & (base == cluster), earlier & (curated == cluster)
-        both = int((was & now).sum())
-        if both and both >= SAME_CLUSTER * was.sum() and both >= SAME_CLUSTER * now.sum():
-            kept[int(cluster)] = name
-    return kept
+    base, curated = base[earlier], curated[earlier]
+    was, now = pd.Series(base).value_counts(), pd.Series(curated).value_counts()  # one pass: called per request
+    both = pd.Series(base[base == curated]).value_counts()
+    return {int(c): name for c, name in base_names.items()
+            if both.get(c, 0) and both.get(c, 0) >= SAME_CLUSTER * was.get(c, 0)
+            and both.get(c, 0) >= SAME_CLUSTER * now.get(c, 0)}
 
 
 def auto_names(ws: Workspace, labels: np.ndarray) -> dict[int, str]:

@@ -51,7 +51,7 @@ def child(workspace: str, method: str, out: str, threads: int, seed: int) -> Non
 
         points = np.asarray(TSNE(n_components=2, n_jobs=threads, random_state=seed).fit(X))
     else:
-        from imgorg.project import Projector
+        from imgorg.maps import Projector
 
         points = Projector(method=method, n_components=2, random_state=seed).fit_transform(X)
     seconds = time.perf_counter() - start

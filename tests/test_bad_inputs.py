@@ -89,7 +89,7 @@ def test_bad_and_odd_inputs_never_stop_a_run(tmp_path):
     assert "too large" in reasons["bomb.png"]
     assert ws.images["path"].str.contains("xff").sum() == 1  # the escaped name, embedded
     # ... and the tools that reopen source files find it: export keeps the name on disk.
-    from imgorg.export import export_folders
+    from imgorg.tasks.export import export_folders
 
     export_folders(ws, tmp_path / "out", copy=True)
     exported = [p for p in (tmp_path / "out").rglob("*") if os.fsencode(p.name) == b"invalid-\xff\xfe.jpg"]

@@ -1,11 +1,11 @@
-import importlib
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from imgorg.cluster import NOISE, cluster, distance_to_centre
+import imgorg.clustering.estimators as cluster_module
+from imgorg.clustering.estimators import NOISE, cluster, distance_to_centre
 from imgorg.config import ClusterConfig
 from imgorg.errors import ConfigError
 
@@ -41,7 +41,6 @@ def test_distance_to_centre_skips_noise():
 
 
 def test_large_collections_cluster_through_faiss_kmeans(monkeypatch):
-    cluster_module = importlib.import_module("imgorg.cluster")  # imgorg.cluster is also a function
 
     X, truth = make_blobs(n_samples=3000, centers=12, n_features=16, cluster_std=1.0, random_state=2)
     monkeypatch.setattr(cluster_module, "FAISS_THRESHOLD", 1000)
@@ -58,7 +57,6 @@ def test_large_collections_cluster_through_faiss_kmeans(monkeypatch):
 def test_methods_fitted_on_a_sample_say_so(monkeypatch):
     from imgorg.clustering import run_methods
 
-    cluster_module = importlib.import_module("imgorg.cluster")
     X, _ = make_blobs(n_samples=600, centers=3, n_features=5, random_state=0)
     monkeypatch.setattr(cluster_module, "FAISS_THRESHOLD", 500)
     monkeypatch.setattr(cluster_module.SampleThenAssign.__init__, "__defaults__", (200, 0))

@@ -7,11 +7,11 @@ from sklearn.metrics import adjusted_rand_score
 from typer.testing import CliRunner
 
 from imgorg.cli.main import app
-from imgorg.cluster import NOISE, DBSCANAuto, SampleThenAssign, cluster, knee_eps
+from imgorg.clustering.estimators import NOISE, DBSCANAuto, SampleThenAssign, cluster, knee_eps
 from imgorg.clustering import MethodResult, choose_k, run_methods, select_method
 from imgorg.config import ClusterConfig
 from imgorg.errors import ConfigError
-from imgorg.scan import SCANClusterer, dissolve_spare_clusters
+from imgorg.clustering.scan import SCANClusterer, dissolve_spare_clusters
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import imgorg
 from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig, RunConfig, add_images, edit_clusters, run
 from imgorg.cli.main import app
-from imgorg.cluster import NOISE
+from imgorg.constants import NOISE
 from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
 from imgorg.workspace import SKIPPED_FILE
 

@@ -12,7 +12,7 @@ from sklearn.decomposition import PCA
 
 from imgorg import device as dev
 from imgorg.reduce import Reducer
-from imgorg.scan import SCANClusterer, nearest_neighbours
+from imgorg.clustering.scan import SCANClusterer, nearest_neighbours
 
 # The cuda case carries the gpu marker, so `pytest -m gpu` (benchmarks/gpu/check.sh) runs it on a GPU machine.
 DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
@@ -41,7 +41,7 @@ def gpu_on_the_cpu(monkeypatch):
 
 
 def test_the_reducer_and_kmeans_take_their_gpu_branch(gpu_on_the_cpu):
-    from imgorg.cluster import TorchKMeans, cluster
+    from imgorg.clustering.estimators import TorchKMeans, cluster
     from imgorg.config import ClusterConfig
 
     X, y = data()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from imgorg.cli.main import app
 from imgorg.errors import ConfigError
-from imgorg.export import export_folders, export_table
+from imgorg.tasks.export import export_folders, export_table
 from imgorg.sources import scan_folder
 from imgorg.workspace import Workspace, load_workspace, save_workspace, write_artifact
 

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from imgorg.cli.main import app
-from imgorg.inspect import histogram, inspect_source
+from imgorg.inspection import histogram, inspect_source
 
 from .conftest import make_image
 

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from imgorg import ClusterConfig, RunConfig, load_workspace, run
 from imgorg.cli.main import app
 from imgorg.errors import ConfigError
-from imgorg.project import Projector
+from imgorg.maps import Projector
 from imgorg.workspace import read_artifact
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def test_bad_parameters_say_what_is_allowed():
 
 
 def test_large_collections_take_the_fast_path_and_say_so(workspace, monkeypatch):
-    import imgorg.project as project
+    import imgorg.maps as project
 
     monkeypatch.setattr(project, "FAST_PATH_MIN", 200)
     monkeypatch.setattr(project, "FAST_PATH_SAMPLE", 150)
@@ -65,7 +65,7 @@ def test_large_collections_take_the_fast_path_and_say_so(workspace, monkeypatch)
 
 
 def test_placing_by_neighbours_keeps_sampled_points_and_follows_the_nearest():
-    from imgorg.project import place_by_neighbours
+    from imgorg.maps import place_by_neighbours
 
     X = np.array([[0.0], [10.0], [0.1], [9.9], [5.0]])
     sample = np.array([0, 1])

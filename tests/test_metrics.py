@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from imgorg.cluster import NOISE
+from imgorg.constants import NOISE
 from imgorg.metrics import hungarian_accuracy, score_clustering
 
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from imgorg import ClusterConfig, ConfigError, RunConfig, run
 from imgorg.cli.main import app
-from imgorg.search import Searcher
+from imgorg.tasks.search import Searcher
 
 
 @pytest.fixture(scope="module")

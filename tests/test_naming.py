@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from imgorg import naming, vocabulary
-from imgorg.cluster import NOISE
+from imgorg.constants import NOISE
 from imgorg.errors import ConfigError
 
 INDEX = {name: i for i, name in enumerate(vocabulary.class_names())}

@@ -9,7 +9,7 @@ import pytest
 from imgorg import images, sources
 from imgorg.errors import ImageDecodeError
 from imgorg.images import HEIF_SUPPORT, decode_image, raw_support
-from imgorg.inspect import inspect_source
+from imgorg.inspection import inspect_source
 from imgorg.metadata import file_time
 from imgorg.sources import scan_source
 

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from imgorg import plots
-from imgorg.cluster import NOISE
+from imgorg.constants import NOISE
 
 N = 120
 RNG = np.random.default_rng(0)

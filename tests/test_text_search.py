@@ -14,7 +14,7 @@ from imgorg.app.server import create_app
 from imgorg.cli.main import app
 from imgorg.embed.clip_text import VOCAB_NAME, BpeTokenizer, ClipTextEncoder, build_text_tower
 from imgorg.errors import BackboneError, ConfigError
-from imgorg.search import Searcher
+from imgorg.tasks.search import Searcher
 from imgorg.sources import scan_folder
 from imgorg.workspace import Workspace, load_workspace, save_workspace
 

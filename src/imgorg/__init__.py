@@ -16,7 +16,8 @@ import os
 # the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .cluster import NOISE, cluster
+from .clustering import cluster
+from .constants import NOISE
 from .config import (
     AddConfig, ClassifyConfig, ClusterConfig, CompareConfig, DuplicatesConfig, EmbedConfig, IndexConfig, MapConfig,
     OutlierConfig, ReduceConfig, RunConfig,

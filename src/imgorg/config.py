@@ -53,7 +53,7 @@ class ReduceConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    method: str = "scan"  # clusterer name (imgorg.cluster.METHODS) or "auto"; k-means always runs too
+    method: str = "scan"  # clusterer name (imgorg.clustering.METHODS) or "auto"; k-means always runs too
     k: int | str = 10  # number of clusters for methods that take one, or "auto" (best silhouette)
     n_init: int = 10  # k-means restarts; the best inertia wins
     linkage: str = "ward"  # agglomerative: ward, average or complete
@@ -77,7 +77,7 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class MapConfig:
-    method: str = "umap"  # umap, tsne or pca (imgorg.project.METHODS); "none": no map (imgorg run only)
+    method: str = "umap"  # umap, tsne or pca (imgorg.maps.METHODS); "none": no map (imgorg run only)
     dims: int = 2  # 2 or 3
     max_fit: int | None = None  # fit on a sample of at most this many images, place the rest; None = 10,000 past 50,000
     epochs: int | None = None  # UMAP's optimisation epochs; None = its own choice (500 under 10,000 points)

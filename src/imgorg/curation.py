@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import NOISE
+from .constants import CURATED, NOISE
 from .errors import ConfigError
 
-CURATED = "curated"  # the method name of the curated clustering
 UNSORTED_NAME = "unsorted"  # the cluster `imgorg add` puts images it is unsure of in
 OPS = ("rename", "merge", "split", "move", "drop", "add", "undo")
 MAX_NAME = 200  # characters of a cluster's name

@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .cluster import NOISE
+from .constants import EVENTS, NOISE
 
-EVENTS = "events"  # the method name
 DEFAULT_GAP_HOURS = 6.0
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as skm
 
-from .cluster import NOISE
+from .constants import NOISE
 
 SILHOUETTE_SAMPLE = 10_000  # silhouette is O(n^2): past this, a seeded sample of this size
 

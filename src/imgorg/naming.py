@@ -26,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from . import vocabulary
-from .cluster import NOISE
+from .constants import NOISE
 from .errors import ConfigError
 
 # A synset above or below the best word that scores at least this part of it may name the

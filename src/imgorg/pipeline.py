@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cluster import METHODS, NOISE
+from .clustering import METHODS
+from .constants import NOISE
 from .clustering import AUTO_METHODS, MethodResult, assignments_frame, choose_k, run_methods, select_method
 from .config import AddConfig, ClusterConfig, IndexConfig, MapConfig, RunConfig
 from .datasets import get_dataset, is_dataset, resolve_source

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from .cluster import NOISE
+from .constants import NOISE
 
 NOISE_COLOUR = (0.62, 0.62, 0.62, 1.0)
 TILE = 64  # pixels of one thumbnail in a grid

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .cluster import NOISE
+from .constants import NOISE
 from .errors import ImageDecodeError
 from .fileio import atomic_write
 from .images import decode_image

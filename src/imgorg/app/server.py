@@ -15,9 +15,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from ..cluster import NOISE
+from ..constants import NOISE
 from ..errors import ConfigError, ImageDecodeError, ImgorgError
-from ..search import MAX_TEXT
+from ..tasks.search import MAX_TEXT
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
 from .edits import MAX_BODY, edit_routes
 from .state import AppState

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cluster import NOISE
+from ..constants import NOISE
 from ..curation import CURATED, Edit, Undo, compact, describe, latest_standing
 from ..images import decode_image
 from ..metadata import capture_range, taken_between
-from ..search import Neighbour, Searcher, is_clip
+from ..tasks.search import Neighbour, Searcher, is_clip
 from ..sources import source_path
 from ..tasks.curate import edit_clusters, history
 from ..workspace import Workspace, load_workspace

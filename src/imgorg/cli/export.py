@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..export import TABLE_FORMATS, export_folders, write_table
+from ..tasks.export import TABLE_FORMATS, export_folders, write_table
 from ..workspace import load_workspace
 from .console import console, escape
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..datasets import DATASETS, resolve_source
-from ..inspect import inspect_source
+from ..inspection import inspect_source
 from .console import console, progress_bars
 
 SHOWN = 20  # failures and duplicate groups printed; --json has them all

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import ConfigError
 from ..metrics import retrieval_scores
-from ..search import Searcher
+from ..tasks.search import Searcher
 from ..workspace import load_workspace
 from .console import console, escape
 

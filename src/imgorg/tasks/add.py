@@ -21,14 +21,14 @@ import numpy as np
 import pandas as pd
 
 from ..classify import make_model
-from ..cluster import NOISE
+from ..constants import NOISE
 from ..config import AddConfig, EmbedConfig
 from ..curation import new_log, stamp
 from ..embed import embed_catalog
 from ..embed.tags import read_tags, tags_frame
 from ..errors import TooFewImagesError
 from ..progress import ProgressFactory
-from ..project import place_by_neighbours
+from ..maps import place_by_neighbours
 from ..reduce import l2_normalize
 from ..sources import SKIPPED_COLUMNS, STATUS_OK, normalize_catalog, normalize_skipped, scan_source
 from ..workspace import (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..clustering import (MethodResult, assignments_frame, comparison_table, run_methods, select_method,
+from ..clustering.methods import (MethodResult, assignments_frame, comparison_table, run_methods, select_method,
                           stored_results)
 from ..config import ClusterConfig, CompareConfig
 from ..progress import ProgressFactory

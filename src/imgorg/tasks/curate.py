@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 
-from ..cluster import NOISE
+from ..constants import NOISE
 from ..curation import (
     CURATED, Drop, Edit, Merge, Move, Rename, Split, Undo, check_clusters, check_name, effective, new_log, stamp,
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import MapConfig
-from ..project import Projector
+from ..maps import Projector
 from ..workspace import PROJECTIONS_RECORD, Workspace, open_workspace, projection_name, workspace_lock
 
 

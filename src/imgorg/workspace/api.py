@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cluster import NOISE, distance_to_centre
+from ..clustering import distance_to_centre
+from ..constants import NOISE
 from ..curation import CURATED, Curated, apply as apply_edits
 from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet

@@ -29,10 +29,10 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import torch  # imgorg.cluster imports this module only when scan is asked for
+import torch  # imgorg.clustering.estimators imports this module only when scan is asked for
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
 

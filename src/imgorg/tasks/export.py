@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cluster import NOISE
-from .errors import ConfigError, SourceError
-from .sources import source_path
-from .workspace import DUPLICATES_FILE, OUTLIERS_FILE, Workspace
+from ..constants import NOISE
+from ..errors import ConfigError, SourceError
+from ..sources import source_path
+from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, Workspace
 
 NOISE_FOLDER = "noise"
 UNDATED_FOLDER = "undated"

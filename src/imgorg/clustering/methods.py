@@ -18,13 +18,13 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from .cluster import cluster, describe_fit, distance_to_centre, get_method
-from .config import ClusterConfig
-from .errors import ConfigError
-from .metrics import score_clustering
-from .progress import ProgressFactory
-from . import progress as _progress
-from .reduce import power_features
+from .estimators import cluster, describe_fit, distance_to_centre, get_method
+from ..config import ClusterConfig
+from ..errors import ConfigError
+from ..metrics import score_clustering
+from ..progress import ProgressFactory
+from .. import progress as _progress
+from ..reduce import power_features
 
 log = logging.getLogger(__name__)
 

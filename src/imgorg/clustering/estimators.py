@@ -16,12 +16,12 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans, kmeans_plusplus
 from sklearn.neighbors import NearestNeighbors
 
-from .config import ClusterConfig
-from .errors import ConfigError
+from ..config import ClusterConfig
+from ..constants import NOISE
+from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-NOISE = -1  # label of points that belong to no cluster (DBSCAN/HDBSCAN convention)
 FAISS_THRESHOLD = 200_000  # k-means runs through FAISS past this many points (FaissKMeans)
 SAMPLE_THRESHOLD = 20_000  # hierarchical/density methods fit on a sample past this many points
 

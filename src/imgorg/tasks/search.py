@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cluster import NOISE
-from .errors import ConfigError
-from .index import SearchIndex
-from .workspace import Workspace
+from ..constants import NOISE
+from ..errors import ConfigError
+from ..index import SearchIndex
+from ..workspace import Workspace
 
 TEXT_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has
 MAX_TEXT = 1000  # characters; CLIP reads 77 tokens at most anyway
@@ -35,7 +35,7 @@ class Searcher:
     def embed(self, data: bytes) -> np.ndarray:
         """Embed image bytes exactly as the run embedded its images (raises ImageDecodeError)."""
         from .config import EmbedConfig
-        from .embed import ImageEmbedder
+        from ..embed import ImageEmbedder
 
         with self._lock:  # one set of models; inference one image at a time
             if self._embedder is None:
@@ -45,7 +45,7 @@ class Searcher:
     def embed_text(self, text: str) -> np.ndarray:
         """Embed a sentence with CLIP's text tower, into the space of the workspace's CLIP image embeddings."""
         weights = check_text_search(self.ws, text)
-        from .embed.clip_text import ClipTextEncoder
+        from ..embed.clip_text import ClipTextEncoder
 
         with self._lock:
             if self._text_encoder is None:
@@ -113,6 +113,6 @@ def check_text_search(ws: Workspace, text: str) -> str:
                           f"{backbone!r}; run `imgorg run DIR --backbone {TEXT_BACKBONE}`, or search by image")
     if not text.strip() or len(text) > MAX_TEXT:
         raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
-    from .embed.backbones import get_backbone
+    from ..embed.backbones import get_backbone
 
     return get_backbone(TEXT_BACKBONE).weights_path(embed.get("weights"))

@@ -1,0 +1,9 @@
+"""Special cluster labels and method names, in a module that imports nothing.
+
+Most modules that show clusters want only these; the clusterers themselves (``imgorg.clustering``)
+load scikit-learn, FAISS and torch.
+"""
+
+NOISE = -1  # label of images in no cluster (DBSCAN/HDBSCAN convention; a dropped image)
+CURATED = "curated"  # the method name of the curated clustering (the edit log applied to its base)
+EVENTS = "events"  # the method name of the grouping by capture time

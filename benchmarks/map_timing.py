@@ -40,7 +40,7 @@ def child(workspace: str, method: str, out: str, threads: int, seed: int) -> Non
     import resource
     import time
 
-    from imgorg.workspace import load_workspace
+    from imgorg.views import load_workspace
 
     X = load_workspace(workspace).reduced
     start = time.perf_counter()
@@ -93,7 +93,7 @@ def main() -> None:
 
     from sklearn.manifold import trustworthiness
 
-    from imgorg.workspace import load_workspace
+    from imgorg.views import load_workspace
 
     X = load_workspace(args.workspace).reduced
     sample = np.random.default_rng(args.seed).choice(len(X), min(SAMPLE, len(X)), replace=False)

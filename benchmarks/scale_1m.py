@@ -29,7 +29,7 @@ from imgorg.config import ClusterConfig, IndexConfig, ReduceConfig, RunConfig
 from imgorg.index import build_index, recall_at_k
 from imgorg.metrics import external_scores
 from imgorg.pipeline import analyse
-from imgorg.workspace import save_workspace
+from imgorg.tasks.saving import save_workspace
 
 
 class PeakRSS:
@@ -103,7 +103,7 @@ def main() -> None:
     config = RunConfig(reduce=ReduceConfig(pca_dim=50), cluster=ClusterConfig(method="kmeans", k=args.k))
     timings: dict = {}
     with stage("analyse (reduce + k-means + scores)"):
-        ws = analyse(X, catalog, config, timings)
+        ws, _ = analyse(X, catalog, config, timings)
     scores = ws.metrics["kmeans"]
     with stage("write workspace"):
         ws.path = args.out

@@ -214,7 +214,7 @@ def test_a_name_is_kept_on_one_line_without_control_characters(editable):
 
 def test_images_added_while_the_app_runs_are_shown_and_can_be_edited(editable, tmp_path):
     from imgorg import AddConfig, add_images, load_workspace
-    from imgorg.workspace import input_fingerprints
+    from imgorg.tasks.saving import input_fingerprints
 
     from .conftest import extract_cifar
 

@@ -167,3 +167,86 @@ def test_benchmarks_use_public_names_and_patch_no_globals(script):
             if isinstance(target, ast.Attribute) and ast.unparse(target.value) in imgorg_modules:
                 problems.append(f"line {node.lineno}: sets {ast.unparse(target)}")
     assert problems == []
+
+
+STORE_MAY_IMPORT = {"imgorg.errors", "imgorg.fileio", "imgorg.constants", "imgorg.catalog"}
+
+
+def test_the_workspace_store_imports_nothing_above_it():
+    """workspace/ stores and only stores: names, scores, models and the vocabulary are the read model's."""
+    above = [f"{name} imports {dep}" for name in MODULES if name.startswith("imgorg.workspace")
+             for dep in dependencies(name)
+             if not dep.startswith("imgorg.workspace") and dep not in STORE_MAY_IMPORT]
+    assert above == []
+
+
+def test_the_label_constants_live_in_a_module_that_imports_nothing():
+    tree = ast.parse(MODULES["imgorg.constants"].read_text(encoding="utf-8"))
+    imported = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert imported == []
+    users = [name for name in MODULES if any(t.endswith("clustering.estimators") and "NOISE" in names
+                                              for t, names, _ in imports(name))]
+    assert users == []  # NOISE comes from imgorg.constants, not from the module that loads scikit-learn
+
+
+def private_assignments(name: str) -> list[str]:
+    """``obj._name = ...`` outside ``self``/``cls``, for a private name no class of this module declares:
+    another module's private state reset from outside (a cache, a flag)."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    declared = {t.target.id for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                for t in n.body if isinstance(t, ast.AnnAssign) and isinstance(t.target, ast.Name)}
+    declared |= {t.attr for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+                 for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                 for t in (t.elts if isinstance(t, ast.Tuple) else [t])
+                 if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in ("self", "cls")}
+    hits = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            continue
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            for t in target.elts if isinstance(target, ast.Tuple) else [target]:
+                if (isinstance(t, ast.Attribute) and t.attr.startswith("_") and not t.attr.startswith("__")
+                        and not (isinstance(t.value, ast.Name) and t.value.id in ("self", "cls"))
+                        and t.attr not in declared):
+                    hits.append(f"{MODULES[name].relative_to(SRC)}:{node.lineno}: {ast.unparse(t)}")
+    return hits
+
+
+def test_no_module_assigns_another_modules_private_names():
+    assert [hit for name in MODULES for hit in private_assignments(name)] == []
+
+
+def test_the_private_assignment_check_finds_one(tmp_path, monkeypatch):
+    module = tmp_path / "m.py"
+    module.write_text("def f(ws):\n    ws._curated, ws._names = None, {}\n")
+    monkeypatch.setitem(MODULES, "m", module)
+    monkeypatch.setattr("tests.test_architecture.SRC", tmp_path)
+    assert private_assignments("m") == ["m.py:2: ws._curated", "m.py:2: ws._names"]
+
+
+def test_no_module_shadows_the_standard_library():
+    """A module named like a standard one (inspect.py) is imported instead of it by scripts run beside it.
+    The CLI's modules are named after the commands they hold, and only ever imported relatively."""
+    import sys
+
+    shadows = [name for name in MODULES if not name.startswith("imgorg.cli.")
+               and name.rpartition(".")[2] in sys.stdlib_module_names]
+    assert shadows == []
+
+
+def test_no_exported_name_hides_a_module_of_its_package():
+    """``from .run import run`` in a package's __init__ makes ``pkg.run`` the function, and the module
+    reachable only through importlib."""
+    hidden = []
+    for name in MODULES:
+        if not is_package(name):
+            continue
+        for _, names, _ in imports(name):
+            hidden += [f"{name}.{n}" for n in names if f"{name}.{n}" in MODULES and not is_package(f"{name}.{n}")
+                       and not _is_module_import(name, n)]
+    assert hidden == []
+
+
+def _is_module_import(package: str, name: str) -> bool:
+    """Whether the package binds ``name`` to its submodule (``from . import name``), not to a function."""
+    return any(target == package and name in names for target, names, _ in imports(package))

@@ -114,7 +114,7 @@ def test_a_folder_with_one_readable_image_says_which_files_failed(tmp_path):
     message = str(caught.value)
     assert "1 of the 3 files selected" in message and "clustering needs at least 2" in message
     assert "text.jpg: not an image" in message and "empty.jpg: empty file" in message
-    from imgorg.pipeline import embed_only  # embedding needs no second image
+    from imgorg.tasks.run import embed_only  # embedding needs no second image
 
     embedded, _ = embed_only(root, tmp_path / "ws-embed", RunConfig())
     assert len(embedded.embeddings) == 1

@@ -13,7 +13,8 @@ import imgorg
 from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig, RunConfig, add_images, edit_clusters, run
 from imgorg.cli.main import app
 from imgorg.constants import NOISE
-from imgorg.curation import CURATED, Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
+from imgorg.constants import CURATED
+from imgorg.curation import Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
 from imgorg.workspace import SKIPPED_FILE
 
 from .conftest import extract_cifar

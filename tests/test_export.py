@@ -12,7 +12,9 @@ from imgorg.cli.main import app
 from imgorg.errors import ConfigError
 from imgorg.tasks.export import export_folders, export_table
 from imgorg.sources import scan_folder
-from imgorg.workspace import Workspace, load_workspace, save_workspace, write_artifact
+from imgorg.views import Workspace, load_workspace
+from imgorg.tasks.saving import save_workspace
+from imgorg.workspace import write_artifact
 
 from .conftest import make_image
 

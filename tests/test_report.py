@@ -11,8 +11,11 @@ from imgorg import ClusterConfig, MapConfig, RunConfig, run
 from imgorg.cli.main import app
 from imgorg.errors import ConfigError
 from imgorg.workspace import projection_name
-from imgorg.report import MAX_CLUSTERS, SECTIONS, render_report, write_report
-from imgorg.workspace import load_workspace, write_artifact
+from imgorg.config import ReportConfig
+from imgorg.report import MAX_CLUSTERS, SECTIONS, render_report
+from imgorg.tasks.report import write_report
+from imgorg.views import load_workspace
+from imgorg.workspace import write_artifact
 
 from .browser import ARTIFACTS, browser_page, require_browser
 
@@ -83,7 +86,7 @@ def test_a_curated_workspace_reports_its_curated_scores(workspace, tmp_path):
 
 def test_an_unknown_method_names_the_stored_ones(workspace):
     with pytest.raises(ConfigError, match="stored: kmeans"):
-        write_report(workspace, method="dbscan")
+        write_report(workspace, ReportConfig(method="dbscan"))
 
 
 def test_many_clusters_are_capped_and_said_so(workspace):

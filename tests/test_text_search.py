@@ -16,7 +16,8 @@ from imgorg.embed.clip_text import VOCAB_NAME, BpeTokenizer, ClipTextEncoder, bu
 from imgorg.errors import BackboneError, ConfigError
 from imgorg.tasks.search import Searcher
 from imgorg.sources import scan_folder
-from imgorg.workspace import Workspace, load_workspace, save_workspace
+from imgorg.views import Workspace, load_workspace
+from imgorg.tasks.saving import save_workspace
 
 from .conftest import make_image
 

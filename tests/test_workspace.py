@@ -6,15 +6,9 @@ import pytest
 
 from imgorg.errors import WorkspaceError
 from imgorg.sources import normalize_catalog
-from imgorg.workspace import (
-    Workspace,
-    has_artifact,
-    load_workspace,
-    read_artifact,
-    save_workspace,
-    workspace_lock,
-    write_artifact,
-)
+from imgorg.views import Workspace, load_workspace
+from imgorg.tasks.saving import save_workspace
+from imgorg.workspace import has_artifact, read_artifact, workspace_lock, write_artifact
 
 
 def small_workspace(path) -> Workspace:

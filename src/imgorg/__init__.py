@@ -33,7 +33,7 @@ from .errors import (
 )
 from .images import decode_image
 from .metrics import ClusterScores, score_clustering
-from .pipeline import RunResult, run
+from .tasks.run import RunResult, run
 from .reduce import Reducer
 from .sources import scan_folder
 from .tasks import (
@@ -41,7 +41,8 @@ from .tasks import (
     score_outliers, train_classifiers,
 )
 from .version import __version__
-from .workspace import Workspace, load_workspace, save_workspace
+from .views import Workspace, load_workspace
+from .tasks.saving import save_workspace
 
 __all__ = [
     "BACKBONES",

@@ -1,16 +1,68 @@
-"""Typed parameters of every stage; saved beside the results of each run."""
+"""Typed parameters of every stage; saved beside the results of each run.
+
+Each default is written once, here, and each config is checked once by its constraint table
+(``CONSTRAINTS``: a field's allowed values, as scikit-learn's ``_parameter_constraints``), plus
+the rules that tie fields together in ``check``. ``validate()`` returns the config.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import ConfigError
 
+AUTO_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")  # tried by --method auto and `imgorg compare`
+
 
 @dataclass(frozen=True)
-class EmbedConfig:
+class Rule:
+    """One constraint: ``accepts(value)``, and what it asks for, for the message."""
+
+    accepts: Any
+    needs: str
+
+
+def positive(extra: str = "pass a value of 1 or more") -> Rule:
+    return Rule(lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"a positive integer; {extra}")
+
+
+def whole_at_least(low: int, needs: str) -> Rule:
+    return Rule(lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low, needs)
+
+
+def fraction(needs: str = "a fraction between 0 and 1") -> Rule:
+    return Rule(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0, needs)
+
+
+def one_of(*values) -> Rule:
+    return Rule(lambda v: v in values, f"one of {', '.join(map(str, values))}")
+
+
+def optional(rule: Rule) -> Rule:
+    return Rule(lambda v: v is None or rule.accepts(v), rule.needs)
+
+
+class Checked:
+    """``validate()`` by the class's ``CONSTRAINTS`` table, then its ``check()`` for rules between fields."""
+
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {}
+
+    def validate(self):
+        for name, rule in self.CONSTRAINTS.items():
+            value = getattr(self, name)
+            if not rule.accepts(value):
+                raise ConfigError(f"{name} ({value!r}) must be {rule.needs}")
+        self.check()
+        return self
+
+    def check(self) -> None:
+        """Rules that tie fields together; none by default."""
+
+
+@dataclass(frozen=True)
+class EmbedConfig(Checked):
     backbone: str = "efficientnet-lite0"  # id in the backbone registry (`imgorg backbones`)
     image_size: int | None = None  # square input side; None = the backbone's own choice
     weights: str | None = None  # local weights file; None = the backbone's packaged/cached weights
@@ -24,35 +76,29 @@ class EmbedConfig:
     ray_actors: int | None = None  # engine "ray": model replicas; None = one per GPU, else one per 2 CPUs
     float16: bool = False  # store the workspace's embeddings.npy as float16 (half the disk; read back as float32)
 
-    def validate(self) -> None:
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ConfigError(f"device {self.device!r} is not one of auto, cpu, cuda")
-        if self.engine not in ("local", "ray"):
-            raise ConfigError(f"engine {self.engine!r} is not one of local, ray")
-        if self.ray_actors is not None:
-            _positive("ray_actors", self.ray_actors)
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "device": one_of("auto", "cpu", "cuda"), "engine": one_of("local", "ray"),
+        "ray_actors": optional(positive()), "batch_size": positive(), "workers": optional(positive()),
+        "shard_size": positive()}
+
+    def check(self) -> None:
         if self.weights and "+" in self.backbone:
             raise ConfigError(f"--weights names one file but backbone {self.backbone!r} combines several; "
                               "use --weights with a single backbone")
-        _positive("batch_size", self.batch_size)
-        if self.workers is not None:
-            _positive("workers", self.workers)
-        _positive("shard_size", self.shard_size)
 
 
 @dataclass(frozen=True)
-class ReduceConfig:
+class ReduceConfig(Checked):
     l2: bool = True  # L2-normalise each embedding before PCA
     pca_dim: int = 50  # PCA components kept; capped at min(n_images, dim)
     whiten: bool = False  # scale PCA components to unit variance
     seed: int = 0
 
-    def validate(self) -> None:
-        _positive("pca_dim", self.pca_dim)
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"pca_dim": positive()}
 
 
 @dataclass(frozen=True)
-class ClusterConfig:
+class ClusterConfig(Checked):
     method: str = "scan"  # clusterer name (imgorg.clustering.METHODS) or "auto"; k-means always runs too
     k: int | str = 10  # number of clusters for methods that take one, or "auto" (best silhouette)
     n_init: int = 10  # k-means restarts; the best inertia wins
@@ -63,32 +109,29 @@ class ClusterConfig:
     event_gap_hours: float = 6.0  # events: a gap in capture time longer than this starts a new event
     seed: int = 0
 
-    def validate(self) -> None:
-        if self.k != "auto" and (not isinstance(self.k, int) or self.k < 2):
-            raise ConfigError(f"k ({self.k!r}) must be a whole number of 2 or more, or 'auto'")
-        _positive("n_init", self.n_init)
-        _positive("min_samples", self.min_samples)
-        _positive("min_cluster_size", self.min_cluster_size)
-        if self.linkage not in ("ward", "average", "complete"):
-            raise ConfigError(f"linkage ({self.linkage!r}) must be one of ward, average, complete")
-        if not self.event_gap_hours > 0:
-            raise ConfigError(f"event_gap_hours ({self.event_gap_hours!r}) must be a positive number of hours")
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "k": Rule(lambda v: v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and v >= 2),
+                  "a whole number of 2 or more, or 'auto'"),
+        "n_init": positive(), "min_samples": positive(), "min_cluster_size": positive(),
+        "linkage": one_of("ward", "average", "complete"),
+        "event_gap_hours": Rule(lambda v: isinstance(v, (int, float)) and v > 0, "a positive number of hours")}
 
 
 @dataclass(frozen=True)
-class MapConfig:
+class MapConfig(Checked):
     method: str = "umap"  # umap, tsne or pca (imgorg.maps.METHODS); "none": no map (imgorg run only)
     dims: int = 2  # 2 or 3
     max_fit: int | None = None  # fit on a sample of at most this many images, place the rest; None = 10,000 past 50,000
     epochs: int | None = None  # UMAP's optimisation epochs; None = its own choice (500 under 10,000 points)
     seed: int = 0
 
-    def validate(self) -> MapConfig:
-        if self.dims not in (2, 3):
-            raise ConfigError(f"dims ({self.dims!r}) must be 2 or 3")
-        if self.max_fit is not None:
-            _positive("max_fit", self.max_fit)
-        return self
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"dims": Rule(lambda v: v in (2, 3), "2 or 3"),
+                                              "max_fit": optional(positive())}
+
+
+# The map a run makes: UMAP fitted on 1,500 images in 200 epochs, the rest placed by their
+# neighbours (trustworthiness 0.874 on CIFAR-10's test images, as with 2,000 and 500 epochs)
+RUN_MAP = MapConfig(max_fit=1_500, epochs=200)
 
 
 @dataclass(frozen=True)
@@ -96,9 +139,7 @@ class RunConfig:
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     reduce: ReduceConfig = field(default_factory=ReduceConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
-    # The map a run makes: UMAP fitted on 1,500 images in 200 epochs, the rest placed by their
-    # neighbours (trustworthiness 0.874 on CIFAR-10's test images, as with 2,000 and 500 epochs)
-    map: MapConfig = field(default_factory=lambda: MapConfig(max_fit=1_500, epochs=200))
+    map: MapConfig = RUN_MAP  # frozen, so one instance serves every run
 
     def validate(self) -> RunConfig:
         self.embed.validate()
@@ -117,74 +158,64 @@ class RunConfig:
             embed=EmbedConfig(**data.get("embed", {})),
             reduce=ReduceConfig(**data.get("reduce", {})),
             cluster=ClusterConfig(**data.get("cluster", {})),
-            map=MapConfig(**data["map"]) if "map" in data else MapConfig(max_fit=1_500, epochs=200),
+            map=MapConfig(**data["map"]) if "map" in data else RUN_MAP,
         )
 
 
 # -- workspace tasks: each verb in imgorg.tasks takes one of these -------------------------------
 
 @dataclass(frozen=True)
-class OutlierConfig:
+class OutlierConfig(Checked):
     method: str = "knn"  # knn (1 - mean cosine to the k nearest) or lof (Local Outlier Factor)
     k: int = 10  # neighbours per image
 
-    def validate(self) -> OutlierConfig:
-        _positive("k", self.k)
-        return self
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"method": one_of("knn", "lof"), "k": positive()}
 
 
 @dataclass(frozen=True)
-class ClassifyConfig:
+class ClassifyConfig(Checked):
     labels: str = "from-folders"  # "from-folders", or a CSV with columns id or path, and label
     models: tuple[str, ...] = ("logistic", "svm", "rf")  # imgorg.classify.MODELS
     folds: int = 5  # stratified cross-validation folds (capped by the smallest class)
     features: str = "embeddings"  # embeddings (full) or reduced (PCA: faster, a little less accurate)
     seed: int = 0
 
-    def validate(self) -> ClassifyConfig:
-        if self.features not in ("embeddings", "reduced"):
-            raise ConfigError(f"features ({self.features!r}) must be embeddings or reduced")
-        if not self.models:
-            raise ConfigError("models is empty: name at least one of logistic, svm, rf")
-        if not isinstance(self.folds, int) or self.folds < 2:
-            raise ConfigError(f"folds ({self.folds!r}) must be a whole number of 2 or more")
-        return self
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "features": Rule(lambda v: v in ("embeddings", "reduced"), "embeddings or reduced"),
+        "models": Rule(lambda v: len(v) > 0, "at least one of logistic, svm, rf (it is empty)"),
+        "folds": whole_at_least(2, "a whole number of 2 or more")}
 
 
 @dataclass(frozen=True)
-class CompareConfig:
-    methods: tuple[str, ...] = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")
+class CompareConfig(Checked):
+    methods: tuple[str, ...] = AUTO_METHODS
     k: int | str | None = None  # clusters for methods that take k, "auto", or None for the workspace's k
     max_noise: float = 0.30  # a density method is preferred only up to this noise fraction
     seed: int = 0
 
-    def validate(self) -> CompareConfig:
-        if not self.methods:
-            raise ConfigError("methods is empty: name at least one clustering method")
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "methods": Rule(lambda v: len(v) > 0, "at least one clustering method (it is empty)"),
+        "max_noise": fraction()}
+
+    def check(self) -> None:
         if self.k is not None:
             ClusterConfig(k=self.k).validate()
-        if not 0.0 <= self.max_noise <= 1.0:
-            raise ConfigError(f"max_noise ({self.max_noise!r}) must be a fraction between 0 and 1")
-        return self
 
 
 @dataclass(frozen=True)
-class DuplicatesConfig:
+class DuplicatesConfig(Checked):
     threshold: float | None = None  # pair score for a copy; None = the method's default (0.82, --fast 0.88)
     fast: bool = False  # thumbnails only, no embedding (a folder without a workspace)
     keypoint_checks: int = 6  # unsure pairs checked by keypoints per image, to find heavy crops (0: none)
 
-    def validate(self) -> DuplicatesConfig:
-        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"threshold ({self.threshold}) must be a similarity in (0, 1]")
-        if not isinstance(self.keypoint_checks, int) or self.keypoint_checks < 0:
-            raise ConfigError(f"keypoint_checks ({self.keypoint_checks!r}) must be a whole number of checks per "
-                              "image, 0 or more; 0 turns the keypoint checks of heavy crops off")
-        return self
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "threshold": optional(Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v <= 1.0, "a similarity in (0, 1]")),
+        "keypoint_checks": whole_at_least(0, "a whole number of checks per image, 0 or more; 0 turns the keypoint "
+                                             "checks of heavy crops off")}
 
 
 @dataclass(frozen=True)
-class AddConfig:
+class AddConfig(Checked):
     folder: str  # the images to add (a folder; images already in the workspace are skipped)
     # A new image joins its most probable cluster at this probability or more, else `unsorted`.
     # Chosen on halves of CIFAR-10's test images (0.858 placed right, 19.2% unsorted) and
@@ -192,17 +223,41 @@ class AddConfig:
     threshold: float = 0.54
     seed: int = 0
 
-    def validate(self) -> AddConfig:
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ConfigError(f"threshold ({self.threshold!r}) must be a probability between 0 and 1")
-        return self
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"threshold": fraction("a probability between 0 and 1")}
+
+
+REVIEW_KINDS = ("copy", "similar", "blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect",
+                "outlier", "leak", "label_issue")  # what `imgorg review` looks for
 
 
 @dataclass(frozen=True)
-class IndexConfig:
+class ReviewConfig(Checked):
+    kinds: tuple[str, ...] = REVIEW_KINDS  # what to look for (all by default)
+    splits: tuple[str, ...] | None = None  # top-level folders that are splits, in the order that keeps a shared
+    # image; None: those named train, val, valid, validation or test (train keeps)
+    keypoint_checks: int = 6  # unsure copy candidates checked by keypoints per image (as `imgorg duplicates`); 0: none
+    outlier_z: float = 3.5  # an outlier's k-NN distance is this many robust deviations above the collection's median
+    folds: int = 5  # label issues: out-of-fold predictions from this many folds
+    seed: int = 0
+
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "kinds": Rule(lambda v: len(v) > 0 and set(v) <= set(REVIEW_KINDS),
+                      f"one or more of {', '.join(REVIEW_KINDS)}"),
+        "splits": optional(Rule(lambda v: len(v) >= 2 and all(isinstance(s, str) and s for s in v),
+                                "two or more folder names, e.g. train,test")),
+        "keypoint_checks": whole_at_least(0, "a whole number of checks per image, 0 or more"),
+        "outlier_z": Rule(lambda v: isinstance(v, (int, float)) and v > 0, "a positive number of deviations"),
+        "folds": whole_at_least(2, "a whole number of 2 or more")}
+
+
+@dataclass(frozen=True)
+class ReportConfig(Checked):
+    out: str | None = None  # an HTML file; None = the workspace's report.html (registered: a rerun keeps or drops it)
+    method: str | None = None  # the clustering shown; None = the workspace's default
+    seed: int = 0  # which images stand for each cluster and query
+
+
+@dataclass(frozen=True)
+class IndexConfig(Checked):
     kind: str = "auto"  # auto (exact up to 200,000 images, else ivf-pq), exact, hnsw, ivf-flat, ivf-pq
 
-
-def _positive(name: str, value: int) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} ({value!r}) must be a positive integer; pass a value of 1 or more")

@@ -9,6 +9,11 @@ e.g. ``scan``) and lists the edits in order:
     move    {images, to}                        images into another cluster
     drop    {images}                            images into no cluster (NOISE)
     add     {images: {id: cluster}, unsorted}   new images placed by ``imgorg add``
+    remove  {images: {id: kept id or null}, kind}  images set aside after a review (``imgorg review``):
+                                                in no cluster, left out of the map, search and
+                                                exports; a kept copy in no cluster takes the
+                                                removed one's, and its capture time and GPS
+    dismiss {images, kind}                      review findings a person rejected: not shown again
     undo    {}                                  cancels the latest edit not yet cancelled
 
 Applying the edits that are not undone, in order, to the base labels gives the *curated*
@@ -24,11 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import CURATED, NOISE
+from .constants import NOISE
 from .errors import ConfigError
 
 UNSORTED_NAME = "unsorted"  # the cluster `imgorg add` puts images it is unsure of in
-OPS = ("rename", "merge", "split", "move", "drop", "add", "undo")
+OPS = ("rename", "merge", "split", "move", "drop", "add", "remove", "dismiss", "undo")
 MAX_NAME = 200  # characters of a cluster's name
 
 
@@ -37,6 +42,8 @@ class Curated:
     labels: np.ndarray  # one cluster per image (NOISE for none), rows as the workspace's images
     names: dict[int, str] = field(default_factory=dict)  # names people gave (renames, merges, unsorted)
     unsorted: set[int] = field(default_factory=set)  # clusters of images `add` was unsure of
+    removed: dict[int, int | None] = field(default_factory=dict)  # image id -> the id of the copy kept in its place
+    dismissed: dict[str, set[int]] = field(default_factory=dict)  # review kind -> image ids whose finding was rejected
 
 
 def new_log(base: str) -> dict:
@@ -109,7 +116,24 @@ def _add(state: Curated, edit: dict, row_of) -> None:
         state.names.setdefault(int(edit["unsorted"]), UNSORTED_NAME)
 
 
-_APPLY = {"rename": _rename, "merge": _merge, "split": _split, "move": _move, "drop": _drop, "add": _add}
+def _remove(state: Curated, edit: dict, row_of) -> None:
+    for image, kept in edit["images"].items():
+        row = row_of.get(int(image))
+        if row is None:
+            continue
+        kept_row = row_of.get(int(kept)) if kept is not None else None
+        if kept_row is not None and (state.labels[kept_row] == NOISE or state.labels[kept_row] in state.unsorted):
+            state.labels[kept_row] = state.labels[row]  # the copy kept takes the place of the one removed
+        state.labels[row] = NOISE
+        state.removed[int(image)] = None if kept is None else int(kept)
+
+
+def _dismiss(state: Curated, edit: dict, row_of) -> None:
+    state.dismissed.setdefault(edit["kind"], set()).update(int(i) for i in edit["images"])
+
+
+_APPLY = {"rename": _rename, "merge": _merge, "split": _split, "move": _move, "drop": _drop, "add": _add,
+          "remove": _remove, "dismiss": _dismiss}
 
 
 # -- checks made before an edit is written: an invalid edit is refused with its reason ---------------
@@ -175,11 +199,24 @@ class Drop:
 
 
 @dataclass(frozen=True)
+class Remove:
+    images: tuple[int, ...]  # image ids set aside (never deleted: `imgorg export --removed` lists their files)
+    kept: tuple[int | None, ...] = ()  # for each, the copy that stays in its place (None: none)
+    kind: str = "review"  # the review finding acted on (copy, blurry, leak, ...)
+
+
+@dataclass(frozen=True)
+class Dismiss:
+    images: tuple[int, ...]  # image ids whose finding a person rejected ("keep both")
+    kind: str
+
+
+@dataclass(frozen=True)
 class Undo:
     pass
 
 
-Edit = Rename | Merge | Split | Move | Drop | Undo
+Edit = Rename | Merge | Split | Move | Drop | Remove | Dismiss | Undo
 
 
 def latest_standing(log: dict | None) -> dict | None:
@@ -220,4 +257,8 @@ def describe(edit: dict, names: dict[int, str]) -> str:
         return f"dropped {count} from their clusters"
     if op == "add":
         return f"added {len(images)} new image{'s' if len(images) != 1 else ''}"
+    if op == "remove":
+        return f"removed {count} ({edit.get('kind', 'review')})"
+    if op == "dismiss":
+        return f"kept {count} flagged as {edit['kind']}"
     return "undid the latest edit"

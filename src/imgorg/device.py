@@ -29,9 +29,10 @@ def torch_device(device: str):
     return torch.device(device)
 
 
-def pca(X: np.ndarray, n_components: int, device: str = "cpu", whiten: bool = False,
-        fit_rows: np.ndarray | None = None) -> np.ndarray:
-    """X projected on its first principal components (fitted on ``fit_rows``, default every row)."""
+def fit_pca(X: np.ndarray, n_components: int, device: str = "cpu",
+            fit_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, components, explained variances) of X's first principal components (fitted on
+    ``fit_rows``, default every row), the components signed as scikit-learn signs them."""
     import torch
 
     dev = torch_device(device)
@@ -45,6 +46,18 @@ def pca(X: np.ndarray, n_components: int, device: str = "cpu", whiten: bool = Fa
     values, components = values[order].clamp_min(0), vectors[:, order].T
     largest = torch.argmax(components.abs(), dim=1)  # scikit-learn's sign: largest entry positive
     components *= torch.sign(components[torch.arange(len(components)), largest])[:, None]
+    return mean.cpu().numpy(), components.cpu().numpy(), values.cpu().numpy()
+
+
+def pca(X: np.ndarray, n_components: int, device: str = "cpu", whiten: bool = False,
+        fit_rows: np.ndarray | None = None, fitted: tuple | None = None) -> np.ndarray:
+    """X projected on its first principal components (``fit_pca``, or ``fitted`` as it returns)."""
+    import torch
+
+    mean, components, values = fitted or fit_pca(X, n_components, device, fit_rows)
+    dev = torch_device(device)
+    x = torch.as_tensor(np.ascontiguousarray(X, np.float32), device=dev)
+    mean, components, values = (torch.as_tensor(a, device=dev) for a in (mean, components, values))
     out = (x.double() - mean) @ components.T
     if whiten:
         out /= torch.sqrt(values).clamp_min(1e-12)

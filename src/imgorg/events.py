@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .constants import EVENTS, NOISE
+from .constants import NOISE
 
 DEFAULT_GAP_HOURS = 6.0
 

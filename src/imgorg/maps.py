@@ -4,7 +4,7 @@ They run on the PCA-reduced embeddings and are stored in the workspace
 (``projection_<method>_<dims>d.npy``), so the app and reports never recompute.
 
 Past ``max_fit`` images (``FAST_PATH_SAMPLE`` for ``imgorg map`` past ``FAST_PATH_MIN`` images;
-``RUN_MAP_SAMPLE`` for the map ``imgorg run`` makes), UMAP and t-SNE are fitted on a seeded
+``imgorg.config.RUN_MAP``: the map ``imgorg run`` makes), UMAP and t-SNE are fitted on a seeded
 sample of that size and every other image is placed at the distance-weighted mean of its 5
 nearest sampled images (``fast_path_`` says so): both methods grow faster than linearly,
 this part is linear.
@@ -23,7 +23,6 @@ from .errors import ConfigError
 METHODS = ("umap", "tsne", "pca")
 FAST_PATH_MIN = 50_000
 FAST_PATH_SAMPLE = 10_000
-RUN_MAP_SAMPLE = 1_500  # the map `imgorg run` makes by default: a small share of the run's time
 _PLACE_NEIGHBOURS = 5  # capped by the sample size in place_by_neighbours
 
 

@@ -51,24 +51,42 @@ class Reducer(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None):
         if self.device == "cpu":
             return super().fit_transform(X)
-        from .device import pca  # on the GPU: the exact PCA (imgorg.device), fitted and applied in one pass
+        from .device import fit_pca, pca  # on the GPU: the exact PCA (imgorg.device), fitted and applied in one pass
 
         X = self._prepare(X)
-        if self.n_components < 1:
-            raise ConfigError(f"n_components ({self.n_components}) must be at least 1")
+        self._check_components()
         self.n_components_ = min(self.n_components, X.shape[0], X.shape[1])
         rows = None
         if len(X) > self.max_fit_samples:
             rows = np.sort(np.random.default_rng(self.random_state).choice(len(X), self.max_fit_samples, replace=False))
-        return pca(X, self.n_components_, self.device, self.whiten, rows)
+        fitted = fit_pca(X, self.n_components_, self.device, rows)
+        self.pca_ = fitted_pca(*fitted, whiten=self.whiten)  # the same fitted attributes as the CPU path
+        return pca(X, self.n_components_, self.device, self.whiten, fitted=fitted)
+
+    @classmethod
+    def from_fitted(cls, mean: np.ndarray, components: np.ndarray, variances: np.ndarray, l2: bool = True,
+                    whiten: bool = False) -> Reducer:
+        """A fitted reducer from the arrays of ``fitted_arrays`` (a workspace's stored PCA)."""
+        reducer = cls(len(components), l2=l2, whiten=whiten)
+        reducer.pca_ = fitted_pca(mean, components, variances, whiten=whiten)
+        reducer.n_components_ = len(components)
+        return reducer
+
+    def fitted_arrays(self) -> dict[str, np.ndarray]:
+        """mean, components and explained variances of the fitted PCA, for storing."""
+        return {"mean": np.asarray(self.pca_.mean_), "components": np.asarray(self.pca_.components_),
+                "variances": np.asarray(self.pca_.explained_variance_)}
+
+    def _check_components(self) -> None:
+        if self.n_components < 1:
+            raise ConfigError(f"n_components ({self.n_components}) must be at least 1")
 
     def fit(self, X, y=None):
         if len(X) > self.max_fit_samples:
             rows = np.random.default_rng(self.random_state).choice(len(X), self.max_fit_samples, replace=False)
             X = np.asarray(X)[np.sort(rows)]
         X = self._prepare(X)
-        if self.n_components < 1:
-            raise ConfigError(f"n_components ({self.n_components}) must be at least 1")
+        self._check_components()
         n_components = min(self.n_components, X.shape[0], X.shape[1])
         self.pca_ = PCA(n_components=n_components, whiten=self.whiten, random_state=self.random_state).fit(X)
         self.n_components_ = n_components
@@ -85,3 +103,12 @@ class Reducer(TransformerMixin, BaseEstimator):
         if X.ndim != 2 or X.shape[0] < 1:
             raise ConfigError(f"expected a 2-D array of embeddings with at least one row, got shape {X.shape}")
         return l2_normalize(X) if self.l2 else X
+
+
+def fitted_pca(mean: np.ndarray, components: np.ndarray, variances: np.ndarray, whiten: bool = False) -> PCA:
+    """A scikit-learn PCA with these fitted arrays: its ``transform`` is the one a fit would have."""
+    model = PCA(n_components=len(components), whiten=whiten)
+    model.mean_, model.components_ = np.asarray(mean), np.asarray(components)
+    model.explained_variance_ = np.asarray(variances)
+    model.n_components_, model.n_features_in_ = len(components), components.shape[1]
+    return model

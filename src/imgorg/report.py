@@ -14,7 +14,6 @@ import base64
 import datetime as _dt
 import html
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +22,11 @@ import pandas as pd
 from . import plots
 from .constants import NOISE
 from .errors import ImageDecodeError
-from .fileio import atomic_write
 from .images import decode_image
 from .sources import source_path
 from .version import __version__
-from .workspace import Workspace, load_workspace
+from .views import Workspace
 
-REPORT = "report.html"
 MAX_CLUSTERS = 30  # cluster rows in the grid and the contingency table: the largest ones
 THUMBNAILS = 8  # sample images per cluster
 MAP_POINTS = 10_000  # scatter points; past this a seeded sample (the figure looks the same)
@@ -39,16 +36,6 @@ MAX_FAILURES = 1_000  # failed files listed; the rest are counted
 SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "failures")
 TABLE_COLUMNS = ("n_clusters", "noise_fraction", "silhouette", "davies_bouldin", "calinski_harabasz",
                  "acc", "nmi", "ari", "purity", "seconds")
-
-
-def write_report(workspace_path: str | os.PathLike, out: str | os.PathLike | None = None,
-                 method: str | None = None, seed: int = 0) -> Path:
-    """Write the report of a workspace (default ``<workspace>/report.html``) and return its path."""
-    ws = load_workspace(workspace_path)
-    text = render_report(ws, method, seed)
-    target = Path(out) if out else Path(workspace_path) / REPORT
-    atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return target
 
 
 def render_report(ws: Workspace, method: str | None = None, seed: int = 0) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .catalog import STATUS_ERROR, STATUS_OK, STATUS_PENDING, labels_of  # noqa: F401 (the catalog's own names)
 from .errors import ConfigError, ImageDecodeError, SourceError
 from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file
 from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
@@ -40,9 +41,6 @@ from . import progress as _progress
 
 log = logging.getLogger(__name__)
 
-STATUS_OK = "ok"
-STATUS_ERROR = "error"
-STATUS_PENDING = "pending"
 METADATA_COLUMNS = ["format", "width", "height", "orientation", "taken_at", "taken_at_offset_min",
                     "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon"]
 CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error", *METADATA_COLUMNS]
@@ -355,9 +353,3 @@ def source_path(root: str | os.PathLike, rel: str) -> Path:
     raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), os.fsencode(rel))
     return Path(root) / os.fsdecode(raw)
 
-
-def labels_of(images: pd.DataFrame) -> np.ndarray | None:
-    """Each image's label (object array), or None unless every image has one: labels only ever
-    score a clustering, so a partly labelled collection is scored as an unlabelled one."""
-    labels = images["label"]
-    return labels.to_numpy(dtype=object) if len(labels) and bool(labels.notna().all()) else None

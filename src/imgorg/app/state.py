@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from ..constants import NOISE
-from ..curation import CURATED, Edit, Undo, compact, describe, latest_standing
+from ..constants import CURATED
+from ..curation import Edit, Undo, compact, describe, latest_standing
 from ..images import decode_image
 from ..metadata import capture_range, taken_between
-from ..tasks.search import Neighbour, Searcher, is_clip
+from ..tasks.search import Searcher, is_clip
 from ..sources import source_path
 from ..tasks.curate import edit_clusters, history
-from ..workspace import Workspace, load_workspace
+from ..views import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
 
@@ -141,16 +142,3 @@ class AppState:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=85)
         return buffer.getvalue()
-
-    # -- search (the same Searcher as `imgorg search`) ------------------------------------
-    def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
-        return self.searcher.neighbours(vector, k, exclude)
-
-    def embed_upload(self, data: bytes) -> np.ndarray:
-        """Embed uploaded bytes as the workspace's images were (raises ImageDecodeError)."""
-        return self.searcher.embed(data)
-
-    def predicted_cluster(self, neighbours: list[Neighbour], method: str | None, row: int | None = None) -> int:
-        return self.searcher.predicted_cluster(neighbours, self.ws.cluster_labels(method), row)
-
-

@@ -17,7 +17,7 @@ from ..curation import (
 )
 from ..errors import ConfigError
 from ..tasks.curate import edit_clusters, history
-from ..workspace import load_workspace
+from ..views import Workspace, load_workspace
 from .console import console, escape
 
 ACTIONS = ("rename", "merge", "split", "move", "drop", "undo", "history")
@@ -47,14 +47,14 @@ def clusters_command(
     if action == "history":
         return _history(workspace, json_out)
     edit, said = _edit(action, args, to, name, k, seed)
+    ws = load_workspace(workspace)  # once: the edit and the listing after it use the same object
     if isinstance(edit, Undo):  # say which edit: the one that stands latest, named as it was
-        ws = load_workspace(workspace)
         undone = latest_standing(ws.edit_log())
         if undone is not None:
             said = f"Undone: {describe(undone, ws.cluster_names())}"
-    edit_clusters(workspace, edit)
+    ws = edit_clusters(ws, edit).workspace
     console.print(said, highlight=False, markup=False)
-    show(workspace)
+    show(ws)
 
 
 def _edit(action: str, args: list[str], to: int | None, name: str | None, k: int, seed: int):
@@ -88,8 +88,8 @@ def _ints(values: list[str]) -> list[int]:
         raise ConfigError(f"expected whole numbers (ids), got {' '.join(values)!r}") from None
 
 
-def show(workspace: Path, method: str | None = None, json_out: bool = False) -> None:
-    ws = load_workspace(workspace)
+def show(workspace: Path | Workspace, method: str | None = None, json_out: bool = False) -> None:
+    ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
     method = ws.check_method(method)
     table = ws.clusters(method)
     if json_out:

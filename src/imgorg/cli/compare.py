@@ -10,11 +10,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from ..clustering import AUTO_METHODS
-from ..config import ClusterConfig, CompareConfig, RunConfig
-from ..pipeline import run as run_pipeline
+from ..config import AUTO_METHODS, ClusterConfig, CompareConfig
 from ..tasks import compare_methods
-from ..workspace import is_workspace
+from ..tasks.inputs import workspace_for
 from .console import console, escape, progress_bars
 from .run import parse_k
 
@@ -24,7 +22,7 @@ def compare(
     methods: Annotated[str, typer.Option(help="Comma-separated method names.")] = ",".join(AUTO_METHODS),
     k: Annotated[Optional[str], typer.Option(help="Clusters for methods that take k, or 'auto'. Default: the workspace's k (10 for a folder).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workspace for a folder source.")] = None,
-    max_noise: Annotated[float, typer.Option(help="Prefer a density method only up to this noise fraction.")] = 0.30,
+    max_noise: Annotated[float, typer.Option(help="Prefer a density method only up to this noise fraction.")] = CompareConfig.max_noise,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the table here as JSON.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
@@ -32,9 +30,7 @@ def compare(
     names = tuple(m.strip() for m in methods.split(",") if m.strip())
     config = CompareConfig(methods=names, k=parse_k(k) if k else None, max_noise=max_noise, seed=seed).validate()
     with progress_bars() as progress:  # --k 1 was refused above, before anything runs
-        if not is_workspace(source):
-            run_config = RunConfig(cluster=ClusterConfig(k=config.k or ClusterConfig.k, seed=seed))
-            source = run_pipeline(source, out, run_config, progress=progress).workspace.path
+        source, _ = workspace_for(source, out, progress, k=config.k or ClusterConfig.k)
         result = compare_methods(source, config, progress=progress)
     console.print(_rich_table(result.table))
     console.print(f"Chosen: [bold]{escape(result.chosen)}[/] ({escape(result.reason)})")

@@ -11,9 +11,10 @@ import typer
 from ..config import DuplicatesConfig
 from ..duplicates import DEFAULT_THRESHOLD, FAST_THRESHOLD, check_threshold
 from ..errors import ConfigError, TooFewImagesError, WorkspaceError
-from ..pipeline import default_workspace, workspace_for_folder
+from ..pipeline import default_workspace
 from ..sources import count_image_files
 from ..tasks import find_duplicates, find_folder_duplicates
+from ..tasks.inputs import workspace_for
 from ..workspace import DUPLICATES_FILE, is_workspace
 from .console import console, escape, progress_bars
 from .options import Out
@@ -74,7 +75,7 @@ def _workspace_of_folder(folder: Path, dest: Path) -> Path | None:
         console.print(f"{folder} is a folder of images: embedding it into {dest} first", markup=False)
     try:
         with progress_bars() as progress:
-            path, made = workspace_for_folder(folder, dest, progress)
+            path, made = workspace_for(folder, dest, progress)
     except TooFewImagesError as err:  # nothing to compare; still say which files failed
         console.print(f"0 groups of duplicates: {err}", highlight=False, markup=False)
         return None

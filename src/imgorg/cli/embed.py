@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..config import ReduceConfig, RunConfig, ClusterConfig
 from ..embed.backbones import DEFAULT_BACKBONE
-from ..pipeline import embed_only
+from ..tasks.run import embed_only
 from .console import console, escape, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, ImageSize, Limit, Out, Sample,
                       Seed, Source, Split, Tta, Weights, Workers, embed_config)

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..tasks.export import TABLE_FORMATS, export_folders, write_table
-from ..workspace import load_workspace
+from ..tasks.export import TABLE_FORMATS, export_folders, write_removed, write_table
+from ..views import load_workspace
 from .console import console, escape
 
 FORMS = ("folders",) + TABLE_FORMATS
@@ -17,13 +17,22 @@ FORMS = ("folders",) + TABLE_FORMATS
 
 def export_command(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
-    to: Annotated[tuple[str, Path], typer.Option(help="folders DIR (a folder per cluster), csv FILE or parquet FILE (a row per image).")],
+    to: Annotated[Optional[tuple[str, Path]], typer.Option(help="folders DIR (a folder per cluster), csv FILE or parquet FILE (a row per image).")] = None,
     link: Annotated[bool, typer.Option("--link/--copy", help="folders: symlink each image (default) or copy it.")] = True,
     method: Annotated[Optional[str], typer.Option(help="Clustering to export (default: the workspace's).")] = None,
     force: Annotated[bool, typer.Option(help="folders: add to a non-empty DIR (nothing in it is overwritten).")] = False,
     by: Annotated[str, typer.Option(help="folders: cluster (a folder per cluster, named after it), date (YYYY/MM by capture time), or cluster,date / date,cluster (nested).")] = "cluster",
+    removed: Annotated[Optional[Path], typer.Option("--removed", help="Write the files a review set aside (path, kind, the copy kept) to this CSV (or .parquet); nothing is deleted.")] = None,
 ) -> None:
-    """Export the clusters: a folder per cluster (noise in `noise`), or a table with distances, outlier scores and duplicate groups."""
+    """Export the clusters: a folder per cluster (noise in `noise`), or a table with distances, outlier scores and duplicate groups.
+    What a review removed (`imgorg review --accept`) is left out; --removed lists it."""
+    if to is None and removed is None:
+        raise ConfigError("give --to folders DIR | csv FILE | parquet FILE, or --removed FILE")
+    if removed is not None:
+        frame = write_removed(load_workspace(workspace), removed)
+        console.print(f"{len(frame):,} removed files listed in [bold]{escape(str(removed))}[/] (nothing was deleted)")
+        if to is None:
+            return
     form, target = to
     if form not in FORMS:
         raise ConfigError(f"--to {form!r} is not one of {', '.join(FORMS)}; e.g. --to folders out/ or --to csv out.csv")

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import ReportConfig
 from .console import console, escape
 
 
@@ -16,8 +17,8 @@ def report(
     method: Annotated[Optional[str], typer.Option(help="Clustering to show (default: the workspace's chosen one).")] = None,
 ) -> None:
     """Write an HTML report (summary, scores, map, clusters, failures) that opens anywhere, offline."""
-    from ..report import write_report  # matplotlib: imported only when a report is written
+    from ..tasks.report import write_report
 
     with console.status("Writing the report"):
-        path = write_report(workspace, out, method)
+        path = write_report(workspace, ReportConfig(out=str(out) if out else None, method=method))
     console.print(f"Report: [bold]{escape(str(path))}[/]")

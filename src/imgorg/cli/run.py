@@ -12,8 +12,8 @@ from rich.table import Table
 
 from ..config import ClusterConfig, ReduceConfig, RunConfig
 from ..embed.backbones import DEFAULT_BACKBONE
-from ..pipeline import RunResult
-from ..pipeline import run as run_pipeline
+from ..tasks.run import RunResult
+from ..tasks.run import run as run_pipeline
 from .add import print_added
 from .clusters import show as show_clusters
 from .console import console, escape, print_skipped, progress_bars
@@ -68,10 +68,10 @@ def run(
     else:
         print_summary(result)
     if report:  # rewritten on a grown-folder rerun too, so it shows the added images
-        from ..report import write_report  # matplotlib: imported only when a report is written
+        from ..tasks.report import write_report
 
         with console.status("Writing the report"):
-            path = write_report(result.workspace.path)
+            path = write_report(result.workspace)
         console.print(f"Report: [bold]{escape(str(path))}[/]")
 
 

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from ..errors import ConfigError
 from ..metrics import retrieval_scores
-from ..tasks.search import Searcher
-from ..workspace import load_workspace
+from ..tasks.search import Searcher, find_similar, resolve_query
+from ..views import load_workspace
 from .console import console, escape
 
 
@@ -28,27 +28,23 @@ def search(
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
     ws = load_workspace(workspace)
     method = ws.check_method(method)  # an unknown method fails before any search
-    searcher = Searcher(ws)
     if evaluate:
-        return _evaluate(ws, searcher, k, json_out)
+        return _evaluate(ws, Searcher(ws), k, json_out)
     if text is not None and query is not None:
         raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
-    how = None
-    if text is not None:
-        (found, how), query_id, row, query = searcher.search_text(text, k), None, None, text
-    elif query is None:
+    if text is None and query is None:
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
-    else:
-        found, query_id, row = _search(ws, searcher, query, k)
+    result = find_similar(ws, resolve_query(query, text=text), k, method)
+    found, query = result.neighbours, result.query.name
+    how = result.how if text is not None else None
     clusters = ws.cluster_labels(method)
     images = ws.images
     rows = [{"rank": i + 1, "id": int(images["id"].iloc[n.row]), "similarity": round(n.similarity, 4),
              "cluster": int(clusters[n.row]), "path": str(images["path"].iloc[n.row])}
             for i, n in enumerate(found)]
     if json_out:
-        payload = {"query": query, "query_id": query_id, "text": text is not None, "how": how, "method": method,
-                   "index": searcher.index.kind,
-                   "cluster": searcher.predicted_cluster(found, clusters, row), "neighbours": rows}
+        payload = {"query": query, "query_id": result.query.image_id, "text": text is not None, "how": how,
+                   "method": method, "index": result.index, "cluster": result.cluster, "neighbours": rows}
         typer.echo(json.dumps(payload, indent=2))
         return
     if how and not rows:  # word search: no image's top ImageNet classes fall under the word
@@ -56,7 +52,7 @@ def search(
                       "Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
                       highlight=False, markup=False)
         return
-    what = escape(how) if how else f"{searcher.index.kind} search"
+    what = escape(how) if how else f"{result.index} search"
     table = Table(title=f"Nearest to {escape(query)} ({what}, clusters of {escape(method)})")
     for column in ("rank", "id", "similarity", "cluster", "path"):
         table.add_column(column, justify="left" if column == "path" else "right")
@@ -66,20 +62,8 @@ def search(
     if how:
         console.print(f"Found by {how}", highlight=False, markup=False)
         return
-    cluster = searcher.predicted_cluster(found, clusters, row)
-    console.print(f"{'Its cluster' if row is not None else 'Predicted cluster'}: [bold]{cluster}[/]", highlight=False)
-
-
-def _search(ws, searcher: Searcher, query: str, k: int):
-    """(neighbours, image id, row) of the query: an existing file is embedded (no id, no row);
-    otherwise a whole number is an image id."""
-    path = Path(query)
-    if path.is_file():
-        return searcher.neighbours(searcher.embed(path.read_bytes()), k), None, None
-    if query.isdigit():
-        row = int(ws.rows_of(int(query))[0])
-        return searcher.by_row(row, k), int(query), row
-    raise ConfigError(f"query {query!r} is neither an image file nor an image id")
+    console.print(f"{'Its cluster' if result.row is not None else 'Predicted cluster'}: [bold]{result.cluster}[/]",
+                  highlight=False)
 
 
 def _evaluate(ws, searcher: Searcher, k: int, json_out: bool) -> None:

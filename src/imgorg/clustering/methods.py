@@ -19,7 +19,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from .estimators import cluster, describe_fit, distance_to_centre, get_method
-from ..config import ClusterConfig
+from ..config import ClusterConfig, CompareConfig
 from ..errors import ConfigError
 from ..metrics import score_clustering
 from ..progress import ProgressFactory
@@ -28,8 +28,6 @@ from ..reduce import power_features
 
 log = logging.getLogger(__name__)
 
-AUTO_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")
-MAX_NOISE = 0.30  # a density method is preferred only up to this noise fraction
 K_RANGE = (2, 30)  # --k auto searches this range (capped by the number of points)
 K_SAMPLE = 5_000  # silhouette for --k auto on a seeded sample of this size
 
@@ -72,7 +70,7 @@ def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: Cl
     return results
 
 
-def select_method(results: list[MethodResult], max_noise: float = MAX_NOISE) -> tuple[str, str]:
+def select_method(results: list[MethodResult], max_noise: float = CompareConfig.max_noise) -> tuple[str, str]:
     """The chosen method's name and a sentence saying why."""
     usable = [r for r in results if r.scores["silhouette"] is not None]
     if not usable:

@@ -1,8 +1,9 @@
 """``add_images``: new images into a workspace's curated clusters; nothing already there moves.
 
 Only images whose content the workspace does not hold are embedded (with the workspace's
-backbone, through its cache). Their reduced features come from the same PCA, recovered from
-the stored embeddings and features (it is affine). A logistic regression trained on the
+backbone, through its cache). Their reduced features come from the run's stored PCA (in a
+workspace made before it was stored: recovered from the stored embeddings and features, since
+it is affine). A logistic regression trained on the
 curated clusters' members places each new image in its most probable cluster when that
 probability reaches the threshold; the others go to an ``unsorted`` cluster for review. The
 placement is one ``add`` edit in the curation log, so ``imgorg clusters WS undo`` takes it
@@ -29,11 +30,13 @@ from ..embed.tags import read_tags, tags_frame
 from ..errors import TooFewImagesError
 from ..progress import ProgressFactory
 from ..maps import place_by_neighbours
-from ..reduce import l2_normalize
+from ..reduce import Reducer, l2_normalize
 from ..sources import SKIPPED_COLUMNS, STATUS_OK, normalize_catalog, normalize_skipped, scan_source
+from ..views import Workspace, open_workspace
+from .saving import input_fingerprints, save_workspace
 from ..workspace import (
-    CACHE, EDITS_FILE, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, Workspace, input_fingerprints, method_input, open_workspace,
-    plan_carry_over, save_workspace, update_manifest, workspace_lock,
+    EDITS_FILE, PCA_FILES, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, method_input, plan_carry_over, update_manifest, workspace_lock,
+    embedding_cache,
 )
 from .curate import next_cluster_id
 
@@ -75,7 +78,7 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
             empty = pd.DataFrame({"id": [], "path": [], "status": [], "error": [], "cluster": [], "probability": []})
             return AddResult(ws, empty, already, None, time.perf_counter() - start, skipped)
         embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
-        embedded = embed_catalog(ws.root, catalog, embed_config, ws.path / CACHE / "embeddings", progress=progress)
+        embedded = embed_catalog(ws.root, catalog, embed_config, embedding_cache(ws.path), progress=progress)
         ok = embedded.catalog["status"] == STATUS_OK
         if not ok.any() and len(catalog):
             raise TooFewImagesError(f"none of the {len(catalog)} new files under {config.folder} can be decoded "
@@ -155,6 +158,7 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     ok = embedded.catalog["status"] == STATUS_OK
     new_ids = embedded.catalog.loc[ok, "id"].to_numpy()
     reduced = _reduce_like(ws, embedded.embeddings)
+    pca = {part: ws.read(file) for part, file in PCA_FILES.items() if ws.has(file)}
     ws.catalog = normalize_catalog(pd.concat([ws.catalog, embedded.catalog], ignore_index=True))
     ws.embeddings = np.concatenate([np.asarray(ws.embeddings), embedded.embeddings]).astype(np.float32)
     ws.reduced = np.concatenate([ws.reduced, reduced]).astype(np.float32)
@@ -162,7 +166,6 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     for method in ws.stored_methods:  # the stored clusterings never saw these images
         rows[method], rows[f"{method}_distance"] = NOISE, np.nan
     ws.assignments = pd.concat([ws.assignments, rows.astype(ws.assignments.dtypes.to_dict())], ignore_index=True)
-    ws._curated, ws._names = None, {}  # computed for the old rows
     counts = ws.manifest.get("counts", {})
     ws.manifest["counts"] = {**counts, "ok": int(len(ws.embeddings)), "failed": int((ws.catalog["status"] != STATUS_OK).sum()),
                              "files": int(len(ws.catalog)), "added": int(counts.get("added", 0)) + int(len(new_ids)),
@@ -173,6 +176,8 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     log["edits"].append(stamp(edit))
     ws.write_artifact(EDITS_FILE, log, inputs=(method_input(log["base"]),))
     ws.write_artifact(SKIPPED_FILE, skipped)  # the rewrite above dropped it: it recorded the old images
+    for part, array in pca.items():  # dropped too (it depends on the embeddings), and as it was
+        ws.write_artifact(PCA_FILES[part], array)
     if old_tags is not None and embedded.tags is not None:
         both = read_tags(pd.concat([tags_frame(np.zeros(len(old_tags)), old_tags),
                                     tags_frame(np.zeros(len(new_ids)), embedded.tags)], ignore_index=True))
@@ -193,10 +198,16 @@ def _maps(ws: Workspace) -> dict[str, tuple[np.ndarray, dict]]:
 
 
 def _reduce_like(ws: Workspace, embeddings: np.ndarray) -> np.ndarray:
-    """New embeddings in the workspace's reduced space: the affine map from L2-normalised embeddings
-    to reduced features (L2 then PCA) recovered by least squares from the stored rows."""
+    """New embeddings in the workspace's reduced space: through its stored PCA, or, in a workspace
+    made before the PCA was stored, the affine map from L2-normalised embeddings to reduced
+    features (L2 then PCA) recovered by least squares from the stored rows."""
     if len(embeddings) == 0:
         return np.zeros((0, ws.reduced.shape[1]), np.float32)
+    reduce = ws.manifest.get("config", {}).get("reduce", {})
+    if all(ws.has(file) for file in PCA_FILES.values()):
+        fitted = {part: ws.read(file) for part, file in PCA_FILES.items()}
+        reducer = Reducer.from_fitted(**fitted, l2=reduce.get("l2", True), whiten=reduce.get("whiten", False))
+        return reducer.transform(embeddings)
     prepare = l2_normalize if ws.manifest.get("config", {}).get("reduce", {}).get("l2", True) else np.asarray
     rows = _sample(np.arange(len(ws.embeddings)), 0)
     design = np.hstack([prepare(np.asarray(ws.embeddings)[rows]), np.ones((len(rows), 1), np.float32)])

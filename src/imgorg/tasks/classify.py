@@ -9,7 +9,8 @@ import pandas as pd
 
 from ..classify import FROM_FOLDERS, ClassifyResult, classify, read_labels
 from ..config import ClassifyConfig
-from ..workspace import CLASSIFY_FILE, PREDICTIONS_FILE, Workspace, open_workspace, workspace_lock
+from ..views import Workspace, open_workspace
+from ..workspace import CLASSIFY_FILE, PREDICTIONS_FILE, workspace_lock
 
 
 @dataclass

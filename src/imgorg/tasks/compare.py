@@ -10,7 +10,9 @@ from ..clustering.methods import (MethodResult, assignments_frame, comparison_ta
                           stored_results)
 from ..config import ClusterConfig, CompareConfig
 from ..progress import ProgressFactory
-from ..workspace import Workspace, open_workspace, replace_clusterings, workspace_lock
+from ..views import Workspace, open_workspace
+from .saving import replace_clusterings
+from ..workspace import workspace_lock
 
 
 @dataclass

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 
-from ..constants import NOISE
+from ..constants import CURATED, NOISE
 from ..curation import (
-    CURATED, Drop, Edit, Merge, Move, Rename, Split, Undo, check_clusters, check_name, effective, new_log, stamp,
+    Dismiss, Drop, Edit, Merge, Move, Remove, Rename, Split, Undo, check_clusters, check_name, effective, new_log, stamp,
 )
 from ..errors import ConfigError
-from ..workspace import EDITS_FILE, Workspace, follow_clusters, method_input, open_workspace, workspace_lock
+from ..views import Workspace, open_workspace
+from .saving import follow_clusters
+from ..workspace import EDITS_FILE, method_input, workspace_lock
 
 
 @dataclass
@@ -65,11 +67,22 @@ def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
         return {"op": "move", "images": _image_ids(ws, edit.images), "to": int(edit.to)}
     if isinstance(edit, Drop):
         return {"op": "drop", "images": _image_ids(ws, edit.images)}
+    if isinstance(edit, Remove):
+        ids = _image_ids(ws, edit.images)
+        kept = list(edit.kept) if edit.kept else [None] * len(edit.images)
+        if len(kept) != len(edit.images):
+            raise ConfigError(f"remove names {len(edit.images)} images but {len(kept)} kept copies; give one per image "
+                              "(None where none is kept)")
+        known = {int(i): (None if k is None else int(k)) for i, k in zip(edit.images, kept)}
+        ws.rows_of([k for k in known.values() if k is not None] or ids[:1])  # a kept copy must be an image here
+        return {"op": "remove", "images": {str(i): known[i] for i in ids}, "kind": str(edit.kind)}
+    if isinstance(edit, Dismiss):
+        return {"op": "dismiss", "images": _image_ids(ws, edit.images), "kind": str(edit.kind)}
     if isinstance(edit, Undo):
         if not effective(log["edits"]):
             raise ConfigError("nothing to undo: no edit stands (`imgorg clusters WS history` lists them)")
         return {"op": "undo"}
-    raise ConfigError(f"unknown edit {edit!r}; edits: Rename, Merge, Split, Move, Drop, Undo")
+    raise ConfigError(f"unknown edit {edit!r}; edits: Rename, Merge, Split, Move, Drop, Remove, Dismiss, Undo")
 
 
 def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:

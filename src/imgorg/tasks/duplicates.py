@@ -12,7 +12,8 @@ from ..errors import ConfigError
 from ..fileio import write_parquet
 from ..progress import ProgressFactory
 from ..sources import STATUS_ERROR, scan_folder
-from ..workspace import DUPLICATES_FILE, Workspace, open_workspace, workspace_lock
+from ..views import Workspace, open_workspace
+from ..workspace import DUPLICATES_FILE, workspace_lock
 
 
 def find_duplicates(workspace: Workspace | str, config: DuplicatesConfig = DuplicatesConfig(),

@@ -22,7 +22,8 @@ import pandas as pd
 from ..constants import NOISE
 from ..errors import ConfigError, SourceError
 from ..sources import source_path
-from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, Workspace
+from ..views import Workspace
+from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
 
 NOISE_FOLDER = "noise"
 UNDATED_FOLDER = "undated"
@@ -108,7 +109,29 @@ def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
     frame["outlier_score"] = _by_id(ws, OUTLIERS_FILE, "score", frame["id"]).astype("float64").round(6)
     frame["duplicate_group"] = _by_id(ws, DUPLICATES_FILE, "group", frame["id"]).astype("Int64")
     frame["taken_at"] = images["taken_at"].to_numpy() if "taken_at" in images else pd.NaT
-    return frame[TABLE_COLUMNS]
+    return frame[TABLE_COLUMNS][~ws.removed()].reset_index(drop=True)  # what a review set aside is not exported
+
+
+def removed_files(ws: Workspace) -> pd.DataFrame:
+    """The files a review set aside (path, id, kind, kept_id, kept_path), for ``imgorg export --removed``:
+    nothing is deleted; moving them is a separate, explicit step."""
+    state = ws.curated()
+    images = ws.images.set_index("id")
+    kinds = {int(i): e.get("kind", "review") for e in (ws.edit_log() or {}).get("edits", []) if e["op"] == "remove"
+             for i in e["images"]}
+    rows = [{"id": int(i), "path": str(images.at[i, "path"]), "kind": kinds.get(int(i), "review"),
+             "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
+            for i, k in state.removed.items() if i in images.index]
+    return pd.DataFrame(rows, columns=["id", "path", "kind", "kept_id", "kept_path"]).astype({"kept_id": "Int64"})
+
+
+def write_removed(ws: Workspace, target: str | os.PathLike) -> pd.DataFrame:
+    """``removed_files`` as CSV (or Parquet by the name's extension)."""
+    frame = removed_files(ws)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(target, index=False) if target.suffix == ".parquet" else frame.to_csv(target, index=False)
+    return frame
 
 
 def write_table(ws: Workspace, target: str | os.PathLike, fmt: str, method: str | None = None) -> pd.DataFrame:
@@ -135,12 +158,14 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     source = ws.root
     target = Path(target)
     _check_target(source, target, force)
-    clusters = ws.cluster_labels(method)
+    kept = ~ws.removed()  # what a review set aside is not exported
+    images = ws.images[kept].reset_index(drop=True)
+    clusters = ws.cluster_labels(method)[kept]
     names = ws.cluster_names(method)
-    dates = ws.images["taken_at"] if "taken_at" in ws.images else pd.Series([None] * len(clusters))
+    dates = images["taken_at"] if "taken_at" in images else pd.Series([None] * len(clusters))
     taken: dict[Path, set[str]] = {}
     renamed, missing, made, folders = 0, [], 0, set()
-    for rel, cluster, when in zip(ws.images["path"].astype(str), clusters, dates):
+    for rel, cluster, when in zip(images["path"].astype(str), clusters, dates):
         origin = source_path(source, rel)
         if not origin.is_file():
             missing.append(rel)

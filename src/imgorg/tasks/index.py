@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..config import IndexConfig
 from ..index import SearchIndex, build_index, index_data
-from ..workspace import INDEX_DATA, INDEX_RECORD, Workspace, open_workspace, workspace_lock
+from ..views import Workspace, open_workspace
+from ..workspace import INDEX_DATA, INDEX_RECORD, workspace_lock
 
 
 def build_search_index(workspace: Workspace | str, config: IndexConfig = IndexConfig()) -> SearchIndex:

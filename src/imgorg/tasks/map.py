@@ -8,7 +8,8 @@ import numpy as np
 
 from ..config import MapConfig
 from ..maps import Projector
-from ..workspace import PROJECTIONS_RECORD, Workspace, open_workspace, projection_name, workspace_lock
+from ..views import Workspace, open_workspace
+from ..workspace import PROJECTIONS_RECORD, projection_name, workspace_lock
 
 
 @dataclass

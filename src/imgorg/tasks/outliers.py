@@ -6,7 +6,8 @@ import pandas as pd
 
 from ..config import OutlierConfig
 from ..outliers import outlier_scores, outliers_frame
-from ..workspace import OUTLIERS_FILE, Workspace, open_workspace, workspace_lock
+from ..views import Workspace, open_workspace
+from ..workspace import OUTLIERS_FILE, workspace_lock
 
 
 def score_outliers(workspace: Workspace | str, config: OutlierConfig = OutlierConfig()) -> pd.DataFrame:

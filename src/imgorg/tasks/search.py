@@ -1,16 +1,18 @@
-"""Search a workspace by image (bytes or file), by image id, or by text (CLIP workspaces); used by the CLI and the app."""
+"""``find_similar``: the images most like a query, which is an image (bytes or a file), an image id
+or words; ``resolve_query`` is the one rule for what a query is, for the CLI and the app alike."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ..constants import NOISE
 from ..errors import ConfigError
 from ..index import SearchIndex
-from ..workspace import Workspace
+from ..views import Workspace
 
 TEXT_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has
 MAX_TEXT = 1000  # characters; CLIP reads 77 tokens at most anyway
@@ -34,7 +36,7 @@ class Searcher:
 
     def embed(self, data: bytes) -> np.ndarray:
         """Embed image bytes exactly as the run embedded its images (raises ImageDecodeError)."""
-        from .config import EmbedConfig
+        from ..config import EmbedConfig
         from ..embed import ImageEmbedder
 
         with self._lock:  # one set of models; inference one image at a time
@@ -66,19 +68,24 @@ class Searcher:
             raise ConfigError(f"text search needs a CLIP workspace ({TEXT_BACKBONE}) or one whose backbone has an "
                               f"ImageNet classifier (efficientnet-lite*, resnet*, mobilenet_v2); "
                               f"{self.ws.manifest['backbone']['id']!r} has neither: search by image")
-        from .naming import word_scores
-        from .vocabulary import match_word
+        from ..naming import word_scores
+        from ..vocabulary import match_word
 
         match = match_word(text)  # an unknown word is a ConfigError naming close words
         scores = word_scores(tags.classes, tags.probs, text)
+        scores = np.where(self.ws.removed(), 0.0, scores)  # images a review removed are not found
         order = np.argsort(-scores, kind="stable")[:k]
         found = [Neighbour(int(r), float(scores[r])) for r in order if scores[r] > 0]
         return found, f"ImageNet classes under {match.describe()}"
 
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
-        """The k most similar images; ``exclude`` leaves out one row (the query image itself)."""
-        sims, rows = self.index.search(vector, k, exclude=None if exclude is None else np.array([exclude]))
-        return [Neighbour(int(r), float(s)) for r, s in zip(rows[0], sims[0]) if r >= 0]
+        """The k most similar images; ``exclude`` leaves out one row (the query image itself), and
+        images a review removed are left out too."""
+        removed = self.ws.removed()
+        extra = int(removed.sum())  # asked for beyond k, so that k remain once they are left out
+        sims, rows = self.index.search(vector, k + extra, exclude=None if exclude is None else np.array([exclude]))
+        found = [Neighbour(int(r), float(s)) for r, s in zip(rows[0], sims[0]) if r >= 0 and not removed[r]]
+        return found[:k]
 
     def by_row(self, row: int, k: int) -> list[Neighbour]:
         return self.neighbours(self.ws.embeddings[row], k, exclude=row)
@@ -116,3 +123,67 @@ def check_text_search(ws: Workspace, text: str) -> str:
     from ..embed.backbones import get_backbone
 
     return get_backbone(TEXT_BACKBONE).weights_path(embed.get("weights"))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What is searched for: exactly one of an image's bytes, an image id, or words."""
+
+    image: bytes | None = None  # an image file's content (embedded as the run embedded its images)
+    image_id: int | None = None  # an image of the workspace
+    text: str | None = None  # words: CLIP's text tower, else the images' ImageNet tags
+    name: str = ""  # how the person named it (a file name, an id, the words), for messages
+
+    @property
+    def kind(self) -> str:
+        return "text" if self.text is not None else "id" if self.image_id is not None else "image"
+
+
+def resolve_query(value: str | bytes | None = None, *, text: str | None = None, image_id: int | None = None) -> Query:
+    """The query a person gave: ``text`` (words), ``image_id``, or ``value``: image bytes, a path to an
+    image file, or a whole number naming an image id. Anything else, or two at once, is a ConfigError."""
+    given = [g for g in (value, text, image_id) if g is not None]
+    if len(given) != 1:
+        raise ConfigError("give one query: an image file, an image id or words (--text)" if not given else
+                          f"give one query, not {len(given)}: an image file, an image id or words")
+    if text is not None:
+        return Query(text=text, name=text)
+    if image_id is not None:
+        return Query(image_id=int(image_id), name=str(image_id))
+    if isinstance(value, bytes):
+        return Query(image=value, name="the uploaded image")
+    if Path(value).is_file():
+        return Query(image=Path(value).read_bytes(), name=str(value))
+    if str(value).isdigit():
+        return Query(image_id=int(value), name=str(value))
+    raise ConfigError(f"query {value!r} is neither an image file nor an image id")
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    neighbours: list[Neighbour]  # most similar first
+    row: int | None  # the query's row when it is an image of the workspace
+    cluster: int  # its cluster, or the one most of its neighbours are in
+    how: str  # how the images were found, for a caption
+    method: str  # the clustering whose clusters are shown
+    index: str = field(default="exact")  # the kind of search index used
+
+
+def find_similar(workspace: Workspace, query: Query, k: int = 10, method: str | None = None,
+                 searcher: Searcher | None = None) -> SearchResult:
+    """The ``k`` images most like ``query``; ``searcher`` keeps the models loaded between queries (the app)."""
+    method = workspace.check_method(method)  # an unknown method is refused before any work
+    searcher = searcher or Searcher(workspace)
+    row = None
+    if query.text is not None:
+        found, how = searcher.search_text(query.text, k)
+    else:
+        if query.image_id is not None:
+            row = int(workspace.rows_of(query.image_id)[0])
+            found = searcher.by_row(row, k)
+        else:
+            found = searcher.neighbours(searcher.embed(query.image), k)
+        how = f"{searcher.index.kind} search"
+    cluster = searcher.predicted_cluster(found, workspace.cluster_labels(method), row)
+    return SearchResult(query, found, row, cluster, how, method, searcher.index.kind)

@@ -13,28 +13,28 @@
     <artifacts>          what later commands add (maps, index, duplicates, outliers, ...):
                          registered in ``artifacts.py``, written with write_artifact
 
-``storage`` is the format on disk, ``artifacts`` the registry, ``api`` the Workspace API.
+``storage`` is the format on disk, ``artifacts`` the registry, ``store`` the record of what is
+stored (``Store``), its save and load. This package stores and only stores: what is computed from
+the data is the read model (``imgorg.views``), and it imports nothing above it.
 """
 
-from .api import (
-    PCA_COMPONENTS, CarryOver, MapPoints, Workspace, discard_edit_log, follow_clusters, input_fingerprints, load_workspace,
-    open_workspace, plan_carry_over, replace_clusterings, save_workspace,
-)
+from .store import CarryOver, Store, discard_edit_log, plan_carry_over, save_store, stored_dtype
 from .artifacts import (
     ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, EDITS_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE,
-    PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, Artifact, artifact_of, method_input,
+    PCA_FILES, PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, QUALITY_FILE, REPORT_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE, Artifact, artifact_of,
+    method_input,
     projection_name,
 )
 from .storage import (
-    CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache_folder, has_artifact, is_workspace,
+    CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache, has_artifact, is_workspace,
     previous_manifest, read_artifact, read_manifest, update_manifest, workspace_lock, write_artifact,
 )
 
 __all__ = [
     "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
-    "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_COMPONENTS", "PREDICTIONS_FILE", "PROJECTIONS_RECORD",
-    "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "MapPoints", "Workspace", "artifact_of", "discard_edit_log", "embedding_cache_folder", "follow_clusters", "method_input",
-    "has_artifact", "input_fingerprints", "is_workspace", "load_workspace", "open_workspace", "plan_carry_over",
-    "previous_manifest", "projection_name", "read_artifact", "read_manifest", "replace_clusterings", "update_manifest",
-    "save_workspace", "workspace_lock", "write_artifact",
+    "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_FILES", "PREDICTIONS_FILE", "PROJECTIONS_RECORD", "QUALITY_FILE", "REPORT_FILE", "REVIEW_FILE",
+    "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "Store", "artifact_of",
+    "discard_edit_log", "embedding_cache", "has_artifact", "is_workspace", "method_input", "plan_carry_over",
+    "previous_manifest", "projection_name", "read_artifact", "read_manifest", "save_store", "stored_dtype",
+    "update_manifest", "workspace_lock", "write_artifact",
 ]

@@ -34,6 +34,10 @@ PREDICTIONS_FILE = "predictions.parquet"
 TAGS_FILE = "tags.parquet"
 EDITS_FILE = "edits.json"
 SKIPPED_FILE = "skipped.parquet"
+PCA_FILES = {"mean": "pca_mean.npy", "components": "pca_components.npy", "variances": "pca_variances.npy"}
+REPORT_FILE = "report.html"
+REVIEW_FILE = "review.parquet"  # one row per finding of `imgorg review`
+QUALITY_FILE = "quality.parquet"  # per image: sharpness, brightness, clipping, information, size, aspect
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,15 @@ TAGS = Artifact("tags", (TAGS_FILE,), ("images", "embeddings"), "imgorg run")
 # keeps it only while that clustering is unchanged.
 EDITS = Artifact("edits", (EDITS_FILE,), ("images",), "imgorg clusters")
 SKIPPED = Artifact("skipped", (SKIPPED_FILE,), ("images",), "imgorg run")  # the source's files that are not images
+# The PCA fitted by the run (L2 then PCA: imgorg.reduce): `imgorg add` puts new images in the same space.
+PCA = Artifact("pca", tuple(PCA_FILES.values()), ("embeddings",), "imgorg run")
+# The HTML report shows every stored result: any change to the images, features or clusters makes it stale.
+REPORT = Artifact("report", (REPORT_FILE,), ("images", "embeddings", "reduced", "clusters"), "imgorg report")
 
+# A review shows no cluster: it depends on the images (their paths give splits and labels) and embeddings.
+REVIEW = Artifact("review", (REVIEW_FILE, QUALITY_FILE), ("images", "embeddings"), "imgorg review")
 ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS, EDITS,
-                                                      SKIPPED)}
+                                                      SKIPPED, PCA, REPORT, REVIEW)}
 
 
 def method_input(method: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WorkspaceError
-from ..fileio import file_sha256, write_json, write_npy, write_parquet
+from ..fileio import atomic_write, file_sha256, write_json, write_npy, write_parquet
 from .artifacts import artifact_of
 
 FORMAT = "imgorg-workspace"
@@ -43,9 +43,11 @@ def write_data(target: Path, data: np.ndarray | pd.DataFrame | dict) -> None:
         write_parquet(target, data)
     elif suffix == ".json" and isinstance(data, dict):
         write_json(target, data)
+    elif suffix == ".html" and isinstance(data, str):
+        atomic_write(target, lambda tmp: tmp.write_text(data, encoding="utf-8"))
     else:
         raise WorkspaceError(f"cannot write {type(data).__name__} as {Path(target).name!r}: use .npy for arrays, "
-                             ".parquet for DataFrames, .json for dicts")
+                             ".parquet for DataFrames, .json for dicts, .html for a page's text")
 
 
 def read_data(target: Path):
@@ -54,6 +56,8 @@ def read_data(target: Path):
         return np.load(target, allow_pickle=False)
     if target.suffix == ".parquet":
         return pd.read_parquet(target)
+    if target.suffix == ".html":
+        return target.read_text(encoding="utf-8")
     return json.loads(target.read_text(encoding="utf-8"))
 
 
@@ -156,8 +160,9 @@ def verify_file(path: Path, name: str, expected: str) -> None:
         )
 
 
-def embedding_cache_folder(path: Path, cache_key: str) -> Path:
-    return Path(path) / CACHE / "embeddings" / cache_key
+def embedding_cache(path: str | os.PathLike) -> Path:
+    """Where a workspace keeps its embedding cache (one folder per backbone's cache key below it)."""
+    return Path(path) / CACHE / "embeddings"
 
 
 _locks: dict[Path, threading.RLock] = {}  # one per workspace: threads of this process queue on it

@@ -1,0 +1,107 @@
+"""Browsing over REST: the summary, scores, clusters and their images, one image, a thumbnail, the map."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query
+
+from ..constants import NOISE
+from ..errors import ImageDecodeError
+from .state import AppState
+
+PAGE_SIZE = 48
+FROM = Query(None, alias="from", description="Only images taken on or after this day (YYYY-MM-DD).")
+TO = Query(None, alias="to", description="Only images taken on or before this day (YYYY-MM-DD).")
+
+
+def image_row(state: AppState, image_id: int | str) -> int:
+    """The row of an image id; anything else (a path, "../../etc/passwd") is simply not an id: 404."""
+    text = str(image_id)
+    row = state.row(int(text)) if text.isdigit() else None
+    if row is None:
+        raise HTTPException(404, f"no image with id {image_id} in this workspace")
+    return row
+
+
+def summary_routes(state: AppState) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["browse"])
+
+    @router.get("/summary")
+    def summary():
+        ws = state.ws
+        return {"images": len(state.images), "failed": len(ws.failures), "methods": ws.methods,
+                "default_method": ws.method, "base_method": ws.base_method, "edit_method": state.edit_method,
+                "has_labels": ws.has_labels, "maps": {dims: ws.maps(dims) for dims in (2, 3)},
+                "dates": state.dates(), "text_search": state.text_search(),
+                "backbone": ws.manifest["backbone"]["id"], "selection": ws.manifest.get("selection", {})}
+
+    @router.get("/metrics")
+    def metrics():
+        return {name: {k: v for k, v in scores.items() if k != "contingency"}
+                for name, scores in state.ws.metrics.items()}
+
+    @router.get("/clusters")
+    def clusters(method: str | None = None, start: date | None = FROM, end: date | None = TO):
+        method = state.ws.check_method(method)
+        return {"method": method, "clusters": state.clusters(method, state.taken_between(start, end))}
+
+    return router
+
+
+def browse_routes(state: AppState) -> APIRouter:
+    """A cluster's images, one image, a thumbnail and the map; included after the curation router,
+    whose ``/api/clusters/history`` must come before ``/api/clusters/{cluster_id}``."""
+    router = APIRouter(prefix="/api", tags=["browse"])
+
+    @router.get("/clusters/{cluster_id}")
+    def cluster_detail(cluster_id: int, method: str | None = None, page: int = Query(0, ge=0),
+                       page_size: int = Query(PAGE_SIZE, ge=1, le=500), start: date | None = FROM,
+                       end: date | None = TO):
+        method = state.ws.check_method(method)
+        rows = state.ws.members(cluster_id, method)
+        if len(rows) == 0:
+            raise HTTPException(404, f"cluster {cluster_id} does not exist for method {method!r}")
+        within = state.taken_between(start, end)
+        if within is not None:
+            rows = rows[within[rows]]
+        entry = next((c for c in state.clusters(method, within) if c["id"] == cluster_id), None)
+        if entry is None:  # the cluster has no image in the date range
+            entry = {**next(c for c in state.clusters(method) if c["id"] == cluster_id), "size": 0}
+        chunk = rows[page * page_size : (page + 1) * page_size]
+        return {**entry, "method": method, "page": page, "page_size": page_size,
+                "images": state.image_records(chunk, method)}
+
+    @router.get("/images/{image_id}")
+    def image(image_id: str, method: str | None = None):
+        return state.image_record(image_row(state, image_id), method)
+
+    @router.get("/images/{image_id}/thumbnail")
+    def thumbnail(image_id: str):
+        from fastapi.responses import Response
+
+        try:
+            data = state.thumbnail(image_row(state, image_id))
+        except (OSError, ImageDecodeError) as err:
+            raise HTTPException(404, f"image {image_id} cannot be read any more: {err}") from None
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+
+    @router.get("/map")
+    def map_points(kind: str | None = None, dims: int = Query(2, ge=2, le=3), method: str | None = None,
+                   start: date | None = FROM, end: date | None = TO):
+        ws = state.ws
+        method = ws.check_method(method)
+        shown = ws.map_points(kind, dims)
+        within = state.taken_between(start, end)
+        keep = ~ws.removed() if within is None else within & ~ws.removed()  # a review's removals leave the map
+        names = ws.cluster_names(method)
+        labels = ws.cluster_labels(method)[keep]
+        return {"kind": shown.kind, "description": shown.description, "dims": dims, "method": method,
+                "ids": state.images["id"].to_numpy()[keep].tolist(),
+                "coords": [shown.points[keep, d].round(4).tolist() for d in range(dims)],
+                "cluster": labels.tolist(),
+                "names": {str(c): "noise" if c == NOISE else names.get(int(c), "") for c in np.unique(labels)},
+                "label": ws.labels[keep].tolist() if ws.has_labels else None}
+
+    return router

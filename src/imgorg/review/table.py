@@ -1,0 +1,84 @@
+"""The review table: one row per finding, whatever found it, and its summary per kind.
+
+    id         the image (catalog id)
+    kind       copy, similar, blurry, dark, overexposed, low_information, odd_size, odd_aspect,
+               outlier, leak, label_issue
+    group      images that belong together (a set of copies, a series, an image and its match in
+               another split); -1 for a finding about one image
+    score      how sure or how strong, 0..1 (higher: more certainly an issue)
+    action     the suggestion: keep, remove, relabel or look
+    reason     in words
+    split      the image's split, where the collection has splits
+    partner    the image it was compared with (the copy kept, the best shot, the match in another split)
+    suggested  for a label issue, the label the classifier suggests
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..config import REVIEW_KINDS
+
+COLUMNS = {"id": "int64", "kind": "string", "group": "int64", "score": "float64", "action": "string",
+           "reason": "string", "split": "string", "partner": "Int64", "suggested": "string", "path": "string"}
+ACTIONS = ("keep", "remove", "relabel", "look")
+
+
+def findings_frame(parts: list[pd.DataFrame], images: pd.DataFrame) -> pd.DataFrame:
+    """The findings of every kind in one typed table, in the order of ``REVIEW_KINDS``, each kind's
+    strongest first; ``parts`` hold at least row, kind, score, action, reason (rows of ``images``)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in COLUMNS.items()})
+    frame = pd.concat(parts, ignore_index=True)
+    rows = frame.pop("row").to_numpy(np.int64)
+    frame["id"] = images["id"].to_numpy()[rows]
+    frame["path"] = images["path"].astype(str).to_numpy()[rows]
+    if "partner" in frame:  # partners come as rows too
+        partner = frame["partner"]
+        frame["partner"] = pd.array([None if pd.isna(p) else int(images["id"].iat[int(p)]) for p in partner],
+                                    dtype="Int64")
+    for column, dtype in COLUMNS.items():
+        if column not in frame:
+            frame[column] = -1 if column == "group" else None
+    frame["score"] = frame["score"].astype(float).clip(0, 1).round(4)
+    order = {k: i for i, k in enumerate(REVIEW_KINDS)}
+    frame["_kind"] = frame["kind"].map(order)
+    frame = frame.sort_values(["_kind", "group", "score"], ascending=[True, True, False], kind="stable")
+    return frame[list(COLUMNS)].astype(COLUMNS).reset_index(drop=True)
+
+
+def summary(table: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
+    """Per kind: images, groups, what is suggested, and a few example paths (strongest first)."""
+    rows = []
+    for kind in REVIEW_KINDS:
+        found = table[table["kind"] == kind]
+        if found.empty:
+            continue
+        actions = found["action"].value_counts()
+        rows.append({"kind": kind, "images": int(len(found)),
+                     "groups": int(found.loc[found["group"] >= 0, "group"].nunique()),
+                     "suggested": ", ".join(f"{n:,} {a}" for a, n in actions.items()),
+                     "examples": found.sort_values("score", ascending=False)["path"].head(examples).tolist()})
+    return pd.DataFrame(rows, columns=["kind", "images", "groups", "suggested", "examples"])
+
+
+def robust_z(values: np.ndarray) -> np.ndarray:
+    """How many robust deviations (1.4826 MAD) each value lies above the median: a collection's own
+    scale, so that a night album is not all dark and a folder of icons not all tiny."""
+    values = np.asarray(values, dtype=np.float64)
+    median = np.nanmedian(values)
+    mad = 1.4826 * np.nanmedian(np.abs(values - median))
+    return (values - median) / max(mad, 1e-9)
+
+
+def outlier_findings(scores: np.ndarray, z: float) -> pd.DataFrame:
+    """Images whose k-NN distance lies ``z`` robust deviations above the collection's median."""
+    deviations = robust_z(scores)
+    rows = np.flatnonzero(deviations >= z)
+    return pd.DataFrame({"row": rows, "kind": "outlier", "score": 1.0 - 1.0 / (1.0 + deviations[rows] / z),
+                         "action": "look",
+                         "reason": [f"unlike the rest: its nearest images are {1 - scores[r]:.2f} similar on "
+                                    f"average, {deviations[r]:.1f} deviations below the collection's usual"
+                                    for r in rows]})

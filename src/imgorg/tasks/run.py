@@ -1,0 +1,161 @@
+"""``run``: organize a folder or a dataset into a workspace (``imgorg run``), and ``embed_only``.
+
+Opens the source, runs the pipeline's stages (``imgorg.pipeline``), keeps or drops the earlier
+results by the artifact registry and applies the rerun policy for curated workspaces
+(``tasks.rerun``), then writes the workspace and makes its map (and, past 200,000 images, its
+search index).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import AddConfig, IndexConfig, RunConfig
+from ..embed import EmbedResult, resolve_device
+from ..embed.tags import tags_frame
+from ..errors import ConfigError
+from ..fileio import file_sha256
+from ..index import EXACT_MAX
+from ..pipeline import analyse, catalog_and_embed, manifest_of, open_source, timed
+from ..progress import ProgressFactory
+from ..sources import scan_source
+from ..views import Workspace, load_workspace
+from ..workspace import (
+    ARTIFACTS, EDITS_FILE, INDEX_RECORD, PCA_FILES, SKIPPED_FILE, TAGS_FILE, CarryOver, discard_edit_log, plan_carry_over,
+    previous_manifest, read_artifact, update_manifest, workspace_lock,
+)
+from ..workspace.artifacts import EDITS
+from .add import add_images
+from .index import build_search_index
+from .map import make_map
+from .rerun import clustering_changes, edits_would_be_lost, is_curated, same_run, source_changes
+from .saving import input_fingerprints, save_workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    workspace: Workspace
+    timings: dict[str, float]  # seconds per stage
+    n_computed: int  # images embedded in this run (the rest came from the cache)
+    n_cached: int
+    skipped: pd.DataFrame | None = None  # files under the source that are not images, with the reason
+    added: object | None = None  # a rerun into a curated workspace that added images: the AddResult
+
+
+def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
+        progress: ProgressFactory | None = None, *, split: str | None = None, data: str | Path | None = None,
+        limit: int | None = None, sample: int | None = None, discard_edits: bool = False) -> RunResult:
+    """Organize the images under ``source`` into a workspace at ``out``.
+
+    ``source`` is a folder, or a dataset name (``imgorg.datasets.DATASETS``, with ``split``
+    and ``data`` = where its archive is), materialised once into a folder. ``limit`` keeps
+    the first N images, ``sample`` a random N (stratified by label, seeded by the cluster
+    seed) before anything is embedded.
+
+    Into a workspace someone has curated (``imgorg clusters``): the same folder with the same
+    settings, grown by new images, adds them to the curated clusters (``imgorg add``); a run
+    that would change the clustering the edits were made on is refused unless ``discard_edits``.
+    """
+    config = (config or RunConfig()).validate()
+    source, out, described = open_source(source, out, config, progress, split, data, limit, sample)
+    timings: dict[str, float] = {}
+    with workspace_lock(out):
+        previous = previous_manifest(out)
+        if is_curated(previous) and not discard_edits:
+            changed = clustering_changes(previous, config)
+            if changed:  # refused before any embedding: these settings make another clustering
+                raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
+            if same_run(previous, described, config):
+                return _grow(out, source, progress)
+        embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
+        device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
+        ws, reducer = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
+        ws.path = out
+        ws.manifest = {**manifest_of(described, config, embedded, timings, skipped), **ws.manifest}
+        with timed(timings, "write"):
+            carry = plan_carry_over(previous, input_fingerprints(ws))
+            if is_curated(previous) and EDITS.name in carry.dropped and not discard_edits:
+                raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), source_changes(previous, described)))
+            if previous:
+                _say_what_is_replaced(out, previous, described, carry)
+            save_workspace(ws, carry)
+            if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)
+                discard_edit_log(out)
+            ws.write_artifact(SKIPPED_FILE, skipped)
+            for part, array in reducer.fitted_arrays().items():  # `imgorg add` reduces new images with it
+                ws.write_artifact(PCA_FILES[part], array)
+            if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
+                ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
+        if config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims):
+            with timed(timings, "map"):
+                make_map(ws, config.map, device)
+        if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
+            with timed(timings, "index"):
+                build_search_index(ws, IndexConfig())
+        ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
+    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped)
+
+
+def embed_only(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
+               progress: ProgressFactory | None = None, *, split: str | None = None,
+               data: str | Path | None = None, limit: int | None = None,
+               sample: int | None = None) -> tuple[EmbedResult, Path]:
+    """The embedding stage of ``run`` alone: fills the workspace's embedding cache.
+
+    For embedding on a cluster (``engine="ray"``) and analysing on one machine: a later
+    ``run`` with the same ``out`` and backbone embeds nothing."""
+    config = (config or RunConfig()).validate()
+    source, out, _ = open_source(source, out, config, progress, split, data, limit, sample)
+    with workspace_lock(out):
+        return catalog_and_embed(source, out, config, {}, progress, limit, sample)[0], out
+
+
+def _grow(out: Path, source: Path, progress) -> RunResult:
+    """The curated workspace at ``out`` with the images added to ``source`` since (``imgorg add``);
+    refused when images it holds are gone or changed, since their edits would point nowhere. Images
+    `imgorg add` took from another folder (absolute paths) are looked for where they were."""
+    start = time.perf_counter()
+    ws = load_workspace(out)
+    scanned = scan_source(source, progress=progress)
+    now = set(zip(scanned.catalog["path"], scanned.catalog["sha256"]))
+    gone = [p for p, sha in zip(ws.images["path"], ws.images["sha256"])
+            if (p, sha) not in now and not (Path(p).is_absolute() and _unchanged(Path(p), sha))]
+    if gone:
+        raise ConfigError(f"{len(gone):,} images of the curated workspace {out} are gone from {source} or changed "
+                          f"(e.g. {gone[0]}); their edits would point nowhere. Put them back, or pass "
+                          "--discard-edits to cluster the folder anew")
+    added = add_images(ws, AddConfig(folder=str(source)), progress)
+    n_ok = int((added.added["status"] == "ok").sum())
+    timings = {"add": round(time.perf_counter() - start, 3)}
+    return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _unchanged(path: Path, sha256: str) -> bool:
+    """Whether ``path`` is a file holding the content of that hash."""
+    try:
+        return path.is_file() and file_sha256(path) == sha256
+    except OSError:
+        return False
+
+
+def _say_what_is_replaced(out: Path, previous: dict, described: dict, carry: CarryOver) -> None:
+    """A rerun replaces the workspace at ``out`` (manifest ``previous``): say so when it held another
+    folder's images, which results of later commands it keeps, and which no longer hold."""
+    earlier_root = previous.get("source", {}).get("root")
+    if earlier_root and earlier_root != described["root"]:
+        log.warning("%s held the workspace of %s; this run replaces it with one of %s", out, earlier_root,
+                    described["root"])
+    if carry.kept:
+        log.info("%s: kept %s (the same images and features)", out, ", ".join(carry.kept))
+    if carry.dropped:
+        commands = sorted({ARTIFACTS[name].made_by for name in carry.dropped if name in ARTIFACTS})
+        log.warning("%s held results of later commands (%s) made from other images or features; this run "
+                    "replaces them: run %s again if you need them", out, ", ".join(carry.dropped),
+                    ", ".join(f"`{c}`" for c in commands) or "those commands")

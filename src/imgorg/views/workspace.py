@@ -1,0 +1,242 @@
+"""``Workspace``: the store with its read model (see the package docstring)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..clustering import distance_to_centre
+from ..constants import CURATED, NOISE
+from ..curation import Curated, apply as apply_edits
+from ..embed.tags import Tags, read_tags
+from ..index import SearchIndex, build_index, restore_index
+from ..metadata import SOURCE_FILE
+from ..metrics import score_clustering
+from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, TAGS_FILE, Store, projection_name
+from ..workspace.store import digest
+from .names import CLIP, kept_names, tag_names, zero_shot_names
+
+MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
+PCA_COMPONENTS = "pca-components"  # no map stored: the first components of the reduced features
+# Catalog columns a copy kept in place of a removed one takes from it when it has none of them
+INHERITED = (("taken_at", "taken_at_offset_min", "taken_at_source"), ("gps_lat", "gps_lon"))
+
+
+@dataclass
+class MapPoints:
+    points: np.ndarray  # (n_images, dims) float32, rows aligned with Workspace.images
+    kind: str  # "umap", "tsne", "pca" (stored by `imgorg map`) or "pca-components" (none stored)
+    description: str  # for a caption
+
+
+@dataclass
+class Workspace(Store):
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # (stamp, what) -> value
+    _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` while the store's stamp stays; the app's request threads share
+        this object, so the cache is swapped whole, never cleared under a reader."""
+        stamp = self.stamp
+        with self._lock:
+            if self._cache.get("stamp") != stamp:
+                self._cache = {"stamp": stamp}
+            cache = self._cache
+            if key in cache:
+                return cache[key]
+        value = compute()
+        with self._lock:
+            if self._cache is cache:
+                cache[key] = value
+        return value
+
+    # -- images, as a review left them ----------------------------------------------------
+    @property
+    def images(self) -> pd.DataFrame:
+        """The catalog rows that have an embedding, in embedding order; a copy kept in place of one a
+        review removed has the capture time and GPS it lacked filled from it (the files stay as they are)."""
+        return self._images()  # a new frame each time, as the store's: callers may add columns to it
+
+    def _images(self) -> pd.DataFrame:
+        images = Store.images.fget(self)
+        removed = {i: k for i, k in self.curated().removed.items() if k is not None} if self.has(EDITS_FILE) else {}
+        if not removed:
+            return images
+        row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+        for image, kept in removed.items():
+            if image not in row_of.index or kept not in row_of.index:
+                continue
+            for columns in INHERITED:
+                present = [c for c in columns if c in images]
+                if present and _lacks(images, row_of[kept], present) and not _lacks(images, row_of[image], present):
+                    images.loc[row_of[kept], present] = images.loc[row_of[image], present].to_numpy()
+        return images
+
+    def removed(self) -> np.ndarray:
+        """Whether each image (rows as ``images``) was set aside by a review: out of the clusters, the
+        map, search and exports, never deleted."""
+        def compute() -> np.ndarray:
+            ids = list(self.curated().removed) if self.has(EDITS_FILE) else []
+            return Store.images.fget(self)["id"].isin(ids).to_numpy()
+        return self.cached(("removed",), compute)
+
+    # -- clusterings -----------------------------------------------------------------------
+    def curated(self) -> Curated:
+        """The curated clustering: the log's standing edits applied to its base clustering."""
+        def compute() -> Curated:
+            log_ = self.edit_log()
+            if log_ is None:
+                return Curated(self.assignments[self.base_method].to_numpy(np.int64).copy())
+            ids = Store.images.fget(self)["id"].to_numpy()
+            return apply_edits(log_, self.assignments[log_["base"]].to_numpy(), ids)
+        return self.cached(("curated",), compute)
+
+    def tags(self) -> Tags | None:
+        """Each image's top ImageNet classes (rows as ``images``), or None for a backbone without a classifier."""
+        def compute() -> Tags | None:
+            if not self.has(TAGS_FILE):
+                return None
+            frame = self.read(TAGS_FILE).set_index("id").reindex(self.images["id"].to_numpy())
+            return None if frame.isna().any().any() else read_tags(frame.reset_index())
+        return self.cached(("tags",), compute)
+
+    def cluster_labels(self, method: str | None = None) -> np.ndarray:
+        """The cluster of each image (NOISE = -1 for none), rows aligned with ``images``."""
+        method = self.check_method(method)
+        return self.curated().labels if method == CURATED else self.assignments[method].to_numpy()
+
+    def distances(self, method: str | None = None) -> np.ndarray | None:
+        """Each image's distance to its cluster's centre in the reduced space, if the method has centres."""
+        method = self.check_method(method)
+        if method == CURATED:
+            return self.cached(("distances", CURATED), lambda: distance_to_centre(self.reduced, self.curated().labels))
+        column = self.assignments.get(f"{method}_distance")
+        return None if column is None else column.to_numpy()
+
+    def scores(self, method: str | None = None) -> dict:
+        """The scores of a clustering: as stored in metrics.json, or for ``curated`` (never stored:
+        every edit changes it) computed now on the reduced features, as ``imgorg run`` scores."""
+        method = self.check_method(method)
+        if method != CURATED:
+            return self.metrics.get(method, {})
+        return self.cached(("scores", CURATED), lambda: score_clustering(
+            self.reduced, self.curated().labels, self.labels).to_dict())
+
+    def cluster_names(self, method: str | None = None) -> dict[int, str]:
+        """A name per cluster: the one a person gave it (curated), else words from its images' tags."""
+        method = self.check_method(method)
+        return dict(self.cached(("names", method), lambda: self._names(method)))
+
+    def _names(self, method: str) -> dict[int, str]:
+        labels = self.cluster_labels(method)
+        names = self.auto_names(labels)
+        if method == CURATED:
+            base = self.assignments[self.base_method].to_numpy()
+            names.update(kept_names(base, labels, self.auto_names(base)))
+            names.update(self.curated().names)
+        return names
+
+    def auto_names(self, labels: np.ndarray) -> dict[int, str]:
+        """Names of the clusters ``labels`` makes, from the images' tags (imgorg.naming); for CLIP,
+        zero-shot from the same vocabulary; none for other backbones."""
+        def compute() -> dict[int, str]:
+            if self.has(TAGS_FILE):
+                return tag_names(self.tags(), labels)
+            if self.manifest.get("config", {}).get("embed", {}).get("backbone") == CLIP:
+                return zero_shot_names(self.manifest, self.embeddings, labels)
+            return {}
+        return dict(self.cached(("auto_names", digest(np.ascontiguousarray(labels, np.int64).tobytes())), compute))
+
+    def members(self, cluster_id: int, method: str | None = None) -> np.ndarray:
+        """Rows of a cluster, most typical (closest to its centre) first; empty for an unknown id. Images
+        a review removed are in no cluster's members (not even noise's)."""
+        rows = np.flatnonzero((self.cluster_labels(method) == cluster_id) & ~self.removed())
+        distance = self.distances(method)
+        if distance is not None:
+            rows = rows[np.argsort(distance[rows], kind="stable")]
+        return rows
+
+    def clusters(self, method: str | None = None, within: np.ndarray | None = None) -> pd.DataFrame:
+        """One row per cluster: id, name, size, total, noise, unsorted and, where labels exist,
+        top_label and top_share. With ``within`` (a boolean mask over the images, e.g. those taken
+        in a date range) size, top_label and top_share count only those images (total: all of
+        them), and clusters with none of them are left out."""
+        method = self.check_method(method)
+        labels = self.cluster_labels(method)
+        names = self.cluster_names(method)
+        unsorted = self.curated().unsorted if method == CURATED else set()
+        shown = (np.ones(len(labels), bool) if within is None else np.asarray(within, bool)) & ~self.removed()
+        ids, totals = np.unique(labels[~self.removed()], return_counts=True)
+        sizes = pd.Series(labels[shown]).value_counts().reindex(ids).fillna(0).astype(np.int64).to_numpy()
+        table = pd.DataFrame({"id": ids.astype(np.int64),
+                              "name": ["noise" if c == NOISE else names.get(int(c), "") for c in ids],
+                              "size": sizes, "total": totals.astype(np.int64), "noise": ids == NOISE,
+                              "unsorted": [int(c) in unsorted for c in ids]})
+        if self.has_labels:
+            top = pd.DataFrame({"cluster": labels[shown], "label": self.labels[shown]}).groupby("cluster")["label"]
+            counts = top.agg(lambda s: s.value_counts().iloc[0]).reindex(ids).to_numpy()
+            table["top_label"] = top.agg(lambda s: str(s.value_counts().index[0])).reindex(ids).to_numpy()
+            table["top_share"] = (counts / np.maximum(sizes, 1)).astype(float)
+        return table[table["size"] > 0].reset_index(drop=True) if within is not None else table
+
+    # -- maps ------------------------------------------------------------------------------
+    def maps(self, dims: int | None = None) -> list[str]:
+        """The kinds of map stored (in MAP_ORDER), for ``dims`` dimensions or any."""
+        stored = self.files
+        return [kind for kind in MAP_ORDER
+                if any(projection_name(kind, d) in stored for d in ([dims] if dims else [2, 3]))]
+
+    def map_points(self, kind: str | None = None, dims: int = 2) -> MapPoints:
+        """A stored map: ``kind`` if stored, else the first stored in MAP_ORDER; with none stored,
+        the first ``dims`` components of the reduced (PCA) features."""
+        for candidate in ([kind] if kind else []) + [k for k in MAP_ORDER if k != kind]:
+            name = projection_name(candidate, dims)
+            if self.has(name):
+                points = self.read(name)
+                if len(points) == len(self.reduced):
+                    label = {"tsne": "t-SNE"}.get(candidate, candidate.upper())
+                    return MapPoints(points, candidate, f"{label} map stored by `imgorg map`")
+        points = self.reduced[:, :dims]
+        if points.shape[1] < dims:  # fewer components than asked for: pad with zeros
+            points = np.column_stack([points, np.zeros((len(points), dims - points.shape[1]), np.float32)])
+        count = {2: "two", 3: "three"}.get(dims, str(dims))
+        return MapPoints(points, PCA_COMPONENTS, f"first {count} PCA components (`imgorg map` stores a UMAP map)")
+
+    # -- search ----------------------------------------------------------------------------
+    def search_index(self) -> SearchIndex:
+        """The stored search index (`imgorg index`, or `imgorg run` past 200,000 images), else exact search."""
+        if not self.has(INDEX_RECORD):
+            return build_index(self.embeddings, "exact")
+        record = self.read(INDEX_RECORD)
+        return restore_index(record, self.read(INDEX_DATA) if self.has(INDEX_DATA) else None, self.embeddings)
+
+
+def _lacks(images: pd.DataFrame, row: int, columns: list[str]) -> bool:
+    """Whether an image has none of these values; a capture time read from the file's date is none."""
+    if "taken_at_source" in columns and images.at[row, "taken_at_source"] in (SOURCE_FILE, None) \
+            or pd.isna(images.at[row, columns[0]]):
+        return True
+    return bool(images.loc[row, columns].isna().all())
+
+
+def load_workspace(path: str | os.PathLike, verify: bool = True) -> Workspace:
+    """Read a workspace; checks format and checksums. Never unpickles anything."""
+    return Workspace.load(path, verify)
+
+
+def open_workspace(workspace: Workspace | str | os.PathLike) -> Workspace:
+    """A loaded workspace, as given or read from its folder: what every task accepts. One given that
+    another process has rewritten since (``changed_on_disk``) is read again: a task that writes must
+    not build on rows that are no longer there (callers hold ``workspace_lock`` when they write)."""
+    if isinstance(workspace, Workspace):
+        return load_workspace(workspace.path) if workspace.changed_on_disk() else workspace
+    if isinstance(workspace, Store):
+        raise TypeError("pass a Workspace (imgorg.load_workspace) or a workspace folder, not a bare Store")
+    return load_workspace(Path(workspace))

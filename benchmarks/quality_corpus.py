@@ -33,7 +33,8 @@ Labels: each defect sets its own flag; the other flags are 0 (a blurred copy mus
 dark), except where the defect makes them true or undefined, which are left empty: a
 low-information image is not judged for blur or exposure (no edges, one tone), the strongest
 exposure copies not for low information or blur (their pixels are near one tone), tiny images
-not for blur, low information or exposure (a few dozen pixels). The clean crops and the real
+not for blur, low information or exposure (a few dozen pixels), huge images (crops enlarged
+8-10 times, soft at the pixel level) not for blur. The clean crops and the real
 photos themselves are 0 everywhere (retina's black surround and the Hubble deep field are dark
 by design, not defects) except clock_motion, blurry.
 """
@@ -229,6 +230,8 @@ def labels_for(flag: str | None, family: str | None, strength) -> dict[str, int 
         labels.update(blurry=None, dark=None, overexposed=None)
     if (flag, family, strength) in STRONGEST:
         labels.update(low_information=None, blurry=None)
+    if family == "huge":  # enlarged 8-10 times: soft at the pixel level, its blur not judged
+        labels.update(blurry=None)
     if family == "tiny":
         labels.update(blurry=None, low_information=None, dark=None, overexposed=None)
     return labels

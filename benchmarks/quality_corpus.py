@@ -237,14 +237,14 @@ def labels_for(flag: str | None, family: str | None, strength) -> dict[str, int 
     return labels
 
 
-def build(dest: Path, crops_per_photo: int = CROPS) -> list[dict]:
+def build(dest: Path, crops_per_photo: int = CROPS, seed: int = 0) -> list[dict]:
     rows = []
     for split, specs in SPLITS.items():
         folder = dest / split
         folder.mkdir(parents=True, exist_ok=True)
         deal = 0
         for number, spec in enumerate(specs + ([REAL_BLUR] if split == "heldout" else [])):
-            rng = np.random.default_rng(1000 * (split == "heldout") + number)
+            rng = np.random.default_rng(1000 * (split == "heldout") + number + 100_000 * seed)
             source = spec.split(":")[1].split(".")[0]
             real_blur = spec == REAL_BLUR
             for index, crop in enumerate(crops(photo(spec), rng, crops_per_photo)):
@@ -275,8 +275,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path)
     parser.add_argument("--crops", type=int, default=CROPS)
+    parser.add_argument("--seed", type=int, default=0, help="another draw of crops, angles and colours")
     args = parser.parse_args()
-    rows = build(args.dest, args.crops)
+    rows = build(args.dest, args.crops, args.seed)
     for split in SPLITS:
         mine = [row for row in rows if row["split"] == split]
         counts = {kind: sum(row[kind] == 1 for row in mine) for kind in KINDS}

@@ -131,20 +131,24 @@ def _percentiles(histogram: np.ndarray, quantiles: tuple[float, ...]) -> list[fl
 
 
 def _edge_width(gray: np.ndarray, tonal_range: float) -> float:
-    """The EDGE_QUANTILE of the widths of the edges rising at least EDGE_RISE (see BLUR_WIDTH)."""
+    """The EDGE_QUANTILE of the widths of the edges rising at least EDGE_RISE, along the rows and
+    along the columns apart, the wider of the two (see BLUR_WIDTH): motion blur widens the edges
+    across its direction only, and the other direction's sharp edges must not hide it."""
     if min(gray.shape) < 4 or tonal_range < 1e-3:
         return math.nan  # no edges to measure: blank images are low information, not blurry
-    rises, steps = _edge_runs(gray)
+    rises, steps, along_rows = _edge_runs(gray)
     strong = rises >= EDGE_RISE * tonal_range * 255
-    if strong.sum() < 3:
-        return math.nan
-    widths = rises[strong] / steps[strong]
-    k = int(EDGE_QUANTILE * (widths.size - 1))
-    return float(np.partition(widths, k)[k])
+    widths = []
+    for direction in (along_rows, ~along_rows):
+        width = rises[strong & direction] / steps[strong & direction]
+        if width.size >= 3:
+            k = int(EDGE_QUANTILE * (width.size - 1))
+            widths.append(float(np.partition(width, k)[k]))
+    return max(widths) if widths else math.nan
 
 
-def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rise, steepest step) in grey levels of every monotone run along the rows and the columns of
+def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rise, steepest step, whether along a row) in grey levels of every monotone run along the rows and the columns of
     ``gray`` (uint8); a flat step ends a run. Rows and columns go in one pass, in integers: numpy's
     per-call overhead is most of the cost on small images."""
     gray = gray.astype(np.int16)
@@ -159,7 +163,8 @@ def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.flatnonzero(start)
     size = np.abs(step)
     rising = sign[starts] != 0
-    return np.add.reduceat(size, starts)[rising], np.maximum.reduceat(size, starts)[rising]
+    return (np.add.reduceat(size, starts)[rising], np.maximum.reduceat(size, starts)[rising],
+            starts[rising] < rows.size)
 
 
 def _detail(smooth: np.ndarray) -> float:

@@ -1,0 +1,161 @@
+"""Quality flags on small real photos (scikit-image's samples) and generated images."""
+
+import functools
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image, ImageFilter
+
+from imgorg.review.quality import (KINDS, SCORE_COLUMNS, WORK_SIDE, image_scores, quality_flags, quality_scores,
+                                   read_work_image)
+
+skimage_data = pytest.importorskip("skimage.data")
+
+
+@functools.cache
+def photos() -> tuple[Image.Image, ...]:
+    """Real photographs, RGB, 300-600 px."""
+    return (Image.fromarray(skimage_data.astronaut()), Image.fromarray(skimage_data.chelsea()),
+            Image.fromarray(skimage_data.coffee()), Image.fromarray(skimage_data.camera()).convert("RGB"),
+            Image.fromarray(skimage_data.coins()).convert("RGB"), Image.fromarray(skimage_data.rocket()))
+
+
+def crops(n: int = 24, seed: int = 0) -> list[Image.Image]:
+    """Distinct crops of the photos: a collection of ordinary images."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        image = photos()[i % 6]
+        w, h = image.size
+        cw, ch = int(w * rng.uniform(0.5, 0.9)), int(h * rng.uniform(0.5, 0.9))
+        x, y = rng.integers(0, w - cw), rng.integers(0, h - ch)
+        out.append(image.crop((x, y, x + cw, y + ch)))
+    return out
+
+
+def scores_of(images: list[Image.Image]) -> pd.DataFrame:
+    return pd.DataFrame([image_scores(np.asarray(image), *image.size) for image in images])
+
+
+def flagged(images: list[Image.Image], kind: str) -> set[int]:
+    flags = quality_flags(scores_of(images))
+    return set(flags.loc[flags["kind"] == kind, "id"])
+
+
+def exposure(image: Image.Image, stops: float) -> Image.Image:
+    linear = (np.asarray(image, np.float32) / 255) ** 2.2 * 2**stops
+    return Image.fromarray((np.clip(linear, 0, 1) ** (1 / 2.2) * 255).astype(np.uint8))
+
+
+def test_a_blurred_copy_is_blurry_and_its_sharp_photo_is_not():
+    images = crops()
+    sharp, blurred = images[0], images[0].filter(ImageFilter.GaussianBlur(2.5))
+    assert flagged(images + [blurred], "blurry") == {len(images)}
+    assert image_scores(np.asarray(blurred))["edge_width"] > 2 * image_scores(np.asarray(sharp))["edge_width"]
+
+
+def test_sharpness_does_not_depend_on_contrast_or_size():
+    photo = photos()[0]
+    faint = Image.fromarray((np.asarray(photo, np.float32) * 0.3 + 90).astype(np.uint8))
+    half = photo.resize((photo.width // 2, photo.height // 2), Image.Resampling.LANCZOS)
+    widths = [image_scores(np.asarray(image))["edge_width"] for image in (photo, faint, half)]
+    assert max(widths) - min(widths) < 0.5
+
+
+def test_a_dark_photo_in_a_bright_collection_is_flagged_but_a_night_album_is_not_all_dark():
+    images = crops()
+    under = exposure(images[3], -4.5)  # mean luma 0.5 -> 0.12
+    assert flagged(images + [under], "dark") == {len(images)}
+    night = [exposure(image, -3.5) for image in crops(seed=1)]  # every photo 3.5 stops under: an album of dusk
+    assert np.mean([image_scores(np.asarray(image))["brightness"] for image in night]) < 0.2
+    assert len(flagged(night, "dark")) <= 2
+    lens_cap = Image.fromarray(np.full((300, 400, 3), 3, np.uint8))
+    assert len(night) in flagged(night + [lens_cap], "dark")  # a black frame is dark in any collection
+
+
+def test_an_overexposed_photo_is_flagged():
+    images = crops()
+    assert flagged(images + [exposure(images[1], 2.5)], "overexposed") == {len(images)}  # a third blown out
+    assert flagged(images + [exposure(images[5], 2.5)], "overexposed") == set()  # the dark rocket 2.5 stops up is fine
+
+
+def test_a_blank_and_a_near_uniform_image_are_low_information_but_a_faint_photo_is_not():
+    rng = np.random.default_rng(0)
+    blank = Image.new("RGB", (400, 300), (120, 140, 90))
+    noisy = Image.fromarray(np.clip(rng.normal(128, 2, (300, 400, 3)), 0, 255).astype(np.uint8))
+    ramp = Image.fromarray(np.broadcast_to(np.linspace(100, 125, 400)[None, :, None], (300, 400, 3)).astype(np.uint8))
+    images = crops()
+    found = flagged(images + [blank, noisy, ramp], "low_information")
+    assert found == {len(images), len(images) + 1, len(images) + 2}
+    assert math.isnan(image_scores(np.asarray(blank))["edge_width"])  # no edges: not judged for blur
+    assert "blurry" not in set(quality_flags(scores_of(images + [blank]))["kind"])
+
+
+def test_a_tiny_image_among_normal_ones_is_odd_size_but_a_folder_of_icons_is_not():
+    images = crops()
+    tiny = images[1].resize((32, 24))
+    assert flagged(images + [tiny], "odd_size") == {len(images)}
+    icons = [image.resize((32, 32)) for image in images]
+    assert flagged(icons, "odd_size") == set()
+    huge = pd.concat([scores_of(images), pd.DataFrame([{**image_scores(np.asarray(images[0])),
+                                                        "width": 6000.0, "height": 4000.0}])], ignore_index=True)
+    flags = quality_flags(huge)
+    assert set(flags.loc[flags["kind"] == "odd_size", "id"]) == {len(images)}
+
+
+def test_a_panorama_is_odd_aspect_but_not_in_an_album_of_panoramas():
+    images = crops()
+    panorama = photos()[2].crop((0, 150, 600, 210))  # 10:1
+    flags = quality_flags(scores_of(images + [panorama]))
+    assert set(flags.loc[flags["kind"] == "odd_aspect", "id"]) == {len(images)}
+    assert "10.0:1 (wide)" in flags.loc[flags["kind"] == "odd_aspect", "reason"].iloc[0]
+    strips = [image.crop((0, 0, image.width, image.width // 4)) for image in images]
+    assert flagged(strips, "odd_aspect") == set()
+
+
+def test_flags_have_scores_in_range_and_reasons_and_ids():
+    images = crops()
+    bad = [exposure(images[0], -4), images[1].filter(ImageFilter.GaussianBlur(4)), Image.new("RGB", (200, 200))]
+    flags = quality_flags(scores_of(images + bad), ids=[f"img{i}" for i in range(len(images) + 3)])
+    assert list(flags.columns) == ["id", "kind", "score", "reason"]
+    assert set(flags["kind"]) <= set(KINDS)
+    assert flags["score"].between(0, 1).all() and (flags["reason"].str.len() > 20).all()
+    assert {"img24", "img25", "img26"} <= set(flags["id"])
+
+
+def write_jpeg(path, image, **kwargs):
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90, **kwargs)
+    path.write_bytes(buffer.getvalue())
+
+
+def test_quality_scores_reads_files_unreadable_ones_are_nan(tmp_path):
+    write_jpeg(tmp_path / "a.jpg", photos()[0])
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (tmp_path / "empty.png").write_bytes(b"")
+    scores = quality_scores(["a.jpg", "broken.jpg", "empty.png", "missing.jpg"], tmp_path, workers=1)
+    assert list(scores.columns) == list(SCORE_COLUMNS) and len(scores) == 4
+    assert scores.iloc[0].notna().all() and scores.iloc[1:].isna().all().all()
+    assert quality_flags(scores).query("id > 0").empty  # unreadable images are never flagged
+
+
+def test_large_jpeg_is_decoded_reduced_with_its_size_and_orientation(tmp_path):
+    big = photos()[2].resize((2400, 1600))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated: 1600 x 2400
+    write_jpeg(tmp_path / "big.jpg", big, exif=exif.tobytes())
+    pixels, width, height = read_work_image((tmp_path / "big.jpg").read_bytes())
+    assert (width, height) == (1600, 2400)
+    assert max(pixels.shape[:2]) == WORK_SIDE and pixels.shape[0] > pixels.shape[1]
+    scores = quality_scores(["big.jpg"] * 3, tmp_path, workers=2)
+    assert scores["width"].tolist() == [1600.0] * 3 and scores["aspect"].iloc[0] == pytest.approx(2 / 3)
+
+
+def test_scores_validate_their_input():
+    with pytest.raises(ValueError, match="lack the columns"):
+        quality_flags(pd.DataFrame({"brightness": [0.5]}))
+    with pytest.raises(ValueError, match="one id per row"):
+        quality_flags(scores_of(crops(3)), ids=["a"])

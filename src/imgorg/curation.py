@@ -13,6 +13,7 @@ e.g. ``scan``) and lists the edits in order:
                                                 in no cluster, left out of the map, search and
                                                 exports; a kept copy in no cluster takes the
                                                 removed one's, and its capture time and GPS
+    relabel {images: {id: label}}               labels a review found wrong, corrected (the folders stay)
     dismiss {images, kind}                      review findings a person rejected: not shown again
     undo    {}                                  cancels the latest edit not yet cancelled
 
@@ -33,7 +34,7 @@ from .constants import NOISE
 from .errors import ConfigError
 
 UNSORTED_NAME = "unsorted"  # the cluster `imgorg add` puts images it is unsure of in
-OPS = ("rename", "merge", "split", "move", "drop", "add", "remove", "dismiss", "undo")
+OPS = ("rename", "merge", "split", "move", "drop", "add", "remove", "relabel", "dismiss", "undo")
 MAX_NAME = 200  # characters of a cluster's name
 
 
@@ -44,6 +45,7 @@ class Curated:
     unsorted: set[int] = field(default_factory=set)  # clusters of images `add` was unsure of
     removed: dict[int, int | None] = field(default_factory=dict)  # image id -> the id of the copy kept in its place
     dismissed: dict[str, set[int]] = field(default_factory=dict)  # review kind -> image ids whose finding was rejected
+    relabeled: dict[int, str] = field(default_factory=dict)  # image id -> its corrected label
 
 
 def new_log(base: str) -> dict:
@@ -128,12 +130,16 @@ def _remove(state: Curated, edit: dict, row_of) -> None:
         state.removed[int(image)] = None if kept is None else int(kept)
 
 
+def _relabel(state: Curated, edit: dict, row_of) -> None:
+    state.relabeled.update({int(i): str(label) for i, label in edit["images"].items()})
+
+
 def _dismiss(state: Curated, edit: dict, row_of) -> None:
     state.dismissed.setdefault(edit["kind"], set()).update(int(i) for i in edit["images"])
 
 
 _APPLY = {"rename": _rename, "merge": _merge, "split": _split, "move": _move, "drop": _drop, "add": _add,
-          "remove": _remove, "dismiss": _dismiss}
+          "remove": _remove, "relabel": _relabel, "dismiss": _dismiss}
 
 
 # -- checks made before an edit is written: an invalid edit is refused with its reason ---------------
@@ -206,6 +212,12 @@ class Remove:
 
 
 @dataclass(frozen=True)
+class Relabel:
+    images: tuple[int, ...]  # image ids whose label is wrong
+    labels: tuple[str, ...]  # the right label of each
+
+
+@dataclass(frozen=True)
 class Dismiss:
     images: tuple[int, ...]  # image ids whose finding a person rejected ("keep both")
     kind: str
@@ -216,7 +228,7 @@ class Undo:
     pass
 
 
-Edit = Rename | Merge | Split | Move | Drop | Remove | Dismiss | Undo
+Edit = Rename | Merge | Split | Move | Drop | Remove | Relabel | Dismiss | Undo
 
 
 def latest_standing(log: dict | None) -> dict | None:
@@ -259,6 +271,8 @@ def describe(edit: dict, names: dict[int, str]) -> str:
         return f"added {len(images)} new image{'s' if len(images) != 1 else ''}"
     if op == "remove":
         return f"removed {count} ({edit.get('kind', 'review')})"
+    if op == "relabel":
+        return f"relabelled {count}"
     if op == "dismiss":
         return f"kept {count} flagged as {edit['kind']}"
     return "undid the latest edit"

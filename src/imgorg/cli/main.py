@@ -21,6 +21,7 @@ from . import inspect as inspect_command
 from . import map as map_command
 from . import outliers as outliers_command
 from . import report as report_command
+from . import review as review_command
 from . import run as run_command
 from . import search as search_command
 from . import serve as serve_command
@@ -49,6 +50,7 @@ app.command("inspect")(inspect_command.inspect_command)
 app.command("export")(export_command.export_command)
 app.command("clusters")(clusters_command.clusters_command)
 app.command("add")(add_command.add_command)
+app.command("review")(review_command.review_command)
 
 
 def _print_version(value: bool) -> None:

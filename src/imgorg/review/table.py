@@ -42,6 +42,7 @@ def findings_frame(parts: list[pd.DataFrame], images: pd.DataFrame) -> pd.DataFr
     for column, dtype in COLUMNS.items():
         if column not in frame:
             frame[column] = -1 if column == "group" else None
+    frame["group"] = frame["group"].fillna(-1)
     frame["score"] = frame["score"].astype(float).clip(0, 1).round(4)
     order = {k: i for i, k in enumerate(REVIEW_KINDS)}
     frame["_kind"] = frame["kind"].map(order)

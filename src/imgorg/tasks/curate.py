@@ -14,7 +14,7 @@ from sklearn.cluster import KMeans
 
 from ..constants import CURATED, NOISE
 from ..curation import (
-    Dismiss, Drop, Edit, Merge, Move, Remove, Rename, Split, Undo, check_clusters, check_name, effective, new_log, stamp,
+    Dismiss, Drop, Edit, Merge, Move, Relabel, Remove, Rename, Split, Undo, check_clusters, check_name, effective, new_log, stamp,
 )
 from ..errors import ConfigError
 from ..views import Workspace, open_workspace
@@ -76,13 +76,20 @@ def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
         known = {int(i): (None if k is None else int(k)) for i, k in zip(edit.images, kept)}
         ws.rows_of([k for k in known.values() if k is not None] or ids[:1])  # a kept copy must be an image here
         return {"op": "remove", "images": {str(i): known[i] for i in ids}, "kind": str(edit.kind)}
+    if isinstance(edit, Relabel):
+        ids = _image_ids(ws, edit.images)
+        if len(edit.labels) != len(edit.images) or not all(isinstance(x, str) and x.strip() for x in edit.labels):
+            raise ConfigError(f"relabel names {len(edit.images)} images and {len(edit.labels)} labels: give one "
+                              "non-empty label per image")
+        return {"op": "relabel", "images": {str(int(i)): str(x).strip() for i, x in zip(edit.images, edit.labels)
+                                            if int(i) in ids}}
     if isinstance(edit, Dismiss):
         return {"op": "dismiss", "images": _image_ids(ws, edit.images), "kind": str(edit.kind)}
     if isinstance(edit, Undo):
         if not effective(log["edits"]):
             raise ConfigError("nothing to undo: no edit stands (`imgorg clusters WS history` lists them)")
         return {"op": "undo"}
-    raise ConfigError(f"unknown edit {edit!r}; edits: Rename, Merge, Split, Move, Drop, Remove, Dismiss, Undo")
+    raise ConfigError(f"unknown edit {edit!r}; edits: Rename, Merge, Split, Move, Drop, Remove, Relabel, Dismiss, Undo")
 
 
 def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:

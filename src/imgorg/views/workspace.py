@@ -19,7 +19,7 @@ from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
 from ..metadata import SOURCE_FILE
 from ..metrics import score_clustering
-from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, TAGS_FILE, Store, projection_name
+from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, TAGS_FILE, Store, projection_name
 from ..workspace.store import digest
 from .names import CLIP, kept_names, tag_names, zero_shot_names
 
@@ -66,10 +66,14 @@ class Workspace(Store):
 
     def _images(self) -> pd.DataFrame:
         images = Store.images.fget(self)
-        removed = {i: k for i, k in self.curated().removed.items() if k is not None} if self.has(EDITS_FILE) else {}
-        if not removed:
+        state = self.curated() if self.has(EDITS_FILE) else None
+        removed = {i: k for i, k in state.removed.items() if k is not None} if state else {}
+        if not removed and not (state and state.relabeled):
             return images
         row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+        for image, label in state.relabeled.items():  # a label a review found wrong, as a person corrected it
+            if image in row_of.index:
+                images.loc[row_of[image], "label"] = label
         for image, kept in removed.items():
             if image not in row_of.index or kept not in row_of.index:
                 continue
@@ -86,6 +90,29 @@ class Workspace(Store):
             ids = list(self.curated().removed) if self.has(EDITS_FILE) else []
             return Store.images.fget(self)["id"].isin(ids).to_numpy()
         return self.cached(("removed",), compute)
+
+    def review(self) -> pd.DataFrame | None:
+        """The stored review (``imgorg review``), each finding with its ``status``: open, accepted (the
+        image was removed or relabelled) or dismissed (a person kept it); None when none is stored."""
+        if not self.has(REVIEW_FILE):
+            return None
+
+        def compute() -> pd.DataFrame:
+            table = self.read(REVIEW_FILE)
+            state = self.curated()
+            done = table["id"].isin(list(state.removed)) & table["action"].isin(["remove", "look"])
+            done |= table["id"].isin(list(state.relabeled)) & (table["action"] == "relabel")
+            dismissed = np.array([int(i) in state.dismissed.get(k, ()) for i, k in zip(table["id"], table["kind"])],
+                                 dtype=bool)
+            status = pd.Series(np.where(done, "accepted", np.where(dismissed, "dismissed", "open")), index=table.index)
+            grouped = (table["group"] >= 0) & (table["action"] == "keep")  # the copy kept: settled with its group
+            open_groups = set(table.loc[(table["group"] >= 0) & (table["action"] != "keep") & (status == "open"),
+                                        ["kind", "group"]].itertuples(index=False, name=None))
+            settled = grouped & ~pd.Series([(k, g) in open_groups for k, g in zip(table["kind"], table["group"])],
+                                           index=table.index)
+            status[settled] = "accepted"
+            return table.assign(status=pd.array(status.to_numpy(), dtype="string"))
+        return self.cached(("review",), compute).copy()
 
     # -- clusterings -----------------------------------------------------------------------
     def curated(self) -> Curated:

@@ -1,0 +1,84 @@
+"""`imgorg review WORKSPACE`: what needs a look (copies, similar shots, bad shots, outliers, leaks,
+wrong labels), and acting on it: `--accept KIND`, `--dismiss KIND`, `--undo`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..config import REVIEW_KINDS, ReviewConfig
+from ..curation import Undo, describe
+from ..errors import ConfigError
+from ..tasks.curate import edit_clusters
+from ..tasks.review import accept_findings, dismiss_findings, review_collection
+from ..review.table import summary
+from ..views import load_workspace
+from ..workspace import REVIEW_FILE
+from .console import console, escape, progress_bars
+
+
+def review_command(
+    workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
+    kinds: Annotated[Optional[str], typer.Option(help=f"Comma-separated kinds to look for (default: all of {', '.join(REVIEW_KINDS)}).")] = None,
+    splits: Annotated[Optional[str], typer.Option(help="Top-level folders that are splits, the one that keeps a shared image first (default: those named train, val, valid, validation, test).")] = None,
+    accept: Annotated[Optional[str], typer.Option(help="Accept the stored review's suggestions for one KIND (or 'all'): remove copies and bad shots, relabel wrong labels. Undo takes it back.")] = None,
+    dismiss: Annotated[Optional[str], typer.Option(help="Keep the images of one KIND's open findings as they are ('keep both').")] = None,
+    ids: Annotated[Optional[str], typer.Option(help="With --accept or --dismiss: only these image ids (comma-separated).")] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Take back the latest accepted or dismissed finding (any edit).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary per kind as JSON.")] = False,
+) -> None:
+    """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason."""
+    chosen = _ints(ids)
+    if undo:
+        ws = load_workspace(workspace)
+        result = edit_clusters(ws, Undo())
+        return console.print(f"Undone: the latest edit ({result.edit['op']})", highlight=False, markup=False)
+    if accept or dismiss:
+        done = accept_findings(workspace, None if accept == "all" else accept, chosen) if accept \
+            else [dismiss_findings(workspace, dismiss, chosen)]
+        for result in done:
+            console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
+        return _show(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
+    config = ReviewConfig(kinds=tuple(_split(kinds)) if kinds else REVIEW_KINDS,
+                          splits=tuple(_split(splits)) if splits else None)
+    with progress_bars() as progress:
+        result = review_collection(workspace, config, progress)
+    for note in result.notes:
+        console.print(note, highlight=False, markup=False)
+    _show(result.summary, json_out, "Review")
+    if not json_out:
+        console.print(f"Stored: [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/] ({len(result.table):,} findings; "
+                      "`imgorg review WS --accept KIND` acts on them, `imgorg serve WS` shows them)")
+
+
+def _show(table, json_out: bool, title: str) -> None:
+    if json_out:
+        typer.echo(json.dumps(table.to_dict(orient="records"), indent=2))
+        return
+    if table.empty:
+        console.print("Nothing needs a look.")
+        return
+    out = Table(title=title)
+    for column in ("kind", "images", "groups", "suggested", "examples"):
+        out.add_column(column, justify="right" if column in ("images", "groups") else "left")
+    for row in table.itertuples():
+        out.add_row(row.kind, f"{row.images:,}", f"{row.groups:,}" if row.groups else "", row.suggested,
+                    escape(", ".join(row.examples)))
+    console.print(out)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _ints(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in _split(text)]
+    except ValueError:
+        raise ConfigError(f"--ids takes image ids separated by commas, e.g. --ids 12,40; got {text!r}") from None

@@ -1,0 +1,87 @@
+"""Copies as review findings: today's duplicate groups (exact, near, crop), the copy kept in each
+and why, and the pairs they make for the leak check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..duplicates.grouping import ORIGINAL_FORMATS
+
+
+def prefer_sharp(groups: pd.DataFrame, blurry_ids: set[int]) -> pd.DataFrame:
+    """Groups whose copy to keep is blurry while another is not (an enlargement has more pixels, not
+    more detail): the sharp copy with the most pixels among them is kept instead."""
+    groups = groups.copy()
+    for group, members in groups.groupby("group"):
+        keeper = members[members["keep"]]
+        sharp = members[~members["id"].isin(blurry_ids) & (members["kind"] != "crop")]
+        if len(keeper) and int(keeper["id"].iat[0]) in blurry_ids and len(sharp):
+            groups.loc[members.index, "keep"] = members.index == sharp.index[0]
+            groups.loc[members.index, "sharper"] = True
+            old, new = keeper.index[0], sharp.index[0]  # similarities are to the copy kept: swap the two
+            groups.loc[[old, new], "similarity"] = [groups.at[new, "similarity"], 1.0]
+    return groups
+
+
+def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """One finding per image in a group of copies: the one kept (action keep) and the others (remove),
+    each with the copy kept as its partner and the reason it is the one kept."""
+    if groups.empty:
+        return pd.DataFrame(columns=["row", "kind", "group", "score", "action", "reason", "partner"])
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
+    keeper = pd.Series(rows[groups["keep"].to_numpy()], index=groups.loc[groups["keep"], "group"].to_numpy())
+    partner = keeper.loc[groups["group"].to_numpy()].to_numpy()
+    keep = groups["keep"].to_numpy()
+    sharper = groups["sharper"].fillna(False).to_numpy(bool) if "sharper" in groups else np.zeros(len(groups), bool)
+    why = lambda kept, others, sharp: (SHARPER if sharp else why_keep(images, kept, others))  # noqa: E731
+    reasons = [f"the copy kept: {why(r, _others(rows, groups['group'].to_numpy(), g, r), sh)}" if k
+               else f"{'the same file as' if kind == 'exact' else 'a cropped copy of' if kind == 'crop' else 'a copy of'} "
+                    f"{images['path'].iat[p]} ({s:.2f}), which is kept: {why(p, [r], sh)}"
+               for r, p, g, k, kind, s, sh in zip(rows, partner, groups["group"], keep, groups["kind"],
+                                                  groups["similarity"], sharper)]
+    return pd.DataFrame({"row": rows, "kind": "copy", "group": groups["group"].to_numpy(np.int64),
+                         "score": groups["similarity"].to_numpy(float), "action": np.where(keep, "keep", "remove"),
+                         "reason": reasons,
+                         "partner": pd.array([None if k else int(p) for k, p in zip(keep, partner)], dtype="Int64")})
+
+
+SHARPER = "the sharpest (a larger copy is blurry: an enlargement has more pixels, not more detail)"
+
+
+def copy_pairs(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """(a, b, kind, similarity): each copy with the one kept in its group, as rows of ``images``."""
+    found = copy_findings(groups, images)
+    removed = found[found["action"] == "remove"]
+    return pd.DataFrame({"a": removed["partner"].astype(np.int64).to_numpy(), "b": removed["row"].to_numpy(np.int64),
+                         "kind": "copy", "similarity": removed["score"].to_numpy(float)})
+
+
+def _others(rows: np.ndarray, groups: np.ndarray, group: int, row: int) -> list[int]:
+    return [int(r) for r, g in zip(rows, groups) if g == group and r != row]
+
+
+def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
+    """Why ``kept`` is the copy to keep rather than ``others`` (rows of ``images``), in words: the first
+    rule of ``duplicates.grouping`` that tells them apart."""
+    def value(column: str, row: int):
+        return images[column].iat[row] if column in images else None
+
+    if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
+        return "identical files: the first found is kept"
+
+    if value("format", kept) in ORIGINAL_FORMATS and any(value("format", o) not in ORIGINAL_FORMATS for o in others):
+        return f"the camera's own {value('format', kept)} file, the others are conversions"
+    has_time = lambda r: value("taken_at_source", r) in ("exif", "xmp", "iptc")  # noqa: E731
+    if has_time(kept) and not all(has_time(o) for o in others):
+        return "it has the capture time"
+    has_gps = lambda r: value("gps_lat", r) is not None and not pd.isna(value("gps_lat", r))  # noqa: E731
+    if has_gps(kept) and not all(has_gps(o) for o in others):
+        return "it has GPS"
+    pixels = lambda r: (value("width", r) or 0) * (value("height", r) or 0)  # noqa: E731
+    if all(pixels(kept) > pixels(o) for o in others) and pixels(kept):
+        return f"most pixels ({value('width', kept)}x{value('height', kept)})"
+    if all(images["bytes"].iat[kept] >= images["bytes"].iat[o] for o in others):
+        return "the least compressed (largest file at its size)"
+    return "the first found"

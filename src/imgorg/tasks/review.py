@@ -1,0 +1,157 @@
+"""``review_collection``: what in a collection needs a person's attention, in one table.
+
+Copies (exact, near, crop: ``imgorg duplicates``) apart from similar shots (a burst, a series),
+bad shots (blurry, dark, overexposed, low information, odd size, odd aspect ratio), outliers,
+leaks between splits and, where labels exist, images whose label is probably wrong. Stored as
+``review.parquet`` (one row per finding: ``imgorg.review.table``) and ``quality.parquet`` (each
+image's quality scores). A person acts on it with ``accept_findings`` / ``dismiss_findings``:
+edits in the curation log, so undo works and nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..config import REVIEW_KINDS, ReviewConfig
+from ..curation import Dismiss, Relabel, Remove
+from ..duplicates import duplicate_table
+from ..errors import ConfigError
+from ..outliers import outlier_scores
+from ..progress import ProgressFactory
+from ..review.copies import copy_findings, copy_pairs, prefer_sharp
+from ..review.leaks import leak_findings, split_of
+from ..review.quality import quality_flags, quality_scores
+from ..review.table import findings_frame, outlier_findings, summary
+from ..views import Workspace, open_workspace
+from ..workspace import QUALITY_FILE, REVIEW_FILE, workspace_lock
+from .curate import EditResult, edit_clusters
+
+log = logging.getLogger(__name__)
+
+BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other bad shots are looked at first
+
+
+@dataclass
+class ReviewResult:
+    table: pd.DataFrame  # review.parquet: one row per finding
+    scores: pd.DataFrame  # quality.parquet: id and each image's quality scores
+    notes: list[str] = field(default_factory=list)  # what was not looked for, and why (no labels, no splits)
+    seconds: dict[str, float] = field(default_factory=dict)  # per part
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return summary(self.table)
+
+
+def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewConfig(),
+                      progress: ProgressFactory | None = None) -> ReviewResult:
+    """Look for every kind of ``config.kinds``, store the findings and return them."""
+    ws = open_workspace(workspace)
+    config.validate()
+    images, kinds, notes, seconds, parts = ws.images, set(config.kinds), [], {}, []
+    split = split_of(images["path"], config.splits)
+
+    def timed(name: str, compute):
+        start = time.perf_counter()
+        out = compute()
+        seconds[name] = round(time.perf_counter() - start, 3)
+        return out
+
+    scores = timed("quality", lambda: quality_scores(images["path"].astype(str).tolist(), ws.root, progress))
+    scores.insert(0, "id", images["id"].to_numpy())
+    flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
+    bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
+    if bad:
+        shown = flags[flags["kind"].isin(bad)].copy()
+        shown["action"] = shown["kind"].map(BAD_SHOT_ACTIONS).fillna("look")
+        parts.append(shown)
+    pairs = pd.DataFrame(columns=["a", "b", "kind", "similarity"])
+    if kinds & {"copy", "leak"}:
+        groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=ws.search_index(),
+                                                         progress=progress, keypoint_checks=config.keypoint_checks))
+        blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
+        groups = prefer_sharp(groups, blurry)
+        pairs = copy_pairs(groups, images)
+        if "copy" in kinds:
+            parts.append(copy_findings(groups, images))
+    if "outlier" in kinds:
+        knn = timed("outliers", lambda: outlier_scores(ws.embeddings, index=ws.search_index()))
+        parts.append(outlier_findings(knn, config.outlier_z))
+    if "leak" in kinds:
+        if split is None:
+            notes.append("no leaks looked for: the collection has no splits (top-level folders train, val, "
+                         "valid, validation, test; or --splits a,b)")
+        else:
+            leaks = leak_findings(images, split, pairs, config.splits)
+            parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
+    table = findings_frame(parts, images)
+    if split is not None:
+        table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
+    with workspace_lock(ws.path):
+        ws.write_artifact(QUALITY_FILE, scores)
+        ws.write_artifact(REVIEW_FILE, table)
+    for note in notes:
+        log.info(note)
+    return ReviewResult(table, scores, notes, seconds)
+
+
+def check_kind(kind: str) -> str:
+    """A kind of finding; an unknown one is a ConfigError that lists them."""
+    if kind not in REVIEW_KINDS:
+        raise ConfigError(f"unknown kind {kind!r}; kinds: {', '.join(REVIEW_KINDS)}")
+    return kind
+
+
+def open_findings(ws: Workspace, kind: str | None = None, ids=None) -> pd.DataFrame:
+    """The stored review's open findings (not yet accepted or dismissed) of one kind or of some images."""
+    table = ws.review()
+    if table is None:
+        raise ConfigError(f"{ws.path} has no review yet: run `imgorg review {ws.path}` first")
+    chosen = table[table["status"] == "open"]
+    if kind is not None:
+        chosen = chosen[chosen["kind"] == check_kind(kind)]
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        ws.rows_of(ids)  # an id of no image is refused, naming it
+        chosen = chosen[chosen["id"].isin(ids)]
+    return chosen
+
+
+def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=None) -> list[EditResult]:
+    """Act on the suggestions of open findings (one kind, some images, or both): images to remove or to
+    look at are removed (a copy kept in their place takes their cluster and the capture time and GPS it
+    lacked), wrong labels are relabelled. One edit per action, so ``undo`` takes each back."""
+    ws = open_workspace(workspace)
+    chosen = open_findings(ws, kind, ids)
+    chosen = chosen[chosen["action"] != "keep"]
+    if chosen.empty:
+        what = f"{kind} " if kind else ""
+        raise ConfigError(f"no open {what}finding to accept{' among those images' if ids is not None else ''} "
+                          "(`imgorg review WS` lists them)")
+    done = []
+    relabel = chosen[chosen["action"] == "relabel"].drop_duplicates("id")
+    if len(relabel):
+        done.append(edit_clusters(ws, Relabel(tuple(relabel["id"]), tuple(relabel["suggested"].astype(str)))))
+    removals = chosen[chosen["action"] != "relabel"]
+    if len(removals):
+        removals = removals.assign(_partnered=removals["partner"].notna()).sort_values("_partnered", ascending=False)
+        removals = removals.drop_duplicates("id")  # one image in several findings: removed once, with its kept copy
+        kept = tuple(None if pd.isna(p) else int(p) for p in removals["partner"])
+        kinds = sorted(set(removals["kind"]))
+        done.append(edit_clusters(done[-1].workspace if done else ws,
+                                  Remove(tuple(removals["id"]), kept, kinds[0] if len(kinds) == 1 else "review")))
+    return done
+
+
+def dismiss_findings(workspace: Workspace | str, kind: str, ids=None) -> EditResult:
+    """Keep the images of open findings of one kind as they are ("keep both"): not shown again."""
+    ws = open_workspace(workspace)
+    chosen = open_findings(ws, check_kind(kind), ids)
+    if chosen.empty:
+        raise ConfigError(f"no open {kind} finding to dismiss{' among those images' if ids is not None else ''}")
+    return edit_clusters(ws, Dismiss(tuple(chosen["id"].drop_duplicates()), kind))

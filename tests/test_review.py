@@ -1,0 +1,170 @@
+"""imgorg review on a small collection with splits and planted problems: copies (and which one is kept),
+a leak between splits, bad shots; acting on them (accept, dismiss, undo) and what a removal changes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance, ImageFilter
+from typer.testing import CliRunner
+
+import imgorg
+from imgorg import ClusterConfig, MapConfig, RunConfig, run
+from imgorg.cli.main import app
+from imgorg.config import ReviewConfig
+from imgorg.errors import ConfigError
+from imgorg.review.leaks import split_of
+from imgorg.tasks import find_similar, resolve_query
+from imgorg.tasks.export import export_table, removed_files
+from imgorg.tasks.review import accept_findings, dismiss_findings, review_collection
+from imgorg.tasks.curate import edit_clusters
+from imgorg.curation import Undo
+
+from .conftest import extract_cifar
+from .photo_corpus import make_exif
+
+CONFIG = RunConfig(cluster=ClusterConfig(method="kmeans", k=5), map=MapConfig(method="none"))
+
+
+def _save(image: Image.Image, path, **options) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **options)
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory):
+    """train/ and test/ of real CIFAR images, with planted problems; returns the folder and what was planted."""
+    root = tmp_path_factory.mktemp("review") / "images"
+    extract_cifar(root / "train", per_class=8, split="train")
+    extract_cifar(root / "test", per_class=4)
+    leak_source = sorted((root / "test" / "cat").iterdir())[0]
+    Image.open(leak_source).resize((48, 48)).save(root / "train" / "cat" / "leak.jpg", quality=92)
+    original = sorted((root / "train" / "dog").iterdir())[0]
+    shutil.copy(original, root / "train" / "dog" / "same.jpg")  # an exact copy
+    ship = Image.open(sorted((root / "train" / "ship").iterdir())[0])
+    _save(ship.resize((128, 128)).filter(ImageFilter.GaussianBlur(2)), root / "train" / "ship" / "enlarged.jpg")
+    _save(ImageEnhance.Brightness(ship).enhance(0.05), root / "train" / "ship" / "dark.jpg")
+    # a copy that has the capture time and GPS its twin lacks
+    frog = Image.open(sorted((root / "train" / "frog").iterdir())[0]).convert("RGB")
+    exif = make_exif(taken="2024:05:01 10:30:00", gps=(48.85, 2.35))
+    _save(frog, root / "train" / "frog" / "with_exif.jpg", quality=75, exif=exif)
+    _save(frog, root / "train" / "frog" / "without_exif.jpg", quality=95)
+    return root, {"leak": leak_source.relative_to(root).as_posix()}
+
+
+@pytest.fixture(scope="module")
+def reviewed(collection, tmp_path_factory):
+    root, planted = collection
+    ws = run(root, tmp_path_factory.mktemp("review-ws") / "ws", CONFIG).workspace
+    result = review_collection(ws, ReviewConfig())
+    return ws.path, result, planted
+
+
+@pytest.fixture
+def fresh(reviewed, tmp_path):
+    path, result, planted = reviewed
+    return shutil.copytree(path, tmp_path / "ws"), result, planted
+
+
+def by_path(table, path_end: str):
+    return table[table["path"].str.endswith(path_end)]
+
+
+def test_copies_are_grouped_with_the_copy_to_keep_and_its_reason(reviewed):
+    _, result, _ = reviewed
+    copies = result.table[result.table["kind"] == "copy"]
+    same = by_path(copies, "dog/same.jpg")
+    assert len(same) == 1 and same["reason"].iat[0].startswith("the same file as")
+    enlarged = by_path(copies, "ship/enlarged.jpg")  # more pixels, but blurry: the sharp original is kept
+    assert enlarged["action"].iat[0] == "remove" and "sharpest" in enlarged["reason"].iat[0]
+    exif = copies[copies["path"].str.contains("frog/with")]
+    assert exif["action"].iat[0] == "keep" and "capture time" in exif["reason"].iat[0]
+    assert set(copies["action"]) == {"keep", "remove"}
+    assert (copies.groupby("group")["action"].apply(lambda a: (a == "keep").sum()) == 1).all()
+
+
+def test_a_copy_in_another_split_is_a_leak_that_the_training_split_keeps(reviewed):
+    _, result, planted = reviewed
+    leaks = result.table[result.table["kind"] == "leak"]
+    assert planted["leak"] in set(leaks["path"])
+    row = leaks[leaks["path"] == planted["leak"]].iloc[0]
+    assert row["split"] == "test" and row["action"] == "remove" and "train keeps it" in row["reason"]
+
+
+def test_bad_shots_are_flagged_with_reasons(reviewed):
+    _, result, _ = reviewed
+    assert by_path(result.table[result.table["kind"] == "dark"], "ship/dark.jpg").shape[0] == 1
+    assert by_path(result.table[result.table["kind"] == "blurry"], "ship/enlarged.jpg").shape[0] == 1
+    assert set(result.scores.columns) >= {"id", "edge_width", "brightness", "clipped"}
+    assert len(result.scores) == len(imgorg.load_workspace(reviewed[0]).images)
+
+
+def test_no_labels_in_a_flat_folder_and_no_splits_are_said_once_not_errors(tmp_path):
+    assert split_of(["a.jpg", "b/c.jpg"]) is None
+    assert split_of(["train/a.jpg", "test/b.jpg"]).tolist() == ["train", "test"]
+    with pytest.raises(ConfigError, match="no split 'val' in this collection; its top-level folders: test, train"):
+        split_of(["train/a.jpg", "test/b.jpg"], ("train", "val"))
+    with pytest.raises(ConfigError, match="kinds .* must be one or more of copy, similar"):
+        ReviewConfig(kinds=("copies",)).validate()
+
+
+def test_accepting_copies_removes_them_from_clusters_search_and_exports_and_undo_brings_them_back(fresh):
+    path, _, _ = fresh
+    ws = imgorg.load_workspace(path)
+    before = ws.clusters()["size"].sum()
+    same = int(by_path(ws.review(), "dog/same.jpg")["id"].iat[0])
+    done = accept_findings(ws, "copy")
+    ws = done[-1].workspace
+    removed = set(ws.images["id"][ws.removed()])
+    assert same in removed and ws.clusters()["size"].sum() == before - len(removed)
+    assert same not in set(export_table(ws)["id"]) and same in set(removed_files(ws)["id"])
+    found = find_similar(ws, resolve_query(image_id=same), k=5)
+    assert all(int(ws.images["id"].iat[n.row]) not in removed for n in found.neighbours)
+    assert (ws.review().query("kind == 'copy'")["status"] == "accepted").all()
+    edit_clusters(ws, Undo())
+    ws = imgorg.load_workspace(path)
+    assert not ws.removed().any() and ws.clusters()["size"].sum() == before
+
+
+def test_the_copy_kept_inherits_the_capture_time_and_gps_it_lacked(fresh):
+    path, _, _ = fresh
+    ws = imgorg.load_workspace(path)
+    images = ws.images.set_index("path")
+    kept, gone = "train/frog/with_exif.jpg", "train/frog/without_exif.jpg"
+    assert images.at[kept, "gps_lat"] == pytest.approx(48.85, abs=1e-3)
+    # remove the one with EXIF, keeping the other: the other takes its capture time and GPS
+    edit_clusters(ws, imgorg.curation.Remove((int(images.at[kept, "id"]),), (int(images.at[gone, "id"]),), "copy"))
+    after = imgorg.load_workspace(path).images.set_index("path")
+    assert after.at[gone, "gps_lat"] == pytest.approx(48.85, abs=1e-3)
+    assert after.at[gone, "taken_at_source"] == "exif" and str(after.at[gone, "taken_at"]).startswith("2024-05-01")
+
+
+def test_dismissing_keeps_both_and_an_unknown_kind_lists_the_valid_ones(fresh):
+    path, _, _ = fresh
+    dismiss_findings(path, "dark")
+    ws = imgorg.load_workspace(path)
+    assert (ws.review().query("kind == 'dark'")["status"] == "dismissed").all() and not ws.removed().any()
+    with pytest.raises(ConfigError, match="unknown kind 'darkness'; kinds: copy, similar"):
+        accept_findings(ws, "darkness")
+    with pytest.raises(ConfigError, match="no open dark finding to accept"):
+        accept_findings(ws, "dark")
+
+
+def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
+    path, _, _ = fresh
+    runner = CliRunner()
+    shown = runner.invoke(app, ["review", str(path), "--json", "--kinds", "copy,dark,leak"])
+    assert shown.exit_code == 0, shown.output
+    kinds = {row["kind"] for row in json.loads(shown.output)}
+    assert kinds == {"copy", "dark", "leak"}
+    accepted = runner.invoke(app, ["review", str(path), "--accept", "leak"])
+    assert accepted.exit_code == 0 and "Removed 1 image (leak)" in accepted.output
+    listed = runner.invoke(app, ["export", str(path), "--removed", str(path / "removed.csv")])
+    assert listed.exit_code == 0 and "1 removed files listed" in listed.output
+    undone = runner.invoke(app, ["review", str(path), "--undo"])
+    assert undone.exit_code == 0 and not imgorg.load_workspace(path).removed().any()
+    wrong = runner.invoke(app, ["review", str(path), "--accept", "copy", "--ids", "x"])
+    assert wrong.exit_code != 0 and "--ids takes image ids" in str(wrong.exception)

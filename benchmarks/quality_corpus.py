@@ -24,6 +24,13 @@ heldout   other photos and other defect families: motion blur (7, 11, 17 px at a
           brightness slider (x0.30/0.20/0.12 and +0.35/+0.5/+0.65); low information: a white
           page with a small mark, a colour field with heavy JPEG, the photo faded to 2%; odd size
           16-48 px and 4500 px; odd aspect 3.5:1, 5:1, 8:1.
+fresh     photos no rule was tuned or diagnosed on (skimage cell, text, motorcycle_right and
+          imagecorruptions' frost photos: pass --extra-site with the site-packages that holds
+          imagecorruptions, e.g. the cleanvision venv's) and defect families of their own: box blur,
+          an image enlarged back from 1/3 or 1/4, lens defocus, camera shake (a random-walk kernel);
+          a low-light shot, a tone curve v^3, -3 stops; ImageNet-C's HSV brightness, a flare veil,
+          +2 stops; ImageNet-C's contrast 0.04, a radial fall-off, a blank sheet; tiny 20-56 px,
+          huge 6000 px; strips 3.2:1, 4.5:1, 7:1.
 
 Strengths are in working pixels (imgorg measures at a long side of 512): a blur of sigma s on an
 image of long side L > 512 is applied as s * L / 512, so each copy looks equally blurred on a

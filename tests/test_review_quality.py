@@ -159,3 +159,21 @@ def test_scores_validate_their_input():
         quality_flags(pd.DataFrame({"brightness": [0.5]}))
     with pytest.raises(ValueError, match="one id per row"):
         quality_flags(scores_of(crops(3)), ids=["a"])
+
+
+def test_a_starfield_is_not_dark_but_the_same_sky_with_nothing_lit_is():
+    sky = Image.fromarray(skimage_data.hubble_deep_field()).resize((400, 400), Image.Resampling.LANCZOS)
+    dimmed = Image.fromarray((np.asarray(sky, np.float32) * 0.3).astype(np.uint8))  # its stars under 0.40
+    images = crops() + [sky, dimmed]
+    assert image_scores(np.asarray(sky))["brightness"] < 0.1  # dark on average: the mean alone would flag it
+    assert flagged(images, "dark") == {len(images) - 1}
+
+
+def test_a_white_page_with_one_small_mark_is_low_information():
+    page = np.full((400, 300, 3), 235, np.uint8)
+    page[100:115, 200:220] = 40  # a mark covering 0.25% of the page: detail overall, but almost nowhere
+    noisy = np.clip(page + np.random.default_rng(0).normal(0, 1.5, page.shape), 0, 255).astype(np.uint8)
+    images = crops() + [Image.fromarray(noisy)]
+    scores = image_scores(noisy)
+    assert scores["detailed"] < 0.06 and scores["detail"] / (scores["brightness"] + 0.05) > 0.02
+    assert flagged(images, "low_information") == {len(images) - 1}

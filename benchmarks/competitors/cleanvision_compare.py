@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 KINDS = ("blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect")
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "fresh")  # those the corpus has; --splits picks some
 CLEANVISION = {"blurry": "blurry", "dark": "dark", "light": "overexposed", "low_information": "low_information",
                "odd_size": "odd_size", "odd_aspect_ratio": "odd_aspect"}
 
@@ -42,11 +42,15 @@ def files_of(corpus: Path, split: str) -> list[str]:
     return sorted(path.name for path in (corpus / split).iterdir() if path.suffix == ".jpg")
 
 
-def run_imgorg(corpus: Path, workers: int) -> dict:
+def splits_of(corpus: Path, wanted: list[str] | None) -> list[str]:
+    return [split for split in (wanted or SPLITS) if (corpus / split).is_dir()]
+
+
+def run_imgorg(corpus: Path, workers: int, splits: list[str]) -> dict:
     from imgorg.review.quality import quality_flags, quality_scores
 
     flags, seconds, scores_out = {}, {}, {}
-    for split in SPLITS:
+    for split in splits:
         names = files_of(corpus, split)
         start = time.perf_counter()
         scores = quality_scores(names, corpus / split, workers=workers)
@@ -57,15 +61,18 @@ def run_imgorg(corpus: Path, workers: int) -> dict:
         for name, kind in zip(found["id"], found["kind"]):
             flags[f"{split}/{name}"].append(kind)
         scores_out.update({f"{split}/{name}": row for name, row in zip(names, scores.to_dict("records"))})
-    (corpus / "imgorg-scores.json").write_text(json.dumps(scores_out))
+    previous = corpus / "imgorg-scores.json"
+    if previous.exists():  # other splits' scores stay
+        scores_out = {**json.loads(previous.read_text()), **scores_out}
+    previous.write_text(json.dumps(scores_out))
     return {"flags": flags, "seconds": seconds}
 
 
-def run_cleanvision(corpus: Path, workers: int) -> dict:
+def run_cleanvision(corpus: Path, workers: int, splits: list[str]) -> dict:
     from cleanvision import Imagelab
 
     flags, seconds = {}, {}
-    for split in SPLITS:
+    for split in splits:
         names = files_of(corpus, split)
         start = time.perf_counter()
         lab = Imagelab(filepaths=[str(corpus / split / name) for name in names], verbose=False)
@@ -98,11 +105,11 @@ def prf(labels: list[dict], flags: dict, kind: str) -> tuple[float, float, float
     return precision, recall, f1, tp + fn, fp
 
 
-def compare(corpus: Path, verbose: bool) -> None:
+def compare(corpus: Path, verbose: bool, splits: list[str]) -> None:
     labels = read_labels(corpus)
     tools = {tool: json.loads((corpus / f"{tool}.json").read_text()) for tool in ("imgorg", "cleanvision")
              if (corpus / f"{tool}.json").exists()}
-    for split in SPLITS:
+    for split in splits:
         mine = [row for row in labels if row["split"] == split]
         print(f"\n{split}: {len(mine)} images  (P / R / F1; positives; false positives)")
         print(f"{'flag':16s}" + "".join(f"{tool:>34s}" for tool in tools))
@@ -128,12 +135,18 @@ def main():
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--errors", action="store_true", help="compare: list every wrong flag")
+    parser.add_argument("--splits", help="comma-separated splits to run or compare (default: all the corpus has)")
     args = parser.parse_args()
+    splits = splits_of(args.corpus, args.splits.split(",") if args.splits else None)
     if args.step == "compare":
-        compare(args.corpus, args.errors)
+        compare(args.corpus, args.errors, splits)
         return
-    result = (run_imgorg if args.step == "imgorg" else run_cleanvision)(args.corpus, args.workers)
-    (args.corpus / f"{args.step}.json").write_text(json.dumps(result))
+    result = (run_imgorg if args.step == "imgorg" else run_cleanvision)(args.corpus, args.workers, splits)
+    out = args.corpus / f"{args.step}.json"
+    if out.exists():  # a run of some splits keeps the others' results
+        old = json.loads(out.read_text())
+        result = {"flags": {**old["flags"], **result["flags"]}, "seconds": {**old["seconds"], **result["seconds"]}}
+    out.write_text(json.dumps(result))
     print(f"{args.step}: " + ", ".join(f"{split} {s:.1f} s" for split, s in result["seconds"].items()),
           file=sys.stderr)
 

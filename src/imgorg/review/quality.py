@@ -43,7 +43,8 @@ __all__ = ["KINDS", "SCORE_COLUMNS", "WORK_SIDE", "image_scores", "quality_flags
 
 WORK_SIDE = 512  # px: the long side the scores are measured at (larger images are reduced to it)
 KINDS = ("blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect")
-SCORE_COLUMNS = ("edge_width", "brightness", "highlights", "clipped", "detail", "width", "height", "aspect")
+SCORE_COLUMNS = ("edge_width", "brightness", "highlights", "clipped", "detail", "width", "height", "aspect",
+                 "shadows", "detailed")
 CHUNK = 256  # images per worker task: small enough for progress, large enough to amortise the pickling
 
 # --- blurry ------------------------------------------------------------------------------------
@@ -63,11 +64,15 @@ BLUR_TAIL_Z = 2.0  # ...when also this many robust SDs (log width) over the coll
 BLUR_FLOOR_WIDTH = 4.0  # px: wider than this is blurry in any collection
 # --- dark --------------------------------------------------------------------------------------
 # brightness: mean luma (0..1, sRGB values as stored). highlights: its 99th percentile, what the
-# brightest parts of the picture reach; a night photo with lit windows keeps them.
-DARK_FLOOR = 0.06  # mean luma under which a frame is dark in any collection (a lens cap, 4 stops under)
+# brightest parts of the picture reach. A frame is dark only when its highlights stay dim, as
+# cleanvision judges it (its 99th percentile under 0.32): a night sky with stars, a street with lit
+# windows has a low mean but keeps its bright parts, and is dark by design, not underexposed.
+DARK_HIGHLIGHTS = 0.40  # highlights reaching this: never dark (dev's underexposed copies stay under 0.35)
+BLACK_HIGHLIGHTS = 0.15  # highlights under this (38 of 255): dark in any collection, nothing is lit
+DARK_FLOOR = 0.06  # mean luma under which a frame with dim highlights is dark in any collection
 DARK_CEILING = 0.15  # mean luma above which nothing is called dark (38 of 255)
-DARK_HIGHLIGHTS = 0.55  # between floor and ceiling, a frame whose highlights reach this is not dark
-DARK_TAIL_Z = -2.0  # ...else dark when this many robust SDs (log brightness) under the collection's median
+DARK_TAIL_Z = -2.0  # between floor and ceiling: dark when this many robust SDs (log brightness) under the
+#                     collection's median (a night album is not all dark)
 # --- overexposed -------------------------------------------------------------------------------
 # clipped: the fraction of pixels whose luma is at least CLIP_LEVEL (blown highlights).
 CLIP_LEVEL = 250 / 255
@@ -75,6 +80,14 @@ OVER_FLOOR = 0.60  # clipped fraction above which an image is overexposed in any
 OVER_MIN_CLIPPED = 0.08  # clipped fraction under which nothing is overexposed
 OVER_MIN_BRIGHTNESS = 0.70  # mean luma under which nothing is overexposed (a bright sky in a normal photo)
 OVER_TAIL_Z = 2.0  # between: overexposed when its clipped fraction is this far above the collection's
+# shadows: the SHADOW_QUANTILE of luma. A washed-out frame (brightened in gamma space, flare, haze)
+# clips little but has lost its shadows: nothing is dark while its whites reach white. cleanvision's
+# light issue looks at the same percentile (1 - p5 < 0.05) but only catches frames nearly all white.
+SHADOW_QUANTILE = 0.05
+WASHED_SHADOWS = 0.35  # shadows above this...
+WASHED_HIGHLIGHTS = 0.97  # ...with highlights at least this (dev's bright, low-contrast stains reach 0.945)...
+WASHED_BRIGHTNESS = 0.50  # ...and mean luma above this...
+WASHED_TAIL_Z = 2.0  # ...and this many robust SDs (SD floor 0.05) over the collection's median shadows
 # --- low information ---------------------------------------------------------------------------
 # detail: the standard deviation of the image's detail, luma after a 3x3 box blur (sensor noise and
 # JPEG grain are no content) less its large-scale trend (the image reduced 16 times and enlarged
@@ -85,6 +98,11 @@ OVER_TAIL_Z = 2.0  # between: overexposed when its clipped fraction is this far 
 LOW_DETAIL = 0.025  # detail per unit of brightness under which an image is low information
 DETAIL_OFFSET = 0.05  # keeps near-black frames from dividing by almost nothing
 TREND_FACTOR = 16  # the large-scale trend: the image reduced this many times
+# detailed: the share of the image that has any detail: of its TILE x TILE px tiles (working size),
+# those whose own detail per unit of brightness reaches LOW_DETAIL. A white page with one small mark
+# has detail overall (the mark) but almost nowhere: it is blank all the same.
+TILE = 16
+LOW_DETAILED = 0.06  # share of detailed tiles under which an image is low information
 # --- odd size ----------------------------------------------------------------------------------
 # size: the long side, against the collection's median (a 300x30 strip is an odd shape, not tiny).
 TINY_RATIO = 4.0  # a long side this many times shorter than the collection's median is odd (a thumbnail)
@@ -110,17 +128,21 @@ def image_scores(pixels: np.ndarray, width: int | None = None, height: int | Non
     width, height = int(width or width_px), int(height or height_px)
     luma = gray.astype(np.float32) * (1 / 255)
     histogram = np.bincount(gray.ravel(), minlength=256)
-    low, high = _percentiles(histogram, (0.01, 0.99))
+    low, shadows, high = _percentiles(histogram, (0.01, SHADOW_QUANTILE, 0.99))
     smooth = cv2.blur(luma, (3, 3)) if min(gray.shape) >= 3 else luma
+    brightness = float(luma.mean())
+    residual = _residual(smooth)
     return {
         "edge_width": _edge_width(gray, high - low),
-        "brightness": float(luma.mean()),
+        "brightness": brightness,
         "highlights": high,
         "clipped": float(histogram[math.ceil(CLIP_LEVEL * 255):].sum() / gray.size),
-        "detail": _detail(smooth),
+        "detail": float(residual.std()),
         "width": float(width),
         "height": float(height),
         "aspect": width / height if height else math.nan,
+        "shadows": shadows,
+        "detailed": _detailed_share(residual, brightness),
     }
 
 
@@ -167,13 +189,23 @@ def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             starts[rising] < rows.size)
 
 
-def _detail(smooth: np.ndarray) -> float:
-    """The SD of ``smooth`` less its large-scale trend (see LOW_DETAIL)."""
+def _residual(smooth: np.ndarray) -> np.ndarray:
+    """``smooth`` less its large-scale trend (see LOW_DETAIL)."""
     height, width = smooth.shape
     small = (max(1, round(width / TREND_FACTOR)), max(1, round(height / TREND_FACTOR)))
     trend = cv2.resize(cv2.resize(smooth, small, interpolation=cv2.INTER_AREA), (width, height),
                        interpolation=cv2.INTER_LINEAR)
-    return float((smooth - trend).std())
+    return smooth - trend
+
+
+def _detailed_share(residual: np.ndarray, brightness: float) -> float:
+    """The share of TILE x TILE tiles whose own detail per unit of brightness reaches LOW_DETAIL."""
+    height, width = residual.shape
+    rows, columns = height // TILE, width // TILE
+    if rows == 0 or columns == 0:  # smaller than a tile: the whole image is one
+        return float(residual.std() / (brightness + DETAIL_OFFSET) >= LOW_DETAIL)
+    tiles = residual[:rows * TILE, :columns * TILE].reshape(rows, TILE, columns, TILE).std(axis=(1, 3))
+    return float((tiles / (brightness + DETAIL_OFFSET) >= LOW_DETAIL).mean())
 
 
 def read_work_image(data: bytes) -> tuple[np.ndarray, int, int]:
@@ -284,9 +316,10 @@ def _dark(scores):
     bright = _Collection(scores["brightness"], min_spread=0.2)
     b, high = bright.values, scores["highlights"].to_numpy(np.float64)
     with np.errstate(invalid="ignore"):
-        floor = b < DARK_FLOOR
-        relative = (b < DARK_CEILING) & (high < DARK_HIGHLIGHTS) & (bright.z < DARK_TAIL_Z)
-    reasons = [(f"mean brightness {v:.2f} is under {DARK_FLOOR} (dark in any collection)" if f else
+        dim = high < DARK_HIGHLIGHTS
+        floor = (high < BLACK_HIGHLIGHTS) | (dim & (b < DARK_FLOOR))
+        relative = dim & (b < DARK_CEILING) & (bright.z < DARK_TAIL_Z)
+    reasons = [(f"mean brightness {v:.2f} and its highlights reach only {h:.2f} (dark in any collection)" if f else
                 f"mean brightness {v:.2f} is in the darkest {_pct(r)} of this collection (median {bright.typical:.2f}, "
                 f"{-z:.1f} robust SDs under it), under {DARK_CEILING}, and its highlights reach only {h:.2f}")
                if f or rel else "" for v, h, f, rel, r, z in zip(b, high, floor, relative, bright.rank, bright.z)]
@@ -295,26 +328,37 @@ def _dark(scores):
 
 def _overexposed(scores):
     clip = _Collection(scores["clipped"], log=False, min_spread=0.03)
-    c, b = clip.values, scores["brightness"].to_numpy(np.float64)
+    shadow = _Collection(scores["shadows"], log=False, min_spread=0.05)
+    c, b, s = clip.values, scores["brightness"].to_numpy(np.float64), shadow.values
+    high = scores["highlights"].to_numpy(np.float64)
     with np.errstate(invalid="ignore"):
         floor = c > OVER_FLOOR
         relative = (c > OVER_MIN_CLIPPED) & (b > OVER_MIN_BRIGHTNESS) & (clip.z > OVER_TAIL_Z)
+        washed = ((s > WASHED_SHADOWS) & (high >= WASHED_HIGHLIGHTS) & (b > WASHED_BRIGHTNESS)
+                  & (shadow.z > WASHED_TAIL_Z))
     reasons = [(f"{v:.0%} of the pixels are blown out (over {OVER_FLOOR:.0%}: overexposed in any collection)" if f
                 else f"{v:.0%} of the pixels are blown out, more than {_pct(1 - r + 1 / len(c))} of this collection "
-                f"(median {clip.typical:.0%}), and its mean brightness is {bv:.2f}")
-               if f or rel else "" for v, bv, f, rel, r in zip(c, b, floor, relative, clip.rank)]
-    return floor | relative, c, reasons
+                f"(median {clip.typical:.0%}), and its mean brightness is {bv:.2f}" if rel
+                else f"washed out: its darkest {SHADOW_QUANTILE:.0%} are at {sv:.2f} or brighter (this collection's "
+                f"median {shadow.typical:.2f}) while its highlights reach {h:.2f}")
+               if f or rel or w else "" for v, bv, sv, h, f, rel, w, r in
+               zip(c, b, s, high, floor, relative, washed, clip.rank)]
+    return floor | relative | washed, np.fmax(c, (s - WASHED_SHADOWS) / (1 - WASHED_SHADOWS)), reasons
 
 
 def _low_information(scores):
     detail, brightness = scores["detail"].to_numpy(np.float64), scores["brightness"].to_numpy(np.float64)
+    detailed = scores["detailed"].to_numpy(np.float64)
     relative = detail / (brightness + DETAIL_OFFSET)
     with np.errstate(invalid="ignore"):
-        flagged = relative < LOW_DETAIL
+        faint = relative < LOW_DETAIL
+        sparse = detailed < LOW_DETAILED
     reasons = [f"near-blank: its detail varies by {v:.3f} per unit of brightness, under {LOW_DETAIL} "
-               f"(SD {d:.4f} at mean brightness {b:.2f})" if f else ""
-               for v, d, b, f in zip(relative, detail, brightness, flagged)]
-    return flagged, 1 - relative / LOW_DETAIL, reasons
+               f"(SD {d:.4f} at mean brightness {b:.2f})" if f else
+               f"near-blank: only {share:.1%} of it has any detail (under {LOW_DETAILED:.0%})" if sp else ""
+               for v, d, b, share, f, sp in zip(relative, detail, brightness, detailed, faint, sparse)]
+    badness = np.fmax(1 - relative / LOW_DETAIL, 1 - detailed / LOW_DETAILED)
+    return faint | sparse, badness, reasons
 
 
 def _odd_size(scores):

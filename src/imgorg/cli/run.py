@@ -5,12 +5,13 @@ SOURCE is a folder of images or a dataset name (`imgorg.datasets`)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+import time
+from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from ..config import ClusterConfig, ReduceConfig, RunConfig
+from ..config import ClusterConfig, ReduceConfig, ReviewConfig, RunConfig
 from ..embed.backbones import DEFAULT_BACKBONE
 from ..tasks.run import RunResult
 from ..tasks.run import run as run_pipeline
@@ -46,6 +47,8 @@ def run(
     actors: Actors = None,
     float16: Float16 = False,
     seed: Seed = 0,
+    review: Annotated[bool, typer.Option("--review/--no-review", help="Review the collection at the end: copies, similar shots, bad shots, outliers, leaks between splits, wrong labels (`imgorg review` shows and acts on them).")] = True,
+    splits: Annotated[Optional[str], typer.Option(help="Top-level folders that are splits, for the review's leaks (default: those named train, val, valid, validation, test).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
     discard_edits: Annotated[bool, typer.Option("--discard-edits", help="Into a curated workspace: cluster anew and drop the curation edits.")] = False,
 ) -> None:
@@ -67,12 +70,28 @@ def run(
         show_clusters(result.workspace.path)
     else:
         print_summary(result)
+    if review:
+        review_at_the_end(result.workspace, splits)
     if report:  # rewritten on a grown-folder rerun too, so it shows the added images
         from ..tasks.report import write_report
 
         with console.status("Writing the report"):
             path = write_report(result.workspace)
         console.print(f"Report: [bold]{escape(str(path))}[/]")
+
+
+def review_at_the_end(ws, splits: str | None) -> None:
+    """The review a run ends with, said in one line per kind found (`imgorg review WS` has the table)."""
+    from ..tasks.review import review_collection
+
+    config = ReviewConfig(splits=tuple(s.strip() for s in splits.split(",") if s.strip()) if splits else None)
+    start = time.perf_counter()
+    with progress_bars() as progress:
+        result = review_collection(ws, config, progress)
+    found = result.summary
+    said = ", ".join(f"{row.images:,} {row.kind.replace('_', ' ')}" for row in found.itertuples()) or "nothing"
+    console.print(f"Review ({time.perf_counter() - start:.1f} s): {said}; `imgorg review {escape(str(ws.path))}` "
+                  "lists them, `--accept KIND` acts on them", highlight=False)
 
 
 def parse_k(value: str) -> int | str:

@@ -129,7 +129,7 @@ class TorchKMeans(ClusterMixin, BaseEstimator):
         self.device = device
 
     def fit(self, X, y=None):
-        from .device import kmeans
+        from ..device import kmeans
 
         self.labels_, self.cluster_centers_ = kmeans(X, self.n_clusters, self.n_init, self.random_state, self.device)
         return self

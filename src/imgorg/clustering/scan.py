@@ -124,7 +124,7 @@ class SCANClusterer(ClusterMixin, BaseEstimator):
         if self.device == "cpu":
             neighbours = nearest_neighbours(X, k)
         else:  # the same neighbours, found on the GPU
-            from .device import nearest_neighbours as device_neighbours
+            from ..device import nearest_neighbours as device_neighbours
 
             neighbours = device_neighbours(X, k, self.device)
         spare = self.spare_clusters if self.n_clusters + self.spare_clusters <= len(X) else 0

@@ -184,7 +184,7 @@ def cmd_variants(args) -> None:
     truth = np.asarray(ws.labels, dtype=object)
     for features_name in args.features.split(","):
         features = ws.embeddings if features_name == "embeddings" else ws.reduced
-        for weight in (0.0, 0.25, 0.5, 0.75):
+        for weight in (0.0, 0.25, 0.5):
             li.KNN_WEIGHT = weight
             table = {}
             for kind in ("random", "confusable"):
@@ -194,10 +194,11 @@ def cmd_variants(args) -> None:
                     probs, classes = li.out_of_fold_probabilities(features, noisy, seed=seed)
                     seconds = time.perf_counter() - start
                     given, known, _ = li._encode(noisy, len(probs), classes)
-                    for name, score in _variant_scores(probs, given).items():
+                    variants = _variant_scores(probs, given) | {"imgorg": li.issue_scores(probs, given, known)[0]}
+                    for name, score in variants.items():
                         table.setdefault((kind, name), []).append(at_k(np.argsort(-score, kind="stable"),
                                                                        flipped, len(flipped))[0])
-                    table.setdefault((kind, "count rule"), []).append(
+                    table.setdefault((kind, "report rule F1"), []).append(
                         selected(li.label_issues(noisy, probs, classes)["row"].to_numpy(), flipped)["f1"])
                     table.setdefault((kind, "seconds"), []).append(seconds)
             for (kind, name), values in sorted(table.items()):
@@ -216,6 +217,8 @@ def _variant_scores(probs, given) -> dict[str, np.ndarray]:
     others_adj[np.arange(n), given] = -np.inf
     entropy = -(probs * np.log(np.maximum(probs, 1e-12))).sum(axis=1) / np.log(probs.shape[1])
     return {"self_confidence": 1 - p_given, "normalized_margin": best_other - p_given,
+            "other x 0.05": 0.05 * best_other - p_given, "other x 0.1": 0.1 * best_other - p_given,
+            "other x 0.2": 0.2 * best_other - p_given,
             "class_adjusted_conf": -adjusted[np.arange(n), given],
             "class_adjusted_margin": others_adj.max(axis=1) - adjusted[np.arange(n), given],
             "conf_weighted_entropy": entropy / np.maximum(p_given, 1e-12)}
@@ -275,7 +278,7 @@ def main(argv=None) -> None:
     p.set_defaults(run=cmd_report)
     p = sub.add_parser("variants")
     p.add_argument("workspace")
-    p.add_argument("--features", default="embeddings,reduced")
+    p.add_argument("--features", default="embeddings")
     p.add_argument("--seeds", type=int, default=2)
     p.set_defaults(run=cmd_variants)
     p = sub.add_parser("real")

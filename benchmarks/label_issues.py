@@ -26,6 +26,8 @@ Then, per workspace:
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py variants /tmp/ws-labels-test
     # the top-ranked images of the unflipped labels (CIFAR's own errors), as a montage:
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py real /tmp/ws-labels-test /tmp/li-real.png
+    # seconds for out_of_fold_probabilities + label_issues, embeddings vs reduced features:
+    PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py cost /tmp/ws-labels-test
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def flip(labels: np.ndarray, kind: str, seed: int) -> tuple[np.ndarray, np.ndarr
     """Noisy labels and the flipped rows: RATE of the rows, chosen uniformly."""
     rng = np.random.default_rng(1000 + seed)
     classes = np.array(sorted(set(labels)), dtype=object)
-    rows = np.sort(rng.choice(len(labels), int(round(RATE * len(labels))), replace=False))
+    rows = np.sort(rng.choice(len(labels), round(RATE * len(labels)), replace=False))
     noisy = labels.astype(object).copy()
     for r in rows:
         options = [c for c in classes if c != labels[r]] if kind == "random" else CONFUSABLE[labels[r]]
@@ -69,7 +71,7 @@ def at_k(order: np.ndarray, flipped: np.ndarray, k: int) -> tuple[float, float]:
 def selected(rows: np.ndarray, flipped: np.ndarray) -> dict:
     hits = np.isin(rows, flipped).sum()
     p, r = hits / max(len(rows), 1), hits / len(flipped)
-    return {"count": int(len(rows)), "precision": float(p), "recall": float(r),
+    return {"count": len(rows), "precision": float(p), "recall": float(r),
             "f1": float(2 * p * r / max(p + r, 1e-12))}
 
 
@@ -157,14 +159,14 @@ def _sidecar(npz, name) -> str:
 def cmd_report(args) -> None:
     ours = {r["setting"]: r for r in json.loads(Path(_sidecar(args.npz, "imgorg")).read_text())}
     theirs = {r["setting"]: r for r in json.loads(Path(_sidecar(args.npz, "cleanlab")).read_text())}
-    print("| setting | flipped | imgorg P@k | imgorg R@k | cleanlab P@k | cleanlab R@k | imgorg rule n / P / R "
-          "| cleanlab default n / P / R | fit s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| setting | flipped | imgorg P@k = R@k | cleanlab find_label_issues P@k = R@k | cleanlab self-confidence "
+          "ranking P@k | imgorg rule n / P / R | cleanlab default filter n / P / R | fit s |")
+    print("|---|---|---|---|---|---|---|---|")
     for key in sorted(ours):
         o, t = ours[key], theirs[key]
         rule, default = o["rule"], t["default_filter"]
-        print(f"| {key} | {o['flipped']} | {o['p_at_k']:.3f} | {o['r_at_k']:.3f} | {t['ranked_p_at_k'][0]:.3f} | "
-              f"{t['ranked_p_at_k'][1]:.3f} | {rule['count']} / {rule['precision']:.3f} / {rule['recall']:.3f} | "
+        print(f"| {key} | {o['flipped']} | {o['p_at_k']:.3f} | {t['ranked_p_at_k'][0]:.3f} | "
+              f"{t['ranking_p_at_k'][0]:.3f} | {rule['count']} / {rule['precision']:.3f} / {rule['recall']:.3f} | "
               f"{default['count']} / {default['precision']:.3f} / {default['recall']:.3f} | {o['fit_s']:.1f} |")
     for kind in ("random", "confusable"):
         keys = [k for k in ours if k.startswith(kind)]
@@ -227,9 +229,9 @@ def _variant_scores(probs, given) -> dict[str, np.ndarray]:
 # -- real: CIFAR's own label errors ------------------------------------------------------------
 
 def cmd_real(args) -> None:
-    import imgorg
     from PIL import Image
 
+    import imgorg
     from imgorg.review.labels import label_issues, out_of_fold_probabilities
 
     ws = imgorg.load_workspace(args.workspace)
@@ -247,6 +249,26 @@ def cmd_real(args) -> None:
         image = Image.open(Path(ws.manifest["source"]["root"]) / path)
         montage.paste(image.convert("RGB").resize((tile, tile)), (tile * (i % 8), tile * (i // 8)))
     montage.save(args.out)
+
+
+# -- cost: seconds on the embeddings and on the reduced features ----------------------------------
+
+def cmd_cost(args) -> None:
+    import imgorg
+    from imgorg.review.labels import label_issues, out_of_fold_probabilities
+
+    ws = imgorg.load_workspace(args.workspace)
+    labels = np.asarray(ws.labels, dtype=object)
+    times = {"embeddings": [], "reduced": []}
+    for _ in range(args.repeats):  # alternating, medians
+        for name, values in times.items():
+            start = time.perf_counter()
+            label_issues(labels, *out_of_fold_probabilities(ws.embeddings if name == "embeddings" else ws.reduced,
+                                                              labels))
+            values.append(time.perf_counter() - start)
+    for name, values in times.items():
+        print(f"{name} {ws.embeddings.shape if name == 'embeddings' else ws.reduced.shape}: median "
+              f"{np.median(values):.2f} s over {len(values)} (min {min(values):.2f}); load {os.getloadavg()[0]:.1f}")
 
 
 # -- subset: the held-out folder -------------------------------------------------------------
@@ -287,6 +309,10 @@ def main(argv=None) -> None:
     p.add_argument("--top", type=int, default=32)
     p.add_argument("--features", default="embeddings", choices=("embeddings", "reduced"))
     p.set_defaults(run=cmd_real)
+    p = sub.add_parser("cost")
+    p.add_argument("workspace")
+    p.add_argument("--repeats", type=int, default=3)
+    p.set_defaults(run=cmd_cost)
     p = sub.add_parser("subset")
     p.add_argument("source")
     p.add_argument("target")

@@ -97,3 +97,13 @@ def test_same_seed_same_result_and_bad_input_says_what_to_pass():
         label_issues(np.where(noisy == "ant", "emu", noisy), probs, classes)
     with pytest.raises(ConfigError, match="one column per class"):
         label_issues(noisy, probs[:, :3], classes)
+
+
+def test_probabilities_are_out_of_fold():
+    """Labels that carry no signal: a model that saw them would give them high probability."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 100)).astype(np.float32)
+    labels = rng.choice(np.array(["ant", "bee"], dtype=object), 120)
+    probs, classes = out_of_fold_probabilities(x, labels, seed=0)
+    given = probs[np.arange(120), np.searchsorted(classes, labels)]
+    assert 0.4 < given.mean() < 0.6

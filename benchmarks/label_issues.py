@@ -109,12 +109,16 @@ def cmd_probs(args) -> None:
 
 
 def _full_ranking(noisy, probs, classes) -> np.ndarray:
-    """Every labelled row in imgorg's order (label_issues reports a prefix of it)."""
-    from imgorg.review.labels import _encode, issue_scores
+    """Every row in imgorg's order (label_issues reports a prefix of it); every row has a label here."""
+    from imgorg.review.labels import issue_scores
 
-    given, known, _ = _encode(noisy, len(probs), np.asarray(classes, dtype=object))
-    score, _ = issue_scores(probs, given, known)
+    score, _ = issue_scores(probs, _indices(noisy, classes), np.ones(len(noisy), bool))
     return np.argsort(-score, kind="stable")
+
+
+def _indices(labels, classes) -> np.ndarray:
+    lookup = {c: i for i, c in enumerate(classes)}
+    return np.array([lookup[c] for c in labels])
 
 
 # -- cleanlab's side (its own venv) ------------------------------------------------------------
@@ -187,16 +191,16 @@ def cmd_variants(args) -> None:
     for features_name in args.features.split(","):
         features = ws.embeddings if features_name == "embeddings" else ws.reduced
         for weight in (0.0, 0.25, 0.5):
-            li.KNN_WEIGHT = weight
             table = {}
             for kind in ("random", "confusable"):
                 for seed in SEEDS[:args.seeds]:
                     noisy, flipped = flip(truth, kind, seed)
                     start = time.perf_counter()
-                    probs, classes = li.out_of_fold_probabilities(features, noisy, seed=seed)
+                    probs, classes = li.out_of_fold_probabilities(features, noisy, seed=seed, neighbour_weight=weight)
                     seconds = time.perf_counter() - start
-                    given, known, _ = li._encode(noisy, len(probs), classes)
-                    variants = _variant_scores(probs, given) | {"imgorg": li.issue_scores(probs, given, known)[0]}
+                    given = _indices(noisy, classes)
+                    variants = _variant_scores(probs, given) | {
+                        "imgorg": li.issue_scores(probs, given, np.ones(len(given), bool))[0]}
                     for name, score in variants.items():
                         table.setdefault((kind, name), []).append(at_k(np.argsort(-score, kind="stable"),
                                                                        flipped, len(flipped))[0])

@@ -40,8 +40,8 @@ REPORT_SCORE = 0.94  # rows scoring at least this are reported (label_issues)
 COLUMNS = ["row", "given", "suggested", "confidence", "score"]
 
 
-def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS,
-                              seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS, seed: int = 0, *,
+                              neighbour_weight: float = KNN_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
     """(n, n_classes) probabilities and the sorted class names.
 
     ``labels``: one per row, missing (None, NaN, pd.NA) for unlabelled rows; only
@@ -50,7 +50,11 @@ def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS,
     (their members spread over the folds they can fill) but some of their members are
     scored by models that never saw the class; ``label_issues`` does not judge them.
     With one class every row gets probability 1; with none, an (n, 0) array.
+    ``neighbour_weight``: the share of the nearest labelled neighbours' vote (0: the
+    classifier alone).
     """
+    if not 0.0 <= neighbour_weight <= 1.0:
+        raise ConfigError(f"neighbour_weight ({neighbour_weight}) must be between 0 and 1")
     features = _check_features(features)
     given, known, classes = _encode(labels, len(features))
     n, c = len(features), len(classes)
@@ -65,8 +69,8 @@ def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS,
         x = _fit_features(features, known, seed)
         logits = _out_of_fold_logits(x, given, known, c, folds, seed)
         probs = _softmax(logits / _temperature(logits[known], given[known]))
-        if NEIGHBOURS and KNN_WEIGHT:
-            probs = (1 - KNN_WEIGHT) * probs + KNN_WEIGHT * _neighbour_votes(x, given, known, c)
+        if neighbour_weight:
+            probs = (1 - neighbour_weight) * probs + neighbour_weight * _neighbour_votes(x, given, known, c)
             # the blend is under-confident (the neighbours' votes are smoothed): a second temperature
             # took CIFAR-10 test's calibration error (15 bins, vs the true labels) from 0.09 to 0.05
             log_probs = np.log(np.maximum(probs, 1e-12))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 from typer.testing import CliRunner
@@ -14,10 +13,10 @@ from typer.testing import CliRunner
 import imgorg
 from imgorg import ClusterConfig, MapConfig, RunConfig, run
 from imgorg.cli.main import app
-from imgorg.config import ReviewConfig
+from imgorg.config import ReviewConfig, SearchConfig
 from imgorg.errors import ConfigError
 from imgorg.review.leaks import split_of
-from imgorg.tasks import find_similar, resolve_query
+from imgorg.tasks.search import find_similar, resolve_query
 from imgorg.tasks.export import export_table, removed_files
 from imgorg.tasks.review import accept_findings, dismiss_findings, review_collection
 from imgorg.tasks.curate import edit_clusters
@@ -121,7 +120,7 @@ def test_accepting_copies_removes_them_from_clusters_search_and_exports_and_undo
     removed = set(ws.images["id"][ws.removed()])
     assert same in removed and ws.clusters()["size"].sum() == before - len(removed)
     assert same not in set(export_table(ws)["id"]) and same in set(removed_files(ws)["id"])
-    found = find_similar(ws, resolve_query(image_id=same), k=5)
+    found = find_similar(ws, SearchConfig(resolve_query(image_id=same), k=5))
     assert all(int(ws.images["id"].iat[n.row]) not in removed for n in found.neighbours)
     assert (ws.review().query("kind == 'copy'")["status"] == "accepted").all()
     edit_clusters(ws, Undo())

@@ -16,33 +16,39 @@ import os
 # the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .clustering import cluster
-from .constants import NOISE
-from .config import (
-    AddConfig, ClassifyConfig, ClusterConfig, CompareConfig, DuplicatesConfig, EmbedConfig, IndexConfig, MapConfig,
-    OutlierConfig, ReduceConfig, RunConfig,
-)
-from .embed import BACKBONES, DEFAULT_BACKBONE, EmbedResult, embed_catalog, get_backbone
-from .errors import (
-    BackboneError,
-    ConfigError,
-    ImageDecodeError,
-    ImgorgError,
-    SourceError,
-    WorkspaceError,
-)
-from .images import decode_image
-from .metrics import ClusterScores, score_clustering
-from .tasks.run import RunResult, run
-from .reduce import Reducer
-from .sources import scan_folder
-from .tasks import (
-    add_images, build_search_index, compare_methods, edit_clusters, find_duplicates, find_folder_duplicates, make_map,
-    score_outliers, train_classifiers,
-)
-from .version import __version__
-from .views import Workspace, load_workspace
-from .tasks.saving import save_workspace
+import importlib
+
+# Where each public name lives: loaded on first use (PEP 562), so that `imgorg duplicates --fast` or
+# `imgorg --help` does not import scikit-learn, FAISS and torch first.
+_WHERE = {
+    "cluster": "clustering", "NOISE": "constants",
+    **{name: "config" for name in ("AddConfig", "ClassifyConfig", "ClusterConfig", "CompareConfig", "DuplicatesConfig",
+                                   "EmbedConfig", "ExportConfig", "IndexConfig", "MapConfig", "OutlierConfig",
+                                   "ReduceConfig", "ReportConfig", "ReviewConfig", "RunConfig", "SearchConfig")},
+    **{name: "embed" for name in ("BACKBONES", "DEFAULT_BACKBONE", "EmbedResult", "embed_catalog", "get_backbone")},
+    **{name: "errors" for name in ("BackboneError", "ConfigError", "ImageDecodeError", "ImgorgError", "SourceError",
+                                   "WorkspaceError")},
+    "decode_image": "images", "ClusterScores": "metrics", "score_clustering": "metrics", "RunResult": "tasks.run",
+    "run": "tasks.run", "Reducer": "reduce", "scan_folder": "sources", "__version__": "version",
+    "Workspace": "views", "load_workspace": "views", "save_workspace": "tasks.saving",
+    **{name: "tasks" for name in ("add_images", "build_search_index", "compare_methods", "edit_clusters",
+                                  "export_clusters", "find_duplicates", "find_folder_duplicates", "find_similar",
+                                  "make_map", "review_collection", "score_outliers", "train_classifiers",
+                                  "write_report")},
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'imgorg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "BACKBONES",
@@ -58,6 +64,7 @@ __all__ = [
     "DuplicatesConfig",
     "EmbedConfig",
     "EmbedResult",
+    "ExportConfig",
     "ImageDecodeError",
     "ImgorgError",
     "IndexConfig",
@@ -65,8 +72,11 @@ __all__ = [
     "OutlierConfig",
     "ReduceConfig",
     "Reducer",
+    "ReportConfig",
+    "ReviewConfig",
     "RunConfig",
     "RunResult",
+    "SearchConfig",
     "SourceError",
     "Workspace",
     "WorkspaceError",
@@ -78,15 +88,19 @@ __all__ = [
     "decode_image",
     "edit_clusters",
     "embed_catalog",
+    "export_clusters",
     "find_duplicates",
     "find_folder_duplicates",
+    "find_similar",
     "get_backbone",
     "load_workspace",
     "make_map",
+    "review_collection",
     "run",
     "save_workspace",
     "scan_folder",
     "score_clustering",
     "score_outliers",
     "train_classifiers",
+    "write_report",
 ]

@@ -17,10 +17,11 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from .config import ClassifyConfig
 from .errors import ConfigError
 
-MODELS = ("logistic", "svm", "rf")
-FROM_FOLDERS = "from-folders"  # labels: the ImageFolder labels of the catalog
+MODELS = ClassifyConfig.models  # logistic, svm, rf: written once, in the config
+FROM_FOLDERS = ClassifyConfig.labels  # "from-folders": the ImageFolder labels of the catalog
 
 
 def make_model(name: str, seed: int = 0):

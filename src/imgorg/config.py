@@ -258,6 +258,31 @@ class ReportConfig(Checked):
 
 
 @dataclass(frozen=True)
+class SearchConfig(Checked):
+    query: Any = None  # what is searched for: imgorg.tasks.search.resolve_query(...) (an image, an id or words)
+    k: int = 10  # images returned
+    method: str | None = None  # the clustering whose clusters are shown; None = the workspace's default
+
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"k": positive(), "query": Rule(lambda v: v is not None,
+                                                                         "a query: resolve_query(file, text=, image_id=)")}
+
+
+EXPORT_FORMS = ("folders", "csv", "parquet")
+
+
+@dataclass(frozen=True)
+class ExportConfig(Checked):
+    to: str  # "folders" (a folder per cluster or month, links or copies), "csv" or "parquet" (a row per image)
+    target: str  # the folder or the file
+    copy: bool = False  # folders: copy each image instead of linking it
+    method: str | None = None  # the clustering exported; None = the workspace's default
+    force: bool = False  # folders: add to a non-empty folder (nothing in it is overwritten)
+    by: str = "cluster"  # folders: cluster, date (YYYY/MM), cluster,date or date,cluster
+
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"to": one_of(*EXPORT_FORMS)}
+
+
+@dataclass(frozen=True)
 class IndexConfig(Checked):
     kind: str = "auto"  # auto (exact up to 200,000 images, else ivf-pq), exact, hnsw, ivf-flat, ivf-pq
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from ..config import SearchConfig
 from ..errors import ImageDecodeError, ImgorgError
 from ..tasks.search import MAX_TEXT, find_similar, resolve_query
 from .browse import image_row
@@ -36,7 +37,7 @@ def search_routes(state: AppState) -> APIRouter:
         query = resolve_query(text=text) if text is not None else (
             resolve_query(data) if data is not None else resolve_query(image_id=id))
         try:  # in a worker thread: decoding, the model and the text tower must not block the event loop
-            result = await run_in_threadpool(find_similar, state.ws, query, k, method, state.searcher)
+            result = await run_in_threadpool(find_similar, state.ws, SearchConfig(query, k, method), state.searcher)
         except ImageDecodeError as err:
             raise HTTPException(415, f"not a decodable image: {err.reason}") from None
         except ImgorgError as err:

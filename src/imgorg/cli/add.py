@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import AddConfig
-from ..tasks.add import AddResult, add_images
 from .clusters import show
 from .console import console, escape, print_skipped, progress_bars
+
+if TYPE_CHECKING:  # annotations only: the module loads them when a command runs
+    from ..tasks.add import AddResult
 
 MAX_LISTED = 20  # failed and skipped files listed; the rest are counted
 
@@ -22,6 +24,8 @@ def add_command(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Embed only the new images and place each in its most probable curated cluster, or in 'unsorted' for review."""
+    from ..tasks.add import add_images
+
     with progress_bars() as progress:
         result = add_images(workspace, AddConfig(folder=str(folder), threshold=threshold, seed=seed), progress)
     print_added(result, folder)

@@ -8,22 +8,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..classify import FROM_FOLDERS, MODELS
 from ..config import ClassifyConfig
-from ..tasks import train_classifiers
 from ..workspace import CLASSIFY_FILE, PREDICTIONS_FILE
 from .console import console, escape
 
 
 def classify_command(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
-    labels: Annotated[str, typer.Option(help="A CSV (columns id or path, and label; unlabelled images left out) or 'from-folders'.")] = FROM_FOLDERS,
-    models: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(MODELS)}.")] = ",".join(MODELS),
+    labels: Annotated[str, typer.Option(help="A CSV (columns id or path, and label; unlabelled images left out) or 'from-folders'.")] = ClassifyConfig.labels,
+    models: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(ClassifyConfig.models)}.")] = ",".join(ClassifyConfig.models),
     folds: Annotated[int, typer.Option(help="Stratified cross-validation folds.")] = 5,
     features: Annotated[str, typer.Option(help="embeddings (full) or reduced (PCA, faster).")] = "embeddings",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cross-validate SVM (RBF), random forest and logistic regression; predict unlabelled images."""
+    from ..tasks import train_classifiers
+
     names = tuple(m.strip() for m in models.split(",") if m.strip())
     config = ClassifyConfig(labels=labels, models=names, folds=folds, features=features, seed=seed)
     with console.status(f"cross-validating {escape(', '.join(names))}"):

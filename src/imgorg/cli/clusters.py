@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -16,9 +16,10 @@ from ..curation import (
     UNSORTED_NAME, Drop, Merge, Move, Rename, Split, Undo, check_name, compact, describe, latest_standing,
 )
 from ..errors import ConfigError
-from ..tasks.curate import edit_clusters, history
-from ..views import Workspace, load_workspace
 from .console import console, escape
+
+if TYPE_CHECKING:  # annotations only: the module loads them when a command runs
+    from ..views import Workspace
 
 ACTIONS = ("rename", "merge", "split", "move", "drop", "undo", "history")
 
@@ -39,6 +40,9 @@ def clusters_command(
     rename ID NAME, merge ID ID... [--name N], split ID [--k N], move IMAGE... --to ID,
     drop IMAGE..., undo, history. Edits are kept in the workspace's curation log and applied
     on read; the clustering they were made on stays as it was."""
+    from ..tasks.curate import edit_clusters
+    from ..views import load_workspace
+
     args = list(args or [])
     if action is None:
         return show(workspace, method, json_out)
@@ -89,6 +93,8 @@ def _ints(values: list[str]) -> list[int]:
 
 
 def show(workspace: Path | Workspace, method: str | None = None, json_out: bool = False) -> None:
+    from ..views import Workspace, load_workspace
+
     ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
     method = ws.check_method(method)
     table = ws.clusters(method)
@@ -111,6 +117,9 @@ def _json(value):
 
 
 def _history(workspace: Path, json_out: bool) -> None:
+    from ..tasks.curate import history
+    from ..views import load_workspace
+
     edits = history(workspace)
     if json_out:
         typer.echo(json.dumps([{**compact(edit), "standing": edit["standing"]} for edit in edits], indent=2))

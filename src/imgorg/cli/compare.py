@@ -11,8 +11,6 @@ from rich import box
 from rich.table import Table
 
 from ..config import AUTO_METHODS, ClusterConfig, CompareConfig
-from ..tasks import compare_methods
-from ..tasks.inputs import workspace_for
 from .console import console, escape, progress_bars
 from .run import parse_k
 
@@ -27,6 +25,9 @@ def compare(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cluster with several methods, print one comparison table, keep every method's assignments."""
+    from ..tasks import compare_methods
+    from ..tasks.inputs import workspace_for
+
     names = tuple(m.strip() for m in methods.split(",") if m.strip())
     config = CompareConfig(methods=names, k=parse_k(k) if k else None, max_noise=max_noise, seed=seed).validate()
     with progress_bars() as progress:  # --k 1 was refused above, before anything runs

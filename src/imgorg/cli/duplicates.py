@@ -11,10 +11,7 @@ import typer
 from ..config import DuplicatesConfig
 from ..duplicates import DEFAULT_THRESHOLD, FAST_THRESHOLD, check_threshold
 from ..errors import ConfigError, TooFewImagesError, WorkspaceError
-from ..pipeline import default_workspace
 from ..sources import count_image_files
-from ..tasks import find_duplicates, find_folder_duplicates
-from ..tasks.inputs import workspace_for
 from ..workspace import DUPLICATES_FILE, is_workspace
 from .console import console, escape, progress_bars
 from .options import Out
@@ -32,6 +29,9 @@ def duplicates(
 ) -> None:
     """Find copies: identical files by content hash, then resized/re-encoded/cropped/mirrored ones by
     embedding and thumbnails, and heavy crops by keypoints. WORKSPACE may also be a folder of images."""
+    from ..pipeline import default_workspace
+    from ..tasks import find_duplicates, find_folder_duplicates
+
     if not workspace.exists():
         raise WorkspaceError(f"{workspace} does not exist; pass a workspace made by `imgorg run` or a folder of images")
     if threshold is not None:  # before any work: hashing or embedding a folder takes minutes
@@ -71,6 +71,8 @@ def duplicates(
 def _workspace_of_folder(folder: Path, dest: Path) -> Path | None:
     """The folder's workspace at ``dest``, embedded first if there is none; None, having said why,
     when the folder holds fewer than two readable images."""
+    from ..tasks.inputs import workspace_for
+
     if not is_workspace(dest):
         console.print(f"{folder} is a folder of images: embedding it into {dest} first", markup=False)
     try:

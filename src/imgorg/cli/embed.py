@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ..config import ReduceConfig, RunConfig, ClusterConfig
 from ..embed.backbones import DEFAULT_BACKBONE
-from ..tasks.run import embed_only
 from .console import console, escape, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, ImageSize, Limit, Out, Sample,
                       Seed, Source, Split, Tta, Weights, Workers, embed_config)
@@ -33,6 +32,8 @@ def embed_command(
     seed: Seed = 0,
 ) -> None:
     """Embed every image under SOURCE into the workspace's cache (resumable); cluster later with `imgorg run`."""
+    from ..tasks.run import embed_only
+
     config = RunConfig(
         embed=embed_config(backbone, image_size, weights, batch_size, workers, device, tta, engine, address, actors),
         reduce=ReduceConfig(seed=seed), cluster=ClusterConfig(seed=seed),

@@ -7,12 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import EXPORT_FORMS as FORMS
 from ..errors import ConfigError
-from ..tasks.export import TABLE_FORMATS, export_folders, write_removed, write_table
-from ..views import load_workspace
 from .console import console, escape
-
-FORMS = ("folders",) + TABLE_FORMATS
 
 
 def export_command(
@@ -26,6 +23,10 @@ def export_command(
 ) -> None:
     """Export the clusters: a folder per cluster (noise in `noise`), or a table with distances, outlier scores and duplicate groups.
     What a review removed (`imgorg review --accept`) is left out; --removed lists it."""
+    from ..tasks.export import export_folders, write_removed, write_table
+
+    from ..views import load_workspace
+
     if to is None and removed is None:
         raise ConfigError("give --to folders DIR | csv FILE | parquet FILE, or --removed FILE")
     if removed is not None:

@@ -9,7 +9,6 @@ import typer
 
 from ..config import IndexConfig
 from ..index import KINDS
-from ..tasks import build_search_index
 from .console import console, escape
 
 
@@ -18,6 +17,8 @@ def index_command(
     kind: Annotated[str, typer.Option(help=f"{', '.join(KINDS)}; auto = exact up to 200,000 images, else ivf-pq.")] = "auto",
 ) -> None:
     """Build the nearest-neighbour index used by search, duplicates, outliers and the app."""
+    from ..tasks import build_search_index
+
     with console.status(f"building a {escape(kind)} index"):
         index = build_search_index(workspace, IndexConfig(kind=kind))
     console.print(f"{index.kind} index of {len(index):,} vectors built in {index.build_seconds:.1f} s "

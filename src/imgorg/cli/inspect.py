@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from ..datasets import DATASETS, resolve_source
-from ..inspection import inspect_source
 from .console import console, progress_bars
 
 SHOWN = 20  # failures and duplicate groups printed; --json has them all
@@ -26,6 +25,8 @@ def inspect_command(
 ) -> None:
     """Count formats, sizes, colour modes, capture dates, cameras, undecodable files, exact copies, class sizes
     and the files that are not images (system files, other documents, formats that need an extra)."""
+    from ..inspection import inspect_source
+
     with progress_bars() as progress:
         folder = resolve_source(source, split, data, progress)
         report = inspect_source(folder, workers=workers, decode=decode, progress=progress)

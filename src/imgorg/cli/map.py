@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..config import MapConfig
-from ..tasks import make_map
 from .console import console, escape
 
 
@@ -19,6 +18,8 @@ def map_command(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Project the embeddings to 2D or 3D and store the map in the workspace."""
+    from ..tasks import make_map
+
     with console.status(f"{escape(method)} map to {dims}D"):
         result = make_map(workspace, MapConfig(method=method, dims=dims, seed=seed))
     if result.fast_path:

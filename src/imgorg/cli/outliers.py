@@ -9,7 +9,6 @@ import typer
 
 from ..config import OutlierConfig
 from ..outliers import DEFAULT_K, METHODS
-from ..tasks import score_outliers
 from ..workspace import OUTLIERS_FILE
 from .console import console, escape
 
@@ -21,6 +20,8 @@ def outliers(
     top: Annotated[int, typer.Option(help="How many to print.")] = 20,
 ) -> None:
     """Score how unusual each image is; store the scores for the app and the report."""
+    from ..tasks import score_outliers
+
     with console.status(f"scoring outliers ({escape(method)})"):
         frame = score_outliers(workspace, OutlierConfig(method=method, k=k))
     console.print(f"The {min(top, len(frame))} most unusual of {len(frame):,} images ({escape(method)}, k={k}):")

@@ -13,10 +13,7 @@ from rich.table import Table
 from ..config import REVIEW_KINDS, ReviewConfig
 from ..curation import Undo, describe
 from ..errors import ConfigError
-from ..tasks.curate import edit_clusters
-from ..tasks.review import accept_findings, dismiss_findings, review_collection
 from ..review.table import summary
-from ..views import load_workspace
 from ..workspace import REVIEW_FILE
 from .console import console, escape, progress_bars
 
@@ -32,6 +29,10 @@ def review_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary per kind as JSON.")] = False,
 ) -> None:
     """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason."""
+    from ..tasks.curate import edit_clusters
+    from ..tasks.review import accept_findings, dismiss_findings, review_collection
+    from ..views import load_workspace
+
     chosen = _ints(ids)
     if undo:
         ws = load_workspace(workspace)

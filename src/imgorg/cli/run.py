@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
 
 from ..config import ClusterConfig, ReduceConfig, ReviewConfig, RunConfig
 from ..embed.backbones import DEFAULT_BACKBONE
-from ..tasks.run import RunResult
-from ..tasks.run import run as run_pipeline
 from .add import print_added
 from .clusters import show as show_clusters
 from .console import console, escape, print_skipped, progress_bars
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
                       Sample, Seed, Source, Split, Tta, Weights, Workers, embed_config)
+
+if TYPE_CHECKING:  # annotations only: the module loads them when a command runs
+    from ..tasks.run import RunResult
 
 MAX_FAILURES_SHOWN = 20
 
@@ -53,6 +54,8 @@ def run(
     discard_edits: Annotated[bool, typer.Option("--discard-edits", help="Into a curated workspace: cluster anew and drop the curation edits.")] = False,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
+    from ..tasks.run import run as run_pipeline
+
     config = RunConfig(
         embed=embed_config(backbone, image_size, weights, batch_size, workers, device, tta, engine, address, actors,
                            float16),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
 
+from ..config import SearchConfig
 from ..errors import ConfigError
-from ..metrics import retrieval_scores
-from ..tasks.search import Searcher, find_similar, resolve_query
-from ..views import load_workspace
 from .console import console, escape
+
+if TYPE_CHECKING:  # annotations only: the module loads them when a command runs
+    from ..tasks.search import Searcher
 
 
 def search(
@@ -26,6 +27,9 @@ def search(
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
 ) -> None:
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
+    from ..tasks.search import Searcher, find_similar, resolve_query
+    from ..views import load_workspace
+
     ws = load_workspace(workspace)
     method = ws.check_method(method)  # an unknown method fails before any search
     if evaluate:
@@ -34,7 +38,7 @@ def search(
         raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
     if text is None and query is None:
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
-    result = find_similar(ws, resolve_query(query, text=text), k, method)
+    result = find_similar(ws, SearchConfig(resolve_query(query, text=text), k, method))
     found, query = result.neighbours, result.query.name
     how = result.how if text is not None else None
     clusters = ws.cluster_labels(method)
@@ -67,6 +71,8 @@ def search(
 
 
 def _evaluate(ws, searcher: Searcher, k: int, json_out: bool) -> None:
+    from ..metrics import retrieval_scores
+
     labels = ws.labels
     if labels is None:
         raise ConfigError("--evaluate needs a label for every image (a folder-per-class tree)")

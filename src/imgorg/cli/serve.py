@@ -20,6 +20,7 @@ def serve(
         import uvicorn
 
         from ..app import create_app
+
     except ImportError as err:
         raise typer.BadParameter(f"the app needs its extra ({err.name} is missing): pip install 'imgorg[app]'") from None
     app = create_app(workspace)

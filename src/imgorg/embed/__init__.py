@@ -5,16 +5,34 @@ and Ray engines, and the cache of embeddings by file content.
     ImageEmbedder(EmbedConfig(...))(image_bytes)                 one image, as a run embeds it
 """
 
-from .backbones import BACKBONES, COMBINE, DEFAULT_BACKBONE, BackboneSpec, get_backbone, preprocess_for, split_backbones
-from .cache import EmbeddingCache, cache_key
-from .decode import decode_file
-from .engine import EmbedResult, embed_catalog
-from .preprocess import Preprocess, load_and_prepare
-from .runners import OnnxRunner, TorchRunner, default_runner, resolve_device
-from .single import ImageEmbedder
+from __future__ import annotations
+
+import importlib
+
+# Loaded on first use (PEP 562): the backbone registry alone does not import the engine, torch or scikit-learn.
+_WHERE = {
+    "BACKBONES": "backbones", "COMBINE": "backbones", "DEFAULT_BACKBONE": "backbones", "BackboneSpec": "backbones",
+    "get_backbone": "backbones", "preprocess_for": "backbones", "split_backbones": "backbones",
+    "EmbeddingCache": "cache", "cache_key": "cache", "decode_file": "decode", "EmbedResult": "engine",
+    "embed_catalog": "engine", "Preprocess": "preprocess", "load_and_prepare": "preprocess",
+    "OnnxRunner": "runners", "TorchRunner": "runners", "default_runner": "runners", "resolve_device": "runners",
+    "ImageEmbedder": "single",
+}
 
 __all__ = [
     "BACKBONES", "COMBINE", "DEFAULT_BACKBONE", "BackboneSpec", "EmbedResult", "EmbeddingCache", "ImageEmbedder",
     "OnnxRunner", "Preprocess", "TorchRunner", "cache_key", "decode_file", "default_runner", "embed_catalog",
     "get_backbone", "load_and_prepare", "preprocess_for", "resolve_device", "split_backbones",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'imgorg.embed' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -23,7 +23,6 @@ import logging
 import math
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np

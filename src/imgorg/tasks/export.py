@@ -22,7 +22,8 @@ import pandas as pd
 from ..constants import NOISE
 from ..errors import ConfigError, SourceError
 from ..sources import source_path
-from ..views import Workspace
+from ..config import ExportConfig
+from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
 
 NOISE_FOLDER = "noise"
@@ -146,6 +147,17 @@ def write_table(ws: Workspace, target: str | os.PathLike, fmt: str, method: str 
     else:
         frame.to_parquet(target, index=False)
     return frame
+
+
+def export_clusters(workspace: Workspace | str, config: ExportConfig) -> FolderExport | pd.DataFrame:
+    """The clusters outside the workspace: folders of links (or copies) per cluster or month, or one
+    table row per image (CSV, Parquet). What a review removed is left out (``write_removed`` lists it)."""
+    ws = open_workspace(workspace)
+    config.validate()
+    if config.to == "folders":
+        return export_folders(ws, config.target, copy=config.copy, method=config.method, force=config.force,
+                              by=config.by)
+    return write_table(ws, config.target, config.to, config.method)
 
 
 def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = False, method: str | None = None,

@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_pairs, prefer_sharp
+from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import quality_flags, quality_scores
 from ..review.table import findings_frame, outlier_findings, summary
@@ -89,6 +90,13 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         else:
             leaks = leak_findings(images, split, pairs, config.splits)
             parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
+    if "label_issue" in kinds:
+        found = timed("labels", lambda: _label_findings(ws, config))
+        if found is None:
+            notes.append("no label issues looked for: fewer than two classes have labels (labels are the images' "
+                         "folder names)")
+        else:
+            parts.append(found)
     table = findings_frame(parts, images)
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
@@ -98,6 +106,21 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     for note in notes:
         log.info(note)
     return ReviewResult(table, scores, notes, seconds)
+
+
+def _label_findings(ws: Workspace, config: ReviewConfig) -> pd.DataFrame | None:
+    """Images whose label is probably wrong, from out-of-fold predictions of a classifier on the
+    embeddings fitted across the whole labelled collection (every split); None without labels."""
+    labels = ws.images["label"]
+    if labels.dropna().nunique() < 2:
+        return None
+    probs, classes = out_of_fold_probabilities(ws.embeddings, labels, folds=config.folds, seed=config.seed)
+    issues = label_issues(labels, probs, classes)
+    return pd.DataFrame({
+        "row": issues["row"].to_numpy(np.int64), "kind": "label_issue", "score": issues["score"].to_numpy(float),
+        "action": "relabel", "suggested": issues["suggested"].astype(str).to_numpy(),
+        "reason": [f"labelled {g!r}, but it looks like {s!r} ({c:.0%} by a classifier that never saw its label)"
+                   for g, s, c in zip(issues["given"], issues["suggested"], issues["confidence"])]})
 
 
 def check_kind(kind: str) -> str:

@@ -12,7 +12,8 @@ import numpy as np
 from ..constants import NOISE
 from ..errors import ConfigError
 from ..index import SearchIndex
-from ..views import Workspace
+from ..config import SearchConfig
+from ..views import Workspace, open_workspace
 
 TEXT_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has
 MAX_TEXT = 1000  # characters; CLIP reads 77 tokens at most anyway
@@ -170,10 +171,13 @@ class SearchResult:
     index: str = field(default="exact")  # the kind of search index used
 
 
-def find_similar(workspace: Workspace, query: Query, k: int = 10, method: str | None = None,
-                 searcher: Searcher | None = None) -> SearchResult:
-    """The ``k`` images most like ``query``; ``searcher`` keeps the models loaded between queries (the app)."""
-    method = workspace.check_method(method)  # an unknown method is refused before any work
+def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Searcher | None = None) -> SearchResult:
+    """The ``config.k`` images most like ``config.query`` (``resolve_query``); ``searcher`` keeps the
+    models loaded between queries (the app)."""
+    workspace = open_workspace(workspace)
+    config.validate()
+    query, k = config.query, config.k
+    method = workspace.check_method(config.method)  # an unknown method is refused before any work
     searcher = searcher or Searcher(workspace)
     row = None
     if query.text is not None:

@@ -87,8 +87,8 @@ def review_routes(state: AppState) -> APIRouter:
 
     @router.get("/review")
     def overview():
-        """Per kind: findings, groups, how many are open, accepted or dismissed, how many wait for a
-        decision (``pending``: open, not the copy kept), what is suggested for the open ones and a few
+        """Per kind: findings, groups, how many wait for a decision (open), were accepted or dismissed
+        (the copy kept of a group is none of these), what is suggested for the open ones and a few
         examples; ``notes`` say what was not looked for and why."""
         ws = state.ws
         table = ws.review()
@@ -99,18 +99,17 @@ def review_routes(state: AppState) -> APIRouter:
             return out
         open_ = summary(table[table["status"] == "open"]).set_index("kind")
         for row in summary(table).itertuples():
-            found = table[table["kind"] == row.kind]
+            found = table[(table["kind"] == row.kind) & (table["action"] != "keep")]  # the copy kept waits for nothing
             statuses = found["status"].value_counts()
             out["kinds"].append({
                 "kind": row.kind, "title": KIND_TITLES[row.kind][0], "about": KIND_TITLES[row.kind][1],
                 "images": row.images, "groups": row.groups,
                 **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
-                "pending": int(((found["status"] == "open") & (found["action"] != "keep")).sum()),  # to act on
                 "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
                 "examples": row.examples})
         found = {k["kind"] for k in out["kinds"]}
         out["none_found"] = [k for k in REVIEW_KINDS if k not in found]
-        out["pending"] = sum(k["pending"] for k in out["kinds"])
+        out["open"] = sum(k["open"] for k in out["kinds"])
         out["notes"] = _notes(ws, table)
         return out
 

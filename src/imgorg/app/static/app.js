@@ -340,15 +340,15 @@ async function loadReview() {
   $("kinds-none").textContent = data.none_found.length ? `Nothing found: ${data.none_found.join(", ").replaceAll("_", " ")}.` : "";
   state.review.kinds = data.kinds;
   $("kind-list").replaceChildren(...data.kinds.map((k) => {
-    const li = el("li"); li.dataset.kind = k.kind; li.classList.toggle("settled", k.pending === 0);
-    const meta = `${k.pending.toLocaleString()} open` + (k.accepted ? ` · ${k.accepted} accepted` : "") + (k.dismissed ? ` · ${k.dismissed} kept` : "");
+    const li = el("li"); li.dataset.kind = k.kind; li.classList.toggle("settled", k.open === 0);
+    const meta = `${k.open.toLocaleString()} open` + (k.accepted ? ` · ${k.accepted} accepted` : "") + (k.dismissed ? ` · ${k.dismissed} kept` : "");
     li.append(el("span", k.title, "name"), el("span", meta, "meta"));
     li.onclick = () => { chooseKind(k.kind); loadKind().catch(report); };
     return li;
   }));
   if (!data.kinds.length) return;
   const current = data.kinds.find((k) => k.kind === state.review.kind);
-  if (!current) chooseKind((data.kinds.find((k) => k.pending > 0) || data.kinds[0]).kind);
+  if (!current) chooseKind((data.kinds.find((k) => k.open > 0) || data.kinds[0]).kind);
   await loadKind();
 }
 
@@ -370,7 +370,7 @@ async function loadKind() {
   const pages = Math.max(1, Math.ceil(data.units / data.page_size));
   $("review-page").textContent = `page ${data.page + 1} of ${pages}`;
   $("review-prev").disabled = data.page === 0; $("review-next").disabled = data.page + 1 >= pages;
-  $("accept-kind").disabled = $("dismiss-kind").disabled = !counts || counts.pending === 0;
+  $("accept-kind").disabled = $("dismiss-kind").disabled = !counts || counts.open === 0;
   updateReviewSelection();
 }
 

@@ -4,6 +4,7 @@ of its cluster, the map and search, undo brings it back; dismissing keeps both; 
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -207,3 +208,21 @@ def test_accept_a_removal_in_the_browser_and_undo_it(reviewed, tmp_path):
         page.wait_for_function(f"document.getElementById('map-plot').dataset.points === '{points}'")
         assert image["id"] in gallery_of_cluster()
     assert errors == []
+
+
+def test_the_report_has_a_review_section_with_the_copy_kept_of_each_group(reviewed, tmp_path):
+    from imgorg.report import REVIEW_GROUPS, render_report
+    from imgorg.tasks.review import accept_findings
+    from imgorg.views import load_workspace
+
+    ws = load_workspace(shutil.copytree(reviewed[0], tmp_path / "ws"))
+    same = ws.review().query("kind == 'copy' and path.str.endswith('dog/same.jpg')", engine="python")["id"].iat[0]
+    ws = accept_findings(ws, "copy", [int(same)])[-1].workspace
+    section = render_report(ws).split('<section id="review">')[1].split("</section>")[0]
+    assert "<th>Copies</th>" in section and "<th>Leaks between splits</th>" in section
+    groups = ws.review().query("kind == 'copy'")["group"].nunique()
+    assert section.count("class='tile kept'") == min(groups, REVIEW_GROUPS)  # one kept per group shown
+    assert "removed · train" in section and "1 image was set aside" in section
+    assert "The copy kept: identical files" in section  # why that one is kept
+    assert all(src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', section))
+    assert "1 set aside by the review left out" in render_report(ws).split('<section id="map">')[1]

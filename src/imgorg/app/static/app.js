@@ -334,7 +334,7 @@ async function loadReview() {
     said("review-status", data.job.state === "failed" ? data.job.error : `Review done in ${data.job.seconds} s: ${data.job.findings} findings.`,
       data.job.state === "failed" ? "error" : "done");
   }
-  loadUnused().catch(report);
+  await loadUnused();
   $("kind-pane").hidden = !data.stored || !data.kinds.length;
   if (!data.stored) { $("kind-list").replaceChildren(); $("kinds-none").textContent = data.how; return; }
   $("kinds-none").textContent = data.none_found.length ? `Nothing found: ${data.none_found.join(", ").replaceAll("_", " ")}.` : "";

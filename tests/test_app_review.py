@@ -72,6 +72,13 @@ def test_without_a_review_the_app_says_how_to_make_one_and_computes_it(made, tmp
     assert data["kinds"][0]["examples"] == ["train/ship/dark.jpg"]
 
 
+def test_the_review_endpoints_are_documented(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ["/api/review", "/api/review/{kind}", "/api/review/accept", "/api/review/dismiss", "/api/review/run",
+                 "/api/quality"]:
+        assert path in paths
+
+
 def test_the_summary_counts_each_kind(reviewed, client):
     data = client.get("/api/review").json()
     kinds = {k["kind"]: k for k in data["kinds"]}

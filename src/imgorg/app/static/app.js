@@ -320,6 +320,7 @@ async function loadMethods() {
 
 // -- review: what needs a look, per kind; accepting or keeping is an edit (undo takes it back) --------
 const ACTION_WORDS = { remove: "remove", look: "look: remove?", relabel: "relabel", keep: "keep" };
+const keepWord = (kind) => (kind === "similar" ? "best shot" : "keep");
 const STATUS_WORDS = { accepted: { remove: "removed", look: "removed", relabel: "relabelled" }, dismissed: "kept (dismissed)" };
 
 async function loadReview() {
@@ -360,7 +361,7 @@ async function loadKind() {
   document.querySelectorAll("#kind-list li").forEach((li) => li.classList.toggle("active", li.dataset.kind === r.kind));
   const counts = r.kinds.find((k) => k.kind === r.kind);
   $("kind-title").textContent = data.title;
-  $("kind-info").textContent = counts ? `${counts.images.toLocaleString()} images` + (counts.groups ? ` in ${counts.groups} groups` : "") +
+  $("kind-info").textContent = counts ? `${counts.images.toLocaleString()} image${counts.images === 1 ? "" : "s"}` + (counts.groups ? ` in ${counts.groups} groups` : "") +
     (counts.suggested ? ` · open: ${counts.suggested}` : "") : "";
   $("kind-about").textContent = sentence(data.about) + ". Accepting sets an image aside: it leaves the clusters, the map, search and " +
     "exports (nothing is deleted; Undo brings it back). Keeping dismisses the finding.";
@@ -392,9 +393,10 @@ function findingFigure(f) {
   const open = f.status === "open", figure = thumb(f, `#${f.id} · ${clusterName({ id: f.cluster, name: f.cluster_name })}`);
   figure.title = `${f.path}: ${f.reason}`;
   const words = !open ? (f.status === "dismissed" ? STATUS_WORDS.dismissed : STATUS_WORDS.accepted[f.action] || "kept")
-    : f.action === "relabel" ? `relabel ${f.label || ""} → ${f.suggested}` : ACTION_WORDS[f.action] || f.action;
+    : f.action === "relabel" ? `relabel ${f.label || ""} → ${f.suggested}`
+    : f.action === "keep" ? keepWord(state.review.kind) : ACTION_WORDS[f.action] || f.action;
   figure.insertBefore(el("span", words + (f.split ? ` · ${f.split}` : ""), "badge"), figure.querySelector("figcaption"));
-  if (f.action === "keep") { figure.classList.add("kept"); return figure; }
+  if (f.action === "keep") { figure.classList.add("kept"); return figure; }  // a series' best shot, a set's copy kept
   if (!open) { figure.classList.add("done"); return figure; }
   const box = el("input"); box.type = "checkbox"; box.title = "select to accept or keep";
   box.checked = f.action === "remove" || f.action === "relabel";  // the suggestion, preselected
@@ -463,7 +465,10 @@ function changeDates() {
   if (view === "map" || view === "clusters") show(view).catch(report);
 }
 
-function report(error) { $("edit-status").className = "error"; $("edit-status").textContent = error.message; console.warn(error); }
+function report(error) {
+  const line = activeView() === "review" ? "review-status" : "edit-status";
+  $(line).className = "error"; $(line).textContent = error.message; console.warn(error);
+}
 
 async function start() {
   state.summary = await api("/api/summary");

@@ -84,8 +84,10 @@ def test_map_clusters_and_search_in_the_browser(app_url, cifar_small):
         page.wait_for_selector("#methods-table tr td")
         assert "scan" in page.inner_text("#methods-table") and "kmeans" in page.inner_text("#methods-table")
         page.select_option("#method", "kmeans")
-        page.click("nav button[data-view=quality]")
-        page.wait_for_selector("#quality h2")
+        page.click("nav button[data-view=review]")  # no review stored: the tab says how to make one
+        page.wait_for_function("document.getElementById('kinds-none').textContent.includes('imgorg review')")
+        assert page.inner_text("#review-run") == "Run review" and page.inner_text("#unused-title") == "Files not used (0)"
+        assert page.locator("#kind-pane").is_hidden()
     assert errors == []
 
 

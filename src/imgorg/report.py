@@ -23,6 +23,7 @@ from . import plots
 from .constants import NOISE
 from .errors import ImageDecodeError
 from .images import decode_image
+from .review.table import KIND_TITLES, summary
 from .sources import source_path
 from .version import __version__
 from .views import Workspace
@@ -33,7 +34,9 @@ MAP_POINTS = 10_000  # scatter points; past this a seeded sample (the figure loo
 QUERIES = 6  # images shown with their nearest neighbours
 NEIGHBOURS = 7
 MAX_FAILURES = 1_000  # failed files listed; the rest are counted
-SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "failures")
+REVIEW_GROUPS = 3  # groups (copies, a series) shown per kind of finding
+REVIEW_SINGLES = 6  # single findings shown per kind, the strongest first
+SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "review", "failures")
 TABLE_COLUMNS = ("n_clusters", "noise_fraction", "silhouette", "davies_bouldin", "calinski_harabasz",
                  "acc", "nmi", "ari", "purity", "seconds")
 
@@ -42,7 +45,7 @@ def render_report(ws: Workspace, method: str | None = None, seed: int = 0) -> st
     """The report's HTML for one clustering of ``ws`` (the chosen one by default)."""
     data = ReportData(ws, method, seed)
     body = "\n".join(section(data) for section in (
-        _summary, _methods, _map, _clusters, _contingency, _neighbours, _failures))
+        _summary, _methods, _map, _clusters, _contingency, _neighbours, _review, _failures))
     title = f"imgorg report: {Path(ws.manifest.get('source', {}).get('root', str(ws.path))).name}"
     made = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return PAGE.format(title=_e(title), css=CSS, nav=_nav(), body=body,
@@ -63,7 +66,8 @@ class ReportData:
         self.root = ws.root
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        ids, counts = np.unique(self.clusters, return_counts=True)
+        self.kept = ~ws.removed()  # images a review set aside leave the clusters and the map, as in the app
+        ids, counts = np.unique(self.clusters[self.kept], return_counts=True)
         self.sizes = {int(c): int(n) for c, n in zip(ids, counts)}
 
     def shown_clusters(self) -> list[int]:
@@ -74,7 +78,7 @@ class ReportData:
     def members(self, cluster_id: int) -> np.ndarray:
         """Rows of a cluster, most typical (closest to the centre) first, as the app orders them."""
         if cluster_id == NOISE:  # no centre to be close to: a random sample, not the first files
-            return np.random.default_rng(self.seed).permutation(np.flatnonzero(self.clusters == NOISE))
+            return np.random.default_rng(self.seed).permutation(np.flatnonzero((self.clusters == NOISE) & self.kept))
         return self.ws.members(cluster_id, self.method)
 
     def dominant(self, cluster_id: int) -> tuple[str, float] | None:
@@ -150,10 +154,12 @@ def _methods(d: ReportData) -> str:
 def _map(d: ReportData) -> str:
     shown = d.ws.map_points(dims=2)
     points = shown.points
-    rows = np.arange(len(points))
-    note = f"{shown.description}; {len(points):,} images"
+    rows = np.flatnonzero(d.kept)
+    note = f"{shown.description}; {len(rows):,} images"
+    if len(rows) < len(points):
+        note += f" ({len(points) - len(rows):,} set aside by the review left out)"
     if len(rows) > MAP_POINTS:
-        rows = np.sort(d.rng.choice(len(rows), MAP_POINTS, replace=False))
+        rows = np.sort(d.rng.choice(rows, MAP_POINTS, replace=False))
         note += f", a random {MAP_POINTS:,} of them drawn"
     labels = d.labels[rows] if d.has_labels else None
     figure = _figure(plots.map_scatter(points[rows], d.clusters[rows], labels),
@@ -217,6 +223,80 @@ def _query_title(d: ReportData, row: int) -> str:
     return str(d.labels[row]) if d.has_labels else f"#{int(d.images['id'].iloc[row])}"
 
 
+def _review(d: ReportData) -> str:
+    """The stored review (`imgorg review`): counts per kind and what each kind looks like, a set of
+    copies or a series with the one kept (the best shot) marked, single findings with their reason."""
+    table = d.ws.review()
+    if table is None:
+        return _section("review", "Review", "<p class=note>No review stored: <code>imgorg review WS</code> looks for "
+                                            "copies, similar shots, bad shots, outliers, leaks between splits and "
+                                            "wrong labels.</p>")
+    if table.empty:
+        return _section("review", "Review", "<p class=note>The review found nothing that needs a look.</p>")
+    head = "".join(f"<th>{c}</th>" for c in ("kind", "images", "groups", "open", "accepted", "kept", "suggested (open)"))
+    rows, examples = [], []
+    for row in summary(table).itertuples():
+        found = table[table["kind"] == row.kind]
+        decided = found.loc[found["action"] != "keep", "status"].value_counts()  # the copy kept waits for nothing
+        open_ = summary(found[found["status"] == "open"])
+        cells = [f"{row.images:,}", f"{row.groups:,}" if row.groups else "",
+                 *(f"{int(decided.get(s, 0)):,}" for s in ("open", "accepted", "dismissed")),
+                 open_["suggested"].iat[0] if len(open_) else ""]
+        title, about = KIND_TITLES[row.kind]
+        rows.append(f"<tr><th>{_e(title)}</th>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+        examples.append(f"<h3>{_e(title)}</h3><p class=note>{_e(_sentence(about))}.</p>"
+                        + _review_examples(d, found))
+    removed = int(d.ws.removed().sum())
+    note = (f"<p class=note>{_count(removed, 'image was', 'images were')} set aside by accepting findings "
+            "(never deleted: <code>imgorg export WS --removed FILE</code> lists them).</p>" if removed else "")
+    return _section("review", "Review", f"<table class=scores><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+                                        f"</tbody></table>{note}" + "".join(examples))
+
+
+def _review_examples(d: ReportData, found: pd.DataFrame) -> str:
+    grouped = found[found["group"] >= 0]
+    if len(grouped):
+        units = []
+        for _, group in list(grouped.groupby("group", sort=True))[:REVIEW_GROUPS]:
+            group = group.sort_values("action", key=lambda a: a != "keep", kind="stable")  # the one kept first
+            kept = group[group["action"] == "keep"]
+            reason = (kept if len(kept) else group)["reason"].iat[0]
+            tiles = "".join(_tile(d, r, _finding_word(r, found["kind"].iat[0])) for r in group.itertuples())
+            units.append(f"<div class=unit><div class=tiles>{tiles}</div><p class=reason>{_e(_sentence(reason))}</p></div>")
+        more = grouped["group"].nunique() - REVIEW_GROUPS
+        extra = f"<p class=note>... and {more:,} more groups.</p>" if more > 0 else ""
+        return f"<div class=units>{''.join(units)}</div>{extra}"
+    strongest = found.sort_values("score", ascending=False, kind="stable").head(REVIEW_SINGLES)
+    units = [f"<div class=unit>{_tile(d, r, _finding_word(r, r.kind))}<p class=reason>{_e(_sentence(r.reason))}</p></div>"
+             for r in strongest.itertuples()]
+    more = len(found) - len(strongest)
+    return f"<div class=units>{''.join(units)}</div>" + (f"<p class=note>... and {more:,} more.</p>" if more > 0 else "")
+
+
+def _finding_word(row, kind: str) -> str:
+    if row.action == "keep":
+        return "best shot" if kind == "similar" else "kept"
+    word = {"accepted": "removed" if row.action != "relabel" else "relabelled", "dismissed": "kept (dismissed)"}
+    if row.status in word:
+        return word[row.status]
+    return f"relabel: {row.suggested}" if row.action == "relabel" else str(row.action)
+
+
+def _tile(d: ReportData, finding, word: str) -> str:
+    """One finding's image, small and inline, with its suggestion and its split."""
+    image = d.thumbnail(int(d.ws.rows_of([finding.id])[0]))
+    caption = word + ("" if pd.isna(finding.split) else f" · {finding.split}")
+    if image is None:
+        picture = "<span class=missing>unreadable now</span>"
+    else:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG")
+        picture = (f'<img alt="{_e(finding.path)}" title="{_e(finding.path)}" '
+                   f'src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode("ascii")}">')
+    cls = "tile kept" if finding.action == "keep" else "tile"
+    return f"<figure class='{cls}'>{picture}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
 def _failures(d: ReportData) -> str:
     failures = d.ws.failures
     if failures.empty:
@@ -236,6 +316,10 @@ def _failures(d: ReportData) -> str:
 
 def _e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -270,7 +354,8 @@ def _figure(fig, alt: str) -> str:
 
 def _nav() -> str:
     titles = {"summary": "Summary", "methods": "Methods", "map": "Map", "clusters": "Clusters",
-              "contingency": "Clusters and labels", "neighbours": "Neighbours", "failures": "Failures"}
+              "contingency": "Clusters and labels", "neighbours": "Neighbours", "review": "Review",
+              "failures": "Failures"}
     return " ".join(f'<a href="#{s}">{titles[s]}</a>' for s in SECTIONS)
 
 
@@ -290,6 +375,14 @@ table.failures td { font-family: ui-monospace, monospace; font-size: 12px; word-
 .note { color: #555; }
 figure { margin: 8px 0; overflow-x: auto; } figure img { max-width: 100%; height: auto; }
 footer { color: #777; font-size: 12px; text-align: center; }
+.units { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
+.unit { border: 1px solid #ddd; border-radius: 6px; padding: 6px; max-width: 420px; }
+.tiles { display: flex; flex-wrap: wrap; gap: 6px; }
+figure.tile { margin: 0; width: 72px; text-align: center; font-size: 11px; border: 2px solid transparent; border-radius: 4px; }
+figure.tile img { width: 64px; height: 64px; object-fit: contain; image-rendering: pixelated; background: #eee; }
+figure.tile.kept { border-color: #16a34a; background: #dcfce7; }
+.unit .reason { font-size: 12px; color: #444; margin: 4px 2px 0; }
+.missing { display: inline-block; width: 64px; height: 64px; background: #eee; font-size: 10px; }
 """
 
 PAGE = """<!DOCTYPE html>

@@ -107,6 +107,15 @@ class AppState:
                 out["undid"] = compact(undone)
             return out
 
+    def review_edit(self, act) -> list:
+        """Accept or dismiss review findings: ``act(ws)`` makes the edits (``imgorg.tasks.review``) and
+        returns their EditResults; the app then holds the workspace after them."""
+        with self._edits:
+            results = act(self.ws)
+            if results and results[-1].workspace is not self.ws:
+                self._hold(results[-1].workspace)
+            return results
+
     def history(self) -> dict:
         """Every edit, oldest first, compact (image lists as counts), each with ``standing``, a
         sentence, and for an undo the position of the edit it undid."""

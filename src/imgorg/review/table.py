@@ -23,6 +23,22 @@ from ..config import REVIEW_KINDS
 COLUMNS = {"id": "int64", "kind": "string", "group": "int64", "score": "float64", "action": "string",
            "reason": "string", "split": "string", "partner": "Int64", "suggested": "string", "path": "string"}
 ACTIONS = ("keep", "remove", "relabel", "look")
+# Each kind in words, for the app and the report: a title and what it means
+KIND_TITLES = {
+    "copy": ("Copies", "the same picture more than once (exact, resized, re-encoded or cropped); one copy of each "
+                       "set is kept, the best one, and the reason is given"),
+    "similar": ("Similar shots", "the same scene taken moments apart or slightly changed (a burst, a series), "
+                                 "not copies; each series has a suggested best shot"),
+    "blurry": ("Blurry", "out of focus or shaken"),
+    "dark": ("Dark", "under-exposed for this collection"),
+    "overexposed": ("Overexposed", "blown-out highlights"),
+    "low_information": ("Low information", "near-uniform or blank frames"),
+    "odd_size": ("Odd size", "tiny or huge for this collection"),
+    "odd_aspect": ("Odd aspect ratio", "much wider or taller than the rest"),
+    "outlier": ("Outliers", "unlike anything else in the collection"),
+    "leak": ("Leaks between splits", "an image of one split with a copy or a similar shot in another"),
+    "label_issue": ("Wrong labels", "the given label is probably wrong; a label is suggested"),
+}
 
 
 def findings_frame(parts: list[pd.DataFrame], images: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   method: null, editMethod: null, cluster: null, page: 0, pageSize: 48, summary: null,
   from: null, to: null, selected: new Set(), lastClicked: null, gallery: [], clusters: [],
+  review: { kind: null, page: 0, pageSize: 24, selected: new Set(), kinds: [], waiting: false },
 };
 
 async function api(path, options) {
@@ -37,7 +38,7 @@ function thumb(image, caption) {
 function show(view) {
   document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === "view-" + view));
-  return ({ map: drawMap, clusters: loadClusters, methods: loadMethods, quality: loadQuality, search: async () => {} })[view]();
+  return ({ map: drawMap, clusters: loadClusters, methods: loadMethods, review: loadReview, search: async () => {} })[view]();
 }
 const activeView = () => document.querySelector("nav button.active").dataset.view;
 
@@ -261,7 +262,7 @@ async function loadHistory() {
     return li;
   }));
   $("history-panel").hidden = data.edits.length === 0;
-  $("undo-button").disabled = !data.edits.some((e) => e.standing);
+  $("undo-button").disabled = $("review-undo").disabled = !data.edits.some((e) => e.standing);
 }
 
 function switchMethod(method) { setMethod(method); state.cluster = null; show(activeView()).catch(report); }
@@ -300,7 +301,7 @@ async function search(event) {
   } catch (error) { result.className = "error"; result.textContent = error.message; $("search-gallery").replaceChildren(); }
 }
 
-// -- methods and quality ---------------------------------------------------------------------
+// -- methods ---------------------------------------------------------------------
 async function loadMethods() {
   const metrics = await api("/api/metrics");
   const columns = ["n_clusters", "noise_fraction", "silhouette", "davies_bouldin", "calinski_harabasz", "acc", "nmi", "ari", "seconds"];
@@ -317,18 +318,135 @@ async function loadMethods() {
   $("methods-note").textContent = selection.method ? `Workspace default: ${selection.method} (${selection.reason || ""}). Switch with the Method menu above.` : "";
 }
 
-async function loadQuality() {
+// -- review: what needs a look, per kind; accepting or keeping is an edit (undo takes it back) --------
+const ACTION_WORDS = { remove: "remove", look: "look: remove?", relabel: "relabel", keep: "keep" };
+const keepWord = (kind) => (kind === "similar" ? "best shot" : "keep");
+const STATUS_WORDS = { accepted: { remove: "removed", look: "removed", relabel: "relabelled" }, dismissed: "kept (dismissed)" };
+
+async function loadReview() {
+  const data = await api("/api/review");
+  const box = $("review-notes"); box.replaceChildren(...(data.notes || []).map((n) => el("p", n)));
+  const running = data.job.state === "running";
+  $("review-run").disabled = running;
+  $("review-run").textContent = data.stored ? "Run review again" : "Run review";
+  if (running) { said("review-status", "Computing the review...", ""); setTimeout(() => loadReview().catch(report), 1000); }
+  else if (state.review.waiting) {
+    state.review.waiting = false;
+    said("review-status", data.job.state === "failed" ? data.job.error : `Review done in ${data.job.seconds} s: ${data.job.findings} findings.`,
+      data.job.state === "failed" ? "error" : "done");
+  }
+  await loadUnused();
+  $("kind-pane").hidden = !data.stored || !data.kinds.length;
+  if (!data.stored) { $("kind-list").replaceChildren(); $("kinds-none").textContent = data.how; return; }
+  $("kinds-none").textContent = data.none_found.length ? `Nothing found: ${data.none_found.join(", ").replaceAll("_", " ")}.` : "";
+  state.review.kinds = data.kinds;
+  $("kind-list").replaceChildren(...data.kinds.map((k) => {
+    const li = el("li"); li.dataset.kind = k.kind; li.classList.toggle("settled", k.open === 0);
+    const meta = `${k.open.toLocaleString()} open` + (k.accepted ? ` · ${k.accepted} accepted` : "") + (k.dismissed ? ` · ${k.dismissed} kept` : "");
+    li.append(el("span", k.title, "name"), el("span", meta, "meta"));
+    li.onclick = () => { chooseKind(k.kind); loadKind().catch(report); };
+    return li;
+  }));
+  if (!data.kinds.length) return;
+  const current = data.kinds.find((k) => k.kind === state.review.kind);
+  if (!current) chooseKind((data.kinds.find((k) => k.open > 0) || data.kinds[0]).kind);
+  await loadKind();
+}
+
+function chooseKind(kind) { if (kind !== state.review.kind) state.review.page = 0; state.review.kind = kind; }
+
+async function loadKind() {
+  const r = state.review, status = $("kind-status").value;
+  const data = await api(withMethod(`/api/review/${r.kind}?status=${status}&page=${r.page}&page_size=${r.pageSize}`));
+  document.querySelectorAll("#kind-list li").forEach((li) => li.classList.toggle("active", li.dataset.kind === r.kind));
+  const counts = r.kinds.find((k) => k.kind === r.kind);
+  $("kind-title").textContent = data.title;
+  $("kind-info").textContent = counts ? `${counts.images.toLocaleString()} image${counts.images === 1 ? "" : "s"}` + (counts.groups ? ` in ${counts.groups} groups` : "") +
+    (counts.suggested ? ` · open: ${counts.suggested}` : "") : "";
+  $("kind-about").textContent = sentence(data.about) + ". Accepting sets an image aside: it leaves the clusters, the map, search and " +
+    "exports (nothing is deleted; Undo brings it back). Keeping dismisses the finding.";
+  r.selected = new Set();
+  const units = data.groups.map((unit) => reviewUnit(unit));
+  $("review-grid").replaceChildren(...(units.length ? units : [el("p", `No ${$("kind-status").selectedOptions[0].text} findings of this kind.`, "note")]));
+  const pages = Math.max(1, Math.ceil(data.units / data.page_size));
+  $("review-page").textContent = `page ${data.page + 1} of ${pages}`;
+  $("review-prev").disabled = data.page === 0; $("review-next").disabled = data.page + 1 >= pages;
+  $("accept-kind").disabled = $("dismiss-kind").disabled = !counts || counts.open === 0;
+  updateReviewSelection();
+}
+
+// A group (copies side by side, the kept one marked) or one finding (with its match in another split).
+function reviewUnit(unit) {
+  const box = el("div", undefined, "unit"), gallery = el("div", undefined, "gallery");
+  const inside = new Set(unit.images.map((f) => f.id));
+  unit.images.forEach((f) => gallery.append(findingFigure(f)));
+  unit.images.filter((f) => f.partner !== null && !inside.has(f.partner)).forEach((f) => {
+    const figure = thumb({ id: f.partner, path: `#${f.partner}` }, "its match");
+    figure.classList.add("context"); figure.title = `the image it matches (#${f.partner})`; gallery.append(figure);
+  });
+  const shown = unit.images.find((f) => f.action === "keep") || unit.images[0];
+  box.append(gallery, el("p", sentence(shown.reason), "reason"));
+  return box;
+}
+
+function findingFigure(f) {
+  const open = f.status === "open", figure = thumb(f, `#${f.id} · ${clusterName({ id: f.cluster, name: f.cluster_name })}`);
+  figure.title = `${f.path}: ${f.reason}`;
+  const words = !open ? (f.status === "dismissed" ? STATUS_WORDS.dismissed : STATUS_WORDS.accepted[f.action] || "kept")
+    : f.action === "relabel" ? `relabel ${f.label || ""} → ${f.suggested}`
+    : f.action === "keep" ? keepWord(state.review.kind) : ACTION_WORDS[f.action] || f.action;
+  figure.insertBefore(el("span", words + (f.split ? ` · ${f.split}` : ""), "badge"), figure.querySelector("figcaption"));
+  if (f.action === "keep") { figure.classList.add("kept"); return figure; }  // a series' best shot, a set's copy kept
+  if (!open) { figure.classList.add("done"); return figure; }
+  const box = el("input"); box.type = "checkbox"; box.title = "select to accept or keep";
+  box.checked = f.action === "remove" || f.action === "relabel";  // the suggestion, preselected
+  if (box.checked) state.review.selected.add(f.id);
+  figure.classList.toggle("chosen", box.checked);
+  const toggle = (on) => { box.checked = on; figure.classList.toggle("chosen", on);
+    if (on) state.review.selected.add(f.id); else state.review.selected.delete(f.id); updateReviewSelection(); };
+  box.onclick = (event) => { event.stopPropagation(); toggle(box.checked); };
+  figure.onclick = () => toggle(!box.checked);
+  figure.prepend(box);
+  return figure;
+}
+
+function updateReviewSelection() {
+  const n = state.review.selected.size;
+  $("review-selection").textContent = `${n} selected`;
+  $("accept-selected").disabled = $("dismiss-selected").disabled = n === 0;
+}
+
+// One action on the findings; then the counts, the grid and the history show what it did (the map and
+// the clusters are drawn again when their tab is shown).
+async function reviewAct(path, body) {
+  let text, failed = false;
+  try {
+    const data = await post(path, body);
+    text = sentence(data.text);
+    if (!state.summary.methods.includes(data.method)) { state.summary.methods.push(data.method); fillMethods(); }
+    state.editMethod = data.method;
+  } catch (error) { text = error.message; failed = true; }
+  try { await Promise.all([loadReview(), loadHistory()]); } catch (error) { report(error); return; }
+  said("review-status", text, failed ? "error" : "done");
+}
+
+const ids = () => [...state.review.selected];
+function said(id, text, cls) { $(id).className = cls; $(id).textContent = text; }
+
+async function runReview() {
+  try { await post("/api/review/run"); state.review.waiting = true; } catch (error) { said("review-status", error.message, "error"); return; }
+  await loadReview();
+}
+
+async function loadUnused() {
   const data = await api("/api/quality");
   const box = $("quality"); box.replaceChildren();
-  box.append(el("h2", `Files that could not be decoded (${state.summary.failed})`));
+  const skipped = data.skipped_count || 0;
+  $("unused-title").textContent = `Files not used (${state.summary.failed + skipped})`;
+  box.append(el("h3", `Could not be decoded (${state.summary.failed})`));
   const failed = el("ul"); data.failed.forEach((f) => failed.append(el("li", `${f.path}: ${f.error}`))); box.append(failed);
-  if (data.skipped && data.skipped.length) { box.append(el("h2", `Files skipped: not images (${data.skipped_count})`));
-    const skipped = el("ul"); data.skipped.forEach((f) => skipped.append(el("li", `${f.path}: ${f.reason}${f.detail ? ` (${f.detail})` : ""}`))); box.append(skipped); }
-  if (data.outliers) { box.append(el("h2", "Outliers")); const g = el("div", undefined, "gallery");
-    data.outliers.forEach((o) => g.append(thumb(o, `score ${Number(o.score).toFixed(3)}`))); box.append(g); }
-  if (data.duplicates) { box.append(el("h2", "Near-duplicate groups")); const g = el("div", undefined, "gallery");
-    data.duplicates.forEach((d) => g.append(thumb(d, `group ${d.group}${d.keep ? " (keep)" : ""}`))); box.append(g); }
-  if (!data.outliers && !data.duplicates) box.append(el("p", "Run `imgorg outliers` and `imgorg duplicates` on this workspace to see them here."));
+  if (data.skipped && data.skipped.length) { box.append(el("h3", `Skipped: not images (${skipped})`));
+    const list = el("ul"); data.skipped.forEach((f) => list.append(el("li", `${f.path}: ${f.reason}${f.detail ? ` (${f.detail})` : ""}`))); box.append(list); }
 }
 
 // -- the date range ----------------------------------------------------------------------------
@@ -347,7 +465,10 @@ function changeDates() {
   if (view === "map" || view === "clusters") show(view).catch(report);
 }
 
-function report(error) { $("edit-status").className = "error"; $("edit-status").textContent = error.message; console.warn(error); }
+function report(error) {
+  const line = activeView() === "review" ? "review-status" : "edit-status";
+  $(line).className = "error"; $(line).textContent = error.message; console.warn(error);
+}
 
 async function start() {
   state.summary = await api("/api/summary");
@@ -371,6 +492,15 @@ async function start() {
   $("clear-selection").onclick = clearSelection;
   $("undo-button").onclick = () => edit("/api/clusters/undo");
   $("search-form").onsubmit = search;
+  $("review-undo").onclick = () => reviewAct("/api/clusters/undo");
+  $("review-run").onclick = runReview;
+  $("accept-selected").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind, ids: ids() });
+  $("dismiss-selected").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind, ids: ids() });
+  $("accept-kind").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind });
+  $("dismiss-kind").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind });
+  $("kind-status").onchange = () => { state.review.page = 0; loadKind().catch(report); };
+  $("review-prev").onclick = () => { state.review.page--; loadKind().catch(report); };
+  $("review-next").onclick = () => { state.review.page++; loadKind().catch(report); };
   setUpDates();
   await Promise.all([drawMap(), loadHistory()]);
 }

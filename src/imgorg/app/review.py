@@ -1,0 +1,216 @@
+"""What needs a look, over REST: the stored review (``imgorg review``) per kind, its findings grouped
+as the page shows them, acting on them (accept, dismiss; undo is ``POST /api/clusters/undo``),
+computing a review in a worker thread, and the files that failed or were skipped (``/api/quality``).
+
+Accepting and dismissing are edits in the curation log, as `imgorg review --accept` makes them: an
+image removed leaves the clusters, the map, search and exports, and undo brings it back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..config import REVIEW_KINDS, ReviewConfig
+from ..constants import CURATED
+from ..curation import compact, describe
+from ..errors import ImgorgError
+from ..review.table import KIND_TITLES, summary
+from ..tasks.review import accept_findings, check_kind, dismiss_findings, review_collection
+from ..views import load_workspace
+from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
+from .edits import MAX_IMAGES
+from .state import AppState
+
+PAGE_SIZE = 24  # groups (or single findings) per page of a kind
+STATUSES = ("open", "accepted", "dismissed", "all")
+HOW = "run `imgorg review WS` (or press Run review here): copies, similar shots, bad shots, outliers, leaks, wrong labels"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not silently ignored
+
+
+class AcceptBody(_Body):
+    kind: str | None = Field(None, description="Only findings of this kind (default: every kind).")
+    ids: list[int] | None = Field(None, max_length=MAX_IMAGES, description="Only these image ids (default: all open).")
+
+
+class DismissBody(_Body):
+    kind: str = Field(description="The kind of finding a person rejects ('keep both').")
+    ids: list[int] | None = Field(None, max_length=MAX_IMAGES, description="Only these image ids (default: all open).")
+
+
+class RunBody(_Body):
+    kinds: list[str] | None = Field(None, max_length=len(REVIEW_KINDS), description="What to look for (default: all).")
+    splits: list[str] | None = Field(None, max_length=100, description="Top-level folders that are splits, the keeper first.")
+
+
+class ReviewJob:
+    """One review computed in a worker thread on its own copy of the workspace; the app's copy sees the
+    new review.parquet when the manifest changes (``Store.files`` reads it again)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.status: dict = {"state": "idle"}
+
+    def start(self, path, config: ReviewConfig) -> bool:
+        with self._lock:
+            if self.status["state"] == "running":
+                return False
+            self.status = {"state": "running", "started": time.time()}
+        threading.Thread(target=self._work, args=(path, config), daemon=True, name="imgorg-review").start()
+        return True
+
+    def _work(self, path, config: ReviewConfig) -> None:
+        start = time.perf_counter()
+        try:
+            result = review_collection(load_workspace(path), config)
+            done = {"state": "done", "findings": int(len(result.table)), "notes": result.notes}
+        except (ImgorgError, OSError) as err:
+            done = {"state": "failed", "error": str(err)}
+        except Exception as err:  # a bug: said on the page rather than lost in a thread
+            done = {"state": "failed", "error": f"{type(err).__name__}: {err}"}
+        done["seconds"] = round(time.perf_counter() - start, 1)
+        with self._lock:
+            self.status = done
+
+
+def review_routes(state: AppState) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["review"])
+    job = ReviewJob()
+
+    @router.get("/review")
+    def overview():
+        """Per kind: findings, groups, how many wait for a decision (open), were accepted or dismissed
+        (the copy kept of a group is none of these), what is suggested for the open ones and a few
+        examples; ``notes`` say what was not looked for and why."""
+        ws = state.ws
+        table = ws.review()
+        out = {"stored": table is not None, "job": job.status, "valid_kinds": list(REVIEW_KINDS),
+               "removed": int(ws.removed().sum()), "notes": [], "kinds": []}
+        if table is None:
+            out["how"] = f"No review of this workspace yet: {HOW}."
+            return out
+        open_ = summary(table[table["status"] == "open"]).set_index("kind")
+        for row in summary(table).itertuples():
+            found = table[(table["kind"] == row.kind) & (table["action"] != "keep")]  # the copy kept waits for nothing
+            statuses = found["status"].value_counts()
+            out["kinds"].append({
+                "kind": row.kind, "title": KIND_TITLES[row.kind][0], "about": KIND_TITLES[row.kind][1],
+                "images": row.images, "groups": row.groups,
+                **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
+                "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
+                "examples": row.examples})
+        found = {k["kind"] for k in out["kinds"]}
+        out["none_found"] = [k for k in REVIEW_KINDS if k not in found]
+        out["open"] = sum(k["open"] for k in out["kinds"])
+        out["notes"] = _notes(ws, table)
+        return out
+
+    @router.post("/review/run", status_code=202)
+    def run(body: RunBody | None = None):
+        """Compute the review in a worker thread; GET /api/review says when it is done."""
+        body = body or RunBody()
+        config = ReviewConfig(kinds=tuple(body.kinds) if body.kinds else REVIEW_KINDS,
+                              splits=tuple(body.splits) if body.splits else None)
+        config.validate()  # an unknown kind is refused now (400), not in the thread
+        if not job.start(state.ws.path, config):
+            raise HTTPException(409, "a review of this workspace is being computed already")
+        return job.status
+
+    @router.get("/review/{kind}")
+    def findings(kind: str, status: str = Query("open", pattern=f"^({'|'.join(STATUSES)})$"),
+                 page: int = Query(0, ge=0), page_size: int = Query(PAGE_SIZE, ge=1, le=500),
+                 method: str | None = None):
+        """One kind's findings, a group (a set of copies, a series) or a single finding per unit: the
+        groups with any finding of ``status``, each with all its images (the one kept too)."""
+        check_kind(kind)
+        method = state.ws.check_method(method)
+        table = state.ws.review()
+        if table is None:
+            raise HTTPException(404, f"no review of this workspace yet: {HOW}")
+        known = table["id"].map(lambda i: state.row(i) is not None)  # a finding about an image no longer here: left out
+        units = _units(table[(table["kind"] == kind) & known], status)
+        chunk = units[page * page_size : (page + 1) * page_size]
+        rows = [r for unit in chunk for r in unit.itertuples()]
+        records = iter(state.image_records([state.row(r.id) for r in rows], method))
+        out = [{"group": None if unit["group"].iat[0] < 0 else int(unit["group"].iat[0]),
+                "images": [_finding(r, next(records)) for r in unit.itertuples()]} for unit in chunk]
+        return {"kind": kind, "title": KIND_TITLES[kind][0], "about": KIND_TITLES[kind][1], "status": status,
+                "method": method, "page": page, "page_size": page_size, "units": len(units), "groups": out}
+
+    @router.post("/review/accept")
+    def accept(body: AcceptBody):
+        """Act on the suggestions of open findings: remove (copies, bad shots, leaks) or relabel."""
+        kind = check_kind(body.kind) if body.kind is not None else None
+        return _answer(state.review_edit(lambda ws: accept_findings(ws, kind, body.ids)))
+
+    @router.post("/review/dismiss")
+    def dismiss(body: DismissBody):
+        """Keep the images of open findings as they are ("keep both"): they are not shown as open again."""
+        kind = check_kind(body.kind)
+        return _answer(state.review_edit(lambda ws: [dismiss_findings(ws, kind, body.ids)]))
+
+    @router.get("/quality")
+    def quality(limit: int = Query(100, ge=1, le=10_000)):
+        """The files that could not be used: failed to decode, or skipped (not images); and the tables of
+        `imgorg outliers` and `imgorg duplicates` where they are stored."""
+        ws = state.ws
+        out = {"failed": ws.failures[["id", "path", "error"]].head(limit).to_dict(orient="records")}
+        if ws.has(SKIPPED_FILE):  # the folder's files that are not images, each with its reason
+            skipped = ws.read(SKIPPED_FILE)[["path", "reason", "detail"]].astype(object)
+            out["skipped_count"] = int(len(skipped))
+            out["skipped"] = skipped.head(limit).fillna("").astype(str).to_dict(orient="records")
+        for name, file in (("outliers", OUTLIERS_FILE), ("duplicates", DUPLICATES_FILE)):
+            if ws.has(file):
+                out[name] = ws.read(file).head(limit).to_dict(orient="records")
+        return JSONResponse(out)
+
+    return router
+
+
+def _notes(ws, table: pd.DataFrame) -> list[str]:
+    """What a review could not look for here, said once (not errors)."""
+    notes = []
+    if not table["split"].notna().any():
+        notes.append("No leaks looked for: the collection has no splits (top-level folders train, val, valid, "
+                     "validation, test; or `imgorg review WS --splits a,b`).")
+    if not ws.has_labels:
+        notes.append("No wrong labels looked for: the images have no labels (no class folders).")
+    return notes
+
+
+def _units(found: pd.DataFrame, status: str) -> list[pd.DataFrame]:
+    """The findings as the page shows them: a group's rows together (the one kept first), a single
+    finding alone; only units with a finding of ``status`` (any, for "all"), in the table's order."""
+    units = []
+    grouped = found[found["group"] >= 0]
+    for _, rows in grouped.groupby("group", sort=True):
+        units.append(rows.sort_values("action", key=lambda a: a != "keep", kind="stable"))
+    units += [found.loc[[i]] for i in found.index[found["group"] < 0]]
+    if status != "all":
+        units = [u for u in units if (u["status"] == status).any()]
+    return units
+
+
+def _finding(row, record: dict) -> dict:
+    """One finding with its image's record (cluster, label, path) and the thumbnail's address."""
+    return {**record, "action": row.action, "reason": row.reason, "score": float(row.score),
+            "status": row.status, "split": None if pd.isna(row.split) else str(row.split),
+            "partner": None if pd.isna(row.partner) else int(row.partner),
+            "suggested": None if pd.isna(row.suggested) else str(row.suggested),
+            "thumbnail": f"/api/images/{row.id}/thumbnail"}
+
+
+def _answer(results) -> dict:
+    """What the page shows after an action: a sentence per edit and the method edits apply to."""
+    edits = [r.edit for r in results]
+    text = "; ".join(describe(e, {}) for e in edits)
+    return {"text": text[:1].upper() + text[1:], "edits": [{k: v for k, v in compact(e).items() if k != "kept"} for e in edits], "method": CURATED}
+

@@ -1,0 +1,235 @@
+"""The review over REST and in the page: a collection with splits and planted problems (tests/test_review.py's),
+reviewed through POST /api/review/run; findings by kind and group; accepting a removal takes the image out
+of its cluster, the map and search, undo brings it back; dismissing keeps both; bad requests say why."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+from imgorg import run
+
+from .browser import ARTIFACTS, browser_page, require_browser, serve_in_thread
+from .test_review import CONFIG, collection  # noqa: F401 (the fixture, used by name)
+
+fastapi = pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from imgorg.app import create_app  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def made(collection, tmp_path_factory):  # noqa: F811
+    """The collection's workspace, not reviewed yet."""
+    root, planted = collection
+    return run(root, tmp_path_factory.mktemp("app-review") / "ws", CONFIG).workspace.path, planted
+
+
+def wait_for_review(client: TestClient, seconds: float = 120) -> dict:
+    deadline = time.time() + seconds
+    while (data := client.get("/api/review").json())["job"]["state"] == "running":
+        assert time.time() < deadline, "the review did not finish"
+        time.sleep(0.2)
+    return data
+
+
+@pytest.fixture(scope="module")
+def reviewed(made, tmp_path_factory):
+    """A copy of the workspace reviewed through the app (POST /api/review/run)."""
+    path, planted = made
+    path = shutil.copytree(path, tmp_path_factory.mktemp("app-reviewed") / "ws")
+    client = TestClient(create_app(path))
+    assert client.post("/api/review/run").status_code == 202
+    assert wait_for_review(client)["job"]["state"] == "done"
+    return path, planted
+
+
+@pytest.fixture
+def client(reviewed, tmp_path):
+    """The app on a fresh copy of the reviewed workspace, for a test that acts on it."""
+    return TestClient(create_app(shutil.copytree(reviewed[0], tmp_path / "ws")))
+
+
+def finding(client: TestClient, kind: str, path_end: str, status: str = "open") -> dict:
+    groups = client.get(f"/api/review/{kind}?status={status}&page_size=500").json()["groups"]
+    return next(f for g in groups for f in g["images"] if f["path"].endswith(path_end))
+
+
+def test_without_a_review_the_app_says_how_to_make_one_and_computes_it(made, tmp_path):
+    client = TestClient(create_app(shutil.copytree(made[0], tmp_path / "ws")))
+    data = client.get("/api/review").json()
+    assert data["stored"] is False and data["kinds"] == [] and "imgorg review" in data["how"]
+    missing = client.get("/api/review/copy")
+    assert missing.status_code == 404 and "imgorg review" in missing.json()["detail"]
+    refused = client.post("/api/review/run", json={"kinds": ["copies"]})
+    assert refused.status_code == 400 and "one or more of copy, similar" in refused.json()["detail"]
+    assert client.post("/api/review/run", json={"kinds": ["dark"]}).status_code == 202
+    data = wait_for_review(client)
+    assert data["stored"] and [k["kind"] for k in data["kinds"]] == ["dark"]  # only what was asked for
+    assert data["kinds"][0]["examples"] == ["train/ship/dark.jpg"]
+
+
+def test_the_review_endpoints_are_documented(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ["/api/review", "/api/review/{kind}", "/api/review/accept", "/api/review/dismiss", "/api/review/run",
+                 "/api/quality"]:
+        assert path in paths
+
+
+def test_the_summary_counts_each_kind(reviewed, client):
+    data = client.get("/api/review").json()
+    kinds = {k["kind"]: k for k in data["kinds"]}
+    assert {"copy", "dark", "blurry", "leak"} <= set(kinds)
+    copies = kinds["copy"]
+    assert copies["title"] == "Copies" and copies["groups"] >= 3
+    assert copies["open"] == copies["images"] - copies["groups"]  # every copy but the one kept per group
+    assert data["open"] == sum(k["open"] for k in kinds.values()) and data["removed"] == 0
+    assert not any("no splits" in n for n in data["notes"])  # train/ and test/ are splits
+    assert set(data["none_found"]).isdisjoint(kinds)
+
+
+def test_copies_come_by_group_with_the_copy_kept_first(client):
+    data = client.get("/api/review/copy").json()
+    assert data["units"] == len(data["groups"]) >= 3
+    for group in data["groups"]:
+        kept, *copies = group["images"]
+        assert kept["action"] == "keep" and kept["reason"].startswith("the copy kept")
+        assert copies and all(c["action"] == "remove" and c["partner"] == kept["id"] for c in copies)
+    same = finding(client, "copy", "dog/same.jpg")
+    assert same["reason"].startswith("the same file as") and same["cluster_name"]
+    thumbnail = client.get(same["thumbnail"])
+    assert thumbnail.status_code == 200 and thumbnail.headers["content-type"] == "image/jpeg"
+
+
+def test_a_leak_names_its_split_and_its_match(reviewed, client):
+    planted = reviewed[1]
+    leak = finding(client, "leak", planted["leak"])
+    assert leak["split"] == "test" and leak["action"] == "remove" and "train keeps it" in leak["reason"]
+    assert client.get(f"/api/images/{leak['partner']}").json()["path"].startswith("train/")
+
+
+def test_accepting_a_removal_takes_the_image_out_of_its_cluster_the_map_and_search_and_undo_brings_it_back(client):
+    same = finding(client, "copy", "dog/same.jpg")
+    image, cluster = same["id"], same["cluster"]
+    members = lambda: [im["id"] for im in client.get(f"/api/clusters/{cluster}?page_size=500").json()["images"]]  # noqa: E731
+    points = lambda: client.get("/api/map").json()["ids"]  # noqa: E731
+    before = len(points())
+    assert image in members() and image in points()
+
+    done = client.post("/api/review/accept", json={"kind": "copy", "ids": [image]})
+    assert done.status_code == 200 and done.json()["text"] == "Removed 1 image (copy)"
+    assert image not in members() and image not in points() and len(points()) == before - 1
+    neighbours = client.post(f"/api/search?id={same['partner']}&k=20").json()["neighbours"]
+    assert image not in [n["id"] for n in neighbours]
+    assert client.get("/api/review").json()["removed"] == 1
+    assert finding(client, "copy", "dog/same.jpg", "accepted")["status"] == "accepted"
+    again = client.post("/api/review/accept", json={"kind": "copy", "ids": [image]})
+    assert again.status_code == 400 and "no open copy finding" in again.json()["detail"]
+
+    undone = client.post("/api/clusters/undo").json()
+    assert undone["text"] == "undid: removed 1 image (copy)"
+    assert image in members() and len(points()) == before
+    assert finding(client, "copy", "dog/same.jpg")["status"] == "open"
+
+
+def test_accepting_a_whole_kind_and_keeping_both(client):
+    copies = client.get("/api/review").json()["kinds"][0]
+    done = client.post("/api/review/accept", json={"kind": "copy"}).json()
+    assert done["text"] == f"Removed {copies['open']} images (copy)"
+    after = {k["kind"]: k for k in client.get("/api/review").json()["kinds"]}
+    assert after["copy"]["open"] == 0 and after["copy"]["accepted"] == copies["open"]
+
+    map_size = len(client.get("/api/map").json()["ids"])
+    kept = client.post("/api/review/dismiss", json={"kind": "dark"})
+    assert kept.status_code == 200 and kept.json()["text"] == "Kept 1 image flagged as dark"
+    assert client.get("/api/review/dark").json()["groups"] == []  # nothing open any more
+    assert finding(client, "dark", "ship/dark.jpg", "dismissed")["status"] == "dismissed"
+    assert len(client.get("/api/map").json()["ids"]) == map_size  # keeping removes nothing
+
+
+@pytest.mark.parametrize("method, path, body, status, says", [
+    ("get", "/api/review/darkness", None, 400, "unknown kind 'darkness'; kinds: copy, similar, blurry"),
+    ("post", "/api/review/accept", {"kind": "darkness"}, 400, "unknown kind 'darkness'; kinds: copy"),
+    ("post", "/api/review/accept", {"kind": "copy", "ids": [10**9]}, 400, "no image with id 1000000000"),
+    ("post", "/api/review/accept", {"kind": "copy", "idz": [1]}, 422, "extra"),
+    ("post", "/api/review/dismiss", {"ids": [1]}, 422, "kind"),
+    ("get", "/api/review/copy?status=maybe", None, 422, "status"),
+])
+def test_bad_requests_say_why(client, method, path, body, status, says):
+    response = client.get(path) if method == "get" else client.post(path, json=body)
+    assert response.status_code == status
+    assert says in str(response.json()["detail"])
+
+
+@pytest.mark.slow
+def test_accept_a_removal_in_the_browser_and_undo_it(reviewed, tmp_path):
+    require_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        points = int(page.get_attribute("#map-plot", "data-points"))
+        same = page.evaluate("fetch('/api/review/copy?page_size=500').then((r) => r.json())")
+        image = next(f for g in same["groups"] for f in g["images"] if f["path"].endswith("dog/same.jpg"))
+        cluster = image["cluster"]
+
+        def gallery_of_cluster() -> list[int]:
+            page.click("nav button[data-view=clusters]")
+            page.click(f"#cluster-list li[data-cluster='{cluster}']")
+            page.wait_for_function(f"document.querySelector('#cluster-list li.active')?.dataset.cluster === '{cluster}'")
+            page.wait_for_selector("#cluster-gallery figure")
+            return [int(i) for i in page.locator("#cluster-gallery figure").evaluate_all("fs => fs.map((f) => f.dataset.id)")]
+
+        assert image["id"] in gallery_of_cluster()
+        size = int(page.inner_text(f"#cluster-list li[data-cluster='{cluster}'] .meta").split(" · ")[1])
+
+        # the Review tab: copies first, each removal preselected; keep only the one to accept selected
+        page.click("nav button[data-view=review]")
+        page.wait_for_selector("#review-grid .unit")
+        assert page.inner_text("#kind-title") == "Copies"
+        assert page.locator("#review-grid figure.kept").count() == len(same["groups"])  # the kept one of each group
+        chosen = page.locator("#review-grid figure:has(input:checked)").evaluate_all("fs => fs.map((f) => f.dataset.id)")
+        assert str(image["id"]) in chosen and len(chosen) == sum(f["action"] == "remove" for g in same["groups"] for f in g["images"])
+        for other in set(chosen) - {str(image["id"])}:
+            page.click(f"#review-grid figure[data-id='{other}'] input")
+        assert page.inner_text("#review-selection") == "1 selected"
+        page.click("#accept-selected")
+        page.wait_for_function("document.getElementById('review-status').textContent === 'Removed 1 image (copy)'")
+        page.screenshot(path=str(ARTIFACTS / "app-review.png"))
+
+        page.click("nav button[data-view=map]")
+        page.wait_for_function(f"document.getElementById('map-plot').dataset.points === '{points - 1}'")
+        assert image["id"] not in gallery_of_cluster()
+        assert page.inner_text(f"#cluster-list li[data-cluster='{cluster}'] .meta").startswith(f"#{cluster} · {size - 1}")
+
+        page.click("nav button[data-view=review]")
+        page.wait_for_selector("#review-undo:not([disabled])")
+        page.click("#review-undo")
+        page.wait_for_function("document.getElementById('review-status').textContent === 'Undid: removed 1 image (copy)'")
+        assert page.locator(f"#review-grid figure[data-id='{image['id']}'] input:checked").count() == 1  # open again
+        page.click("nav button[data-view=map]")
+        page.wait_for_function(f"document.getElementById('map-plot').dataset.points === '{points}'")
+        assert image["id"] in gallery_of_cluster()
+    assert errors == []
+
+
+def test_the_report_has_a_review_section_with_the_copy_kept_of_each_group(reviewed, tmp_path):
+    from imgorg.report import REVIEW_GROUPS, render_report
+    from imgorg.tasks.review import accept_findings
+    from imgorg.views import load_workspace
+
+    ws = load_workspace(shutil.copytree(reviewed[0], tmp_path / "ws"))
+    same = ws.review().query("kind == 'copy' and path.str.endswith('dog/same.jpg')", engine="python")["id"].iat[0]
+    ws = accept_findings(ws, "copy", [int(same)])[-1].workspace
+    section = render_report(ws).split('<section id="review">')[1].split("</section>")[0]
+    assert "<th>Copies</th>" in section and "<th>Leaks between splits</th>" in section
+    groups = ws.review().query("kind == 'copy'")["group"].nunique()
+    assert section.count("class='tile kept'") == min(groups, REVIEW_GROUPS)  # one kept per group shown
+    assert "removed · train" in section and "1 image was set aside" in section
+    assert "The copy kept: identical files" in section  # why that one is kept
+    assert all(src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', section))
+    assert "1 set aside by the review left out" in render_report(ws).split('<section id="map">')[1]

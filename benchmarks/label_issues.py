@@ -291,37 +291,22 @@ def cmd_subset(args) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("probs")
-    p.add_argument("workspace")
-    p.add_argument("out")
-    p.add_argument("--features", default="embeddings", choices=("embeddings", "reduced"))
-    p.set_defaults(run=cmd_probs)
-    p = sub.add_parser("cleanlab")
-    p.add_argument("npz")
-    p.set_defaults(run=cmd_cleanlab)
-    p = sub.add_parser("report")
-    p.add_argument("npz")
-    p.set_defaults(run=cmd_report)
-    p = sub.add_parser("variants")
-    p.add_argument("workspace")
-    p.add_argument("--features", default="embeddings")
-    p.add_argument("--seeds", type=int, default=2)
-    p.set_defaults(run=cmd_variants)
-    p = sub.add_parser("real")
-    p.add_argument("workspace")
-    p.add_argument("out")
-    p.add_argument("--top", type=int, default=32)
-    p.add_argument("--features", default="embeddings", choices=("embeddings", "reduced"))
-    p.set_defaults(run=cmd_real)
-    p = sub.add_parser("cost")
-    p.add_argument("workspace")
-    p.add_argument("--repeats", type=int, default=3)
-    p.set_defaults(run=cmd_cost)
-    p = sub.add_parser("subset")
-    p.add_argument("source")
-    p.add_argument("target")
-    p.add_argument("--per-class", type=int, default=1000)
-    p.set_defaults(run=cmd_subset)
+    features = ("--features", {"default": "embeddings", "choices": ("embeddings", "reduced")})
+    commands = {  # name: (what it runs, its arguments)
+        "probs": (cmd_probs, ["workspace", "out", features]), "cleanlab": (cmd_cleanlab, ["npz"]),
+        "report": (cmd_report, ["npz"]),
+        "variants": (cmd_variants, ["workspace", ("--features", {"default": "embeddings"}),
+                                    ("--seeds", {"type": int, "default": 2})]),
+        "real": (cmd_real, ["workspace", "out", ("--top", {"type": int, "default": 32}), features]),
+        "cost": (cmd_cost, ["workspace", ("--repeats", {"type": int, "default": 3})]),
+        "subset": (cmd_subset, ["source", "target", ("--per-class", {"type": int, "default": 1000})]),
+    }
+    for name, (run, arguments) in commands.items():
+        command = sub.add_parser(name)
+        for argument in arguments:
+            flag, options = (argument, {}) if isinstance(argument, str) else argument
+            command.add_argument(flag, **options)
+        command.set_defaults(run=run)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -74,31 +74,27 @@ SPLITS = {
               "imagecorruptions:frost/frost5.jpg", "imagecorruptions:frost/frost6.jpg"],
 }
 REAL_BLUR = "skimage:clock_motion.png"  # a real photo with motion blur: held out, labelled blurry
-DEFECTS = {  # (flag, family, strength), dealt in turn to the crops of a split
-    "dev": [("blurry", "gauss", 1.5), ("dark", "gain", 0.12), ("low_information", "uniform", 1),
-            ("overexposed", "gain", 0.82), ("odd_aspect", "strip", 4), ("blurry", "defocus", 2),
-            ("dark", "gain", 0.07), ("odd_size", "tiny", 64), ("blurry", "gauss", 2.5),
-            ("overexposed", "gain", 0.90), ("low_information", "gradient", 1), ("odd_aspect", "strip", 6),
-            ("blurry", "defocus", 3), ("dark", "gain", 0.035), ("odd_size", "tiny", 40),
-            ("overexposed", "gain", 0.95), ("blurry", "gauss", 4), ("low_information", "faded", 0.05),
-            ("odd_aspect", "strip", 10), ("blurry", "defocus", 5), ("odd_size", "tiny", 24),
-            ("odd_size", "huge", 4000), ("low_information", "faded", 0.03), ("odd_size", "huge", 5000)],
-    "heldout": [("blurry", "motion", 7), ("dark", "darker", 0.30), ("low_information", "page", 1),
-                ("overexposed", "brighter", 0.35), ("odd_aspect", "strip", 3.5), ("blurry", "motion", 11),
-                ("dark", "darker", 0.20), ("odd_size", "tiny", 48), ("blurry", "gauss", 3),
-                ("overexposed", "brighter", 0.5), ("low_information", "jpegfield", 1), ("odd_aspect", "strip", 5),
-                ("blurry", "motion", 17), ("dark", "darker", 0.12), ("odd_size", "tiny", 16),
-                ("overexposed", "brighter", 0.65), ("low_information", "faded", 0.02), ("odd_aspect", "strip", 8),
-                ("odd_size", "huge", 4500), ("odd_size", "tiny", 32)],
-    "fresh": [("blurry", "box", 5), ("dark", "night", 0.09), ("low_information", "contrast", 0.04),
-              ("overexposed", "hsv", 0.4), ("odd_aspect", "strip", 3.2), ("blurry", "resample", 3),
-              ("dark", "levels", 3), ("odd_size", "tiny", 56), ("blurry", "lens", 3.5),
-              ("overexposed", "veil", 0.6), ("low_information", "radial", 1), ("odd_aspect", "strip", 4.5),
-              ("blurry", "shake", 9), ("dark", "stops", -3), ("odd_size", "tiny", 36),
-              ("overexposed", "stops", 2), ("low_information", "paper", 1), ("odd_aspect", "strip", 7),
-              ("blurry", "shake", 13), ("odd_size", "tiny", 20), ("odd_size", "huge", 6000),
-              ("blurry", "resample", 4)],
+# (flag, family, strength), dealt in turn to the crops of a split; written as flag:family:strength
+DEFECT_SPECS = {
+    "dev": ("blurry:gauss:1.5 dark:gain:0.12 low_information:uniform:1 overexposed:gain:0.82 odd_aspect:strip:4 "
+        "blurry:defocus:2 dark:gain:0.07 odd_size:tiny:64 blurry:gauss:2.5 overexposed:gain:0.9 "
+        "low_information:gradient:1 odd_aspect:strip:6 blurry:defocus:3 dark:gain:0.035 odd_size:tiny:40 "
+        "overexposed:gain:0.95 blurry:gauss:4 low_information:faded:0.05 odd_aspect:strip:10 blurry:defocus:5 "
+        "odd_size:tiny:24 odd_size:huge:4000 low_information:faded:0.03 odd_size:huge:5000"),
+    "heldout": ("blurry:motion:7 dark:darker:0.3 low_information:page:1 overexposed:brighter:0.35 "
+        "odd_aspect:strip:3.5 blurry:motion:11 dark:darker:0.2 odd_size:tiny:48 blurry:gauss:3 "
+        "overexposed:brighter:0.5 low_information:jpegfield:1 odd_aspect:strip:5 blurry:motion:17 "
+        "dark:darker:0.12 odd_size:tiny:16 overexposed:brighter:0.65 low_information:faded:0.02 "
+        "odd_aspect:strip:8 odd_size:huge:4500 odd_size:tiny:32"),
+    "fresh": ("blurry:box:5 dark:night:0.09 low_information:contrast:0.04 overexposed:hsv:0.4 odd_aspect:strip:3.2 "
+        "blurry:resample:3 dark:levels:3 odd_size:tiny:56 blurry:lens:3.5 overexposed:veil:0.6 "
+        "low_information:radial:1 odd_aspect:strip:4.5 blurry:shake:9 dark:stops:-3 odd_size:tiny:36 "
+        "overexposed:stops:2 low_information:paper:1 odd_aspect:strip:7 blurry:shake:13 odd_size:tiny:20 "
+        "odd_size:huge:6000 blurry:resample:4"),
 }
+DEFECTS = {split: [(f, family, int(x) if x.lstrip("-").isdigit() else float(x))
+                   for f, family, x in (item.split(":") for item in text.split())]
+           for split, text in DEFECT_SPECS.items()}
 STRONGEST = {("dark", "gain", 0.035), ("overexposed", "gain", 0.95), ("dark", "darker", 0.12),
              ("overexposed", "brighter", 0.65), ("dark", "stops", -3), ("overexposed", "stops", 2)}
 

@@ -16,7 +16,7 @@ import os
 # the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import importlib
+from .lazy import lazy_exports
 
 # Where each public name lives: loaded on first use (PEP 562), so that `imgorg duplicates --fast` or
 # `imgorg --help` does not import scikit-learn, FAISS and torch first.
@@ -37,17 +37,6 @@ _WHERE = {
                                   "write_report")},
 }
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'imgorg' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
@@ -104,3 +93,5 @@ __all__ = [
     "train_classifiers",
     "write_report",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

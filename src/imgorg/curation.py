@@ -263,16 +263,9 @@ def describe(edit: dict, names: dict[int, str]) -> str:
         return f"merged clusters {', '.join(map(str, edit['clusters']))} into {into}"
     if op == "split":
         return f"split cluster {edit['cluster']} into clusters {', '.join(edit['parts'])}"
-    if op == "move":
-        return f"moved {count} to {named(edit['to'])}"
-    if op == "drop":
-        return f"dropped {count} from their clusters"
-    if op == "add":
-        return f"added {len(images)} new image{'s' if len(images) != 1 else ''}"
-    if op == "remove":
-        return f"removed {count} ({edit.get('kind', 'review')})"
-    if op == "relabel":
-        return f"relabelled {count}"
-    if op == "dismiss":
-        return f"kept {count} flagged as {edit['kind']}"
-    return "undid the latest edit"
+    kind = edit.get("kind", "review")
+    said = {"move": lambda: f"moved {count} to {named(edit['to'])}", "drop": lambda: f"dropped {count} from their clusters",
+            "add": lambda: f"added {len(images)} new image{'s' if len(images) != 1 else ''}",
+            "remove": lambda: f"removed {count} ({kind})", "relabel": lambda: f"relabelled {count}",
+            "dismiss": lambda: f"kept {count} flagged as {kind}"}
+    return said.get(op, lambda: "undid the latest edit")()

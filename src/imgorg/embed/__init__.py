@@ -7,7 +7,7 @@ and Ray engines, and the cache of embeddings by file content.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_exports
 
 # Loaded on first use (PEP 562): the backbone registry alone does not import the engine, torch or scikit-learn.
 _WHERE = {
@@ -25,14 +25,4 @@ __all__ = [
     "get_backbone", "load_and_prepare", "preprocess_for", "resolve_device", "split_backbones",
 ]
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'imgorg.embed' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

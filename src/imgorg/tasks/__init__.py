@@ -24,7 +24,7 @@ that a command imports only what it runs.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_exports
 
 _WHERE = {
     "AddResult": "add", "add_images": "add", "ClassifyRun": "classify", "train_classifiers": "classify",
@@ -42,14 +42,4 @@ __all__ = [
     "train_classifiers", "write_report",
 ]
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'imgorg.tasks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

@@ -218,21 +218,23 @@ function updateSelection() {
 // -- curation: each edit is one POST; the page then shows the curated clustering --------------
 // ``after`` runs on success, before the page reloads (e.g. to show the merged cluster); the status
 // line says what happened once the page shows it.
-async function edit(path, body, after) {
-  let said, failed = false;
+// One POST that edits the curated clustering (an edit, or an action on review findings): the
+// sentence it answers, or the refusal's reason; the curated clustering becomes a method the page knows.
+async function postEdit(path, body, after) {
   try {
     const data = await post(path, body);
-    said = sentence(data.text);
     if (!state.summary.methods.includes(data.method)) { state.summary.methods.push(data.method); fillMethods(); }
     state.editMethod = data.method;
-    setMethod(data.method);
     if (after) after(data);
-  } catch (error) {
-    said = error.message; failed = true;
-  }
+    return { text: sentence(data.text), failed: false };
+  } catch (error) { return { text: error.message, failed: true }; }
+}
+
+async function edit(path, body, after) {
+  const done = await postEdit(path, body, (data) => { setMethod(data.method); if (after) after(data); });
   // A refused rename shows the name again; an edit shows the clusters after it.
   try { await Promise.all([loadClusters(), loadHistory()]); } catch (error) { report(error); return; }
-  $("edit-status").className = failed ? "error" : "done"; $("edit-status").textContent = said;
+  $("edit-status").className = done.failed ? "error" : "done"; $("edit-status").textContent = done.text;
 }
 
 function merge() {
@@ -419,15 +421,9 @@ function updateReviewSelection() {
 // One action on the findings; then the counts, the grid and the history show what it did (the map and
 // the clusters are drawn again when their tab is shown).
 async function reviewAct(path, body) {
-  let text, failed = false;
-  try {
-    const data = await post(path, body);
-    text = sentence(data.text);
-    if (!state.summary.methods.includes(data.method)) { state.summary.methods.push(data.method); fillMethods(); }
-    state.editMethod = data.method;
-  } catch (error) { text = error.message; failed = true; }
+  const done = await postEdit(path, body);
   try { await Promise.all([loadReview(), loadHistory()]); } catch (error) { report(error); return; }
-  said("review-status", text, failed ? "error" : "done");
+  said("review-status", done.text, done.failed ? "error" : "done");
 }
 
 const ids = () => [...state.review.selected];

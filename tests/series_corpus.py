@@ -9,7 +9,8 @@ Each photo gives a first shot (``shot``: the centre 80%, sensor noise, JPEG 92) 
 
 - second shots, as a burst differs (each with fresh sensor noise): ``reframed`` (the frame
   moved by 8-12% of the width and 3% of the height, turned 1 degree: new content enters at
-  an edge), ``viewpoint`` (a small perspective change: corners moved by 3-4%),
+  an edge), ``viewpoint`` (the camera tilted and moved: the top edge 8% narrower, corners
+  jittered by 1%, the frame moved by 3% and 2%),
   ``motion`` (the subject moved: a central region displaced by 5% of the width),
   ``exposure`` (another exposure, darker by a third, frame moved by 2%);
 - copies of the first shot: ``resized`` (half size, JPEG 85), ``jpeg`` (JPEG 35),
@@ -38,6 +39,7 @@ PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "coins", "hubble", "ihc", 
 SIMILAR = ("reframed", "viewpoint", "motion", "exposure")
 COPIES = ("resized", "jpeg", "crop", "bright")
 SIDE = 640  # px: longer side of the first shot
+TILT = np.array([[0.04, 0], [-0.04, 0], [0, 0], [0, 0]])  # the camera tilted: the top edge 8% narrower
 
 
 def held_out(photo: str) -> bool:
@@ -113,7 +115,7 @@ def build_series_corpus(dest: str | Path, seed: int = 0, photos=PHOTOS) -> pd.Da
         shots = {
             "shot": shot,
             "reframed": _noisy(_view(photo, (0.5 + dx, 0.53), turn=1.0), rng),
-            "viewpoint": _noisy(_view(photo, (0.5, 0.5), corners=rng.uniform(-0.04, 0.04, (4, 2))), rng),
+            "viewpoint": _noisy(_view(photo, (0.53, 0.52), corners=TILT + rng.uniform(-0.01, 0.01, (4, 2))), rng),
             "motion": _noisy(_moved_subject(_view(photo, (0.5, 0.5)), round(0.05 * SIDE)), rng),
             "exposure": _noisy(_view(photo, (0.52, 0.5)), rng, gain=0.67),
             "blurred": _noisy(_view(photo, (0.5 - dx / 2, 0.48), turn=-1.0).filter(ImageFilter.GaussianBlur(3)), rng),

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
-START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's)
+START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
 SHEAR_WEIGHT = 0.38  # misfit per unit of log(anisotropy) of the fitted transform
 ROTATION_WEIGHT = 0.011  # misfit per degree of rotation (at most MAX_ROTATION counted)
 MAX_ROTATION = 20.0
@@ -140,10 +140,9 @@ def _best_fit(a: np.ndarray, b: np.ndarray):
     ratio = np.array([b.shape[1] / width, b.shape[0] / height], np.float32)
     for mirrored in (False, True):
         target = np.ascontiguousarray(b[:, ::-1]) if mirrored else b
-        for scale in START_SCALES:
-            s = ratio * scale
-            start = np.array([[s[0], 0, (b.shape[1] - s[0] * width) / 2],
-                              [0, s[1], (b.shape[0] - s[1] * height) / 2]], np.float32)
+        starts = [_start(ratio * scale, a.shape, b.shape) for scale in START_SCALES]
+        starts.append(_shifted_start(a, target, ratio))
+        for start in starts:
             try:
                 correlation, warp = cv2.findTransformECC(a, target, start, cv2.MOTION_AFFINE, criteria, None, 3)
             except cv2.error:  # no convergence (a flat image, a fit that left the frame)
@@ -151,6 +150,23 @@ def _best_fit(a: np.ndarray, b: np.ndarray):
             if best is None or correlation > best[0]:
                 best = (correlation, warp, mirrored)
     return best
+
+
+def _start(scale: np.ndarray, a_shape, b_shape) -> np.ndarray:
+    """a's frame scaled by ``scale`` (x, y), centred in b's."""
+    return np.array([[scale[0], 0, (b_shape[1] - scale[0] * a_shape[1]) / 2],
+                     [0, scale[1], (b_shape[0] - scale[1] * a_shape[0]) / 2]], np.float32)
+
+
+def _shifted_start(a: np.ndarray, b: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """The shift phase correlation finds between a and b (b resized to a's frame): a frame moved by
+    10% or more is too far for ECC to find from the centred starts."""
+    import cv2
+
+    resized = cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
+    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), _ = cv2.phaseCorrelate(a.astype(np.float32), resized.astype(np.float32), window)
+    return np.array([[ratio[0], 0, ratio[0] * dx], [0, ratio[1], ratio[1] * dy]], np.float32)
 
 
 def _tone_residual(a: np.ndarray, warped: np.ndarray, inside: np.ndarray) -> float:
@@ -208,6 +224,7 @@ def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, sc
                    progress: ProgressFactory | None = None) -> pd.DataFrame:
     """One row per pair of ``images`` rows: a, b, score, kind ("copy", "similar", ""), misfit,
     covered, tiny. Each image is decoded once, at the working size; an unreadable one gives ""."""
+    _one_thread()
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
     scores = np.ones(len(pairs), np.float32) if scores is None else np.asarray(scores, np.float32)
     paths = images["path"].astype(str).to_numpy()
@@ -229,6 +246,15 @@ def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, sc
     return pd.DataFrame(rows, columns=["a", "b", "score", "kind", "misfit", "covered", "detail", "tiny"]).astype(
         {"a": "int64", "b": "int64", "score": "float32", "kind": "string", "misfit": "float32",
          "covered": "float32", "detail": "float32", "tiny": "bool"})
+
+
+def _one_thread() -> None:
+    """OpenCV on one thread in this process: the duplicate finder's forked workers hang in OpenCV
+    (a futex) once the parent has started OpenCV's thread pool (seen running duplicate_table after
+    classify_pairs in one process); the pairs are small, so threads bought little."""
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def _load(root, relpath: str) -> np.ndarray | None:
@@ -330,6 +356,7 @@ def shot_quality(images: pd.DataFrame, root, rows: np.ndarray) -> pd.DataFrame:
     ``taken`` (the catalog's ``taken_at``, else NaT)."""
     import cv2
 
+    _one_thread()
     out = pd.DataFrame({"sharpness": np.nan, "clipped": np.nan, "pixels": np.nan,
                         "taken": pd.to_datetime(images["taken_at"], errors="coerce") if "taken_at" in images
                         else pd.NaT}, index=np.arange(len(images)))

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from imgorg.duplicates import image_thumbnails, pair_scores  # noqa: E402
-from imgorg.duplicates.thumbnails import mirror_signatures, SEARCH_SIDE  # noqa: E402
-from imgorg.index import build_index  # noqa: E402
+from imgorg.duplicates import image_thumbnails, pair_scores
+from imgorg.duplicates.thumbnails import SEARCH_SIDE, mirror_signatures
+from imgorg.index import build_index
 
 
 def candidates(cifar: Path, out: Path, floor: float, k: int) -> None:
@@ -50,7 +50,7 @@ def montages(cifar: Path, pairs: Path, out: Path, per_page: int = 20) -> None:
 
     frame = pd.read_csv(pairs)
     out.mkdir(parents=True, exist_ok=True)
-    scale, cell = 4, 32 * 4
+    cell = 4 * 32  # 4x enlarged
     for page in range(0, len(frame), per_page):
         rows = frame.iloc[page : page + per_page]
         cols = 4  # pairs per line

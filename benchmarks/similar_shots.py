@@ -29,11 +29,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.series_corpus import build_series_corpus  # noqa: E402
-
-from imgorg import ClusterConfig, RunConfig, run  # noqa: E402
-from imgorg.duplicates import duplicate_table  # noqa: E402
-from imgorg.review.series import classify_pairs, series_table  # noqa: E402
+from imgorg import ClusterConfig, RunConfig, run
+from imgorg.duplicates import duplicate_table
+from imgorg.review.series import classify_pairs, series_table
+from tests.series_corpus import build_series_corpus
 
 
 def cifar_truth(cifar: Path, dest: Path) -> pd.DataFrame:

@@ -39,13 +39,18 @@ import numpy as np
 import pandas as pd
 
 from .. import progress as _progress
+from ..duplicates import (
+    DEFAULT_THRESHOLD,
+    FAST_THRESHOLD,
+    duplicate_groups,
+    scored_candidates,
+)
+from ..duplicates.keypoints import MIN_SIDE
 from ..errors import ConfigError, ImageDecodeError
 from ..images import decode_image
 from ..index import SearchIndex
 from ..progress import ProgressFactory
 from ..sources import source_path
-from ..duplicates import DEFAULT_THRESHOLD, FAST_THRESHOLD, duplicate_groups, scored_candidates
-from ..duplicates.keypoints import MIN_SIDE
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +81,6 @@ class Alignment:
     scale: float  # b's frame against a's (at the working sizes)
     covered: float  # share of a that b covers, and of b that a covers, the larger
     mirrored: bool
-    detail: float = 1.0  # correlation of the two images' finest detail (grain, noise) once aligned
 
     @property
     def misfit(self) -> float:
@@ -88,7 +92,7 @@ class Alignment:
         return self.covered >= CONTAINED
 
 
-FAILED = Alignment(0.0, 1.0, 1.0, MAX_ROTATION, 1.0, 0.0, False, 0.0)
+FAILED = Alignment(0.0, 1.0, 1.0, MAX_ROTATION, 1.0, 0.0, False)
 
 
 def working_pixels(image, side: int) -> np.ndarray:
@@ -122,8 +126,7 @@ def align_pair(a: np.ndarray, b: np.ndarray) -> Alignment:
     rotation = abs(np.degrees(np.arctan2(warp[1, 0] - warp[0, 1], warp[0, 0] + warp[1, 1])))
     covers_b = _covered(warp, a.shape[:2], b.shape[:2])
     return Alignment(float(correlation), residual, float(singular[0] / max(singular[1], 1e-6)), float(rotation),
-                     float(np.sqrt(abs(np.linalg.det(warp[:, :2])))), float(max(inside.mean(), covers_b)), mirrored,
-                     _detail_correlation(_gray(a), _gray(warped), inside))
+                     float(np.sqrt(abs(np.linalg.det(warp[:, :2])))), float(max(inside.mean(), covers_b)), mirrored)
 
 
 def _gray(pixels: np.ndarray) -> np.ndarray:
@@ -187,20 +190,6 @@ def _tone_residual(a: np.ndarray, warped: np.ndarray, inside: np.ndarray) -> flo
     return float(np.sqrt((smooth[core] ** 2).mean()) / (target.std() + 1e-3))
 
 
-def _detail_correlation(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> float:
-    """Correlation of what a 1 px blur removes from each image, inside the overlap: copies share
-    their grain and sensor noise (compression and resizing weaken it), two exposures do not."""
-    import cv2
-
-    core = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    if core.sum() < 64:
-        return 0.0
-    fine_a = (a - cv2.GaussianBlur(a, (0, 0), 1.0))[core]
-    fine_b = (b - cv2.GaussianBlur(b, (0, 0), 1.0))[core]
-    fine_a, fine_b = fine_a - fine_a.mean(), fine_b - fine_b.mean()
-    return float(fine_a @ fine_b / (np.linalg.norm(fine_a) * np.linalg.norm(fine_b) + 1e-9))
-
-
 def _covered(warp: np.ndarray, a_shape: tuple[int, int], b_shape: tuple[int, int]) -> float:
     """Share of b's frame that a's frame, mapped by ``warp``, covers (corners' polygon, clipped)."""
     import cv2
@@ -236,16 +225,15 @@ def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, sc
             if row not in pixels:
                 pixels[row] = _load(root, paths[row])
         if pixels[a] is None or pixels[b] is None:
-            rows.append((a, b, score, "", np.nan, np.nan, np.nan, False))
+            rows.append((a, b, score, "", np.nan, np.nan, False))
             continue
         tiny = max(pixels[a].shape[:2]) <= TINY_SIDE and max(pixels[b].shape[:2]) <= TINY_SIDE
         alignment = align_pair(*_same_side(pixels[a], pixels[b]))
-        rows.append((a, b, score, pair_kind(alignment, tiny, score), alignment.misfit, alignment.covered,
-                     alignment.detail, tiny))
+        rows.append((a, b, score, pair_kind(alignment, tiny, score), alignment.misfit, alignment.covered, tiny))
         advance(1)
-    return pd.DataFrame(rows, columns=["a", "b", "score", "kind", "misfit", "covered", "detail", "tiny"]).astype(
+    return pd.DataFrame(rows, columns=["a", "b", "score", "kind", "misfit", "covered", "tiny"]).astype(
         {"a": "int64", "b": "int64", "score": "float32", "kind": "string", "misfit": "float32",
-         "covered": "float32", "detail": "float32", "tiny": "bool"})
+         "covered": "float32", "tiny": "bool"})
 
 
 def _one_thread() -> None:

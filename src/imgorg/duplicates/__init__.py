@@ -17,14 +17,7 @@ from ..index import SearchIndex
 from ..progress import ProgressFactory
 from .grouping import COLUMNS, duplicate_groups, duplicates_frame, hash_pairs
 from .keypoints import PER_IMAGE, VERIFY_COSINE, checkable, keypoint_pairs, reshaped
-from .scoring import (
-    CANDIDATE_COSINE,
-    MIRROR_MARGIN,
-    candidate_pairs,
-    pair_cosines,
-    pair_scores,
-    thumbnail_pairs,
-)
+from .scoring import CANDIDATE_COSINE, MIRROR_MARGIN, candidate_pairs, pair_cosines, pair_scores, thumbnail_pairs
 from .thumbnails import VIEWS, Thumbnails, View, image_thumbnails
 
 DEFAULT_THRESHOLD = 0.82  # mean of embedding cosine, aligned thumbnail and detail correlation
@@ -32,26 +25,9 @@ FAST_THRESHOLD = 0.88  # mean of the two thumbnail correlations alone (--fast: n
 FAST_UNSURE = 0.6  # --fast: thumbnail score from which a pair below the threshold is checked by keypoints
 
 __all__ = [
-    "CANDIDATE_COSINE",
-    "COLUMNS",
-    "DEFAULT_THRESHOLD",
-    "FAST_THRESHOLD",
-    "FAST_UNSURE",
-    "MIRROR_MARGIN",
-    "PER_IMAGE",
-    "VIEWS",
-    "Thumbnails",
-    "View",
-    "candidate_pairs",
-    "check_threshold",
-    "duplicate_groups",
-    "duplicate_table",
-    "duplicates_frame",
-    "hash_pairs",
-    "image_thumbnails",
-    "keypoint_pairs",
-    "pair_scores",
-    "scored_candidates",
+    "CANDIDATE_COSINE", "COLUMNS", "DEFAULT_THRESHOLD", "FAST_THRESHOLD", "FAST_UNSURE", "MIRROR_MARGIN", "PER_IMAGE",
+    "VIEWS", "Thumbnails", "View", "candidate_pairs", "check_threshold", "duplicate_groups", "duplicates_frame",
+    "duplicate_table", "hash_pairs", "image_thumbnails", "keypoint_pairs", "pair_scores", "scored_candidates",
     "thumbnail_pairs",
 ]
 
@@ -128,7 +104,7 @@ def _rows_in(pairs: np.ndarray, others: np.ndarray) -> np.ndarray:
     """Whether each row of ``pairs`` (sorted pairs) is a row of ``others``."""
     if len(pairs) == 0 or len(others) == 0:
         return np.zeros(len(pairs), bool)
-    key = lambda p: p[:, 0].astype(np.int64) * (1 << 32) + p[:, 1]
+    key = lambda p: p[:, 0].astype(np.int64) * (1 << 32) + p[:, 1]  # noqa: E731
     return np.isin(key(pairs), key(others))
 
 

@@ -27,7 +27,8 @@ FAST_UNSURE = 0.6  # --fast: thumbnail score from which a pair below the thresho
 __all__ = [
     "CANDIDATE_COSINE", "COLUMNS", "DEFAULT_THRESHOLD", "FAST_THRESHOLD", "FAST_UNSURE", "MIRROR_MARGIN", "PER_IMAGE",
     "VIEWS", "Thumbnails", "View", "candidate_pairs", "check_threshold", "duplicate_groups", "duplicates_frame",
-    "duplicate_table", "hash_pairs", "image_thumbnails", "keypoint_pairs", "pair_scores", "thumbnail_pairs",
+    "duplicate_table", "hash_pairs", "image_thumbnails", "keypoint_pairs", "pair_scores", "scored_candidates",
+    "thumbnail_pairs",
 ]
 
 
@@ -51,15 +52,8 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     check_threshold(threshold, default)
-    paths = images["path"].astype(str).to_numpy()
-    thumbnails = image_thumbnails(root, paths, progress, views=views)
-    pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None, cropped=embeddings is None)]
-    if embeddings is not None:
-        neighbours = candidate_pairs(embeddings, min(VERIFY_COSINE, threshold), index)
-        cosines = pair_cosines(neighbours, embeddings)
-        pairs.append(neighbours[cosines >= min(CANDIDATE_COSINE, threshold)])
-    pairs = np.unique(np.concatenate(pairs), axis=0)
-    scores = pair_scores(pairs, embeddings, thumbnails, floor=threshold)
+    candidates = scored_candidates(images, embeddings, root, threshold, index, progress, views)
+    pairs, scores, thumbnails, neighbours, cosines = candidates
     copies, crops = pairs[scores >= threshold], np.empty((0, 2), np.int64)
     if keypoint_checks:
         if embeddings is not None:  # neighbours by embedding: a heavy crop keeps its subject
@@ -74,6 +68,26 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
         copies = np.concatenate([copies, found])
     groups = duplicate_groups(len(images), images["sha256"].to_numpy(), copies)
     return duplicates_frame(images, embeddings, groups, root, thumbnails, crops)
+
+
+def scored_candidates(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path, floor: float,
+                      index: SearchIndex | None = None, progress: ProgressFactory | None = None,
+                      views: tuple[View, ...] = VIEWS):
+    """(candidate pairs, their scores, thumbnails, embedding neighbours, their cosines) as
+    ``duplicate_table`` finds them: scores below ``floor`` may be -1 (not computed). The
+    review (``imgorg.review.series``) takes the same candidates at a lower floor, to tell
+    copies from similar shots; the neighbours are empty without embeddings."""
+    paths = images["path"].astype(str).to_numpy()
+    thumbnails = image_thumbnails(root, paths, progress, views=views)
+    pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None, cropped=embeddings is None)]
+    neighbours, cosines = np.empty((0, 2), np.int64), np.empty(0, np.float32)
+    if embeddings is not None:
+        neighbours = candidate_pairs(embeddings, min(VERIFY_COSINE, floor), index)
+        cosines = pair_cosines(neighbours, embeddings)
+        pairs.append(neighbours[cosines >= min(CANDIDATE_COSINE, floor)])
+    pairs = np.unique(np.concatenate(pairs), axis=0)
+    scores = pair_scores(pairs, embeddings, thumbnails, floor=floor)
+    return pairs, scores, thumbnails, neighbours, cosines
 
 
 def _fast_unsure(images: pd.DataFrame, pairs: np.ndarray, scores: np.ndarray, thumbnails: Thumbnails,

@@ -1,0 +1,402 @@
+"""Copies kept apart from similar shots, and similar shots grouped into series with a best shot.
+
+The duplicate finder's candidates (``duplicates.scored_candidates``) include two exposures
+taken moments apart: their thumbnails and embeddings are as close as a copy's. What tells
+them apart is what is left once one image is aligned onto the other (``align_pair``):
+
+- an affine fit (ECC, OpenCV's ``findTransformECC``, also against the mirror) of the two
+  grayscale images at ``WORK_SIDE`` px (``TINY_SIDE`` for images under ``MIN_SIDE``), from a
+  few starting scales, then a per-channel linear tone fit (brightness, contrast, colour);
+- ``misfit``: the residual smoothed over a few pixels (compression and resampling noise
+  average out, a moved subject does not), relative to the image's contrast, plus what the
+  fit needed beyond a shift and a scale (a rotation, a shear: a copy is not turned by a few
+  degrees, another viewpoint is);
+- ``contained``: whether one image, mapped into the other, lies inside it. A copy in a photo
+  collection is the picture or a crop of it; a re-framed second shot brings new content in
+  at an edge. Images under ``MIN_SIDE`` px (CIFAR's 32 px) are exempt: a small dataset's
+  images are often cut independently from one bigger photo (hand-judged copies in CIFAR-10).
+
+A pair is a ``copy`` when its misfit is at most ``COPY_MISFIT`` (``TINY_COPY_MISFIT`` for
+tiny images) and it is contained; else ``similar`` when its duplicate score is at least
+``SIMILAR_SCORE``. Pairs the keypoint check found to be crops stay copies (heavy crops are
+too far apart for the ECC fit). The thresholds were chosen on the development halves of
+``benchmarks/data/cifar_pairs_judged.csv`` and ``tests/series_corpus.py``
+(``benchmarks/similar_shots.py``, docs/review-notes-series.md).
+
+``series_table``: copies grouped as stars (``duplicates.grouping``), then similar pairs
+between the images kept of each, grouped as stars too, so that a long burst does not chain
+into one series of unrelated ends. Each series gets a best shot (``_best_order``): the sharpest,
+then the best exposed, then the one with most pixels, then the earliest taken; the reason in words.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import progress as _progress
+from ..duplicates import (
+    DEFAULT_THRESHOLD,
+    FAST_THRESHOLD,
+    duplicate_groups,
+    scored_candidates,
+)
+from ..duplicates.keypoints import MIN_SIDE
+from ..errors import ConfigError, ImageDecodeError
+from ..images import decode_image
+from ..index import SearchIndex
+from ..progress import ProgressFactory
+from ..sources import source_path
+
+log = logging.getLogger(__name__)
+
+WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
+TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
+SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
+START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
+SHEAR_WEIGHT = 0.38  # misfit per unit of log(anisotropy) of the fitted transform
+ROTATION_WEIGHT = 0.011  # misfit per degree of rotation (at most MAX_ROTATION counted)
+MAX_ROTATION = 20.0
+COPY_MISFIT = 0.15  # photos: a copy's misfit at most this (a brighter copy whose highlights clip: 0.14)
+TINY_COPY_MISFIT = 0.32  # images under MIN_SIDE px (95% of the hand-judged CIFAR copies of the dev half)
+CONTAINED = 0.985  # one image covers at least this share of the other: it holds it (a 2% move is a new frame)
+SIMILAR_SCORE = 0.70  # duplicate score (embedding + thumbnails) from which a pair is a similar shot
+SHARPNESS_TIE = 0.10  # shots within 10% of the sharpest are equally sharp: exposure decides
+EXPOSURE_TIE = 0.02  # clipped share within 2 points: pixels decide
+COLUMNS = ["group", "id", "path", "kind", "similarity", "best", "reason"]
+
+
+@dataclass
+class Alignment:
+    """What is left of a pair (a, b) once b is aligned onto a (see the module docstring)."""
+
+    correlation: float  # ECC's correlation of the aligned grayscale images
+    residual: float  # smoothed residual RMS after the tone fit, relative to a's contrast
+    anisotropy: float  # ratio of the fitted transform's singular values (1: no shear or stretch)
+    rotation: float  # degrees
+    scale: float  # b's frame against a's (at the working sizes)
+    covered: float  # share of a that b covers, and of b that a covers, the larger
+    mirrored: bool
+
+    @property
+    def misfit(self) -> float:
+        return (self.residual + SHEAR_WEIGHT * np.log(self.anisotropy)
+                + ROTATION_WEIGHT * min(self.rotation, MAX_ROTATION))
+
+    @property
+    def contained(self) -> bool:
+        return self.covered >= CONTAINED
+
+
+FAILED = Alignment(0.0, 1.0, 1.0, MAX_ROTATION, 1.0, 0.0, False)
+
+
+def working_pixels(image, side: int) -> np.ndarray:
+    """RGB float32 in [0, 1], longer side ``side`` (box filter)."""
+    from PIL import Image
+
+    scale = side / max(image.size)
+    size = (max(8, round(image.width * scale)), max(8, round(image.height * scale)))
+    return np.asarray(image.convert("RGB").resize(size, resample=Image.BOX), np.float32) / 255
+
+
+def align_pair(a: np.ndarray, b: np.ndarray) -> Alignment:
+    """Align ``b`` onto ``a`` (working pixels of both, as ``working_pixels`` makes them)."""
+    import cv2
+
+    found = _best_fit(_gray(a), _gray(b))
+    if found is None:
+        return FAILED
+    correlation, warp, mirrored = found
+    b = b[:, ::-1] if mirrored else b
+    height, width = a.shape[:2]
+    warped = cv2.warpAffine(np.ascontiguousarray(b), warp, (width, height),
+                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    inside = cv2.warpAffine(np.ones(b.shape[:2], np.float32), warp, (width, height),
+                            flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0.5
+    inside = cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if inside.mean() < 0.2:
+        return FAILED
+    residual = _tone_residual(a, warped, inside)
+    singular = np.linalg.svd(warp[:, :2], compute_uv=False)
+    rotation = abs(np.degrees(np.arctan2(warp[1, 0] - warp[0, 1], warp[0, 0] + warp[1, 1])))
+    covers_b = _covered(warp, a.shape[:2], b.shape[:2])
+    return Alignment(float(correlation), residual, float(singular[0] / max(singular[1], 1e-6)), float(rotation),
+                     float(np.sqrt(abs(np.linalg.det(warp[:, :2])))), float(max(inside.mean(), covers_b)), mirrored)
+
+
+def _gray(pixels: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(pixels @ np.array([0.299, 0.587, 0.114], np.float32))
+
+
+def _best_fit(a: np.ndarray, b: np.ndarray):
+    """(correlation, 2x3 warp from a's pixels to b's, mirrored) of the best ECC affine fit, or None."""
+    import cv2
+
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+    best = None
+    height, width = a.shape
+    ratio = np.array([b.shape[1] / width, b.shape[0] / height], np.float32)
+    for mirrored in (False, True):
+        target = np.ascontiguousarray(b[:, ::-1]) if mirrored else b
+        starts = [_start(ratio * scale, a.shape, b.shape) for scale in START_SCALES]
+        starts.append(_shifted_start(a, target, ratio))
+        for start in starts:
+            try:
+                correlation, warp = cv2.findTransformECC(a, target, start, cv2.MOTION_AFFINE, criteria, None, 3)
+            except cv2.error:  # no convergence (a flat image, a fit that left the frame)
+                continue
+            if best is None or correlation > best[0]:
+                best = (correlation, warp, mirrored)
+    return best
+
+
+def _start(scale: np.ndarray, a_shape, b_shape) -> np.ndarray:
+    """a's frame scaled by ``scale`` (x, y), centred in b's."""
+    return np.array([[scale[0], 0, (b_shape[1] - scale[0] * a_shape[1]) / 2],
+                     [0, scale[1], (b_shape[0] - scale[1] * a_shape[0]) / 2]], np.float32)
+
+
+def _shifted_start(a: np.ndarray, b: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """The shift phase correlation finds between a and b (b resized to a's frame): a frame moved by
+    10% or more is too far for ECC to find from the centred starts."""
+    import cv2
+
+    resized = cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
+    window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), _ = cv2.phaseCorrelate(a.astype(np.float32), resized.astype(np.float32), window)
+    return np.array([[ratio[0], 0, ratio[0] * dx], [0, ratio[1], ratio[1] * dy]], np.float32)
+
+
+def _tone_residual(a: np.ndarray, warped: np.ndarray, inside: np.ndarray) -> float:
+    """RMS of the residual after a per-channel linear tone fit, smoothed by ``SMOOTH`` px, over a's contrast."""
+    import cv2
+
+    target, source = a[inside], warped[inside]
+    residual = np.zeros_like(a)
+    for channel in range(3):
+        design = np.stack([source[:, channel], np.ones(len(source), np.float32)], axis=1)
+        coef, *_ = np.linalg.lstsq(design, target[:, channel], rcond=None)
+        residual[..., channel][inside] = target[:, channel] - design @ coef
+    weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), SMOOTH)
+    smooth = cv2.GaussianBlur(residual, (0, 0), SMOOTH) / (weight[..., None] + 1e-6)
+    core = inside & (weight > 0.5)
+    if not core.any():
+        return 1.0
+    return float(np.sqrt((smooth[core] ** 2).mean()) / (target.std() + 1e-3))
+
+
+def _covered(warp: np.ndarray, a_shape: tuple[int, int], b_shape: tuple[int, int]) -> float:
+    """Share of b's frame that a's frame, mapped by ``warp``, covers (corners' polygon, clipped)."""
+    import cv2
+
+    height, width = a_shape
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    mapped = corners @ warp[:, :2].T + warp[:, 2]
+    frame = np.array([[0, 0], [b_shape[1], 0], [b_shape[1], b_shape[0]], [0, b_shape[0]]], np.float32)
+    area, _ = cv2.intersectConvexConvex(mapped, frame)
+    return float(area / (b_shape[0] * b_shape[1]))
+
+
+def pair_kind(alignment: Alignment, tiny: bool, score: float = 1.0) -> str:
+    """"copy", "similar" or "" (neither) for an aligned pair with its duplicate ``score``."""
+    if alignment.misfit <= (TINY_COPY_MISFIT if tiny else COPY_MISFIT) and (tiny or alignment.contained):
+        return "copy"
+    return "similar" if score >= SIMILAR_SCORE else ""
+
+
+def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, scores: np.ndarray | None = None,
+                   progress: ProgressFactory | None = None) -> pd.DataFrame:
+    """One row per pair of ``images`` rows: a, b, score, kind ("copy", "similar", ""), misfit,
+    covered, tiny. Each image is decoded once, at the working size; an unreadable one gives ""."""
+    _one_thread()
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    scores = np.ones(len(pairs), np.float32) if scores is None else np.asarray(scores, np.float32)
+    paths = images["path"].astype(str).to_numpy()
+    advance = _progress.start(progress, "Telling copies from similar shots", len(pairs))
+    pixels: dict[int, np.ndarray | None] = {}
+    rows = []
+    for (a, b), score in zip(pairs.tolist(), scores.tolist()):
+        for row in (a, b):
+            if row not in pixels:
+                pixels[row] = _load(root, paths[row])
+        if pixels[a] is None or pixels[b] is None:
+            rows.append((a, b, score, "", np.nan, np.nan, False))
+            continue
+        tiny = max(pixels[a].shape[:2]) <= TINY_SIDE and max(pixels[b].shape[:2]) <= TINY_SIDE
+        alignment = align_pair(*_same_side(pixels[a], pixels[b]))
+        rows.append((a, b, score, pair_kind(alignment, tiny, score), alignment.misfit, alignment.covered, tiny))
+        advance(1)
+    return pd.DataFrame(rows, columns=["a", "b", "score", "kind", "misfit", "covered", "tiny"]).astype(
+        {"a": "int64", "b": "int64", "score": "float32", "kind": "string", "misfit": "float32",
+         "covered": "float32", "tiny": "bool"})
+
+
+def _one_thread() -> None:
+    """OpenCV on one thread in this process: the duplicate finder's forked workers hang in OpenCV
+    (a futex) once the parent has started OpenCV's thread pool (seen running duplicate_table after
+    classify_pairs in one process); the pairs are small, so threads bought little."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _load(root, relpath: str) -> np.ndarray | None:
+    """Working pixels of one image: ``TINY_SIDE`` px for images under ``MIN_SIDE``, else ``WORK_SIDE``."""
+    try:
+        image = decode_image(source_path(root, relpath).read_bytes(), draft_size=WORK_SIDE)
+    except (OSError, ImageDecodeError):
+        return None
+    return working_pixels(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
+
+
+def _same_side(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A tiny image beside a photo: the photo at the tiny image's working size, so both compare alike."""
+    import cv2
+
+    side = min(max(a.shape[:2]), max(b.shape[:2]))
+    out = []
+    for pixels in (a, b):
+        if max(pixels.shape[:2]) > side:
+            scale = side / max(pixels.shape[:2])
+            size = (max(8, round(pixels.shape[1] * scale)), max(8, round(pixels.shape[0] * scale)))
+            pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+        out.append(pixels)
+    return out[0], out[1]
+
+
+def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path,
+                 threshold: float | None = None, index: SearchIndex | None = None,
+                 progress: ProgressFactory | None = None, crops: np.ndarray | None = None,
+                 similar_score: float = SIMILAR_SCORE) -> pd.DataFrame:
+    """Copies and series of similar shots among a workspace's images (rows aligned with ``embeddings``).
+
+    The duplicate finder's candidates scoring at least ``similar_score`` are aligned
+    (``classify_pairs``); ``threshold`` (default: the duplicate finder's) is not needed for a
+    copy, which is told by its alignment, but a pair at or above it that does not align is a
+    similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
+    keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment.
+    Returns ``COLUMNS``: one row per image in a copy group (kind "copy", ``best``: the one to
+    keep) or a series (kind "similar", ``best``: the suggested shot), ``reason`` in words."""
+    default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
+    threshold = default if threshold is None else threshold
+    if not 0.0 < similar_score <= threshold:
+        raise ConfigError(f"similar_score ({similar_score}) must be in (0, threshold ({threshold})]; "
+                          f"the default is {SIMILAR_SCORE}")
+    pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress)
+    keep = scores >= similar_score
+    checked = classify_pairs(images, root, pairs[keep], scores[keep], progress)
+    copies = checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy()
+    if crops is not None and len(crops):
+        copies = np.concatenate([copies, np.sort(np.asarray(crops, np.int64).reshape(-1, 2), axis=1)])
+    similar = checked[checked["kind"] == "similar"]
+    log.info("%d candidate pairs aligned: %d copies, %d similar shots", len(checked), len(copies), len(similar))
+    return _table(images, root, copies, similar, checked)
+
+
+def _table(images: pd.DataFrame, root, copies: np.ndarray, similar: pd.DataFrame,
+           checked: pd.DataFrame) -> pd.DataFrame:
+    """Copy groups (stars), then series of similar shots between the images each copy group keeps."""
+    involved = np.unique(np.concatenate([copies.ravel(), similar[["a", "b"]].to_numpy().ravel()]))
+    quality = shot_quality(images, root, involved)
+    hashes = images["sha256"].to_numpy() if "sha256" in images else np.full(len(images), None)
+    copy_group = duplicate_groups(len(images), hashes, copies)
+    score_of = {(a, b): s for a, b, s in checked[["a", "b", "score"]].itertuples(index=False)}
+    groups, representative = [], np.arange(len(images))
+    for group in np.unique(copy_group[copy_group >= 0]):
+        rows = np.flatnonzero(copy_group == group)
+        rows = rows[_best_order(rows, quality)]
+        representative[rows] = rows[0]
+        groups.append((rows, "copy", _reasons(rows, quality, "copy")))
+    links = np.unique(np.sort(representative[similar[["a", "b"]].to_numpy()], axis=1), axis=0).reshape(-1, 2)
+    series = duplicate_groups(len(images), np.full(len(images), None), links[links[:, 0] != links[:, 1]])
+    for group in np.unique(series[series >= 0]):
+        rows = np.flatnonzero(series == group)
+        rows = rows[_best_order(rows, quality)]
+        groups.append((rows, "similar", _reasons(rows, quality, "similar")))
+    if not groups:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+            COLUMNS, ("int64", "int64", "string", "string", "float32", "bool", "string"))})
+    frame = pd.concat([_rows(images, number, rows, kind, score_of, reasons)
+                       for number, (rows, kind, reasons) in enumerate(groups)], ignore_index=True)
+    return frame.astype({"path": "string", "kind": "string", "reason": "string"})
+
+
+def _rows(images: pd.DataFrame, group: int, rows: np.ndarray, kind: str, score_of: dict,
+          reasons: list[str]) -> pd.DataFrame:
+    """One group's rows, best first; ``similarity``: the pair's duplicate score with the best image."""
+    best = rows[0]
+    sims = [1.0 if r == best else score_of.get((min(r, best), max(r, best)), np.nan) for r in rows]
+    return pd.DataFrame({"group": np.full(len(rows), group, np.int64), "id": images["id"].to_numpy()[rows],
+                         "path": images["path"].astype(str).to_numpy()[rows], "kind": kind,
+                         "similarity": np.round(np.asarray(sims, np.float32), 4),
+                         "best": np.arange(len(rows)) == 0, "reason": reasons})
+
+
+def shot_quality(images: pd.DataFrame, root, rows: np.ndarray) -> pd.DataFrame:
+    """Per row of ``images`` (only ``rows`` measured, others NaN): ``sharpness`` (variance of the
+    Laplacian at ``WORK_SIDE`` px, the scale every image is compared at), ``clipped`` (share of
+    pixels at black or white), ``pixels`` (from the catalog's width and height, else decoded) and
+    ``taken`` (the catalog's ``taken_at``, else NaT)."""
+    import cv2
+
+    _one_thread()
+    out = pd.DataFrame({"sharpness": np.nan, "clipped": np.nan, "pixels": np.nan,
+                        "taken": pd.to_datetime(images["taken_at"], errors="coerce") if "taken_at" in images
+                        else pd.NaT}, index=np.arange(len(images)))
+    paths = images["path"].astype(str).to_numpy()
+    for row in np.asarray(rows, np.int64).tolist():
+        try:
+            image = decode_image(source_path(root, paths[row]).read_bytes(), draft_size=WORK_SIDE)
+        except (OSError, ImageDecodeError):
+            continue
+        gray = np.asarray(image.convert("L"), np.float32)
+        sized = cv2.resize(gray, None, fx=WORK_SIDE / max(gray.shape), fy=WORK_SIDE / max(gray.shape),
+                           interpolation=cv2.INTER_AREA)
+        out.loc[row, "sharpness"] = float(cv2.Laplacian(sized, cv2.CV_32F).var())
+        out.loc[row, "clipped"] = float(((gray <= 2) | (gray >= 253)).mean())
+        out.loc[row, "pixels"] = image.width * image.height
+    if {"width", "height"} <= set(images.columns):
+        known = (images["width"].astype("float64") * images["height"].astype("float64")).to_numpy()
+        out["pixels"] = np.where(np.isfinite(known), known, out["pixels"])
+    return out
+
+
+def _best_order(rows: np.ndarray, quality: pd.DataFrame) -> np.ndarray:
+    """Order of ``rows``, best shot first: sharpest (within ``SHARPNESS_TIE``
+    of the sharpest counts as as sharp), then best exposed (least clipped, within
+    ``EXPOSURE_TIE``), then most pixels, then earliest taken, then lowest row."""
+    q = quality.iloc[rows]
+    sharp = q["sharpness"].fillna(0).to_numpy()
+    clipped = q["clipped"].fillna(1).to_numpy()
+    as_sharp = sharp >= (1 - SHARPNESS_TIE) * sharp.max()
+    well_exposed = clipped <= clipped[as_sharp].min() + EXPOSURE_TIE
+    taken = q["taken"].to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
+    taken[pd.isna(q["taken"]).to_numpy()] = np.inf
+    return np.lexsort((rows, taken, -q["pixels"].fillna(0).to_numpy(), ~(as_sharp & well_exposed), ~as_sharp))
+
+
+def _reasons(rows: np.ndarray, quality: pd.DataFrame, kind: str) -> list[str]:
+    """Why the first of ``rows`` is the best, and what each other one is."""
+    q = quality.iloc[rows].reset_index(drop=True)
+    best = q.iloc[0]
+    why = []
+    if len(q) > 1:
+        others = q.iloc[1:]
+        if (others["sharpness"] < (1 - SHARPNESS_TIE) * best["sharpness"]).all():
+            why.append(f"sharpest ({best['sharpness'] / max(others['sharpness'].max(), 1e-6):.1f}x the next)")
+        elif (others["clipped"] > best["clipped"] + EXPOSURE_TIE).all():
+            why.append("as sharp, best exposed")
+        elif (others["pixels"] < best["pixels"]).all():
+            why.append(f"as sharp and exposed, most pixels ({int(best['pixels']):,})")
+        elif pd.notna(best["taken"]):
+            why.append("as sharp and exposed, earliest taken")
+        else:
+            why.append("as good as the others")
+    noun = "copy" if kind == "copy" else "shot"
+    first = (f"keep: the best {noun} of {len(rows)}, " + ", ".join(why)) if why else f"keep: best {noun}"
+    return [first] + [f"{'copy' if kind == 'copy' else 'similar shot'} of the best" for _ in rows[1:]]

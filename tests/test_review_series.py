@@ -1,0 +1,57 @@
+"""Copies kept apart from similar shots (imgorg.review.series), on real photos from tests/series_corpus.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imgorg.review.series import classify_pairs, series_table
+
+from .series_corpus import build_series_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("series")
+    build_series_corpus(root, photos=("chelsea",))
+    return root
+
+
+def _images(names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"id": np.arange(len(names)), "path": [f"chelsea/{n}.jpg" for n in names]})
+
+
+def test_a_burst_shot_is_similar_not_a_copy(corpus):
+    images = _images(["shot", "reframed", "viewpoint", "motion"])
+    found = classify_pairs(images, corpus, np.array([[0, 1], [0, 2], [0, 3]]))
+    assert found["kind"].tolist() == ["similar", "similar", "similar"], found
+
+
+def test_resized_and_reencoded_copies_stay_copies(corpus):
+    images = _images(["shot", "resized", "jpeg", "crop"])
+    found = classify_pairs(images, corpus, np.array([[0, 1], [0, 2], [0, 3]]))
+    assert found["kind"].tolist() == ["copy", "copy", "copy"], found
+
+
+def test_a_pair_below_the_similar_score_is_neither(corpus):
+    images = _images(["shot", "reframed"])
+    found = classify_pairs(images, corpus, np.array([[0, 1]]), np.array([0.3]))
+    assert found["kind"].tolist() == [""]
+
+
+def test_a_series_gets_one_best_shot_the_sharp_one_with_a_reason(corpus):
+    images = _images(["blurred", "shot", "reframed"])
+    table = series_table(images, None, corpus)
+    series = table[table["kind"] == "similar"]
+    assert series["group"].nunique() == 1 and len(series) >= 2, table
+    best = series[series["best"]]
+    assert len(best) == 1 and best["path"].iloc[0] != "chelsea/blurred.jpg", table
+    assert "sharpest" in best["reason"].iloc[0]
+
+
+def test_the_same_answer_every_time(corpus):
+    images = _images(["shot", "reframed", "jpeg"])
+    pairs = np.array([[0, 1], [0, 2], [1, 2]])
+    first, second = classify_pairs(images, corpus, pairs), classify_pairs(images, corpus, pairs)
+    pd.testing.assert_frame_equal(first, second)

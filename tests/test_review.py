@@ -167,3 +167,15 @@ def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
     assert undone.exit_code == 0 and not imgorg.load_workspace(path).removed().any()
     wrong = runner.invoke(app, ["review", str(path), "--accept", "copy", "--ids", "x"])
     assert wrong.exit_code != 0 and "--ids takes image ids" in str(wrong.exception)
+
+
+def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh):
+    path, _, _ = fresh
+    assert "similar" not in ReviewConfig().kinds  # opt-in: it aligns every candidate pair
+    result = review_collection(path, ReviewConfig(kinds=("copy", "similar", "leak")))
+    table = result.table
+    assert set(table["kind"]) <= {"copy", "similar", "leak"} and "similar" in result.seconds
+    same = by_path(table[table["kind"] == "copy"], "dog/same.jpg")
+    assert len(same) == 1 and same["action"].iat[0] == "remove"  # an exact copy stays a copy
+    series = table[table["kind"] == "similar"]
+    assert (series.groupby("group")["action"].apply(lambda a: (a == "keep").sum()) == 1).all()

@@ -227,12 +227,15 @@ class AddConfig(Checked):
 
 
 REVIEW_KINDS = ("copy", "similar", "blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect",
-                "outlier", "leak", "label_issue")  # what `imgorg review` looks for
+                "outlier", "leak", "label_issue")  # what `imgorg review` can look for
+# Looked for unless asked otherwise: all but similar shots, whose alignment of every candidate pair costs
+# about 10x the copy search (docs/review.md); --kinds ...,similar asks for them.
+DEFAULT_REVIEW_KINDS = tuple(kind for kind in REVIEW_KINDS if kind != "similar")
 
 
 @dataclass(frozen=True)
 class ReviewConfig(Checked):
-    kinds: tuple[str, ...] = REVIEW_KINDS  # what to look for (all by default)
+    kinds: tuple[str, ...] = DEFAULT_REVIEW_KINDS  # what to look for
     splits: tuple[str, ...] | None = None  # top-level folders that are splits, in the order that keeps a shared
     # image; None: those named train, val, valid, validation or test (train keeps)
     keypoint_checks: int = 6  # unsure copy candidates checked by keypoints per image (as `imgorg duplicates`); 0: none

@@ -85,3 +85,42 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     if all(images["bytes"].iat[kept] >= images["bytes"].iat[o] for o in others):
         return "the least compressed (largest file at its size)"
     return "the first found"
+
+
+def crop_pairs(groups: pd.DataFrame, images: pd.DataFrame) -> np.ndarray:
+    """(crop row, whole row): the crops keypoints confirmed, each of the copy kept in its group."""
+    found = copy_findings(groups, images)
+    crops = found[(groups["kind"].to_numpy() == "crop") & (found["action"] == "remove").to_numpy()]
+    return np.stack([crops["row"].to_numpy(np.int64), crops["partner"].astype(np.int64).to_numpy()], axis=1) \
+        if len(crops) else np.empty((0, 2), np.int64)
+
+
+def copy_groups(series: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """The copy groups of ``imgorg.review.series.series_table`` as duplicate groups (group, id, path,
+    kind, similarity, keep), the copy it keeps first: exact where the file is the kept one's."""
+    copies = series[series["kind"] == "copy"].copy()
+    if copies.empty:
+        return pd.DataFrame({"group": [], "id": [], "path": [], "kind": [], "similarity": [], "keep": []})
+    sha = images.set_index("id")["sha256"]
+    kept_sha = copies[copies["best"]].set_index("group")["id"].map(sha)
+    same = copies["id"].map(sha).to_numpy() == copies["group"].map(kept_sha).to_numpy()
+    copies["kind"] = np.where(same & ~copies["best"].to_numpy(), "exact", "near")
+    return copies.rename(columns={"best": "keep"})[["group", "id", "path", "kind", "similarity", "keep"]] \
+        .sort_values(["group", "keep"], ascending=[True, False]).reset_index(drop=True)
+
+
+def similar_findings(series: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """One finding per image of a series of similar shots: the best shot (keep) and the others (look)."""
+    shots = series[series["kind"] == "similar"]
+    if shots.empty:
+        return pd.DataFrame(columns=["row", "kind", "group", "score", "action", "reason", "partner"])
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    rows = row_of.loc[shots["id"].to_numpy()].to_numpy()
+    best = pd.Series(rows[shots["best"].to_numpy()], index=shots.loc[shots["best"], "group"].to_numpy())
+    partner = best.reindex(shots["group"].to_numpy()).to_numpy()
+    keep = shots["best"].to_numpy(bool)
+    return pd.DataFrame({"row": rows, "kind": "similar", "group": shots["group"].to_numpy(np.int64),
+                         "score": shots["similarity"].to_numpy(float), "action": np.where(keep, "keep", "look"),
+                         "reason": shots["reason"].astype(str).to_numpy(),
+                         "partner": pd.array([None if k or pd.isna(p) else int(p) for k, p in zip(keep, partner)],
+                                             dtype="Int64")})

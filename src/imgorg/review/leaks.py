@@ -47,7 +47,7 @@ def leak_findings(images: pd.DataFrame, split: np.ndarray, pairs: pd.DataFrame,
     ``pairs``: rows a, b (rows of ``images``), kind (copy or similar) and similarity. The best
     match of each leaking image is named: copies before similar shots, then by similarity."""
     order = {name: i for i, name in enumerate(split_order(split, splits))}
-    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    a, b = pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64)
     sa, sb = split[a], split[b]
     across = np.array([x is not None and y is not None and x != y for x, y in zip(sa, sb)], dtype=bool)
     rows = []

@@ -19,11 +19,12 @@ import pandas as pd
 
 from ..config import REVIEW_KINDS, ReviewConfig
 from ..curation import Dismiss, Relabel, Remove
-from ..duplicates import duplicate_table
+from ..duplicates import DEFAULT_THRESHOLD, duplicate_table
 from ..errors import ConfigError
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
-from ..review.copies import copy_findings, copy_pairs, prefer_sharp
+from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
+from ..review.series import series_table
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import quality_flags, quality_scores
@@ -71,13 +72,25 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         shown = flags[flags["kind"].isin(bad)].copy()
         shown["action"] = shown["kind"].map(BAD_SHOT_ACTIONS).fillna("look")
         parts.append(shown)
-    pairs = pd.DataFrame(columns=["a", "b", "kind", "similarity"])
-    if kinds & {"copy", "leak"}:
+    pairs = similar_pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
+    if kinds & {"copy", "leak", "similar"}:
         groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=ws.search_index(),
                                                          progress=progress, keypoint_checks=config.keypoint_checks))
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
-        pairs = copy_pairs(groups, images)
+        if "similar" in kinds:  # copies told from similar shots by aligning each pair: stricter copy groups
+            series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=ws.search_index(),
+                                                           progress=progress, crops=crop_pairs(groups, images)))
+            groups = prefer_sharp(copy_groups(series, images), blurry)
+            shots = similar_findings(series, images)
+            parts.append(shots)
+            # a similar shot in another split leaks too, where it scores as a near copy would (0.82): at the
+            # series' own 0.70, look-alikes of two kinds (a dog, a horse) met across splits
+            looked = shots[(shots["action"] == "look") & (shots["score"] >= DEFAULT_THRESHOLD)]
+            similar_pairs = pd.DataFrame({"a": looked["partner"].astype(np.int64).to_numpy(),
+                                          "b": looked["row"].to_numpy(np.int64), "kind": "similar",
+                                          "similarity": looked["score"].to_numpy(float)})
+        pairs = pd.concat([copy_pairs(groups, images), similar_pairs], ignore_index=True)
         if "copy" in kinds:
             parts.append(copy_findings(groups, images))
     if "outlier" in kinds:

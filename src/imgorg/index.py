@@ -232,3 +232,23 @@ def _import_faiss():
         raise ConfigError("FAISS indexes need the faiss-cpu package: pip install faiss-cpu "
                           "(or use --kind exact)") from None
     return faiss
+
+
+class RememberedSearch:
+    """A search index that answers a search it has just made from memory: the review's copies and
+    its outliers both ask for every image's 10 nearest (1.3 s of 10,000 images' review, once)."""
+
+    def __init__(self, index: SearchIndex):
+        self.index = index
+        self.kind = index.kind
+        self._last: tuple | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def search(self, queries: np.ndarray, k: int, exclude_self: bool = False,
+               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        key = (id(queries), k, exclude_self, None if exclude is None else id(exclude))
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self.index.search(queries, k, exclude_self=exclude_self, exclude=exclude))
+        return self._last[1]

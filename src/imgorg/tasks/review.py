@@ -21,6 +21,7 @@ from ..config import REVIEW_KINDS, ReviewConfig
 from ..curation import Dismiss, Relabel, Remove
 from ..duplicates import DEFAULT_THRESHOLD, duplicate_table
 from ..errors import ConfigError
+from ..index import RememberedSearch
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
@@ -56,6 +57,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     ws = open_workspace(workspace)
     config.validate()
     images, kinds, notes, seconds, parts = ws.images, set(config.kinds), [], {}, []
+    index = RememberedSearch(ws.search_index())  # copies and outliers ask for the same neighbours
     split = split_of(images["path"], config.splits)
 
     def timed(name: str, compute):
@@ -74,12 +76,12 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         parts.append(shown)
     pairs = similar_pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
     if kinds & {"copy", "leak", "similar"}:
-        groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=ws.search_index(),
+        groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                          progress=progress, keypoint_checks=config.keypoint_checks))
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
         if "similar" in kinds:  # copies told from similar shots by aligning each pair: stricter copy groups
-            series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=ws.search_index(),
+            series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                            progress=progress, crops=crop_pairs(groups, images)))
             groups = prefer_sharp(copy_groups(series, images), blurry)
             shots = similar_findings(series, images)
@@ -94,7 +96,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         if "copy" in kinds:
             parts.append(copy_findings(groups, images))
     if "outlier" in kinds:
-        knn = timed("outliers", lambda: outlier_scores(ws.embeddings, index=ws.search_index()))
+        knn = timed("outliers", lambda: outlier_scores(ws.embeddings, index=index))
         parts.append(outlier_findings(knn, config.outlier_z))
     if "leak" in kinds:
         if split is None:

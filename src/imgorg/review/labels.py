@@ -91,7 +91,7 @@ def label_issues(labels, probs: np.ndarray, classes) -> pd.DataFrame:
     recall 0.76 of the random flips (F1 0.755); 390 rows, 0.57 and 0.45 between look-alike
     classes (F1 0.50). Thresholds 0.925 and 0.95 gave F1 0.738/0.514 and 0.759/0.483;
     cleanlab's default filter on the same probabilities reports about 1,350 rows at
-    precision 0.3 (docs/review-notes-labels.md). Unlabelled rows and members of classes
+    precision 0.3 (docs/review.md). Unlabelled rows and members of classes
     smaller than ``FOLDS`` are never reported.
     """
     probs = np.asarray(probs, dtype=np.float64)
@@ -125,7 +125,7 @@ def issue_scores(probs: np.ndarray, given: np.ndarray, judged: np.ndarray) -> tu
     look-alike classes are then found, not only labels the model doubts. The likeliest
     other label breaks near-ties: of two images the model doubts equally, the one with a
     clear alternative comes first. Measured on CIFAR-10 test, 5% of labels flipped,
-    precision at k = flips, mean of 3 seeds (docs/review-notes-labels.md): random flips
+    precision at k = flips, mean of 3 seeds (docs/review.md): random flips
     0.756, flips between look-alikes 0.514; 1 - p(given) alone (cleanlab's self-confidence
     ranking) 0.759 and 0.465; NOISE_WEIGHT 0.1: 0.745 and 0.535 (more look-alike swaps
     found, fewer random ones; 0.03 kept random flips within noise of 1 - p(given)).

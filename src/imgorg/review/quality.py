@@ -55,7 +55,7 @@ CHUNK = 256  # images per worker task: small enough for progress, large enough t
 # widths is kept: the sharpest edges decide, so a shallow depth of field is not blurry, and the
 # measure does not depend on contrast or brightness. On the dev corpus it separated blurred copies
 # from clean photos at AUC 0.996, against 0.92-0.97 for Laplacian variance, gradient percentiles
-# and Crete's blur effect (docs/review-notes-quality.md).
+# and Crete's blur effect (docs/review.md).
 EDGE_RISE = 0.2  # of the tonal range (99th less 1st luma percentile): smaller steps are texture or noise
 EDGE_QUANTILE = 0.10
 BLUR_WIDTH = 2.4  # px: sharpest edges wider than this are blurry (a Gaussian blur of sigma ~1 working px)...

@@ -21,7 +21,7 @@ tiny images) and it is contained; else ``similar`` when its duplicate score is a
 ``SIMILAR_SCORE``. Pairs the keypoint check found to be crops stay copies (heavy crops are
 too far apart for the ECC fit). The thresholds were chosen on the development halves of
 ``benchmarks/data/cifar_pairs_judged.csv`` and ``tests/series_corpus.py``
-(``benchmarks/similar_shots.py``, docs/review-notes-series.md).
+(``benchmarks/similar_shots.py``, docs/review.md).
 
 ``series_table``: copies grouped as stars (``duplicates.grouping``), then similar pairs
 between the images kept of each, grouped as stars too, so that a long burst does not chain

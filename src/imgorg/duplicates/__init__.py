@@ -35,7 +35,7 @@ __all__ = [
 def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path,
                     threshold: float | None = None, index: SearchIndex | None = None,
                     progress: ProgressFactory | None = None, views: tuple[View, ...] = VIEWS,
-                    keypoint_checks: int = PER_IMAGE) -> pd.DataFrame:
+                    keypoint_checks: int = PER_IMAGE, thumbnails: Thumbnails | None = None) -> pd.DataFrame:
     """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``).
 
     Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and
@@ -48,11 +48,11 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     thumbnails are of another part of the picture): --fast confirms the crops its thumbnails
     bring near, mostly of 60% of the area, and misses most smaller ones. Copies of another
     shape than their partner are checked first, to tell which holds the other: a crop is never
-    the image kept."""
+    the image kept. ``thumbnails``: the images' ``image_thumbnails`` (of ``views``) if already read."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     check_threshold(threshold, default)
-    candidates = scored_candidates(images, embeddings, root, threshold, index, progress, views)
+    candidates = scored_candidates(images, embeddings, root, threshold, index, progress, views, thumbnails)
     pairs, scores, thumbnails, neighbours, cosines = candidates
     copies, crops = pairs[scores >= threshold], np.empty((0, 2), np.int64)
     if keypoint_checks:
@@ -72,13 +72,13 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
 
 def scored_candidates(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path, floor: float,
                       index: SearchIndex | None = None, progress: ProgressFactory | None = None,
-                      views: tuple[View, ...] = VIEWS):
+                      views: tuple[View, ...] = VIEWS, thumbnails: Thumbnails | None = None):
     """(candidate pairs, their scores, thumbnails, embedding neighbours, their cosines) as
     ``duplicate_table`` finds them: scores below ``floor`` may be -1 (not computed). The
     review (``imgorg.review.series``) takes the same candidates at a lower floor, to tell
     copies from similar shots; the neighbours are empty without embeddings."""
-    paths = images["path"].astype(str).to_numpy()
-    thumbnails = image_thumbnails(root, paths, progress, views=views)
+    if thumbnails is None:
+        thumbnails = image_thumbnails(root, images["path"].astype(str).to_numpy(), progress, views=views)
     pairs = [thumbnail_pairs(thumbnails, mirrored=embeddings is None, cropped=embeddings is None)]
     neighbours, cosines = np.empty((0, 2), np.int64), np.empty(0, np.float32)
     if embeddings is not None:

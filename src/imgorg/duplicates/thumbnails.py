@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class Thumbnails:
     framed: np.ndarray | None = None
     framed_search: np.ndarray | None = None
     framed_views: np.ndarray | None = None
+    measured: list | None = None  # per image, what ``image_thumbnails``'s ``measure`` said of it (None: not asked)
 
     def __post_init__(self):
         if self.framed is None:
@@ -91,7 +93,8 @@ class Thumbnails:
 
 
 def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None = None,
-                     workers: int | None = None, views: tuple[View, ...] = VIEWS) -> Thumbnails:
+                     workers: int | None = None, views: tuple[View, ...] = VIEWS,
+                     measure: Callable | None = None) -> Thumbnails:
     """Thumbnails of every image in ``paths`` and of its ``views``, re-read from the files, at most
     ``THUMBNAIL_CHUNK`` images per task in ``workers`` processes (default: every core this process
     may use).
@@ -104,6 +107,7 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     views = np.zeros((n, len(layout), 3 * DETAIL_SIDE**2), np.float16)
     readable = np.zeros(n, bool)
     framed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    measured: list = []
     advance = _progress.start(progress, "Reading thumbnails", n)
     workers = workers or available_cores()
     size = max(1, min(THUMBNAIL_CHUNK, -(-n // workers)))  # a few thousand images still use every core
@@ -112,8 +116,9 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     workers = min(workers, len(chunks))
     with process_pool(workers) if workers > 1 else nullcontext() as pool:
         results = (pool.map if pool else map)(_thumbnail_chunk, [root] * len(chunks), chunks,
-                                              [layout] * len(chunks))
-        for start, (chunk_search, chunk_views, chunk_readable, chunk_framed) in zip(starts, results):
+                                              [layout] * len(chunks), [measure] * len(chunks))
+        for start, (chunk_search, chunk_views, chunk_readable, chunk_framed, chunk_measured) in zip(starts, results):
+            measured.extend(chunk_measured)
             rows = slice(start, start + len(chunk_readable))
             search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
             framed.update({start + row: signatures for row, signatures in chunk_framed.items()})
@@ -125,22 +130,32 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     return Thumbnails(
         search, views, layout, framed=np.isin(np.arange(n), rows),
         framed_search=np.array([framed[row][0] for row in rows], np.float32).reshape(len(rows), search.shape[1]),
-        framed_views=np.array([framed[row][1] for row in rows], np.float16).reshape(len(rows), *views.shape[1:]))
+        framed_views=np.array([framed[row][1] for row in rows], np.float16).reshape(len(rows), *views.shape[1:]),
+        measured=measured if measure else None)
 
 
-def _thumbnail_chunk(root: str | Path, relpaths: list[str],
-                     layout: tuple[View, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(search signatures, views' signatures, readable, {row: signatures with the frame}) of a few
-    images; zeros where unreadable."""
+def _thumbnail_chunk(root: str | Path, relpaths: list[str], layout: tuple[View, ...],
+                     measure: Callable | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, list]:
+    """(search signatures, views' signatures, readable, {row: signatures with the frame}, what
+    ``measure(bytes, decoded image)`` says of each, None where unreadable) of a few images; zeros
+    where unreadable. ``measure`` sees the decode the thumbnails use: one read and one decode serve
+    the review's quality scores too."""
+    measured = [None] * len(relpaths) if measure else []
     search = np.zeros((len(relpaths), 3 * SEARCH_SIDE**2), np.float32)
     views = np.zeros((len(relpaths), len(layout), 3 * DETAIL_SIDE**2), np.float16)
     readable = np.zeros(len(relpaths), bool)
     framed = {}
     for row, relpath in enumerate(relpaths):
         try:
-            image = decode_image(source_path(root, relpath).read_bytes(), draft_size=4 * DETAIL_SIDE)
+            data = source_path(root, relpath).read_bytes()
+            image = decode_image(data, draft_size=4 * DETAIL_SIDE)
         except (OSError, ImageDecodeError):
             continue
+        if measure:
+            try:
+                measured[row] = measure(data, image)
+            except (OSError, ImageDecodeError, ValueError) as err:
+                log.debug("%s: %s", relpath, err)
         signatures = as_is = _signatures(image, layout)
         content = _trim_frame(image)
         if content is not image:
@@ -150,7 +165,7 @@ def _thumbnail_chunk(root: str | Path, relpaths: list[str],
             else:
                 signatures = as_is
         (search[row], views[row]), readable[row] = signatures, True
-    return search, views, readable, framed
+    return search, views, readable, framed, measured
 
 
 def _signatures(image, layout: tuple[View, ...]) -> tuple[np.ndarray, np.ndarray]:

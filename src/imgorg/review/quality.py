@@ -216,8 +216,28 @@ def read_work_image(data: bytes) -> tuple[np.ndarray, int, int]:
     4x as long, for measures 2% apart in scale). EXIF orientation applied."""
     with Image.open(io.BytesIO(data)) as header:  # the size alone: no pixels are decoded
         short, long = sorted(header.size)
+    return _work_pixels(_decode_for_work(data, short, long), short, long)
+
+
+def measure(data: bytes, decoded: Image.Image | None = None) -> dict[str, float]:
+    """``image_scores`` of an encoded image. ``decoded``: the same image as ``decode_image`` gave it
+    (EXIF orientation applied) at some draft scale, for another use: used when it is as large as the
+    scores need, so one decode serves both (the duplicate finder's thumbnails pass)."""
+    with Image.open(io.BytesIO(data)) as header:
+        short, long = sorted(header.size)
+    needed = min(long, DRAFT_SIDE)
+    if decoded is None or max(decoded.size) < needed:
+        decoded = _decode_for_work(data, short, long)
+    return image_scores(*_work_pixels(decoded, short, long))
+
+
+def _decode_for_work(data: bytes, short: int, long: int) -> Image.Image:
     draft = max(1, math.ceil(DRAFT_SIDE * short / long)) if long > WORK_SIDE else None
-    image = decode_image(data, draft_size=draft)
+    return decode_image(data, draft_size=draft)
+
+
+def _work_pixels(image: Image.Image, short: int, long: int) -> tuple[np.ndarray, int, int]:
+    """(pixels with a long side of at most WORK_SIDE, the original's displayed width, height)."""
     scale = image.width * image.height / (short * long) if short and long else 1.0
     width, height = (round(side / math.sqrt(scale)) for side in image.size) if scale < 1 else image.size
     if max(image.size) > WORK_SIDE:
@@ -240,6 +260,12 @@ def quality_scores(paths, root: str | Path, progress=None, workers: int | None =
         for chunk_rows in (pool.map if pool else map)(_score_chunk, [str(root)] * len(chunks), chunks):
             rows.extend(chunk_rows)
             advance(len(chunk_rows))
+    return quality_frame(rows)
+
+
+def quality_frame(rows: list) -> pd.DataFrame:
+    """The scores of each image as a table (``SCORE_COLUMNS``); None rows (unreadable images) are NaN."""
+    rows = [dict.fromkeys(SCORE_COLUMNS, math.nan) if row is None else row for row in rows]
     frame = pd.DataFrame(rows, columns=list(SCORE_COLUMNS), dtype=np.float64)
     unreadable = int(frame["width"].isna().sum())
     if unreadable:
@@ -251,8 +277,7 @@ def _score_chunk(root: str, relpaths: list[str]) -> list[dict[str, float]]:
     rows = []
     for relpath in relpaths:
         try:
-            pixels, width, height = read_work_image(source_path(root, relpath).read_bytes())
-            rows.append(image_scores(pixels, width, height))
+            rows.append(measure(source_path(root, relpath).read_bytes()))
         except (OSError, ImageDecodeError, ValueError) as err:
             log.debug("quality scores of %s: %s", relpath, err)
             rows.append(dict.fromkeys(SCORE_COLUMNS, math.nan))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..config import REVIEW_KINDS, ReviewConfig
 from ..curation import Dismiss, Relabel, Remove
-from ..duplicates import DEFAULT_THRESHOLD, duplicate_table
+from ..duplicates import DEFAULT_THRESHOLD, duplicate_table, image_thumbnails
 from ..errors import ConfigError
 from ..index import RememberedSearch
 from ..outliers import outlier_scores
@@ -28,7 +28,7 @@ from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, 
 from ..review.series import series_table
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
-from ..review.quality import quality_flags, quality_scores
+from ..review.quality import measure, quality_flags, quality_frame, quality_scores
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
 from ..workspace import QUALITY_FILE, REVIEW_FILE, workspace_lock
@@ -66,7 +66,13 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         seconds[name] = round(time.perf_counter() - start, 3)
         return out
 
-    scores = timed("quality", lambda: quality_scores(images["path"].astype(str).tolist(), ws.root, progress))
+    paths = images["path"].astype(str).tolist()
+    thumbnails = None
+    if kinds & {"copy", "leak", "similar"}:  # one read and one decode per image: thumbnails and quality scores
+        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, measure=measure))
+        scores = quality_frame(thumbnails.measured)
+    else:
+        scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
     scores.insert(0, "id", images["id"].to_numpy())
     flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
     bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
@@ -77,7 +83,8 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     pairs = similar_pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
     if kinds & {"copy", "leak", "similar"}:
         groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
-                                                         progress=progress, keypoint_checks=config.keypoint_checks))
+                                                         progress=progress, keypoint_checks=config.keypoint_checks,
+                                                         thumbnails=thumbnails))
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
         if "similar" in kinds:  # copies told from similar shots by aligning each pair: stricter copy groups

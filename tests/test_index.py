@@ -117,3 +117,20 @@ def test_a_few_queries_search_on_one_thread_and_leave_the_pool_as_it_was():
         assert one[0].tolist() == many[0].tolist()  # same answer either way
     finally:
         faiss.omp_set_num_threads(before)
+
+
+def test_a_remembered_search_asks_the_index_once_for_the_same_search():
+    from imgorg.index import RememberedSearch
+
+    x = clustered(300)
+    index = build_index(x, "exact")
+    calls = []
+    real = index.search
+    index.search = lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs)
+    remembered = RememberedSearch(index)
+    first = remembered.search(x, 10, exclude_self=True)
+    again = remembered.search(x, 10, exclude_self=True)
+    other = remembered.search(x, 5, exclude_self=True)
+    assert len(calls) == 2 and again is first and other[1].shape == (300, 5)
+    assert np.array_equal(first[1], real(x, 10, exclude_self=True)[1])
+    assert remembered.kind == "exact" and len(remembered) == 300

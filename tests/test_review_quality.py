@@ -177,3 +177,21 @@ def test_a_white_page_with_one_small_mark_is_low_information():
     scores = image_scores(noisy)
     assert scores["detailed"] < 0.06 and scores["detail"] / (scores["brightness"] + 0.05) > 0.02
     assert flagged(images, "low_information") == {len(images) - 1}
+
+
+def test_the_thumbnails_pass_measures_the_same_scores_from_its_own_decode(tmp_path):
+    """The review reads each image once: the copy search's thumbnails pass measures the quality scores
+    from the decode it already made; a large JPEG (decoded at 1/8 for both), a small one and a broken
+    file must score as quality_scores scores them."""
+    from imgorg.duplicates import image_thumbnails
+    from imgorg.review.quality import measure, quality_frame
+
+    big = photos()[0].resize((4000, 3000))
+    write_jpeg(tmp_path / "big.jpg", big)
+    write_jpeg(tmp_path / "small.jpg", photos()[1].resize((48, 32)))
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    paths = ["big.jpg", "small.jpg", "broken.jpg"]
+    shared = quality_frame(image_thumbnails(tmp_path, paths, workers=1, measure=measure).measured)
+    alone = quality_scores(paths, tmp_path, workers=1)
+    pd.testing.assert_frame_equal(shared, alone)
+    assert shared["width"].tolist()[:2] == [4000, 48] and shared.iloc[2].isna().all()

@@ -238,7 +238,7 @@ class ReviewConfig(Checked):
     kinds: tuple[str, ...] = DEFAULT_REVIEW_KINDS  # what to look for
     splits: tuple[str, ...] | None = None  # top-level folders that are splits, in the order that keeps a shared
     # image; None: those named train, val, valid, validation or test (train keeps)
-    keypoint_checks: int = 6  # unsure copy candidates checked by keypoints per image (as `imgorg duplicates`); 0: none
+    keypoint_checks: int = DuplicatesConfig.keypoint_checks  # unsure copy candidates checked by keypoints per image; 0: none
     outlier_z: float = 3.5  # an outlier's k-NN distance is this many robust deviations above the collection's median
     folds: int = 5  # label issues: out-of-fold predictions from this many folds
     seed: int = 0

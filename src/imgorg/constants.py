@@ -7,3 +7,4 @@ load scikit-learn, FAISS and torch.
 NOISE = -1  # label of images in no cluster (DBSCAN/HDBSCAN convention; a dropped image)
 CURATED = "curated"  # the method name of the curated clustering (the edit log applied to its base)
 EVENTS = "events"  # the method name of the grouping by capture time
+CLIP_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has: word search, zero-shot names

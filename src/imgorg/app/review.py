@@ -21,7 +21,7 @@ from ..constants import CURATED
 from ..curation import compact, describe
 from ..errors import ImgorgError
 from ..review.table import KIND_TITLES, summary
-from ..tasks.review import accept_findings, check_kind, dismiss_findings, review_collection
+from ..tasks.review import accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection
 from ..views import load_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
 from .edits import MAX_IMAGES
@@ -47,7 +47,7 @@ class DismissBody(_Body):
 
 
 class RunBody(_Body):
-    kinds: list[str] | None = Field(None, max_length=len(REVIEW_KINDS), description="What to look for (default: all).")
+    kinds: list[str] | None = Field(None, max_length=len(REVIEW_KINDS), description="What to look for (default: all but similar shots, as `imgorg review`).")
     splits: list[str] | None = Field(None, max_length=100, description="Top-level folders that are splits, the keeper first.")
 
 
@@ -110,14 +110,15 @@ def review_routes(state: AppState) -> APIRouter:
         found = {k["kind"] for k in out["kinds"]}
         out["none_found"] = [k for k in REVIEW_KINDS if k not in found]
         out["open"] = sum(k["open"] for k in out["kinds"])
-        out["notes"] = _notes(ws, table)
+        notes = not_looked_for(ws.images, bool(table["split"].notna().any()))
+        out["notes"] = [note[:1].upper() + note[1:] + "." for note in notes]
         return out
 
     @router.post("/review/run", status_code=202)
     def run(body: RunBody | None = None):
         """Compute the review in a worker thread; GET /api/review says when it is done."""
         body = body or RunBody()
-        config = ReviewConfig(kinds=tuple(body.kinds) if body.kinds else REVIEW_KINDS,
+        config = ReviewConfig(kinds=tuple(body.kinds) if body.kinds else ReviewConfig.kinds,
                               splits=tuple(body.splits) if body.splits else None)
         config.validate()  # an unknown kind is refused now (400), not in the thread
         if not job.start(state.ws.path, config):
@@ -173,17 +174,6 @@ def review_routes(state: AppState) -> APIRouter:
         return JSONResponse(out)
 
     return router
-
-
-def _notes(ws, table: pd.DataFrame) -> list[str]:
-    """What a review could not look for here, said once (not errors)."""
-    notes = []
-    if not table["split"].notna().any():
-        notes.append("No leaks looked for: the collection has no splits (top-level folders train, val, valid, "
-                     "validation, test; or `imgorg review WS --splits a,b`).")
-    if not ws.has_labels:
-        notes.append("No wrong labels looked for: the images have no labels (no class folders).")
-    return notes
 
 
 def _units(found: pd.DataFrame, status: str) -> list[pd.DataFrame]:

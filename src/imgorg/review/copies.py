@@ -50,9 +50,8 @@ def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
 SHARPER = "the sharpest (a larger copy is blurry: an enlargement has more pixels, not more detail)"
 
 
-def copy_pairs(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
-    """(a, b, kind, similarity): each copy with the one kept in its group, as rows of ``images``."""
-    found = copy_findings(groups, images)
+def copy_pairs(found: pd.DataFrame) -> pd.DataFrame:
+    """(a, b, kind, similarity): each copy with the one kept in its group (``copy_findings``' rows)."""
     removed = found[found["action"] == "remove"]
     return pd.DataFrame({"a": removed["partner"].astype(np.int64).to_numpy(), "b": removed["row"].to_numpy(np.int64),
                          "kind": "copy", "similarity": removed["score"].to_numpy(float)})
@@ -87,9 +86,9 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     return "the first found"
 
 
-def crop_pairs(groups: pd.DataFrame, images: pd.DataFrame) -> np.ndarray:
-    """(crop row, whole row): the crops keypoints confirmed, each of the copy kept in its group."""
-    found = copy_findings(groups, images)
+def crop_pairs(groups: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:
+    """(crop row, whole row): the crops keypoints confirmed, each of the copy kept in its group
+    (``found``: ``copy_findings`` of ``groups``, row for row)."""
     crops = found[(groups["kind"].to_numpy() == "crop") & (found["action"] == "remove").to_numpy()]
     return np.stack([crops["row"].to_numpy(np.int64), crops["partner"].astype(np.int64).to_numpy()], axis=1) \
         if len(crops) else np.empty((0, 2), np.int64)

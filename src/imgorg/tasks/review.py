@@ -56,7 +56,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     """Look for every kind of ``config.kinds``, store the findings and return them."""
     ws = open_workspace(workspace)
     config.validate()
-    images, kinds, notes, seconds, parts = ws.images, set(config.kinds), [], {}, []
+    images, kinds, seconds, parts = ws.images, set(config.kinds), {}, []
     index = RememberedSearch(ws.search_index())  # copies and outliers ask for the same neighbours
     split = split_of(images["path"], config.splits)
 
@@ -87,10 +87,13 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
                                                          thumbnails=thumbnails))
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
+        found = copy_findings(groups, images)
         if "similar" in kinds:  # copies told from similar shots by aligning each pair: stricter copy groups
+            crops = crop_pairs(groups, found)
             series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
-                                                           progress=progress, crops=crop_pairs(groups, images)))
+                                                           progress=progress, crops=crops))
             groups = prefer_sharp(copy_groups(series, images), blurry)
+            found = copy_findings(groups, images)
             shots = similar_findings(series, images)
             parts.append(shots)
             # a similar shot in another split leaks too, where it scores as a near copy would (0.82): at the
@@ -99,26 +102,18 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
             similar_pairs = pd.DataFrame({"a": looked["partner"].astype(np.int64).to_numpy(),
                                           "b": looked["row"].to_numpy(np.int64), "kind": "similar",
                                           "similarity": looked["score"].to_numpy(float)})
-        pairs = pd.concat([copy_pairs(groups, images), similar_pairs], ignore_index=True)
+        pairs = pd.concat([copy_pairs(found), similar_pairs], ignore_index=True)
         if "copy" in kinds:
-            parts.append(copy_findings(groups, images))
+            parts.append(found)
     if "outlier" in kinds:
         knn = timed("outliers", lambda: outlier_scores(ws.embeddings, index=index))
         parts.append(outlier_findings(knn, config.outlier_z))
-    if "leak" in kinds:
-        if split is None:
-            notes.append("no leaks looked for: the collection has no splits (top-level folders train, val, "
-                         "valid, validation, test; or --splits a,b)")
-        else:
-            leaks = leak_findings(images, split, pairs, config.splits)
-            parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
-    if "label_issue" in kinds:
-        found = timed("labels", lambda: _label_findings(ws, config))
-        if found is None:
-            notes.append("no label issues looked for: fewer than two classes have labels (labels are the images' "
-                         "folder names)")
-        else:
-            parts.append(found)
+    if "leak" in kinds and split is not None:
+        leaks = leak_findings(images, split, pairs, config.splits)
+        parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
+    if "label_issue" in kinds and has_classes(images):
+        parts.append(timed("labels", lambda: _label_findings(ws, config)))
+    notes = not_looked_for(images, split is not None, kinds)
     table = findings_frame(parts, images)
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
@@ -130,12 +125,27 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     return ReviewResult(table, scores, notes, seconds)
 
 
-def _label_findings(ws: Workspace, config: ReviewConfig) -> pd.DataFrame | None:
+def has_classes(images: pd.DataFrame) -> bool:
+    """Whether label issues can be looked for: two or more classes among the labels (folder names)."""
+    return images["label"].dropna().nunique() >= 2
+
+
+def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -> list[str]:
+    """What a review could not look for in this collection, and why: said once, not an error."""
+    notes = []
+    if "leak" in kinds and not has_splits:
+        notes.append("no leaks looked for: the collection has no splits (top-level folders train, val, "
+                     "valid, validation, test; or --splits a,b)")
+    if "label_issue" in kinds and not has_classes(images):
+        notes.append("no label issues looked for: fewer than two classes have labels (labels are the images' "
+                     "folder names)")
+    return notes
+
+
+def _label_findings(ws: Workspace, config: ReviewConfig) -> pd.DataFrame:
     """Images whose label is probably wrong, from out-of-fold predictions of a classifier on the
-    embeddings fitted across the whole labelled collection (every split); None without labels."""
+    embeddings fitted across the whole labelled collection (every split)."""
     labels = ws.images["label"]
-    if labels.dropna().nunique() < 2:
-        return None
     probs, classes = out_of_fold_probabilities(ws.embeddings, labels, folds=config.folds, seed=config.seed)
     issues = label_issues(labels, probs, classes)
     return pd.DataFrame({

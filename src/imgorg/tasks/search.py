@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..constants import NOISE
+from ..constants import CLIP_BACKBONE, NOISE
 from ..errors import ConfigError
 from ..index import SearchIndex
 from ..config import SearchConfig
 from ..views import Workspace, open_workspace
 
-TEXT_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has
 MAX_TEXT = 1000  # characters; CLIP reads 77 tokens at most anyway
 
 
@@ -66,7 +65,7 @@ class Searcher:
             raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
         tags = self.ws.tags()
         if tags is None:
-            raise ConfigError(f"text search needs a CLIP workspace ({TEXT_BACKBONE}) or one whose backbone has an "
+            raise ConfigError(f"text search needs a CLIP workspace ({CLIP_BACKBONE}) or one whose backbone has an "
                               f"ImageNet classifier (efficientnet-lite*, resnet*, mobilenet_v2); "
                               f"{self.ws.manifest['backbone']['id']!r} has neither: search by image")
         from ..naming import word_scores
@@ -105,7 +104,7 @@ class Searcher:
 def is_clip(ws: Workspace) -> bool:
     """Whether the images were embedded by CLIP alone (then a sentence can be placed among them)."""
     embed = ws.manifest.get("config", {}).get("embed", {})
-    return (embed.get("backbone") or ws.manifest.get("backbone", {}).get("id")) == TEXT_BACKBONE
+    return (embed.get("backbone") or ws.manifest.get("backbone", {}).get("id")) == CLIP_BACKBONE
 
 
 def check_text_search(ws: Workspace, text: str) -> str:
@@ -116,14 +115,14 @@ def check_text_search(ws: Workspace, text: str) -> str:
     """
     embed = ws.manifest.get("config", {}).get("embed", {})
     backbone = embed.get("backbone") or ws.manifest.get("backbone", {}).get("id")
-    if backbone != TEXT_BACKBONE:
-        raise ConfigError(f"text search needs a workspace embedded with {TEXT_BACKBONE} alone, but this one used "
-                          f"{backbone!r}; run `imgorg run DIR --backbone {TEXT_BACKBONE}`, or search by image")
+    if backbone != CLIP_BACKBONE:
+        raise ConfigError(f"text search needs a workspace embedded with {CLIP_BACKBONE} alone, but this one used "
+                          f"{backbone!r}; run `imgorg run DIR --backbone {CLIP_BACKBONE}`, or search by image")
     if not text.strip() or len(text) > MAX_TEXT:
         raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
     from ..embed.backbones import get_backbone
 
-    return get_backbone(TEXT_BACKBONE).weights_path(embed.get("weights"))
+    return get_backbone(CLIP_BACKBONE).weights_path(embed.get("weights"))
 
 
 @dataclass(frozen=True)

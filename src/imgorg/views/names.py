@@ -7,13 +7,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from ..constants import NOISE
+from ..constants import CLIP_BACKBONE, NOISE
 from ..errors import ImgorgError
 
 log = logging.getLogger(__name__)
 
 SAME_CLUSTER = 0.9  # share of a cluster's earlier images it keeps, and holds, to keep its earlier name
-CLIP = "clip-vit-b-32"
 
 
 def kept_names(base: np.ndarray, curated: np.ndarray, base_names: dict[int, str]) -> dict[int, str]:
@@ -49,7 +48,7 @@ def zero_shot_names(manifest: dict, embeddings: np.ndarray, labels: np.ndarray) 
 
     words = vocabulary_words()
     try:
-        weights = get_backbone(CLIP).weights_path(manifest["config"]["embed"].get("weights"))
+        weights = get_backbone(CLIP_BACKBONE).weights_path(manifest["config"]["embed"].get("weights"))
         vectors = word_embeddings(weights, words)
     except (ImgorgError, OSError) as err:
         log.warning("no zero-shot cluster names: %s", err)

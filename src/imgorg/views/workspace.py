@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..clustering import distance_to_centre
-from ..constants import CURATED, NOISE
+from ..constants import CLIP_BACKBONE, CURATED, NOISE
 from ..curation import Curated, apply as apply_edits
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
@@ -21,7 +21,7 @@ from ..metadata import SOURCE_FILE
 from ..metrics import score_clustering
 from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, TAGS_FILE, Store, projection_name
 from ..workspace.store import digest
-from .names import CLIP, kept_names, tag_names, zero_shot_names
+from .names import kept_names, tag_names, zero_shot_names
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
 PCA_COMPONENTS = "pca-components"  # no map stored: the first components of the reduced features
@@ -176,7 +176,7 @@ class Workspace(Store):
         def compute() -> dict[int, str]:
             if self.has(TAGS_FILE):
                 return tag_names(self.tags(), labels)
-            if self.manifest.get("config", {}).get("embed", {}).get("backbone") == CLIP:
+            if self.manifest.get("config", {}).get("embed", {}).get("backbone") == CLIP_BACKBONE:
                 return zero_shot_names(self.manifest, self.embeddings, labels)
             return {}
         return dict(self.cached(("auto_names", digest(np.ascontiguousarray(labels, np.int64).tobytes())), compute))

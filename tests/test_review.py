@@ -164,7 +164,8 @@ def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
     listed = runner.invoke(app, ["export", str(path), "--removed", str(path / "removed.csv")])
     assert listed.exit_code == 0 and "1 removed files listed" in listed.output
     undone = runner.invoke(app, ["review", str(path), "--undo"])
-    assert undone.exit_code == 0 and not imgorg.load_workspace(path).removed().any()
+    assert undone.exit_code == 0 and "Undone: removed 1 image (leak)" in undone.output
+    assert not imgorg.load_workspace(path).removed().any()
     wrong = runner.invoke(app, ["review", str(path), "--accept", "copy", "--ids", "x"])
     assert wrong.exit_code != 0 and "--ids takes image ids" in str(wrong.exception)
 

@@ -52,13 +52,22 @@ def clusters_command(
         return _history(workspace, json_out)
     edit, said = _edit(action, args, to, name, k, seed)
     ws = load_workspace(workspace)  # once: the edit and the listing after it use the same object
-    if isinstance(edit, Undo):  # say which edit: the one that stands latest, named as it was
-        undone = latest_standing(ws.edit_log())
-        if undone is not None:
-            said = f"Undone: {describe(undone, ws.cluster_names())}"
-    ws = edit_clusters(ws, edit).workspace
+    if isinstance(edit, Undo):
+        ws, said = undo(ws)
+    else:
+        ws = edit_clusters(ws, edit).workspace
     console.print(said, highlight=False, markup=False)
     show(ws)
+
+
+def undo(ws: Workspace) -> tuple[Workspace, str]:
+    """Take back the latest edit that stands (`clusters undo`, `review --undo`), and say which, named as
+    it was before."""
+    from ..tasks.curate import edit_clusters
+
+    undone = latest_standing(ws.edit_log())
+    said = f"Undone: {describe(undone, ws.cluster_names())}" if undone is not None else "Undone: the latest edit that stood"
+    return edit_clusters(ws, Undo()).workspace, said
 
 
 def _edit(action: str, args: list[str], to: int | None, name: str | None, k: int, seed: int):

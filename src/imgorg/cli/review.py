@@ -11,10 +11,11 @@ import typer
 from rich.table import Table
 
 from ..config import DEFAULT_REVIEW_KINDS, REVIEW_KINDS, ReviewConfig
-from ..curation import Undo, describe
+from ..curation import describe
 from ..errors import ConfigError
 from ..review.table import summary
 from ..workspace import REVIEW_FILE
+from .clusters import undo as undo_latest
 from .console import console, escape, progress_bars
 
 
@@ -29,15 +30,12 @@ def review_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary per kind as JSON.")] = False,
 ) -> None:
     """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason."""
-    from ..tasks.curate import edit_clusters
     from ..tasks.review import accept_findings, dismiss_findings, review_collection
     from ..views import load_workspace
 
     chosen = _ints(ids)
     if undo:
-        ws = load_workspace(workspace)
-        result = edit_clusters(ws, Undo())
-        return console.print(f"Undone: the latest edit ({result.edit['op']})", highlight=False, markup=False)
+        return console.print(undo_latest(load_workspace(workspace))[1], highlight=False, markup=False)
     if accept or dismiss:
         done = accept_findings(workspace, None if accept == "all" else accept, chosen) if accept \
             else [dismiss_findings(workspace, dismiss, chosen)]

@@ -23,6 +23,7 @@ from ..constants import NOISE
 from ..errors import ConfigError, SourceError
 from ..sources import source_path
 from ..config import ExportConfig
+from ..curation import effective
 from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
 
@@ -118,8 +119,8 @@ def removed_files(ws: Workspace) -> pd.DataFrame:
     nothing is deleted; moving them is a separate, explicit step."""
     state = ws.curated()
     images = ws.images.set_index("id")
-    kinds = {int(i): e.get("kind", "review") for e in (ws.edit_log() or {}).get("edits", []) if e["op"] == "remove"
-             for i in e["images"]}
+    standing = effective((ws.edit_log() or {}).get("edits", []))  # an undone removal names no kind
+    kinds = {int(i): e.get("kind", "review") for e in standing if e["op"] == "remove" for i in e["images"]}
     rows = [{"id": int(i), "path": str(images.at[i, "path"]), "kind": kinds.get(int(i), "review"),
              "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
             for i, k in state.removed.items() if i in images.index]

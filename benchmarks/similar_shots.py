@@ -30,8 +30,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from imgorg import ClusterConfig, RunConfig, run
+from imgorg.config import ReviewConfig
 from imgorg.duplicates import duplicate_table
 from imgorg.review.series import classify_pairs, series_table
+from imgorg.tasks.review import review_collection
 from tests.series_corpus import build_series_corpus
 
 
@@ -79,6 +81,14 @@ def found_kinds(ws, truth: pd.DataFrame) -> dict[str, np.ndarray]:
     ka, kb = keeper[a], keeper[b]
     same_series = (series[ka] >= 0) & (series[ka] == series[kb]) & (ka != kb)
     out["review.series_table"] = np.where(same_copy, "copy", np.where(same_series, "similar", ""))
+    table = review_collection(ws, ReviewConfig(kinds=("copy",))).table
+    group, series = np.full(len(ids), -1), np.full(len(ids), -1)
+    for kind, frame, into in (("copy", table[table["kind"] == "copy"], group),
+                              ("similar", table[table["kind"] == "similar"], series)):
+        into[frame["id"].map(position).to_numpy()] = frame["group"].to_numpy()
+    same_copy = (group[a] >= 0) & (group[a] == group[b])
+    same_series = (series[a] >= 0) & (series[a] == series[b])
+    out["imgorg review (default kinds)"] = np.where(same_copy, "copy", np.where(same_series, "similar", ""))
     paths = ws.images["path"].astype(str)
     checked = classify_pairs(pd.DataFrame({"path": paths}), ws.root, np.stack([a, b], axis=1))
     out["review.classify_pairs (pair check)"] = checked["kind"].to_numpy().astype(str)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imgorg.review.series import classify_pairs, series_table
+from imgorg.review.series import checked_copies, classify_pairs, series_table
 
 from .series_corpus import build_series_corpus
 
@@ -55,3 +55,20 @@ def test_the_same_answer_every_time(corpus):
     pairs = np.array([[0, 1], [0, 2], [1, 2]])
     first, second = classify_pairs(images, corpus, pairs), classify_pairs(images, corpus, pairs)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_the_copy_check_moves_a_burst_shot_out_of_its_copies_and_keeps_the_copies(corpus):
+    images = _images(["shot", "reframed", "jpeg", "motion"])
+    pairs = np.array([[0, 1], [0, 2], [0, 3]])
+    is_copy, series = checked_copies(images, corpus, pairs, np.full(3, 0.9, np.float32))
+    assert is_copy.tolist() == [False, True, False]
+    shots = series[series["kind"] == "similar"]
+    assert set(shots["path"]) == {"chelsea/shot.jpg", "chelsea/reframed.jpg", "chelsea/motion.jpg"}, series
+    assert shots["best"].sum() == 1
+
+
+def test_the_copy_check_leaves_tiny_images_and_identical_files_as_copies(corpus):
+    images = _images(["shot", "reframed", "jpeg"]).assign(width=[32, 32, 600], height=[32, 32, 400],
+                                                          sha256=["a", "b", "a"])
+    is_copy, series = checked_copies(images, corpus, np.array([[0, 1], [0, 2]]), np.full(2, 0.9, np.float32))
+    assert is_copy.tolist() == [True, True] and not (series["kind"] == "similar").any()

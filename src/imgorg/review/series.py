@@ -298,6 +298,46 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     return _table(images, root, copies, similar, checked)
 
 
+def checked_copies(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, scores: np.ndarray,
+                   progress: ProgressFactory | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """The copy search's own pairs (each copy with the one its group keeps), aligned where both images
+    are photos: (whether each pair is still a copy, ``series_table``'s rows of the series formed by the
+    pairs that are similar shots instead).
+
+    The review's default: ``series_table`` aligns every candidate from ``SIMILAR_SCORE`` (about 10x
+    the copy search's time), this only the pairs the copy search would report, which is where a
+    burst shot passes for a copy. Pairs of tiny images (under ``MIN_SIDE`` px, CIFAR's 32 px) stay
+    copies: at that size the residuals of copies and look-alikes overlap (docs/review.md), and so do
+    identical files."""
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    scores = np.asarray(scores, np.float32)
+    checkable = _photos(images)[pairs].all(axis=1)
+    if "sha256" in images:
+        sha = images["sha256"].to_numpy()
+        checkable &= sha[pairs[:, 0]] != sha[pairs[:, 1]]
+    is_copy = np.ones(len(pairs), bool)
+    if not checkable.any():
+        return is_copy, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+    checked = classify_pairs(images, root, pairs[checkable], scores[checkable], progress)
+    is_copy[np.flatnonzero(checkable)] = checked["kind"].to_numpy() != "similar"
+    similar = checked[checked["kind"] == "similar"]
+    log.info("%d copy pairs of photos aligned: %d similar shots", len(checked), len(similar))
+    return is_copy, _table(images, root, np.empty((0, 2), np.int64), similar, checked)
+
+
+def _photos(images: pd.DataFrame) -> np.ndarray:
+    """Per image, whether both its sides are at least ``MIN_SIDE`` px (by the catalog; unknown: yes)."""
+    if not {"width", "height"} <= set(images.columns):
+        return np.ones(len(images), bool)
+    short = np.fmin(images["width"].astype("float64").to_numpy(), images["height"].astype("float64").to_numpy())
+    return ~(short < MIN_SIDE)
+
+
+def _no_pairs() -> pd.DataFrame:
+    return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"),
+                         "score": pd.Series(dtype="float32")})
+
+
 def _table(images: pd.DataFrame, root, copies: np.ndarray, similar: pd.DataFrame,
            checked: pd.DataFrame) -> pd.DataFrame:
     """Copy groups (stars), then series of similar shots between the images each copy group keeps."""

@@ -25,10 +25,10 @@ from ..index import RememberedSearch
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
-from ..review.series import series_table
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import measure, quality_flags, quality_frame, quality_scores
+from ..review.series import checked_copies, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
 from ..workspace import QUALITY_FILE, REVIEW_FILE, workspace_lock
@@ -88,7 +88,11 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
         found = copy_findings(groups, images)
-        if "similar" in kinds:  # copies told from similar shots by aligning each pair: stricter copy groups
+        if "similar" not in kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
+            groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, found, progress))
+            parts.append(shots)
+            similar_pairs = _similar_pairs(shots)
+        else:  # copies told from similar shots by aligning each candidate pair: stricter copy groups
             crops = crop_pairs(groups, found)
             series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                            progress=progress, crops=crops))
@@ -96,12 +100,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
             found = copy_findings(groups, images)
             shots = similar_findings(series, images)
             parts.append(shots)
-            # a similar shot in another split leaks too, where it scores as a near copy would (0.82): at the
-            # series' own 0.70, look-alikes of two kinds (a dog, a horse) met across splits
-            looked = shots[(shots["action"] == "look") & (shots["score"] >= DEFAULT_THRESHOLD)]
-            similar_pairs = pd.DataFrame({"a": looked["partner"].astype(np.int64).to_numpy(),
-                                          "b": looked["row"].to_numpy(np.int64), "kind": "similar",
-                                          "similarity": looked["score"].to_numpy(float)})
+            similar_pairs = _similar_pairs(shots)
         pairs = pd.concat([copy_pairs(found), similar_pairs], ignore_index=True)
         if "copy" in kinds:
             parts.append(found)
@@ -123,6 +122,35 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     for note in notes:
         log.info(note)
     return ReviewResult(table, scores, notes, seconds)
+
+
+def _checked_copies(ws: Workspace, groups: pd.DataFrame, found: pd.DataFrame,
+                    progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(copy groups, their findings, similar-shot findings): each copy of a photo aligned onto the copy
+    its group keeps (``review.series.checked_copies``); one that does not align leaves its group and
+    joins a series with the image kept instead."""
+    images = ws.images
+    pairs = copy_pairs(found)
+    pairs = pairs[~pairs["b"].isin(crop_pairs(groups, found)[:, 0])]  # crops the keypoints confirmed stay
+    is_copy, series = checked_copies(images, ws.root, pairs[["a", "b"]].to_numpy(np.int64),
+                                     pairs["similarity"].to_numpy(np.float32), progress)
+    shots = similar_findings(series[series["kind"] == "similar"], images)
+    if is_copy.all():
+        return groups, found, shots
+    moved = images["id"].to_numpy()[pairs["b"].to_numpy(np.int64)[~is_copy]]
+    groups = groups[~groups["id"].isin(moved)]
+    groups = groups[groups.groupby("group")["id"].transform("size") > 1].reset_index(drop=True)  # a group is two
+    shots["group"] += int(groups["group"].max()) + 1 if len(groups) else 0  # series numbered after the copies
+    return groups, copy_findings(groups, images), shots
+
+
+def _similar_pairs(shots: pd.DataFrame) -> pd.DataFrame:
+    """(a, b, kind, similarity) of similar shots that leak: a similar shot in another split leaks too, where
+    it scores as a near copy would (0.82): at the series' own 0.70, look-alikes of two kinds (a dog, a
+    horse) met across splits."""
+    looked = shots[(shots["action"] == "look") & (shots["score"] >= DEFAULT_THRESHOLD)]
+    return pd.DataFrame({"a": looked["partner"].astype(np.int64).to_numpy(), "b": looked["row"].to_numpy(np.int64),
+                         "kind": "similar", "similarity": looked["score"].to_numpy(float)})
 
 
 def has_classes(images: pd.DataFrame) -> bool:

@@ -102,3 +102,11 @@ def test_event_names_compact_dates_and_people():
     people = [["Ana", "Rui"], ["Rui", "Ana"], ["Rui"], ["Eva"], ["Eva"], []]
     assert event_names(labels, taken, cities, people) == {0: "Lisbon, 3-7 May 2024, with Rui and Ana",
                                                           1: "Porto, 1 Jun 2024, with Eva"}
+
+
+def test_report_has_a_places_section(ws_path, no_gps_path):
+    from imgorg.report import render_report
+
+    page = render_report(imgorg.load_workspace(ws_path))
+    assert '<section id="places">' in page and "<td>Lisbon</td>" in page and "6 of 7 images" in page
+    assert "No image has a GPS position" in render_report(imgorg.load_workspace(no_gps_path))

@@ -155,3 +155,20 @@ def test_cli_names_lists_and_undoes(ws):
     out = runner.invoke(app, ["person", "undo", str(ws.path)])
     assert out.exit_code == 0 and "undid: named person 0 'Ana'" in out.output
     assert (imgorg.load_workspace(ws.path).people()["name"] == "").all()
+
+
+def test_rest_names_merges_undoes_and_filters(ws):
+    from fastapi.testclient import TestClient
+
+    from imgorg.app.server import create_app
+
+    client = TestClient(create_app(ws.path))
+    assert client.post("/api/people/1/name", json={"name": "Rui"}).status_code == 200
+    merged = client.post("/api/people/merge", json={"persons": [1, 2]})
+    assert merged.status_code == 200 and {p["name"]: p["faces"] for p in merged.json()["people"]}["Rui"] == 4
+    assert client.post("/api/people/merge", json={"persons": [0, 1]}).status_code == 400  # seen together
+    ids = client.get("/api/people/images", params={"person": ["Rui"], "place": ["Porto"]}).json()["ids"]
+    assert ids == [int(ws.images.set_index("path").at["e.jpg", "id"])]
+    assert client.post("/api/people/undo").json()["said"] == "undid the latest edit"
+    assert len(client.get("/api/people").json()) == 3
+    assert {p["city"] for p in client.get("/api/places").json()["places"]} == {"Lisbon", "Porto"}

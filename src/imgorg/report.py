@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import plots
 from .constants import NOISE
-from .errors import ImageDecodeError
+from .errors import ImageDecodeError, ImgorgError
 from .images import decode_image
 from .review.table import KIND_TITLES, summary
 from .sources import source_path
@@ -36,7 +36,7 @@ NEIGHBOURS = 7
 MAX_FAILURES = 1_000  # failed files listed; the rest are counted
 REVIEW_GROUPS = 3  # groups (copies, a series) shown per kind of finding
 REVIEW_SINGLES = 6  # single findings shown per kind, the strongest first
-SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "review", "failures")
+SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "review", "places", "failures")
 TABLE_COLUMNS = ("n_clusters", "noise_fraction", "silhouette", "davies_bouldin", "calinski_harabasz",
                  "acc", "nmi", "ari", "purity", "seconds")
 
@@ -45,7 +45,7 @@ def render_report(ws: Workspace, method: str | None = None, seed: int = 0) -> st
     """The report's HTML for one clustering of ``ws`` (the chosen one by default)."""
     data = ReportData(ws, method, seed)
     body = "\n".join(section(data) for section in (
-        _summary, _methods, _map, _clusters, _contingency, _neighbours, _review, _failures))
+        _summary, _methods, _map, _clusters, _contingency, _neighbours, _review, _places, _failures))
     title = f"imgorg report: {Path(ws.manifest.get('source', {}).get('root', str(ws.path))).name}"
     made = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return PAGE.format(title=_e(title), css=CSS, nav=_nav(), body=body,
@@ -297,6 +297,28 @@ def _tile(d: ReportData, finding, word: str) -> str:
     return f"<figure class='{cls}'>{picture}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
+def _places(d: ReportData) -> str:
+    """The places the photos were taken (nearest GeoNames place of their GPS position): a table, no map tiles."""
+    from .places import NO_GPS
+
+    if not d.ws.has_places():
+        return _section("places", "Places", f"<p class=note>{_e(_sentence(NO_GPS))}</p>")
+    try:
+        table = d.ws.places_table()
+    except ImgorgError as err:  # the places extra is missing
+        return _section("places", "Places", f"<p class=note>{_e(str(err))}</p>")
+    def day(value) -> str:
+        return "" if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    rows = "".join(f"<tr><td>{_e(r.city)}</td><td>{_e(r.region)}</td><td>{_e(r.country)}</td><td>{r.images:,}</td>"
+                   f"<td>{day(r.first)}</td><td>{day(r.last)}</td></tr>" for r in table.head(50).itertuples())
+    note = (f"{int(table['images'].sum()):,} of {len(d.ws.images):,} images have a GPS position, in "
+            f"{_count(len(table), 'place', 'places')} (nearest GeoNames place of 1,000+ people, CC BY 4.0)"
+            + ("; the 50 with most images shown" if len(table) > 50 else ""))
+    head = "".join(f"<th>{h}</th>" for h in ("city", "region", "country", "images", "first", "last"))
+    return _section("places", "Places", f"<p class=note>{_e(note)}.</p><table class=scores><thead><tr>{head}</tr>"
+                    f"</thead><tbody>{rows}</tbody></table>")
+
+
 def _failures(d: ReportData) -> str:
     failures = d.ws.failures
     if failures.empty:
@@ -355,7 +377,7 @@ def _figure(fig, alt: str) -> str:
 def _nav() -> str:
     titles = {"summary": "Summary", "methods": "Methods", "map": "Map", "clusters": "Clusters",
               "contingency": "Clusters and labels", "neighbours": "Neighbours", "review": "Review",
-              "failures": "Failures"}
+              "places": "Places", "failures": "Failures"}
     return " ".join(f'<a href="#{s}">{titles[s]}</a>' for s in SECTIONS)
 
 

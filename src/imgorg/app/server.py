@@ -20,6 +20,7 @@ from ..errors import ConfigError
 from .browse import browse_routes, summary_routes
 from .edits import MAX_BODY, edit_routes
 from .pages import page_routes
+from .people import people_routes
 from .review import review_routes
 from .search import MAX_UPLOAD_BYTES, search_routes
 from .state import AppState
@@ -52,6 +53,6 @@ def create_app(workspace: str | Path) -> FastAPI:
         return JSONResponse({"detail": str(err)}, status_code=400)
 
     for router in (page_routes(), summary_routes(state), edit_routes(state), browse_routes(state),
-                   search_routes(state), review_routes(state)):
+                   search_routes(state), review_routes(state), people_routes(state)):
         app.include_router(router)  # curation before browsing: GET /api/clusters/history, then /{cluster_id}
     return app

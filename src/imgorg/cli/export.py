@@ -18,7 +18,7 @@ def export_command(
     link: Annotated[bool, typer.Option("--link/--copy", help="folders: symlink each image (default) or copy it.")] = True,
     method: Annotated[Optional[str], typer.Option(help="Clustering to export (default: the workspace's).")] = None,
     force: Annotated[bool, typer.Option(help="folders: add to a non-empty DIR (nothing in it is overwritten).")] = False,
-    by: Annotated[str, typer.Option(help="folders: cluster (a folder per cluster, named after it), date (YYYY/MM by capture time), or cluster,date / date,cluster (nested).")] = "cluster",
+    by: Annotated[str, typer.Option(help="folders: cluster (a folder per cluster, named after it), date (YYYY/MM by capture time), place (Country/City from GPS), some nested (cluster,date; place,date), or person (a folder per person).")] = "cluster",
     removed: Annotated[Optional[Path], typer.Option("--removed", help="Write the files a review set aside (path, kind, the copy kept) to this CSV (or .parquet); nothing is deleted.")] = None,
 ) -> None:
     """Export the clusters: a folder per cluster (noise in `noise`), or a table with distances, outlier scores and duplicate groups.
@@ -65,5 +65,11 @@ def _folders(done) -> str:
         return f"{done.clusters:,} cluster folders{noise}"
     if done.by == ("date",):
         return f"{done.folders:,} month folders (YYYY/MM by capture time)"
+    if done.by == ("place",):
+        return f"{done.folders:,} place folders (Country/City)"
+    if done.by == ("person",):
+        return f"{done.folders:,} person folders"
+    if "cluster" not in done.by:
+        return f"{done.folders:,} {'/'.join(done.by)} folders"
     nesting = "cluster/YYYY/MM" if done.by[0] == "cluster" else "YYYY/MM/cluster"
     return f"{done.folders:,} {nesting} folders ({done.clusters:,} clusters{noise})"

@@ -20,6 +20,8 @@ from . import index as index_command
 from . import inspect as inspect_command
 from . import map as map_command
 from . import outliers as outliers_command
+from . import person as person_command
+from . import places as places_command
 from . import report as report_command
 from . import review as review_command
 from . import run as run_command
@@ -51,6 +53,8 @@ app.command("export")(export_command.export_command)
 app.command("clusters")(clusters_command.clusters_command)
 app.command("add")(add_command.add_command)
 app.command("review")(review_command.review_command)
+app.command("places")(places_command.places_command)
+app.add_typer(person_command.app, name="person")
 
 
 def _print_version(value: bool) -> None:

@@ -25,6 +25,8 @@ def search(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else a WordNet word through the images' ImageNet tags.")] = None,
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
+    place: Annotated[Optional[list[str]], typer.Option("--place", help="Only images taken at this city, region or country (repeat: any of them).")] = None,
+    person: Annotated[Optional[list[str]], typer.Option("--person", help="Only images showing this person, by name or id (repeat: all of them together).")] = None,
 ) -> None:
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""
     from ..tasks.search import Searcher, find_similar, resolve_query
@@ -34,12 +36,18 @@ def search(
     method = ws.check_method(method)  # an unknown method fails before any search
     if evaluate:
         return _evaluate(ws, Searcher(ws), k, json_out)
+    if (place or person) and query is None and text is None:
+        return _filtered(ws, place or (), person or (), k, json_out)
     if text is not None and query is not None:
         raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
     if text is None and query is None:
         raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
-    result = find_similar(ws, SearchConfig(resolve_query(query, text=text), k, method))
+    within = ws.image_filter(place or (), person or ()) if (place or person) else None
+    asked = k if within is None else len(ws.images)  # filtered after the search: ask for all, keep k
+    result = find_similar(ws, SearchConfig(resolve_query(query, text=text), asked, method))
     found, query = result.neighbours, result.query.name
+    if within is not None:
+        found = [n for n in found if within[n.row]][:k]
     how = result.how if text is not None else None
     clusters = ws.cluster_labels(method)
     images = ws.images
@@ -84,3 +92,28 @@ def _evaluate(ws, searcher: Searcher, k: int, json_out: bool) -> None:
     else:
         console.print(f"precision@{k} {scores['precision_at_k']:.3f}, mAP@{k} {scores['map_at_k']:.3f} "
                       f"over {scores['queries']:,} queries ({searcher.index.kind} search)")
+
+
+def _filtered(ws, places, people, k: int, json_out: bool) -> None:
+    """The images at these places that show all these people (no query): capture order, k at most."""
+    import pandas as pd
+
+    hit = ws.image_filter(places, people)
+    images = ws.images[hit]
+    where = ws.places()[hit]["place_city"] if ws.has_places() else pd.Series([None] * len(images))
+    taken = pd.to_datetime(images["taken_at"], errors="coerce") if "taken_at" in images else pd.Series([pd.NaT] * len(images))
+    rows = [{"id": int(i), "path": str(p), "taken_at": None if pd.isna(t) else pd.Timestamp(t).isoformat(),
+             "place": None if c is None or pd.isna(c) else str(c)}
+            for i, p, t, c in zip(images["id"], images["path"], taken, where)]
+    rows = sorted(rows, key=lambda r: (r["taken_at"] is None, r["taken_at"] or "", r["id"]))
+    what = " and ".join([f"at {' or '.join(places)}"] * bool(places) + [f"with {' and '.join(people)}"] * bool(people))
+    if json_out:
+        typer.echo(json.dumps({"places": list(places), "people": list(people), "found": len(rows),
+                               "images": rows[:k]}, indent=2))
+        return
+    table = Table(title=f"{len(rows):,} images {escape(what)}" + (f" (first {k})" if len(rows) > k else ""))
+    for column in ("id", "taken_at", "place", "path"):
+        table.add_column(column, justify="right" if column == "id" else "left")
+    for record in rows[:k]:
+        table.add_row(*[escape(str(record[c] or "")) for c in ("id", "taken_at", "place", "path")])
+    console.print(table)

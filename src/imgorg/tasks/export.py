@@ -32,7 +32,10 @@ UNDATED_FOLDER = "undated"
 TABLE_FORMATS = ("csv", "parquet")
 TABLE_COLUMNS = ["id", "path", "label", "cluster", "cluster_name", "distance", "outlier_score", "duplicate_group",
                  "taken_at"]
-GROUPINGS = ("cluster", "date")  # --by: folders by cluster, by capture month (YYYY/MM), or nested in either order
+GROUPINGS = ("cluster", "date", "place", "person")  # --by: folders by cluster, capture month (YYYY/MM), place
+# (Country/City), or nested (cluster,date); person alone (a photo of two people goes in both their folders)
+NO_PLACE_FOLDER = "no place"
+UNNAMED = "unnamed"
 MAX_FOLDER_NAME = 80  # characters of a cluster folder's name
 # Names Windows keeps for devices, whatever the extension: a folder so named cannot be made there.
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -80,12 +83,25 @@ def date_folder(taken_at) -> str:
 
 
 def check_grouping(by: str) -> tuple[str, ...]:
-    """``--by`` as a tuple: "cluster", "date", "cluster,date" or "date,cluster"."""
+    """``--by`` as a tuple: "cluster", "date", "place", nested ("cluster,date", "place,date", ...), or "person"."""
     parts = tuple(p.strip() for p in str(by).split(",") if p.strip())
-    if not parts or len(set(parts)) != len(parts) or set(parts) - set(GROUPINGS):
-        raise ConfigError(f"--by {by!r} must be cluster, date, or both in either order (cluster,date): folders per "
-                          "cluster, per capture month (YYYY/MM), or one inside the other")
+    if not parts or len(set(parts)) != len(parts) or set(parts) - set(GROUPINGS) or ("person" in parts and len(parts) > 1):
+        raise ConfigError(f"--by {by!r} must be cluster, date, place, some of them nested (cluster,date; "
+                          "place,date): folders per cluster, capture month (YYYY/MM) or place (Country/City), one "
+                          "inside the other; or person alone (a folder per person)")
     return parts
+
+
+def place_folder(city, country) -> str:
+    """Country/City of a photo's place; "no place" without GPS."""
+    if city is None or pd.isna(city):
+        return NO_PLACE_FOLDER
+    return f"{safe_folder_name(country) or 'unknown country'}/{safe_folder_name(city) or 'unknown place'}"
+
+
+def person_folder(person: int, name: str) -> str:
+    """"Ana" for a named person; "unnamed 007" for one no one named."""
+    return safe_folder_name(name) or f"{UNNAMED} {int(person):03d}"
 
 
 def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
@@ -167,6 +183,8 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     the other (``"cluster,date"``, ``"date,cluster"``) under ``target``, holding a symlink (or, with
     ``copy``, a copy) of each image."""
     grouping = check_grouping(by)
+    if grouping == ("person",):
+        return export_people(ws, target, copy=copy, force=force)
     method = ws.check_method(method)
     source = ws.root
     target = Path(target)
@@ -176,14 +194,20 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     clusters = ws.cluster_labels(method)[kept]
     names = ws.cluster_names(method)
     dates = images["taken_at"] if "taken_at" in images else pd.Series([None] * len(clusters))
+    if "place" in grouping:
+        at = ws.places()[kept].reset_index(drop=True)
+        places = [place_folder(c, k) for c, k in zip(at["place_city"], at["place_country"])]
+    else:
+        places = [""] * len(clusters)
     taken: dict[Path, set[str]] = {}
     renamed, missing, made, folders = 0, [], 0, set()
-    for rel, cluster, when in zip(images["path"].astype(str), clusters, dates):
+    for rel, cluster, when, where in zip(images["path"].astype(str), clusters, dates, places):
         origin = source_path(source, rel)
         if not origin.is_file():
             missing.append(rel)
             continue
-        parts = {"cluster": cluster_folder(int(cluster), names.get(int(cluster), "")), "date": date_folder(when)}
+        parts = {"cluster": cluster_folder(int(cluster), names.get(int(cluster), "")), "date": date_folder(when),
+                 "place": where}
         folder = target.joinpath(*[parts[g] for g in grouping])
         name = _free_name(folder, origin.name, taken)  # the name on disk, not its escaped text
         renamed += name != origin.name
@@ -197,6 +221,36 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     return FolderExport(target, method, made, int(len(set(clusters.tolist()) - {NOISE})),
                         int((clusters == NOISE).sum()), renamed, missing, int(len(ws.failures)), grouping,
                         len(folders))
+
+
+def export_people(ws: Workspace, target: str | os.PathLike, *, copy: bool = False, force: bool = False,
+                  people=()) -> FolderExport:
+    """A folder per person (their name, else "unnamed NNN") holding a link (or copy) of each photo they
+    are in; ``people`` (ids or names) limits it to those. Unrecognised faces go in no folder."""
+    source, target = ws.root, Path(target)
+    _check_target(source, target, force)
+    faces = ws.faces()
+    faces = faces[faces["person"] >= 0]
+    if people:
+        faces = faces[faces["person"].isin([ws.person_id(p) for p in people])]
+    images = ws.images[~ws.removed()].set_index("id")
+    faces = faces[faces["image_id"].isin(images.index)].drop_duplicates(["person", "image_id"])
+    taken: dict[Path, set[str]] = {}
+    renamed, missing, made, folders = 0, [], 0, set()
+    for person, name, image in zip(faces["person"], faces["name"].fillna(""), faces["image_id"]):
+        rel = str(images.at[int(image), "path"])
+        origin = source_path(source, rel)
+        if not origin.is_file():
+            missing.append(rel)
+            continue
+        folder = target / person_folder(int(person), str(name))
+        file = _free_name(folder, origin.name, taken)
+        renamed += file != origin.name
+        _place(origin, folder / file, copy)
+        made += 1
+        folders.add(folder)
+    return FolderExport(target, "people", made, len(folders), 0, renamed, sorted(set(missing)), int(len(ws.failures)),
+                        ("person",), len(folders))
 
 
 def _check_target(source: Path, target: Path, force: bool) -> None:

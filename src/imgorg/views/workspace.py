@@ -22,6 +22,7 @@ from ..metrics import score_clustering
 from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, TAGS_FILE, Store, projection_name
 from ..workspace.store import digest
 from .names import kept_names, tag_names, zero_shot_names
+from .people import PeopleView
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
 PCA_COMPONENTS = "pca-components"  # no map stored: the first components of the reduced features
@@ -37,7 +38,7 @@ class MapPoints:
 
 
 @dataclass
-class Workspace(Store):
+class Workspace(PeopleView, Store):
     _cache: dict = field(default_factory=dict, repr=False, compare=False)  # (stamp, what) -> value
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -162,6 +163,9 @@ class Workspace(Store):
         return dict(self.cached(("names", method), lambda: self._names(method)))
 
     def _names(self, method: str) -> dict[int, str]:
+        events = self.names_of_events(method)  # "Lisbon, 3-7 May 2024, with Ana and Rui"
+        if events is not None:
+            return events
         labels = self.cluster_labels(method)
         names = self.auto_names(labels)
         if method == CURATED:

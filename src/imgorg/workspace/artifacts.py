@@ -38,6 +38,9 @@ PCA_FILES = {"mean": "pca_mean.npy", "components": "pca_components.npy", "varian
 REPORT_FILE = "report.html"
 REVIEW_FILE = "review.parquet"  # one row per finding of `imgorg review`
 QUALITY_FILE = "quality.parquet"  # per image: sharpness, brightness, clipping, information, size, aspect
+FACES_FILE = "faces.parquet"
+FACE_DESCRIPTORS_FILE = "face_descriptors.npy"
+PERSON_EDITS_FILE = "person_edits.json"  # the people's curation log (imgorg.persons)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,13 @@ REPORT = Artifact("report", (REPORT_FILE,), ("images", "embeddings", "reduced", 
 
 # A review shows no cluster: it depends on the images (their paths give splits and labels) and embeddings.
 REVIEW = Artifact("review", (REVIEW_FILE, QUALITY_FILE), ("images", "embeddings"), "imgorg review")
+PEOPLE = Artifact("people", ("faces.parquet", "face_descriptors.npy"), ("images",), "imgorg people")
+# The people's curation log depends on nothing: it names faces by image and box, so it holds across a
+# rerun, an `add` and a recompute of the faces (imgorg.persons), and names survive them.
+PERSON_EDITS = Artifact("person_edits", (PERSON_EDITS_FILE,), (), "imgorg person")
 ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS, EDITS,
-                                                      SKIPPED, PCA, REPORT, REVIEW)}
+                                                      SKIPPED, PCA, REPORT, REVIEW, PEOPLE,
+                                                      PERSON_EDITS)}
 
 
 def method_input(method: str) -> str:

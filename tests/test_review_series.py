@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imgorg.review.series import checked_copies, classify_pairs, series_table
+from imgorg.review.series import checked_copy_groups, classify_pairs, series_table
 
 from .series_corpus import build_series_corpus
 
@@ -57,18 +57,33 @@ def test_the_same_answer_every_time(corpus):
     pd.testing.assert_frame_equal(first, second)
 
 
-def test_the_copy_check_moves_a_burst_shot_out_of_its_copies_and_keeps_the_copies(corpus):
-    images = _images(["shot", "reframed", "jpeg", "motion"])
-    pairs = np.array([[0, 1], [0, 2], [0, 3]])
-    is_copy, series = checked_copies(images, corpus, pairs, np.full(3, 0.9, np.float32))
-    assert is_copy.tolist() == [False, True, False]
+def _groups(images: pd.DataFrame, kinds=None) -> pd.DataFrame:
+    """One copy group of every image, the first kept (as the copy search reports it)."""
+    n = len(images)
+    return pd.DataFrame({"group": 0, "id": images["id"], "path": images["path"],
+                         "kind": kinds or ["near"] * n, "similarity": 0.9, "keep": np.arange(n) == 0})
+
+
+def test_the_copy_check_splits_burst_shots_from_copies_whichever_was_kept(corpus):
+    # the kept image is a re-framed shot: the copies of the first shot must stay together all the same
+    images = _images(["reframed", "shot", "jpeg", "resized", "motion"])
+    groups, series = checked_copy_groups(images, corpus, _groups(images))
+    copies = groups.groupby("group")["path"].apply(set).tolist()
+    assert copies == [{"chelsea/shot.jpg", "chelsea/jpeg.jpg", "chelsea/resized.jpg"}], groups
+    assert groups.groupby("group")["keep"].sum().tolist() == [1]
     shots = series[series["kind"] == "similar"]
-    assert set(shots["path"]) == {"chelsea/shot.jpg", "chelsea/reframed.jpg", "chelsea/motion.jpg"}, series
+    assert {"chelsea/reframed.jpg", "chelsea/motion.jpg"} <= set(shots["path"]), series
     assert shots["best"].sum() == 1
 
 
-def test_the_copy_check_leaves_tiny_images_and_identical_files_as_copies(corpus):
-    images = _images(["shot", "reframed", "jpeg"]).assign(width=[32, 32, 600], height=[32, 32, 400],
-                                                          sha256=["a", "b", "a"])
-    is_copy, series = checked_copies(images, corpus, np.array([[0, 1], [0, 2]]), np.full(2, 0.9, np.float32))
-    assert is_copy.tolist() == [True, True] and not (series["kind"] == "similar").any()
+def test_the_copy_check_leaves_tiny_images_identical_files_and_crops_as_copies(corpus):
+    images = _images(["shot", "reframed", "motion"]).assign(width=[32, 32, 600], height=[32, 32, 400],
+                                                            sha256=["a", "b", "c"])
+    groups, series = checked_copy_groups(images, corpus, _groups(images))
+    assert len(groups) == 3 and not (series["kind"] == "similar").any()  # tiny pairs are not aligned
+    images = _images(["shot", "reframed"]).assign(sha256=["a", "a"])
+    groups, _ = checked_copy_groups(images, corpus, _groups(images))
+    assert len(groups) == 2  # the same file
+    images = _images(["shot", "reframed"])
+    groups, _ = checked_copy_groups(images, corpus, _groups(images, ["near", "crop"]))
+    assert len(groups) == 2  # a crop the keypoints confirmed

@@ -298,31 +298,84 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     return _table(images, root, copies, similar, checked)
 
 
-def checked_copies(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, scores: np.ndarray,
-                   progress: ProgressFactory | None = None) -> tuple[np.ndarray, pd.DataFrame]:
-    """The copy search's own pairs (each copy with the one its group keeps), aligned where both images
-    are photos: (whether each pair is still a copy, ``series_table``'s rows of the series formed by the
-    pairs that are similar shots instead).
+def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataFrame,
+                        progress: ProgressFactory | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The copy search's groups (``duplicate_table``'s frame) with the pairs of photos in each aligned:
+    (the copy groups that hold, ``series_table``'s rows of the series the rest form).
 
     The review's default: ``series_table`` aligns every candidate from ``SIMILAR_SCORE`` (about 10x
-    the copy search's time), this only the pairs the copy search would report, which is where a
-    burst shot passes for a copy. Pairs of tiny images (under ``MIN_SIDE`` px, CIFAR's 32 px) stay
-    copies: at that size the residuals of copies and look-alikes overlap (docs/review.md), and so do
-    identical files."""
-    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
-    scores = np.asarray(scores, np.float32)
-    checkable = _photos(images)[pairs].all(axis=1)
-    if "sha256" in images:
-        sha = images["sha256"].to_numpy()
-        checkable &= sha[pairs[:, 0]] != sha[pairs[:, 1]]
-    is_copy = np.ones(len(pairs), bool)
-    if not checkable.any():
-        return is_copy, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
-    checked = classify_pairs(images, root, pairs[checkable], scores[checkable], progress)
-    is_copy[np.flatnonzero(checkable)] = checked["kind"].to_numpy() != "similar"
-    similar = checked[checked["kind"] == "similar"]
-    log.info("%d copy pairs of photos aligned: %d similar shots", len(checked), len(similar))
-    return is_copy, _table(images, root, np.empty((0, 2), np.int64), similar, checked)
+    the copy search's time), this only the pairs within the copy search's groups, which is where a
+    burst shot passes for a copy. A group falls apart into the parts whose pairs align as copies; a
+    part of two or more stays a copy group (keeping the copy the group kept, or its next in the
+    group's order), and the parts of one group form a series of similar shots. Pairs of tiny images
+    (under ``MIN_SIDE`` px, CIFAR's 32 px: there the residuals of copies and look-alikes overlap,
+    docs/review.md), of identical files and of crops the keypoints confirmed stay copies."""
+    if groups.empty:
+        return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
+    checkable = _photos(images)[rows] & (groups["kind"].to_numpy() != "crop")
+    sha = images["sha256"].to_numpy() if "sha256" in images else np.arange(len(images)).astype(object)
+    edges, unchecked = [], []
+    for members in groups.groupby("group", sort=False).indices.values():
+        pairs = _pairs_in_group(len(members))
+        for i, j in pairs:
+            a, b = rows[members[i]], rows[members[j]]
+            same = sha[a] == sha[b]
+            (edges if checkable[members[i]] and checkable[members[j]] and not same else unchecked).append((a, b))
+    if not edges:
+        return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+    checked = classify_pairs(images, root, np.array(edges, np.int64), None, progress)
+    copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),
+                             np.array(unchecked, np.int64).reshape(-1, 2)])
+    part = duplicate_groups(len(images), np.full(len(images), None), copies)[rows]
+    part = np.where(part >= 0, part, -1 - np.arange(len(rows)))  # an image that is a copy of none: a part alone
+    log.info("%d pairs of photos in copy groups aligned: %d copies", len(checked), int((checked["kind"] == "copy").sum()))
+    if len(np.unique(part)) == groups["group"].nunique():
+        return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+    return _split_groups(groups, part), _table(images, root, np.empty((0, 2), np.int64),
+                                               _series_links(groups, rows, part), checked)
+
+
+MAX_GROUP_PAIRS = 12  # images: a larger copy group has only its pairs with the copy it keeps aligned
+
+
+def _pairs_in_group(n: int) -> list[tuple[int, int]]:
+    """Pairs of a group's positions to align: every pair, or each with the kept copy (position 0 is
+    not always the kept one; the caller's order is the copy search's, kept copy first)."""
+    if n > MAX_GROUP_PAIRS:
+        return [(0, j) for j in range(1, n)]
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+
+def _split_groups(groups: pd.DataFrame, part: np.ndarray) -> pd.DataFrame:
+    """The parts of two or more images, as copy groups (numbered by part), each keeping the copy its
+    group kept or else its first in the group's order."""
+    out = groups.assign(group=part)
+    out = out[out.groupby("group")["id"].transform("size") > 1].copy()
+    has_keeper = out.groupby("group")["keep"].transform("any")
+    first = ~out.duplicated("group")
+    out["keep"] = out["keep"] | (~has_keeper & first)
+    out.loc[out["keep"], "similarity"] = 1.0
+    numbers = {g: n for n, g in enumerate(pd.unique(out["group"]))}
+    out["group"] = out["group"].map(numbers).astype(np.int64)
+    return out.sort_values(["group", "keep"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _series_links(groups: pd.DataFrame, rows: np.ndarray, part: np.ndarray) -> pd.DataFrame:
+    """(a, b, score) linking the parts of each copy group that fell apart: its parts' first images."""
+    links = []
+    frame = pd.DataFrame({"group": groups["group"].to_numpy(), "row": rows, "part": part,
+                          "score": groups["similarity"].to_numpy(np.float32)})
+    for _, members in frame.groupby("group", sort=False):
+        firsts = members.drop_duplicates("part")
+        if len(firsts) < 2:
+            continue
+        for i in range(len(firsts)):
+            for j in range(i + 1, len(firsts)):
+                a, b = sorted((int(firsts["row"].iat[i]), int(firsts["row"].iat[j])))
+                links.append((a, b, float(min(firsts["score"].iat[i], firsts["score"].iat[j]))))
+    return pd.DataFrame(links, columns=["a", "b", "score"]).astype({"a": "int64", "b": "int64", "score": "float32"})
 
 
 def _photos(images: pd.DataFrame) -> np.ndarray:

@@ -28,7 +28,7 @@ from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, 
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import measure, quality_flags, quality_frame, quality_scores
-from ..review.series import checked_copies, series_table
+from ..review.series import checked_copy_groups, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
 from ..workspace import QUALITY_FILE, REVIEW_FILE, workspace_lock
@@ -89,7 +89,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         groups = prefer_sharp(groups, blurry)
         found = copy_findings(groups, images)
         if "similar" not in kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
-            groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, found, progress))
+            groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress))
             parts.append(shots)
             similar_pairs = _similar_pairs(shots)
         else:  # copies told from similar shots by aligning each candidate pair: stricter copy groups
@@ -124,24 +124,16 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     return ReviewResult(table, scores, notes, seconds)
 
 
-def _checked_copies(ws: Workspace, groups: pd.DataFrame, found: pd.DataFrame,
+def _checked_copies(ws: Workspace, groups: pd.DataFrame,
                     progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(copy groups, their findings, similar-shot findings): each copy of a photo aligned onto the copy
-    its group keeps (``review.series.checked_copies``); one that does not align leaves its group and
-    joins a series with the image kept instead."""
+    """(copy groups, their findings, similar-shot findings): the pairs of photos within each copy group
+    aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
+    form a series of similar shots instead."""
     images = ws.images
-    pairs = copy_pairs(found)
-    pairs = pairs[~pairs["b"].isin(crop_pairs(groups, found)[:, 0])]  # crops the keypoints confirmed stay
-    is_copy, series = checked_copies(images, ws.root, pairs[["a", "b"]].to_numpy(np.int64),
-                                     pairs["similarity"].to_numpy(np.float32), progress)
+    checked, series = checked_copy_groups(images, ws.root, groups, progress)
     shots = similar_findings(series[series["kind"] == "similar"], images)
-    if is_copy.all():
-        return groups, found, shots
-    moved = images["id"].to_numpy()[pairs["b"].to_numpy(np.int64)[~is_copy]]
-    groups = groups[~groups["id"].isin(moved)]
-    groups = groups[groups.groupby("group")["id"].transform("size") > 1].reset_index(drop=True)  # a group is two
-    shots["group"] += int(groups["group"].max()) + 1 if len(groups) else 0  # series numbered after the copies
-    return groups, copy_findings(groups, images), shots
+    shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
+    return checked, copy_findings(checked, images), shots
 
 
 def _similar_pairs(shots: pd.DataFrame) -> pd.DataFrame:

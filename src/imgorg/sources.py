@@ -42,10 +42,10 @@ from . import progress as _progress
 log = logging.getLogger(__name__)
 
 METADATA_COLUMNS = ["format", "width", "height", "orientation", "taken_at", "taken_at_offset_min",
-                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon"]
+                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon", "note"]
 CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error", *METADATA_COLUMNS]
 _STRING_COLUMNS = ("path", "label", "sha256", "status", "error", "format", "taken_at_source",
-                   "camera_make", "camera_model")
+                   "camera_make", "camera_model", "note")
 _INT_COLUMNS = ("width", "height", "orientation", "taken_at_offset_min")  # nullable Int64
 
 SKIP_SYSTEM = "hidden or system file"
@@ -200,7 +200,9 @@ def _examine(root: Path, rel: str) -> dict:
         return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(data[:_HEAD])} but {err.reason}", len(data))
     row = _row(rel, len(data), digest, None)
     row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
-               **photo_metadata(probe.exif, info.st_mtime, probe.raw_time))
+               note=probe.note,
+               **photo_metadata(probe.exif, info.st_mtime, probe.raw_time, xmp=probe.xmp, iptc=probe.iptc,
+                                maker_time=probe.maker_time, container_time=probe.container_time))
     return row
 
 

@@ -50,6 +50,16 @@ def test_a_crw_libraw_cannot_read_fails_naming_crw_in_words(tmp_path):
 
 
 @pytest.mark.skipif(raw_support() is None, reason="needs rawpy")
+def test_a_raw_that_does_not_decode_still_has_its_capture_time(tmp_path):
+    from datetime import datetime
+
+    (tmp_path / "IMG_0002.CRW").write_bytes(crw(datetime(2003, 9, 14, 16, 20, 1)))
+    row = scan_source(tmp_path).catalog.iloc[0]
+    assert row["status"] == "error"
+    assert (str(row["taken_at"]), row["taken_at_source"]) == ("2003-09-14 16:20:01", "makernote")
+
+
+@pytest.mark.skipif(raw_support() is None, reason="needs rawpy")
 def test_libraw_errors_are_words_not_byte_reprs():
     rawpy = raw_support()
     reason = _as_decode_error(rawpy.LibRawIOError(b"Input/output error"), "CRW").reason

@@ -33,8 +33,9 @@ import pandas as pd
 
 from .catalog import STATUS_ERROR, STATUS_OK, STATUS_PENDING, labels_of  # noqa: F401 (the catalog's own names)
 from .errors import ConfigError, ImageDecodeError, SourceError
-from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file
+from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file, tiff_tags
 from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
+from .metablocks import ciff_time
 from .metadata import photo_metadata
 from .progress import ProgressFactory
 from . import progress as _progress
@@ -196,7 +197,7 @@ def _examine(root: Path, rel: str) -> dict:
         return _skip(rel, SKIP_UNSUPPORTED, str(err), len(data))
     except ImageDecodeError as err:
         if claimed:
-            return _row(rel, len(data), digest, err.reason)
+            return {**_row(rel, len(data), digest, err.reason), **_undecodable_metadata(data)}
         return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(data[:_HEAD])} but {err.reason}", len(data))
     row = _row(rel, len(data), digest, None)
     row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
@@ -204,6 +205,17 @@ def _examine(root: Path, rel: str) -> dict:
                **photo_metadata(probe.exif, info.st_mtime, probe.raw_time, xmp=probe.xmp, iptc=probe.iptc,
                                 maker_time=probe.maker_time, container_time=probe.container_time))
     return row
+
+
+def _undecodable_metadata(data: bytes) -> dict:
+    """What a file no decoder reads still tells without one: TIFF-structured tags (IFD0, Exif IFD) and a
+    Canon CIFF time stamp. Only a capture time the file itself records is kept (never the file time)."""
+    maker = ciff_time(data)
+    exif = tiff_tags(data)
+    if exif is None and maker is None:
+        return {}
+    meta = photo_metadata(exif, None, maker_time=maker)
+    return {k: v for k, v in meta.items() if v is not None}
 
 
 def _row(rel: str, size: int, digest: str | None, error: str | None) -> dict:

@@ -68,8 +68,8 @@ def _segments(data: bytes):
 
 def jpeg_note(data: bytes) -> str | None:
     """"truncated" when the JPEG's data ends before its end-of-image marker, else None."""
-    if data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-        return None  # the usual file: nothing to walk
+    if data.endswith(b"\xff\xd9") or data[-4096:].rstrip(b"\x00").endswith(b"\xff\xd9"):
+        return None  # the usual file (padding allowed): nothing to walk
     for marker, _, _ in _segments(data):
         if marker is None:
             return TRUNCATED

@@ -8,11 +8,11 @@ catalogued. Sub-folder names become labels when the tree looks like an
 ImageFolder (every image at the same depth, at least two class folders); labels
 are only ever used to score, never to fit.
 
-Each image file is read once: hashed, and its header and EXIF read from the same
-bytes (format, size after orientation, capture time, camera, GPS; see
-``imgorg.metadata``). A file whose extension says "image" but whose header cannot
-be read is catalogued with status "error" and the reason, so a broken photo is
-listed as a failure, never dropped.
+Each image file is read once: hashed, and its header, EXIF, XMP and IPTC read from
+the same bytes (format, size after orientation, capture time and where it came from,
+camera, GPS; see ``imgorg.metadata``; ``note`` "truncated" for a JPEG that ends early).
+A file whose extension says "image" but whose header cannot be read is catalogued with
+status "error" and the reason, so a broken photo is listed as a failure, never dropped.
 """
 
 from __future__ import annotations

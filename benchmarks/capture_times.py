@@ -20,7 +20,6 @@ on the corpus folder and on ``/tmp/big12mp/jpeg`` with this tree's ``src`` and w
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from imgorg.sources import scan_source  # noqa: E402
@@ -205,7 +205,7 @@ def compare(folder: Path) -> dict:
 
 
 def _s(value) -> str:
-    return "" if value is None or value != value else str(value)
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def time_scans(folders: list[Path], before_src: str, runs: int = 5) -> dict:

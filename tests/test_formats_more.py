@@ -3,8 +3,7 @@ irot, PNG orientation from XMP or late EXIF; errors that say what the file is an
 
 from __future__ import annotations
 
-import io
-import os
+
 
 import numpy as np
 import pytest
@@ -101,7 +100,7 @@ def test_a_jpeg_missing_half_its_data_fails_saying_so(photo):
 def test_trailing_data_after_the_end_marker_is_not_truncation(photo):
     full = jpeg(photo)
     assert probe_image(full + b"\x00" * 100).note is None
-    assert probe_image(full + os.urandom(0) + bytes(range(256)) * 40).note is None
+    assert probe_image(full + b"\x00\x00\x00\x18ftypmp42" + b"\xff\xda\x00\x08" * 50).note is None  # a motion photo
 
 
 def test_a_damaged_jpeg_header_names_the_format_and_the_fault():

@@ -189,16 +189,18 @@ def _iptc(image: Image.Image) -> bytes | None:
     photoshop = image.info.get("photoshop")
     if isinstance(photoshop, dict) and isinstance(photoshop.get(0x0404), bytes):
         return photoshop[0x0404]
-    if image.format == "TIFF":
-        value = image.tag_v2.get(33723)
-        if isinstance(value, bytes):
-            return value
-        if isinstance(value, tuple) and value:  # declared LONG or BYTE by some writers
-            try:
-                return b"".join(v if isinstance(v, bytes) else int(v).to_bytes(4 if max(value) > 255 else 1, "big"
-                                if image.tag_v2._endian == ">" else "little") for v in value)
-            except (ValueError, OverflowError, TypeError):
-                return None
+    if image.format != "TIFF":
+        return None
+    value = image.tag_v2.get(33723)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+        # Photoshop declares the tag LONG: the record bytes, read as 4-byte numbers in the file's order
+        width = 4 if image.tag_v2.tagtype.get(33723) == 4 else 1
+        try:
+            return b"".join(v.to_bytes(width, "big" if image.tag_v2._endian == ">" else "little") for v in value)
+        except OverflowError:
+            return None
     return None
 
 

@@ -22,7 +22,7 @@ import re
 import struct
 from datetime import datetime, timedelta
 
-__all__ = ["ciff_time", "iptc_time", "movie_time", "xmp_orientation", "xmp_time"]
+__all__ = ["ciff_time", "has_box", "iptc_time", "movie_time", "parse_iso", "xmp_orientation", "xmp_time"]
 
 _XMP_DATES = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate", "xap:CreateDate")
 _ISO = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*"

@@ -205,3 +205,75 @@ def with_movie_header(data: bytes, created_utc: datetime) -> bytes:
     mvhd_body = b"\x00\x00\x00\x00" + struct.pack(">IIII", seconds, seconds, 1000, 0) + b"\x00" * 80
     mvhd = struct.pack(">I", 8 + len(mvhd_body)) + b"mvhd" + mvhd_body
     return data + struct.pack(">I", 8 + len(mvhd)) + b"moov" + mvhd
+
+
+def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(type, box start, box end) of the boxes in [start, end) (32-bit sizes: what Pillow writes)."""
+    out, pos = [], start
+    while pos + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        size = size or end - pos
+        out.append((kind, pos, pos + size))
+        pos += size
+    return out
+
+
+def _box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def avif_with_clap(image: Image.Image, crop: tuple[int, int, int, int]) -> bytes:
+    """An AVIF of ``image`` whose primary item carries a clean-aperture box cropping to ``crop``
+    (left, top, width, height). The meta box moves to the end of the file (a free box keeps its
+    old place), so the pixel data keeps its offsets while the meta box grows."""
+    buffer = io.BytesIO()
+    image.save(buffer, "AVIF", quality=90)
+    data = buffer.getvalue()
+    top = _boxes(data, 0, len(data))
+    meta_kind, meta_start, meta_end = next(b for b in top if b[0] == b"meta")
+    meta_body = data[meta_start + 12:meta_end]  # after the full-box header
+    children = _boxes(meta_body, 0, len(meta_body))
+    left, upper, width, height = crop
+    full_w, full_h = image.size
+    # clap: the crop's size and its centre's offset from the picture's centre, as fractions
+    horiz = 2 * left + width - full_w
+    vert = 2 * upper + height - full_h
+    clap = _box(b"clap", struct.pack(">IIIIiIiI", width, 1, height, 1, horiz, 2, vert, 2))
+    new_children = b""
+    for kind, start, end in children:
+        body = meta_body[start + 8:end]
+        if kind == b"iprp":
+            parts = _boxes(body, 0, len(body))
+            ipco = next(p for p in parts if p[0] == b"ipco")
+            count = len(_boxes(body, ipco[1] + 8, ipco[2]))
+            new_ipco = _box(b"ipco", body[ipco[1] + 8:ipco[2]] + clap)
+            ipma = next(p for p in parts if p[0] == b"ipma")
+            new_ipma = _box(b"ipma", _ipma_with(body[ipma[1] + 8:ipma[2]], count + 1))
+            body = new_ipco + new_ipma
+        new_children += _box(kind, body)
+    new_meta = _box(b"meta", data[meta_start + 8:meta_start + 12] + new_children)
+    free = _box(b"free", b"\x00" * (meta_end - meta_start - 8))
+    rest = bytearray(data[meta_end:])
+    if rest[4:8] == b"mdat" and rest[:4] == b"\x00\x00\x00\x00":  # "to the end of the file": no longer true
+        rest[:4] = struct.pack(">I", len(rest))
+    return data[:meta_start] + free + bytes(rest) + new_meta
+
+
+def _ipma_with(body: bytes, index: int) -> bytes:
+    """An ipma body (one entry per item) with an essential association to property ``index`` added to item 1."""
+    version, flags = body[0], int.from_bytes(body[1:4], "big")
+    count = struct.unpack(">I", body[4:8])[0]
+    pos, out = 8, bytearray(body[:8])
+    for _ in range(count):
+        id_size = 4 if version >= 1 else 2
+        item = int.from_bytes(body[pos:pos + id_size], "big")
+        n = body[pos + id_size]
+        width = 2 if flags & 1 else 1
+        associations = body[pos + id_size + 1:pos + id_size + 1 + n * width]
+        if item == 1:
+            added = (0x8000 | index).to_bytes(2, "big") if width == 2 else bytes([0x80 | index])
+            out += body[pos:pos + id_size] + bytes([n + 1]) + associations + added
+        else:
+            out += body[pos:pos + id_size + 1 + n * width]
+        pos += id_size + 1 + n * width
+    return bytes(out)

@@ -11,10 +11,10 @@ from PIL import Image
 
 from imgorg.errors import ImageDecodeError
 from imgorg.formats import RAW_EXTENSIONS, raw_format, sniff
-from imgorg.images import _as_decode_error, decode_image, probe_image, raw_support
+from imgorg.images import AVIF_SUPPORT, _as_decode_error, decode_image, probe_image, raw_support
 from imgorg.sources import scan_source
 
-from .camera_files import (bigtiff_big_endian, crw, dnl_jpeg, heic_with_irot, heic_without_irot, jpeg, png,
+from .camera_files import (avif_with_clap, bigtiff_big_endian, crw, dnl_jpeg, heic_with_irot, heic_without_irot, jpeg, png,
                            xmp_packet)
 from .photo_corpus import HEIC_WRITABLE, make_exif, source_photo
 
@@ -177,3 +177,13 @@ def test_failures_beyond_the_list_point_to_a_command(tmp_path):
     failures = pd.DataFrame({"path": [f"f{i}.jpg" for i in range(40)], "error": ["broken"] * 40})
     run_cli._print_failures(failures, tmp_path)
     assert "catalog.parquet" not in printed[-1] and f"imgorg inspect {tmp_path} --json" in printed[-1]
+
+
+@pytest.mark.skipif(not AVIF_SUPPORT, reason="needs Pillow's AVIF plugin")
+def test_avif_clean_aperture_is_applied(photo):
+    data = avif_with_clap(photo, (20, 10, 100, 80))
+    probe = probe_image(data)
+    assert (probe.format, probe.width, probe.height) == ("AVIF", 100, 80)
+    decoded = decode_image(data)
+    assert _close(decoded, photo.crop((20, 10, 120, 90)), tolerance=10)
+    assert decode_image(avif_with_clap(photo, (0, 0, 160, 120))).size == (160, 120)  # the whole frame: no crop

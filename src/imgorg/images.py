@@ -29,7 +29,7 @@ from PIL import Image, UnidentifiedImageError, features
 from .errors import ImageDecodeError
 from . import photo_blocks
 from .formats import IMAGE_EXTENSIONS, raw_format, sniff, tiff_tags
-from .metablocks import ciff_time, has_box, movie_time, xmp_orientation
+from .metablocks import ciff_time, clean_aperture, has_box, movie_time, xmp_orientation
 from .photo_blocks import open_bigtiff_big_endian
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,11 @@ def probe_image(data: bytes) -> Probe:
             late = photo_blocks.png_late(data) if image.format == "PNG" else None
             exif = _header_exif(image, late)
             orientation = _stored_orientation(image, exif)
+            crop = clean_aperture(data, image.size) if image.format == "AVIF" else None
             if image.format == "HEIF":  # libheif applies irot itself: the size is already displayed
                 width, height = _displayed(image.size, orientation if _heif_unrotated(data, orientation) else 1)
+            elif crop is not None:  # an AVIF's clean aperture, cut before the rotation
+                width, height = _displayed((crop[2] - crop[0], crop[3] - crop[1]), orientation)
             elif image.format == "TIFF":  # some Pillow versions report TIFF sizes turned already: use the tags
                 width, height = _displayed((image.tag_v2.get(256, image.width), image.tag_v2.get(257, image.height)),
                                            orientation)
@@ -247,6 +250,9 @@ def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True, 
         orientation = _stored_orientation(image, _header_exif(image, None))
     if not transpose or (image.format == "HEIF" and not _heif_unrotated(data, orientation)):
         orientation = 1  # the caller turns it, or libheif applied the file's irot/imir
+    crop = clean_aperture(data, image.size) if image.format == "AVIF" else None
+    if crop is not None:  # Pillow's AVIF reader gives the whole coded frame: cut it before rotating (HEIF order)
+        image = image.crop(crop)
     if draft_size and image.mode in _REDUCIBLE:
         image = _reduce(image, draft_size, gap)
     rgb = to_rgb(_rotate(image, orientation))

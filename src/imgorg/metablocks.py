@@ -22,7 +22,7 @@ import re
 import struct
 from datetime import datetime, timedelta
 
-__all__ = ["ciff_time", "has_box", "iptc_time", "movie_time", "parse_iso", "xmp_orientation", "xmp_time"]
+__all__ = ["ciff_time", "clean_aperture", "has_box", "iptc_time", "movie_time", "parse_iso", "xmp_orientation", "xmp_time"]
 
 _XMP_DATES = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate", "xap:CreateDate")
 _ISO = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*"
@@ -205,6 +205,79 @@ def has_box(data: bytes, path: tuple[bytes, ...]) -> bool:
             return False
         span = (found[0] + 4, found[1]) if name == b"meta" else found
     return True
+
+
+def clean_aperture(data: bytes, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The crop box (left, top, right, bottom) of a HEIF/AVIF primary item's ``clap`` property, for a
+    coded picture of ``size``; None when there is none or it is not a whole-pixel box inside the picture."""
+    meta = _child(data, 0, len(data), b"meta")
+    if not meta:
+        return None
+    start, end = meta[0] + 4, meta[1]  # meta is a full box
+    pitm, iprp = _child(data, start, end, b"pitm"), _child(data, start, end, b"iprp")
+    if not pitm or not iprp:
+        return None
+    primary = struct.unpack(">H", data[pitm[0] + 4:pitm[0] + 6])[0] if data[pitm[0]] == 0 else \
+        struct.unpack(">I", data[pitm[0] + 4:pitm[0] + 8])[0]
+    ipco, ipma = _child(data, *iprp, b"ipco"), _child(data, *iprp, b"ipma")
+    if not ipco or not ipma:
+        return None
+    properties = _children(data, *ipco)
+    for index in _associations(data, *ipma, primary):
+        if 1 <= index <= len(properties) and properties[index - 1][0] == b"clap":
+            body_start = properties[index - 1][1]
+            return _clap_box(data[body_start:body_start + 32], size)
+    return None
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[bytes, int]]:
+    out, pos = [], start
+    while pos + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if size < 8:
+            break
+        out.append((kind, pos + 8))
+        pos += size
+    return out
+
+
+def _associations(data: bytes, start: int, end: int, item: int) -> list[int]:
+    """The property indexes (1-based) ipma associates with ``item``."""
+    version, flags = data[start], int.from_bytes(data[start + 1:start + 4], "big")
+    count = struct.unpack(">I", data[start + 4:start + 8])[0]
+    pos, id_size, width = start + 8, 4 if version >= 1 else 2, 2 if flags & 1 else 1
+    for _ in range(count):
+        if pos + id_size + 1 > end:
+            break
+        this = int.from_bytes(data[pos:pos + id_size], "big")
+        n = data[pos + id_size]
+        values = data[pos + id_size + 1:pos + id_size + 1 + n * width]
+        pos += id_size + 1 + n * width
+        if this == item:
+            mask = 0x7FFF if width == 2 else 0x7F
+            return [int.from_bytes(values[i:i + width], "big") & mask for i in range(0, len(values), width)]
+    return []
+
+
+def _clap_box(body: bytes, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """ISO/IEC 14496-12 clap: width, height and the centre's offset, as fractions (as libavif reads it)."""
+    if len(body) < 32:
+        return None
+    w_n, w_d, h_n, h_d, x_n, x_d, y_n, y_d = struct.unpack(">IIIIiIiI", body)
+    if not (w_d and h_d and x_d and y_d) or w_n % w_d or h_n % h_d:
+        return None
+    width, height = w_n // w_d, h_n // h_d
+    # left = horizOff + (W - 1) / 2 - (width - 1) / 2, kept as a fraction over 2 * x_d
+    left2 = 2 * x_n + x_d * (size[0] - 1) - x_d * (width - 1)
+    top2 = 2 * y_n + y_d * (size[1] - 1) - y_d * (height - 1)
+    if left2 % (2 * x_d) or top2 % (2 * y_d):
+        return None
+    left, top = left2 // (2 * x_d), top2 // (2 * y_d)
+    if left < 0 or top < 0 or width <= 0 or height <= 0 or left + width > size[0] or top + height > size[1]:
+        return None
+    if (left, top, width, height) == (0, 0, *size):
+        return None
+    return left, top, left + width, top + height
 
 
 def _text(packet: bytes | str | None) -> str | None:

@@ -156,9 +156,8 @@ class _BigEndianBigTiff(TiffImagePlugin.TiffImageFile):
         ifh = self.fp.read(16)
         if ifh[:4] != b"MM\x00\x2b" or len(ifh) < 16:
             raise SyntaxError("not a big-endian BigTIFF file")
-        self.tag_v2 = TiffImagePlugin.ImageFileDirectory_v2(ifh[:8])  # read as classic TIFF, then set right
-        self.tag_v2._bigtiff = True
-        self.tag_v2.next = struct.unpack(">Q", ifh[8:16])[0]
+        # The little-endian BigTIFF magic makes the directory BigTIFF; prefix "MM" makes it big-endian
+        self.tag_v2 = TiffImagePlugin.ImageFileDirectory_v2(b"II\x2b\x00\x08\x00\x00\x00" + ifh[8:16], prefix=b"MM")
         # What TiffImageFile._open does after reading the header (its private frame pointers included)
         self._TiffImageFile__first = self._TiffImageFile__next = self.tag_v2.next
         self._TiffImageFile__frame = -1

@@ -57,7 +57,7 @@ def test_prepared_on_the_device_as_on_the_cpu(orientation):
 def test_only_big_rgb_jpegs_are_left_for_the_gpu(tmp_path):
     on_device = PRE.__class__(PRE.input_size, PRE.mean, PRE.std, PRE.resample, jpeg_on_device=True)
     for name, data, left in [("big.jpg", photo(), True), ("small.jpg", photo(400, 300), False),
-                             ("cmyk.jpg", photo(mode="CMYK"), False)]:
+                             ("cmyk.jpg", photo(mode="CMYK"), False), ("short.jpg", photo()[:-50], False)]:
         (tmp_path / name).write_bytes(data)
         pixels, error = decode_file(tmp_path / name, on_device)
         assert error is None and isinstance(pixels, EncodedJpeg) == left, name

@@ -72,8 +72,9 @@ def test_a_gps_block_without_a_fix_is_no_position():
     assert meta["gps_lat"] is None and meta["gps_lon"] is None
 
 
-def test_digitized_or_plain_datetime_when_original_is_missing():
+def test_plain_datetime_when_original_is_missing_says_so():
     exif = Image.Exif()
     exif[0x0132] = "2021:03:04 05:06:07"
     meta = _metadata(exif.tobytes())
-    assert meta["taken_at"] == datetime(2021, 3, 4, 5, 6, 7) and meta["taken_at_source"] == "exif"
+    # DateTime is the file's last change: used, but named apart from a capture time
+    assert meta["taken_at"] == datetime(2021, 3, 4, 5, 6, 7) and meta["taken_at_source"] == "exif_datetime"

@@ -27,7 +27,7 @@ PHOTO_EXTENSIONS = frozenset({
     ".pnm", ".qoi", ".mpo", ".pcx", ".sgi", ".dds",
 })
 HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif", ".heics", ".heifs"})
-RAW_EXTENSIONS = frozenset({".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
+RAW_EXTENSIONS = frozenset({".dng", ".crw", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
                             ".raf", ".pef", ".srw", ".rwl", ".3fr", ".iiq", ".erf", ".mrw", ".x3f"})
 IMAGE_EXTENSIONS = PHOTO_EXTENSIONS | HEIF_EXTENSIONS | RAW_EXTENSIONS
 
@@ -89,7 +89,7 @@ def claims_image(name: str) -> bool:
 def sniff(head: bytes) -> str | None:
     """The image format the first 16+ bytes announce: "HEIF", "AVIF", "RAW" or a Pillow format id.
 
-    "RAW" covers the signatures that are not TIFF's (CR3, RAF, ORF, RW2); TIFF-based RAW
+    "RAW" covers the signatures that are not TIFF's (CRW, CR3, RAF, ORF, RW2); TIFF-based RAW
     files (DNG, NEF, ARW, CR2) sniff as "TIFF" here and are told apart by ``raw_format``.
     """
     if head[4:8] == b"ftyp":
@@ -99,7 +99,7 @@ def sniff(head: bytes) -> str | None:
         if brands & _AVIF_BRANDS:
             return "AVIF"
         return "HEIF" if head[8:12] in _HEIF_BRANDS else None
-    if head.startswith(b"FUJIFILMCCD-RAW") or head[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00"):
+    if head.startswith(b"FUJIFILMCCD-RAW") or head[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00") or _ciff(head):
         return "RAW"
     for magic, format_id in _COMMON:  # the usual suspects first: this runs once per file
         if head.startswith(magic) and (format_id != "WEBP" or head[8:12] == b"WEBP"):
@@ -129,6 +129,8 @@ def raw_format(data: bytes) -> str | None:
         return "ORF"
     if head[:4] == b"IIU\x00":
         return "RW2"
+    if _ciff(head):
+        return "CRW"
     if head[:4] not in _TIFF_MAGIC:
         return None
     if head[8:10] == b"CR":
@@ -143,6 +145,11 @@ def raw_format(data: bytes) -> str | None:
     if make and looks_raw:
         return _RAW_BY_MAKE.get(make.split()[0], "RAW")
     return None
+
+
+def _ciff(head: bytes) -> bool:
+    """Canon's CIFF heap (CRW files, 1998-2004): byte order, header length, then "HEAPCCDR"."""
+    return head[:2] in (b"II", b"MM") and head[6:14] == b"HEAPCCDR"
 
 
 def tiff_tags(data: bytes) -> Image.Exif | None:

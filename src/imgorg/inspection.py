@@ -25,7 +25,7 @@ from . import progress as _progress
 from .errors import ImageDecodeError
 from .formats import extension
 from .images import decode_image, probe_image
-from .metadata import SOURCE_EXIF, SOURCE_FILE
+from .metadata import CAPTURE_SOURCES, SOURCE_EXIF, SOURCE_FILE, SOURCES
 from .progress import ProgressFactory
 from .sources import STATUS_ERROR, scan_source, skipped_summary, source_path
 
@@ -72,28 +72,45 @@ def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool 
 
 
 def capture_dates(catalog: pd.DataFrame) -> dict:
-    """First and last capture time (ISO 8601, local wall-clock) and file counts, from EXIF and from file times.
+    """First and last capture time (ISO 8601, local wall-clock) and file counts: from the photos' metadata
+    (``metadata``: EXIF, XMP, IPTC, maker notes, container, sidecar; ``exif``: DateTimeOriginal alone) and
+    from file times; ``by_source``: files per ``taken_at_source``.
 
-    Files without an EXIF date carry their modification time (``taken_at_source`` "file"):
+    Files without a date of their own carry their modification time (``taken_at_source`` "file"):
     often the day they were copied rather than taken, so the two ranges are kept apart.
     """
     out = {}
-    for source in (SOURCE_EXIF, SOURCE_FILE):
-        times = catalog.loc[catalog["taken_at_source"] == source, "taken_at"].dropna()
-        out[source] = {"count": int(len(times)),
-                       "first": None if times.empty else times.min().isoformat(),
-                       "last": None if times.empty else times.max().isoformat()}
+    source = catalog["taken_at_source"]
+    for name, rows in (("metadata", source.isin(CAPTURE_SOURCES)), (SOURCE_EXIF, source == SOURCE_EXIF),
+                       (SOURCE_FILE, source == SOURCE_FILE)):
+        times = catalog.loc[rows.fillna(False).astype(bool), "taken_at"].dropna()
+        out[name] = {"count": int(len(times)),
+                     "first": None if times.empty else times.min().isoformat(),
+                     "last": None if times.empty else times.max().isoformat()}
+    counts = source[catalog["taken_at"].notna()].value_counts()
+    out["by_source"] = {name: int(counts[name]) for name in SOURCES if name in counts}
     out["unknown"] = int(catalog["taken_at"].isna().sum())
     out["with_gps"] = int(catalog["gps_lat"].notna().sum())
     return out
 
 
 def cameras(catalog: pd.DataFrame) -> dict[str, int]:
-    """Files per camera ("make model", the model alone when it already names the make), most first."""
+    """Files per camera, named once: "Nikon D1X" for make "NIKON CORPORATION" and model "NIKON D1X"
+    (the model alone when it starts with the make's first word), else "make model"; most first."""
     make = catalog["camera_make"].fillna("").astype(str)
     model = catalog["camera_model"].fillna("").astype(str)
-    names = [m if mk.lower() in m.lower() else f"{mk} {m}".strip() for mk, m in zip(make, model)]
-    return _counts(pd.Series([n for n in names if n], dtype=object))
+    return _counts(pd.Series([n for n in map(camera_name, make, model) if n], dtype=object))
+
+
+def camera_name(make: str, model: str) -> str:
+    """One name for a camera: the model when it already names the brand, else the make's brand and the model."""
+    make, model = (make or "").strip(), (model or "").strip()
+    brand = make.split()[0] if make else ""
+    if not model:
+        return make
+    if not brand or model.lower().startswith(brand.lower()) or make.lower() in model.lower():
+        return model
+    return f"{make} {model}"
 
 
 def histogram(values: pd.Series, edges: tuple) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Capture time, camera and place of a photo, from its EXIF; the file's time when EXIF has no date.
+"""Capture time, camera and place of a photo, from its EXIF, XMP, IPTC, the camera's own records, its
+container or a sidecar file; the file's time when none of them has a date (``SOURCES``, in order).
 
 Times are wall-clock times where the photo was taken (``taken_at``, naive): what
 the camera's clock showed, which is what a person means by "the evening of 12
@@ -21,10 +22,22 @@ import pandas as pd
 
 from PIL import Image
 
+from . import metablocks
 from .errors import ConfigError
 
-SOURCE_EXIF = "exif"  # taken_at read from the file's EXIF (DateTimeOriginal, else Digitized, else DateTime)
-SOURCE_FILE = "file"  # taken_at is the file's modification time: the file has no EXIF date
+# Where taken_at came from, in the order a capture time is looked for (the first found wins).
+SOURCE_EXIF = "exif"  # EXIF DateTimeOriginal (with SubSecTimeOriginal and OffsetTimeOriginal)
+SOURCE_XMP = "xmp"  # XMP exif:DateTimeOriginal, photoshop:DateCreated or xmp:CreateDate
+SOURCE_IPTC = "iptc"  # IPTC DateCreated with TimeCreated
+SOURCE_MAKERNOTE = "makernote"  # the camera's own records: Canon CIFF (CRW), LibRaw's reading of a RAW file
+SOURCE_CONTAINER = "container"  # an ISO-BMFF/QuickTime movie header (HEIF and AVIF sequences), UTC
+SOURCE_DIGITIZED = "digitized"  # EXIF DateTimeDigitized (in the Exif IFD or, as some writers put it, IFD0)
+SOURCE_SIDECAR = "sidecar"  # a file beside the photo (.xmp, Google Takeout .json), passed in by the caller
+SOURCE_EXIF_DATETIME = "exif_datetime"  # EXIF DateTime: when the file was last changed, often by an editor
+SOURCE_FILE = "file"  # the file's modification time: nothing above was found
+SOURCES = (SOURCE_EXIF, SOURCE_XMP, SOURCE_IPTC, SOURCE_MAKERNOTE, SOURCE_CONTAINER, SOURCE_DIGITIZED,
+           SOURCE_SIDECAR, SOURCE_EXIF_DATETIME, SOURCE_FILE)
+CAPTURE_SOURCES = frozenset(SOURCES) - {SOURCE_FILE}  # a time some device or tool wrote as the capture time
 
 _IFD_EXIF, _IFD_GPS = 0x8769, 0x8825
 _MAKE, _MODEL, _DATETIME = 0x010F, 0x0110, 0x0132
@@ -36,21 +49,32 @@ _OFFSET_TEXT = re.compile(r"^\s*([+-])(\d{1,2}):?(\d{2})\s*$")
 _YEARS = (1826, 2261)  # what a nanosecond timestamp holds; earlier or later dates are a broken clock
 
 
-def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datetime | None = None) -> dict:
-    """The catalog's metadata fields for one file (see the module docstring for what times mean)."""
+def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datetime | None = None, *,
+                   xmp: bytes | str | None = None, iptc: bytes | None = None, maker_time: datetime | None = None,
+                   container_time: datetime | None = None, sidecar: dict | None = None) -> dict:
+    """The catalog's metadata fields for one file (see the module docstring for what times mean).
+
+    The capture time is the first of: EXIF DateTimeOriginal, the ``xmp`` packet's dates, the
+    ``iptc`` records' DateCreated, ``maker_time`` or ``raw_time`` (the camera's own records),
+    ``container_time`` (UTC), EXIF DateTimeDigitized, the ``sidecar``'s ``taken_at``, EXIF
+    DateTime, then ``mtime``; ``taken_at_source`` names the one used (``SOURCES``).
+    ``sidecar``: what a file beside the photo says, keys ``taken_at`` (naive wall-clock
+    datetime), ``taken_at_offset_min``, ``gps_lat``, ``gps_lon`` (each may be missing or None);
+    its position is used when the photo has none of its own.
+    """
     exif = exif if exif is not None else Image.Exif()
     main = _ifd(exif, _IFD_EXIF) if _IFD_EXIF in exif else {}
     gps = _ifd(exif, _IFD_GPS) if _IFD_GPS in exif else {}
-    taken, offset = exif_time(exif, main)
-    if taken is None and isinstance(raw_time, datetime) and _plausible(raw_time):
-        taken = raw_time  # LibRaw's reading of a RAW file's capture time (CR3, RAF: no TIFF EXIF)
+    taken, offset, source = capture_time(exif, main, xmp=xmp, iptc=iptc, maker_time=maker_time or raw_time,
+                                         container_time=container_time, sidecar=sidecar)
     if taken is not None and offset is None:
         offset = gps_offset(taken, gps)
-    source = SOURCE_EXIF if taken is not None else None
     if taken is None and mtime is not None:
         taken, offset = file_time(mtime)
         source = SOURCE_FILE
     lat, lon = gps_position(gps)
+    if lat is None and sidecar:
+        lat, lon = _sidecar_position(sidecar)
     return {
         "taken_at": taken,
         "taken_at_offset_min": offset,
@@ -62,18 +86,77 @@ def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datet
     }
 
 
-def exif_time(exif: Image.Exif, main: dict | None = None) -> tuple[datetime | None, int | None]:
-    """(capture time, offset in minutes or None) from DateTimeOriginal, DateTimeDigitized or DateTime."""
+def capture_time(exif: Image.Exif, main: dict | None = None, *, xmp=None, iptc=None, maker_time=None,
+                 container_time=None, sidecar=None) -> tuple[datetime | None, int | None, str | None]:
+    """(capture time, offset in minutes or None, source) by the precedence of ``photo_metadata``;
+    (None, None, None) when none of these places holds a date. Each place is read only when the
+    ones before it hold nothing."""
     main = _ifd(exif, _IFD_EXIF) if main is None else main
-    for date_tag, subsec_tag, offset_tag, where in (
-        (_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL, main),
-        (_DIGITIZED, _SUBSEC_DIGITIZED, _OFFSET_DIGITIZED, main),
-        (_DATETIME, _SUBSEC, _OFFSET, exif),
+    for source, read in (
+        (SOURCE_EXIF, lambda: _exif_date(exif, main, _ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL)),
+        (SOURCE_XMP, lambda: metablocks.xmp_time(xmp)),
+        (SOURCE_IPTC, lambda: metablocks.iptc_time(iptc)),
+        (SOURCE_MAKERNOTE, lambda: _given(maker_time, None)),
+        (SOURCE_CONTAINER, lambda: _given(container_time, 0)),
+        (SOURCE_DIGITIZED, lambda: _exif_date(exif, main, _DIGITIZED, _SUBSEC_DIGITIZED, _OFFSET_DIGITIZED)),
+        (SOURCE_SIDECAR, lambda: _given((sidecar or {}).get("taken_at"), (sidecar or {}).get("taken_at_offset_min"))),
+        (SOURCE_EXIF_DATETIME, lambda: _exif_date(exif, main, _DATETIME, _SUBSEC, _OFFSET)),
     ):
-        taken = parse_exif_datetime(where.get(date_tag), main.get(subsec_tag))
-        if taken is not None:
-            return taken, parse_offset(main.get(offset_tag) or main.get(_OFFSET))
+        found = read()
+        if found is not None:
+            return found[0], _minutes(found[1]), source
+    return None, None, None
+
+
+def exif_time(exif: Image.Exif, main: dict | None = None) -> tuple[datetime | None, int | None]:
+    """(capture time, offset in minutes or None) from EXIF alone: DateTimeOriginal, DateTimeDigitized or DateTime."""
+    main = _ifd(exif, _IFD_EXIF) if main is None else main
+    for tags in ((_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL), (_DIGITIZED, _SUBSEC_DIGITIZED, _OFFSET_DIGITIZED),
+                 (_DATETIME, _SUBSEC, _OFFSET)):
+        found = _exif_date(exif, main, *tags)
+        if found is not None:
+            return found
     return None, None
+
+
+def _exif_date(exif: Image.Exif, main: dict, date_tag: int, subsec_tag: int, offset_tag: int):
+    """A date tag of the Exif IFD, else of IFD0 (where some writers put DateTimeOriginal and Digitized)."""
+    where = exif if date_tag == _DATETIME else main
+    taken = parse_exif_datetime(where.get(date_tag), main.get(subsec_tag))
+    if taken is None and date_tag != _DATETIME:
+        taken = parse_exif_datetime(exif.get(date_tag), main.get(subsec_tag) or exif.get(subsec_tag))
+    if taken is None:
+        return None
+    return taken, parse_offset(main.get(offset_tag) or main.get(_OFFSET) or exif.get(offset_tag))
+
+
+def _given(taken, offset):
+    if isinstance(taken, pd.Timestamp):
+        taken = None if pd.isna(taken) else taken.to_pydatetime()
+    if not isinstance(taken, datetime) or not _plausible(taken):
+        return None
+    if taken.tzinfo is not None:  # an aware time: its wall clock and its offset
+        offset = int(taken.utcoffset().total_seconds() // 60) if offset is None else offset
+        taken = taken.replace(tzinfo=None)
+    return taken, offset
+
+
+def _minutes(offset) -> int | None:
+    try:
+        offset = int(offset)
+    except (TypeError, ValueError):
+        return None
+    return offset if abs(offset) <= 14 * 60 else None
+
+
+def _sidecar_position(sidecar: dict) -> tuple[float | None, float | None]:
+    try:
+        lat, lon = float(sidecar.get("gps_lat")), float(sidecar.get("gps_lon"))
+    except (TypeError, ValueError):
+        return None, None
+    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180 or (lat == 0 and lon == 0):
+        return None, None
+    return round(lat, 7), round(lon, 7)
 
 
 def parse_exif_datetime(value, subsec=None) -> datetime | None:
@@ -162,7 +245,9 @@ def _text(value) -> str | None:
         return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
-    text = str(value).replace("\x00", "").strip()
+    # A C string: what follows the first NUL is padding or garbage ("GoPro\x00\x00\x1f...")
+    text = str(value).lstrip("\x00").split("\x00", 1)[0]
+    text = "".join(ch for ch in text if ch.isprintable()).strip()
     return text or None
 
 
@@ -174,13 +259,15 @@ def capture_times(images: pd.DataFrame) -> pd.Series:
 
 
 def capture_range(images: pd.DataFrame) -> dict:
-    """The first and last capture time (ISO 8601) and how many images have a time from EXIF, from
-    the file's modification time, or none."""
+    """The first and last capture time (ISO 8601) and how many images have a time from their metadata
+    (``metadata``: any of ``CAPTURE_SOURCES``; ``exif``: DateTimeOriginal alone), from the file's
+    modification time, or none."""
     times = capture_times(images)
     source = images["taken_at_source"] if "taken_at_source" in images else pd.Series(None, index=images.index)
     known = times.notna()
     return {"first": times.min().isoformat() if known.any() else None,
             "last": times.max().isoformat() if known.any() else None,
+            "metadata": int((known & source.isin(CAPTURE_SOURCES)).sum()),
             "exif": int((known & (source == SOURCE_EXIF)).sum()), "file": int((known & (source == SOURCE_FILE)).sum()),
             "unknown": int((~known).sum())}
 

@@ -176,7 +176,7 @@ def manifest_of(source: dict, config: RunConfig, embedded, timings: dict, skippe
         "counts": {"files": int(len(embedded.catalog)), "ok": int(statuses.get("ok", 0)),
                    "failed": int(statuses.get("error", 0)), "skipped": int(len(skipped)),
                    "embedded_now": embedded.n_computed,
-                   "from_cache": embedded.n_cached},
+                   "from_cache": embedded.n_cached, "copies": embedded.n_copies},
         "decode_workers": embedded.decode_workers,  # as resolved; None if all came from the cache or ran on Ray
         "timings": timings,
     }

@@ -327,7 +327,8 @@ def _failures(d: ReportData) -> str:
                    for r in failures.head(MAX_FAILURES).itertuples())
     more = ""
     if len(failures) > MAX_FAILURES:
-        more = f"<p class=note>... and {len(failures) - MAX_FAILURES:,} more (see catalog.parquet).</p>"
+        more = (f"<p class=note>... and {len(failures) - MAX_FAILURES:,} more: <code>imgorg inspect "
+                f"{_e(str(d.ws.root))} --json inspect.json</code> lists them all with their reasons.</p>")
     return _section("failures", "Files that could not be used",
                     f"<p class=note>{_count(len(failures), 'file was', 'files were')} skipped.</p>"
                     f"<table class=failures><thead><tr><th>file</th><th>reason</th></tr></thead>"

@@ -8,11 +8,11 @@ catalogued. Sub-folder names become labels when the tree looks like an
 ImageFolder (every image at the same depth, at least two class folders); labels
 are only ever used to score, never to fit.
 
-Each image file is read once: hashed, and its header and EXIF read from the same
-bytes (format, size after orientation, capture time, camera, GPS; see
-``imgorg.metadata``). A file whose extension says "image" but whose header cannot
-be read is catalogued with status "error" and the reason, so a broken photo is
-listed as a failure, never dropped.
+Each image file is read once: hashed, and its header, EXIF, XMP and IPTC read from
+the same bytes (format, size after orientation, capture time and where it came from,
+camera, GPS; see ``imgorg.metadata``; ``note`` "truncated" for a JPEG that ends early).
+A file whose extension says "image" but whose header cannot be read is catalogued with
+status "error" and the reason, so a broken photo is listed as a failure, never dropped.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ import pandas as pd
 
 from .catalog import STATUS_ERROR, STATUS_OK, STATUS_PENDING, labels_of  # noqa: F401 (the catalog's own names)
 from .errors import ConfigError, ImageDecodeError, SourceError
-from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file
+from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file, tiff_tags
 from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
+from .metablocks import ciff_time
 from .metadata import photo_metadata
 from .progress import ProgressFactory
 from . import progress as _progress
@@ -42,10 +43,10 @@ from . import progress as _progress
 log = logging.getLogger(__name__)
 
 METADATA_COLUMNS = ["format", "width", "height", "orientation", "taken_at", "taken_at_offset_min",
-                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon"]
+                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon", "note"]
 CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error", *METADATA_COLUMNS]
 _STRING_COLUMNS = ("path", "label", "sha256", "status", "error", "format", "taken_at_source",
-                   "camera_make", "camera_model")
+                   "camera_make", "camera_model", "note")
 _INT_COLUMNS = ("width", "height", "orientation", "taken_at_offset_min")  # nullable Int64
 
 SKIP_SYSTEM = "hidden or system file"
@@ -196,12 +197,25 @@ def _examine(root: Path, rel: str) -> dict:
         return _skip(rel, SKIP_UNSUPPORTED, str(err), len(data))
     except ImageDecodeError as err:
         if claimed:
-            return _row(rel, len(data), digest, err.reason)
+            return {**_row(rel, len(data), digest, err.reason), **_undecodable_metadata(data)}
         return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(data[:_HEAD])} but {err.reason}", len(data))
     row = _row(rel, len(data), digest, None)
     row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
-               **photo_metadata(probe.exif, info.st_mtime, probe.raw_time))
+               note=probe.note,
+               **photo_metadata(probe.exif, info.st_mtime, probe.raw_time, xmp=probe.xmp, iptc=probe.iptc,
+                                maker_time=probe.maker_time, container_time=probe.container_time))
     return row
+
+
+def _undecodable_metadata(data: bytes) -> dict:
+    """What a file no decoder reads still tells without one: TIFF-structured tags (IFD0, Exif IFD) and a
+    Canon CIFF time stamp. Only a capture time the file itself records is kept (never the file time)."""
+    maker = ciff_time(data)
+    exif = tiff_tags(data)
+    if exif is None and maker is None:
+        return {}
+    meta = photo_metadata(exif, None, maker_time=maker)
+    return {k: v for k, v in meta.items() if v is not None}
 
 
 def _row(rel: str, size: int, digest: str | None, error: str | None) -> dict:

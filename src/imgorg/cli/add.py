@@ -55,5 +55,6 @@ def print_added(result: AddResult, folder: Path) -> None:
     for row in failed.head(MAX_LISTED).itertuples():
         console.print(f"  failed: {row.path}: {row.error}", highlight=False, markup=False)
     if len(failed) > MAX_LISTED:
-        console.print(f"  ... and {len(failed) - MAX_LISTED:,} more failed (see catalog.parquet)")
+        console.print(f"  ... and {len(failed) - MAX_LISTED:,} more failed: `imgorg inspect {folder} --json "
+                      f"inspect.json` lists them all with their reasons", highlight=False, markup=False)
     print_skipped(result.skipped)

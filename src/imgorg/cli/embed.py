@@ -44,7 +44,11 @@ def embed_command(
     failed = int((result.catalog["status"] == "error").sum())
     rate = result.n_computed / result.seconds if result.seconds else 0.0
     console.print(f"{len(result.embeddings):,} images embedded ({result.n_computed:,} now at {rate:,.0f} images/s, "
-                  f"{result.n_cached:,} from cache), {failed:,} failed, in {result.seconds:.1f} s, "
+                  f"{result.n_cached:,} from cache{_copies(result.n_copies)}), {failed:,} failed, in {result.seconds:.1f} s, "
                   f"engine {engine}")
     console.print(f"Cache: [bold]{escape(str(path))}[/]. Next: imgorg run {escape(str(source))} --out "
                   f"{escape(str(path))} (same --backbone): it embeds nothing and clusters here.", highlight=False)
+
+
+def _copies(n: int) -> str:
+    return f", {n:,} {'copy' if n == 1 else 'copies'} of another file" if n else ""

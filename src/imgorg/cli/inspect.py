@@ -59,15 +59,22 @@ def print_report(report: dict) -> None:
 
 
 def _print_dates(dates: dict) -> None:
-    exif, files = dates["exif"], dates["file"]
-    if exif["count"]:
-        console.print(f"[bold]Taken[/] {_day(exif['first'])} to {_day(exif['last'])} "
-                      f"({exif['count']:,} dates from EXIF)", highlight=False)
+    found, files = dates.get("metadata", dates["exif"]), dates["file"]
+    if found["count"]:
+        where = ", ".join(f"{n:,} {_SOURCE_WORDS.get(s, s)}" for s, n in dates.get("by_source", {}).items()
+                          if s != "file")
+        console.print(f"[bold]Taken[/] {_day(found['first'])} to {_day(found['last'])} "
+                      f"({found['count']:,} dates: {where})", highlight=False, markup=True)
     if files["count"]:
-        console.print(f"{files['count']:,} files have no EXIF date: their file times run from "
+        console.print(f"{files['count']:,} files have no capture date of their own: their file times run from "
                       f"{_day(files['first'])} to {_day(files['last'])}", highlight=False)
     if dates["with_gps"]:
         console.print(f"{dates['with_gps']:,} files have a GPS position", highlight=False)
+
+
+_SOURCE_WORDS = {"exif": "from EXIF", "xmp": "from XMP", "iptc": "from IPTC", "makernote": "from maker notes",
+                 "container": "from the container", "digitized": "from EXIF DateTimeDigitized",
+                 "sidecar": "from sidecar files", "exif_datetime": "from EXIF DateTime (the last change)"}
 
 
 def _day(iso: str) -> str:

@@ -121,10 +121,11 @@ def print_summary(result: RunResult) -> None:
         console.print(f"Method: [bold]{escape(ws.method)}[/] ({escape(selection.get('reason', ''))})")
     counts = ws.manifest["counts"]
     console.print(
-        f"{counts['ok']:,} images embedded ({result.n_computed:,} now, {result.n_cached:,} from cache), "
+        f"{counts['ok']:,} images embedded ({result.n_computed:,} now, {result.n_cached:,} from cache"
+        f"{_copies(result.n_copies)}), "
         f"{counts['failed']:,} failed, in {sum(result.timings.values()):.1f} s"
     )
-    _print_failures(ws.failures)
+    _print_failures(ws.failures, ws.root)
     print_skipped(result.skipped)
     console.print(f"Workspace: [bold]{escape(str(ws.path))}[/]")
 
@@ -158,11 +159,21 @@ def _metrics_table(scores: dict) -> Table:
     return table
 
 
-def _print_failures(failures) -> None:
+def _copies(n: int) -> str:
+    return f", {n:,} {'copy' if n == 1 else 'copies'} of another file" if n else ""
+
+
+def more_failures_hint(root) -> str:
+    """Where a person finds every failed file and its reason."""
+    return f"`imgorg inspect {root} --json inspect.json` lists them all with their reasons"
+
+
+def _print_failures(failures, root=None) -> None:
     if failures.empty:
         return
     console.print(f"[yellow]{len(failures):,} files could not be used:[/]")
     for row in failures.head(MAX_FAILURES_SHOWN).itertuples():
         console.print(f"  {row.path}: {row.error}", highlight=False, markup=False)
     if len(failures) > MAX_FAILURES_SHOWN:
-        console.print(f"  ... and {len(failures) - MAX_FAILURES_SHOWN:,} more (see catalog.parquet)")
+        console.print(f"  ... and {len(failures) - MAX_FAILURES_SHOWN:,} more: {more_failures_hint(root or 'SOURCE')}",
+                      highlight=False, markup=False)

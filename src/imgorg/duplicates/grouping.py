@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..metadata import CAPTURE_SOURCES
 from ..sources import source_path
 from .scoring import pair_cosines, pair_scores
 from .thumbnails import Thumbnails
@@ -146,7 +147,7 @@ def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndar
     cropped = np.zeros(n, bool) if cropped is None else cropped
     column = lambda name: members[name] if name in members else pd.Series([None] * n, index=members.index)  # noqa: E731
     converted = ~column("format").isin(ORIGINAL_FORMATS).to_numpy()
-    no_time = ~column("taken_at_source").isin(["exif", "xmp", "iptc"]).to_numpy()
+    no_time = ~column("taken_at_source").isin(list(CAPTURE_SOURCES)).to_numpy()
     no_gps = column("gps_lat").isna().to_numpy()
     per_pixel = members["bytes"].to_numpy() / np.maximum(pixels, 1)
     return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -per_pixel, -pixels, no_gps, no_time,

@@ -32,10 +32,11 @@ class EmbedResult:
     embeddings: np.ndarray  # (n_ok, dim) float32, L2-normalised, in catalog order of "ok" rows
     catalog: pd.DataFrame  # the input catalog with status and error filled in
     n_computed: int  # images run through the model in this call
-    n_cached: int  # images whose embedding came from the cache
+    n_cached: int  # images whose embedding was in the cache before this call
     seconds: float
     decode_workers: int | None = None  # decoders used beside the model; None if nothing was embedded here or on Ray
     tags: Tags | None = None  # rows as embeddings: top ImageNet classes, for a backbone with a classifier
+    n_copies: int = 0  # images that are byte-identical copies of another image of this call, embedded once
 
 
 def embed_catalog(
@@ -62,6 +63,7 @@ def embed_catalog(
         known = {sha: vector for sha, vector in known.items() if sha in known_tags}
 
     pending = catalog[catalog["status"] == STATUS_PENDING]
+    cached = int(pending["sha256"].isin(known.keys()).sum())  # before this call: copies within it are not "cached"
     todo = _unique_missing(root, pending, known)
     failures: dict[str, str] = {}
     workers = None
@@ -88,8 +90,10 @@ def embed_catalog(
     shas = catalog.loc[catalog["status"] == STATUS_OK, "sha256"].tolist()
     embeddings = np.stack([known[s] for s in shas]).astype(np.float32) if shas else np.zeros((0, spec.dim), np.float32)
     tags = Tags.stack([known_tags[s] for s in shas]) if all(s in known_tags for s in shas) else None
-    return EmbedResult(embeddings, catalog, len(todo) - len(failures), len(pending) - len(todo),
-                       time.perf_counter() - start, workers, tags)
+    computed = len(todo) - len(failures)
+    copies = int(catalog["status"].eq(STATUS_OK).sum()) - computed - cached
+    return EmbedResult(embeddings, catalog, computed, cached, time.perf_counter() - start, workers, tags,
+                       max(copies, 0))
 
 
 def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root, *, runner, progress) -> EmbedResult:
@@ -111,7 +115,7 @@ def _embed_combined(root, catalog: pd.DataFrame, config: EmbedConfig, cache_root
     embeddings = l2_normalize(np.concatenate(vectors, axis=1)).astype(np.float32)
     return EmbedResult(embeddings, merged, sum(p.n_computed for p in parts), sum(p.n_cached for p in parts),
                        time.perf_counter() - start, max((p.decode_workers or 0 for p in parts), default=0) or None,
-                       tags)
+                       tags, parts[0].n_copies)
 
 
 def _unique_missing(root, pending: pd.DataFrame, known: dict) -> list[tuple[str, Path]]:

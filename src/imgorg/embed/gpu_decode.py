@@ -16,6 +16,7 @@ import importlib.util
 import io
 from dataclasses import dataclass
 
+from ..photo_blocks import jpeg_note
 from .preprocess import Preprocess
 
 MIN_SIDE_FACTOR = 4  # a JPEG whose shorter side is at least this times the input decodes on the GPU
@@ -45,7 +46,7 @@ def available() -> bool:
 def as_encoded(data: bytes, pre: Preprocess) -> EncodedJpeg | None:
     """The file as an EncodedJpeg when it is a JPEG large enough to decode on the GPU, else None.
     Reads the header only."""
-    if not data.startswith(_JPEG):
+    if not data.startswith(_JPEG) or jpeg_note(data):  # a truncated file: the CPU path decodes what there is
         return None
     from PIL import Image
 

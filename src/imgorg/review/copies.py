@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..duplicates.grouping import ORIGINAL_FORMATS
+from ..metadata import CAPTURE_SOURCES
 
 
 def prefer_sharp(groups: pd.DataFrame, blurry_ids: set[int]) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
 
     if value("format", kept) in ORIGINAL_FORMATS and any(value("format", o) not in ORIGINAL_FORMATS for o in others):
         return f"the camera's own {value('format', kept)} file, the others are conversions"
-    has_time = lambda r: value("taken_at_source", r) in ("exif", "xmp", "iptc")  # noqa: E731
+    has_time = lambda r: value("taken_at_source", r) in CAPTURE_SOURCES  # noqa: E731
     if has_time(kept) and not all(has_time(o) for o in others):
         return "it has the capture time"
     has_gps = lambda r: value("gps_lat", r) is not None and not pd.isna(value("gps_lat", r))  # noqa: E731

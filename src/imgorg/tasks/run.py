@@ -44,9 +44,10 @@ class RunResult:
     workspace: Workspace
     timings: dict[str, float]  # seconds per stage
     n_computed: int  # images embedded in this run (the rest came from the cache)
-    n_cached: int
+    n_cached: int  # images whose embedding was in the cache before this run
     skipped: pd.DataFrame | None = None  # files under the source that are not images, with the reason
     added: object | None = None  # a rerun into a curated workspace that added images: the AddResult
+    n_copies: int = 0  # byte-identical copies of another image of this run: embedded once, counted here
 
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
@@ -100,7 +101,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             with timed(timings, "index"):
                 build_search_index(ws, IndexConfig())
         ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
-    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped)
+    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies)
 
 
 def embed_only(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,

@@ -451,7 +451,7 @@ function setUpDates() {
   const first = dates.first ? dates.first.slice(0, 10) : "", last = dates.last ? dates.last.slice(0, 10) : "";
   ["date-from", "date-to"].forEach((id) => { $(id).min = first; $(id).max = last; $(id).onchange = changeDates; });
   $("date-clear").onclick = () => { $("date-from").value = $("date-to").value = ""; changeDates(); };
-  const sources = [`${dates.exif} from EXIF`, `${dates.file} from file times`].concat(dates.unknown ? [`${dates.unknown} unknown`] : []);
+  const sources = [`${dates.metadata ?? dates.exif} from the photos' metadata`, `${dates.file} from file times`].concat(dates.unknown ? [`${dates.unknown} unknown`] : []);
   $("dates-info").textContent = first ? `(${first} to ${last}; ${sources.join(", ")})` : "(no capture dates)";
 }
 

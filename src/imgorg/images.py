@@ -26,6 +26,7 @@ from PIL import Image, UnidentifiedImageError, features
 
 from .errors import ImageDecodeError
 from .formats import IMAGE_EXTENSIONS, raw_format, sniff, tiff_tags
+from . import video
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,9 @@ def _identify(data: bytes) -> tuple[str | None, str | None]:
 
 def probe_image(data: bytes) -> Probe:
     """Format, size after orientation, orientation and EXIF from the header, or ImageDecodeError."""
+    if video.sniff_video(data[:64]):  # a video's poster frame stands for it (imgorg.video)
+        fields = video.video_fields(data)
+        return Probe(fields["format"], None, fields["width"], fields["height"], 1, None)
     with _reasons():
         kind, raw = _identify(data)
         if raw:
@@ -140,6 +144,8 @@ def decode_image(data: bytes, draft_size: int | None = None, reduce_gap: int = 1
     ``resize(..., reducing_gap=3)`` takes that factor, so the pixels are the full decode's
     (and an image under three times the size is not reduced), for 1-2% of the decode's time.
     """
+    if video.sniff_video(data[:64]):  # a video: its poster frame (imgorg.video)
+        return video.poster_frame(data, draft_size, reduce_gap)
     with _reasons():
         kind, raw = _identify(data)
         if raw:

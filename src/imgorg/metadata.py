@@ -25,6 +25,7 @@ from .errors import ConfigError
 
 SOURCE_EXIF = "exif"  # taken_at read from the file's EXIF (DateTimeOriginal, else Digitized, else DateTime)
 SOURCE_FILE = "file"  # taken_at is the file's modification time: the file has no EXIF date
+SOURCE_SIDECAR = "sidecar"  # taken_at read from a sidecar (.xmp, Google Takeout .json) beside the file
 
 _IFD_EXIF, _IFD_GPS = 0x8769, 0x8825
 _MAKE, _MODEL, _DATETIME = 0x010F, 0x0110, 0x0132
@@ -36,21 +37,34 @@ _OFFSET_TEXT = re.compile(r"^\s*([+-])(\d{1,2}):?(\d{2})\s*$")
 _YEARS = (1826, 2261)  # what a nanosecond timestamp holds; earlier or later dates are a broken clock
 
 
-def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datetime | None = None) -> dict:
-    """The catalog's metadata fields for one file (see the module docstring for what times mean)."""
+def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datetime | None = None,
+                   sidecar: dict | None = None) -> dict:
+    """The catalog's metadata fields for one file (see the module docstring for what times mean).
+
+    ``sidecar``: what the file's sidecars say (``sidecars.read_sidecars``: taken_at,
+    taken_at_offset_min, gps_lat, gps_lon). Its date ranks below the file's own capture
+    dates and above EXIF DateTime (the last edit) and the file time; its position is used
+    when the file has none."""
     exif = exif if exif is not None else Image.Exif()
     main = _ifd(exif, _IFD_EXIF) if _IFD_EXIF in exif else {}
     gps = _ifd(exif, _IFD_GPS) if _IFD_GPS in exif else {}
+    sidecar = sidecar or {}
     taken, offset = exif_time(exif, main)
+    if taken is not None and sidecar.get("taken_at") is not None and exif_time(exif, main, capture_only=True)[0] is None:
+        taken = None  # only DateTime (the last edit): the sidecar's capture date ranks above it
     if taken is None and isinstance(raw_time, datetime) and _plausible(raw_time):
         taken = raw_time  # LibRaw's reading of a RAW file's capture time (CR3, RAF: no TIFF EXIF)
     if taken is not None and offset is None:
         offset = gps_offset(taken, gps)
     source = SOURCE_EXIF if taken is not None else None
+    if taken is None and sidecar.get("taken_at") is not None:
+        taken, offset, source = sidecar["taken_at"], sidecar.get("taken_at_offset_min"), SOURCE_SIDECAR
     if taken is None and mtime is not None:
         taken, offset = file_time(mtime)
         source = SOURCE_FILE
     lat, lon = gps_position(gps)
+    if lat is None and sidecar.get("gps_lat") is not None:
+        lat, lon = sidecar["gps_lat"], sidecar["gps_lon"]
     return {
         "taken_at": taken,
         "taken_at_offset_min": offset,
@@ -62,13 +76,15 @@ def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datet
     }
 
 
-def exif_time(exif: Image.Exif, main: dict | None = None) -> tuple[datetime | None, int | None]:
-    """(capture time, offset in minutes or None) from DateTimeOriginal, DateTimeDigitized or DateTime."""
+def exif_time(exif: Image.Exif, main: dict | None = None,
+              capture_only: bool = False) -> tuple[datetime | None, int | None]:
+    """(capture time, offset in minutes or None) from DateTimeOriginal, DateTimeDigitized or DateTime
+    (not DateTime with ``capture_only``)."""
     main = _ifd(exif, _IFD_EXIF) if main is None else main
     for date_tag, subsec_tag, offset_tag, where in (
         (_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL, main),
         (_DIGITIZED, _SUBSEC_DIGITIZED, _OFFSET_DIGITIZED, main),
-        (_DATETIME, _SUBSEC, _OFFSET, exif),
+        *(() if capture_only else ((_DATETIME, _SUBSEC, _OFFSET, exif),)),
     ):
         taken = parse_exif_datetime(where.get(date_tag), main.get(subsec_tag))
         if taken is not None:

@@ -11,8 +11,9 @@ Apple's Live Photo content identifier.
 
 The poster frame is the key frame at or before 10% of the duration (at least 1 s in,
 never past the middle): a seek plus one frame's decode, so a poster costs about what a
-photo's decode costs (docs/camera-files-companions.md). A first frame that is black
-(fade-ins, a lens cap) is passed over for the next frames, a few at most.
+photo's decode costs (docs/camera-files-companions.md). A black key frame (a fade-in, a
+lens cap) is passed over for the key frames at a quarter and at half the duration, then
+for the few frames after that.
 
 Reading videos needs PyAV (FFmpeg inside the wheel): ``pip install 'imgorg[video]'``.
 """
@@ -40,7 +41,7 @@ VIDEO_EXTENSIONS = frozenset({".mov", ".mp4", ".m4v", ".3gp", ".3g2", ".avi", ".
 SOURCE_CONTAINER = "container"  # taken_at read from the video container's creation date
 POSTER_FRACTION = 0.1  # the poster frame: this share of the duration in ...
 POSTER_MIN_S = 1.0  # ... but at least this far in (and never past the middle)
-DARK_MEAN = 16  # a frame whose mean 8-bit luma is below this is black: look a few frames further
+DARK_MEAN = 28  # a frame whose mean 8-bit luma is below this is black (16 is black in limited range)
 DARK_TRIES = 12  # frames decoded at most past a black one
 _CONTENT_ID = "com.apple.quicktime.content.identifier"
 _ISO6709 = re.compile(r"([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)")
@@ -89,8 +90,7 @@ def video_fields(data: bytes) -> dict:
     1, duration_s, taken_at (+ offset, source "container" or None), camera, GPS, and ``content_id`` (Apple's
     Live Photo identifier, or None). Raises ImageDecodeError saying what is wrong."""
     container_name = sniff_video(data[:64]) or "video"
-    with _open(data, container_name) as container:
-        stream = _video_stream(container, container_name)
+    with _Video(data, container_name) as (container, stream):
         meta = {k.lower(): v for k, v in container.metadata.items()}
         width, height = _display_size(data, stream)
         taken, offset = container_time(meta, stream.metadata)
@@ -113,13 +113,13 @@ def poster_frame(data: bytes, draft_size: int | None = None, reduce_gap: int = 1
     FFmpeg's scaler, in the same pass as the colour conversion) to at least ``reduce_gap`` x
     ``draft_size`` on its shorter side, as ``decode_image`` does for photos."""
     container_name = sniff_video(data[:64]) or "video"
-    with _open(data, container_name) as container:
-        stream = _video_stream(container, container_name)
+    with _Video(data, container_name) as (container, stream):
         frame = _pick_frame(container, stream, container_name)
         width, height = frame.width, frame.height
-        factor = min(width, height) // (reduce_gap * draft_size) if draft_size else 1
-        if factor >= 2:
-            rgb = frame.reformat(width=width // factor, height=height // factor, format="rgb24")
+        scale = reduce_gap * draft_size / min(width, height) if draft_size else 1.0
+        if scale <= 0.5:  # scaled in the colour conversion's pass: the shorter side kept at reduce_gap x draft_size
+            rgb = frame.reformat(width=max(1, round(width * scale)), height=max(1, round(height * scale)),
+                                 format="rgb24", interpolation="AREA")
         else:
             rgb = frame.reformat(format="rgb24")
         image = Image.fromarray(rgb.to_ndarray())
@@ -152,39 +152,65 @@ def iso6709(value) -> tuple[float | None, float | None]:
     return lat, lon
 
 
-def _open(data: bytes, container_name: str):
-    av = video_support()
-    if av is None:
-        raise ImageDecodeError(f"{container_name} video: reading it needs {VIDEO_EXTRA}")
-    if not data:
-        raise ImageDecodeError("empty file")
-    try:
-        return av.open(io.BytesIO(data), metadata_errors="ignore")
-    except (av.FFmpegError, ValueError, OSError) as err:
-        raise ImageDecodeError(f"{container_name} video that cannot be opened: {_ffmpeg_reason(err)}") from None
+# Probing a stream (avformat_find_stream_info) decodes frames with a thread pool: 15-35 ms per 1080p file.
+# MP4/MOV/MKV headers already say the frame size, so probe without decoding first; MPEG-4 Part 2 in 3GP
+# or AVI may only say it in the bitstream, and such a file is opened again with the full probe.
+_QUICK_PROBE = {"threads": "1", "skip_frame": "nonkey"}
 
 
-def _video_stream(container, container_name: str):
-    if not container.streams.video:
-        raise ImageDecodeError(f"{container_name} file with no video stream (audio only?)")
-    stream = container.streams.video[0]
-    if stream.codec_context is None or not stream.codec_context.width:
+class _Video:
+    """An opened container and its first video stream; closes the container on exit."""
+
+    def __init__(self, data: bytes, container_name: str):
+        av = video_support()
+        if av is None:
+            raise ImageDecodeError(f"{container_name} video: reading it needs {VIDEO_EXTRA}")
+        if not data:
+            raise ImageDecodeError("empty file")
+        self.container = self.stream = None
+        for options in (_QUICK_PROBE, {}):
+            if self.container is not None:
+                self.container.close()
+            try:
+                self.container = av.open(io.BytesIO(data), options=options, metadata_errors="ignore")
+            except (av.FFmpegError, ValueError, OSError) as err:
+                raise ImageDecodeError(f"{container_name} video that cannot be opened: {_ffmpeg_reason(err)}") from None
+            if not self.container.streams.video:
+                self.container.close()
+                raise ImageDecodeError(f"{container_name} file with no video stream (audio only?)")
+            self.stream = self.container.streams.video[0]
+            if self.stream.codec_context is not None and self.stream.codec_context.width:
+                return
+        self.container.close()
         raise ImageDecodeError(f"{container_name} video whose frame size is unknown (damaged header)")
-    return stream
+
+    def __enter__(self):
+        return self.container, self.stream
+
+    def __exit__(self, *exc):
+        self.container.close()
+        return False
 
 
 def _pick_frame(container, stream, container_name: str):
-    """The key frame at or before the poster time; past it when that frame is black (a few frames)."""
+    """The key frame at or before the poster time; when it is black, the key frames at a quarter and at
+    half the duration; when those are black too, the frames after the last one (a few)."""
     av = video_support()
     duration = _duration(container, stream) or 0.0
     target = min(max(duration * POSTER_FRACTION, POSTER_MIN_S), duration / 2) if duration else 0.0
+    times = sorted({target, duration / 4, duration / 2} - {0.0}) or [0.0]
+    context = stream.codec_context
+    context.thread_type, context.thread_count = "NONE", 1  # one frame: a thread pool costs more than it saves
     chosen = None
     try:
-        if target > 0 and stream.time_base:
-            container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
-        for tries, frame in enumerate(container.decode(stream)):
+        for at in [t for t in times if t >= target]:
+            chosen = _key_frame(container, stream, at) or chosen
+            if chosen is not None and not _dark(chosen):
+                return chosen
+        context.flush_buffers()
+        for tries, frame in enumerate(container.decode(stream)):  # black key frames: what follows the last
             chosen = frame
-            if tries >= DARK_TRIES or not _dark(frame):
+            if not _dark(frame) or tries >= DARK_TRIES:
                 break
     except av.FFmpegError as err:
         if chosen is None:
@@ -194,13 +220,32 @@ def _pick_frame(container, stream, container_name: str):
     return chosen
 
 
+def _key_frame(container, stream, at: float):
+    """The key frame at or before ``at`` seconds, decoded alone: its packet is sent and the decoder drained,
+    so no frame after it is decoded (a decoder holding frames back for B-frames would decode several)."""
+    if at > 0 and stream.time_base:
+        container.seek(int(at / stream.time_base), stream=stream, backward=True, any_frame=False)
+    context = stream.codec_context
+    context.flush_buffers()
+    for packet in container.demux(stream):
+        if packet.size and packet.is_keyframe:
+            frames = context.decode(packet) + context.decode(None)
+            context.flush_buffers()
+            if frames:
+                return frames[0]
+        if packet.pts is not None and stream.time_base and float(packet.pts * stream.time_base) > at + 10:
+            break  # no key frame near: leave it to the plain decode
+    return None
+
+
 def _dark(frame) -> bool:
-    """Mean luma of a subsample of the frame's first plane (Y for the usual YUV formats)."""
+    """Whether the frame is black: the mean of a subsample of its luma plane (YUV formats; 16 is black in
+    video's usual limited range) is below DARK_MEAN. Frames in other pixel formats count as not black."""
     if not frame.format.name.startswith(("yuv", "yuvj", "nv12", "gray")):
         return False
     plane = frame.planes[0]
-    row = np.frombuffer(plane, np.uint8)
-    return float(row[:: max(1, row.size // 4096)].mean()) < DARK_MEAN
+    rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[::8, : plane.width : 8]
+    return float(rows.mean()) < DARK_MEAN
 
 
 def _duration(container, stream) -> float | None:

@@ -195,6 +195,29 @@ def _stem(name: str) -> str:
     return name[: -len(ext)] if ext else name
 
 
+def shot_parts(images) -> list[list[str]]:
+    """Per catalog row, the paths of the files that belong to it: the RAW original, the Live Photo's
+    video, the sidecars (empty for a file on its own and for catalogs written before these columns)."""
+    columns = [c for c in ("original", "motion", "sidecars") if c in images]
+    out = []
+    for values in zip(*(images[c].tolist() for c in columns)) if columns else ([] for _ in range(len(images))):
+        parts = []
+        for value in values:
+            if isinstance(value, str) and value:
+                parts.extend(p for p in value.split(SEPARATOR) if p)
+        out.append(parts)
+    return out
+
+
+def renamed_part(part_name: str, photo_name: str, new_photo_name: str) -> str:
+    """A part's name beside its photo renamed ``new_photo_name`` (an export avoiding a clash): the
+    photo's stem is swapped in, so IMG_1.DNG still sits beside IMG_1_2.JPG as IMG_1_2.DNG."""
+    old_stem, new_stem = _stem(photo_name), _stem(new_photo_name)
+    if old_stem == new_stem or not part_name.lower().startswith(old_stem.lower()):
+        return part_name
+    return new_stem + part_name[len(old_stem):]
+
+
 def join_live_photos(rows: list[dict]) -> list[dict]:
     """Fold a video row into the still row that carries the same Apple content identifier (a Live Photo
     whose two files were renamed apart), in the same folder; drops the ``content_id`` key from every row."""
@@ -247,4 +270,4 @@ def _maker_note_text(note: bytes, wanted: int) -> str | None:
 
 
 __all__ = ["Grouping", "MOTION_EXTENSIONS", "RENDER_EXTENSIONS", "SEPARATOR", "SIDECAR_EXTENSIONS", "Shot",
-           "apple_content_id", "group_files", "join_live_photos", "takeout_owner"]
+           "apple_content_id", "group_files", "join_live_photos", "renamed_part", "shot_parts", "takeout_owner"]

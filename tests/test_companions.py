@@ -188,3 +188,30 @@ def test_export_keeps_the_files_of_a_shot_together(tmp_path):
     assert files == ["cluster_000/IMG_1.DNG", "cluster_000/IMG_1.JPG", "cluster_000/IMG_1.xmp",
                      "cluster_001/IMG_2.JPG", "cluster_001/IMG_2.MOV"]
     assert (result.images, result.companions) == (2, 3)
+
+
+def test_inspect_shows_pairs_live_photos_sidecars_and_videos(tmp_path):
+    from typer.testing import CliRunner
+
+    from imgorg.cli.main import app
+    from imgorg.inspection import inspect_source
+
+    dng, jpeg = raw_jpeg_pair()
+    write(tmp_path, "IMG_1.DNG", dng)
+    write(tmp_path, "IMG_1.JPG", jpeg)
+    write(tmp_path, "IMG_1.xmp", xmp_sidecar(rating=5, keywords=["sea"]))
+    write(tmp_path, "IMG_2.JPG", live_still())
+    write(tmp_path, "IMG_2.MOV", make_video(".mov", seconds=1))
+    write(tmp_path, "IMG_2.AAE", b"<plist/>")
+    write(tmp_path, "holiday.mp4", make_video(".mp4", seconds=3))
+    found = inspect_source(tmp_path, decode=True)["companions"]
+    assert found["pairs"] == [{"path": "IMG_1.JPG", "original": "IMG_1.DNG"}]
+    assert found["live_photos"] == [{"path": "IMG_2.JPG", "motion": "IMG_2.MOV"}]
+    assert found["sidecars"] == {"files": 2, "by_kind": {".aae": 1, ".xmp": 1}, "photos": 2}
+    assert (found["with_rating"], found["with_keywords"]) == (1, 1)
+    assert found["videos"] == {"count": 1, "duration_s": 3.0, "formats": {"MP4 video": 1}}
+    result = CliRunner().invoke(app, ["inspect", str(tmp_path)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for line in ("1 RAW+JPEG pairs", "IMG_1.JPG + IMG_1.DNG", "1 Live Photos", "IMG_2.JPG + IMG_2.MOV",
+                 "2 sidecars (1 .aae, 1 .xmp)", "1 videos (1 MP4 video)", "Every file decodes."):
+        assert line in result.output

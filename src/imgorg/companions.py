@@ -218,6 +218,35 @@ def renamed_part(part_name: str, photo_name: str, new_photo_name: str) -> str:
     return new_stem + part_name[len(old_stem):]
 
 
+def companions_summary(catalog) -> dict:
+    """What ``imgorg inspect`` reports of a catalog's shots: RAW+JPEG pairs and Live Photos (the photo and
+    its part), sidecars (files per kind, and rows with each), videos (count, total duration, formats)."""
+    def listed(column: str) -> list[dict]:
+        if column not in catalog:
+            return []
+        rows = catalog[catalog[column].notna()]
+        return [{"path": str(p), column: str(q)} for p, q in zip(rows["path"], rows[column])]
+
+    sidecars = [s for value in (catalog["sidecars"].dropna() if "sidecars" in catalog else [])
+                for s in str(value).split(SEPARATOR) if s]
+    kinds: dict[str, int] = defaultdict(int)
+    for path in sidecars:
+        kinds[extension(path)] += 1
+    videos = catalog[catalog["format"].fillna("").astype(str).str.endswith(" video")] if "format" in catalog \
+        else catalog.iloc[:0]
+    durations = videos["duration_s"].dropna() if "duration_s" in videos else []
+    return {
+        "pairs": listed("original"),
+        "live_photos": listed("motion"),
+        "sidecars": {"files": len(sidecars), "by_kind": dict(sorted(kinds.items())),
+                     "photos": int(catalog["sidecars"].notna().sum()) if "sidecars" in catalog else 0},
+        "with_rating": int(catalog["rating"].notna().sum()) if "rating" in catalog else 0,
+        "with_keywords": int(catalog["keywords"].notna().sum()) if "keywords" in catalog else 0,
+        "videos": {"count": int(len(videos)), "duration_s": round(float(sum(durations)), 3),
+                   "formats": {str(k): int(v) for k, v in videos["format"].value_counts().items()}},
+    }
+
+
 def join_live_photos(rows: list[dict]) -> list[dict]:
     """Fold a video row into the still row that carries the same Apple content identifier (a Live Photo
     whose two files were renamed apart), in the same folder; drops the ``content_id`` key from every row."""
@@ -270,4 +299,4 @@ def _maker_note_text(note: bytes, wanted: int) -> str | None:
 
 
 __all__ = ["Grouping", "MOTION_EXTENSIONS", "RENDER_EXTENSIONS", "SEPARATOR", "SIDECAR_EXTENSIONS", "Shot",
-           "apple_content_id", "group_files", "join_live_photos", "renamed_part", "shot_parts", "takeout_owner"]
+           "apple_content_id", "companions_summary", "group_files", "join_live_photos", "renamed_part", "shot_parts", "takeout_owner"]

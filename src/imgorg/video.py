@@ -123,7 +123,7 @@ def poster_frame(data: bytes, draft_size: int | None = None, reduce_gap: int = 1
         else:
             rgb = frame.reformat(format="rgb24")
         image = Image.fromarray(rgb.to_ndarray())
-        return _rotate(image, getattr(frame, "rotation", 0) or 0)
+        return _rotate(image, tkhd_rotation(data) or getattr(frame, "rotation", 0) or 0)
 
 
 def container_time(meta: dict, stream_meta: dict | None = None) -> tuple[datetime | None, int | None]:

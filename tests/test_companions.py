@@ -215,3 +215,28 @@ def test_inspect_shows_pairs_live_photos_sidecars_and_videos(tmp_path):
     for line in ("1 RAW+JPEG pairs", "IMG_1.JPG + IMG_1.DNG", "1 Live Photos", "IMG_2.JPG + IMG_2.MOV",
                  "2 sidecars (1 .aae, 1 .xmp)", "1 videos (1 MP4 video)", "Every file decodes."):
         assert line in result.output
+
+
+def test_the_parts_of_a_skipped_shot_are_listed_with_it(tmp_path, monkeypatch):
+    import imgorg.sources as sources
+
+    write(tmp_path, "IMG_7.DNG", raw_jpeg_pair()[0])  # a ProRAW Live Photo: the RAW is the still
+    write(tmp_path, "IMG_7.MOV", make_video(".mov", seconds=1))
+    write(tmp_path, "other.jpg", plain_jpeg())
+    monkeypatch.setattr(sources, "raw_support", lambda: None)
+    scan = scan_source(tmp_path)
+    assert scan.catalog["path"].tolist() == ["other.jpg"]
+    skipped = scan.skipped.set_index("path")
+    assert skipped.loc["IMG_7.MOV", "reason"] == "unsupported format"
+    assert skipped.loc["IMG_7.MOV", "detail"].startswith("belongs to IMG_7.DNG: camera RAW (.dng)")
+
+
+def test_a_shot_whose_names_are_not_utf8_is_stored_and_exported(tmp_path):
+    import os
+
+    name = os.fsdecode(b"caf\xe9")  # a Latin-1 name from an old camera card
+    write(tmp_path, f"{name}.JPG", live_still())
+    write(tmp_path, f"{name}.MOV", make_video(".mov", seconds=1))
+    row = scan_source(tmp_path).catalog.iloc[0]
+    assert (row["path"], row["motion"]) == ("caf\\xe9.JPG", "caf\\xe9.MOV")
+    row.to_frame().T.astype(str).to_parquet(tmp_path / "row.parquet")  # text a Parquet file takes

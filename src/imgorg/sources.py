@@ -119,7 +119,8 @@ def _catalog(rows: list[dict]) -> pd.DataFrame:
     labels = folder_labels(relpaths)
     # Names with bytes that are not UTF-8 cannot be stored as text (Parquet, JSON): those bytes
     # are written as \xHH escapes, which source_path() turns back into the name on disk.
-    rows = [{**row, "path": catalog_text(row["path"])} for row in rows]
+    rows = [{**row, **{c: catalog_text(row[c]) for c in ("path", "original", "motion", "sidecars") if row.get(c)}}
+            for row in rows]
     catalog = pd.DataFrame(rows, columns=[c for c in CATALOG_COLUMNS if c not in ("id", "label")])
     catalog["label"] = [None if label is None else catalog_text(label) for label in labels]
     catalog["id"] = range(len(catalog))

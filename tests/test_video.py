@@ -143,3 +143,12 @@ def test_videos_are_embedded_through_the_model_input_path(clips):
     assert error is None and pixels.shape == (64, 64, 3) and pixels.dtype == np.uint8
     pixels, error = decode_file(clips / "clip.webm", Preprocess(64, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)))
     assert error is None and pixels.std() > 10
+
+
+def test_the_review_measures_a_videos_poster_like_a_photo(clips):
+    from imgorg.review.quality import measure, quality_scores
+
+    scores = measure((clips / "clip.mp4").read_bytes())
+    assert (scores["width"], scores["height"]) == (320, 240)
+    frame = quality_scores(["clip.mov", "clip.webm"], clips, workers=1)
+    assert frame.notna().all().all()

@@ -168,5 +168,7 @@ def test_catalog_columns_and_dtypes_and_old_catalogs_gain_empty_metadata():
         "format": "string", "width": "Int64", "height": "Int64", "orientation": "Int64",
         "taken_at": "datetime64[ns]", "taken_at_offset_min": "Int64", "taken_at_source": "string",
         "camera_make": "string", "camera_model": "string", "gps_lat": "float64", "gps_lon": "float64",
-        "note": "string"}
+        "note": "string",
+        "rating": "Int64", "keywords": "string", "description": "string", "sidecars": "string", "original": "string",
+        "motion": "string", "duration_s": "Float64"}
     assert catalog["taken_at"].isna().all() and catalog["width"].isna().all()

@@ -31,6 +31,7 @@ from . import photo_blocks
 from .formats import IMAGE_EXTENSIONS, raw_format, sniff, tiff_tags
 from .metablocks import ciff_time, clean_aperture, has_box, movie_time, xmp_orientation
 from .photo_blocks import open_bigtiff_big_endian
+from . import video
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,9 @@ def _identify(data: bytes) -> tuple[str | None, str | None]:
 
 def probe_image(data: bytes) -> Probe:
     """Format, size after orientation, orientation and EXIF from the header, or ImageDecodeError."""
+    if video.sniff_video(data[:64]):  # a video's poster frame stands for it (imgorg.video)
+        fields = video.video_fields(data)
+        return Probe(fields["format"], None, fields["width"], fields["height"], 1, None)
     with _reasons() as reasons:
         kind, raw = _identify(data)
         reasons.kind = raw or kind
@@ -225,6 +229,8 @@ def decode_image(data: bytes, draft_size: int | None = None, reduce_gap: int = 1
     A JPEG that ends early decodes as far as it goes (as browsers show it); it fails when
     more than ``MAX_MISSING`` of its rows are missing.
     """
+    if video.sniff_video(data[:64]):  # a video: its poster frame (imgorg.video)
+        return video.poster_frame(data, draft_size, reduce_gap)
     with _reasons() as reasons:
         kind, raw = _identify(data)
         reasons.kind = raw or kind

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from . import progress as _progress
+from .companions import companions_summary
 from .errors import ImageDecodeError
 from .formats import extension
 from .images import decode_image, probe_image
@@ -41,7 +42,8 @@ def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool 
     (histograms: low, high (None = open), count), failures (path, reason),
     duplicates (sha256, size, paths), classes (None without ImageFolder labels),
     dates (capture-date range from EXIF and from file times), cameras (make and
-    model: files) and skipped (the files that are not images: counts by reason and
+    model: files), companions (RAW+JPEG pairs, Live Photos, sidecars, videos:
+    ``companions.companions_summary``) and skipped (the files that are not images: counts by reason and
     every file with its reason and detail).
     """
     folder = Path(folder)
@@ -55,6 +57,7 @@ def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool 
         "summary": {**_summary(catalog, headers, failures), "skipped": int(len(scan.skipped))},
         "dates": capture_dates(catalog),
         "cameras": cameras(catalog),
+        "companions": companions_summary(catalog),
         "skipped": {"by_reason": skipped_summary(scan.skipped, examples=5),
                     "files": [{"path": str(r.path), "reason": str(r.reason),
                                "detail": None if _missing(r.detail) else str(r.detail)}

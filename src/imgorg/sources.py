@@ -31,23 +31,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .companions import SEPARATOR, Shot, apple_content_id, group_files, join_live_photos
 from .catalog import STATUS_ERROR, STATUS_OK, STATUS_PENDING, labels_of  # noqa: F401 (the catalog's own names)
 from .errors import ConfigError, ImageDecodeError, SourceError
 from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sniff, system_file, tiff_tags
 from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
 from .metablocks import ciff_time
 from .metadata import photo_metadata
+from .sidecars import read_sidecars
+from .video import VIDEO_EXTRA, is_video_name, sniff_video, video_fields, video_support
 from .progress import ProgressFactory
 from . import progress as _progress
 
 log = logging.getLogger(__name__)
 
 METADATA_COLUMNS = ["format", "width", "height", "orientation", "taken_at", "taken_at_offset_min",
-                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon", "note"]
+                    "taken_at_source", "camera_make", "camera_model", "gps_lat", "gps_lon", "note",
+                    # what beside the file says (sidecars), the files of the same shot, and a video's length
+                    "rating", "keywords", "description", "sidecars", "original", "motion", "duration_s"]
 CATALOG_COLUMNS = ["id", "path", "label", "bytes", "sha256", "status", "error", *METADATA_COLUMNS]
 _STRING_COLUMNS = ("path", "label", "sha256", "status", "error", "format", "taken_at_source",
-                   "camera_make", "camera_model", "note")
-_INT_COLUMNS = ("width", "height", "orientation", "taken_at_offset_min")  # nullable Int64
+                   "camera_make", "camera_model", "note", "keywords", "description", "sidecars", "original", "motion")
+_INT_COLUMNS = ("width", "height", "orientation", "taken_at_offset_min", "rating")  # nullable Int64
 
 SKIP_SYSTEM = "hidden or system file"
 SKIP_NOT_IMAGE = "not an image"
@@ -91,12 +96,19 @@ def scan_source(root: str | os.PathLike, *, workers: int = 4, progress: Progress
             skipped.append(_skip(rel, SKIP_UNREADABLE if unreadable else SKIP_NOT_FILE, kind))
         else:
             files.append(rel)
+    grouping = group_files(files)  # sidecars, RAW+JPEG pairs, Live Photos: parts of a shot, not items
+    files = [rel for rel in files if rel not in grouping.parts]
     advance = _progress.start(progress, "Cataloguing", len(files))
     rows = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for rel, row in zip(files, pool.map(lambda rel: _examine(root, rel), files, chunksize=64)):
+        examined = pool.map(lambda rel: _examine(root, rel, grouping.shots.get(rel)), files, chunksize=64)
+        for rel, row in zip(files, examined):
+            if "reason" in row and rel in grouping.shots:  # the shot is skipped: so are its parts
+                skipped.extend(_skip(part, row["reason"], f"belongs to {rel}: {row['detail']}")
+                               for part in grouping.shots[rel].parts())
             (skipped if "reason" in row else rows).append(row)
             advance(1)
+    rows = join_live_photos(rows)
     skipped_frame = normalize_skipped(pd.DataFrame(skipped, columns=SKIPPED_COLUMNS))
     if not rows:
         raise SourceError(_no_images_message(root, skipped_frame))
@@ -108,7 +120,8 @@ def _catalog(rows: list[dict]) -> pd.DataFrame:
     labels = folder_labels(relpaths)
     # Names with bytes that are not UTF-8 cannot be stored as text (Parquet, JSON): those bytes
     # are written as \xHH escapes, which source_path() turns back into the name on disk.
-    rows = [{**row, "path": catalog_text(row["path"])} for row in rows]
+    rows = [{**row, **{c: catalog_text(row[c]) for c in ("path", "original", "motion", "sidecars") if row.get(c)}}
+            for row in rows]
     catalog = pd.DataFrame(rows, columns=[c for c in CATALOG_COLUMNS if c not in ("id", "label")])
     catalog["label"] = [None if label is None else catalog_text(label) for label in labels]
     catalog["id"] = range(len(catalog))
@@ -134,6 +147,7 @@ def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
     for column in ("gps_lat", "gps_lon"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    out["duration_s"] = pd.to_numeric(out["duration_s"], errors="coerce").astype("Float64")
     out["taken_at"] = pd.to_datetime(out["taken_at"], errors="coerce").astype("datetime64[ns]")
     return out.reset_index(drop=True)
 
@@ -173,21 +187,25 @@ def _no_images_message(root: Path, skipped: pd.DataFrame) -> str:
             + "; ".join(parts))
 
 
-def _examine(root: Path, rel: str) -> dict:
-    """One file: a catalog row (hash, status, metadata) or a skipped row (path, reason, detail, bytes)."""
-    claimed = claims_image(rel)
+def _examine(root: Path, rel: str, shot: Shot | None = None) -> dict:
+    """One file: a catalog row (hash, status, metadata) or a skipped row (path, reason, detail, bytes);
+    ``shot``: the files that belong to it (sidecars are read here, in the worker)."""
+    claimed = claims_image(rel) or is_video_name(rel)
     try:
         with open(root / rel, "rb", buffering=0) as handle:  # unbuffered: one read of the whole file
             info = os.fstat(handle.fileno())
             if not claimed:
                 head = handle.read(_HEAD)
-                if sniff(head) is None:
+                if sniff(head) is None and sniff_video(head) is None:
                     return _skip(rel, SKIP_NOT_IMAGE, describe_other(head), info.st_size)
                 handle.seek(0)
             data = handle.readall()
     except OSError as err:
         why = err.strerror or str(err)
-        return _row(rel, 0, None, f"cannot read: {why}") if claimed else _skip(rel, SKIP_UNREADABLE, why)
+        return _row(rel, 0, None, f"cannot read: {why}", shot) if claimed else _skip(rel, SKIP_UNREADABLE, why)
+    sidecar = read_sidecars([source_path(root, p) for p in shot.sidecars]) if shot and shot.sidecars else {}
+    if (is_video_name(rel) and sniff(data[:_HEAD]) is None) or sniff_video(data[:_HEAD]):
+        return _video_row(rel, data, info.st_mtime, shot, sidecar)
     if extension(rel) in RAW_EXTENSIONS and raw_support() is None:
         return _skip(rel, SKIP_UNSUPPORTED, f"camera RAW ({extension(rel)}): reading it needs {RAW_EXTRA}", len(data))
     digest = hashlib.sha256(data).hexdigest()
@@ -197,14 +215,37 @@ def _examine(root: Path, rel: str) -> dict:
         return _skip(rel, SKIP_UNSUPPORTED, str(err), len(data))
     except ImageDecodeError as err:
         if claimed:
-            return {**_row(rel, len(data), digest, err.reason), **_undecodable_metadata(data)}
+            return {**_row(rel, len(data), digest, err.reason, shot), **_undecodable_metadata(data)}
         return _skip(rel, SKIP_NOT_IMAGE, f"starts like {sniff(data[:_HEAD])} but {err.reason}", len(data))
-    row = _row(rel, len(data), digest, None)
+    row = _row(rel, len(data), digest, None, shot)
     row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
                note=probe.note,
                **photo_metadata(probe.exif, info.st_mtime, probe.raw_time, xmp=probe.xmp, iptc=probe.iptc,
-                                maker_time=probe.maker_time, container_time=probe.container_time))
+                                maker_time=probe.maker_time, container_time=probe.container_time, sidecar=sidecar),
+               **_sidecar_columns(sidecar), content_id=apple_content_id(probe.exif) if probe.exif else None)
     return row
+
+
+def _video_row(rel: str, data: bytes, mtime: float, shot: Shot | None, sidecar: dict) -> dict:
+    """A video's catalog row: its container's fields (``video.video_fields``), the sidecar's date below them."""
+    if video_support() is None:
+        return _skip(rel, SKIP_UNSUPPORTED, f"video ({extension(rel) or 'no extension'}): reading it needs "
+                                            f"{VIDEO_EXTRA}", len(data))
+    row = _row(rel, len(data), hashlib.sha256(data).hexdigest(), None, shot)
+    try:
+        fields = video_fields(data)
+    except ImageDecodeError as err:
+        return {**row, "status": STATUS_ERROR, "error": err.reason}
+    if fields["taken_at"] is None:
+        file_fields = photo_metadata(None, mtime, sidecar=sidecar)
+        fields.update({k: file_fields[k] for k in ("taken_at", "taken_at_offset_min", "taken_at_source")})
+    if fields["gps_lat"] is None and sidecar.get("gps_lat") is not None:
+        fields.update(gps_lat=sidecar["gps_lat"], gps_lon=sidecar["gps_lon"])
+    return {**row, **fields, **_sidecar_columns(sidecar)}
+
+
+def _sidecar_columns(sidecar: dict) -> dict:
+    return {key: sidecar.get(key) for key in ("rating", "keywords", "description")}
 
 
 def _undecodable_metadata(data: bytes) -> dict:
@@ -218,9 +259,11 @@ def _undecodable_metadata(data: bytes) -> dict:
     return {k: v for k, v in meta.items() if v is not None}
 
 
-def _row(rel: str, size: int, digest: str | None, error: str | None) -> dict:
+def _row(rel: str, size: int, digest: str | None, error: str | None, shot: Shot | None = None) -> dict:
+    parts = {"sidecars": SEPARATOR.join(shot.sidecars) or None, "original": shot.original,
+             "motion": shot.motion} if shot else {}
     return {"path": rel, "bytes": size, "sha256": digest, "status": STATUS_PENDING if error is None else STATUS_ERROR,
-            "error": error}
+            "error": error, **parts}
 
 
 def _skip(rel: str, reason: str, detail: str | None, size: int | None = None) -> dict:

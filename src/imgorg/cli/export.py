@@ -48,7 +48,9 @@ def export_command(
         console.print(f"{done.images:,} images {'linked' if link else 'copied'} into {_folders(done)} under "
                       f"[bold]{escape(str(target))}[/]"
                       + (f" (clusters of {escape(done.method)})" if "cluster" in done.by else "")
-                      + (f"; {done.renamed:,} renamed to avoid a name collision" if done.renamed else ""))
+                      + (f"; {done.renamed:,} renamed to avoid a name collision" if done.renamed else "")
+                      + (f"; with them {done.companions:,} files of the same shots (RAW originals, Live Photo "
+                         f"videos, sidecars)" if done.companions else ""))
         if done.missing:
             console.print(f"[yellow]{len(done.missing):,} images are no longer in the source folder and were "
                           f"skipped[/], e.g. {escape(done.missing[0])}", highlight=False)

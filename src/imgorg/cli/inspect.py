@@ -52,6 +52,7 @@ def print_report(report: dict) -> None:
         tables.append(_counts_table("Cameras", dict(list(report["cameras"].items())[:SHOWN]), "camera"))
     console.print(*[table for table in tables if table.row_count])  # nothing read: no empty tables
     _print_dates(report["dates"])
+    _print_companions(report.get("companions"))
     _print_classes(report["classes"])
     _print_failures(report["failures"])
     _print_duplicates(report["duplicates"], summary)
@@ -75,6 +76,27 @@ def _print_dates(dates: dict) -> None:
 _SOURCE_WORDS = {"exif": "from EXIF", "xmp": "from XMP", "iptc": "from IPTC", "makernote": "from maker notes",
                  "container": "from the container", "digitized": "from EXIF DateTimeDigitized",
                  "sidecar": "from sidecar files", "exif_datetime": "from EXIF DateTime (the last change)"}
+
+
+def _print_companions(found: dict | None) -> None:
+    """RAW+JPEG pairs, Live Photos, sidecars and videos: each one line, with a few examples."""
+    if not found:
+        return
+    for key, title, part in (("pairs", "RAW+JPEG pairs (one photo each, the RAW its original)", "original"),
+                             ("live_photos", "Live Photos (the video is the photo's motion)", "motion")):
+        if found[key]:
+            examples = ", ".join(f"{r['path']} + {r[part].rpartition('/')[2]}" for r in found[key][:3])
+            console.print(f"[bold]{len(found[key]):,} {title}[/]: {examples}", highlight=False, markup=True)
+    sidecars = found["sidecars"]
+    if sidecars["files"]:
+        kinds = ", ".join(f"{n:,} {k}" for k, n in sidecars["by_kind"].items())
+        console.print(f"[bold]{sidecars['files']:,} sidecars[/] ({kinds}) beside {sidecars['photos']:,} files; "
+                      f"{found['with_rating']:,} rated, {found['with_keywords']:,} with keywords", highlight=False)
+    videos = found["videos"]
+    if videos["count"]:
+        formats = ", ".join(f"{n:,} {f}" for f, n in videos["formats"].items())
+        console.print(f"[bold]{videos['count']:,} videos[/] ({formats}), {videos['duration_s'] / 60:,.1f} minutes "
+                      f"in all: each embedded by its poster frame", highlight=False)
 
 
 def _day(iso: str) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..formats import RAW_EXTENSIONS
 from ..metadata import CAPTURE_SOURCES
 from ..sources import source_path
 from .scoring import pair_cosines, pair_scores
@@ -133,7 +134,9 @@ def _kinds(sha256: np.ndarray) -> np.ndarray:
     return kinds
 
 
-ORIGINAL_FORMATS = ("RAW", "HEIF", "AVIF")  # what a camera or phone wrote: kept over a JPEG or PNG made from it
+# What a camera or phone wrote, kept over a JPEG or PNG made from it: camera RAW (catalogued by its kind:
+# "DNG", "NEF", "CR3", ...; "RAW" where the kind is unknown), HEIF and AVIF.
+ORIGINAL_FORMATS = frozenset({"RAW", "HEIF", "AVIF", *(ext.lstrip(".").upper() for ext in RAW_EXTENSIONS)})
 
 
 def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndarray | None = None) -> np.ndarray:

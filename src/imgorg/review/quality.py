@@ -31,6 +31,7 @@ from PIL import Image
 
 from .. import progress as _progress
 from ..errors import ImageDecodeError
+from .. import video
 from ..images import decode_image
 from ..parallel import available_cores, process_pool
 from ..sources import source_path
@@ -214,8 +215,7 @@ def read_work_image(data: bytes) -> tuple[np.ndarray, int, int]:
     JPEGs decode at 1/2, 1/4 or 1/8 scale (Pillow's draft mode) so that the long side still
     reaches ``DRAFT_SIDE``: a 12-MP photo decodes at 1/8 (500 px; at 1/4 the decode took about
     4x as long, for measures 2% apart in scale). EXIF orientation applied."""
-    with Image.open(io.BytesIO(data)) as header:  # the size alone: no pixels are decoded
-        short, long = sorted(header.size)
+    short, long = _header_sides(data)
     return _work_pixels(_decode_for_work(data, short, long), short, long)
 
 
@@ -223,12 +223,20 @@ def measure(data: bytes, decoded: Image.Image | None = None) -> dict[str, float]
     """``image_scores`` of an encoded image. ``decoded``: the same image as ``decode_image`` gave it
     (EXIF orientation applied) at some draft scale, for another use: used when it is as large as the
     scores need, so one decode serves both (the duplicate finder's thumbnails pass)."""
-    with Image.open(io.BytesIO(data)) as header:
-        short, long = sorted(header.size)
+    short, long = _header_sides(data)
     needed = min(long, DRAFT_SIDE)
     if decoded is None or max(decoded.size) < needed:
         decoded = _decode_for_work(data, short, long)
     return image_scores(*_work_pixels(decoded, short, long))
+
+
+def _header_sides(data: bytes) -> tuple[int, int]:
+    """(shorter, longer side) from the header alone: no pixels are decoded (a video's from its container)."""
+    if video.sniff_video(data[:64]):
+        fields = video.video_fields(data)
+        return tuple(sorted((fields["width"], fields["height"])))
+    with Image.open(io.BytesIO(data)) as header:
+        return tuple(sorted(header.size))
 
 
 def _decode_for_work(data: bytes, short: int, long: int) -> Image.Image:

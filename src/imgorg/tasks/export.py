@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..companions import renamed_part, shot_parts
 from ..constants import NOISE
 from ..errors import ConfigError, SourceError
 from ..sources import source_path
@@ -56,6 +57,7 @@ class FolderExport:
     failed: int  # catalog rows that never decoded (not in any cluster)
     by: tuple[str, ...] = ("cluster",)  # the grouping: "cluster", "date", or both nested in that order
     folders: int = 0  # the folders the images went into (the innermost ones: YYYY/MM under a cluster is one)
+    companions: int = 0  # files exported beside their photo: RAW originals, Live Photo videos, sidecars
 
 
 def cluster_folder(cluster: int, name: str = "") -> str:
@@ -200,8 +202,9 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     else:
         places = [""] * len(clusters)
     taken: dict[Path, set[str]] = {}
-    renamed, missing, made, folders = 0, [], 0, set()
-    for rel, cluster, when, where in zip(images["path"].astype(str), clusters, dates, places):
+    renamed, missing, made, folders, companions = 0, [], 0, set(), 0
+    for rel, cluster, when, where, belonging in zip(images["path"].astype(str), clusters, dates, places,
+                                                    shot_parts(images)):
         origin = source_path(source, rel)
         if not origin.is_file():
             missing.append(rel)
@@ -218,9 +221,17 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
                               f"folder's permissions and free space ({made} images were already exported)") from None
         made += 1
         folders.add(folder)
+        for part in belonging:  # a shot's files travel together: RAW original, Live Photo video, sidecars
+            part_origin = source_path(source, part)
+            if not part_origin.is_file():
+                missing.append(part)
+                continue
+            _place(part_origin, folder / _free_name(folder, renamed_part(part_origin.name, origin.name, name), taken),
+                   copy)
+            companions += 1
     return FolderExport(target, method, made, int(len(set(clusters.tolist()) - {NOISE})),
                         int((clusters == NOISE).sum()), renamed, missing, int(len(ws.failures)), grouping,
-                        len(folders))
+                        len(folders), companions)
 
 
 def export_people(ws: Workspace, target: str | os.PathLike, *, copy: bool = False, force: bool = False,

@@ -167,13 +167,13 @@ def test_byte_identical_files_of_a_new_workspace_are_not_from_cache(tmp_path):
     assert (again.n_computed, again.n_cached, again.n_copies) == (0, 3, 0)
 
 
-def test_failures_beyond_the_list_point_to_a_command(tmp_path):
+def test_failures_beyond_the_list_point_to_a_command(tmp_path, monkeypatch):
     import pandas as pd
 
     from imgorg.cli import run as run_cli
 
     printed = []
-    run_cli.console.print = lambda text, **_: printed.append(str(text))  # type: ignore[assignment]
+    monkeypatch.setattr(run_cli.console, "print", lambda text, *_, **__: printed.append(str(text)))
     failures = pd.DataFrame({"path": [f"f{i}.jpg" for i in range(40)], "error": ["broken"] * 40})
     run_cli._print_failures(failures, tmp_path)
     assert "catalog.parquet" not in printed[-1] and f"imgorg inspect {tmp_path} --json" in printed[-1]

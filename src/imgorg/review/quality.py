@@ -73,7 +73,7 @@ BLACK_HIGHLIGHTS = 0.15  # highlights under this (38 of 255): dark in any collec
 DARK_FLOOR = 0.06  # mean luma under which a frame with dim highlights is dark in any collection
 DARK_CEILING = 0.26  # mean luma above which nothing is called dark (a -2.5 stop copy of an average photo
 #                      is at 0.15-0.25; a dim, low-key photo with its highlights at 0.5 and more is not dark)
-DARK_TAIL_Z = -1.5  # between floor and ceiling: dark when this many robust SDs (log brightness) under the
+DARK_TAIL_Z = -2.0  # between floor and ceiling: dark when this many robust SDs (log brightness) under the
 #                     collection's median (a night album is not all dark)
 # --- overexposed -------------------------------------------------------------------------------
 # clipped: the fraction of pixels whose luma is at least CLIP_LEVEL (blown highlights).
@@ -94,6 +94,8 @@ LIFTED_HIGHLIGHTS = 0.97  # ...with its whites at white (a pale, flat subject, a
 WASHED_BRIGHTNESS = 0.62  # ...and mean luma above this: a lifted tone curve
 VEILED_SHADOWS = 0.70  # shadows above this with mean luma over WASHED_BRIGHTNESS: a veil, whatever the
 #                        whites (half the light a veil; dev's high-key frost photo is at 0.61-0.72)
+VEILED_RANGE = 0.06  # a veil leaves a photo's tones spread over at least this (highlights less shadows;
+#                      a blank page with one small mark: 0.02): under it the frame is judged for blankness
 WASHED_TAIL_Z = 2.0  # both: this many robust SDs (SD floor 0.05) over the collection's median shadows
 # --- low information ---------------------------------------------------------------------------
 # detail: the standard deviation of the image's detail, luma after a 3x3 box blur (sensor noise and
@@ -395,7 +397,8 @@ def _low_information(scores):
     relative = detail / (brightness + DETAIL_OFFSET)
     # a washed-out photo's veil scales its detail down with the tonal range it leaves (1 - shadows):
     # judged against that range it is overexposed, not blank, unless nothing is left under the veil
-    washed = _washed(scores)
+    toned = scores["highlights"].to_numpy(np.float64) - shadows >= VEILED_RANGE
+    washed = _washed(scores) & toned
     relative = np.where(washed, detail / (1 - shadows + DETAIL_OFFSET), relative)
     with np.errstate(invalid="ignore"):
         faint = relative < LOW_DETAIL

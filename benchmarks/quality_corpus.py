@@ -14,9 +14,13 @@ photo), scikit-learn's sample images (china; held out: flower) and matplotlib's 
 2:1, 30-100% of the largest such crop, at a random position, some reduced by 0.6-0.8): the clean
 images. Each crop also gives two defective copies, the defects dealt in turn from the split's list:
 
-dev       blur: Gaussian (sigma 1.5, 2.5, 4 working px) and defocus (disk radius 2, 3, 5);
+dev       (also frost2, a high-key photo) blur: Gaussian (sigma 1.5, 2.5, 4 working px), defocus
+          (disk radius 2, 3, 5), streak (rotate, a 1-D box of 8 or 14 px, rotate back), shake (three
+          straight legs, 8 or 12 px, dwelling at the turns), OpenCV box 4 and 7;
           dark and overexposed: linear exposure gain (sRGB linearised) bringing the mean luma to
-          0.12/0.07/0.035 and 0.82/0.90/0.95; low information: one colour + sensor noise, a faint
+          0.12/0.07/0.035 and 0.82/0.90/0.95; -2.5/-3.5 and +1.5/+2.5 stops (the piecewise sRGB
+          transfer); tone curves v^2.4, v^3.5 and v^0.4; a haze veil of 0.5/0.65 in linear light;
+          OpenCV HSV brightness +0.35/+0.5; low information: one colour + sensor noise, a faint
           gradient (range 8-30 levels), the photo faded to 3-6% contrast; odd size: 24-64 px long
           side, 4000-5000 px; odd aspect: strips of 4:1, 6:1, 10:1 (wide and tall).
 heldout   other photos and other defect families: motion blur (7, 11, 17 px at a random angle)
@@ -31,6 +35,17 @@ fresh     photos no rule was tuned or diagnosed on (skimage cell, text, motorcyc
           a low-light shot, a tone curve v^3, -3 stops; ImageNet-C's HSV brightness, a flare veil,
           +2 stops; ImageNet-C's contrast 0.04, a radial fall-off, a blank sheet; tiny 20-56 px,
           huge 6000 px; strips 3.2:1, 4.5:1, 7:1.
+fresh2    never looked at while a rule was written: one news photo of each of LFW's 62 people
+          (--lfw, uncropped, 250 px) and frost3 (crops reduced to 512 px), with third-party defects:
+          imagecorruptions' gaussian/defocus/motion/zoom blur, brightness and contrast at ImageNet-C
+          severities, scikit-image's adjust_gamma 2.2/3/0.4, Pillow's ImageEnhance brightness
+          0.35/0.25/1.8 and contrast 0.03, an out-of-focus blank (Gaussian sigma 40); tiny 28-44 px,
+          huge 5000 px, strips 3.8:1 and 6:1. imagecorruptions is not in the project's venv: build
+          this split with the cleanvision venv's python (--splits fresh2).
+
+An exposure edit is labelled only where it left the picture plainly dark (mean luma under
+DARK_JUDGED) or bright (over BRIGHT_JUDGED); between, the label is empty. --relabel recomputes
+labels.csv from the files after a change of these rules.
 
 Strengths are in working pixels (imgorg measures at a long side of 512): a blur of sigma s on an
 image of long side L > 512 is applied as s * L / 512, so each copy looks equally blurred on a

@@ -36,12 +36,15 @@ fresh     photos no rule was tuned or diagnosed on (skimage cell, text, motorcyc
           +2 stops; ImageNet-C's contrast 0.04, a radial fall-off, a blank sheet; tiny 20-56 px,
           huge 6000 px; strips 3.2:1, 4.5:1, 7:1.
 fresh2    never looked at while a rule was written: one news photo of each of LFW's 62 people
-          (--lfw, uncropped, 250 px) and frost3 (crops reduced to 512 px), with third-party defects:
+          (--lfw, uncropped, 150 px) and frost3 (crops reduced to 512 px), with third-party defects:
           imagecorruptions' gaussian/defocus/motion/zoom blur, brightness and contrast at ImageNet-C
           severities, scikit-image's adjust_gamma 2.2/3/0.4, Pillow's ImageEnhance brightness
           0.35/0.25/1.8 and contrast 0.03, an out-of-focus blank (Gaussian sigma 40); tiny 28-44 px,
           huge 5000 px, strips 3.8:1 and 6:1. imagecorruptions is not in the project's venv: build
           this split with the cleanvision venv's python (--splits fresh2).
+fresh3    a second unseen draw, made after fresh2 was scored: LFW's first photo of each person;
+          imagecorruptions' severities 3-5 and glass blur, gamma 2.6/0.5, Pillow brightness 0.3/0.2/2.2,
+          OpenCV's convertScaleAbs 0.4, contrast 0.05, a blank of sigma 25; tiny 36 px, huge 4800 px.
 
 An exposure edit is labelled only where it left the picture plainly dark (mean luma under
 DARK_JUDGED) or bright (over BRIGHT_JUDGED); between, the label is empty. --relabel recomputes
@@ -91,8 +94,10 @@ SPLITS = {
     # never looked at while a rule was written: one photo of each of LFW's people (news photos, 250 px;
     # --lfw) and frost3, with third-party defects (imagecorruptions, scikit-image, Pillow, OpenCV)
     "fresh2": ["imagecorruptions:frost/frost3.png"],
+    # a second unseen draw, made after fresh2 was scored: LFW's first photo of each person, other severities
+    "fresh3": [],
 }
-LFW_SPLIT = "fresh2"  # the split LFW's photos join, one image per person, uncropped
+LFW_PICK = {"fresh2": -1, "fresh3": 0}  # the splits LFW's photos join: which photo of each person (sorted)
 REAL_BLUR = "skimage:clock_motion.png"  # a real photo with motion blur: held out, labelled blurry
 # (flag, family, strength), dealt in turn to the crops of a split; written as flag:family:strength
 DEFECT_SPECS = {
@@ -119,6 +124,11 @@ DEFECT_SPECS = {
         "dark:skgamma:3 odd_size:tiny:28 blurry:icgauss:3 overexposed:icbright:5 low_information:defocused:40 "
         "blurry:icdefocus:2 dark:pilbright:0.25 overexposed:pilbright:1.8 blurry:icmotion:4 "
         "odd_size:huge:5000 blurry:iczoom:4"),
+    "fresh3": ("blurry:icgauss:4 dark:skgamma:2.6 low_information:iccontrast:5 overexposed:icbright:5 "
+        "odd_aspect:strip:5 blurry:icdefocus:3 dark:pilbright:0.3 odd_size:tiny:36 blurry:icmotion:3 "
+        "overexposed:skgamma:0.5 low_information:pilcontrast:0.05 blurry:iczoom:3 dark:cvscale:0.4 "
+        "overexposed:pilbright:2.2 blurry:icglass:2 dark:pilbright:0.2 overexposed:icbright:4 "
+        "blurry:icmotion:5 low_information:defocused:25 odd_size:huge:4800 blurry:icdefocus:4"),
 }
 # families added to dev so that no single code path decides a rule: (flag, family, strength)
 DEV_MORE = ("blurry:streak:8 dark:power:2.4 overexposed:lift:0.4 blurry:jitter:8 dark:ev:-2.5 "
@@ -133,7 +143,8 @@ DEFECTS = {split: [(f, family, int(x) if x.lstrip("-").isdigit() else float(x))
 STRONGEST = {("dark", "gain", 0.035), ("overexposed", "gain", 0.95), ("dark", "darker", 0.12),
              ("overexposed", "brighter", 0.65), ("dark", "stops", -3), ("overexposed", "stops", 2),
              ("dark", "ev", -3.5), ("overexposed", "ev", 2.5), ("dark", "power", 3.5), ("dark", "skgamma", 3),
-             ("dark", "pilbright", 0.25), ("overexposed", "icbright", 5), ("overexposed", "pilbright", 1.8)}
+             ("dark", "pilbright", 0.25), ("overexposed", "icbright", 5), ("overexposed", "pilbright", 1.8),
+             ("dark", "pilbright", 0.2), ("overexposed", "pilbright", 2.2)}
 
 
 # An exposure edit is judged only where it left the picture plainly dark or bright: a night photo
@@ -148,12 +159,12 @@ LFW: list[Path] = []  # the folder of LFW's people/ (--lfw)
 LFW_PEOPLE = 62  # photos from LFW: the first of this many people (sorted), a photo each
 
 
-def lfw_specs() -> list[str]:
+def lfw_specs(pick: int) -> list[str]:
     if not LFW:
-        raise SystemExit(f"the {LFW_SPLIT} split needs --lfw: the people/ folder of "
+        raise SystemExit(f"the {', '.join(LFW_PICK)} splits need --lfw: the people/ folder of "
                          "/work/shared/datasets/lfw-people.tar.gz, unpacked")
     people = sorted(path for path in LFW[0].iterdir() if path.is_dir())[:LFW_PEOPLE]
-    return [f"lfw:{person.name}/{sorted(person.glob('*.jpg'))[-1].name}" for person in people]
+    return [f"lfw:{person.name}/{sorted(person.glob('*.jpg'))[pick].name}" for person in people]
 
 
 def photo(spec: str) -> Image.Image:
@@ -329,6 +340,9 @@ THIRD_PARTY = {
     "icgauss": _imagecorruptions("gaussian_blur"), "icdefocus": _imagecorruptions("defocus_blur"),
     "icmotion": _imagecorruptions("motion_blur"), "iczoom": _imagecorruptions("zoom_blur"),
     "iccontrast": _imagecorruptions("contrast"), "icbright": _imagecorruptions("brightness"),
+    "icglass": _imagecorruptions("glass_blur"),
+    "cvscale": lambda image, alpha, rng: Image.fromarray(__import__("cv2").convertScaleAbs(np.asarray(image),
+                                                                                         alpha=alpha)),
     "skgamma": _skgamma, "pilbright": _enhance("Brightness"), "pilcontrast": _enhance("Contrast"),
     "defocused": lambda image, sigma, rng: image.filter(ImageFilter.GaussianBlur(sigma)),  # nothing in focus
 }
@@ -490,7 +504,7 @@ def labels_for(flag: str | None, family: str | None, strength, luma: float = 0.5
 def build(dest: Path, crops_per_photo: int = CROPS, seed: int = 0, splits=None) -> list[dict]:
     rows = []
     for split in splits or SPLITS:
-        specs = SPLITS[split] + (lfw_specs() if split == LFW_SPLIT else [])
+        specs = SPLITS[split] + (lfw_specs(LFW_PICK[split]) if split in LFW_PICK else [])
         folder = dest / split
         folder.mkdir(parents=True, exist_ok=True)
         deal = 0
@@ -502,7 +516,7 @@ def build(dest: Path, crops_per_photo: int = CROPS, seed: int = 0, splits=None) 
                 pictures = [photo(spec)]
             else:
                 pictures = crops(photo(spec), rng, crops_per_photo)
-                if split == LFW_SPLIT:  # ImageNet-C's severities are meant for images of a few hundred px
+                if split in LFW_PICK:  # ImageNet-C's severities are meant for images of a few hundred px
                     pictures = [picture.reduce(math.ceil(max(picture.size) / WORK_SIDE)) for picture in pictures]
             for index, crop in enumerate(pictures):
                 stem = f"{source}_{index:02d}"
@@ -560,7 +574,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="another draw of crops, angles and colours")
     parser.add_argument("--extra-site", type=Path, action="append", default=[],
                         help="a site-packages folder with imagecorruptions (its frost photos) for the fresh split")
-    parser.add_argument("--lfw", type=Path, help=f"LFW's people/ folder (the {LFW_SPLIT} split's news photos)")
+    parser.add_argument("--lfw", type=Path, help=f"LFW's people/ folder (news photos of the {', '.join(LFW_PICK)} splits)")
     parser.add_argument("--relabel", action="store_true", help="recompute labels.csv from the files there")
     parser.add_argument("--splits", help=f"comma-separated splits to build (default all: {', '.join(SPLITS)})")
     args = parser.parse_args()

@@ -224,3 +224,21 @@ def test_an_underexposed_photo_is_dark_even_when_its_mean_is_not_near_black():
     scores = scores_of([under]).iloc[0]
     assert 0.15 < scores["brightness"] < 0.26 and scores["highlights"] < 0.46
     assert flagged(images + [under], "dark") == {len(images)}
+
+
+def shaken(image: Image.Image) -> Image.Image:
+    """Camera shake: a path of three legs, the camera dwelling where it turns (steep steps survive)."""
+    import cv2
+
+    kernel = np.zeros((9, 9), np.float32)
+    cv2.polylines(kernel, [np.array([[1, 1], [6, 3], [3, 6], [7, 7]], np.int32)], False, 1.0)
+    kernel[1, 1] = kernel[7, 7] = 3
+    pixels = cv2.filter2D(np.asarray(image, np.float32), -1, kernel / kernel.sum())
+    return Image.fromarray(np.clip(pixels + 0.5, 0, 255).astype(np.uint8))
+
+
+def test_a_shaken_copy_is_blurry_though_some_of_its_steps_stay_steep():
+    images = crops()
+    shake = shaken(images[4])  # coins: its sharpest edges about 2 px wide, against 1-1.3 px in the collection
+    assert 1.9 < image_scores(np.asarray(shake))["edge_width"] < 2.4
+    assert flagged(images + [shake], "blurry") == {len(images)}

@@ -45,6 +45,9 @@ fresh2    never looked at while a rule was written: one news photo of each of LF
 fresh3    a second unseen draw, made after fresh2 was scored: LFW's first photo of each person;
           imagecorruptions' severities 3-5 and glass blur, gamma 2.6/0.5, Pillow brightness 0.3/0.2/2.2,
           OpenCV's convertScaleAbs 0.4, contrast 0.05, a blank of sigma 25; tiny 36 px, huge 4800 px.
+fresh4    a third unseen draw, made after the blur rule changed: LFW's second photo of each person;
+          imagecorruptions' severities 1 and 3, scikit-image's gaussian 1.5/2.5, Pillow's BoxBlur 2/3
+          and brightness 0.4/1.5/2, gamma 2/3.5/0.6, OpenCV's convertScaleAbs 0.3 and +90 levels.
 
 An exposure edit is labelled only where it left the picture plainly dark (mean luma under
 DARK_JUDGED) or bright (over BRIGHT_JUDGED); between, the label is empty. --relabel recomputes
@@ -96,8 +99,10 @@ SPLITS = {
     "fresh2": ["imagecorruptions:frost/frost3.png"],
     # a second unseen draw, made after fresh2 was scored: LFW's first photo of each person, other severities
     "fresh3": [],
+    # a third unseen draw, made after the blur rule changed: LFW's second photo of each person
+    "fresh4": [],
 }
-LFW_PICK = {"fresh2": -1, "fresh3": 0}  # the splits LFW's photos join: which photo of each person (sorted)
+LFW_PICK = {"fresh2": -1, "fresh3": 0, "fresh4": 1}  # the splits LFW's photos join: which photo of each person (sorted)
 REAL_BLUR = "skimage:clock_motion.png"  # a real photo with motion blur: held out, labelled blurry
 # (flag, family, strength), dealt in turn to the crops of a split; written as flag:family:strength
 DEFECT_SPECS = {
@@ -129,6 +134,11 @@ DEFECT_SPECS = {
         "overexposed:skgamma:0.5 low_information:pilcontrast:0.05 blurry:iczoom:3 dark:cvscale:0.4 "
         "overexposed:pilbright:2.2 blurry:icglass:2 dark:pilbright:0.2 overexposed:icbright:4 "
         "blurry:icmotion:5 low_information:defocused:25 odd_size:huge:4800 blurry:icdefocus:4"),
+    "fresh4": ("blurry:icmotion:1 dark:skgamma:2 low_information:pilcontrast:0.02 overexposed:pilbright:1.5 "
+        "odd_aspect:strip:4 blurry:skgauss:1.5 dark:cvscale:0.3 odd_size:tiny:30 blurry:pilbox:2 "
+        "overexposed:cvlift:90 low_information:defocused:50 blurry:icglass:1 dark:pilbright:0.4 "
+        "overexposed:skgamma:0.6 blurry:iczoom:1 odd_aspect:strip:9 blurry:skgauss:2.5 overexposed:icbright:3 "
+        "dark:skgamma:3.5 blurry:pilbox:3 odd_size:huge:4000 overexposed:pilbright:2"),
 }
 # families added to dev so that no single code path decides a rule: (flag, family, strength)
 DEV_MORE = ("blurry:streak:8 dark:power:2.4 overexposed:lift:0.4 blurry:jitter:8 dark:ev:-2.5 "
@@ -343,7 +353,12 @@ THIRD_PARTY = {
     "icglass": _imagecorruptions("glass_blur"),
     "cvscale": lambda image, alpha, rng: Image.fromarray(__import__("cv2").convertScaleAbs(np.asarray(image),
                                                                                          alpha=alpha)),
-    "skgamma": _skgamma, "pilbright": _enhance("Brightness"), "pilcontrast": _enhance("Contrast"),
+    "skgamma": _skgamma,
+    "skgauss": lambda image, sigma, rng: Image.fromarray((255 * __import__("skimage.filters").filters.gaussian(
+        np.asarray(image), sigma=sigma, channel_axis=-1) + 0.5).astype(np.uint8)),
+    "pilbox": lambda image, radius, rng: image.filter(ImageFilter.BoxBlur(radius)),
+    "cvlift": lambda image, beta, rng: Image.fromarray(__import__("cv2").convertScaleAbs(np.asarray(image),
+                                                                                        beta=beta)), "pilbright": _enhance("Brightness"), "pilcontrast": _enhance("Contrast"),
     "defocused": lambda image, sigma, rng: image.filter(ImageFilter.GaussianBlur(sigma)),  # nothing in focus
 }
 

@@ -195,3 +195,50 @@ def test_the_thumbnails_pass_measures_the_same_scores_from_its_own_decode(tmp_pa
     alone = quality_scores(paths, tmp_path, workers=1)
     pd.testing.assert_frame_equal(shared, alone)
     assert shared["width"].tolist()[:2] == [4000, 48] and shared.iloc[2].isna().all()
+
+
+def veiled(image: Image.Image, veil: float) -> Image.Image:
+    """Flare or haze: a veil of light added in linear light; the whites need not reach white."""
+    linear = (np.asarray(image, np.float32) / 255) ** 2.2
+    return Image.fromarray(((linear * (1 - veil) + veil) ** (1 / 2.2) * 255).astype(np.uint8))
+
+
+def test_a_photo_under_a_veil_of_haze_is_overexposed_not_blank():
+    images = crops()
+    hazy = veiled(images[2], 0.55).point(lambda v: min(v, 235))  # no pixel reaches white
+    found = quality_flags(scores_of(images + [hazy]))
+    assert set(found.loc[found["kind"] == "overexposed", "id"]) == {len(images)}
+    assert set(found.loc[found["kind"] == "low_information", "id"]) == set()
+    assert "washed out" in found.loc[found["kind"] == "overexposed", "reason"].iloc[0]
+
+
+def test_a_pale_flat_photo_is_not_overexposed():
+    images = crops()
+    pale = veiled(images[3], 0.3).point(lambda v: min(v, 225))  # bright and flat, its darkest parts mid-grey
+    assert flagged(images + [pale], "overexposed") == set()
+
+
+def test_an_underexposed_photo_is_dark_even_when_its_mean_is_not_near_black():
+    images = crops()
+    under = exposure(images[2], -2.5)  # coffee: highlights pushed under 0.45, mean about 0.2
+    scores = scores_of([under]).iloc[0]
+    assert 0.15 < scores["brightness"] < 0.26 and scores["highlights"] < 0.46
+    assert flagged(images + [under], "dark") == {len(images)}
+
+
+def shaken(image: Image.Image) -> Image.Image:
+    """Camera shake: a path of three legs, the camera dwelling where it turns (steep steps survive)."""
+    import cv2
+
+    kernel = np.zeros((9, 9), np.float32)
+    cv2.polylines(kernel, [np.array([[1, 1], [6, 3], [3, 6], [7, 7]], np.int32)], False, 1.0)
+    kernel[1, 1] = kernel[7, 7] = 3
+    pixels = cv2.filter2D(np.asarray(image, np.float32), -1, kernel / kernel.sum())
+    return Image.fromarray(np.clip(pixels + 0.5, 0, 255).astype(np.uint8))
+
+
+def test_a_shaken_copy_is_blurry_though_some_of_its_steps_stay_steep():
+    images = crops()
+    shake = shaken(images[4])  # coins: its sharpest edges about 2 px wide, against 1-1.3 px in the collection
+    assert 1.9 < image_scores(np.asarray(shake))["edge_width"] < 2.4
+    assert flagged(images + [shake], "blurry") == {len(images)}

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
+GOOD_FIT = 0.98  # ECC correlation at which the first fit found is kept (most copies: 1 fit, not 8)
 START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
 SHEAR_WEIGHT = 0.38  # misfit per unit of log(anisotropy) of the fitted transform
 ROTATION_WEIGHT = 0.011  # misfit per degree of rotation (at most MAX_ROTATION counted)
@@ -152,6 +153,8 @@ def _best_fit(a: np.ndarray, b: np.ndarray):
                 continue
             if best is None or correlation > best[0]:
                 best = (correlation, warp, mirrored)
+            if correlation >= GOOD_FIT:  # a copy lines up from the first start: the other seven cannot do better
+                return best
     return best
 
 
@@ -316,16 +319,21 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
     checkable = _photos(images)[rows] & (groups["kind"].to_numpy() != "crop")
     sha = images["sha256"].to_numpy() if "sha256" in images else np.arange(len(images)).astype(object)
-    edges, unchecked = [], []
+    pixels: dict[int, np.ndarray | None] = {}
+    checked, unchecked = [], []
     for members in groups.groupby("group", sort=False).indices.values():
-        pairs = _pairs_in_group(len(members))
-        for i, j in pairs:
-            a, b = rows[members[i]], rows[members[j]]
-            same = sha[a] == sha[b]
-            (edges if checkable[members[i]] and checkable[members[j]] and not same else unchecked).append((a, b))
-    if not edges:
+        rows_of = rows[members]
+        aligned = checkable[members] & ~pd.Series(sha[rows_of]).duplicated(keep=False).to_numpy()
+        first = rows_of[~aligned][:1]  # identical files, tiny images, crops: copies of the group's first such
+        unchecked += [(int(first[0]), int(r)) for r in rows_of[~aligned][1:]]
+        checked += _star_copies(images, root, rows_of[aligned], pixels)
+        if len(first) and aligned.any():  # the unaligned ones join the part of the group's first image
+            unchecked.append((int(first[0]), int(rows_of[aligned][0])))
+    checked = pd.DataFrame(checked, columns=["a", "b", "kind"]) if checked else \
+        pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"), "kind": pd.Series(dtype="string")})
+    checked["score"] = np.float32(1.0)
+    if checked.empty:
         return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
-    checked = classify_pairs(images, root, np.array(edges, np.int64), None, progress)
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),
                              np.array(unchecked, np.int64).reshape(-1, 2)])
     part = duplicate_groups(len(images), np.full(len(images), None), copies)[rows]
@@ -337,15 +345,29 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
                                                _series_links(groups, rows, part), checked)
 
 
-MAX_GROUP_PAIRS = 12  # images: a larger copy group has only its pairs with the copy it keeps aligned
-
-
-def _pairs_in_group(n: int) -> list[tuple[int, int]]:
-    """Pairs of a group's positions to align: every pair, or each with the kept copy (position 0 is
-    not always the kept one; the caller's order is the copy search's, kept copy first)."""
-    if n > MAX_GROUP_PAIRS:
-        return [(0, j) for j in range(1, n)]
-    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+def _star_copies(images: pd.DataFrame, root, rows: np.ndarray, pixels: dict) -> list[tuple[int, int, str]]:
+    """(a, b, "copy" or "similar") pairs of ``rows`` (one copy group's photos, kept copy first) aligned as
+    stars: each image onto the first, those that are no copy of it onto the first of them, and so on,
+    so a group of copies costs one alignment per image, and a burst shot kept first still leaves the
+    true copies of another shot together."""
+    _one_thread()
+    paths = images["path"].astype(str).to_numpy()
+    out, left = [], [int(r) for r in rows]
+    while len(left) > 1:
+        centre, rest, left = left[0], left[1:], []
+        for row in rest:
+            for r in (centre, row):
+                if r not in pixels:
+                    pixels[r] = _load(root, paths[r])
+            if pixels[centre] is None or pixels[row] is None:
+                kind = "copy"  # unreadable now: left as the copy search found it
+            else:
+                kind = "copy" if pair_kind(align_pair(*_same_side(pixels[centre], pixels[row])), False) == "copy" \
+                    else "similar"
+            out.append((centre, row, kind))
+            if kind != "copy":
+                left.append(row)
+    return out
 
 
 def _split_groups(groups: pd.DataFrame, part: np.ndarray) -> pd.DataFrame:

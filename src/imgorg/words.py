@@ -1,0 +1,193 @@
+"""Which ImageNet-1k classes show a word, through more of WordNet than the words of the classes and
+the synsets above them, ranked by how directly they relate; and how common a word is.
+
+The data is ``imgorg/data/wordnet_words.tsv.gz`` (``tools/make_words.py``): per word, its wordfreq
+Zipf frequency and the vocabulary synsets it reaches by each WordNet relation. ``reach`` adds the
+relation the vocabulary itself holds (the word is a lemma of a class or of a synset above classes)
+and the reach of the nouns WordNet derives the word from ("snowy" -> snow), less direct. A word that
+reaches nothing is answered with the nearest words that do, never with an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import gzip
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from . import vocabulary
+from .errors import ConfigError
+
+_DATA = "data/wordnet_words.tsv.gz"
+
+# How directly a relation says that a class shows the word: a class's weight is the best of the
+# relations that reach it, and an image's score is the probability its top classes put on each
+# class times that weight. The word's own synsets come first; a derived word's reach counts DERIVED
+# as much.
+RELATIONS = {"name": 1.0, "part": 0.5, "gloss": 0.4, "sister": 0.2, "gloss word": 0.15}
+_CODES = {"P": "part", "G": "gloss", "S": "sister", "W": "gloss word"}
+DERIVED = 0.8
+COMMON = 3.0  # Zipf: a nearest word offered for a word that reaches nothing is at least this common
+
+# Words newer than WordNet 3.0 (2006), answered with the nearest WordNet words that show them.
+NEWER = {"selfie": ("face", "person"), "screenshot": ("screen", "monitor"), "smartphone": ("cellular telephone",),
+         "emoji": ("face",), "drone": ("aircraft",), "ebook": ("book",), "e-book": ("book",)}
+
+
+@dataclass(frozen=True)
+class Through:
+    """One synset a query went through: a class or a synset above classes."""
+
+    wnid: str
+    name: str
+    relation: str  # a key of RELATIONS, or "derived"
+    via: str  # the word the relation went through ("shore" for beach), "" for a name
+    weight: float
+    classes: int  # classes it covers
+
+    def describe(self) -> str:
+        how = self.relation if not self.via else f"{self.relation} via {self.via!r}"
+        return f"{self.name} ({how}, {self.classes} class{'es' if self.classes != 1 else ''})"
+
+    def to_dict(self) -> dict:
+        return {"wnid": self.wnid, "name": self.name, "relation": self.relation, "via": self.via,
+                "weight": round(self.weight, 3), "classes": self.classes}
+
+
+@dataclass(frozen=True)
+class Reach:
+    word: str  # as asked
+    searched: str  # the word whose classes are used: the word itself, or the nearest word that reaches some
+    weights: np.ndarray  # (1000,) how directly each class shows ``searched``; 0 = not reached
+    through: tuple[Through, ...]  # the synsets it went through, most direct first
+    nearest: tuple[str, ...] = ()  # when the word itself reaches nothing: the nearest words that do
+
+    @property
+    def reached(self) -> bool:
+        """Whether the word itself reaches classes (not only a nearest word)."""
+        return not self.nearest and bool(self.weights.any())
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.flatnonzero(self.weights)
+
+    def describe(self, n: int = 6) -> str:
+        """E.g. "ImageNet classes for 'beach': shore (part via 'shore', 2 classes), ..."."""
+        if not self.through:
+            return f"{self.word!r} reaches no ImageNet class through WordNet, and no word near it does"
+        parts = ", ".join(t.describe() for t in self.through[:n])
+        more = f" and {len(self.through) - n} more" if len(self.through) > n else ""
+        if self.nearest:
+            head = (f"{self.word!r} reaches no ImageNet class through WordNet; nearest words that do: "
+                    f"{', '.join(self.nearest)}; searched {self.searched!r}")
+            return f"{head}: {parts}{more}"
+        return f"ImageNet classes for {self.word!r}: {parts}{more}"
+
+    def to_dict(self) -> dict:
+        return {"word": self.word, "reached": self.reached, "searched": self.searched if self.through else None,
+                "nearest": list(self.nearest), "classes": len(self.classes),
+                "through": [t.to_dict() for t in self.through]}
+
+
+@functools.cache
+def _table() -> dict[str, tuple[float, str, str, str]]:
+    """word -> (zipf, links, derived, near), the packaged table read once per process."""
+    raw = resources.files("imgorg").joinpath(_DATA).read_bytes()
+    rows = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines()[1:]:
+        if line.startswith("#") or line.startswith("word\t"):
+            continue
+        word, zipf, links, derived, near = line.split("\t")
+        rows[word] = (float(zipf), links, derived, near)
+    return rows
+
+
+def zipf(word: str) -> float:
+    """wordfreq's Zipf frequency of ``word`` in English (6 is "the"-like, 3 a word of common use);
+    0 for a word outside the table."""
+    return _table().get(vocabulary.normalize(word), (0.0,))[0]
+
+
+def _direct(word: str) -> dict[str, tuple[str, str, float]]:
+    """wnid -> (relation, via, weight) for the synsets ``word`` (one form) reaches itself."""
+    table = vocabulary.hierarchy()
+    found = {wnid: ("name", "", RELATIONS["name"]) for wnid in table.words.get(word, ())}
+    for link in filter(None, _table().get(word, (0, "", "", ""))[1].split(";")):
+        code, wnid, via = link.split(":")
+        relation = _CODES[code]
+        if wnid not in found:
+            found[wnid] = (relation, via.replace("_", " "), RELATIONS[relation])
+    return found
+
+
+def _reach_form(word: str) -> dict[str, tuple[str, str, float]]:
+    found = _direct(word)
+    for other in filter(None, _table().get(word, (0, "", "", ""))[2].split(";")):
+        for wnid, (_, _, weight) in _direct(other).items():
+            if wnid not in found or found[wnid][2] < weight * DERIVED:
+                found[wnid] = ("derived", other, weight * DERIVED)
+    return found
+
+
+def _build(word: str, searched: str, found: dict, nearest: tuple[str, ...]) -> Reach:
+    table = vocabulary.hierarchy()
+    weights = np.zeros(vocabulary.N_CLASSES)
+    through = []
+    for wnid, (relation, via, weight) in found.items():
+        covered = table.below[table.row[wnid]]
+        weights[covered] = np.maximum(weights[covered], weight)
+        through.append(Through(wnid, table.synsets[wnid].name, relation, via, weight, int(covered.sum())))
+    through.sort(key=lambda t: (-t.weight, t.classes, t.name))
+    return Reach(word, searched, weights, tuple(through), nearest)
+
+
+def reach(word: str) -> Reach:
+    """The classes that show ``word`` and the synsets it went through; for a word that reaches
+    nothing, those of the nearest word that does (``Reach.nearest``). Never raises for an unknown
+    word; an empty one is a ConfigError."""
+    text = vocabulary.normalize(word)
+    if not text:
+        raise ConfigError(f"word {word!r} is empty: give a word, e.g. 'beach', 'dog', 'snow'")
+    for form in _forms(text):
+        found = _reach_form(form)
+        if found:
+            return _build(word, form, found, ())
+    nearest = tuple(nearest_words(text))
+    for other in nearest:
+        found = _reach_form(other)
+        if found:
+            return _build(word, other, found, nearest)
+    return _build(word, text, {}, nearest)
+
+
+def _forms(text: str) -> list[str]:
+    forms = vocabulary._forms(text)
+    if text.endswith("ing"):  # "skiing" is in WordNet, "partying" is not: try the verb's noun
+        forms += [text[:-3], text[:-3] + "e", text[:-4]]
+    return list(dict.fromkeys(forms))
+
+
+def nearest_words(word: str, n: int = 5) -> list[str]:
+    """Words that reach classes and are near ``word``: for a word newer than WordNet its WordNet
+    stand-ins, for a WordNet word the words of the synsets above it, then the common words spelled
+    most like it."""
+    text = vocabulary.normalize(word)
+    rows = _table()
+    found = list(NEWER.get(text, ()))
+    for form in _forms(text):
+        found += [w for w in rows.get(form, (0, "", "", ""))[3].split(";") if w]
+    if len(found) < n:
+        common = _common_words()
+        found += difflib.get_close_matches(text, common, n=n, cutoff=0.75)
+    return [w for w in dict.fromkeys(found) if w != text and _reach_form(w)][:n]
+
+
+@functools.cache
+def _common_words() -> list[str]:
+    """The words of the table that reach classes and are in common use (Zipf >= COMMON)."""
+    words = set(vocabulary.hierarchy().words)
+    return sorted(w for w, (z, links, derived, _) in _table().items()
+                  if z >= COMMON and (links or derived or w in words))

@@ -30,6 +30,7 @@ _DATA = "data/wordnet_words.tsv.gz"
 RELATIONS = {"name": 1.0, "part": 0.5, "gloss": 0.4, "sister": 0.2, "gloss word": 0.15}
 _CODES = {"P": "part", "G": "gloss", "S": "sister", "W": "gloss word"}
 DERIVED = 0.8
+BEHIND_NAME = 0.25  # a word that names classes itself ("dog") lets the other relations only order what is left
 COMMON = 3.0  # Zipf: a nearest word offered for a word that reaches nothing is at least this common
 
 # Words newer than WordNet 3.0 (2006), answered with the nearest WordNet words that show them.
@@ -134,6 +135,8 @@ def _reach_form(word: str) -> dict[str, tuple[str, str, float]]:
 
 def _build(word: str, searched: str, found: dict, nearest: tuple[str, ...]) -> Reach:
     table = vocabulary.hierarchy()
+    if any(relation == "name" for relation, _, _ in found.values()):  # the word's own classes come first
+        found = {w: (r, v, x if r == "name" else x * BEHIND_NAME) for w, (r, v, x) in found.items()}
     weights = np.zeros(vocabulary.N_CLASSES)
     through = []
     for wnid, (relation, via, weight) in found.items():
@@ -191,3 +194,41 @@ def _common_words() -> list[str]:
     words = set(vocabulary.hierarchy().words)
     return sorted(w for w, (z, links, derived, _) in _table().items()
                   if z >= COMMON and (links or derived or w in words))
+
+
+EVERYDAY = 3.5  # Zipf: a word of a cluster name is in common use ("dog" 5.4, "canine" 3.3, "mammal" 3.3)
+# Nouns whose plural is the singular, and irregular plurals, for names like "deer", "mice".
+_SAME_PLURAL = {"deer", "sheep", "fish", "aircraft", "moose", "bison", "trout", "salmon", "series", "species",
+                "swine", "cattle", "poultry", "shrimp", "squid", "elk", "hovercraft", "spacecraft", "watercraft"}
+_PLURAL = {"mouse": "mice", "goose": "geese", "ox": "oxen", "foot": "feet", "tooth": "teeth", "person": "people",
+           "child": "children", "woman": "women", "man": "men", "louse": "lice", "knife": "knives", "wolf": "wolves",
+           "leaf": "leaves", "loaf": "loaves", "calf": "calves", "shelf": "shelves", "half": "halves"}
+COUNTABLE = "n00003553"  # "whole, unit": objects and organisms, things a photo shows one or many of
+
+
+def everyday_name(wnid: str) -> tuple[str, float]:
+    """The lemma of a vocabulary synset that people use most (highest Zipf; the first on ties), and
+    its Zipf: "plane" for airplane/aeroplane/plane, "dog" for dog/domestic dog/Canis familiaris."""
+    synset = vocabulary.hierarchy().synsets[wnid]
+    lemmas = list(dict.fromkeys(vocabulary.normalize(x) if x.isupper() else x for x in synset.lemmas))
+    best = max(lemmas, key=lambda x: (zipf(x), -lemmas.index(x)))
+    return best, zipf(best)
+
+
+def plural(word: str) -> str:
+    """The English plural of a noun (its last word for a compound): "horses", "golden retrievers", "mice"."""
+    head, _, last = word.rpartition(" ")
+    low = last.lower()
+    if low in _SAME_PLURAL or low.endswith(("fish", "craft", "sheep", "deer")):
+        out = last
+    elif low in _PLURAL:
+        out = _PLURAL[low]
+    elif low.endswith("man") and low not in ("shaman", "german", "human", "talisman"):
+        out = last[:-3] + "men"
+    elif low.endswith(("s", "x", "z", "ch", "sh")):
+        out = last + "es"
+    elif low.endswith("y") and low[-2:-1] not in "aeiou":
+        out = last[:-1] + "ies"
+    else:
+        out = last + "s"
+    return f"{head} {out}" if head else out

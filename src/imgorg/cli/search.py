@@ -48,12 +48,13 @@ def search(
             for i, n in enumerate(found)]
     if json_out:
         payload = {"query": query, "query_id": result.query.image_id, "text": text is not None, "how": how,
-                   "method": method, "index": result.index, "cluster": result.cluster, "neighbours": rows}
+                   "method": method, "index": result.index, "cluster": result.cluster, "neighbours": rows,
+                   "words": result.words.to_dict() if result.words is not None else None}
         typer.echo(json.dumps(payload, indent=2))
         return
-    if how and not rows:  # word search: no image's top ImageNet classes fall under the word
-        console.print(f"No image matches {text!r}: none has one of the {how} among its most probable classes. "
-                      "Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
+    if how and not rows:  # word search: no image's top ImageNet classes show the word
+        console.print(f"No image matches {text!r}: none has, among its most probable classes, one that shows it. "
+                      f"{how}. Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
                       highlight=False, markup=False)
         return
     what = escape(how) if how else f"{result.index} search"

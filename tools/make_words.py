@@ -81,6 +81,9 @@ def morphy(word: str, pos: str, index: set[str], exc: dict[str, str]) -> str | N
     return None
 
 
+LEXICAL: dict[str, list[tuple[str, str, int]]] = {}  # synset -> (source lemma, target synset, target lemma no.), by read_data
+
+
 def read_data(folder: Path):
     """synset key ("n12345678") -> (lemmas, pointers [(symbol, target key)], gloss), every part of speech."""
     synsets = {}
@@ -96,8 +99,11 @@ def read_data(folder: Path):
             n_pointers = int(fields[at])
             pointers = []
             for i in range(n_pointers):
-                symbol, offset, tpos = fields[at + 1 + 4 * i: at + 4 + 4 * i]
+                symbol, offset, tpos, words = fields[at + 1 + 4 * i: at + 5 + 4 * i]
                 pointers.append((symbol, ("a" if tpos == "s" else tpos) + offset))
+                if symbol in ("+", "\\") and words != "0000":  # lexical: from one lemma to one lemma
+                    key = ("a" if fields[2] == "s" else pos) + fields[0]
+                    LEXICAL.setdefault(key, []).append((lemmas[int(words[:2], 16) - 1], pointers[-1][1], int(words[2:], 16)))
             gloss = re.sub(r';?\s*"[^"]*"', "", gloss).strip()  # the examples in quotes are not the definition
             synsets[("a" if fields[2] == "s" else pos) + fields[0]] = (lemmas, pointers, gloss)
     return synsets
@@ -123,10 +129,11 @@ def read_vocab(path: Path):
 
 def gloss_words(gloss: str, noun_index: set[str], verb_index: set[str], exc) -> set[str]:
     """The content words of a gloss, as WordNet base forms (nouns first), plus its two-word lemmas."""
-    tokens = re.findall(r"[a-z][a-z'-]*", gloss.lower())
+    cased = re.findall(r"[A-Za-z][A-Za-z'-]*", gloss)
+    tokens = [t.lower() for t in cased]
     out = set()
-    for tok in tokens:
-        if tok in STOP or len(tok) < 3:
+    for i, tok in enumerate(tokens):
+        if tok in STOP or len(tok) < 3 or (i and cased[i][0].isupper()):  # a proper name: "the Lake District"
             continue
         base = morphy(tok, "n", noun_index, exc["n"]) or morphy(tok, "v", verb_index, exc["v"])
         out.add(base or tok)
@@ -219,12 +226,15 @@ def main() -> None:
     derived: dict[str, list[str]] = {}
     for word, keys in by_lemma.items():
         found = []
-        for key in keys:
-            for symbol, target in synsets[key][1]:
-                if symbol not in ("+", "\\"):
+        for key in keys:  # derivation and pertainym pointers from this very word, to one lemma each
+            for source, target, number in LEXICAL.get(key, ()):
+                if source != word:
                     continue
-                hops = [target] if target[0] == "n" else [t for s, t in synsets[target][1] if s in ("+", "\\") and t[0] == "n"]
-                found += [synsets[h][0][0] for h in hops]
+                lemma = synsets[target][0][number - 1]
+                if target[0] == "n":
+                    found.append(lemma)
+                else:  # through a verb or adjective to its nouns: "skiing" -> ski (v) -> ski, skier
+                    found += [synsets[t][0][n - 1] for src, t, n in LEXICAL.get(target, ()) if src == lemma and t[0] == "n"]
         found = [w for w in dict.fromkeys(found) if w != word and (w in links or w in vocab_lemmas)]
         if found:
             derived[word] = found[:6]
@@ -238,9 +248,15 @@ def main() -> None:
         for _ in range(NEAR_LEVELS):
             frontier = [t for key in frontier for s, t in synsets[key][1] if s in ("@", "@i")]
             found += [lemma for key in frontier for lemma in synsets[key][0] if lemma in reaching]
+        if not found:  # nothing above it reaches: the things its definition names ("picnic": ... food ...)
+            for key in nouns_of(word)[:1]:
+                found += sorted(g for g in gloss_words(synsets[key][2], noun_index, verb_index, exc)
+                                if g in reaching and g in followed)
         if found:
             near[word] = list(dict.fromkeys(found))[:3]
-    words = sorted(reaching | set(derived) | set(near))
+    # every other word WordNet knows, so that the runtime tells a known word from a misspelt one
+    known = {w for w in by_lemma if zipf_frequency(w, "en") >= MIN_ZIPF}
+    words = sorted(reaching | set(derived) | set(near) | known)
     lines = ["word\tzipf\tlinks\tderived\tnear"]
     kept = 0
     for word in words:

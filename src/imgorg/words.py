@@ -98,7 +98,7 @@ def _table() -> dict[str, tuple[float, str, str, str]]:
     """word -> (zipf, links, derived, near), the packaged table read once per process."""
     raw = resources.files("imgorg").joinpath(_DATA).read_bytes()
     rows = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines()[1:]:
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
         if line.startswith("#") or line.startswith("word\t"):
             continue
         word, zipf, links, derived, near = line.split("\t")
@@ -139,8 +139,11 @@ def _build(word: str, searched: str, found: dict, nearest: tuple[str, ...]) -> R
         found = {w: (r, v, x if r == "name" else x * BEHIND_NAME) for w, (r, v, x) in found.items()}
     weights = np.zeros(vocabulary.N_CLASSES)
     through = []
-    for wnid, (relation, via, weight) in found.items():
+    # most direct first; a synset whose classes a more direct one already reached adds nothing to say
+    for wnid, (relation, via, weight) in sorted(found.items(), key=lambda kv: (-kv[1][2], kv[0])):
         covered = table.below[table.row[wnid]]
+        if not (weights[covered] < weight).any():
+            continue
         weights[covered] = np.maximum(weights[covered], weight)
         through.append(Through(wnid, table.synsets[wnid].name, relation, via, weight, int(covered.sum())))
     through.sort(key=lambda t: (-t.weight, t.classes, t.name))
@@ -154,10 +157,13 @@ def reach(word: str) -> Reach:
     text = vocabulary.normalize(word)
     if not text:
         raise ConfigError(f"word {word!r} is empty: give a word, e.g. 'beach', 'dog', 'snow'")
+    known = set(vocabulary.hierarchy().words) | set(_table())
     for form in _forms(text):
         found = _reach_form(form)
         if found:
             return _build(word, form, found, ())
+        if form in known:  # a word WordNet knows that reaches nothing: not a stem of it ("wedding" is not "wed")
+            break
     nearest = tuple(nearest_words(text))
     for other in nearest:
         found = _reach_form(other)
@@ -175,16 +181,16 @@ def _forms(text: str) -> list[str]:
 
 def nearest_words(word: str, n: int = 5) -> list[str]:
     """Words that reach classes and are near ``word``: for a word newer than WordNet its WordNet
-    stand-ins, for a WordNet word the words of the synsets above it, then the common words spelled
-    most like it."""
+    stand-ins, for a WordNet word the words of the synsets above it, for any other word the common
+    words spelled most like it."""
     text = vocabulary.normalize(word)
     rows = _table()
     found = list(NEWER.get(text, ()))
-    for form in _forms(text):
-        found += [w for w in rows.get(form, (0, "", "", ""))[3].split(";") if w]
-    if len(found) < n:
-        common = _common_words()
-        found += difflib.get_close_matches(text, common, n=n, cutoff=0.75)
+    forms = [f for f in _forms(text) if f in rows]
+    for form in forms:
+        found += [w for w in rows[form][3].split(";") if w]
+    if not forms and len(found) < n:  # a word WordNet does not know: a misspelling, or a form of a common word
+        found += difflib.get_close_matches(text, _common_words(), n=n, cutoff=0.75)
     return [w for w in dict.fromkeys(found) if w != text and _reach_form(w)][:n]
 
 

@@ -94,29 +94,34 @@ class Reach:
 
 
 @functools.cache
-def _table() -> dict[str, tuple[float, str, str, str]]:
-    """word -> (zipf, links, derived, near), the packaged table read once per process."""
-    raw = resources.files("imgorg").joinpath(_DATA).read_bytes()
-    rows = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if line.startswith("#") or line.startswith("word\t"):
-            continue
-        word, zipf, links, derived, near = line.split("\t")
-        rows[word] = (float(zipf), links, derived, near)
-    return rows
+def _table() -> dict[str, str]:
+    """word -> the rest of its line (zipf, links, derived, near), the packaged table read once per
+    process; ``_row`` splits a line when it is asked for."""
+    raw = gzip.decompress(resources.files("imgorg").joinpath(_DATA).read_bytes()).decode("utf-8")
+    start = raw.index("\nword\t") + 1
+    lines = raw[start:].splitlines()[1:]
+    return dict(line.split("\t", 1) for line in lines)
+
+
+def _row(word: str) -> tuple[float, str, str, str]:
+    rest = _table().get(word)
+    if rest is None:
+        return 0.0, "", "", ""
+    zipf_, links, derived, near = rest.split("\t")
+    return float(zipf_), links, derived, near
 
 
 def zipf(word: str) -> float:
     """wordfreq's Zipf frequency of ``word`` in English (6 is "the"-like, 3 a word of common use);
     0 for a word outside the table."""
-    return _table().get(vocabulary.normalize(word), (0.0,))[0]
+    return _row(vocabulary.normalize(word))[0]
 
 
 def _direct(word: str) -> dict[str, tuple[str, str, float]]:
     """wnid -> (relation, via, weight) for the synsets ``word`` (one form) reaches itself."""
     table = vocabulary.hierarchy()
     found = {wnid: ("name", "", RELATIONS["name"]) for wnid in table.words.get(word, ())}
-    for link in filter(None, _table().get(word, (0, "", "", ""))[1].split(";")):
+    for link in filter(None, _row(word)[1].split(";")):
         code, wnid, via = link.split(":")
         relation = _CODES[code]
         if wnid not in found:
@@ -126,7 +131,7 @@ def _direct(word: str) -> dict[str, tuple[str, str, float]]:
 
 def _reach_form(word: str) -> dict[str, tuple[str, str, float]]:
     found = _direct(word)
-    for other in filter(None, _table().get(word, (0, "", "", ""))[2].split(";")):
+    for other in filter(None, _row(word)[2].split(";")):
         for wnid, (_, _, weight) in _direct(other).items():
             if wnid not in found or found[wnid][2] < weight * DERIVED:
                 found[wnid] = ("derived", other, weight * DERIVED)
@@ -157,12 +162,12 @@ def reach(word: str) -> Reach:
     text = vocabulary.normalize(word)
     if not text:
         raise ConfigError(f"word {word!r} is empty: give a word, e.g. 'beach', 'dog', 'snow'")
-    known = set(vocabulary.hierarchy().words) | set(_table())
+    names, rows = vocabulary.hierarchy().words, _table()
     for form in _forms(text):
         found = _reach_form(form)
         if found:
             return _build(word, form, found, ())
-        if form in known:  # a word WordNet knows that reaches nothing: not a stem of it ("wedding" is not "wed")
+        if form in names or form in rows:  # a word WordNet knows that reaches nothing: not a stem of it ("wedding" is not "wed")
             break
     nearest = tuple(nearest_words(text))
     for other in nearest:
@@ -184,11 +189,11 @@ def nearest_words(word: str, n: int = 5) -> list[str]:
     stand-ins, for a WordNet word the words of the synsets above it, for any other word the common
     words spelled most like it."""
     text = vocabulary.normalize(word)
-    rows = _table()
+    rows = _table()  # only the words in it count as known to WordNet
     found = list(NEWER.get(text, ()))
     forms = [f for f in _forms(text) if f in rows]
     for form in forms:
-        found += [w for w in rows[form][3].split(";") if w]
+        found += [w for w in _row(form)[3].split(";") if w]
     if not forms and len(found) < n:  # a word WordNet does not know: a misspelling, or a form of a common word
         found += difflib.get_close_matches(text, _common_words(), n=n, cutoff=0.75)
     return [w for w in dict.fromkeys(found) if w != text and _reach_form(w)][:n]
@@ -198,8 +203,8 @@ def nearest_words(word: str, n: int = 5) -> list[str]:
 def _common_words() -> list[str]:
     """The words of the table that reach classes and are in common use (Zipf >= COMMON)."""
     words = set(vocabulary.hierarchy().words)
-    return sorted(w for w, (z, links, derived, _) in _table().items()
-                  if z >= COMMON and (links or derived or w in words))
+    rows = ((w, *_row(w)) for w in _table())
+    return sorted(w for w, z, links, derived, _ in rows if z >= COMMON and (links or derived or w in words))
 
 
 EVERYDAY = 3.5  # Zipf: a word of a cluster name is in common use ("dog" 5.4, "canine" 3.3, "mammal" 3.3)

@@ -57,7 +57,8 @@ def search(
                       f"{how}. Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
                       highlight=False, markup=False)
         return
-    what = escape(how) if how else f"{result.index} search"
+    # a word search without CLIP says what it went through under the table, not in its title
+    what = "word search through ImageNet tags" if result.words is not None else escape(how) if how else f"{result.index} search"
     table = Table(title=f"Nearest to {escape(query)} ({what}, clusters of {escape(method)})")
     for column in ("rank", "id", "similarity", "cluster", "path"):
         table.add_column(column, justify="left" if column == "path" else "right")

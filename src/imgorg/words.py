@@ -178,7 +178,7 @@ def reach(word: str) -> Reach:
 
 
 def _forms(text: str) -> list[str]:
-    forms = vocabulary._forms(text)
+    forms = vocabulary.word_forms(text)
     if text.endswith("ing"):  # "skiing" is in WordNet, "partying" is not: try the verb's noun
         forms += [text[:-3], text[:-3] + "e", text[:-4]]
     return list(dict.fromkeys(forms))

@@ -53,6 +53,7 @@ OUT = ROOT / "src" / "imgorg" / "data" / "wordnet_words.tsv.gz"
 GLOSS_CLASSES = 20  # an ancestor whose gloss names a word stands for at most this many classes
 GLOSS_DF = 12  # a word of a query's own gloss is followed only if at most this many vocabulary glosses name it
 SISTER_CLASSES = 40  # a sister synset counts when it covers at most this many classes
+SISTER_PARENT = 60  # ... and their common parent at most this many ("placental" makes no sisters)
 MIN_ZIPF = 2.0  # words rarer than this (and not in the vocabulary) are left out
 MAX_LINKS = 40  # links kept per word, the most direct relations first
 SENSES = 2  # the most frequent noun senses of a word that relations start from (the first alone for W)
@@ -203,15 +204,24 @@ def main() -> None:
                 todo += [t for s, t in synsets[key][1] if s in ("@", "@i")]
         return False
 
+    uses: dict[tuple[str, str], int] = defaultdict(int)  # (lemma, n/v/a) -> times the sense-tagged corpus used it so
+    for line in (args.wordnet / "cntlist.rev").read_text(encoding="latin-1").splitlines():
+        key, _, count = line.split()
+        lemma, _, rest = key.partition("%")
+        uses[(lemma.replace("_", " "), "nvaar"[int(rest[0]) - 1])] += int(count)
+
+    def mostly_noun(g: str) -> bool:  # "sun", "lake"; not "broad", "fall", "dark"
+        return uses[(g, "n")] >= max(uses[(g, "v")], uses[(g, "a")])
+
     followed = {g for g in noun_index if g not in STOP and physical(g) and len(glossed.get(g, ())) <= GLOSS_DF
-                and zipf_frequency(g, "en") >= 3.0}
+                and zipf_frequency(g, "en") >= 3.0 and mostly_noun(g)}
     for word in by_lemma:
         for rank, key in enumerate(nouns_of(word)[:SENSES]):
             _, pointers, gloss = synsets[key]
             for symbol, target in pointers:
                 if symbol[0] in "#%" and target[0] == "n":
                     add(word, "P", target, synsets[target][0][0])
-                if symbol in ("@", "@i"):
+                if symbol in ("@", "@i") and len(below.get(target, ())) <= SISTER_PARENT:
                     for sym2, sister in synsets[target][1]:
                         if sym2 in ("~", "~i") and sister != key and len(below.get(sister, ())) <= SISTER_CLASSES:
                             add(word, "S", sister, synsets[target][0][0])

@@ -17,7 +17,6 @@ No word may raise.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

@@ -55,6 +55,14 @@ def test_a_word_reaches_through_the_words_of_its_own_gloss():
     assert found["sunglass"].relation == "gloss word" and found["sunglass"].via == "sun"
 
 
+def test_a_phrase_goes_through_each_of_its_words():
+    reach = words.reach("dog on the beach")
+    assert reach.reached and reach.searched == "dog, beach"
+    assert reach.weights[vocabulary.classes_under("dog")].min() == 1.0
+    assert reach.weights[INDEX["seashore"]] == words.reach("beach").weights[INDEX["seashore"]]  # as for beach alone
+    assert words.reach("hot dog").through[0].name == "hotdog"  # a phrase WordNet knows stays one word
+
+
 def test_a_misspelt_word_goes_through_the_nearest_word_and_says_so():
     reach = words.reach("beachh")
     assert not reach.reached and reach.nearest[0] == "beach" and reach.searched == "beach"

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -138,7 +139,7 @@ def gloss_words(gloss: str, noun_index: set[str], verb_index: set[str], exc) -> 
             continue
         base = morphy(tok, "n", noun_index, exc["n"]) or morphy(tok, "v", verb_index, exc["v"])
         out.add(base or tok)
-    for a, b in zip(tokens, tokens[1:]):
+    for a, b in itertools.pairwise(tokens):
         if f"{a} {b}" in noun_index:
             out.add(f"{a} {b}")
     return out

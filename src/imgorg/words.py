@@ -31,6 +31,7 @@ RELATIONS = {"name": 1.0, "part": 0.5, "gloss": 0.4, "sister": 0.2, "gloss word"
 _CODES = {"P": "part", "G": "gloss", "S": "sister", "W": "gloss word"}
 DERIVED = 0.8
 BEHIND_NAME = 0.25  # a word that names classes itself ("dog") lets the other relations only order what is left
+_GLUE = {"a", "an", "the", "of", "on", "in", "at", "with", "and", "or", "by", "for", "to", "from", "my", "our"}
 COMMON = 3.0  # Zipf: a nearest word offered for a word that reaches nothing is at least this common
 
 # Words newer than WordNet 3.0 (2006), answered with the nearest WordNet words that show them.
@@ -138,9 +139,9 @@ def _reach_form(word: str) -> dict[str, tuple[str, str, float]]:
     return found
 
 
-def _build(word: str, searched: str, found: dict, nearest: tuple[str, ...]) -> Reach:
+def _build(word: str, searched: str, found: dict, nearest: tuple[str, ...], merged: bool = False) -> Reach:
     table = vocabulary.hierarchy()
-    if any(relation == "name" for relation, _, _ in found.values()):  # the word's own classes come first
+    if not merged and any(relation == "name" for relation, _, _ in found.values()):  # its own classes first
         found = {w: (r, v, x if r == "name" else x * BEHIND_NAME) for w, (r, v, x) in found.items()}
     weights = np.zeros(vocabulary.N_CLASSES)
     through = []
@@ -167,14 +168,31 @@ def reach(word: str) -> Reach:
         found = _reach_form(form)
         if found:
             return _build(word, form, found, ())
-        if form in names or form in rows:  # a word WordNet knows that reaches nothing: not a stem of it ("wedding" is not "wed")
+        if form in names or form in rows:  # known to WordNet: never a stem of it ("wedding" is not "wed")
             break
+    parts = [p for p in text.split() if p not in _GLUE]
+    if len(parts) > 1 and text not in rows:  # a phrase WordNet does not know ("dog on the beach"): its words
+        reached = [r for r in map(reach, parts) if r.reached]
+        if reached:
+            return _build(word, ", ".join(r.searched for r in reached), _merge(reached), (), merged=True)
     nearest = tuple(nearest_words(text))
     for other in nearest:
         found = _reach_form(other)
         if found:
             return _build(word, other, found, nearest)
     return _build(word, text, {}, nearest)
+
+
+def _merge(reaches: list[Reach]) -> dict[str, tuple[str, str, float]]:
+    """The synsets several words went through, each at the best weight one of them gave it; an image
+    whose classes show two of the words scores for both."""
+    found: dict[str, tuple[str, str, float]] = {}
+    for r in reaches:
+        for t in r.through:
+            via = t.via or r.searched
+            if t.wnid not in found or found[t.wnid][2] < t.weight:
+                found[t.wnid] = (t.relation if t.relation != "name" or t.via else "name", via, t.weight)
+    return found
 
 
 def _forms(text: str) -> list[str]:

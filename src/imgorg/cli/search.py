@@ -23,7 +23,7 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", min=1, help="Neighbours to return.")] = 10,
     method: Annotated[Optional[str], typer.Option(help="Clustering whose cluster ids are shown.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else a WordNet word through the images' ImageNet tags.")] = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else words through WordNet's relations to the images' ImageNet tags; says which classes it went through.")] = None,
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
 ) -> None:
     """Find the images most similar to QUERY (cosine similarity of the embeddings)."""

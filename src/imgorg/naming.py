@@ -10,11 +10,15 @@ scores ``mass * share ** 2``, where ``mass`` is the mean probability its members
 it and ``share`` the part of that mass, summed over the clusters, that falls in this one
 (a term frequency times a smooth inverse cluster frequency; the square keeps classes that
 blurry images of every kind get, like "fox squirrel" on CIFAR-10, out of names). A synset
-above a quarter of the classes ("animal", "artifact") never names anything. Of the best
-word and the synsets above and below it that score nearly as well, the name takes the most
-familiar word (WordNet's tag counts): "horse" rather than "sorrel" or "equine", "dog"
-rather than "canine". Clusters whose first words are equal get second words scored among
-themselves only, so two "dog" clusters differ by what sets them apart from each other.
+above a quarter of the classes ("animal", "artifact") never names anything, nor, where the
+cluster has an everyday word to say, one none of whose lemmas is in common use (wordfreq Zipf
+< 3.5: "even-toed ungulate", "aquatic mammal"). A synset is said by its most common lemma
+("plane"). Of the best word and the synsets above and below it that score nearly as well, the
+name takes the broadest of the most common words (basic level): "horse" rather than "sorrel"
+or "equine", "dog" rather than "canine", "truck" rather than "van"; a word for objects or
+organisms that holds much of the cluster reads as a plural ("horses"). Clusters whose first
+words are equal get second words scored among themselves only, so two "dog" clusters differ
+by what sets them apart from each other.
 """
 
 from __future__ import annotations
@@ -124,9 +128,9 @@ def cluster_names(classes: np.ndarray, probs: np.ndarray, clusters: np.ndarray,
     names = {}
     for k, (cluster, chosen) in enumerate(zip(ids, picks)):
         # many of one thing: the words for objects and organisms that hold much of the cluster read as plurals
-        words_ = tuple(words.plural(display[w]) if countable[w] and mass[k, w] >= PLURAL_MASS else display[w]
-                       for w in chosen)
-        names[int(cluster)] = ClusterName(int(cluster), ", ".join(words_), words_,
+        said = tuple(words.plural(display[w]) if countable[w] and mass[k, w] >= PLURAL_MASS else display[w]
+                     for w in chosen)
+        names[int(cluster)] = ClusterName(int(cluster), ", ".join(said), said,
                                           tuple(float(scores[k, w]) for w in chosen),
                                           tuple(table.order[w] for w in chosen), int(sizes[k]))
     return names

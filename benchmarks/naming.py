@@ -81,14 +81,23 @@ def naming_table(labels, clusters, classes, probs) -> tuple[int, int, int]:
     for cluster, name in names.items():
         values, counts = np.unique(labels[clusters == cluster], return_counts=True)
         dominant = values[np.argmax(counts)]
-        hit = bool(set(name.words) & set(COVERS.get(dominant, [])))
-        near = bool(set(name.words) & lenient_words(dominant)) if dominant in SYNSET else False
+        said = {vocabulary.hierarchy().synsets[w].name for w in name.synsets}  # the synsets, whatever word says them
+        hit = bool(said & set(COVERS.get(dominant, [])))
+        near = bool(said & lenient_words(dominant)) if dominant in SYNSET else False
         down = narrower(name, dominant) if dominant in SYNSET else False
         strict, lenient, below = strict + hit, lenient + (hit or near), below + (hit or down)
         mark = "yes" if hit else "lenient" if near else "narrower" if down else "no"
         print(f"{cluster:>7} {name.size:>6}  {dominant:<11} {counts.max() / counts.sum():>5.0%}  {mark:<8}  {name.name}")
     print(f"names that cover the dominant label: {strict}/{len(names)} (lenient: {lenient}/{len(names)}; "
           f"covering or narrower: {below}/{len(names)})")
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # a check of the packaged Zipf values, not a runtime need
+        return strict, lenient, len(names)
+    parts = [w for name in names.values() for w in name.words]
+    rare = sorted({f"{w} {zipf_frequency(w, 'en'):.2f}" for w in parts if zipf_frequency(w, "en") < 3.5})
+    print(f"name parts with wordfreq Zipf >= 3.5: {len(parts) - len([w for w in parts if zipf_frequency(w, 'en') < 3.5])}"
+          f"/{len(parts)}" + (f" (rarer: {', '.join(rare)})" if rare else ""))
     return strict, lenient, len(names)
 
 

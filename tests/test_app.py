@@ -311,8 +311,13 @@ def test_text_search_by_tags_says_how(client):
     summary = client.get("/api/summary").json()
     assert summary["text_search"] == "tags"  # efficientnet-lite0: ImageNet classes, no text tower
     data = client.post("/api/search?text=dog&k=10").json()
-    assert data["how"].startswith("ImageNet classes under 'dog'")
+    assert data["how"].startswith("ImageNet classes for 'dog'")
+    assert data["words"]["reached"] and data["words"]["through"][0]["name"] == "dog"
     labels = [n["label"] for n in data["neighbours"]]
     assert len(labels) == 10 and labels.count("dog") >= 3, labels  # chance: 1 of 10
-    response = client.post("/api/search?text=qwzxv&k=10")
-    assert response.status_code == 400 and "qwzxv" in response.json()["detail"]
+    # a word that reaches no class: the nearest word that does is searched, and the answer says so
+    data = client.post("/api/search?text=selfie&k=10").json()
+    assert data["words"]["reached"] is False and data["words"]["searched"] == "face"
+    assert "nearest words that do" in data["how"]
+    data = client.post("/api/search?text=qwzxv&k=10").json()  # near nothing: no images, no error
+    assert data["neighbours"] == [] and data["words"]["searched"] is None and "no word near it" in data["how"]

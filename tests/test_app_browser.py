@@ -76,7 +76,7 @@ def test_map_clusters_and_search_in_the_browser(app_url, cifar_small):
         page.fill("#search-text", "dog")
         page.click("#search-form button[type=submit]")
         page.wait_for_function("document.getElementById('search-result').textContent.includes('ImageNet classes')")
-        assert "(ImageNet classes under 'dog'" in page.inner_text("#search-result")
+        assert "(ImageNet classes for 'dog'" in page.inner_text("#search-result")
         captions = page.locator("#search-gallery figcaption").all_inner_texts()
         assert sum(c.endswith(" · dog") for c in captions) >= 3  # labelled dog (chance: 1.2 of 12)
 

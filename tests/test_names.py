@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
-from imgorg import ClusterConfig, ConfigError, RunConfig, run
+from imgorg import ClusterConfig, RunConfig, run
 from imgorg.cli.main import app
 from imgorg.tasks.search import Searcher
 
@@ -30,13 +32,21 @@ def test_word_search_without_clip_ranks_the_word_s_images_first(workspace):
     labels = workspace.images["label"].to_numpy()[[n.row for n in found]]
     assert (labels == "dog").mean() >= 0.5  # 30 dogs among 300 images: chance is 0.1 (measured 0.6)
     assert all(a.similarity >= b.similarity for a, b in zip(found, found[1:]))
-    with pytest.raises(ConfigError, match="close words: terrier"):
-        Searcher(workspace).search_text("terier", 10)
+    found, how = Searcher(workspace).search_text("terier", 10)  # misspelt: the nearest word is searched, and said
+    assert found and "nearest words that do: terrier" in how and "searched 'terrier'" in how
 
 
 def test_the_cli_says_how_it_searched(workspace):
     out = CliRunner().invoke(app, ["search", str(workspace.path), "--text", "car", "--json"])
-    assert out.exit_code == 0 and "ImageNet classes under" in out.stdout
+    assert out.exit_code == 0 and "ImageNet classes for 'car'" in out.stdout
+
+
+def test_a_word_that_reaches_nothing_answers_with_the_nearest_words_in_json_fields(workspace):
+    out = CliRunner().invoke(app, ["search", str(workspace.path), "--text", "selfie", "--json"])
+    assert out.exit_code == 0, out.stdout
+    said = json.loads(out.stdout)["words"]
+    assert said["reached"] is False and said["nearest"][0] == "face" and said["searched"] == "face"
+    assert said["through"] and {"name", "relation", "via", "weight", "classes"} <= set(said["through"][0])
 
 
 def test_a_word_no_image_matches_is_said_not_shown_as_an_empty_table(workspace):

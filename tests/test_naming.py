@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imgorg import naming, vocabulary
+from imgorg import naming, vocabulary, words
 from imgorg.constants import NOISE
 from imgorg.errors import ConfigError
 
@@ -32,10 +32,10 @@ def make_tags(groups: dict[int, list[str]], per_cluster: int = 60, seed: int = 0
 def test_hypernyms_name_a_cluster_of_several_classes():
     names = naming.cluster_names(*make_tags({0: ["airliner", "warplane"], 1: DOGS, 2: CATS, 3: CARS}))
     assert names[0].words[0] == "aircraft"  # neither "airliner" nor "craft"/"vehicle"
-    assert names[1].words[0] == "dog"  # 40 breeds; not "canine", "mammal" or a breed
-    assert names[2].words[0] == "cat"
-    assert names[3].words[0] == "car"
-    assert names[1].name.startswith("dog, ") and len(names[1].words) == 2
+    assert names[1].words[0] == "dogs"  # 40 breeds; not "canine", "mammal" or a breed; many of them: plural
+    assert names[2].words[0] == "cats"
+    assert names[3].words[0] == "cars"
+    assert names[1].name.startswith("dogs, ") and len(names[1].words) == 2
     assert names[1].synsets[0] == "n02084071" and names[1].size == 60
 
 
@@ -48,14 +48,14 @@ def test_noise_gets_no_name():
 def test_clusters_with_one_first_word_differ_by_the_second():
     classes, probs, clusters = make_tags({0: DOGS, 1: DOGS, 2: CATS, 3: CARS}, seed=1)
     names = naming.cluster_names(classes, probs, clusters)
-    assert names[0].words[0] == names[1].words[0] == "dog"
+    assert names[0].words[0] == names[1].words[0] == "dogs"
     assert names[0].name != names[1].name
     assert len({n.name for n in names.values()}) == len(names)
 
 
 def test_one_word_names_and_a_bad_word_count():
     names = naming.cluster_names(*make_tags({0: DOGS, 1: CATS}), n_words=1)
-    assert [n.words for n in names.values()] == [("dog",), ("cat",)]
+    assert [n.words for n in names.values()] == [("dogs",), ("cats",)]
     with pytest.raises(ConfigError, match="n_words"):
         naming.cluster_names(*make_tags({0: DOGS}), n_words=0)
 
@@ -72,13 +72,13 @@ def test_word_search_adds_up_the_mass_under_the_word():
     classes = np.array([[INDEX["tabby"], INDEX["beagle"], INDEX["Persian cat"], INDEX["cab"], INDEX["tench"]]])
     probs = np.array([[0.4, 0.3, 0.2, 0.05, 0.05]])
     assert naming.word_scores(classes, probs, "cat") == pytest.approx([0.6])
-    assert naming.word_scores(classes, probs, "dog") == pytest.approx([0.3])
+    # the beagle counts fully; classes that only relate to "dog" (a gloss, a sister) count a quarter or less
+    assert 0.3 <= naming.word_scores(classes, probs, "dog")[0] <= 0.3 + words.BEHIND_NAME * 0.7
 
 
-def test_word_search_refuses_an_unknown_word_and_bad_tags():
+def test_word_search_goes_through_the_nearest_word_and_refuses_bad_tags():
     classes, probs, _ = make_tags({0: DOGS})
-    with pytest.raises(ConfigError, match="terrier"):
-        naming.word_scores(classes, probs, "terier")
+    assert np.array_equal(naming.word_scores(classes, probs, "terier"), naming.word_scores(classes, probs, "terrier"))
     with pytest.raises(ConfigError, match="logit indices"):
         naming.word_scores(classes + 1000, probs, "dog")
     with pytest.raises(ConfigError, match="one shape"):

@@ -10,11 +10,15 @@ scores ``mass * share ** 2``, where ``mass`` is the mean probability its members
 it and ``share`` the part of that mass, summed over the clusters, that falls in this one
 (a term frequency times a smooth inverse cluster frequency; the square keeps classes that
 blurry images of every kind get, like "fox squirrel" on CIFAR-10, out of names). A synset
-above a quarter of the classes ("animal", "artifact") never names anything. Of the best
-word and the synsets above and below it that score nearly as well, the name takes the most
-familiar word (WordNet's tag counts): "horse" rather than "sorrel" or "equine", "dog"
-rather than "canine". Clusters whose first words are equal get second words scored among
-themselves only, so two "dog" clusters differ by what sets them apart from each other.
+above a quarter of the classes ("animal", "artifact") never names anything, nor, where the
+cluster has an everyday word to say, one none of whose lemmas is in common use (wordfreq Zipf
+< 3.5: "even-toed ungulate", "aquatic mammal"). A synset is said by its most common lemma
+("plane"). Of the best word and the synsets above and below it that score nearly as well, the
+name takes the broadest of the most common words (basic level): "horse" rather than "sorrel"
+or "equine", "dog" rather than "canine", "truck" rather than "van"; a word for objects or
+organisms that holds much of the cluster reads as a plural ("horses"). Clusters whose first
+words are equal get second words scored among themselves only, so two "dog" clusters differ
+by what sets them apart from each other.
 """
 
 from __future__ import annotations
@@ -25,13 +29,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from . import vocabulary
+from . import vocabulary, words
 from .constants import NOISE
 from .errors import ConfigError
 
 # A synset above or below the best word that scores at least this part of it may name the
 # cluster instead, when it is the more familiar word (docs/benchmarks.md).
 CLOSE = 0.6
+# A name's word for objects or organisms reads as a plural ("horses") when the cluster's members
+# put at least this mean probability under it: the cluster is many of that one thing.
+PLURAL_MASS = 0.3
+# Zipf: a broader word within this much of the most common candidate names the cluster instead.
+BASIC_LEVEL = 0.3
 
 
 @dataclass(frozen=True)
@@ -59,13 +68,19 @@ def _check_tags(classes: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.
     return classes.astype(np.int64), probs
 
 
-def word_scores(classes: np.ndarray, probs: np.ndarray, word: str) -> np.ndarray:
-    """Per image, the probability its top-k classes put under ``word`` (0 when none is).
+def word_scores(classes: np.ndarray, probs: np.ndarray, word: str | np.ndarray) -> np.ndarray:
+    """Per image, the probability its top-k classes put on the classes that show ``word``, each
+    times how directly it shows it (``words.reach``: 1 for a class under the word's own synsets,
+    less through parts, glosses, sisters); 0 when none does.
 
-    Rank images by it for a word search: ``np.argsort(-scores, kind="stable")``. Raises
-    ConfigError for a word outside the vocabulary, with close words."""
+    ``word`` is a word, or the (1000,) class weights of a ``words.Reach``. Rank images by it for a
+    word search: ``np.argsort(-scores, kind="stable")``. A word that reaches no class is scored
+    through the nearest word that does (``words.reach``)."""
+    from .words import reach
+
     classes, probs = _check_tags(classes, probs)
-    return (probs * np.isin(classes, vocabulary.classes_under(word))).sum(axis=1)
+    weights = reach(word).weights if isinstance(word, str) else np.asarray(word, dtype=np.float64)
+    return (probs * weights[classes]).sum(axis=1)
 
 
 def class_mass(classes: np.ndarray, probs: np.ndarray, clusters: np.ndarray,
@@ -102,28 +117,44 @@ def cluster_names(classes: np.ndarray, probs: np.ndarray, clusters: np.ndarray,
     """A name for every cluster but noise, from its members' top-k ImageNet classes."""
     ids, sizes, mass = class_mass(classes, probs, clusters)
     table = vocabulary.hierarchy()
-    scores = distinctive(mass)
-    scores[:, table.generic] = 0.0
+    display, zipfs = _everyday(table)
+    scores = _everyday_scores(distinctive(mass), table.generic, zipfs)
 
     def rescore(group: np.ndarray) -> np.ndarray:
-        local = distinctive(mass[group])
-        local[:, table.generic] = 0.0
-        return local
+        return _everyday_scores(distinctive(mass[group]), table.generic, zipfs)
 
-    picks = _choose(scores, sizes, rescore, _hierarchy_blocks(table), _familiar(table), n_words)
+    picks = _choose(scores, sizes, rescore, _hierarchy_blocks(table, display), _familiar(table, zipfs), n_words)
+    countable = table.up[:, table.row[words.COUNTABLE]]
     names = {}
     for k, (cluster, chosen) in enumerate(zip(ids, picks)):
-        words = tuple(table.synsets[table.order[w]].name for w in chosen)
-        names[int(cluster)] = ClusterName(int(cluster), ", ".join(words), words,
+        # many of one thing: the words for objects and organisms that hold much of the cluster read as plurals
+        said = tuple(words.plural(display[w]) if countable[w] and mass[k, w] >= PLURAL_MASS else display[w]
+                     for w in chosen)
+        names[int(cluster)] = ClusterName(int(cluster), ", ".join(said), said,
                                           tuple(float(scores[k, w]) for w in chosen),
                                           tuple(table.order[w] for w in chosen), int(sizes[k]))
     return names
 
 
-def _hierarchy_blocks(table) -> Callable[[list[int]], np.ndarray]:
+def _everyday(table) -> tuple[np.ndarray, np.ndarray]:
+    """Per synset of the vocabulary, the lemma people use most and its Zipf frequency."""
+    pairs = [words.everyday_name(w) for w in table.order]
+    return np.array([p[0] for p in pairs], dtype=object), np.array([p[1] for p in pairs])
+
+
+def _everyday_scores(scores: np.ndarray, generic: np.ndarray, zipfs: np.ndarray) -> np.ndarray:
+    """Scores less the generic synsets and, in a cluster that has an everyday word to say, the
+    synsets no lemma of which is in common use (Zipf < words.EVERYDAY: "even-toed ungulate")."""
+    scores = np.where(generic, 0.0, scores)
+    rare = zipfs < words.EVERYDAY
+    everyday = np.where(rare, 0.0, scores)
+    return np.where(everyday.max(axis=1, keepdims=True) > 0, everyday, scores)
+
+
+def _hierarchy_blocks(table, display: np.ndarray) -> Callable[[list[int]], np.ndarray]:
     """Once words are chosen: they, their ancestors and any synset of the same name are out;
     narrower words stay ("dog, terrier")."""
-    names = np.array([table.synsets[w].name for w in table.order])
+    names = display
 
     def blocked(chosen: list[int]) -> np.ndarray:
         return table.up[chosen].any(axis=0) | np.isin(names, names[chosen])
@@ -131,17 +162,21 @@ def _hierarchy_blocks(table) -> Callable[[list[int]], np.ndarray]:
     return blocked
 
 
-def _familiar(table) -> Callable[[int, np.ndarray], int]:
+def _familiar(table, zipfs: np.ndarray) -> Callable[[int, np.ndarray], int]:
     """Of a word and the synsets above and below it that score at least CLOSE of it, the most
-    familiar (WordNet's tag count; then the best score): "horse" for sorrel alone, "dog" rather
-    than "canine", "aircraft" for airliners and warplanes. Also returns the mask of those near
-    equals, which later words of the name skip ("aircraft", not "aircraft, airplane")."""
+    familiar (of those whose everyday lemma is within BASIC_LEVEL Zipf of the most common, the
+    broadest; then WordNet's tag count; then the best score): "horse" for sorrel alone, "dog" rather than "canine". Also returns the mask
+    of those near equals, which later words of the name skip ("plane", not "plane, aircraft")."""
     counts = np.array([table.synsets[w].count for w in table.order])
+    size = table.below.sum(axis=1)
 
     def refine(word: int, row: np.ndarray) -> tuple[int, np.ndarray]:
         near = (table.up[word] | table.up[:, word]) & (row >= CLOSE * row[word]) & (row > 0)
         candidates = np.flatnonzero(near)
-        return int(candidates[np.lexsort((-row[candidates], -counts[candidates]))[0]]), near
+        # basic level: of the words nearly as common as the most common, the broadest ("truck" over "van")
+        common = candidates[zipfs[candidates] >= zipfs[candidates].max() - BASIC_LEVEL]
+        order = np.lexsort((-row[common], -counts[common], -size[common]))
+        return int(common[order[0]]), near
 
     return refine
 

@@ -146,7 +146,7 @@ def synsets_for(word: str) -> list[Synset]:
 
     Raises ConfigError for a word that neither a class nor an ancestor has, with close words."""
     table = hierarchy()
-    for form in _forms(normalize(word)):
+    for form in word_forms(normalize(word)):
         if form in table.words:
             return [table.synsets[w] for w in table.words[form]]
     close = difflib.get_close_matches(normalize(word), list(table.words), n=5, cutoff=0.75)
@@ -192,7 +192,7 @@ def vocabulary_words() -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _forms(word: str) -> list[str]:
+def word_forms(word: str) -> list[str]:
     """The word, then singular forms of its last word by simple English rules."""
     head, _, last = word.rpartition(" ")
     forms = [last]

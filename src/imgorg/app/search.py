@@ -46,6 +46,7 @@ def search_routes(state: AppState) -> APIRouter:
         return {"method": method, "cluster": None if text is not None else result.cluster,
                 "query_id": id if data is None and text is None else None, "text": text,
                 **({"how": result.how} if text is not None else {}),
+                **({"words": result.words.to_dict()} if result.words is not None else {}),
                 "neighbours": [{**r, "similarity": round(n.similarity, 4)} for r, n in zip(records, result.neighbours)]}
 
     return router

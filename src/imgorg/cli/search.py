@@ -23,7 +23,7 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", min=1, help="Neighbours to return.")] = 10,
     method: Annotated[Optional[str], typer.Option(help="Clustering whose cluster ids are shown.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else a WordNet word through the images' ImageNet tags.")] = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else words through WordNet's relations to the images' ImageNet tags; says which classes it went through.")] = None,
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
     place: Annotated[Optional[list[str]], typer.Option("--place", help="Only images taken at this city, region or country (repeat: any of them).")] = None,
     person: Annotated[Optional[list[str]], typer.Option("--person", help="Only images showing this person, by name or id (repeat: all of them together).")] = None,
@@ -56,15 +56,17 @@ def search(
             for i, n in enumerate(found)]
     if json_out:
         payload = {"query": query, "query_id": result.query.image_id, "text": text is not None, "how": how,
-                   "method": method, "index": result.index, "cluster": result.cluster, "neighbours": rows}
+                   "method": method, "index": result.index, "cluster": result.cluster, "neighbours": rows,
+                   "words": result.words.to_dict() if result.words is not None else None}
         typer.echo(json.dumps(payload, indent=2))
         return
-    if how and not rows:  # word search: no image's top ImageNet classes fall under the word
-        console.print(f"No image matches {text!r}: none has one of the {how} among its most probable classes. "
-                      "Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
+    if how and not rows:  # word search: no image's top ImageNet classes show the word
+        console.print(f"No image matches {text!r}: none has, among its most probable classes, one that shows it. "
+                      f"{how}. Try a broader word (e.g. 'animal', 'vehicle') or search by an image.",
                       highlight=False, markup=False)
         return
-    what = escape(how) if how else f"{result.index} search"
+    # a word search without CLIP says what it went through under the table, not in its title
+    what = "word search through ImageNet tags" if result.words is not None else escape(how) if how else f"{result.index} search"
     table = Table(title=f"Nearest to {escape(query)} ({what}, clusters of {escape(method)})")
     for column in ("rank", "id", "similarity", "cluster", "path"):
         table.add_column(column, justify="left" if column == "path" else "right")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from ..errors import ConfigError
 from ..index import SearchIndex
 from ..config import SearchConfig
 from ..views import Workspace, open_workspace
+
+if TYPE_CHECKING:  # annotations only: the word table loads on the first word search
+    from ..words import Reach
 
 MAX_TEXT = 1000  # characters; CLIP reads 77 tokens at most anyway
 
@@ -55,12 +59,19 @@ class Searcher:
             return self._text_encoder(text)
 
     def search_text(self, text: str, k: int) -> tuple[list[Neighbour], str]:
-        """The k images that best match ``text``, and how they were found. A CLIP workspace compares
-        the sentence's CLIP embedding with the images' (similarity: cosine); any other workspace with
-        tags ranks images by the probability their ImageNet classes put under the WordNet word
-        (similarity: that probability)."""
+        """The k images that best match ``text``, and how they were found (``search_words`` without
+        the word's reach)."""
+        found, how, _ = self.search_words(text, k)
+        return found, how
+
+    def search_words(self, text: str, k: int) -> tuple[list[Neighbour], str, Reach | None]:
+        """The k images that best match ``text``, how they were found, and for a word search without
+        CLIP the classes the word went through (``words.Reach``; None for CLIP). A CLIP workspace
+        compares the sentence's CLIP embedding with the images' (similarity: cosine); any other
+        workspace with tags ranks images by the probability their ImageNet classes put on the classes
+        that show the word, each weighted by how directly it does (similarity: that score)."""
         if is_clip(self.ws):
-            return self.neighbours(self.embed_text(text), k), f"CLIP text embedding of {text!r}"
+            return self.neighbours(self.embed_text(text), k), f"CLIP text embedding of {text!r}", None
         if not text.strip() or len(text) > MAX_TEXT:
             raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
         tags = self.ws.tags()
@@ -69,14 +80,14 @@ class Searcher:
                               f"ImageNet classifier (efficientnet-lite*, resnet*, mobilenet_v2); "
                               f"{self.ws.manifest['backbone']['id']!r} has neither: search by image")
         from ..naming import word_scores
-        from ..vocabulary import match_word
+        from ..words import reach
 
-        match = match_word(text)  # an unknown word is a ConfigError naming close words
-        scores = word_scores(tags.classes, tags.probs, text)
+        words = reach(text)  # a word that reaches nothing goes through the nearest word that does
+        scores = word_scores(tags.classes, tags.probs, words.weights)
         scores = np.where(self.ws.removed(), 0.0, scores)  # images a review removed are not found
         order = np.argsort(-scores, kind="stable")[:k]
         found = [Neighbour(int(r), float(scores[r])) for r in order if scores[r] > 0]
-        return found, f"ImageNet classes under {match.describe()}"
+        return found, words.describe(), words
 
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
         """The k most similar images; ``exclude`` leaves out one row (the query image itself), and
@@ -168,6 +179,7 @@ class SearchResult:
     how: str  # how the images were found, for a caption
     method: str  # the clustering whose clusters are shown
     index: str = field(default="exact")  # the kind of search index used
+    words: Reach | None = None  # a word search without CLIP: the classes the word went through
 
 
 def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Searcher | None = None) -> SearchResult:
@@ -178,9 +190,9 @@ def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Sea
     query, k = config.query, config.k
     method = workspace.check_method(config.method)  # an unknown method is refused before any work
     searcher = searcher or Searcher(workspace)
-    row = None
+    row, words = None, None
     if query.text is not None:
-        found, how = searcher.search_text(query.text, k)
+        found, how, words = searcher.search_words(query.text, k)
     else:
         if query.image_id is not None:
             row = int(workspace.rows_of(query.image_id)[0])
@@ -189,4 +201,4 @@ def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Sea
             found = searcher.neighbours(searcher.embed(query.image), k)
         how = f"{searcher.index.kind} search"
     cluster = searcher.predicted_cluster(found, workspace.cluster_labels(method), row)
-    return SearchResult(query, found, row, cluster, how, method, searcher.index.kind)
+    return SearchResult(query, found, row, cluster, how, method, searcher.index.kind, words)

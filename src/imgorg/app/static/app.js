@@ -290,7 +290,9 @@ async function search(event) {
     } else if (text !== "") {
       data = await api(withMethod(`/api/search?text=${encodeURIComponent(text)}&k=${k}`), { method: "POST" });
     } else { throw new Error("choose an image file, type an image id, or type a word"); }
-    if (data.how) {
+    if (data.words && !data.words.reached) {  // the word reaches no class: the nearest word that does was searched
+      result.textContent = `${data.how}. ${data.neighbours.length} best matches for ${JSON.stringify(data.words.searched)}:`;
+    } else if (data.how) {
       result.textContent = `${data.neighbours.length} best matches for ${JSON.stringify(data.text)} (${data.how}):`;
     } else {
       const which = data.query_id != null ? "Its cluster" : "Predicted cluster";  // an image of the workspace has its own

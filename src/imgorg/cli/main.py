@@ -20,6 +20,7 @@ from . import index as index_command
 from . import inspect as inspect_command
 from . import map as map_command
 from . import outliers as outliers_command
+from . import people as people_command
 from . import report as report_command
 from . import review as review_command
 from . import run as run_command
@@ -51,6 +52,7 @@ app.command("export")(export_command.export_command)
 app.command("clusters")(clusters_command.clusters_command)
 app.command("add")(add_command.add_command)
 app.command("review")(review_command.review_command)
+app.command("people")(people_command.people_command)
 
 
 def _print_version(value: bool) -> None:

@@ -38,6 +38,8 @@ PCA_FILES = {"mean": "pca_mean.npy", "components": "pca_components.npy", "varian
 REPORT_FILE = "report.html"
 REVIEW_FILE = "review.parquet"  # one row per finding of `imgorg review`
 QUALITY_FILE = "quality.parquet"  # per image: sharpness, brightness, clipping, information, size, aspect
+FACES_FILE = "faces.parquet"  # one row per face: face_id, image_id, box, score, person, size_px
+FACE_DESCRIPTORS_FILE = "face_descriptors.npy"  # (n_faces, 128) float32, rows as faces.parquet's face_id
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,10 @@ REPORT = Artifact("report", (REPORT_FILE,), ("images", "embeddings", "reduced", 
 
 # A review shows no cluster: it depends on the images (their paths give splits and labels) and embeddings.
 REVIEW = Artifact("review", (REVIEW_FILE, QUALITY_FILE), ("images", "embeddings"), "imgorg review")
+# Faces are found in the images' pixels alone: no embedding or clustering changes them.
+PEOPLE = Artifact("people", (FACES_FILE, FACE_DESCRIPTORS_FILE), ("images",), "imgorg people")
 ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (MAP, INDEX, DUPLICATES, OUTLIERS, CLASSIFIERS, TAGS, EDITS,
-                                                      SKIPPED, PCA, REPORT, REVIEW)}
+                                                      SKIPPED, PCA, REPORT, REVIEW, PEOPLE)}
 
 
 def method_input(method: str) -> str:

@@ -29,9 +29,9 @@ def find_people(workspace: Workspace | str, config: PeopleConfig = PeopleConfig(
     """The faces table (``imgorg.people.table``), stored as ``faces.parquet`` with the descriptors in
     ``face_descriptors.npy``. ``frame.attrs`` holds the summary and ``looked_at``: the images whose
     faces were not cached yet. ``workers``: processes (None: every core this process may use)."""
-    ws = open_workspace(workspace)
+    require_dlib()  # before anything else: the fix for a missing extra is the first thing to say
     config.validate()
-    require_dlib()
+    ws = open_workspace(workspace)
     images = ws.images[["id", "path", "sha256"]]
     cache = FaceCache(face_cache(ws.path) / cache_key(config))
     known = cache.load()

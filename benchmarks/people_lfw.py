@@ -14,12 +14,14 @@ photo's centre, within 25 px; other faces take part in the grouping but not in t
 photo is "detected" when it has such a face at all, whatever its score or size. Pairwise
 precision and recall are over pairs of labelled faces that were grouped (not unrecognised). A
 person is "in exactly one group" when all their grouped labelled faces share one person id;
-"and alone there" when no other labelled person is in it. A stranger is "put in someone's
+"and alone there" when no other labelled person is in it; "lone aside" counts the people whose
+faces in groups of two or more all share one group (a photo left on its own is not a second
+group of theirs). A stranger is "put in someone's
 group" when its face shares a person id with any other labelled face.
 
 Held out: the people at positions 4, 9, ..., 59 of the sorted names (12) and the strangers at
-positions 4, 9, ... (63) were never looked at while choosing ``min_score``, ``cut`` and
-``reach``; the other 50 people and 250 strangers were. CIFAR-10: train images were looked at,
+positions 4, 9, ... (63) were never looked at while choosing ``min_score``, ``cut``, ``rejoin``
+and ``reach``; the other 50 people and 250 strangers were. CIFAR-10: train images were looked at,
 test images held out.
 """
 
@@ -86,19 +88,20 @@ def scores(files: list[Path], found: list, who: list[str], strangers: set[str]) 
     same = (names[:, None] == names[None])[upper]
     together = (groups[:, None] == groups[None])[upper]
     people = sorted({w for w in who if w not in strangers})
-    one = alone = 0
+    size = {g: int((groups == g).sum()) for g in set(groups.tolist())}
+    one = alone = lone_aside = 0
     for name in people:
         theirs = set(groups[names == name])
+        lone_aside += len({g for g in theirs if size[g] > 1}) == 1
         if len(theirs) == 1:
             one += 1
             alone += set(names[groups == next(iter(theirs))]) == {name}
-    size = {g: int((groups == g).sum()) for g in set(groups.tolist())}
     in_group = [size[p] > 1 for w, p in grouped if w in strangers]
     return {"photos": len(files), "detected": len(labelled) / len(files),
             "grouped": len(grouped) / len(files),
             "precision": float((same & together).sum() / max(1, together.sum())),
             "recall": float((same & together).sum() / max(1, same.sum())),
-            "people": len(people), "in_one_group": one, "alone_there": alone,
+            "people": len(people), "in_one_group": one, "alone_there": alone, "lone_aside": lone_aside,
             "strangers": sum(w in strangers for w in who),
             "strangers_in_groups": float(np.mean(in_group)) if in_group else None}
 
@@ -128,12 +131,12 @@ def report_lfw(files, who, strangers, held, found) -> None:
         "12 held-out + 63 strangers": lambda w: w in held,
     }
     print(f"{'case':28} {'detected':>8} {'grouped':>8} {'prec':>6} {'recall':>6} {'one group':>10} "
-          f"{'alone':>6} {'strangers in':>12}")
+          f"{'alone':>6} {'lone aside':>10} {'strangers in':>12}")
     for name, keep in cases.items():
         s = subset(keep)
         st = "" if s["strangers_in_groups"] is None else f"{s['strangers_in_groups']:.1%}"
         print(f"{name:28} {s['detected']:8.2%} {s['grouped']:8.2%} {s['precision']:6.3f} {s['recall']:6.3f} "
-              f"{s['in_one_group']:>4}/{s['people']:<5} {s['alone_there']:>6} {st:>12}")
+              f"{s['in_one_group']:>4}/{s['people']:<5} {s['alone_there']:>6} {s['lone_aside']:>10} {st:>12}")
 
 
 def collages(files, who, strangers, found, count: int = 200, seed: int = 0) -> None:

@@ -298,10 +298,11 @@ class PeopleConfig(Checked):
     min_face_px: int = 40  # a smaller face (side in the scaled image's pixels) is kept as unrecognised
     min_score: float = 0.3  # a face the detector is less sure of (dlib's HOG score) is kept as unrecognised
     threshold: float = 0.5  # descriptor distance under which two faces are linked (chinese whispers)
-    # Chosen on 50 LFW people and 250 strangers, checked on 12 held-out people and 63 strangers:
-    # a group is cut where two parts' mean distance reaches `cut`, and a face stays in (or moves to) a
-    # group only within `reach` of its centre (docs/people.md).
+    # Chosen on 50 LFW people and 250 strangers, checked on 12 held-out people and 63 strangers
+    # (docs/people.md): a group is cut where two parts' mean distance reaches `cut`, unless the parts'
+    # centres lie within `rejoin`; a face stays in (or moves to) a group only within `reach` of its centre.
     cut: float = 0.55
+    rejoin: float = 0.4
     reach: float = 0.48
 
     CONSTRAINTS: ClassVar[dict[str, Rule]] = {
@@ -312,6 +313,7 @@ class PeopleConfig(Checked):
         "min_score": Rule(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
         "threshold": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
         "cut": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
+        "rejoin": Rule(lambda v: isinstance(v, (int, float)) and 0.0 <= v < 2.0, "a descriptor distance in [0, 2)"),
         "reach": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)")}
 
     def check(self) -> None:

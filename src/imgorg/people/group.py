@@ -6,6 +6,11 @@ hold, so a chain of near pairs does not merge two people the way linking every p
 threshold does (62 LFW people chained into 2 groups at 0.6). Pairs are found in blocks of the
 distance matrix, so the graph costs memory for its edges only, not n^2.
 
+Chinese whispers chains two alike people through faces between them (two LFW people and four
+Asian-born strangers became one group of 43), so each group is cut by average linkage where its
+parts' mean distance reaches ``cut`` (parts whose centres lie within ``rejoin`` stay together),
+and then a face stays in a group, or moves to another, only within ``reach`` of its centre.
+
 A group that still holds two faces of one photo is split: the faces of its photo with the most
 faces each seed a part, and the others join, nearest first, the nearest part that has no face of
 their photo yet (a new part when every part has one).
@@ -54,7 +59,8 @@ def chinese_whispers(descriptors: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray(dlib.chinese_whispers(edges), np.int64)
 
 
-def split_by_average(labels: np.ndarray, descriptors: np.ndarray, cut: float, largest: int = 5000) -> np.ndarray:
+def split_by_average(labels: np.ndarray, descriptors: np.ndarray, cut: float, largest: int = 5000,
+                     rejoin: float | None = None) -> np.ndarray:
     """Labels where each group is cut where the mean distance between two of its parts reaches ``cut``
     (average linkage within the group). Chinese whispers chains two alike people through a few
     faces between them; their faces' mean distance keeps them apart. A group of more than
@@ -70,10 +76,28 @@ def split_by_average(labels: np.ndarray, descriptors: np.ndarray, cut: float, la
             continue
         tree = linkage(pdist(np.asarray(descriptors[members], np.float64)), method="average")
         parts = fcluster(tree, t=cut, criterion="distance")
+        if rejoin is not None:
+            parts = _rejoin(parts, np.asarray(descriptors[members], np.float64), rejoin)
         for part in np.unique(parts)[1:]:
             labels[members[parts == part]] = next_label
             next_label += 1
     return labels
+
+
+def _rejoin(parts: np.ndarray, x: np.ndarray, within: float) -> np.ndarray:
+    """Parts merged back, closest centres first, while two centres lie within ``within``."""
+    parts = parts.copy()
+    while True:
+        values = np.unique(parts)
+        if len(values) < 2:
+            return parts
+        centres = np.stack([x[parts == v].mean(0) for v in values])
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)
+        gaps[np.diag_indices(len(values))] = np.inf
+        a, b = np.unravel_index(np.argmin(gaps), gaps.shape)
+        if gaps[a, b] >= within:
+            return parts
+        parts[parts == values[b]] = values[a]
 
 
 def refine_by_centres(labels: np.ndarray, descriptors: np.ndarray, reach: float, min_size: int = 3,
@@ -185,7 +209,7 @@ def by_size(labels: np.ndarray) -> np.ndarray:
 
 def group_faces(descriptors: np.ndarray, image_ids: np.ndarray, threshold: float = 0.5,
                 recognised: np.ndarray | None = None, reach: float | None = None,
-                cut: float | None = None) -> np.ndarray:
+                cut: float | None = None, rejoin: float | None = None) -> np.ndarray:
     """A person per face: 0..P-1, the largest group first, or UNRECOGNISED where ``recognised`` is False.
     Two faces with the same image id never share a person."""
     descriptors = np.asarray(descriptors, np.float32)
@@ -198,7 +222,7 @@ def group_faces(descriptors: np.ndarray, image_ids: np.ndarray, threshold: float
     if len(rows):
         labels = chinese_whispers(descriptors[rows], threshold)
         if cut is not None:
-            labels = split_by_average(labels, descriptors[rows], cut)
+            labels = split_by_average(labels, descriptors[rows], cut, rejoin=rejoin)
         if reach is not None:
             labels = refine_by_centres(labels, descriptors[rows], reach)
         labels = split_shared_photos(labels, descriptors[rows], image_ids[rows])

@@ -33,7 +33,8 @@ def faces_table(image_ids, faces: list[Faces], config: PeopleConfig) -> tuple[pd
     owners = np.repeat(np.asarray(image_ids, np.int64), counts)
     recognised = (work_px >= config.min_face_px) & (scores >= config.min_score)
     descriptors[~recognised] = 0.0
-    people = group_faces(descriptors, owners, config.threshold, recognised, config.reach, config.cut)
+    people = group_faces(descriptors, owners, config.threshold, recognised, config.reach, config.cut,
+                         config.rejoin)
     table = pd.DataFrame({
         "face_id": np.arange(len(owners), dtype=np.int64), "image_id": owners,
         "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],

@@ -180,8 +180,11 @@ def test_people_are_stored_cached_and_looked_for_only_in_new_images(faces_folder
 
 
 @pytest.mark.slow
-def test_imgorg_people_prints_a_summary(faces_folder, tmp_path):
-    run(faces_folder, tmp_path / "ws", RUN)
+def test_imgorg_run_people_then_imgorg_people(faces_folder, tmp_path):
+    done = CliRunner().invoke(app, ["run", str(faces_folder), "--out", str(tmp_path / "ws"), "--people", "--k", "2",
+                                    "--method", "kmeans", "--map", "none", "--no-review", "--no-report"])
+    assert done.exit_code == 0, done.output
+    assert "People" in done.output and "4 images looked at" in done.output
     done = CliRunner().invoke(app, ["people", str(tmp_path / "ws"), "--json"])
     assert done.exit_code == 0, done.output
     summary = json.loads(done.output)

@@ -208,3 +208,21 @@ def test_without_dlib_the_error_names_the_extra(monkeypatch, tmp_path):
     done = imgorg("people", str(tmp_path / "nowhere"), prelude="import sys; sys.modules['dlib'] = None")
     assert done.returncode == 2
     assert "pip install 'imgorg[people]'" in done.stderr
+
+
+def test_the_face_cache_keeps_what_was_found_and_ignores_a_torn_shard(tmp_path):
+    from imgorg.people.detect import Faces
+    from imgorg.people.scan import FaceCache
+
+    rng = np.random.default_rng(4)
+    two = Faces(np.array([[1, 2, 30, 30], [50, 60, 41, 41]]), np.array([1.5, 0.2], np.float32),
+                np.array([30, 41]), rng.normal(0, 1, (2, 128)).astype(np.float32))
+    cache = FaceCache(tmp_path / "faces")
+    cache.append(["a" * 64, "b" * 64], [two, Faces.none()])
+    cache.append(["c" * 64], [Faces.none()])
+    (tmp_path / "faces" / "shard-00001-faces.parquet").unlink()  # a run killed between two writes
+    found = cache.load()
+    assert set(found) == {"a" * 64, "b" * 64}  # the torn shard's image is looked at again
+    assert found["a" * 64].boxes.tolist() == two.boxes.tolist()
+    assert np.array_equal(found["a" * 64].descriptors, two.descriptors)
+    assert found["a" * 64].scores.tolist() == two.scores.tolist() and len(found["b" * 64].scores) == 0

@@ -3,11 +3,11 @@ then the rule that two faces of one photo are never one person.
 
 Chinese whispers (dlib's, deterministic) lets each face take the label most of its neighbours
 hold, so a chain of near pairs does not merge two people the way linking every pair under the
-threshold does (62 LFW people chained into 2 groups at 0.6). Pairs are found in blocks of the
+threshold does (at 0.6, 1,216 of the 1,233 grouped faces of 62 LFW people fell into one linked group). Pairs are found in blocks of the
 distance matrix, so the graph costs memory for its edges only, not n^2.
 
-Chinese whispers chains two alike people through faces between them (two LFW people and four
-Asian-born strangers became one group of 43), so each group is cut by average linkage where its
+Chinese whispers still chains two alike people through faces between them (two LFW people and
+five strangers became one group of 43), so each group is cut by average linkage where its
 parts' mean distance reaches ``cut`` (parts whose centres lie within ``rejoin`` stay together),
 and then a face stays in a group, or moves to another, only within ``reach`` of its centre.
 

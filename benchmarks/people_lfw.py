@@ -28,7 +28,6 @@ test images held out.
 from __future__ import annotations
 
 import argparse
-import io
 import resource
 import time
 from pathlib import Path

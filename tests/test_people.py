@@ -46,7 +46,8 @@ def jpeg(pixels: np.ndarray, path=None, exif=None) -> bytes:
     return path.read_bytes()
 
 
-def recognised(faces, config=PeopleConfig()):
+def recognised(faces):
+    config = PeopleConfig()
     return [tuple(b) for b, s, w in zip(faces.boxes, faces.scores, faces.work_px)
             if s >= config.min_score and w >= config.min_face_px]
 

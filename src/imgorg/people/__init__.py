@@ -23,6 +23,21 @@ _WHERE = {
     "faces_table": "table", "people_summary": "table",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "PEOPLE_EXTRA",
+    "UNRECOGNISED",
+    "FaceCache",
+    "FaceModels",
+    "Faces",
+    "MissingPeopleExtra",
+    "faces_in_file",
+    "faces_table",
+    "find_faces",
+    "group_faces",
+    "model_folder",
+    "people_summary",
+    "require_dlib",
+    "scan_files",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

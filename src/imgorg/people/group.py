@@ -2,9 +2,10 @@
 then the rule that two faces of one photo are never one person.
 
 Chinese whispers (dlib's, deterministic) lets each face take the label most of its neighbours
-hold, so a chain of near pairs does not merge two people the way linking every pair under the
-threshold does (at 0.6, 1,216 of the 1,258 grouped faces in the photos of 62 LFW people fell into one linked group). Pairs are found in blocks of the
-distance matrix, so the graph costs memory for its edges only, not n^2.
+hold, so a chain of near pairs does not merge people the way linking every pair under the
+threshold does (at 0.6, 1,216 of the 1,258 grouped faces in the photos of 62 LFW people fell
+into one linked group). Pairs are found in blocks of the distance matrix, so the graph costs
+memory for its edges only, not n^2.
 
 Chinese whispers still chains two alike people through faces between them (two LFW people and
 five strangers became one group of 43), so each group is cut by average linkage where its

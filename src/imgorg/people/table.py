@@ -47,6 +47,6 @@ def people_summary(table: pd.DataFrame) -> dict[str, int]:
     """faces, people (groups), in_groups (people with two faces or more), unrecognised, images_with_faces."""
     grouped = table.loc[table["person"] != UNRECOGNISED, "person"]
     sizes = grouped.value_counts()
-    return {"faces": int(len(table)), "people": int(len(sizes)), "in_groups": int((sizes >= 2).sum()),
+    return {"faces": len(table), "people": len(sizes), "in_groups": int((sizes >= 2).sum()),
             "unrecognised": int((table["person"] == UNRECOGNISED).sum()),
             "images_with_faces": int(table["image_id"].nunique())}

@@ -6,11 +6,11 @@ from imgorg import tasks
 EXPECTED = [
     "BACKBONES", "DEFAULT_BACKBONE", "NOISE", "AddConfig", "BackboneError", "ClassifyConfig", "ClusterConfig",
     "ClusterScores", "CompareConfig", "ConfigError", "DuplicatesConfig", "EmbedConfig", "EmbedResult",
-    "ExportConfig", "ImageDecodeError", "ImgorgError", "IndexConfig", "MapConfig", "OutlierConfig", "ReduceConfig",
+    "ExportConfig", "ImageDecodeError", "ImgorgError", "IndexConfig", "MapConfig", "OutlierConfig", "PeopleConfig", "ReduceConfig",
     "Reducer", "ReportConfig", "ReviewConfig", "RunConfig", "RunResult", "SearchConfig", "SourceError",
     "Workspace", "WorkspaceError", "__version__", "add_images", "build_search_index", "cluster", "compare_methods",
     "decode_image", "edit_clusters", "embed_catalog", "export_clusters", "find_duplicates",
-    "find_folder_duplicates", "find_similar", "get_backbone", "load_workspace", "make_map", "review_collection",
+    "find_folder_duplicates", "find_people", "find_similar", "get_backbone", "load_workspace", "make_map", "review_collection",
     "run", "save_workspace", "scan_folder", "score_clustering", "score_outliers", "train_classifiers",
     "write_report"
 ]

@@ -289,3 +289,33 @@ class ExportConfig(Checked):
 class IndexConfig(Checked):
     kind: str = "auto"  # auto (exact up to 200,000 images, else ivf-pq), exact, hnsw, ivf-flat, ivf-pq
 
+
+
+@dataclass(frozen=True)
+class PeopleConfig(Checked):
+    long_side: int = 1000  # images are searched scaled down to this long side (never up)
+    upsample: int = 1  # detector pyramid doublings: 1 finds faces down to about 40 px of the scaled image
+    min_face_px: int = 40  # a smaller face (side in the scaled image's pixels) is kept as unrecognised
+    min_score: float = 0.3  # a face the detector is less sure of (dlib's HOG score) is kept as unrecognised
+    threshold: float = 0.5  # descriptor distance under which two faces are linked (chinese whispers)
+    # Chosen on 50 LFW people and 250 strangers, checked on 12 held-out people and 63 strangers
+    # (docs/people.md): a group is cut where two parts' mean distance reaches `cut`, unless the parts'
+    # centres lie within `rejoin`; a face stays in (or moves to) a group only within `reach` of its centre.
+    cut: float = 0.55
+    rejoin: float = 0.4
+    reach: float = 0.48
+
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {
+        "long_side": whole_at_least(64, "a whole number of pixels, 64 or more (1000 finds faces of 40 px and more "
+                                        "in photos of any size)"),
+        "upsample": whole_at_least(0, "a whole number of doublings, 0 to 3"),
+        "min_face_px": whole_at_least(0, "a whole number of pixels, 0 or more"),
+        "min_score": Rule(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+        "threshold": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
+        "cut": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
+        "rejoin": Rule(lambda v: isinstance(v, (int, float)) and 0.0 <= v < 2.0, "a descriptor distance in [0, 2)"),
+        "reach": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)")}
+
+    def check(self) -> None:
+        if self.upsample > 3:
+            raise ConfigError(f"upsample ({self.upsample}) must be at most 3: each doubling costs about 4x the time")

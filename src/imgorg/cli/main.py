@@ -20,6 +20,7 @@ from . import index as index_command
 from . import inspect as inspect_command
 from . import map as map_command
 from . import outliers as outliers_command
+from . import people as people_command
 from . import person as person_command
 from . import places as places_command
 from . import report as report_command
@@ -55,6 +56,7 @@ app.command("add")(add_command.add_command)
 app.command("review")(review_command.review_command)
 app.command("places")(places_command.places_command)
 app.add_typer(person_command.app, name="person")
+app.command("people")(people_command.people_command)
 
 
 def _print_version(value: bool) -> None:

@@ -16,6 +16,7 @@ call these; none of them writes a workspace file itself.
     review_collection(ws, ReviewConfig())      copies, similar shots, bad shots, outliers, leaks, wrong labels
     write_report(ws, ReportConfig())           the self-contained HTML report
     export_clusters(ws, ExportConfig(...))     folders of links per cluster or month, or a CSV / Parquet table
+    find_people(ws, PeopleConfig())            faces grouped into people (needs imgorg[people])
 
 ``run(source, out, RunConfig())`` (``tasks.run``) makes a workspace; ``tasks.inputs.workspace_for`` is
 the one rule for commands that take a workspace or a folder of images. Names load on first use, so
@@ -33,12 +34,13 @@ _WHERE = {
     "export_clusters": "export", "build_search_index": "index", "MapResult": "map", "make_map": "map",
     "score_outliers": "outliers", "write_report": "report", "ReviewResult": "review",
     "review_collection": "review", "SearchResult": "search", "find_similar": "search",
+    "find_people": "people",
 }
 
 __all__ = [
     "AddResult", "ClassifyRun", "CompareResult", "EditResult", "FolderExport", "MapResult", "ReviewResult",
     "SearchResult", "add_images", "build_search_index", "compare_methods", "edit_clusters", "export_clusters",
-    "find_duplicates", "find_folder_duplicates", "find_similar", "make_map", "review_collection", "score_outliers",
+    "find_duplicates", "find_folder_duplicates", "find_people", "find_similar", "make_map", "review_collection", "score_outliers",
     "train_classifiers", "write_report",
 ]
 

@@ -20,21 +20,21 @@ the data is the read model (``imgorg.views``), and it imports nothing above it.
 
 from .store import CarryOver, Store, discard_edit_log, plan_carry_over, save_store, stored_dtype
 from .artifacts import (
-    ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, EDITS_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE,
+    ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, EDITS_FILE, FACE_DESCRIPTORS_FILE, FACES_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE,
     PCA_FILES, PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, QUALITY_FILE, REPORT_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE, Artifact, artifact_of,
     method_input,
     projection_name,
 )
 from .storage import (
-    CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache, has_artifact, is_workspace,
+    CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache, face_cache, has_artifact, is_workspace,
     previous_manifest, read_artifact, read_manifest, update_manifest, workspace_lock, write_artifact,
 )
 
 __all__ = [
-    "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
+    "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FACE_DESCRIPTORS_FILE", "FACES_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_FILES", "PREDICTIONS_FILE", "PROJECTIONS_RECORD", "QUALITY_FILE", "REPORT_FILE", "REVIEW_FILE",
     "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "Store", "artifact_of",
-    "discard_edit_log", "embedding_cache", "has_artifact", "is_workspace", "method_input", "plan_carry_over",
+    "discard_edit_log", "embedding_cache", "face_cache", "has_artifact", "is_workspace", "method_input", "plan_carry_over",
     "previous_manifest", "projection_name", "read_artifact", "read_manifest", "save_store", "stored_dtype",
     "update_manifest", "workspace_lock", "write_artifact",
 ]

@@ -165,6 +165,11 @@ def embedding_cache(path: str | os.PathLike) -> Path:
     return Path(path) / CACHE / "embeddings"
 
 
+def face_cache(path: str | os.PathLike) -> Path:
+    """Where a workspace keeps the faces found per image content (one folder per detector setting below it)."""
+    return Path(path) / CACHE / "faces"
+
+
 _locks: dict[Path, threading.RLock] = {}  # one per workspace: threads of this process queue on it
 _depth: dict[Path, int] = {}  # how many nested holds the owning thread has
 _guard = threading.Lock()

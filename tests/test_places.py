@@ -13,11 +13,10 @@ import imgorg
 from imgorg.cli.main import app
 from imgorg.constants import EVENTS
 from imgorg.events import date_range, event_names, with_people
-from imgorg.places import geocode, unit_vectors, gazetteer
+from imgorg.places import gazetteer, geocode, unit_vectors
 from imgorg.tasks.export import export_folders
 
 from .places_corpus import make_workspace
-
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +42,7 @@ def test_the_nearest_place_is_the_nearest_on_the_globe_not_in_degrees():
     # at 60 N a degree of longitude is half a degree of latitude: a tree on degrees picks wrongly
     g = gazetteer()
     lat, lon = np.array([59.9, 64.1, -54.8]), np.array([10.75, -21.9, -68.3])
-    rows, km = g.nearest(lat, lon)
+    rows, _ = g.nearest(lat, lon)
     exact = np.arccos(np.clip(unit_vectors(lat, lon) @ unit_vectors(g.places["lat"], g.places["lon"]).T, -1, 1))
     assert rows.tolist() == exact.argmin(axis=1).tolist()
     assert geocode([59.9139], [10.7522])["place_city"][0] == "Oslo"

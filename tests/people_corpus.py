@@ -32,10 +32,13 @@ def write_real_photos(folder: Path) -> Path:
     return folder
 
 
-def make_people_workspace(root: Path) -> Path:
-    """A workspace of the real photos with the synthetic faces written as the face engine would."""
-    folder = write_real_photos(root / "photos")
-    path = run(folder, root / "ws", CONFIG).workspace.path
+def make_photo_workspace(root: Path) -> Path:
+    """A workspace of the real photos, without faces (``imgorg people`` not run)."""
+    return run(write_real_photos(root / "photos"), root / "ws", CONFIG).workspace.path
+
+
+def add_faces(path: Path) -> Path:
+    """The synthetic faces written into a workspace as the face engine writes them."""
     write_faces(load_workspace(path), FACES)
     return path
 

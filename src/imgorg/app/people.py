@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ConfigError, ImageDecodeError
-from ..persons import MergePeople, MoveFaces, NamePerson, NotPerson, SplitPerson, UndoPerson
+from ..persons import MergePeople, MoveFaces, NamePerson, NotPerson, SplitPerson, UndoPerson, describe
 from .browse import PAGE_SIZE
 from .state import AppState
 
@@ -96,8 +96,17 @@ def people_routes(state: AppState) -> APIRouter:
     def history():
         from ..tasks.person import person_history
 
-        return [{**{k: v for k, v in e.items() if k not in ("faces", "to_faces")}, "said": describe(e)}
-                for e in person_history(state.ws)]
+        out, stack = [], []  # an undo cancels the latest edit still standing then: say which
+        for i, e in enumerate(person_history(state.ws)):
+            entry = {k: v for k, v in e.items() if k not in ("faces", "to_faces")}
+            if e["op"] == "undo":
+                undid = stack.pop() if stack else None
+                entry["said"] = f"undid: {out[undid]['said']}" if undid is not None else describe(e)
+            else:
+                stack.append(i)
+                entry["said"] = describe(e)
+            out.append(entry)
+        return out
 
     @router.get("/people/images")
     def images(person: list[str] = Query([]), place: list[str] = Query([]), page: int = Query(0, ge=0),

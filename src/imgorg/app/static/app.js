@@ -504,7 +504,6 @@ async function loadPeople() {
   const people = byName(await api("/api/people"));
   state.people.list = people;
   fillPersonFilter(people);
-  $("face-move-to").replaceChildren(...people.map((p) => Object.assign(el("option", `${personName(p)} (#${p.person})`), { value: p.person })));
   const items = people.map((p) => {
     const li = el("li"); li.dataset.person = p.person;
     const box = el("input"); box.type = "checkbox"; box.value = p.person; box.title = "select to merge";
@@ -542,6 +541,8 @@ async function loadPerson() {
   $("person-info").textContent = p ? `#${id} · ${p.faces} faces in ${p.images} photos` : "too small, unsure, or marked not their person";
   $("person-rename").hidden = id === NO_ONE;
   $("person-name-input").value = p ? p.name : "";
+  $("face-move-to").replaceChildren(...state.people.list.filter((q) => q.person !== id)
+    .map((q) => Object.assign(el("option", `${personName(q)} (#${q.person})`), { value: q.person })));
   const faces = await api(`/api/people/faces?person=${id}&limit=200`);
   state.people.faces = faces.map((f) => f.face_id);
   $("face-gallery").replaceChildren(...faces.map((f) => {

@@ -5,7 +5,7 @@ const state = {
   method: null, editMethod: null, cluster: null, page: 0, pageSize: 48, summary: null,
   from: null, to: null, place: null, person: null, selected: new Set(), lastClicked: null, gallery: [], clusters: [],
   review: { kind: null, page: 0, pageSize: 24, selected: new Set(), kinds: [], waiting: false },
-  people: { list: [], person: null, faces: [], selected: new Set() },
+  people: { list: [], person: null, faces: [], selected: new Set() }, mapTicket: 0,
 };
 
 async function api(path, options) {
@@ -54,7 +54,9 @@ function fillMapKinds() {
 
 async function drawMap() {
   const kind = $("map-kind").value, dims = +$("map-dims").value, colour = $("map-colour").value;
+  const ticket = ++state.mapTicket;  // filters changed quickly: only the latest answer is drawn
   const data = await api(withFilters(withQuery("/api/map", { kind, dims, colour })));
+  if (ticket !== state.mapTicket) return;
   $("map-info").textContent = `${data.ids.length.toLocaleString()} images · ${data.description}`;
   // Colour by cluster (default), label, each image's main person (its largest face's) or its place.
   const by = colour === "label" && data.label ? "label" : data[colour] ? colour : "cluster";

@@ -58,7 +58,7 @@ def test_name_merge_and_undo_people_in_the_browser(bare, tmp_path):
         page.fill("#person-name-input", "Rui")
         page.click("#person-name-button")
         wait_status(page, "Named person 1 'Rui'")
-        assert list(people_shown(page).items())[0] == (1, ("Rui", "3 faces · 3 photos"))
+        assert next(iter(people_shown(page).items())) == (1, ("Rui", "3 faces · 3 photos"))
         assert page.inner_text("#person-name") == "Rui"
 
         # merge person 2 (Rui in c.jpg, which the grouping split off) into Rui: the count goes from 3 to 4

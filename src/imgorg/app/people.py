@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field

@@ -120,7 +120,8 @@ class AppState:
     def person_edit(self, change) -> tuple[dict, str]:
         """Apply one edit of the people (``imgorg.persons``; a ConfigError says why one is refused): the
         record appended and a sentence, which for an undo says what it undid."""
-        from ..persons import UndoPerson, describe as describe_person
+        from ..persons import UndoPerson
+        from ..persons import describe as describe_person
         from ..tasks.person import edit_people
 
         with self._edits:

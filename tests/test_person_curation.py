@@ -169,6 +169,6 @@ def test_rest_names_merges_undoes_and_filters(ws):
     assert client.post("/api/people/merge", json={"persons": [0, 1]}).status_code == 400  # seen together
     ids = client.get("/api/people/images", params={"person": ["Rui"], "place": ["Porto"]}).json()["ids"]
     assert ids == [int(ws.images.set_index("path").at["e.jpg", "id"])]
-    assert client.post("/api/people/undo").json()["said"] == "undid the latest edit"
+    assert client.post("/api/people/undo").json()["said"] == "undid: merged people 1, 2 into person 1"
     assert len(client.get("/api/people").json()) == 3
     assert {p["city"] for p in client.get("/api/places").json()["places"]} == {"Lisbon", "Porto"}

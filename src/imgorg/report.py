@@ -36,7 +36,9 @@ NEIGHBOURS = 7
 MAX_FAILURES = 1_000  # failed files listed; the rest are counted
 REVIEW_GROUPS = 3  # groups (copies, a series) shown per kind of finding
 REVIEW_SINGLES = 6  # single findings shown per kind, the strongest first
-SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "review", "places", "failures")
+MAX_PEOPLE = 40  # people shown with a face each: the named ones, then the unnamed with most faces
+SECTIONS = ("summary", "methods", "map", "clusters", "contingency", "neighbours", "review", "people", "places",
+            "failures")
 TABLE_COLUMNS = ("n_clusters", "noise_fraction", "silhouette", "davies_bouldin", "calinski_harabasz",
                  "acc", "nmi", "ari", "purity", "seconds")
 
@@ -45,7 +47,7 @@ def render_report(ws: Workspace, method: str | None = None, seed: int = 0) -> st
     """The report's HTML for one clustering of ``ws`` (the chosen one by default)."""
     data = ReportData(ws, method, seed)
     body = "\n".join(section(data) for section in (
-        _summary, _methods, _map, _clusters, _contingency, _neighbours, _review, _places, _failures))
+        _summary, _methods, _map, _clusters, _contingency, _neighbours, _review, _people, _places, _failures))
     title = f"imgorg report: {Path(ws.manifest.get('source', {}).get('root', str(ws.path))).name}"
     made = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return PAGE.format(title=_e(title), css=CSS, nav=_nav(), body=body,
@@ -289,12 +291,46 @@ def _tile(d: ReportData, finding, word: str) -> str:
     if image is None:
         picture = "<span class=missing>unreadable now</span>"
     else:
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="PNG")
-        picture = (f'<img alt="{_e(finding.path)}" title="{_e(finding.path)}" '
-                   f'src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode("ascii")}">')
+        picture = _png_img(image, finding.path)
     cls = "tile kept" if finding.action == "keep" else "tile"
     return f"<figure class='{cls}'>{picture}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+def _people(d: ReportData) -> str:
+    """The people the faces were grouped into (`imgorg people`, then curated): a face and counts each."""
+    if not d.ws.has_people():
+        return _section("people", "People", "<p class=note>No faces stored: <code>imgorg people WS</code> finds the "
+                                            "faces and groups them into people (pip install 'imgorg[people]').</p>")
+    people = d.ws.people()
+    faces = d.ws.faces()
+    no_one = int((faces["person"] == -1).sum())
+    named = people[people["name"].fillna("") != ""]
+    shown = pd.concat([named, people[people["name"].fillna("") == ""]]).head(MAX_PEOPLE)
+    tiles = "".join(_face_tile(d, r) for r in shown.itertuples())
+    note = (f"{_count(len(faces), 'face', 'faces')} in {faces['image_id'].nunique():,} images: "
+            f"{_count(len(people), 'person', 'people')}, {len(named):,} named; {_count(no_one, 'face', 'faces')} of no one "
+            "(too small, unsure, or marked not their person)")
+    if len(people) > len(shown):
+        note += f"; the named people and the unnamed with most faces shown, {len(shown)} of {len(people)}"
+    return _section("people", "People", f"<p class=note>{_e(note)}.</p><div class=tiles>{tiles}</div>")
+
+
+def _face_tile(d: ReportData, person) -> str:
+    """One person: their face (the largest, best-scored), their name or number, their faces and photos."""
+    try:
+        picture = _png_img(d.ws.face_crop(int(person.cover_face), plots.TILE), str(person.name or ""))
+    except (OSError, ImgorgError):
+        picture = "<span class=missing>unreadable now</span>"
+    name = person.name or f"person {int(person.person)}"
+    caption = f"{name} · {_count(int(person.faces), 'face', 'faces')}, {_count(int(person.images), 'photo', 'photos')}"
+    return f"<figure class='tile person'>{picture}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+def _png_img(image, title: str) -> str:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG")
+    return (f'<img alt="{_e(title)}" title="{_e(title)}" '
+            f'src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode("ascii")}">')
 
 
 def _places(d: ReportData) -> str:
@@ -378,7 +414,7 @@ def _figure(fig, alt: str) -> str:
 def _nav() -> str:
     titles = {"summary": "Summary", "methods": "Methods", "map": "Map", "clusters": "Clusters",
               "contingency": "Clusters and labels", "neighbours": "Neighbours", "review": "Review",
-              "places": "Places", "failures": "Failures"}
+              "people": "People", "places": "Places", "failures": "Failures"}
     return " ".join(f'<a href="#{s}">{titles[s]}</a>' for s in SECTIONS)
 
 
@@ -405,6 +441,7 @@ figure.tile { margin: 0; width: 72px; text-align: center; font-size: 11px; borde
 figure.tile img { width: 64px; height: 64px; object-fit: contain; image-rendering: pixelated; background: #eee; }
 figure.tile.kept { border-color: #16a34a; background: #dcfce7; }
 .unit .reason { font-size: 12px; color: #444; margin: 4px 2px 0; }
+figure.tile.person { width: 96px; }
 .missing { display: inline-block; width: 64px; height: 64px; background: #eee; font-size: 10px; }
 """
 

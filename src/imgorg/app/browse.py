@@ -14,6 +14,9 @@ from .state import AppState
 PAGE_SIZE = 48
 FROM = Query(None, alias="from", description="Only images taken on or after this day (YYYY-MM-DD).")
 TO = Query(None, alias="to", description="Only images taken on or before this day (YYYY-MM-DD).")
+PLACE = Query([], description="Only images at one of these places: a city, region, country or country code.")
+PERSON = Query([], description="Only images that show every one of these people (ids or names).")
+COLOURS = ("cluster", "label", "person", "place")
 
 
 def image_row(state: AppState, image_id: int | str) -> int:
@@ -35,6 +38,7 @@ def summary_routes(state: AppState) -> APIRouter:
                 "default_method": ws.method, "base_method": ws.base_method, "edit_method": state.edit_method,
                 "has_labels": ws.has_labels, "maps": {dims: ws.maps(dims) for dims in (2, 3)},
                 "dates": state.dates(), "text_search": state.text_search(),
+                "has_people": ws.has_people(), "has_places": ws.has_places(),
                 "backbone": ws.manifest["backbone"]["id"], "selection": ws.manifest.get("selection", {})}
 
     @router.get("/metrics")
@@ -43,9 +47,10 @@ def summary_routes(state: AppState) -> APIRouter:
                 for name, scores in state.ws.metrics.items()}
 
     @router.get("/clusters")
-    def clusters(method: str | None = None, start: date | None = FROM, end: date | None = TO):
+    def clusters(method: str | None = None, start: date | None = FROM, end: date | None = TO,
+                 place: list[str] = PLACE, person: list[str] = PERSON):
         method = state.ws.check_method(method)
-        return {"method": method, "clusters": state.clusters(method, state.taken_between(start, end))}
+        return {"method": method, "clusters": state.clusters(method, state.within(start, end, place, person))}
 
     return router
 
@@ -58,16 +63,16 @@ def browse_routes(state: AppState) -> APIRouter:
     @router.get("/clusters/{cluster_id}")
     def cluster_detail(cluster_id: int, method: str | None = None, page: int = Query(0, ge=0),
                        page_size: int = Query(PAGE_SIZE, ge=1, le=500), start: date | None = FROM,
-                       end: date | None = TO):
+                       end: date | None = TO, place: list[str] = PLACE, person: list[str] = PERSON):
         method = state.ws.check_method(method)
         rows = state.ws.members(cluster_id, method)
         if len(rows) == 0:
             raise HTTPException(404, f"cluster {cluster_id} does not exist for method {method!r}")
-        within = state.taken_between(start, end)
+        within = state.within(start, end, place, person)
         if within is not None:
             rows = rows[within[rows]]
         entry = next((c for c in state.clusters(method, within) if c["id"] == cluster_id), None)
-        if entry is None:  # the cluster has no image in the date range
+        if entry is None:  # the cluster has no image that the filters keep
             entry = {**next(c for c in state.clusters(method) if c["id"] == cluster_id), "size": 0}
         chunk = rows[page * page_size : (page + 1) * page_size]
         return {**entry, "method": method, "page": page, "page_size": page_size,
@@ -89,11 +94,16 @@ def browse_routes(state: AppState) -> APIRouter:
 
     @router.get("/map")
     def map_points(kind: str | None = None, dims: int = Query(2, ge=2, le=3), method: str | None = None,
-                   start: date | None = FROM, end: date | None = TO):
+                   start: date | None = FROM, end: date | None = TO, place: list[str] = PLACE,
+                   person: list[str] = PERSON,
+                   colour: str = Query("cluster", description="cluster, label, person (each image's main person: "
+                                       "its largest face's) or place; person and place add that array")):
         ws = state.ws
         method = ws.check_method(method)
+        if colour not in COLOURS:
+            raise HTTPException(400, f"colour {colour!r} is not one of {', '.join(COLOURS)}")
         shown = ws.map_points(kind, dims)
-        within = state.taken_between(start, end)
+        within = state.within(start, end, place, person)
         keep = ~ws.removed() if within is None else within & ~ws.removed()  # a review's removals leave the map
         names = ws.cluster_names(method)
         labels = ws.cluster_labels(method)[keep]
@@ -102,6 +112,18 @@ def browse_routes(state: AppState) -> APIRouter:
                 "coords": [shown.points[keep, d].round(4).tolist() for d in range(dims)],
                 "cluster": labels.tolist(),
                 "names": {str(c): "noise" if c == NOISE else names.get(int(c), "") for c in np.unique(labels)},
-                "label": ws.labels[keep].tolist() if ws.has_labels else None}
+                "label": ws.labels[keep].tolist() if ws.has_labels else None,
+                **_colours(ws, colour, keep)}
 
     return router
+
+
+def _colours(ws, colour: str, keep: np.ndarray) -> dict:
+    """Per point, its main person or its place ("" for none) when the map is coloured by them."""
+    if colour == "person":
+        if not ws.has_people():
+            raise HTTPException(400, "this workspace has no faces to colour by: run `imgorg people WS` first")
+        return {"person": [p for p, k in zip(ws.image_person_labels(), keep) if k]}
+    if colour == "place":
+        return {"place": [p for p, k in zip(ws.image_place_labels(), keep) if k]}
+    return {}

@@ -39,6 +39,7 @@ class AppState:
         self.row_of_id = {int(i): r for r, i in enumerate(self.images["id"])}
         self.searcher = Searcher(self.ws)
         self.thumbnail = lru_cache(maxsize=4096)(self._thumbnail)
+        self.face_crop = lru_cache(maxsize=4096)(self._face_crop)
 
     def refresh(self) -> None:
         """Read the workspace again when another process rewrote it (`imgorg add`, a rerun): the page
@@ -84,6 +85,15 @@ class AppState:
     def taken_between(self, start: date | None, end: date | None) -> np.ndarray | None:
         return taken_between(self.images, start, end)
 
+    def within(self, start: date | None, end: date | None, places=(), people=()) -> np.ndarray | None:
+        """The images the page's filters keep (a mask over the images): taken in [start, end], at any of
+        ``places``, showing every one of ``people``; None when no filter is set."""
+        dates = self.taken_between(start, end)
+        if not places and not people:
+            return dates
+        hit = self.ws.image_filter(places, people)  # a ConfigError (400) names an unknown person or a missing GPS
+        return hit if dates is None else hit & dates
+
     # -- curation (the same verb as `imgorg clusters`) -------------------------------------
     @property
     def edit_method(self) -> str:
@@ -106,6 +116,18 @@ class AppState:
             if undone:
                 out["undid"] = compact(undone)
             return out
+
+    def person_edit(self, change) -> tuple[dict, str]:
+        """Apply one edit of the people (``imgorg.persons``; a ConfigError says why one is refused): the
+        record appended and a sentence, which for an undo says what it undid."""
+        from ..persons import UndoPerson
+        from ..persons import describe as describe_person
+        from ..tasks.person import edit_people
+
+        with self._edits:
+            undone = latest_standing(self.ws.person_log()) if isinstance(change, UndoPerson) else None
+            record = edit_people(self.ws, change).edit
+        return record, f"undid: {describe_person(undone)}" if undone else describe_person(record)
 
     def review_edit(self, act) -> list:
         """Accept or dismiss review findings: ``act(ws)`` makes the edits (``imgorg.tasks.review``) and
@@ -143,6 +165,11 @@ class AppState:
         return "tags" if self.ws.tags() is not None else None
 
     # -- images --------------------------------------------------------------------------
+    def _face_crop(self, face_id: int) -> bytes:
+        buffer = io.BytesIO()
+        self.ws.face_crop(face_id).save(buffer, format="JPEG", quality=88)
+        return buffer.getvalue()
+
     def _thumbnail(self, row: int) -> bytes:
         # Only paths from the catalog are ever opened: the request gives an id, never a path.
         path = source_path(self.ws.root, str(self.images.iloc[row]["path"]))

@@ -16,7 +16,7 @@ from ..constants import EVENTS
 from ..errors import ConfigError
 from ..events import event_names
 from ..persons import UNKNOWN, CuratedPeople, apply as apply_person_edits
-from ..places import NO_GPS, has_gps, image_places, places_summary
+from ..places import NO_GPS, has_gps, image_places, place_label, places_summary
 from ..workspace.artifacts import FACE_DESCRIPTORS_FILE, FACES_FILE, PERSON_EDITS_FILE
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,15 @@ class PeopleView:
         first); images a review removed are not counted."""
         kept = ~self.removed()
         return places_summary(self.images[kept].reset_index(drop=True), self.places()[kept].reset_index(drop=True))
+
+    def image_place_labels(self) -> list[str]:
+        """Each image's place as "Lisbon, Portugal" (rows as ``images``); "" without GPS."""
+        def compute() -> list[str]:
+            if not self.has_places():
+                return [""] * len(self.images)
+            at = self.places()
+            return [place_label(c, k) for c, k in zip(at["place_city"], at["place_country"])]
+        return self.cached(("image_place_labels",), compute)
 
     # -- people ----------------------------------------------------------------------------
     def has_people(self) -> bool:
@@ -132,6 +141,44 @@ class PeopleView:
                     out[row_of[int(image)]].append(str(name))
             return out
         return self.cached(("image_people",), compute)
+
+    def image_person_labels(self) -> list[str]:
+        """Each image's main person (rows as ``images``): the one of its largest recognised face, by name,
+        or "person 3" while unnamed; "" for an image with no recognised face (or none at all)."""
+        def compute() -> list[str]:
+            out = [""] * len(self.images)
+            if not self.has_people():
+                return out
+            faces = self.faces()
+            faces = faces[faces["person"] != UNKNOWN]
+            size = faces["size_px"] if "size_px" in faces else faces["w"] * faces["h"]
+            main = faces.assign(_size=size).sort_values(["_size", "face_id"], ascending=[False, True], kind="stable")
+            main = main.drop_duplicates("image_id")
+            row_of = {int(i): r for r, i in enumerate(self.images["id"].to_numpy())}
+            for image, person, name in zip(main["image_id"], main["person"], main["name"].fillna("")):
+                if int(image) in row_of:
+                    out[row_of[int(image)]] = str(name) or f"person {int(person)}"
+            return out
+        return self.cached(("image_person_labels",), compute)
+
+    def face_crop(self, face_id: int, size: int | None = None):
+        """The face ``face_id`` cut out of its photo (PIL RGB, at most ``size`` px a side, with a margin);
+        ConfigError for an id the faces table lacks, ImageDecodeError or OSError when the photo cannot be read."""
+        from ..face_crops import CROP_SIZE, crop_face
+        from ..sources import source_path
+
+        faces = self._faces_table()
+        hit = faces[faces["face_id"] == int(face_id)]
+        if hit.empty:
+            last = f" (face ids run 0..{int(faces['face_id'].max())})" if len(faces) else " (it has no faces)"
+            raise ConfigError(f"no face with id {face_id} in this workspace{last}")
+        face = hit.iloc[0]
+        rows = np.flatnonzero(self.images["id"].to_numpy() == int(face["image_id"]))
+        if not len(rows):
+            raise ConfigError(f"face {face_id} is on image {int(face['image_id'])}, which the catalog no longer has: "
+                              "run `imgorg people WS` again")
+        path = source_path(self.root, str(self.images["path"].iat[int(rows[0])]))
+        return crop_face(path.read_bytes(), (face["x"], face["y"], face["w"], face["h"]), size or CROP_SIZE)
 
     def event_names(self, labels: np.ndarray) -> dict[int, str]:
         """Names of events: "Lisbon, 3-7 May 2024, with Ana and Rui" (parts without data left out)."""

@@ -3,8 +3,9 @@
 const $ = (id) => document.getElementById(id);
 const state = {
   method: null, editMethod: null, cluster: null, page: 0, pageSize: 48, summary: null,
-  from: null, to: null, selected: new Set(), lastClicked: null, gallery: [], clusters: [],
+  from: null, to: null, place: null, person: null, selected: new Set(), lastClicked: null, gallery: [], clusters: [],
   review: { kind: null, page: 0, pageSize: 24, selected: new Set(), kinds: [], waiting: false },
+  people: { list: [], person: null, faces: [], selected: new Set() }, mapTicket: 0,
 };
 
 async function api(path, options) {
@@ -22,7 +23,7 @@ function withQuery(path, params) {
   return query ? path + (path.includes("?") ? "&" : "?") + query : path;
 }
 const withMethod = (path) => withQuery(path, { method: state.method });
-const withFilters = (path) => withQuery(path, { method: state.method, from: state.from, to: state.to });
+const withFilters = (path) => withQuery(path, { method: state.method, from: state.from, to: state.to, place: state.place, person: state.person });
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
 const clusterName = (c) => (c.noise || c.id === -1 ? "noise" : c.name || `cluster ${c.id}`);
 const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -38,7 +39,8 @@ function thumb(image, caption) {
 function show(view) {
   document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === "view-" + view));
-  return ({ map: drawMap, clusters: loadClusters, methods: loadMethods, review: loadReview, search: async () => {} })[view]();
+  return ({ map: drawMap, clusters: loadClusters, methods: loadMethods, review: loadReview, people: loadPeople,
+    search: async () => {} })[view]();
 }
 const activeView = () => document.querySelector("nav button.active").dataset.view;
 
@@ -52,12 +54,16 @@ function fillMapKinds() {
 
 async function drawMap() {
   const kind = $("map-kind").value, dims = +$("map-dims").value, colour = $("map-colour").value;
-  const data = await api(withFilters(withQuery("/api/map", { kind, dims })));
+  const ticket = ++state.mapTicket;  // filters changed quickly: only the latest answer is drawn
+  const data = await api(withFilters(withQuery("/api/map", { kind, dims, colour })));
+  if (ticket !== state.mapTicket) return;
   $("map-info").textContent = `${data.ids.length.toLocaleString()} images · ${data.description}`;
-  const byLabel = colour === "label" && data.label;
+  // Colour by cluster (default), label, each image's main person (its largest face's) or its place.
+  const by = colour === "label" && data.label ? "label" : data[colour] ? colour : "cluster";
   const groups = new Map();
-  (byLabel ? data.label : data.cluster).forEach((v, i) => { if (!groups.has(v)) groups.set(v, []); groups.get(v).push(i); });
-  const legend = (v) => (byLabel ? String(v) : v === -1 ? "noise" : `${v} · ${data.names[v] || "cluster " + v}`);
+  (by === "cluster" ? data.cluster : data[by]).forEach((v, i) => { if (!groups.has(v)) groups.set(v, []); groups.get(v).push(i); });
+  const legend = (v) => (by === "cluster" ? (v === -1 ? "noise" : `${v} · ${data.names[v] || "cluster " + v}`)
+    : v === "" ? { person: "no face", place: "no GPS" }[by] || "" : String(v));
   const traces = [...groups.entries()].sort((a, b) => (a[0] > b[0] ? 1 : -1)).map(([value, rows]) => {
     const trace = {
       type: dims === 3 ? "scatter3d" : "scattergl", mode: "markers", name: legend(value),
@@ -459,12 +465,166 @@ function setUpDates() {
 
 function changeDates() {
   state.from = $("date-from").value || null; state.to = $("date-to").value || null;
+  state.place = $("place-filter").value || null; state.person = $("person-filter").value || null;
   const view = activeView();
   if (view === "map" || view === "clusters") show(view).catch(report);
 }
 
+// -- places and people beside the dates: filters the map and the clusters the same way ----------------
+async function setUpPlaces() {
+  $("place-filter").onchange = changeDates;
+  if (!state.summary.has_places) { $("map-colour").querySelector('[value="place"]').disabled = true; return; }
+  const data = await api("/api/places");
+  const group = (label, values) => { const g = el("optgroup"); g.label = label;
+    g.append(...values.map((v) => Object.assign(el("option", v), { value: v }))); return g; };
+  const countries = [...new Set(data.places.map((p) => p.country))];
+  $("place-filter").replaceChildren(Object.assign(el("option", "all places"), { value: "" }),
+    group("Countries", countries), group("Cities", [...new Set(data.places.map((p) => p.city))]));
+  $("place-filter-label").hidden = false;
+}
+
+function fillPersonFilter(people) {
+  const select = $("person-filter"), kept = select.value;
+  select.replaceChildren(Object.assign(el("option", "anyone"), { value: "" }),
+    ...people.map((p) => Object.assign(el("option", personName(p)), { value: String(p.person) })));
+  select.value = [...select.options].some((o) => o.value === kept) ? kept : "";
+  if (select.value !== kept) changeDates();  // the person filtered by was merged away or undone
+  $("person-filter-label").hidden = false;
+}
+
+// -- people: one face per person, their faces and photos; each edit one POST, Undo takes it back -----
+const NO_ONE = -1;  // the faces of no one (too small, or "not this person")
+const personName = (p) => p.name || `person ${p.person}`;
+const byName = (list) => [...list.filter((p) => p.name), ...list.filter((p) => !p.name)];  // unnamed last
+
+async function loadPeople() {
+  $("people-pane").hidden = !state.summary.has_people;
+  $("people-none").hidden = state.summary.has_people;
+  if (!state.summary.has_people) {
+    $("people-none").textContent = "No faces in this workspace yet: run `imgorg people WS` (pip install 'imgorg[people]') " +
+      "to find the faces and group them into people, then reload this page.";
+    return;
+  }
+  const people = byName(await api("/api/people"));
+  state.people.list = people;
+  fillPersonFilter(people);
+  const items = people.map((p) => {
+    const li = el("li"); li.dataset.person = p.person;
+    const box = el("input"); box.type = "checkbox"; box.value = p.person; box.title = "select to merge";
+    box.onclick = (event) => { event.stopPropagation(); updatePeopleMerge(); };
+    const face = el("img"); face.className = "face"; face.src = `/api/people/faces/${p.cover_face}/crop`; face.alt = personName(p);
+    li.append(box, face, el("span", personName(p), p.name ? "name" : "name unnamed"),
+      el("span", `${p.faces} face${p.faces === 1 ? "" : "s"} · ${p.images} photo${p.images === 1 ? "" : "s"}`, "meta"));
+    li.onclick = () => selectPerson(p.person).catch(report);
+    return li;
+  });
+  const noOne = el("li"); noOne.dataset.person = NO_ONE;
+  noOne.append(el("span", "Faces of no one", "name unnamed"), el("span", "not grouped", "meta"));
+  noOne.onclick = () => selectPerson(NO_ONE).catch(report);
+  $("person-list").replaceChildren(...items, noOne);
+  updatePeopleMerge();
+  const current = state.people.person;
+  if (current === null || (current !== NO_ONE && !people.some((p) => p.person === current))) state.people.person = people.length ? people[0].person : NO_ONE;
+  await Promise.all([loadPerson(), loadPeopleHistory()]);
+}
+
+function updatePeopleMerge() {
+  $("people-merge").disabled = document.querySelectorAll("#person-list input:checked").length < 2;
+}
+
+async function selectPerson(id) {
+  if (id !== state.people.person) state.people.selected.clear();
+  state.people.person = id;
+  await loadPerson();
+}
+
+async function loadPerson() {
+  const id = state.people.person, p = state.people.list.find((q) => q.person === id);
+  document.querySelectorAll("#person-list li").forEach((li) => li.classList.toggle("active", +li.dataset.person === id));
+  $("person-name").textContent = id === NO_ONE ? "Faces of no one" : personName(p);
+  $("person-info").textContent = p ? `#${id} · ${p.faces} faces in ${p.images} photos` : "too small, unsure, or marked not their person";
+  $("person-rename").hidden = id === NO_ONE;
+  $("person-name-input").value = p ? p.name : "";
+  $("face-move-to").replaceChildren(...state.people.list.filter((q) => q.person !== id)
+    .map((q) => Object.assign(el("option", `${personName(q)} (#${q.person})`), { value: q.person })));
+  const faces = await api(`/api/people/faces?person=${id}&limit=200`);
+  state.people.faces = faces.map((f) => f.face_id);
+  $("face-gallery").replaceChildren(...faces.map((f) => {
+    const figure = el("figure"); figure.dataset.face = f.face_id;
+    const img = el("img"); img.src = `/api/people/faces/${f.face_id}/crop`; img.alt = `face ${f.face_id}`; img.loading = "lazy";
+    img.title = `face #${f.face_id} in image #${f.image_id} (detection score ${f.score.toFixed(2)})`;
+    figure.append(img, el("figcaption", `#${f.face_id}`));
+    figure.classList.toggle("selected", state.people.selected.has(f.face_id));
+    figure.onclick = () => toggleFace(f.face_id);
+    return figure;
+  }));
+  $("face-more").textContent = p && p.faces > faces.length ? `The ${faces.length} largest of ${p.faces} faces.` : "";
+  updateFaceSelection();
+  if (id === NO_ONE) { $("person-photos").replaceChildren(); $("photos-more").textContent = ""; return; }
+  const photos = await api(withQuery("/api/people/images", { person: id, method: state.method }));
+  $("person-photos").replaceChildren(...photos.images.map((im) => thumb(im, `#${im.id}`)));
+  $("photos-more").textContent = photos.ids.length > photos.images.length ? `The first ${photos.images.length} of ${photos.ids.length} photos.` : "";
+}
+
+function toggleFace(id) {
+  const chosen = state.people.selected;
+  if (chosen.has(id)) chosen.delete(id); else chosen.add(id);
+  document.querySelectorAll("#face-gallery figure").forEach((f) => f.classList.toggle("selected", chosen.has(+f.dataset.face)));
+  updateFaceSelection();
+}
+
+function updateFaceSelection() {
+  const n = [...state.people.selected].filter((f) => state.people.faces.includes(f)).length, someone = state.people.person !== NO_ONE;
+  $("face-selection").textContent = n ? `${n} face${n === 1 ? "" : "s"} selected` : "Click faces to select them.";
+  $("face-split").disabled = $("face-not").disabled = n === 0 || !someone;
+  $("face-move").disabled = n === 0 || !$("face-move-to").options.length;
+}
+
+// One POST that edits the people; then the list, the person shown and the history show what it did.
+async function peopleEdit(path, body, after) {
+  let text, failed = false;
+  try { const data = await post(path, body); if (after) after(data); text = sentence(data.said); }
+  catch (error) { text = error.message; failed = true; }
+  try { await loadPeople(); } catch (error) { report(error); return; }
+  said("people-status", text, failed ? "error" : "done");
+}
+
+const selectedFaces = () => [...state.people.selected].filter((f) => state.people.faces.includes(f));
+const dropFaceSelection = () => state.people.selected.clear();
+
+function mergePeople() {
+  const persons = [...document.querySelectorAll("#person-list input:checked")].map((b) => +b.value);
+  const name = $("people-merge-name").value.trim();
+  return peopleEdit("/api/people/merge", name ? { persons, name } : { persons },
+    (data) => { $("people-merge-name").value = ""; state.people.person = data.edit.persons[0]; });
+}
+
+async function loadPeopleHistory() {
+  const edits = await api("/api/people/history");
+  $("people-history").replaceChildren(...edits.map((e) => {
+    const li = el("li", `${e.said} · ${e.at.replace("T", " ").slice(0, 19)}`);
+    li.classList.toggle("undone", !e.standing && e.op !== "undo");
+    return li;
+  }));
+  $("people-history-panel").hidden = edits.length === 0;
+  $("people-undo").disabled = !edits.some((e) => e.standing && e.op !== "undo");
+}
+
+function setUpPeople() {
+  $("person-rename").onsubmit = (event) => { event.preventDefault();
+    peopleEdit(`/api/people/${state.people.person}/name`, { name: $("person-name-input").value }); };
+  $("people-merge").onclick = mergePeople;
+  $("people-undo").onclick = () => peopleEdit("/api/people/undo");
+  $("face-split").onclick = () => peopleEdit(`/api/people/${state.people.person}/split`, { faces: selectedFaces() }, dropFaceSelection);
+  $("face-move").onclick = () => peopleEdit("/api/people/move", { faces: selectedFaces(), to: +$("face-move-to").value }, dropFaceSelection);
+  $("face-not").onclick = () => peopleEdit("/api/people/not", { faces: selectedFaces() }, dropFaceSelection);
+  $("person-filter").onchange = changeDates;
+  if (!state.summary.has_people) { $("map-colour").querySelector('[value="person"]').disabled = true; return Promise.resolve(); }
+  return api("/api/people").then((people) => fillPersonFilter(byName(people)));
+}
+
 function report(error) {
-  const line = activeView() === "review" ? "review-status" : "edit-status";
+  const line = { review: "review-status", people: "people-status" }[activeView()] || "edit-status";
   $(line).className = "error"; $(line).textContent = error.message; console.warn(error);
 }
 
@@ -500,6 +660,7 @@ async function start() {
   $("review-prev").onclick = () => { state.review.page--; loadKind().catch(report); };
   $("review-next").onclick = () => { state.review.page++; loadKind().catch(report); };
   setUpDates();
+  await Promise.all([setUpPlaces(), setUpPeople()]);
   await Promise.all([drawMap(), loadHistory()]);
 }
 start().catch((error) => { document.body.prepend(el("p", error.message, "error")); });

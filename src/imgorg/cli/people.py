@@ -48,8 +48,10 @@ def find_and_summarise(workspace, config: PeopleConfig = _DEFAULT, workers: int 
 
 
 def print_summary(summary: dict) -> None:
+    cached = summary.get("images", 0) - summary["looked_at"]
+    looked = f"{summary['looked_at']:,} images looked at" + (f", {cached:,} from the cache" if cached > 0 else "")
     console.print(
-        f"People ({summary['seconds']:.1f} s, {summary['looked_at']:,} images looked at, the rest cached): "
+        f"People ({summary['seconds']:.1f} s, {looked}): "
         f"{summary['faces']:,} faces in {summary['images_with_faces']:,} images; {summary['people']:,} people "
         f"({summary['in_groups']:,} with two faces or more); {summary['unrecognised']:,} faces unrecognised "
         "(too small or unsure)", highlight=False)

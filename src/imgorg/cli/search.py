@@ -117,5 +117,5 @@ def _filtered(ws, places, people, k: int, json_out: bool) -> None:
     for column in ("id", "taken_at", "place", "path"):
         table.add_column(column, justify="right" if column == "id" else "left")
     for record in rows[:k]:
-        table.add_row(*[escape(str(record[c] or "")) for c in ("id", "taken_at", "place", "path")])
+        table.add_row(*[escape("" if record[c] is None else str(record[c])) for c in ("id", "taken_at", "place", "path")])
     console.print(table)

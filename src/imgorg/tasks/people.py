@@ -50,5 +50,5 @@ def find_people(workspace: Workspace | str, config: PeopleConfig = PeopleConfig(
     with workspace_lock(ws.path):
         ws.write_artifact(FACE_DESCRIPTORS_FILE, descriptors)
         ws.write_artifact(FACES_FILE, table)
-    table.attrs.update(people_summary(table), looked_at=len(todo))
+    table.attrs.update(people_summary(table), looked_at=len(todo), images=len(images))
     return table

@@ -25,10 +25,16 @@ def add_command(
 ) -> None:
     """Embed only the new images and place each in its most probable curated cluster, or in 'unsorted' for review."""
     from ..tasks.add import add_images
+    from ..workspace import FACES_FILE
 
+    had_people = (Path(workspace) / FACES_FILE).is_file()
     with progress_bars() as progress:
         result = add_images(workspace, AddConfig(folder=str(folder), threshold=threshold, seed=seed), progress)
     print_added(result, folder)
+    if had_people and not result.added.empty:  # the new images' faces (the others' come from the cache)
+        from .people import find_and_summarise, print_summary
+
+        print_summary(find_and_summarise(result.workspace))
     show(workspace)
 
 

@@ -323,12 +323,17 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     checked, unchecked = [], []
     for members in groups.groupby("group", sort=False).indices.values():
         rows_of = rows[members]
-        aligned = checkable[members] & ~pd.Series(sha[rows_of]).duplicated(keep=False).to_numpy()
-        first = rows_of[~aligned][:1]  # identical files, tiny images, crops: copies of the group's first such
-        unchecked += [(int(first[0]), int(r)) for r in rows_of[~aligned][1:]]
-        checked += _star_copies(images, root, rows_of[aligned], pixels)
-        if len(first) and aligned.any():  # the unaligned ones join the part of the group's first image
-            unchecked.append((int(first[0]), int(rows_of[aligned][0])))
+        twin = pd.Series(sha[rows_of]).duplicated().to_numpy()  # an identical file: a copy of its first twin
+        first_twin = {sha[r]: int(r) for r in rows_of[::-1]}
+        unchecked += [(first_twin[sha[r]], int(r)) for r in rows_of[twin]]
+        aligned = checkable[members] & ~twin
+        stars = _star_copies(images, root, rows_of[aligned], pixels)
+        checked += stars
+        # crops the keypoints confirmed, tiny images: the largest part's (the copies', not a burst shot's)
+        others = rows_of[~checkable[members] & ~twin]
+        if len(others):
+            anchor = _largest_part(rows_of[aligned], stars) if aligned.any() else int(others[0])
+            unchecked += [(anchor, int(r)) for r in others if int(r) != anchor]
     checked = pd.DataFrame(checked, columns=["a", "b", "kind"]) if checked else \
         pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"), "kind": pd.Series(dtype="string")})
     checked["score"] = np.float32(1.0)
@@ -343,6 +348,16 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
     return _split_groups(groups, part), _table(images, root, np.empty((0, 2), np.int64),
                                                _series_links(groups, rows, part), checked)
+
+
+def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
+    """The first image of the largest part that ``_star_copies``' pairs make of ``rows`` (ties: the earlier)."""
+    part = {int(r): int(r) for r in rows}
+    for a, b, kind in stars:
+        if kind == "copy":
+            part[b] = part[a]
+    sizes = pd.Series(list(part.values())).value_counts(sort=False)
+    return int(sizes.index[sizes.to_numpy().argmax()])
 
 
 def _star_copies(images: pd.DataFrame, root, rows: np.ndarray, pixels: dict) -> list[tuple[int, int, str]]:

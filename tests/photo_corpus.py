@@ -261,6 +261,9 @@ def _broken_and_junk(put, truth: dict) -> None:
     truth["broken"]["broken/truncated.jpg"] = "truncated"
     put("broken/empty.jpg", b"", FILE_TIME)
     truth["broken"]["broken/empty.jpg"] = "empty file"
+    # a phone video whose container holds nothing: a video is an item, so it fails with its reason (PyAV reads it)
+    put("phone/IMG_0004.MOV", b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + bytes(200), FILE_TIME)
+    truth["broken"]["phone/IMG_0004.MOV"] = "QuickTime video that cannot be opened"
     junk = {
         ".DS_Store": (b"\x00\x00\x00\x01Bud1" + bytes(100), "hidden or system file"),
         "phone/._IMG_0002.heic": (b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(60),
@@ -270,7 +273,6 @@ def _broken_and_junk(put, truth: dict) -> None:
         "readme.txt": (b"Photos from the trip, May 2024.\n", "not an image"),
         "mystery/unknown.bin": (np.random.default_rng(1).integers(0, 256, 3000, dtype=np.uint8).tobytes(),
                                 "not an image"),
-        "phone/IMG_0004.MOV": (b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + bytes(200), "not an image"),
         "notes.pdf": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(100), "not an image"),
     }
     for rel, (data, reason) in junk.items():

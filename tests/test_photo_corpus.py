@@ -119,11 +119,11 @@ def test_inspect_shows_the_date_range_cameras_and_skipped_files(corpus):
                   if t["taken_at"] is not None and (t["needs"] is None or _readable(t["needs"]))]
     assert dates["exif"]["count"] == len(exif_dates)
     assert dates["exif"]["first"] == min(exif_dates).isoformat() and dates["exif"]["last"] == max(exif_dates).isoformat()
-    assert dates["unknown"] == 1  # the empty file: no header, no date
-    assert dates["file"]["count"] == report["summary"]["files"] - len(exif_dates) - 1
+    assert dates["unknown"] == 2  # the empty file and the empty video: no header, no date
+    assert dates["file"]["count"] == report["summary"]["files"] - len(exif_dates) - 2
     assert report["cameras"]["Canon EOS 80D"] == 2
     skipped = {row["reason"]: row["count"] for row in report["skipped"]["by_reason"]}
-    assert skipped["hidden or system file"] == 4 and skipped["not an image"] == 4
+    assert skipped["hidden or system file"] == 4 and skipped["not an image"] == 3
     assert report["summary"]["skipped"] == len(report["skipped"]["files"]) == sum(skipped.values())
 
 

@@ -11,7 +11,7 @@ Apple's Live Photo content identifier.
 
 The poster frame is the key frame at or before 10% of the duration (at least 1 s in,
 never past the middle): a seek plus one frame's decode, so a poster costs about what a
-photo's decode costs (docs/camera-files-companions.md). A black key frame (a fade-in, a
+photo's decode costs (docs/camera-files.md). A black key frame (a fade-in, a
 lens cap) is passed over for the key frames at a quarter and at half the duration, then
 for the few frames after that.
 

@@ -80,14 +80,23 @@ def browse_routes(state: AppState) -> APIRouter:
 
     @router.get("/images/{image_id}")
     def image(image_id: str, method: str | None = None):
-        return state.image_record(image_row(state, image_id), method)
+        """The image's record and details: capture time and its source, sidecar fields, the files of its shot."""
+        return state.image_details(image_row(state, image_id), method)
 
     @router.get("/images/{image_id}/thumbnail")
     def thumbnail(image_id: str):
+        return _jpeg(state.thumbnail, image_id)
+
+    @router.get("/images/{image_id}/preview")
+    def preview(image_id: str):
+        """The image (a video's poster frame) at most 640 pixels on its longer side, as a JPEG."""
+        return _jpeg(state.preview, image_id)
+
+    def _jpeg(render, image_id: str):
         from fastapi.responses import Response
 
         try:
-            data = state.thumbnail(image_row(state, image_id))
+            data = render(image_row(state, image_id))
         except (OSError, ImageDecodeError) as err:
             raise HTTPException(404, f"image {image_id} cannot be read any more: {err}") from None
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})

@@ -1,7 +1,7 @@
 """FastAPI app: REST API under /api, one static page at /. Images only by catalog id.
 
 One router per area: the page (``pages``), browsing (``browse``), curation (``edits``), search
-(``search``) and what needs a look (``review``); this module only puts them together with the
+(``search``), what needs a look (``review``), people (``people``) and the files of a shot (``camera``); this module only puts them together with the
 limits and error handling every request shares.
 """
 
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import ConfigError
 from .browse import browse_routes, summary_routes
+from .camera import camera_routes
 from .edits import MAX_BODY, edit_routes
 from .pages import page_routes
 from .people import people_routes
@@ -53,6 +54,6 @@ def create_app(workspace: str | Path) -> FastAPI:
         return JSONResponse({"detail": str(err)}, status_code=400)
 
     for router in (page_routes(), summary_routes(state), edit_routes(state), browse_routes(state),
-                   search_routes(state), review_routes(state), people_routes(state)):
+                   search_routes(state), review_routes(state), people_routes(state), camera_routes(state)):
         app.include_router(router)  # curation before browsing: GET /api/clusters/history, then /{cluster_id}
     return app

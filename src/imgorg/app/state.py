@@ -22,10 +22,12 @@ from ..tasks.search import Searcher, is_clip
 from ..sources import source_path
 from ..tasks.curate import edit_clusters, history
 from ..views import Workspace, load_workspace
+from .shots import badges, details
 
 log = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = 96  # pixels, longer side
+PREVIEW_SIZE = 640  # pixels, longer side: one image shown large with its details
 
 
 class AppState:
@@ -39,6 +41,7 @@ class AppState:
         self.row_of_id = {int(i): r for r, i in enumerate(self.images["id"])}
         self.searcher = Searcher(self.ws)
         self.thumbnail = lru_cache(maxsize=4096)(self._thumbnail)
+        self.preview = lru_cache(maxsize=64)(lambda row: self._thumbnail(row, PREVIEW_SIZE))
         self.face_crop = lru_cache(maxsize=4096)(self._face_crop)
 
     def refresh(self) -> None:
@@ -56,8 +59,14 @@ class AppState:
     def image_record(self, row: int, method: str | None = None) -> dict:
         return self.image_records([row], method)[0]
 
+    def image_details(self, row: int, method: str | None = None) -> dict:
+        """The record and what the page shows of one image: capture time and where it was read, its
+        sidecars' rating, keywords and description, notes, and the files of its shot (``shots.details``)."""
+        return {**self.image_record(row, method), **details(self.images.iloc[int(row)])}
+
     def image_records(self, rows, method: str | None = None) -> list[dict]:
-        """One record per row: id, path, label, cluster and its name, capture time, bytes."""
+        """One record per row: id, path, label, cluster and its name, capture time, bytes, and what its
+        thumbnail's badges say (``shots.badges``: a video and its length, a RAW+JPEG pair, a Live Photo)."""
         labels, names = self.ws.cluster_labels(method), self.ws.cluster_names(method)
         out = []
         for row in rows:
@@ -69,7 +78,7 @@ class AppState:
                 "label": None if pd.isna(image["label"]) else str(image["label"]),
                 "cluster": cluster, "cluster_name": "noise" if cluster == NOISE else names.get(cluster, ""),
                 "taken_at": None if taken is None or pd.isna(taken) else pd.Timestamp(taken).isoformat(),
-                "bytes": int(image["bytes"]),
+                "bytes": int(image["bytes"]), **badges(image),
             })
         return out
 
@@ -170,11 +179,11 @@ class AppState:
         self.ws.face_crop(face_id).save(buffer, format="JPEG", quality=88)
         return buffer.getvalue()
 
-    def _thumbnail(self, row: int) -> bytes:
+    def _thumbnail(self, row: int, size: int = THUMBNAIL_SIZE) -> bytes:
         # Only paths from the catalog are ever opened: the request gives an id, never a path.
         path = source_path(self.ws.root, str(self.images.iloc[row]["path"]))
-        image = decode_image(path.read_bytes(), draft_size=THUMBNAIL_SIZE)
-        image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        image = decode_image(path.read_bytes(), draft_size=size)
+        image.thumbnail((size, size))
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=85)
         return buffer.getvalue()

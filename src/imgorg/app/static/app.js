@@ -27,13 +27,34 @@ const withFilters = (path) => withQuery(path, { method: state.method, from: stat
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
 const clusterName = (c) => (c.noise || c.id === -1 ? "noise" : c.name || `cluster ${c.id}`);
 const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+// A thumbnail with its badges (▶ and the length of a video, RAW for a RAW+JPEG pair, LIVE for a Live Photo)
+// and a button that opens the image with its details; double-click opens it too.
 function thumb(image, caption) {
   const figure = el("figure");
   const img = el("img"); img.src = `/api/images/${image.id}/thumbnail`; img.alt = image.path;
   img.title = image.path + (image.taken_at ? ` · taken ${image.taken_at.replace("T", " ")}` : "");
   img.loading = "lazy"; figure.dataset.id = image.id;
-  figure.append(img, el("figcaption", caption));
+  const open = el("button", "⤢", "open"); open.type = "button"; open.title = "open with its details and files";
+  open.onclick = (event) => { event.stopPropagation(); openDetail(image.id).catch(report); };
+  figure.ondblclick = (event) => { event.preventDefault(); openDetail(image.id).catch(report); };
+  figure.append(img, open, el("figcaption", caption));
+  const tags = badges(image);
+  if (tags.length) figure.append(Object.assign(el("span", undefined, "tags"), { title: tags.map((t) => t.title).join(", ") }));
+  tags.forEach((t) => figure.querySelector(".tags").append(t));
   return figure;
+}
+function badges(image) {
+  const out = [];
+  const tag = (text, cls, title) => Object.assign(el("span", text, "tag " + cls), { title });
+  if (image.video) out.push(tag(`▶ ${duration(image.duration_s)}`.trim(), "video", "a video"));
+  if (image.raw) out.push(tag("RAW", "raw", "a RAW+JPEG pair: the RAW original is kept with it"));
+  if (image.live) out.push(tag("LIVE", "live", "a Live Photo: its motion video is kept with it"));
+  return out;
+}
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const total = Math.round(seconds), h = Math.floor(total / 3600), m = Math.floor(total / 60) % 60, s = String(total % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
 function show(view) {
@@ -87,6 +108,7 @@ async function drawMap() {
 async function hover(id) {
   const image = await api(withMethod(`/api/images/${id}`));
   $("hover-thumb").src = `/api/images/${id}/thumbnail`;
+  $("hover-open").hidden = false; $("hover-open").onclick = () => openDetail(id).catch(report);
   $("hover-text").textContent = `#${image.id} · ${clusterName({ id: image.cluster, name: image.cluster_name })}` +
     (image.label ? ` · ${image.label}` : "") + (image.taken_at ? ` · ${image.taken_at.slice(0, 10)}` : "") + ` · ${image.path}`;
 }
@@ -345,7 +367,7 @@ async function loadReview() {
     said("review-status", data.job.state === "failed" ? data.job.error : `Review done in ${data.job.seconds} s: ${data.job.findings} findings.`,
       data.job.state === "failed" ? "error" : "done");
   }
-  await loadUnused();
+  await Promise.all([loadUnused(), loadCameraFiles()]);
   $("kind-pane").hidden = !data.stored || !data.kinds.length;
   if (!data.stored) { $("kind-list").replaceChildren(); $("kinds-none").textContent = data.how; return; }
   $("kinds-none").textContent = data.none_found.length ? `Nothing found: ${data.none_found.join(", ").replaceAll("_", " ")}.` : "";
@@ -623,6 +645,102 @@ function setUpPeople() {
   return api("/api/people").then((people) => fillPersonFilter(byName(people)));
 }
 
+// -- one image, large, with its details and the files of its shot --------------------------------
+const stars = (rating) => (rating < 0 ? "rejected" : "★".repeat(rating) + "☆".repeat(Math.max(0, 5 - rating)));
+function offsetText(minutes) {
+  const sign = minutes < 0 ? "-" : "+", a = Math.abs(minutes);
+  return `UTC${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+}
+function link(part, download) {
+  const a = el("a", part.name); a.href = part.url; a.title = `${part.path} (${part.type})`;
+  if (download) a.download = part.name; else a.target = "_blank";
+  return a;
+}
+function video(src, cls, poster) {
+  const v = el("video", undefined, cls); v.src = src; v.controls = true; v.preload = "metadata"; v.playsInline = true;
+  if (poster) v.poster = poster;
+  return v;
+}
+
+async function openDetail(id) {
+  const d = await api(withMethod(`/api/images/${id}`)), dialog = $("detail");
+  $("detail-title").textContent = `#${d.id} · ${d.path}`;
+  const media = $("detail-media"); media.replaceChildren();
+  const preview = `/api/images/${d.id}/preview`;
+  if (d.video) {  // a video item: its poster until played (a click on it plays it)
+    const player = video(d.parts.file.url, "item", preview); player.id = "detail-video";
+    media.append(player, el("p", `▶ video · ${duration(d.duration_s)} · click to play`, "note"));
+  } else {
+    const img = el("img"); img.src = preview; img.alt = d.path; media.append(img);
+    if (d.parts.motion) {  // a Live Photo: its motion plays below the still
+      const motion = video(d.parts.motion.url, "motion"); motion.id = "detail-motion"; motion.muted = true; motion.loop = true;
+      img.onmouseenter = () => motion.play().catch(() => {});
+      media.append(el("p", `LIVE · the Live Photo's motion (${d.parts.motion.name}); hover the still or press play`, "note"), motion);
+    }
+  }
+  const facts = [["Cluster", clusterName({ id: d.cluster, name: d.cluster_name })], ["Label", d.label],
+    ["Format", d.format ? `${d.format}${d.width ? ` · ${d.width} × ${d.height}` : ""}` : null],
+    ["Duration", d.video ? duration(d.duration_s) : null], ["Camera", d.camera],
+    ["Taken", d.taken_at ? d.taken_at.replace("T", " ") + (d.taken_at_offset_min !== null && d.taken_at_source !== "file" ? ` (${offsetText(d.taken_at_offset_min)})` : "") : "unknown"],
+    ["Time from", d.taken_from], ["GPS", d.gps ? d.gps.map((v) => v.toFixed(5)).join(", ") : null],
+    ...d.notes.map((n) => ["Note", n])];
+  $("detail-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) => {
+    const dd = el("dd", v); if (k === "Note") dd.className = "warn";
+    if (k === "Time from") dd.dataset.source = d.taken_at_source;
+    return [el("dt", k), dd];
+  }));
+  const parts = [["Photo", d.parts.file, false]];
+  if (d.video) parts[0][0] = "Video";
+  if (d.parts.original) parts.push(["RAW original", d.parts.original, true]);
+  if (d.parts.motion) parts.push(["Live Photo video", d.parts.motion, false]);
+  d.parts.sidecars.forEach((p) => parts.push([`Sidecar (${p.kind})`, p, true]));
+  $("detail-parts").replaceChildren(...parts.map(([what, part, download]) => {
+    const li = el("li", `${what}: `); li.dataset.part = what; li.append(link(part, download)); return li;
+  }));
+  const said = $("detail-sidecar"); said.replaceChildren();
+  if (d.rating !== null || d.keywords.length || d.description) {
+    said.append(el("h3", "From the sidecars"));
+    const dl = el("dl"); dl.id = "sidecar-facts";
+    if (d.rating !== null) { const dd = el("dd", stars(d.rating), "stars"); dd.title = `rating ${d.rating} of 5`; dl.append(el("dt", "Rating"), dd); }
+    if (d.keywords.length) dl.append(el("dt", "Keywords"), el("dd", d.keywords.join(", ")));
+    if (d.description) dl.append(el("dt", "Description"), el("dd", d.description));
+    said.append(dl);
+  }
+  if (!dialog.open) dialog.showModal();
+}
+
+function closeDetail() {  // stop what plays and let go of the files
+  $("detail-media").querySelectorAll("video").forEach((v) => { v.pause(); v.removeAttribute("src"); v.load(); });
+}
+
+// -- the Review tab's camera files: what imgorg read beside the photos ---------------------------
+async function loadCameraFiles() {
+  const d = await api("/api/camera-files"), plural = (n, word) => `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+  const kinds = Object.entries(d.sidecars.by_kind).map(([k, n]) => `${n} ${k}`).join(", ");
+  const formats = Object.entries(d.videos.formats).map(([k, n]) => `${n} ${k}`).join(", ");
+  const rows = [
+    ["pairs", plural(d.pairs.count, "RAW+JPEG pair") + (d.pairs.count ? " (one photo each, the RAW kept as its original)" : ""), d.pairs.examples],
+    ["live", plural(d.live_photos.count, "Live Photo") + (d.live_photos.count ? " (the still, its video kept as its motion)" : ""), d.live_photos.examples],
+    ["sidecars", plural(d.sidecars.files, "sidecar") + (d.sidecars.files ? ` (${kinds}) on ${plural(d.sidecars.photos, "photo")}; ` +
+      `${d.sidecars.with_rating} rated, ${d.sidecars.with_keywords} with keywords` : ""), []],
+    ["videos", plural(d.videos.count, "video") + (d.videos.count ? `, ${duration(d.videos.duration_s)} in all (${formats})` : "") +
+      (d.videos.failed ? `; ${d.videos.failed} could not be read (see Files not used)` : ""), d.videos.examples],
+    ["truncated", plural(d.truncated.count, "truncated file") + (d.truncated.count ? " (ends early; shown as far as it goes)" : ""), d.truncated.examples],
+  ];
+  $("camera-files").replaceChildren(...rows.map(([kind, text, examples]) => {
+    const li = el("li", text); li.dataset.kind = kind;
+    if (examples.length) {
+      const files = el("div");
+      examples.filter((e) => e.id !== null).forEach((e) => {
+        const b = el("button", e.path.split("/").pop(), "file"); b.type = "button"; b.title = e.path;
+        b.onclick = () => openDetail(e.id).catch(report); files.append(b);
+      });
+      li.append(files);
+    }
+    return li;
+  }));
+}
+
 function report(error) {
   const line = { review: "review-status", people: "people-status" }[activeView()] || "edit-status";
   $(line).className = "error"; $(line).textContent = error.message; console.warn(error);
@@ -652,6 +770,7 @@ async function start() {
   $("search-form").onsubmit = search;
   $("review-undo").onclick = () => reviewAct("/api/clusters/undo");
   $("review-run").onclick = runReview;
+  $("detail").onclose = closeDetail;
   $("accept-selected").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind, ids: ids() });
   $("dismiss-selected").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind, ids: ids() });
   $("accept-kind").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind });

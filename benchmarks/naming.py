@@ -2,6 +2,7 @@
 
     python benchmarks/naming.py /tmp/ws-cifar10-test
     python benchmarks/naming.py /tmp/ws-cifar10-train --method kmeans
+    python benchmarks/naming.py /tmp/ws-cifar10-train --method all   # every clustering stored
 
 Reads tags.parquet, the clustering named by manifest.json's default_method (or
 --method) in assignments.parquet and the labels of catalog.parquet (its "ok" rows, in
@@ -13,6 +14,9 @@ above it that covers no other CIFAR-10 class ("car" for automobile, not "motor
 vehicle", which covers truck too). The count under "lenient" also takes any synset above
 the label below the generic top of WordNet ("motor vehicle", "carnivore", "mammal"); the
 one under "covering or narrower" takes words below the label too ("Pekinese" for dog).
+Under each name that misses, "why" says where the label's best covering word stands: its rank
+among the cluster's word scores, the mean probability the members put under it, and the cluster
+that holds most of that probability; or that no covering word is in common use (deer).
 
 Word search: each label's query word (QUERY) ranks every image by word_scores;
 precision@10 and @50 are the share of the top 10 and 50 that carry that label.
@@ -27,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imgorg import naming, vocabulary
+from imgorg import naming, vocabulary, words
 
 # CIFAR-10 label -> WordNet words (names of synsets in imgorg's vocabulary) that cover it alone.
 # ImageNet-1k has no deer class and WordNet puts no deer under any of its classes: "deer" itself
@@ -53,6 +57,12 @@ SYNSET = {"airplane": "n02691156", "automobile": "n02958343", "bird": "n01503061
 QUERY = {label: label for label in COVERS} | {"automobile": "car", "deer": "ruminant"}
 
 
+def methods(path: Path) -> list[str]:
+    """The clusterings stored in a workspace's assignments.parquet."""
+    columns = pd.read_parquet(path / "assignments.parquet").columns
+    return [c for c in columns if c != "id" and not c.endswith("_distance")]
+
+
 def load(path: Path, method: str | None):
     manifest = json.loads((path / "manifest.json").read_text())
     method = method or manifest["default_method"]
@@ -74,8 +84,27 @@ def narrower(name, label: str) -> bool:
     return any(w != SYNSET[label] and SYNSET[label] in {s.wnid for s in vocabulary.lineage(w)} for w in name.synsets)
 
 
+def why(label: str, k: int, ids, mass, scores, labels, clusters) -> str:
+    """Where the label's best covering word stands in cluster row ``k`` (a miss)."""
+    table = vocabulary.hierarchy()
+    rows = [table.row[w] for w in table.order if table.synsets[w].name in COVERS[label]]
+    rows = [r for r in rows if words.everyday_name(table.order[r])[1] >= words.EVERYDAY]
+    if not rows:
+        return f"no word covering {label} is in common use (Zipf >= {words.EVERYDAY})"
+    rank = np.argsort(np.argsort(-scores[k], kind="stable"), kind="stable")
+    best = min(rows, key=lambda r: rank[r])
+    holder = int(np.argmax(mass[:, best]))
+    values, counts = np.unique(labels[clusters == ids[holder]], return_counts=True)
+    where = ("the most of any cluster" if holder == k else
+             f"most in cluster {ids[holder]} ({values[np.argmax(counts)]}, {mass[holder, best]:.3f})")
+    return f"{words.everyday_name(table.order[best])[0]!r} ranks {rank[best] + 1}, mass {mass[k, best]:.3f} here, {where}"
+
+
 def naming_table(labels, clusters, classes, probs) -> tuple[int, int, int]:
     names = naming.cluster_names(classes, probs, clusters)
+    ids, _, mass = naming.class_mass(classes, probs, clusters)
+    table = vocabulary.hierarchy()
+    scores = naming._everyday_scores(naming.distinctive(mass), table.generic, naming._everyday(table)[1])
     strict = lenient = below = 0
     print(f"{'cluster':>7} {'size':>6}  {'dominant':<11} {'share':>5}  {'covers':<8}  name")
     for cluster, name in names.items():
@@ -88,6 +117,9 @@ def naming_table(labels, clusters, classes, probs) -> tuple[int, int, int]:
         strict, lenient, below = strict + hit, lenient + (hit or near), below + (hit or down)
         mark = "yes" if hit else "lenient" if near else "narrower" if down else "no"
         print(f"{cluster:>7} {name.size:>6}  {dominant:<11} {counts.max() / counts.sum():>5.0%}  {mark:<8}  {name.name}")
+        if not hit and dominant in COVERS:
+            k = int(np.flatnonzero(ids == cluster)[0])
+            print(f"{'':>7} why: {why(dominant, k, ids, mass, scores, labels, clusters)}")
     print(f"names that cover the dominant label: {strict}/{len(names)} (lenient: {lenient}/{len(names)}; "
           f"covering or narrower: {below}/{len(names)})")
     try:
@@ -117,11 +149,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workspace", type=Path)
     parser.add_argument("--labels-map", choices=["cifar10"], default="cifar10", help="label -> WordNet words (COVERS, QUERY)")
-    parser.add_argument("--method", help="column of assignments.parquet (default: the manifest's default_method)")
+    parser.add_argument("--method", help="column of assignments.parquet (default: the manifest's default_method); "
+                                         "'all': every clustering stored, and their total")
     args = parser.parse_args()
-    method, labels, clusters, classes, probs = load(args.workspace, args.method)
-    print(f"{args.workspace}: {len(labels):,} images, clusters of {method!r}\n")
-    naming_table(labels, clusters, classes, probs)
+    every = methods(args.workspace) if args.method == "all" else [args.method]
+    total = count = 0
+    for name in every:
+        method, labels, clusters, classes, probs = load(args.workspace, name)
+        print(f"{args.workspace}: {len(labels):,} images, clusters of {method!r}\n")
+        strict, _, n = naming_table(labels, clusters, classes, probs)
+        total, count = total + strict, count + n
+        print()
+    if len(every) > 1:
+        print(f"all {len(every)} clusterings: {total}/{count} names cover the dominant label")
     search_table(labels, classes, probs)
 
 

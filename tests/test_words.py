@@ -105,3 +105,16 @@ def test_a_name_moves_from_a_rare_to_an_everyday_word():
     name = naming.cluster_names(classes, probs, clusters)[0]  # the best-scoring word is rare: an everyday one says it
     assert all(words.everyday_name(wnid)[1] >= words.EVERYDAY for wnid in name.synsets)
     assert "even-toed ungulate" not in name.name
+
+
+def test_a_phrase_counts_as_rarer_than_its_rarest_word_in_names():
+    # wordfreq rates "sea cow" as about "cow" (an upper bound); as a name part it is not in common use
+    assert words.zipf("sea cow") >= words.EVERYDAY > words.name_zipf("sea cow")
+    assert words.name_zipf("plane") == words.zipf("plane")
+    rng = np.random.default_rng(0)
+    tops = [INDEX["dugong"]] * 36 + [INDEX["airliner"]] * 24 + [INDEX["tabby"]] * 60
+    classes = np.array([[t, *rng.choice(1000, 4, replace=False)] for t in tops])
+    probs = np.tile([0.6, 0.1, 0.05, 0.03, 0.02], (120, 1))
+    name = naming.cluster_names(classes, probs, np.repeat([0, 1], 60), n_words=1)[0]
+    assert "sea cow" not in name.name  # the everyday word says the airliners instead
+    assert INDEX["airliner"] in vocabulary.classes_under(vocabulary.hierarchy().synsets[name.synsets[0]].name)

@@ -30,9 +30,9 @@ from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
+import people_lfw as bench
 from PIL import Image
 
-import people_lfw as bench
 from imgorg.config import PeopleConfig
 from imgorg.people import table as table_module
 from imgorg.people.detect import FaceModels, Faces

@@ -32,6 +32,7 @@ then the best exposed, then the one with most pixels, then the earliest taken; t
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,7 @@ from ..duplicates.keypoints import MIN_SIDE
 from ..errors import ConfigError, ImageDecodeError
 from ..images import decode_image
 from ..index import SearchIndex
+from ..parallel import available_cores
 from ..progress import ProgressFactory
 from ..sources import source_path
 
@@ -319,15 +321,18 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
     checkable = _photos(images)[rows] & (groups["kind"].to_numpy() != "crop")
     sha = images["sha256"].to_numpy() if "sha256" in images else np.arange(len(images)).astype(object)
-    pixels: dict[int, np.ndarray | None] = {}
-    checked, unchecked = [], []
+    checked, unchecked, plans = [], [], []
     for members in groups.groupby("group", sort=False).indices.values():
         rows_of = rows[members]
         twin = pd.Series(sha[rows_of]).duplicated().to_numpy()  # an identical file: a copy of its first twin
         first_twin = {sha[r]: int(r) for r in rows_of[::-1]}
         unchecked += [(first_twin[sha[r]], int(r)) for r in rows_of[twin]]
-        aligned = checkable[members] & ~twin
-        stars = _star_copies(images, root, rows_of[aligned], pixels)
+        plans.append((members, rows_of, twin, checkable[members] & ~twin))
+    # groups in threads: decoding and OpenCV's fits release the GIL (processes forked after OpenCV has
+    # run in this one can hang), and a group's images are decoded by the thread that aligns them
+    with ThreadPoolExecutor(max_workers=available_cores()) as pool:
+        all_stars = list(pool.map(lambda plan: _star_copies(images, root, plan[1][plan[3]], {}), plans))
+    for (members, rows_of, twin, aligned), stars in zip(plans, all_stars):
         checked += stars
         # crops the keypoints confirmed, tiny images: the largest part's (the copies', not a burst shot's)
         others = rows_of[~checkable[members] & ~twin]

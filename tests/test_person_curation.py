@@ -172,3 +172,16 @@ def test_rest_names_merges_undoes_and_filters(ws):
     assert client.post("/api/people/undo").json()["said"] == "undid: merged people 1, 2 into person 1"
     assert len(client.get("/api/people").json()) == 3
     assert {p["city"] for p in client.get("/api/places").json()["places"]} == {"Lisbon", "Porto"}
+
+
+def test_clusters_listed_with_a_person_count_only_their_images(ws):
+    edit_people(ws, NamePerson(0, "Ana"))
+    runner = CliRunner()
+    everyone = json.loads(runner.invoke(app, ["clusters", str(ws.path), "--json"]).output)
+    out = runner.invoke(app, ["clusters", str(ws.path), "--person", "Ana", "--json"])
+    assert out.exit_code == 0, out.output
+    with_ana = json.loads(out.output)
+    assert sum(c["size"] for c in with_ana) == int(ws.with_people("Ana").sum()) == 4
+    assert sum(c["size"] for c in everyone) > 4
+    out = runner.invoke(app, ["clusters", str(ws.path), "--person", "Nobody"])
+    assert out.exit_code != 0 and "no person 'Nobody'" in str(out.exception)

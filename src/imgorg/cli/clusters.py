@@ -34,6 +34,8 @@ def clusters_command(
     seed: Annotated[int, typer.Option(help="split: random seed.")] = 0,
     method: Annotated[Optional[str], typer.Option(help="Clustering to list (default: the workspace's; curated once edited).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the list (or the history) as JSON.")] = False,
+    person: Annotated[Optional[list[str]], typer.Option("--person", help="List: count only the images that show this person (id or name; repeat: all of them).")] = None,
+    place: Annotated[Optional[list[str]], typer.Option("--place", help="List: count only the images taken at this city, region or country (repeat: any of them).")] = None,
 ) -> None:
     """List the clusters (id, name, size, top label where labels exist), or curate them:
 
@@ -45,7 +47,7 @@ def clusters_command(
 
     args = list(args or [])
     if action is None:
-        return show(workspace, method, json_out)
+        return show(workspace, method, json_out, people=tuple(person or ()), places=tuple(place or ()))
     if action not in ACTIONS:
         raise ConfigError(f"unknown action {action!r}; actions: {', '.join(ACTIONS)} (or none, to list)")
     if action == "history":
@@ -101,16 +103,21 @@ def _ints(values: list[str]) -> list[int]:
         raise ConfigError(f"expected whole numbers (ids), got {' '.join(values)!r}") from None
 
 
-def show(workspace: Path | Workspace, method: str | None = None, json_out: bool = False) -> None:
+def show(workspace: Path | Workspace, method: str | None = None, json_out: bool = False,
+         people: tuple[str, ...] = (), places: tuple[str, ...] = ()) -> None:
+    """The cluster table; with ``people`` or ``places`` the sizes count only their images (clusters with
+    none of them are left out)."""
     from ..views import Workspace, load_workspace
 
     ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
     method = ws.check_method(method)
-    table = ws.clusters(method)
+    within = ws.image_filter(places, people) if (people or places) else None
+    table = ws.clusters(method, within=within)
     if json_out:
         typer.echo(json.dumps(table.to_dict(orient="records"), indent=2, default=_json))
         return
-    out = Table(title=f"Clusters ({method})")
+    shown = " and ".join([f"at {' or '.join(places)}"] * bool(places) + [f"with {' and '.join(people)}"] * bool(people))
+    out = Table(title=f"Clusters ({method})" + (f", images {shown}" if shown else ""))
     for column in ("id", "name", "images") + (("top label", "share") if ws.has_labels else ()):
         out.add_column(column, justify="right" if column in ("id", "images", "share") else "left")
     for row in table.itertuples():

@@ -73,9 +73,10 @@ def labelled_rows(table, sizes: dict[int, tuple[int, int]]) -> dict[int, int]:
     return dict(near.groupby("image_id").head(1)[["image_id", "face_id"]].itertuples(index=False, name=None))
 
 
-def scores(files: list[Path], found: list, who: list[str], strangers: set[str]) -> dict:
-    """Group the faces of ``files`` alone and score the labelled faces."""
-    table, _ = faces_table(np.arange(len(files)), found, CONFIG)
+def scores(files: list[Path], found: list, who: list[str], strangers: set[str], grouping=None) -> dict:
+    """Group the faces of ``files`` alone (by ``grouping``, default ``group_faces``) and score the labelled faces."""
+    extra = {"grouping": grouping} if grouping is not None else {}
+    table, _ = faces_table(np.arange(len(files)), found, CONFIG, **extra)
     sizes = {i: (150, 150) for i in range(len(files))}
     labelled = labelled_rows(table, sizes)
     person = table.set_index("face_id")["person"]

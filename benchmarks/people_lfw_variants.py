@@ -34,7 +34,6 @@ import people_lfw as bench
 from PIL import Image
 
 from imgorg.config import PeopleConfig
-from imgorg.people import table as table_module
 from imgorg.people.detect import FaceModels, Faces
 from imgorg.people.group import group_faces
 
@@ -150,14 +149,12 @@ class Scorer:
     def score(self, variant: str, cases=("50 tuning people", "50 tuning + 250 strangers"), grouping=group_faces,
               **config) -> dict:
         bench.CONFIG = PeopleConfig(**config)
-        table_module.group_faces = grouping
         found = self.found(variant)
         out = {}
         for name in cases:
             idx = [i for i in range(len(self.files)) if self.cases[name](self.who[i])]
             out[name] = bench.scores([self.files[i] for i in idx], [found[i] for i in idx],
-                                     [self.who[i] for i in idx], self.strangers)
-        table_module.group_faces = group_faces
+                                     [self.who[i] for i in idx], self.strangers, grouping)
         return out
 
     def separation(self, variant: str) -> float:

@@ -144,6 +144,9 @@ def probe_image(data: bytes) -> Probe:
                                            orientation)
             else:
                 width, height = _displayed(image.size, orientation)
+            if image.format == "PNG" and orientation == 1 and late is not None:
+                # what the file records, as exiftool reads it; not applied (browsers have drawn the pixels by then)
+                orientation = _orientation(exif.get(_ORIENTATION) or 1)
             return Probe(image.format, image.mode, width, height, orientation, exif, xmp=_xmp(image, late),
                          iptc=_iptc(image), container_time=_container_time(image.format, data),
                          note=photo_blocks.jpeg_note(data) if image.format == "JPEG" else None)

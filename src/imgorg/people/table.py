@@ -20,10 +20,12 @@ from .group import UNRECOGNISED, group_faces
 COLUMNS = ("face_id", "image_id", "x", "y", "w", "h", "score", "person", "size_px")
 
 
-def faces_table(image_ids, faces: list[Faces], config: PeopleConfig) -> tuple[pd.DataFrame, np.ndarray]:
+def faces_table(image_ids, faces: list[Faces], config: PeopleConfig,
+                grouping=group_faces) -> tuple[pd.DataFrame, np.ndarray]:
     """(the faces table, descriptors) of images in order: ``faces[i]`` are the faces of ``image_ids[i]``.
     Faces under ``min_face_px`` (in the scaled image) or ``min_score`` are UNRECOGNISED and their
-    descriptor rows are zeros; the others are grouped into people."""
+    descriptor rows are zeros; the others are grouped into people by ``grouping`` (``group_faces``'s
+    signature: benchmarks try others)."""
     counts = np.array([len(f.scores) for f in faces], np.int64)
     boxes = np.concatenate([f.boxes for f in faces]).reshape(-1, 4) if faces else np.zeros((0, 4), np.int64)
     scores = np.concatenate([f.scores for f in faces]) if faces else np.zeros(0, np.float32)
@@ -33,8 +35,7 @@ def faces_table(image_ids, faces: list[Faces], config: PeopleConfig) -> tuple[pd
     owners = np.repeat(np.asarray(image_ids, np.int64), counts)
     recognised = (work_px >= config.min_face_px) & (scores >= config.min_score)
     descriptors[~recognised] = 0.0
-    people = group_faces(descriptors, owners, config.threshold, recognised, config.reach, config.cut,
-                         config.rejoin)
+    people = grouping(descriptors, owners, config.threshold, recognised, config.reach, config.cut, config.rejoin)
     table = pd.DataFrame({
         "face_id": np.arange(len(owners), dtype=np.int64), "image_id": owners,
         "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],

@@ -96,7 +96,8 @@ def scores(files: list[Path], found: list, who: list[str], strangers: set[str], 
         if len(theirs) == 1:
             one += 1
             alone += set(names[groups == next(iter(theirs))]) == {name}
-    in_group = [size[p] > 1 for w, p in grouped if w in strangers]
+    # of every stranger's labelled face, grouped or not: put into a group with other faces
+    in_group = [p != UNRECOGNISED and size[p] > 1 for w, p in rows if w in strangers]
     return {"photos": len(files), "detected": len(labelled) / len(files),
             "grouped": len(grouped) / len(files),
             "precision": float((same & together).sum() / max(1, together.sum())),

@@ -161,12 +161,15 @@ def test_people_are_stored_cached_and_looked_for_only_in_new_images(faces_folder
     assert list(stored.columns) == ["face_id", "image_id", "x", "y", "w", "h", "score", "person", "size_px"]
     assert stored["face_id"].tolist() == list(range(len(stored))) and descriptors.shape == (len(stored), 128)
     assert descriptors.dtype == np.float32
-    assert (descriptors[stored["person"].to_numpy() == UNRECOGNISED] == 0).all()
+    assert (stored["person"].to_numpy()[~descriptors.any(axis=1)] == UNRECOGNISED).all()  # no descriptor: no person
     grouped = stored[stored["person"] != UNRECOGNISED].merge(ws.images[["id", "path"]], left_on="image_id",
                                                              right_on="id")
-    assert sorted(grouped["path"]) == ["astronaut.jpg", "twice.jpg", "twice.jpg"]
-    twice = grouped[grouped["path"] == "twice.jpg"]
-    assert twice["person"].nunique() == 2  # one person twice in a photo: never one person
+    # one person twice in a photo is never one person: one face joins the astronaut's other photo, and
+    # the other, a group of its own with one face, is no person yet (PeopleConfig.min_faces)
+    assert sorted(grouped["path"]) == ["astronaut.jpg", "twice.jpg"] and grouped["person"].nunique() == 1
+    twice = stored[stored["image_id"] == int(ws.images.loc[ws.images["path"] == "twice.jpg", "id"].iat[0])]
+    assert len(twice) == 2 and sorted(twice["person"]) == [UNRECOGNISED, 0]
+    assert descriptors[twice["face_id"].to_numpy()].any(axis=1).all()  # the face set aside keeps its descriptor
     assert near(grouped.loc[grouped["path"] == "astronaut.jpg", ["x", "y", "w", "h"]].iloc[0], ASTRONAUT_FACE)
     assert read_manifest(tmp_path / "ws")["artifacts"]["people"]["inputs"].keys() == {"images"}
 
@@ -189,9 +192,19 @@ def test_imgorg_run_people_then_imgorg_people(faces_folder, tmp_path):
     done = CliRunner().invoke(app, ["people", str(tmp_path / "ws"), "--json"])
     assert done.exit_code == 0, done.output
     summary = json.loads(done.output)
-    assert summary["faces"] >= 3 and summary["people"] == 2 and summary["images_with_faces"] == 2
+    assert summary["faces"] >= 3 and summary["people"] == 1 and summary["images_with_faces"] == 2
     done = CliRunner().invoke(app, ["people", str(tmp_path / "ws")])
     assert "People" in done.output and "0 images looked at" in done.output
+
+
+def test_a_face_seen_once_is_no_person_yet_unless_asked():
+    from imgorg.people.group import seen_once_aside
+
+    people = np.array([0, 0, 1, 2, 2, 2, UNRECOGNISED, 3])
+    assert seen_once_aside(people, 2).tolist() == [1, 1, UNRECOGNISED, 0, 0, 0, UNRECOGNISED, UNRECOGNISED]
+    assert seen_once_aside(people, 1).tolist() == people.tolist()
+    with pytest.raises(ConfigError, match="min_faces"):
+        PeopleConfig(min_faces=0).validate()
 
 
 def test_a_config_out_of_range_is_refused():

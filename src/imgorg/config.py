@@ -304,6 +304,7 @@ class PeopleConfig(Checked):
     cut: float = 0.55
     rejoin: float = 0.4
     reach: float = 0.48
+    min_faces: int = 2  # a group of fewer faces is no person yet: its faces stay ungrouped (person -1)
 
     CONSTRAINTS: ClassVar[dict[str, Rule]] = {
         "long_side": whole_at_least(64, "a whole number of pixels, 64 or more (1000 finds faces of 40 px and more "
@@ -314,7 +315,8 @@ class PeopleConfig(Checked):
         "threshold": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
         "cut": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
         "rejoin": Rule(lambda v: isinstance(v, (int, float)) and 0.0 <= v < 2.0, "a descriptor distance in [0, 2)"),
-        "reach": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)")}
+        "reach": Rule(lambda v: isinstance(v, (int, float)) and 0.0 < v < 2.0, "a descriptor distance in (0, 2)"),
+        "min_faces": whole_at_least(1, "a whole number of faces, 1 or more (1: a face seen once is a person)")}
 
     def check(self) -> None:
         if self.upsample > 3:

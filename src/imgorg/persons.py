@@ -143,7 +143,8 @@ def join_new_faces(state: CuratedPeople, faces: pd.DataFrame, descriptors: np.nd
     them starts an unnamed person (with the others of its group that did too)."""
     state.joined = np.zeros(len(faces), bool)
     named = [p for p in sorted(state.names) if (state.person[~new] == p).any()]
-    candidates = np.flatnonzero(new & (faces["person"].to_numpy() != UNKNOWN))  # recognised faces only
+    # recognised faces only (a descriptor): a face seen once is ungrouped but may be a named person's
+    candidates = np.flatnonzero(new & np.asarray(descriptors).any(axis=1))
     if not len(candidates):
         return
     if named:

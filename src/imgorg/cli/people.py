@@ -53,5 +53,5 @@ def print_summary(summary: dict) -> None:
     console.print(
         f"People ({summary['seconds']:.1f} s, {looked}): "
         f"{summary['faces']:,} faces in {summary['images_with_faces']:,} images; {summary['people']:,} people "
-        f"({summary['in_groups']:,} with two faces or more); {summary['unrecognised']:,} faces unrecognised "
-        "(too small or unsure)", highlight=False)
+        f"({summary['in_groups']:,} with two faces or more); {summary['unrecognised']:,} faces in no group "
+        "(too small, unsure, or seen once)", highlight=False)

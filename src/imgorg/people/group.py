@@ -208,6 +208,23 @@ def by_size(labels: np.ndarray) -> np.ndarray:
     return new[np.searchsorted(values, labels)]
 
 
+def seen_once_aside(people: np.ndarray, min_faces: int) -> np.ndarray:
+    """Groups of fewer than ``min_faces`` faces made UNRECOGNISED (their faces keep their descriptors, so a
+    person can take them later), the others renumbered by size. A face seen once is no person yet, as
+    photo libraries have it (Immich asks for 3): a stranger in one photo would be a person of their own,
+    and a person's one odd photo a second person beside them."""
+    people = np.asarray(people, np.int64).copy()
+    grouped = people >= 0
+    if not grouped.any() or min_faces <= 1:
+        return people
+    values, counts = np.unique(people[grouped], return_counts=True)
+    small = np.isin(people, values[counts < min_faces]) & grouped
+    people[small] = UNRECOGNISED
+    kept = people >= 0
+    people[kept] = by_size(people[kept])
+    return people
+
+
 def group_faces(descriptors: np.ndarray, image_ids: np.ndarray, threshold: float = 0.5,
                 recognised: np.ndarray | None = None, reach: float | None = None,
                 cut: float | None = None, rejoin: float | None = None) -> np.ndarray:

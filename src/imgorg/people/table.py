@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..config import PeopleConfig
 from .detect import DESCRIPTOR_DIM, Faces
-from .group import UNRECOGNISED, group_faces
+from .group import UNRECOGNISED, group_faces, seen_once_aside
 
 COLUMNS = ("face_id", "image_id", "x", "y", "w", "h", "score", "person", "size_px")
 
@@ -36,6 +36,7 @@ def faces_table(image_ids, faces: list[Faces], config: PeopleConfig,
     recognised = (work_px >= config.min_face_px) & (scores >= config.min_score)
     descriptors[~recognised] = 0.0
     people = grouping(descriptors, owners, config.threshold, recognised, config.reach, config.cut, config.rejoin)
+    people = seen_once_aside(people, config.min_faces)
     table = pd.DataFrame({
         "face_id": np.arange(len(owners), dtype=np.int64), "image_id": owners,
         "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],

@@ -316,7 +316,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     (under ``MIN_SIDE`` px, CIFAR's 32 px: there the residuals of copies and look-alikes overlap,
     docs/review.md), of identical files and of crops the keypoints confirmed stay copies."""
     if groups.empty:
-        return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+        return groups, _no_series()
     row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
     rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
     checkable = _photos(images)[rows] & (groups["kind"].to_numpy() != "crop")
@@ -330,8 +330,12 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         plans.append((members, rows_of, twin, checkable[members] & ~twin))
     # groups in threads: decoding and OpenCV's fits release the GIL (processes forked after OpenCV has
     # run in this one can hang), and a group's images are decoded by the thread that aligns them
+    advance = _progress.start(progress, "Checking the copies of photos", len(plans))
+    all_stars = []
     with ThreadPoolExecutor(max_workers=available_cores()) as pool:
-        all_stars = list(pool.map(lambda plan: _star_copies(images, root, plan[1][plan[3]], {}), plans))
+        for stars in pool.map(lambda plan: _star_copies(images, root, plan[1][plan[3]]), plans):
+            all_stars.append(stars)
+            advance(1)
     for (members, rows_of, twin, aligned), stars in zip(plans, all_stars):
         checked += stars
         # crops the keypoints confirmed, tiny images: the largest part's (the copies', not a burst shot's)
@@ -343,14 +347,14 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"), "kind": pd.Series(dtype="string")})
     checked["score"] = np.float32(1.0)
     if checked.empty:
-        return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+        return groups, _no_series()
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),
                              np.array(unchecked, np.int64).reshape(-1, 2)])
     part = duplicate_groups(len(images), np.full(len(images), None), copies)[rows]
     part = np.where(part >= 0, part, -1 - np.arange(len(rows)))  # an image that is a copy of none: a part alone
     log.info("%d pairs of photos in copy groups aligned: %d copies", len(checked), int((checked["kind"] == "copy").sum()))
     if len(np.unique(part)) == groups["group"].nunique():
-        return groups, _table(images, root, np.empty((0, 2), np.int64), _no_pairs(), _no_pairs())
+        return groups, _no_series()
     return _split_groups(groups, part), _table(images, root, np.empty((0, 2), np.int64),
                                                _series_links(groups, rows, part), checked)
 
@@ -365,13 +369,14 @@ def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
     return int(sizes.index[sizes.to_numpy().argmax()])
 
 
-def _star_copies(images: pd.DataFrame, root, rows: np.ndarray, pixels: dict) -> list[tuple[int, int, str]]:
+def _star_copies(images: pd.DataFrame, root, rows: np.ndarray) -> list[tuple[int, int, str]]:
     """(a, b, "copy" or "similar") pairs of ``rows`` (one copy group's photos, kept copy first) aligned as
     stars: each image onto the first, those that are no copy of it onto the first of them, and so on,
     so a group of copies costs one alignment per image, and a burst shot kept first still leaves the
     true copies of another shot together."""
     _one_thread()
     paths = images["path"].astype(str).to_numpy()
+    pixels: dict[int, np.ndarray | None] = {}  # each image decoded once, at the working size
     out, left = [], [int(r) for r in rows]
     while len(left) > 1:
         centre, rest, left = left[0], left[1:], []
@@ -428,9 +433,10 @@ def _photos(images: pd.DataFrame) -> np.ndarray:
     return ~(short < MIN_SIDE)
 
 
-def _no_pairs() -> pd.DataFrame:
-    return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"),
-                         "score": pd.Series(dtype="float32")})
+def _no_series() -> pd.DataFrame:
+    """``series_table``'s rows, none."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+        COLUMNS, ("int64", "int64", "string", "string", "float32", "bool", "string"))})
 
 
 def _table(images: pd.DataFrame, root, copies: np.ndarray, similar: pd.DataFrame,
@@ -454,8 +460,7 @@ def _table(images: pd.DataFrame, root, copies: np.ndarray, similar: pd.DataFrame
         rows = rows[_best_order(rows, quality)]
         groups.append((rows, "similar", _reasons(rows, quality, "similar")))
     if not groups:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            COLUMNS, ("int64", "int64", "string", "string", "float32", "bool", "string"))})
+        return _no_series()
     frame = pd.concat([_rows(images, number, rows, kind, score_of, reasons)
                        for number, (rows, kind, reasons) in enumerate(groups)], ignore_index=True)
     return frame.astype({"path": "string", "kind": "string", "reason": "string"})

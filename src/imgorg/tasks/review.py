@@ -80,28 +80,24 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         shown = flags[flags["kind"].isin(bad)].copy()
         shown["action"] = shown["kind"].map(BAD_SHOT_ACTIONS).fillna("look")
         parts.append(shown)
-    pairs = similar_pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
+    pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
     if kinds & {"copy", "leak", "similar"}:
         groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                          progress=progress, keypoint_checks=config.keypoint_checks,
                                                          thumbnails=thumbnails))
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
-        found = copy_findings(groups, images)
         if "similar" not in kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
             groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress))
-            parts.append(shots)
-            similar_pairs = _similar_pairs(shots)
         else:  # copies told from similar shots by aligning each candidate pair: stricter copy groups
-            crops = crop_pairs(groups, found)
+            crops = crop_pairs(groups, copy_findings(groups, images))
             series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                            progress=progress, crops=crops))
             groups = prefer_sharp(copy_groups(series, images), blurry)
             found = copy_findings(groups, images)
             shots = similar_findings(series, images)
-            parts.append(shots)
-            similar_pairs = _similar_pairs(shots)
-        pairs = pd.concat([copy_pairs(found), similar_pairs], ignore_index=True)
+        parts.append(shots)
+        pairs = pd.concat([copy_pairs(found), _similar_pairs(shots)], ignore_index=True)
         if "copy" in kinds:
             parts.append(found)
     if "outlier" in kinds:
@@ -131,7 +127,7 @@ def _checked_copies(ws: Workspace, groups: pd.DataFrame,
     form a series of similar shots instead."""
     images = ws.images
     checked, series = checked_copy_groups(images, ws.root, groups, progress)
-    shots = similar_findings(series[series["kind"] == "similar"], images)
+    shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
     return checked, copy_findings(checked, images), shots
 

@@ -4,7 +4,8 @@
     image_id  the catalog id of its image
     x, y, w, h  the box in the original (EXIF-rotated) image's pixels
     score     the detector's score (dlib HOG; higher is surer)
-    person    0..P-1, the largest group first, or UNRECOGNISED (-1): too small or too unsure to group
+    person    0..P-1, the largest group first, or UNRECOGNISED (-1): too small or too unsure to
+              group, or the only face of its group (``PeopleConfig.min_faces``)
     size_px   the box's longer side in the original image's pixels
 """
 
@@ -25,7 +26,8 @@ def faces_table(image_ids, faces: list[Faces], config: PeopleConfig,
     """(the faces table, descriptors) of images in order: ``faces[i]`` are the faces of ``image_ids[i]``.
     Faces under ``min_face_px`` (in the scaled image) or ``min_score`` are UNRECOGNISED and their
     descriptor rows are zeros; the others are grouped into people by ``grouping`` (``group_faces``'s
-    signature: benchmarks try others)."""
+    signature: benchmarks try others), and a group of fewer than ``min_faces`` is set aside as
+    UNRECOGNISED with its descriptors kept."""
     counts = np.array([len(f.scores) for f in faces], np.int64)
     boxes = np.concatenate([f.boxes for f in faces]).reshape(-1, 4) if faces else np.zeros((0, 4), np.int64)
     scores = np.concatenate([f.scores for f in faces]) if faces else np.zeros(0, np.float32)

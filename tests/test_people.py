@@ -195,6 +195,12 @@ def test_imgorg_run_people_then_imgorg_people(faces_folder, tmp_path):
     assert summary["faces"] >= 3 and summary["people"] == 1 and summary["images_with_faces"] == 2
     done = CliRunner().invoke(app, ["people", str(tmp_path / "ws")])
     assert "People" in done.output and "0 images looked at" in done.output
+    new = tmp_path / "new"
+    new.mkdir()
+    jpeg(skimage_data.astronaut()[:, ::-1].copy(), new / "mirrored.jpg")
+    done = CliRunner().invoke(app, ["add", str(tmp_path / "ws"), str(new)])  # the workspace has people: faces too
+    assert done.exit_code == 0, done.output
+    assert "1 images looked at, 4 from the cache" in done.output and (tmp_path / "ws" / FACES_FILE).is_file()
 
 
 def test_a_face_seen_once_is_no_person_yet_unless_asked():

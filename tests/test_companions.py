@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pandas as pd
 import pytest
 
 from imgorg.companions import group_files, takeout_owner
@@ -240,3 +241,26 @@ def test_a_shot_whose_names_are_not_utf8_is_stored_and_exported(tmp_path):
     row = scan_source(tmp_path).catalog.iloc[0]
     assert (row["path"], row["motion"]) == ("caf\\xe9.JPG", "caf\\xe9.MOV")
     row.to_frame().T.astype(str).to_parquet(tmp_path / "row.parquet")  # text a Parquet file takes
+
+
+def test_many_files_are_catalogued_in_processes_exactly_as_in_threads(tmp_path, monkeypatch):
+    from imgorg import sources
+
+    dng, jpeg = raw_jpeg_pair()
+    write(tmp_path, "lr/IMG_1234.DNG", dng)
+    write(tmp_path, "lr/IMG_1234.JPG", jpeg)
+    write(tmp_path, "lr/IMG_1234.xmp", xmp_sidecar(rating=4, keywords=["cat"]))
+    write(tmp_path, "dt/DSC_0001.JPG", plain_jpeg())
+    write(tmp_path, "dt/DSC_0001.JPG.xmp", xmp_sidecar(taken="2022-01-02T03:04:05+01:00", rating=2))
+    write(tmp_path, "broken.jpg", b"\xff\xd8\xff not a jpeg")
+    write(tmp_path, "notes.txt", b"holiday")
+    for i in range(5):
+        write(tmp_path, f"more/{i}.JPG", plain_jpeg())
+    threads = scan_source(tmp_path)
+    monkeypatch.setattr(sources, "CATALOG_PROCESS_FILES", 2)
+    monkeypatch.setattr(sources, "CATALOG_CHUNK", 3)  # several tasks, one of them short
+    monkeypatch.setattr(sources, "available_cores", lambda: 2)
+    processes = scan_source(tmp_path)
+    pd.testing.assert_frame_equal(processes.catalog, threads.catalog)
+    pd.testing.assert_frame_equal(processes.skipped, threads.skipped)
+    assert _row(processes.catalog, "lr/IMG_1234.JPG")["rating"] == 4 and processes.catalog["status"].eq("error").sum() == 1

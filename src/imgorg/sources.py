@@ -38,6 +38,7 @@ from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sn
 from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
 from .metablocks import ciff_time
 from .metadata import photo_metadata
+from .parallel import available_cores, process_pool
 from .sidecars import read_sidecars
 from .video import VIDEO_EXTRA, is_video_name, sniff_video, video_fields, video_support
 from .progress import ProgressFactory
@@ -61,6 +62,12 @@ SKIP_UNREADABLE = "cannot read"
 SKIP_NOT_FILE = "not a file"
 SKIPPED_COLUMNS = ["path", "reason", "detail", "bytes"]
 _HEAD = 64  # bytes read to tell what a file with a non-image name is
+# From this many files the catalog is read in processes, CATALOG_CHUNK files a task: reading a
+# file's metadata is Python work that threads serialise on the GIL (10,000 CIFAR-10 JPEGs: 4
+# threads 1.75 s, one 1.28 s, 2 processes 1.07 s on a loaded 2-core machine). Fewer files than
+# this are read in threads, where starting processes would cost more than it gains.
+CATALOG_PROCESS_FILES = 1000
+CATALOG_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -100,19 +107,38 @@ def scan_source(root: str | os.PathLike, *, workers: int = 4, progress: Progress
     files = [rel for rel in files if rel not in grouping.parts]
     advance = _progress.start(progress, "Cataloguing", len(files))
     rows = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        examined = pool.map(lambda rel: _examine(root, rel, grouping.shots.get(rel)), files, chunksize=64)
-        for rel, row in zip(files, examined):
-            if "reason" in row and rel in grouping.shots:  # the shot is skipped: so are its parts
-                skipped.extend(_skip(part, row["reason"], f"belongs to {rel}: {row['detail']}")
-                               for part in grouping.shots[rel].parts())
-            (skipped if "reason" in row else rows).append(row)
-            advance(1)
+    for rel, row in zip(files, _examine_all(root, files, grouping.shots, workers, advance)):
+        if "reason" in row and rel in grouping.shots:  # the shot is skipped: so are its parts
+            skipped.extend(_skip(part, row["reason"], f"belongs to {rel}: {row['detail']}")
+                           for part in grouping.shots[rel].parts())
+        (skipped if "reason" in row else rows).append(row)
     rows = join_live_photos(rows)
     skipped_frame = normalize_skipped(pd.DataFrame(skipped, columns=SKIPPED_COLUMNS))
     if not rows:
         raise SourceError(_no_images_message(root, skipped_frame))
     return FolderScan(_catalog(rows), skipped_frame)
+
+
+def _examine_all(root: Path, files: list[str], shots: dict[str, Shot], workers: int,
+                 advance) -> Iterator[dict]:
+    """``_examine`` of every file, in order: in processes for many files, else in threads."""
+    cores = min(workers, available_cores())
+    if len(files) >= CATALOG_PROCESS_FILES and cores > 1:
+        chunks = [[(rel, shots.get(rel)) for rel in files[start:start + CATALOG_CHUNK]]
+                  for start in range(0, len(files), CATALOG_CHUNK)]
+        with process_pool(cores) as pool:
+            for rows in pool.map(_examine_chunk, [root] * len(chunks), chunks):
+                advance(len(rows))
+                yield from rows
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for row in pool.map(lambda rel: _examine(root, rel, shots.get(rel)), files, chunksize=64):
+            advance(1)
+            yield row
+
+
+def _examine_chunk(root: Path, items: list[tuple[str, Shot | None]]) -> list[dict]:
+    return [_examine(root, rel, shot) for rel, shot in items]
 
 
 def _catalog(rows: list[dict]) -> pd.DataFrame:

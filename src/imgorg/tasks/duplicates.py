@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,14 +13,18 @@ from ..errors import ConfigError
 from ..fileio import write_parquet
 from ..progress import ProgressFactory
 from ..sources import STATUS_ERROR, scan_folder
-from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, workspace_lock
+
+if TYPE_CHECKING:
+    from ..views import Workspace
 
 
 def find_duplicates(workspace: Workspace | str, config: DuplicatesConfig = DuplicatesConfig(),
                     progress: ProgressFactory | None = None) -> pd.DataFrame:
     """Groups of copies by embedding, thumbnails and keypoints, stored as duplicates.parquet (group, id,
     path, kind, similarity, keep)."""
+    from ..views import open_workspace  # the views import the clustering (scikit-learn): not for --fast
+
     ws = open_workspace(workspace)
     config.validate()
     if config.fast:

@@ -318,6 +318,12 @@ def _plugin_reason(data: bytes, kind: str) -> str:
     return "its header is damaged"
 
 
+def reduce_to(image: Image.Image, draft_size: int) -> Image.Image:
+    """``image`` shrunk as ``decode_image(..., draft_size)`` shrinks a decode: by the largest integer
+    factor that keeps both sides at least ``draft_size`` (one larger decode can serve two sizes)."""
+    return _reduce(image, draft_size)
+
+
 def _reduce(image: Image.Image, draft_size: int, gap: int = 1) -> Image.Image:
     """Shrink by the largest integer factor that keeps both sides at least ``gap`` x ``draft_size``."""
     factor = min(image.width, image.height) // (gap * draft_size)

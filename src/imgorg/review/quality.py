@@ -38,7 +38,7 @@ from ..sources import source_path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "SCORE_COLUMNS", "WORK_SIDE", "image_scores", "quality_flags", "quality_scores",
+__all__ = ["KINDS", "SCORE_COLUMNS", "WORK_SIDE", "decode_for_measures", "image_scores", "quality_flags", "quality_scores",
            "read_work_image"]
 
 WORK_SIDE = 512  # px: the long side the scores are measured at (larger images are reduced to it)
@@ -242,6 +242,13 @@ def measure(data: bytes, decoded: Image.Image | None = None) -> dict[str, float]
     if decoded is None or max(decoded.size) < needed:
         decoded = _decode_for_work(data, short, long)
     return image_scores(*_work_pixels(decoded, short, long))
+
+
+def decode_for_measures(data: bytes) -> Image.Image:
+    """The decode ``measure`` asks for (EXIF orientation applied): a JPEG at the draft scale whose
+    long side still reaches ``DRAFT_SIDE``, small images whole. Another use of the same image
+    (the duplicate finder's thumbnails) can shrink it further."""
+    return _decode_for_work(data, *_header_sides(data))
 
 
 def _header_sides(data: bytes) -> tuple[int, int]:

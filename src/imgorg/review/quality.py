@@ -67,6 +67,8 @@ EDGE_QUANTILE = 0.10
 DARK_HIGHLIGHTS = 0.46  # highlights reaching this (-2 stops from white and more)...
 NIGHT_BRIGHTNESS = 0.09  # ...in a frame whose mean luma is under this: a night or space photo, dark by design
 #                          and never "dark" (a tone curve that darkens a day photo leaves its mean at 0.11-0.15)
+DARK_RELATIVE = 0.6  # the learned dark flag needs a mean luma under this share of the collection's median:
+#                      an album of dusk shots is not all dark (a frame under BLACK_HIGHLIGHTS is, whatever its album)
 BLACK_HIGHLIGHTS = 0.15  # highlights under this (38 of 255): dark in any collection, nothing is lit
 # --- overexposed -------------------------------------------------------------------------------
 # clipped: the fraction of pixels whose luma is at least CLIP_LEVEL (blown highlights).
@@ -387,7 +389,8 @@ def _dark_learned(scores, features=None):
     with np.errstate(invalid="ignore"):
         floor = high < BLACK_HIGHLIGHTS
         night = (high >= DARK_HIGHLIGHTS) & (b < NIGHT_BRIGHTNESS)
-        learned = (p >= MODEL_THRESHOLD) & ~night
+        darker = features["brightness_vs_collection"].to_numpy() < np.log(DARK_RELATIVE)
+        learned = (p >= MODEL_THRESHOLD) & ~night & darker
     reasons = [(f"mean brightness {v:.2f} and its highlights reach only {h:.2f} (dark in any collection)" if f else
                 f"dark by the learned model ({q:.0%}): mean brightness {v:.2f} (this collection's median {m:.2f}), "
                 f"its highlights reach {h:.2f}") if f or lr else ""
@@ -408,11 +411,15 @@ def _overexposed_learned(scores, features=None):
         floor = c > OVER_FLOOR
         white = (high >= REACHES_WHITE) | (c > OVER_CLIPPED) | (s > VEILED_SHADOWS)
         learned = (p >= MODEL_THRESHOLD) & white
+    shadow = _Collection(scores["shadows"], log=False, min_spread=0.05)
+    washed = _washed(scores, shadow) & ~floor & ~learned  # a veil that leaves the whites under white
     reasons = [(f"{v:.0%} of the pixels are blown out (over {OVER_FLOOR:.0%}: overexposed in any collection)" if f
+                else f"washed out: its darkest {SHADOW_QUANTILE:.0%} are at {sv:.2f} or brighter (this collection's "
+                f"median {shadow.typical:.2f}), its mean brightness is {bv:.2f} and its highlights reach {h:.2f}" if w
                 else f"overexposed by the learned model ({q:.0%}): mean brightness {bv:.2f}, {v:.0%} blown out, "
                 f"its darkest {SHADOW_QUANTILE:.0%} at {sv:.2f} or brighter, its highlights at {h:.2f}")
-               if f or lr else "" for v, bv, sv, h, q, f, lr in zip(c, b, s, high, p, floor, learned)]
-    return floor | learned, np.where(floor, 1.0, p), reasons
+               if f or lr or w else "" for v, bv, sv, h, q, f, lr, w in zip(c, b, s, high, p, floor, learned, washed)]
+    return floor | learned | washed, np.where(floor, 1.0, np.fmax(p, washed)), reasons
 
 
 def _blurry_rule(scores):

@@ -101,8 +101,11 @@ SPLITS = {
     "fresh3": [],
     # a third unseen draw, made after the blur rule changed: LFW's second photo of each person
     "fresh4": [],
+    # built once after the learned decision was frozen: LFW's eleventh photo of each person (no split and
+    # no training photo: benchmarks/quality_training.py uses other people), third-party defects at other strengths
+    "fresh5": [],
 }
-LFW_PICK = {"fresh2": -1, "fresh3": 0, "fresh4": 1}  # the splits LFW's photos join: which photo of each person (sorted)
+LFW_PICK = {"fresh2": -1, "fresh3": 0, "fresh4": 1, "fresh5": 10}  # the splits LFW's photos join: which photo of each person (sorted)
 REAL_BLUR = "skimage:clock_motion.png"  # a real photo with motion blur: held out, labelled blurry
 # (flag, family, strength), dealt in turn to the crops of a split; written as flag:family:strength
 DEFECT_SPECS = {
@@ -139,6 +142,11 @@ DEFECT_SPECS = {
         "overexposed:cvlift:90 low_information:defocused:50 blurry:icglass:1 dark:pilbright:0.4 "
         "overexposed:skgamma:0.6 blurry:iczoom:1 odd_aspect:strip:9 blurry:skgauss:2.5 overexposed:icbright:3 "
         "dark:skgamma:3.5 blurry:pilbox:3 odd_size:huge:4000 overexposed:pilbright:2"),
+    "fresh5": ("blurry:icgauss:1 dark:skgamma:2.4 overexposed:pilbright:1.7 blurry:iczoom:5 dark:cvscale:0.35 "
+        "low_information:pilcontrast:0.04 blurry:icglass:3 overexposed:skgamma:0.45 odd_aspect:strip:5 "
+        "blurry:skgauss:2 dark:pilbright:0.28 overexposed:icbright:2 blurry:icmotion:2 dark:skgamma:3.2 "
+        "odd_size:tiny:32 blurry:pilbox:4 overexposed:cvlift:70 blurry:icdefocus:1 dark:pilbright:0.33 "
+        "overexposed:pilbright:2.4"),
 }
 # families added to dev so that no single code path decides a rule: (flag, family, strength)
 DEV_MORE = ("blurry:streak:8 dark:power:2.4 overexposed:lift:0.4 blurry:jitter:8 dark:ev:-2.5 "

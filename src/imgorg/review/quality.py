@@ -38,8 +38,8 @@ from ..sources import source_path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "SCORE_COLUMNS", "WORK_SIDE", "decode_for_measures", "image_scores", "quality_flags", "quality_scores",
-           "read_work_image"]
+__all__ = ["FEATURES", "KINDS", "MODEL_FLAGS", "SCORE_COLUMNS", "WORK_SIDE", "decode_for_measures", "image_scores",
+           "model_features", "quality_flags", "quality_scores", "read_work_image"]
 
 WORK_SIDE = 512  # px: the long side the scores are measured at (larger images are reduced to it)
 DRAFT_SIDE = 448  # px: a JPEG decodes at the smallest scale whose long side reaches this (then at most WORK_SIDE)
@@ -59,37 +59,24 @@ CHUNK = 256  # images per worker task: small enough for progress, large enough t
 # and Crete's blur effect (docs/review.md).
 EDGE_RISE = 0.2  # of the tonal range (99th less 1st luma percentile): smaller steps are texture or noise
 EDGE_QUANTILE = 0.10
-BLUR_WIDTH = 1.9  # px: sharpest edges 2 px wide and more are blurry (a Gaussian blur of sigma ~0.8
-#                  working px; camera shake and streaks leave some steep steps and measure 1.5-2.5)...
-BLUR_TAIL_Z = 2.0  # ...when also this many robust SDs (log width) over the collection's median: an album
-#                    of soft images (microscopy, fundus photos, enlarged thumbnails) is not all blurry
-BLUR_SPREAD = 0.25  # the least robust SD of log width: 2 SDs is 1.65x the collection's median width. At
-#                     2.4 px and 0.15 (before) dev's shake and streak copies were missed: F1 dev / heldout /
-#                     fresh 0.84 / 0.85 / 0.72 -> 0.88 / 0.89 / 0.78; a soft photo in a sharp collection
-#                     (a fundus photo at 2.0-3.0 px) is called blurry, and on CIFAR-10 10 of 10,000, not 2
-BLUR_FLOOR_WIDTH = 4.0  # px: wider than this is blurry in any collection
 # --- dark --------------------------------------------------------------------------------------
 # brightness: mean luma (0..1, sRGB values as stored). highlights: its 99th percentile, what the
 # brightest parts of the picture reach. Underexposure compresses the whole tonal range into the low
 # end: the highlights stay far below white AND the mean is low. A night sky with stars, a street with
 # lit windows has a low mean but keeps its bright parts, and is dark by design, not underexposed.
-DARK_HIGHLIGHTS = 0.46  # highlights reaching this (-2 stops from white and more): never dark. Dev's -2.5
-#                         stop copies reach 0.455; night and space photos keep stars and lamps over 0.5
+DARK_HIGHLIGHTS = 0.46  # highlights reaching this (-2 stops from white and more)...
+NIGHT_BRIGHTNESS = 0.09  # ...in a frame whose mean luma is under this: a night or space photo, dark by design
+#                          and never "dark" (a tone curve that darkens a day photo leaves its mean at 0.11-0.15)
+DARK_RELATIVE = 0.6  # the learned dark flag needs a mean luma under this share of the collection's median:
+#                      an album of dusk shots is not all dark (a frame under BLACK_HIGHLIGHTS is, whatever its album)
 BLACK_HIGHLIGHTS = 0.15  # highlights under this (38 of 255): dark in any collection, nothing is lit
-DARK_FLOOR = 0.06  # mean luma under which a frame with dim highlights is dark in any collection
-DARK_CEILING = 0.26  # mean luma above which nothing is called dark (a -2.5 stop copy of an average photo
-#                      is at 0.15-0.25; a dim, low-key photo with its highlights at 0.5 and more is not dark)
-DARK_TAIL_Z = -2.0  # between floor and ceiling: dark when this many robust SDs (log brightness) under the
-#                     collection's median (a night album is not all dark)
 # --- overexposed -------------------------------------------------------------------------------
 # clipped: the fraction of pixels whose luma is at least CLIP_LEVEL (blown highlights).
 CLIP_LEVEL = 250 / 255
 OVER_FLOOR = 0.60  # clipped fraction above which an image is overexposed in any collection
-OVER_MIN_CLIPPED = 0.08  # clipped fraction under which nothing is overexposed by clipping
-OVER_MIN_BRIGHTNESS = 0.70  # mean luma under which nothing is overexposed (a bright sky in a normal photo;
-#                             at 0.62, +1.5 stops on an average photo is caught, but CIFAR-10's test images
-#                             on white backgrounds flagged go from 235 to 417 of 10,000)
-OVER_TAIL_Z = 2.0  # between: overexposed when its clipped fraction is this far above the collection's
+REACHES_WHITE = 0.95  # overexposure drives the whites to white (highlights this high, or more than
+OVER_CLIPPED = 0.02  # ...this share clipped) or lifts everything under a veil (shadows over VEILED_SHADOWS):
+#                      a pale subject whose whites stay under (frost, paper) is high-key, not overexposed
 # shadows: the SHADOW_QUANTILE of luma. Overexposure also shows as a lost black point: brightened in
 # gamma space (a tone curve, HSV brightness) the whites reach white but nothing stays dark; under a
 # veil of flare or haze nothing is dark and the whites need not be white. cleanvision's light issue
@@ -103,6 +90,7 @@ VEILED_SHADOWS = 0.70  # shadows above this with mean luma over WASHED_BRIGHTNES
 VEILED_RANGE = 0.06  # a veil leaves a photo's tones spread over at least this (highlights less shadows;
 #                      a blank page with one small mark: 0.02): under it the frame is judged for blankness
 WASHED_TAIL_Z = 2.0  # both: this many robust SDs (SD floor 0.05) over the collection's median shadows
+#                   (a washed-out photo is judged blank against the tonal range its veil leaves)
 # --- low information ---------------------------------------------------------------------------
 # detail: the standard deviation of the image's detail, luma after a 3x3 box blur (sensor noise and
 # JPEG grain are no content) less its large-scale trend (the image reduced 16 times and enlarged
@@ -128,6 +116,32 @@ MIN_COLLECTION = 8  # fewer images than this: no statistics of the collection, a
 ODD_ASPECT = 3.0  # long side / short side: 3:1 and beyond is a strip (16:9 is 1.78, a phone screen 2.17)
 ODD_ASPECT_RATIO = 2.0  # ...and this many times as elongated as the collection's median (a panorama album)
 MAD_SCALE = 1.4826  # the median absolute deviation of a normal distribution is 1/1.4826 of its SD
+# --- small images --------------------------------------------------------------------------------
+# Under MODEL_MIN_SIDE px (long side) the learned models, fitted on photos of 150-512 px, are not
+# used: these images (CIFAR-10's 32 px) are judged by hand-written thresholds, relative to the collection.
+MODEL_MIN_SIDE = 96
+BLUR_WIDTH = 1.9  # px: sharpest edges this wide and more are blurry...
+BLUR_TAIL_Z = 2.0  # ...when also this many robust SDs (log width) over the collection's median
+BLUR_SPREAD = 0.25  # the least robust SD of log width
+BLUR_FLOOR_WIDTH = 4.0  # px: wider than this is blurry in any collection
+DARK_FLOOR = 0.06  # mean luma under which a frame with dim highlights is dark in any collection
+DARK_CEILING = 0.26  # mean luma above which nothing is called dark
+DARK_TAIL_Z = -2.0  # between floor and ceiling: dark this many robust SDs (log brightness) under the median
+OVER_MIN_CLIPPED = 0.08  # clipped fraction under which nothing is overexposed by clipping
+OVER_MIN_BRIGHTNESS = 0.70  # mean luma under which nothing is overexposed (pictures on white backgrounds)
+OVER_TAIL_Z = 2.0  # between: overexposed this far (robust SDs) above the collection's clipped fraction
+# --- the learned decision ------------------------------------------------------------------------
+# blurry, dark and overexposed are also decided by small gradient-boosted tree models over the stored
+# scores and where each image stands in its collection (``model_features``), trained on generated
+# defects over about 650 real photos in random collections (benchmarks/quality_training.py, which
+# writes MODEL_FILE). A flag is raised where the hand-written rules raise it (the floors and the
+# collection-relative tails above) or where its model's probability reaches MODEL_THRESHOLD.
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "quality_model.json"
+MODEL_FLAGS = ("blurry", "dark", "overexposed")
+MODEL_THRESHOLD = 0.5
+FEATURES = ("log_width", "width_vs_collection", "collection_width", "brightness", "highlights", "shadows",
+            "clipped", "brightness_vs_collection", "shadows_vs_collection", "clipped_vs_collection", "log_detail",
+            "log_side")
 
 
 def image_scores(pixels: np.ndarray, width: int | None = None, height: int | None = None) -> dict[str, float]:
@@ -169,7 +183,7 @@ def _percentiles(histogram: np.ndarray, quantiles: tuple[float, ...]) -> list[fl
 
 def _edge_width(gray: np.ndarray, tonal_range: float) -> float:
     """The EDGE_QUANTILE of the widths of the edges rising at least EDGE_RISE, along the rows and
-    along the columns apart, the wider of the two (see BLUR_WIDTH): motion blur widens the edges
+    along the columns apart, the wider of the two: motion blur widens the edges
     across its direction only, and the other direction's sharp edges must not hide it."""
     if min(gray.shape) < 4 or tonal_range < 1e-3:
         return math.nan  # no edges to measure: blank images are low information, not blurry
@@ -356,6 +370,66 @@ class _Collection:
 
 
 def _blurry(scores):
+    return _by_size(scores, _blurry_learned, _blurry_rule)
+
+
+def _blurry_learned(scores, features=None):
+    features = model_features(scores) if features is None else features
+    p = model_probability(features, "blurry")
+    w, typical = scores["edge_width"].to_numpy(np.float64), np.exp(features["collection_width"].to_numpy())
+    flagged = p >= MODEL_THRESHOLD
+    reasons = [f"blurry by the learned model ({v:.0%}): its sharpest edges are {x:.1f} px wide"
+               + (f", {x / t:.1f}x this collection's median of {t:.1f} px" if np.isfinite(t) else "") if f else ""
+               for v, x, t, f in zip(p, w, typical, flagged)]
+    return flagged, p, reasons
+
+
+def _dark(scores):
+    return _by_size(scores, _dark_learned, _dark_rule)
+
+
+def _dark_learned(scores, features=None):
+    features = model_features(scores) if features is None else features
+    p = model_probability(features, "dark")
+    b, high = scores["brightness"].to_numpy(np.float64), scores["highlights"].to_numpy(np.float64)
+    median = np.exp(np.log(np.maximum(b, 1e-3)) - features["brightness_vs_collection"].to_numpy())
+    with np.errstate(invalid="ignore"):
+        floor = high < BLACK_HIGHLIGHTS
+        night = (high >= DARK_HIGHLIGHTS) & (b < NIGHT_BRIGHTNESS)
+        darker = features["brightness_vs_collection"].to_numpy() < np.log(DARK_RELATIVE)
+        learned = (p >= MODEL_THRESHOLD) & ~night & darker
+    reasons = [(f"mean brightness {v:.2f} and its highlights reach only {h:.2f} (dark in any collection)" if f else
+                f"dark by the learned model ({q:.0%}): mean brightness {v:.2f} (this collection's median {m:.2f}), "
+                f"its highlights reach {h:.2f}") if f or lr else ""
+               for v, h, m, q, f, lr in zip(b, high, median, p, floor, learned)]
+    return floor | learned, np.where(floor, 1.0, p), reasons
+
+
+def _overexposed(scores):
+    return _by_size(scores, _overexposed_learned, _overexposed_rule)
+
+
+def _overexposed_learned(scores, features=None):
+    features = model_features(scores) if features is None else features
+    p = model_probability(features, "overexposed")
+    c, b = scores["clipped"].to_numpy(np.float64), scores["brightness"].to_numpy(np.float64)
+    s, high = scores["shadows"].to_numpy(np.float64), scores["highlights"].to_numpy(np.float64)
+    with np.errstate(invalid="ignore"):
+        floor = c > OVER_FLOOR
+        white = (high >= REACHES_WHITE) | (c > OVER_CLIPPED) | (s > VEILED_SHADOWS)
+        learned = (p >= MODEL_THRESHOLD) & white
+    shadow = _Collection(scores["shadows"], log=False, min_spread=0.05)
+    washed = _washed(scores, shadow) & ~floor & ~learned  # a veil that leaves the whites under white
+    reasons = [(f"{v:.0%} of the pixels are blown out (over {OVER_FLOOR:.0%}: overexposed in any collection)" if f
+                else f"washed out: its darkest {SHADOW_QUANTILE:.0%} are at {sv:.2f} or brighter (this collection's "
+                f"median {shadow.typical:.2f}), its mean brightness is {bv:.2f} and its highlights reach {h:.2f}" if w
+                else f"overexposed by the learned model ({q:.0%}): mean brightness {bv:.2f}, {v:.0%} blown out, "
+                f"its darkest {SHADOW_QUANTILE:.0%} at {sv:.2f} or brighter, its highlights at {h:.2f}")
+               if f or lr or w else "" for v, bv, sv, h, q, f, lr, w in zip(c, b, s, high, p, floor, learned, washed)]
+    return floor | learned | washed, np.where(floor, 1.0, np.fmax(p, washed)), reasons
+
+
+def _blurry_rule(scores):
     width = _Collection(scores["edge_width"], min_spread=BLUR_SPREAD)
     w = width.values
     with np.errstate(invalid="ignore"):
@@ -368,7 +442,7 @@ def _blurry(scores):
     return floor | relative, (w - 1) / (2 * BLUR_FLOOR_WIDTH - 1), reasons
 
 
-def _dark(scores):
+def _dark_rule(scores):
     bright = _Collection(scores["brightness"], min_spread=0.2)
     b, high = bright.values, scores["highlights"].to_numpy(np.float64)
     with np.errstate(invalid="ignore"):
@@ -382,7 +456,7 @@ def _dark(scores):
     return floor | relative, 1 - b / DARK_CEILING, reasons
 
 
-def _overexposed(scores):
+def _overexposed_rule(scores):
     clip = _Collection(scores["clipped"], log=False, min_spread=0.03)
     shadow = _Collection(scores["shadows"], log=False, min_spread=0.05)
     c, b, s = clip.values, scores["brightness"].to_numpy(np.float64), shadow.values
@@ -399,6 +473,17 @@ def _overexposed(scores):
                if f or rel or w else "" for v, bv, sv, h, f, rel, w, r in
                zip(c, b, s, high, floor, relative, washed, clip.rank)]
     return floor | relative | washed, np.fmax(c, (s - LIFTED_SHADOWS) / (1 - LIFTED_SHADOWS)), reasons
+
+
+def _by_size(scores, learned, rule):
+    """The learned check's result where an image's long side reaches MODEL_MIN_SIDE, the rule's elsewhere."""
+    small = np.fmax(scores["width"].to_numpy(np.float64), scores["height"].to_numpy(np.float64)) < MODEL_MIN_SIDE
+    if not small.any():
+        return learned(scores)
+    if small.all():
+        return rule(scores)
+    (a, sa, ra), (b, sb, rb) = learned(scores), rule(scores)
+    return np.where(small, b, a), np.where(small, sb, sa), [y if s else x for x, y, s in zip(ra, rb, small)]
 
 
 def _washed(scores, shadow=None) -> np.ndarray:
@@ -457,6 +542,65 @@ def _odd_aspect(scores):
                f"this collection's median of {typical:.2f}:1" if f else ""
                for a, e, f in zip(aspect, elongation, flagged)]
     return flagged, np.log(elongation) / np.log(4 * ODD_ASPECT), reasons
+
+
+def model_features(scores: pd.DataFrame) -> pd.DataFrame:
+    """``FEATURES`` of each image of a collection's scores: its own measures and their distance from
+    the collection's median (0 where the collection has fewer than MIN_COLLECTION readable images)."""
+    width = np.log(scores["edge_width"].to_numpy(np.float64))
+    bright = np.log(np.maximum(scores["brightness"].to_numpy(np.float64), 1e-3))
+    columns = {"log_width": width, "brightness": scores["brightness"], "highlights": scores["highlights"],
+               "shadows": scores["shadows"], "clipped": scores["clipped"]}
+    for name, values in (("width", width), ("brightness", bright), ("shadows", scores["shadows"].to_numpy(np.float64)),
+                         ("clipped", scores["clipped"].to_numpy(np.float64))):
+        finite = values[np.isfinite(values)]
+        enough = finite.size >= MIN_COLLECTION
+        columns[f"{name}_vs_collection"] = values - float(np.median(finite)) if enough else np.zeros(len(values))
+    finite = width[np.isfinite(width)]
+    columns["collection_width"] = np.full(len(width), float(np.median(finite)) if finite.size >= MIN_COLLECTION
+                                          else math.nan)
+    detail = scores["detail"].to_numpy(np.float64) / (scores["brightness"].to_numpy(np.float64) + DETAIL_OFFSET)
+    columns["log_detail"] = np.log(np.maximum(detail, 1e-4))
+    side = np.fmax(scores["width"].to_numpy(np.float64), scores["height"].to_numpy(np.float64))
+    columns["log_side"] = np.log(np.clip(side, 1, WORK_SIDE))
+    return pd.DataFrame({name: np.asarray(columns[name], np.float64) for name in FEATURES})
+
+
+_MODELS: dict | None = None
+
+
+def _models() -> dict:
+    global _MODELS
+    if _MODELS is None:
+        import json
+
+        data = json.loads(MODEL_FILE.read_text())
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{MODEL_FILE} was fitted on the features {data['features']}, not {list(FEATURES)}: "
+                             "refit it with benchmarks/quality_training.py fit")
+        _MODELS = {flag: [{key: np.asarray(values) for key, values in tree.items()} for tree in model["trees"]]
+                   + [model["baseline"]] for flag, model in data["models"].items()}
+    return _MODELS
+
+
+def model_probability(features: pd.DataFrame, flag: str) -> np.ndarray:
+    """The probability of ``flag`` (one of MODEL_FLAGS) of each row of ``model_features``: the sum of
+    the trees' leaf values, through a logistic; NaN features go where the fit sent missing values."""
+    *trees, baseline = _models()[flag]
+    x = features[list(FEATURES)].to_numpy(np.float64)
+    raw = np.full(len(x), baseline)
+    rows = np.arange(len(x))
+    for tree in trees:
+        node = np.zeros(len(x), np.int64)
+        for _ in range(64):  # deeper than any fitted tree
+            inner = tree["leaf"][node] == 0
+            if not inner.any():
+                break
+            value = x[rows, tree["feature"][node]]
+            left = np.where(np.isnan(value), tree["nan_left"][node] == 1, value <= tree["threshold"][node])
+            node = np.where(inner, np.where(left, tree["left"][node], tree["right"][node]), node)
+        raw += tree["value"][node]
+    return 1 / (1 + np.exp(-raw))
 
 
 def _pct(fraction: float) -> str:

@@ -36,26 +36,42 @@ NO_GPS = "no image has a GPS position: there are no places (photos from a phone 
 PLACES_FILE = "data/places.tsv.gz"
 _TIERS = (1e6, 3e5, 1e5, 3e4, 1e4, 3e3, 0)  # population bounds of the trees searched for a containing city
 _PER_TIER = 16  # nearest places of a tier looked at; a position lies in the extents of only a few
+CITY_POPULATION = 15000  # GeoNames' own line between a city (cities15000) and a smaller place
+CITY_REACH_KM = 3.0  # a city-class place names positions this far from its centre at least (dev half)
 _LOCK = threading.Lock()
 _GAZETTEER: Gazetteer | None = None
 
 
 @dataclass(frozen=True)
 class CityRule:
-    """A place's extent is ``km_per_k * (population / 1000) ** exponent`` km, at most ``cap_km``; a
-    position inside the extent of a place at least ``dominance`` times as populous as its nearest
+    """How a position's city is chosen. GeoNames calls a place of 15,000+ people a city (its
+    cities15000 cut); the thousands of villages of 1,000+ between them are localities. So the city
+    comes from the city-class places (``city_population`` and more): a position is named by its
+    nearest city-class place if it lies within ``reach_km`` of it (or within its extent, if bigger),
+    and only a position beyond every such reach (the countryside) by its nearest place of any size.
+    Without this a point 2 km from a town's centre, nearer to a village at the town's edge, was
+    named by the village. Among city-class places a big city still names its districts: a place's
+    extent is ``km_per_k * (population / 1000) ** exponent`` km, at most ``cap_km``, and a position
+    inside the extent of a place at least ``dominance`` times as populous as its nearest city-class
     place, in the same country and region (admin1) as that place, is named by the biggest such
     place. The region keeps a city from naming its neighbour across a border (New York City and
-    Jersey City, Geneva and the French towns around it)."""
+    Jersey City, Geneva and the French towns around it). ``city_population=0`` gives the rule over
+    all places (no city class)."""
 
     km_per_k: float = 0.6  # 15,000 people: 1.5 km; 500,000: 4.8 km; 9 million: 12.5 km
     exponent: float = 1 / 3  # chosen on benchmarks/places.py's dev half (docs/places.md)
     cap_km: float = 25.0
     dominance: float = 5.0
     same_region: bool = True
+    city_population: float = CITY_POPULATION
+    reach_km: float = CITY_REACH_KM
 
     def extent_km(self, population) -> np.ndarray:
         return np.minimum(self.km_per_k * (np.asarray(population, np.float64) / 1000) ** self.exponent, self.cap_km)
+
+    def reach(self, population) -> np.ndarray:
+        """How far from its centre a city-class place names a position: its extent, at least reach_km."""
+        return np.maximum(self.extent_km(population), self.reach_km)
 
 
 @dataclass
@@ -66,6 +82,7 @@ class Gazetteer:
     tree: object  # scipy.spatial.cKDTree over unit vectors
     tiers: list = field(default_factory=list)  # _Tier per population band, biggest first
     region: np.ndarray | None = None  # one integer per (country, admin1)
+    classes: dict = field(default_factory=dict)  # city_population -> (rows, tree) of the city-class places
 
     def nearest(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
         """Row of the nearest place of each position, and its great-circle distance in km."""
@@ -77,10 +94,25 @@ class Gazetteer:
         nearest place (the locality)."""
         units = unit_vectors(lat, lon)
         near, _ = self.nearest(lat, lon)
+        anchor, reached = near, np.zeros(len(near), bool)
+        if rule.city_population > 1000:  # the nearest city-class place, where one is within reach
+            rows, tree = self._city_class(rule.city_population)
+            chord, idx = tree.query(units)
+            anchor = rows[np.minimum(idx, len(rows) - 1)]
+            reached = chord_km(chord) <= rule.reach(self.population()[anchor])
+            anchor = np.where(reached, anchor, near)
+        best = self._biggest_containing(units, anchor, rule)
+        km = chord_km(np.linalg.norm(units - unit_vectors(self.places["lat"].to_numpy()[best],
+                                                          self.places["lon"].to_numpy()[best]), axis=1))
+        return best, km, near
+
+    def _biggest_containing(self, units: np.ndarray, anchor: np.ndarray, rule: CityRule) -> np.ndarray:
+        """The biggest place ``rule.dominance`` times as populous as each position's anchor (in its
+        region) whose extent holds the position; the anchor where there is none."""
         population = self.population()
-        need = population[near] * rule.dominance
-        best = near.copy()
-        found = np.zeros(len(near), bool)
+        need = population[anchor] * rule.dominance
+        best = anchor.copy()
+        found = np.zeros(len(anchor), bool)
         for tier in self.tiers:  # biggest first: the first tier with a hit holds the biggest
             rows = tier.rows
             todo = np.flatnonzero(~found & (need <= population[rows].max(initial=0)))
@@ -94,14 +126,25 @@ class Gazetteer:
             inside = valid & (chord_km(np.where(valid, chord, 0)) <= rule.extent_km(population[cand])) \
                 & (population[cand] >= need[todo, None])
             if rule.same_region:
-                inside &= self.region[cand] == self.region[near[todo], None]
+                inside &= self.region[cand] == self.region[anchor[todo], None]
             hit = inside.any(axis=1)
             pick = np.where(inside, population[cand], -1).argmax(axis=1)
             best[todo[hit]] = cand[hit, pick[hit]]
             found[todo[hit]] = True
-        km = chord_km(np.linalg.norm(units - unit_vectors(self.places["lat"].to_numpy()[best],
-                                                          self.places["lon"].to_numpy()[best]), axis=1))
-        return best, km, near
+        return best
+
+    def _city_class(self, least: float):
+        """Rows of the places of ``least`` or more people and their k-d tree, built on first use."""
+        if least not in self.classes:
+            from scipy.spatial import cKDTree
+
+            rows = np.flatnonzero(self.population() >= least)
+            if not len(rows):
+                raise ConfigError(f"no GeoNames place has {least:,.0f} or more people: "
+                                  "give CityRule a city_population the places reach, e.g. 15000")
+            self.classes[least] = rows, cKDTree(unit_vectors(self.places["lat"].to_numpy()[rows],
+                                                             self.places["lon"].to_numpy()[rows]))
+        return self.classes[least]
 
     def population(self) -> np.ndarray:
         """Population of each place, at least 1,000 (GeoNames lists seats of divisions with 0)."""

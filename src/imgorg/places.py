@@ -9,8 +9,10 @@ The nearest place is often not what a user calls the place: GeoNames lists distr
 neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville, Shibuya) as places of
 their own. So each place has an extent that grows with its population (``CityRule``), and a
 position inside the extent of a place ``dominance`` times bigger than its nearest place is named
-by that city (the biggest such); its nearest place is kept as the locality. Loading takes under a
-second once per process; a position then costs about 10 microseconds.
+by that city (the biggest such); its nearest place is kept as the locality. Only places of 15,000+
+people (GeoNames' cities) name the positions around them; a village names only the countryside
+beyond their reach. Loading takes under a second once per process; a position then costs a few
+microseconds.
 
 Country names come from ``data/countries.tsv`` (ISO 3166-1 codes, Debian iso-codes).
 """
@@ -37,26 +39,31 @@ PLACES_FILE = "data/places.tsv.gz"
 _TIERS = (1e6, 3e5, 1e5, 3e4, 1e4, 3e3, 0)  # population bounds of the trees searched for a containing city
 _PER_TIER = 16  # nearest places of a tier looked at; a position lies in the extents of only a few
 CITY_POPULATION = 15000  # GeoNames' own line between a city (cities15000) and a smaller place
-CITY_REACH_KM = 3.0  # a city-class place names positions this far from its centre at least (dev half)
+CITY_REACH_KM = 2.5  # a city-class place names positions this far from its centre at least (dev half; docs/places.md)
 _LOCK = threading.Lock()
 _GAZETTEER: Gazetteer | None = None
 
 
 @dataclass(frozen=True)
 class CityRule:
-    """How a position's city is chosen. GeoNames calls a place of 15,000+ people a city (its
-    cities15000 cut); the thousands of villages of 1,000+ between them are localities. So the city
-    comes from the city-class places (``city_population`` and more): a position is named by its
-    nearest city-class place if it lies within ``reach_km`` of it (or within its extent, if bigger),
-    and only a position beyond every such reach (the countryside) by its nearest place of any size.
-    Without this a point 2 km from a town's centre, nearer to a village at the town's edge, was
-    named by the village. Among city-class places a big city still names its districts: a place's
-    extent is ``km_per_k * (population / 1000) ** exponent`` km, at most ``cap_km``, and a position
-    inside the extent of a place at least ``dominance`` times as populous as its nearest city-class
-    place, in the same country and region (admin1) as that place, is named by the biggest such
-    place. The region keeps a city from naming its neighbour across a border (New York City and
-    Jersey City, Geneva and the French towns around it). ``city_population=0`` gives the rule over
-    all places (no city class)."""
+    """How a position's city is chosen.
+
+    GeoNames calls a place of 15,000+ people a city (its cities15000 cut); the villages of 1,000+
+    between cities are localities. If every place could be a city, a point 2 km from a town's
+    centre that is nearer to a village at the town's edge would be named by the village. So:
+
+    - a position within ``reach(population)`` of its nearest city-class place (``city_population``
+      or more people) is named by that place's city;
+    - a city-class place's city is itself, unless its centre lies inside the extent of a place at
+      least ``dominance`` times as populous, in the same country and region (admin1): then the
+      biggest such place. A place's extent is ``km_per_k * (population / 1000) ** exponent`` km,
+      at most ``cap_km``. So a district listed as a place of its own (Paris 16 Passy, Shibuya,
+      Manhattan) is named by its city, and so is every position nearest to it; the region keeps a
+      city from naming its neighbour across a border (New York City and Jersey City);
+    - a position beyond the reach of its nearest city-class place (the countryside) is named by its
+      nearest place of any size, or by a place ``dominance`` times bigger whose extent holds it.
+
+    ``city_population=0`` names every position by the last rule alone (no city class)."""
 
     km_per_k: float = 0.6  # 15,000 people: 1.5 km; 500,000: 4.8 km; 9 million: 12.5 km
     exponent: float = 1 / 3  # chosen on benchmarks/places.py's dev half (docs/places.md)
@@ -83,6 +90,7 @@ class Gazetteer:
     tiers: list = field(default_factory=list)  # _Tier per population band, biggest first
     region: np.ndarray | None = None  # one integer per (country, admin1)
     classes: dict = field(default_factory=dict)  # city_population -> (rows, tree) of the city-class places
+    class_cities: dict = field(default_factory=dict)  # CityRule -> the city of each city-class place
 
     def nearest(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
         """Row of the nearest place of each position, and its great-circle distance in km."""
@@ -94,14 +102,14 @@ class Gazetteer:
         nearest place (the locality)."""
         units = unit_vectors(lat, lon)
         near, _ = self.nearest(lat, lon)
-        anchor, reached = near, np.zeros(len(near), bool)
-        if rule.city_population > 1000:  # the nearest city-class place, where one is within reach
+        best, reached = near.copy(), np.zeros(len(near), bool)
+        if rule.city_population > 1000 and len(near):  # the city of the nearest city-class place within reach
             rows, tree = self._city_class(rule.city_population)
             chord, idx = tree.query(units)
-            anchor = rows[np.minimum(idx, len(rows) - 1)]
-            reached = chord_km(chord) <= rule.reach(self.population()[anchor])
-            anchor = np.where(reached, anchor, near)
-        best = self._biggest_containing(units, anchor, rule)
+            reached = chord_km(chord) <= rule.reach(self.population()[rows[idx]])
+            best[reached] = self._city_of_cities(rule)[idx[reached]]
+        if not reached.all():  # the countryside: its nearest place, or a big place whose extent holds it
+            best[~reached] = self._biggest_containing(units[~reached], near[~reached], rule)
         km = chord_km(np.linalg.norm(units - unit_vectors(self.places["lat"].to_numpy()[best],
                                                           self.places["lon"].to_numpy()[best]), axis=1))
         return best, km, near
@@ -133,7 +141,7 @@ class Gazetteer:
             found[todo[hit]] = True
         return best
 
-    def _city_class(self, least: float):
+    def _city_class(self, least: float) -> tuple[np.ndarray, object]:
         """Rows of the places of ``least`` or more people and their k-d tree, built on first use."""
         if least not in self.classes:
             from scipy.spatial import cKDTree
@@ -141,10 +149,19 @@ class Gazetteer:
             rows = np.flatnonzero(self.population() >= least)
             if not len(rows):
                 raise ConfigError(f"no GeoNames place has {least:,.0f} or more people: "
-                                  "give CityRule a city_population the places reach, e.g. 15000")
+                                  f"give CityRule a city_population the places reach, e.g. {CITY_POPULATION}")
             self.classes[least] = rows, cKDTree(unit_vectors(self.places["lat"].to_numpy()[rows],
                                                              self.places["lon"].to_numpy()[rows]))
         return self.classes[least]
+
+    def _city_of_cities(self, rule: CityRule) -> np.ndarray:
+        """The city of each city-class place's centre (itself, or a big city whose extent holds it),
+        worked out once per rule: every position whose nearest city-class place it is shares it."""
+        if rule not in self.class_cities:
+            rows, _ = self._city_class(rule.city_population)
+            units = unit_vectors(self.places["lat"].to_numpy()[rows], self.places["lon"].to_numpy()[rows])
+            self.class_cities[rule] = self._biggest_containing(units, rows, rule)
+        return self.class_cities[rule]
 
     def population(self) -> np.ndarray:
         """Population of each place, at least 1,000 (GeoNames lists seats of divisions with 0)."""

@@ -70,7 +70,7 @@ LANDMARKS = [  # (what, lat, lon, city)
 ]
 GRID = ([CityRule(c, e, 25.0, m) for c, e in ((0.2, 0.5), (0.3, 0.5), (0.6, 1 / 3), (0.8, 1 / 3), (1.0, 1 / 3),
                                              (0.4, 0.4), (0.6, 0.4)) for m in (5.0, 10.0)]
-        + [CityRule(reach_km=r) for r in (0.0, 1.0, 1.5, 2.5, 3.0, 4.0)]
+        + [CityRule(reach_km=r) for r in (0.0, 1.0, 1.5, 2.0, 3.0, 4.0)]
         + [CityRule(city_population=c) for c in (5000, 10000, 30000)] + [ALL_PLACES])
 
 

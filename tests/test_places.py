@@ -76,7 +76,7 @@ def test_a_separate_town_beside_a_big_city_keeps_its_name():
 
 
 def test_a_point_at_a_towns_edge_beside_a_village_is_named_by_the_town():
-    # 1.9 km north of Delitzsch's centre (26,000 people), 0.4 km from the village of Doebernitz (2,900)
+    # 1.95 km north of Delitzsch's centre (26,000 people), 0.5 km from the village of Doebernitz (2,900)
     found = geocode([51.5084], [12.3492])
     assert (found["place_city"][0], found["place_locality"][0]) == ("Delitzsch", "Döbernitz")
     assert 1.8 < found["place_km"][0] < 2.0

@@ -5,14 +5,13 @@ shipped as ``data/places.tsv.gz`` (written by ``tools/make_places.py``). They go
 unit vectors, so the nearest place is the nearest on the globe (a tree on degrees stretches
 east-west distances by 1/cos(latitude) and breaks at the antimeridian).
 
-The nearest place is often not what a user calls the place: GeoNames lists districts and
-neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville, Shibuya) as places of
-their own. So each place has an extent that grows with its population (``CityRule``), and a
-position inside the extent of a place ``dominance`` times bigger than its nearest place is named
-by that city (the biggest such); its nearest place is kept as the locality. Only places of 15,000+
-people (GeoNames' cities) name the positions around them; a village names only the countryside
-beyond their reach. Loading takes under a second once per process; a position then costs a few
-microseconds.
+The nearest place is often not what a user calls the place: GeoNames lists villages at the edge of
+towns, and districts and neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville,
+Shibuya), as places of their own. So a position is named by its nearest place of 15,000+ people
+(GeoNames' cities) within reach, and that place by a city ``dominance`` times bigger whose extent
+holds its centre (``CityRule``); a village names only the countryside beyond every town's reach.
+The nearest place is kept as the locality. Loading takes under a second once per process (and the
+first position 0.2 s more); a position then costs a few microseconds.
 
 Country names come from ``data/countries.tsv`` (ISO 3166-1 codes, Debian iso-codes).
 """

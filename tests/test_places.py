@@ -13,7 +13,7 @@ import imgorg
 from imgorg.cli.main import app
 from imgorg.constants import EVENTS
 from imgorg.events import date_range, event_names, with_people
-from imgorg.places import gazetteer, geocode, unit_vectors
+from imgorg.places import EARTH_RADIUS_KM, CityRule, gazetteer, geocode, unit_vectors
 from imgorg.tasks.export import export_folders
 
 from .places_corpus import make_workspace
@@ -73,6 +73,42 @@ def test_a_separate_town_beside_a_big_city_keeps_its_name():
     found = geocode([38.7538, 40.7282, 38.7223], [-9.2308, -74.0776, -9.1393])
     assert found["place_city"].tolist() == ["Amadora", "Jersey City", "Lisbon"]
     assert found["place_region"].tolist() == ["Lisbon", "New Jersey", "Lisbon"]
+
+
+def test_a_point_at_a_towns_edge_beside_a_village_is_named_by_the_town():
+    # 1.95 km north of Delitzsch's centre (26,000 people), 0.5 km from the village of Doebernitz (2,900)
+    found = geocode([51.5084], [12.3492])
+    assert (found["place_city"][0], found["place_locality"][0]) == ("Delitzsch", "Döbernitz")
+    assert 1.8 < found["place_km"][0] < 2.0
+    # with every place of 1,000+ people a candidate city, the village would take it
+    assert geocode([51.5084], [12.3492], CityRule(city_population=0))["place_city"][0] == "Döbernitz"
+
+
+def test_a_village_far_from_any_town_is_its_own_city():
+    # Vila Nova de Milfontes (4,400 people) is 68 km from the nearest place of 15,000+; a point 1 km away
+    found = geocode([37.7328], [-8.7828])
+    assert found["place_city"][0] == "Vila Nova de Milfontes" and pd.isna(found["place_locality"][0])
+
+
+def _points_2km_from(lat, lon, rng):
+    """A point per centre, uniform over the 2 km disc, on the sphere."""
+    d, b = 2.0 * np.sqrt(rng.random(len(lat))) / EARTH_RADIUS_KM, rng.random(len(lat)) * 2 * np.pi
+    la = np.radians(lat)
+    la2 = np.arcsin(np.sin(la) * np.cos(d) + np.cos(la) * np.sin(d) * np.cos(b))
+    lo2 = np.radians(lon) + np.arctan2(np.sin(b) * np.sin(d) * np.cos(la), np.cos(d) - np.sin(la) * np.sin(la2))
+    return np.degrees(la2), (np.degrees(lo2) + 540) % 360 - 180
+
+
+def test_points_within_2km_of_city_centres_get_the_city_of_the_centre():
+    # benchmarks/places.py measures this on all 34,000 centres; a seeded sample of 2,000 here
+    g = gazetteer()
+    centres = np.random.default_rng(3).choice(np.flatnonzero(g.population() >= 15000), 2000, replace=False)
+    lat, lon = g.places["lat"].to_numpy()[centres], g.places["lon"].to_numpy()[centres]
+    plat, plon = _points_2km_from(lat, lon, np.random.default_rng(4))
+    right = {}
+    for name, rule in (("city class", CityRule()), ("all places", CityRule(city_population=0))):
+        right[name] = np.mean(g.city(plat, plon, rule)[0] == g.city(lat, lon, rule)[0])
+    assert right["city class"] >= 0.955 and right["city class"] > right["all places"] + 0.02, right
 
 
 def test_search_by_place_matches_the_locality_too():

@@ -5,12 +5,13 @@ shipped as ``data/places.tsv.gz`` (written by ``tools/make_places.py``). They go
 unit vectors, so the nearest place is the nearest on the globe (a tree on degrees stretches
 east-west distances by 1/cos(latitude) and breaks at the antimeridian).
 
-The nearest place is often not what a user calls the place: GeoNames lists districts and
-neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville, Shibuya) as places of
-their own. So each place has an extent that grows with its population (``CityRule``), and a
-position inside the extent of a place ``dominance`` times bigger than its nearest place is named
-by that city (the biggest such); its nearest place is kept as the locality. Loading takes under a
-second once per process; a position then costs about 10 microseconds.
+The nearest place is often not what a user calls the place: GeoNames lists villages at the edge of
+towns, and districts and neighbourhoods inside big cities (Alfama, Soho, Paris 04 Hotel-de-Ville,
+Shibuya), as places of their own. So a position is named by its nearest place of 15,000+ people
+(GeoNames' cities) within reach, and that place by a city ``dominance`` times bigger whose extent
+holds its centre (``CityRule``); a village names only the countryside beyond every town's reach.
+The nearest place is kept as the locality. Loading takes under a second once per process (and the
+first position 0.2 s more); a position then costs a few microseconds.
 
 Country names come from ``data/countries.tsv`` (ISO 3166-1 codes, Debian iso-codes).
 """
@@ -36,26 +37,47 @@ NO_GPS = "no image has a GPS position: there are no places (photos from a phone 
 PLACES_FILE = "data/places.tsv.gz"
 _TIERS = (1e6, 3e5, 1e5, 3e4, 1e4, 3e3, 0)  # population bounds of the trees searched for a containing city
 _PER_TIER = 16  # nearest places of a tier looked at; a position lies in the extents of only a few
+CITY_POPULATION = 15000  # GeoNames' own line between a city (cities15000) and a smaller place
+CITY_REACH_KM = 2.5  # a city-class place names positions this far from its centre at least (dev half; docs/places.md)
 _LOCK = threading.Lock()
 _GAZETTEER: Gazetteer | None = None
 
 
 @dataclass(frozen=True)
 class CityRule:
-    """A place's extent is ``km_per_k * (population / 1000) ** exponent`` km, at most ``cap_km``; a
-    position inside the extent of a place at least ``dominance`` times as populous as its nearest
-    place, in the same country and region (admin1) as that place, is named by the biggest such
-    place. The region keeps a city from naming its neighbour across a border (New York City and
-    Jersey City, Geneva and the French towns around it)."""
+    """How a position's city is chosen.
+
+    GeoNames calls a place of 15,000+ people a city (its cities15000 cut); the villages of 1,000+
+    between cities are localities. If every place could be a city, a point 2 km from a town's
+    centre that is nearer to a village at the town's edge would be named by the village. So:
+
+    - a position within ``reach(population)`` of its nearest city-class place (``city_population``
+      or more people) is named by that place's city;
+    - a city-class place's city is itself, unless its centre lies inside the extent of a place at
+      least ``dominance`` times as populous, in the same country and region (admin1): then the
+      biggest such place. A place's extent is ``km_per_k * (population / 1000) ** exponent`` km,
+      at most ``cap_km``. So a district listed as a place of its own (Paris 16 Passy, Shibuya,
+      Manhattan) is named by its city, and so is every position nearest to it; the region keeps a
+      city from naming its neighbour across a border (New York City and Jersey City);
+    - a position beyond the reach of its nearest city-class place (the countryside) is named by its
+      nearest place of any size, or by a place ``dominance`` times bigger whose extent holds it.
+
+    ``city_population=0`` names every position by the last rule alone (no city class)."""
 
     km_per_k: float = 0.6  # 15,000 people: 1.5 km; 500,000: 4.8 km; 9 million: 12.5 km
     exponent: float = 1 / 3  # chosen on benchmarks/places.py's dev half (docs/places.md)
     cap_km: float = 25.0
     dominance: float = 5.0
     same_region: bool = True
+    city_population: float = CITY_POPULATION
+    reach_km: float = CITY_REACH_KM
 
     def extent_km(self, population) -> np.ndarray:
         return np.minimum(self.km_per_k * (np.asarray(population, np.float64) / 1000) ** self.exponent, self.cap_km)
+
+    def reach(self, population) -> np.ndarray:
+        """How far from its centre a city-class place names a position: its extent, at least reach_km."""
+        return np.maximum(self.extent_km(population), self.reach_km)
 
 
 @dataclass
@@ -66,6 +88,8 @@ class Gazetteer:
     tree: object  # scipy.spatial.cKDTree over unit vectors
     tiers: list = field(default_factory=list)  # _Tier per population band, biggest first
     region: np.ndarray | None = None  # one integer per (country, admin1)
+    classes: dict = field(default_factory=dict)  # city_population -> (rows, tree) of the city-class places
+    class_cities: dict = field(default_factory=dict)  # CityRule -> the city of each city-class place
 
     def nearest(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
         """Row of the nearest place of each position, and its great-circle distance in km."""
@@ -77,10 +101,25 @@ class Gazetteer:
         nearest place (the locality)."""
         units = unit_vectors(lat, lon)
         near, _ = self.nearest(lat, lon)
+        best, reached = near.copy(), np.zeros(len(near), bool)
+        if rule.city_population > 1000 and len(near):  # the city of the nearest city-class place within reach
+            rows, tree = self._city_class(rule.city_population)
+            chord, idx = tree.query(units)
+            reached = chord_km(chord) <= rule.reach(self.population()[rows[idx]])
+            best[reached] = self._city_of_cities(rule)[idx[reached]]
+        if not reached.all():  # the countryside: its nearest place, or a big place whose extent holds it
+            best[~reached] = self._biggest_containing(units[~reached], near[~reached], rule)
+        km = chord_km(np.linalg.norm(units - unit_vectors(self.places["lat"].to_numpy()[best],
+                                                          self.places["lon"].to_numpy()[best]), axis=1))
+        return best, km, near
+
+    def _biggest_containing(self, units: np.ndarray, anchor: np.ndarray, rule: CityRule) -> np.ndarray:
+        """The biggest place ``rule.dominance`` times as populous as each position's anchor (in its
+        region) whose extent holds the position; the anchor where there is none."""
         population = self.population()
-        need = population[near] * rule.dominance
-        best = near.copy()
-        found = np.zeros(len(near), bool)
+        need = population[anchor] * rule.dominance
+        best = anchor.copy()
+        found = np.zeros(len(anchor), bool)
         for tier in self.tiers:  # biggest first: the first tier with a hit holds the biggest
             rows = tier.rows
             todo = np.flatnonzero(~found & (need <= population[rows].max(initial=0)))
@@ -94,14 +133,34 @@ class Gazetteer:
             inside = valid & (chord_km(np.where(valid, chord, 0)) <= rule.extent_km(population[cand])) \
                 & (population[cand] >= need[todo, None])
             if rule.same_region:
-                inside &= self.region[cand] == self.region[near[todo], None]
+                inside &= self.region[cand] == self.region[anchor[todo], None]
             hit = inside.any(axis=1)
             pick = np.where(inside, population[cand], -1).argmax(axis=1)
             best[todo[hit]] = cand[hit, pick[hit]]
             found[todo[hit]] = True
-        km = chord_km(np.linalg.norm(units - unit_vectors(self.places["lat"].to_numpy()[best],
-                                                          self.places["lon"].to_numpy()[best]), axis=1))
-        return best, km, near
+        return best
+
+    def _city_class(self, least: float) -> tuple[np.ndarray, object]:
+        """Rows of the places of ``least`` or more people and their k-d tree, built on first use."""
+        if least not in self.classes:
+            from scipy.spatial import cKDTree
+
+            rows = np.flatnonzero(self.population() >= least)
+            if not len(rows):
+                raise ConfigError(f"no GeoNames place has {least:,.0f} or more people: "
+                                  f"give CityRule a city_population the places reach, e.g. {CITY_POPULATION}")
+            self.classes[least] = rows, cKDTree(unit_vectors(self.places["lat"].to_numpy()[rows],
+                                                             self.places["lon"].to_numpy()[rows]))
+        return self.classes[least]
+
+    def _city_of_cities(self, rule: CityRule) -> np.ndarray:
+        """The city of each city-class place's centre (itself, or a big city whose extent holds it),
+        worked out once per rule: every position whose nearest city-class place it is shares it."""
+        if rule not in self.class_cities:
+            rows, _ = self._city_class(rule.city_population)
+            units = unit_vectors(self.places["lat"].to_numpy()[rows], self.places["lon"].to_numpy()[rows])
+            self.class_cities[rule] = self._biggest_containing(units, rows, rule)
+        return self.class_cities[rule]
 
     def population(self) -> np.ndarray:
         """Population of each place, at least 1,000 (GeoNames lists seats of divisions with 0)."""

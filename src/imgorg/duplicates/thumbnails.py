@@ -288,17 +288,25 @@ def _resize_plan(width: int, height: int, layout: tuple[View, ...]) -> list[tupl
             for (side, order), members in groups.items()]
 
 
+@functools.lru_cache(maxsize=4096)  # the views of images of nearby sizes share most of their runs
 def _pixel_runs(size: int, start: int, length: int, out: int) -> np.ndarray | None:
     """(3, out) int64: first pixel, end and fixed-point weight of the run each output of a box
-    resize averages (``_resize_weights``: a box's weights are one value on a run), or None if not runs."""
+    resize averages (``_resize_weights``: a box's weights are one value on a run), or None if not runs.
+    Whole-array checks: a plan is made for every image size a worker meets (CIFAR's trimmed frames
+    give dozens), and a loop over the outputs took most of that time."""
     weights = _resize_weights(size, start, length, out)
-    runs = np.zeros((3, out), np.int64)
-    for row, line in enumerate(weights):
-        taken = np.flatnonzero(line)
-        if len(taken) and (np.any(np.diff(taken) != 1) or np.any(line[taken] != line[taken[0]])):
-            return None
-        if len(taken):
-            runs[:, row] = taken[0], taken[-1] + 1, int(line[taken[0]])
+    taken = weights != 0
+    count = taken.sum(axis=1)
+    first = taken.argmax(axis=1)
+    last = size - 1 - taken[:, ::-1].argmax(axis=1)
+    value = weights[np.arange(out), first]
+    contiguous = (count == 0) | (last - first + 1 == count)
+    equal = np.where(taken, weights == value[:, None], True).all(axis=1)
+    if not (contiguous & equal).all():
+        return None
+    used = count > 0
+    runs = np.stack([np.where(used, first, 0), np.where(used, last + 1, 0), np.where(used, value, 0)]).astype(np.int64)
+    runs.flags.writeable = False  # cached: shared by every plan that asks for it
     return runs
 
 

@@ -26,3 +26,17 @@ def test_a_path_with_brackets_is_printed_as_it_is(tmp_path):
     missing = tmp_path / "photos [2024]" / "[bold]x"
     done = imgorg("run", str(missing))
     assert done.returncode == 2 and f"{missing}" in done.stderr.replace("\n", "")
+
+
+def test_a_command_line_imports_only_the_command_it_names():
+    """`imgorg duplicates ...` starts without importing the other commands (nor scikit-learn)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from imgorg.cli import main as m; sys.argv = ['imgorg', 'duplicates', '--help']\n"
+            "try:\n    m.main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(n for n in sys.modules if n.startswith('imgorg.cli.') and n not in "
+            "('imgorg.cli.main', 'imgorg.cli.console', 'imgorg.cli.options', 'imgorg.cli.duplicates')), "
+            "'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[] False"

@@ -2,61 +2,59 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 
 import typer
 
 from ..errors import ImgorgError
 from ..version import __version__
-from . import add as add_command
-from . import backbones as backbones_command
-from . import classify as classify_command
-from . import clusters as clusters_command
-from . import compare as compare_command
-from . import embed as embed_command
-from . import duplicates as duplicates_command
-from . import export as export_command
-from . import index as index_command
-from . import inspect as inspect_command
-from . import map as map_command
-from . import outliers as outliers_command
-from . import people as people_command
-from . import person as person_command
-from . import places as places_command
-from . import report as report_command
-from . import review as review_command
-from . import run as run_command
-from . import search as search_command
-from . import serve as serve_command
 from .console import errors, print_error
 
-app = typer.Typer(
-    name="imgorg",
-    help="Organize a pile of unlabeled images by what they show.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("run")(run_command.run)
-app.command("embed")(embed_command.embed_command)
-app.command("compare")(compare_command.compare)
-app.command("serve")(serve_command.serve)
-app.command("map")(map_command.map_command)
-app.command("report")(report_command.report)
-app.command("backbones")(backbones_command.backbones)
-app.command("index")(index_command.index_command)
-app.command("search")(search_command.search)
-app.command("duplicates")(duplicates_command.duplicates)
-app.command("outliers")(outliers_command.outliers)
-app.command("classify")(classify_command.classify_command)
-app.command("inspect")(inspect_command.inspect_command)
-app.command("export")(export_command.export_command)
-app.command("clusters")(clusters_command.clusters_command)
-app.command("add")(add_command.add_command)
-app.command("review")(review_command.review_command)
-app.command("places")(places_command.places_command)
-app.add_typer(person_command.app, name="person")
-app.command("people")(people_command.people_command)
+# command -> (module of imgorg.cli, its function; None: the module's own typer app of subcommands).
+# Only the command asked for is imported: importing all of them (pandas, scikit-learn through the
+# views) cost about 0.7 s before any command ran.
+COMMANDS = {
+    "run": ("run", "run"), "embed": ("embed", "embed_command"), "compare": ("compare", "compare"),
+    "serve": ("serve", "serve"), "map": ("map", "map_command"), "report": ("report", "report"),
+    "backbones": ("backbones", "backbones"), "index": ("index", "index_command"), "search": ("search", "search"),
+    "duplicates": ("duplicates", "duplicates"), "outliers": ("outliers", "outliers"),
+    "classify": ("classify", "classify_command"), "inspect": ("inspect", "inspect_command"),
+    "export": ("export", "export_command"), "clusters": ("clusters", "clusters_command"),
+    "add": ("add", "add_command"), "review": ("review", "review_command"), "places": ("places", "places_command"),
+    "person": ("person", None), "people": ("people", "people_command"),
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or with ``only`` that one (what ``main`` runs)."""
+    built = typer.Typer(name="imgorg", help="Organize a pile of unlabeled images by what they show.",
+                        no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+    built.callback()(_root)
+    for name, (module_name, function) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(f"{__package__}.{module_name}")
+        if function is None:
+            built.add_typer(module.app, name=name)
+        else:
+            built.command(name)(getattr(module, function))
+    return built
+
+
+def __getattr__(name: str):
+    """``app``, every command registered, built on first use (tests and ``python -m`` use it)."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _asked_command(argv: list[str]) -> str | None:
+    """The command of a command line, when it names one of COMMANDS before any other word."""
+    words = [word for word in argv if not word.startswith("-")]
+    return words[0] if words and words[0] in COMMANDS else None
 
 
 def _print_version(value: bool) -> None:
@@ -66,7 +64,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True,
                                  callback=_print_version),
@@ -77,7 +74,7 @@ def _root(
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app()
+        build_app(_asked_command(sys.argv[1:]))()
     except ImgorgError as err:
         print_error(str(err))
         raise SystemExit(2) from None

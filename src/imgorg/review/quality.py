@@ -369,13 +369,18 @@ class _Collection:
         self.typical = float(np.exp(self.median)) if log else self.median
 
 
+def _learned(scores, flag: str, features=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """(``model_features`` of the scores, unless given, and the probability of ``flag`` by its model)."""
+    features = model_features(scores) if features is None else features
+    return features, model_probability(features, flag)
+
+
 def _blurry(scores):
     return _by_size(scores, _blurry_learned, _blurry_rule)
 
 
 def _blurry_learned(scores, features=None):
-    features = model_features(scores) if features is None else features
-    p = model_probability(features, "blurry")
+    features, p = _learned(scores, "blurry", features)
     w, typical = scores["edge_width"].to_numpy(np.float64), np.exp(features["collection_width"].to_numpy())
     flagged = p >= MODEL_THRESHOLD
     reasons = [f"blurry by the learned model ({v:.0%}): its sharpest edges are {x:.1f} px wide"
@@ -389,8 +394,7 @@ def _dark(scores):
 
 
 def _dark_learned(scores, features=None):
-    features = model_features(scores) if features is None else features
-    p = model_probability(features, "dark")
+    features, p = _learned(scores, "dark", features)
     b, high = scores["brightness"].to_numpy(np.float64), scores["highlights"].to_numpy(np.float64)
     median = np.exp(np.log(np.maximum(b, 1e-3)) - features["brightness_vs_collection"].to_numpy())
     with np.errstate(invalid="ignore"):
@@ -410,8 +414,7 @@ def _overexposed(scores):
 
 
 def _overexposed_learned(scores, features=None):
-    features = model_features(scores) if features is None else features
-    p = model_probability(features, "overexposed")
+    features, p = _learned(scores, "overexposed", features)
     c, b = scores["clipped"].to_numpy(np.float64), scores["brightness"].to_numpy(np.float64)
     s, high = scores["shadows"].to_numpy(np.float64), scores["highlights"].to_numpy(np.float64)
     with np.errstate(invalid="ignore"):

@@ -1,0 +1,88 @@
+"""What the review adds to `imgorg run`: whole commands with and without it, alternating, on
+three collections: CIFAR-10's 10,000 test JPEGs, 64 12-MP photos that are all copies (five
+pictures, each file with its own noise: ``_big_corpus.py``) and 64 12-MP photos with no copies
+(64 LFW strangers' photos enlarged to 4000x3000 the same way).
+
+    python benchmarks/review_cost.py --cifar data/cifar10/test --lfw /tmp/lfw --rounds 2
+
+Each round runs `imgorg run` into a fresh workspace with the review and with `--no-review`
+(the order alternates between rounds) and prints both wall times and the review's own clock
+("Review (N s)", as `imgorg run` prints it); then the review's parts, in this process, on the
+last workspace. The share is the review's clock over the `--no-review` run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+from _big_corpus import build_big_corpus  # noqa: E402
+
+IMGORG = [sys.executable, "-c", "import sys; from imgorg.cli.main import main; sys.exit(main())"]
+
+
+def distinct_photos(lfw: Path, dest: Path, n: int = 64) -> Path:
+    """``dest`` holding n 12-MP JPEGs of n different LFW strangers (written once)."""
+    from PIL import Image
+
+    from tests.photo_corpus import encode, make_exif, upscale_12mp
+
+    dest.mkdir(parents=True, exist_ok=True)
+    exif = make_exif(make="Canon", model="Canon EOS 80D", taken="2024:05:17 14:03:22", offset="+02:00")
+    for i, source in enumerate(sorted((lfw / "strangers").rglob("*.jpg"))[:n]):
+        path = dest / f"IMG_{i:04d}.jpg"
+        if not path.exists():
+            with Image.open(source) as image:
+                path.write_bytes(encode(upscale_12mp(image.convert("RGB"), seed=i), "JPEG", exif, quality=90))
+    return dest
+
+
+def once(folder: Path, out: Path, k: int, review: bool) -> tuple[float, float | None]:
+    """(wall seconds of `imgorg run`, the review's clock or None)."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = IMGORG + ["run", str(folder), "--out", str(out), "--k", str(k), "--no-report"]
+    start = time.perf_counter()
+    done = subprocess.run(command + ([] if review else ["--no-review"]), capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    found = re.search(r"Review \(([\d.]+) s\)", done.stdout)
+    return wall, float(found.group(1)) if found else None
+
+
+def measure(name: str, folder: Path, k: int, rounds: int, work: Path) -> None:
+    from imgorg.tasks.review import review_collection
+
+    for r in range(rounds):
+        order = (True, False) if r % 2 == 0 else (False, True)
+        results = {review: once(folder, work / f"{name}-{int(review)}", k, review) for review in order}
+        (with_wall, clock), (without, _) = results[True], results[False]
+        print(f"{name} round {r + 1}: run {with_wall:.1f} s with the review (its clock {clock:.1f} s), "
+              f"{without:.1f} s without: share {clock / without:.1%}", flush=True)
+    parts = review_collection(work / f"{name}-1").seconds
+    print(f"{name} the review's parts: {parts}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cifar", type=Path, help="CIFAR-10's test folder (skipped if not given)")
+    parser.add_argument("--lfw", type=Path, help="the unpacked lfw-people.tar.gz (people/, strangers/)")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/imgorg-review-cost"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.cifar:
+        measure("cifar10-test", args.cifar, 10, args.rounds, args.work)
+    measure("12mp-copies", build_big_corpus(args.work / "copies", "jpeg", 64), 5, args.rounds, args.work)
+    if args.lfw:
+        measure("12mp-distinct", distinct_photos(args.lfw, args.work / "distinct"), 5, args.rounds, args.work)
+
+
+if __name__ == "__main__":
+    main()

@@ -173,7 +173,7 @@ def test_ctrl_c_says_how_to_go_on(monkeypatch, capsys):
     interrupted = typer.Typer()
     interrupted.command("stop")(stop)
     interrupted.command("other")(lambda: None)
-    monkeypatch.setattr(cli, "app", interrupted)
+    monkeypatch.setattr(cli, "build_app", lambda only=None: interrupted)
     monkeypatch.setattr("sys.argv", ["imgorg", "stop"])
     with pytest.raises(SystemExit) as exit_:
         cli.main()

@@ -61,3 +61,32 @@ def test_truncated_jpeg_raises_with_reason():
     with pytest.raises(ImageDecodeError) as err:
         decode_image(data[: len(data) // 2])
     assert "truncated" in err.value.reason
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 3])
+def test_one_decode_gives_both_sizes_bit_for_bit(orientation):
+    """The review's quality scores and thumbnails share one decode of a big JPEG: each image is what
+    decode_image gives at its size, turned photos and sizes that do not divide evenly included."""
+    from imgorg.images import decode_pair
+    from imgorg.review.quality import shared_decode
+
+    from .photo_corpus import encode, make_exif, source_photo
+
+    data = encode(source_photo("astronaut").resize((4032, 3024)), "JPEG", make_exif(orientation=orientation), quality=90)
+    large, small = decode_pair(data, 336, 64)
+    for image, side in ((large, 336), (small, 64)):
+        alone = decode_image(data, draft_size=side)
+        assert image.size == alone.size and np.array_equal(np.asarray(image), np.asarray(alone))
+    shared = shared_decode(data, 64)
+    assert shared is not None and np.array_equal(np.asarray(shared[1]), np.asarray(small))
+    assert (large.size[1] > large.size[0]) == (orientation == 6)
+
+
+def test_small_or_other_images_are_not_shared():
+    from imgorg.review.quality import shared_decode
+
+    from .photo_corpus import encode, source_photo
+
+    photo = source_photo("astronaut")  # 512 px: measured whole, its thumbnails decode at 1/4
+    assert shared_decode(encode(photo, "JPEG", quality=90), 64) is None
+    assert shared_decode(encode(photo.resize((4000, 3000)), "PNG"), 64) is None

@@ -247,8 +247,19 @@ def decode_image(data: bytes, draft_size: int | None = None, reduce_gap: int = 1
             return _decode_truncated_jpeg(data, draft_size, reduce_gap)
 
 
+def decode_pair(data: bytes, draft_size: int, smaller: int) -> tuple[Image.Image, Image.Image]:
+    """``decode_image(data, draft_size)`` and ``decode_image(data, smaller)``, bit for bit, from one
+    decode of a JPEG whose DCT scaling gives both sizes the same scale (the caller checks that: a
+    12-MP photo decodes at 1/8 for any size up to 375 px). Raises ImageDecodeError or OSError."""
+    with _reasons() as reasons:
+        reasons.kind = "JPEG"
+        return _decode_pillow(data, draft_size, kind="JPEG", also=smaller)
+
+
 def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True, kind: str | None = None,
-                   gap: int = 1) -> Image.Image:
+                   gap: int = 1, also: int | None = None):
+    """The decode of ``decode_image`` (Pillow's formats); with ``also``, the image at that draft size
+    from the same decoded pixels too (see ``decode_pair``)."""
     image = _open(data, kind)
     if draft_size:
         image.draft("RGB", (draft_size, draft_size))  # JPEG: DCT scaling; HEIF: an embedded thumbnail
@@ -262,10 +273,13 @@ def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True, 
     crop = clean_aperture(data, image.size) if image.format == "AVIF" else None
     if crop is not None:  # Pillow's AVIF reader gives the whole coded frame: cut it before rotating (HEIF order)
         image = image.crop(crop)
-    if draft_size and image.mode in _REDUCIBLE:
-        image = _reduce(image, draft_size, gap)
-    rgb = to_rgb(_rotate(image, orientation))
-    return _reduce(rgb, draft_size, gap) if draft_size else rgb
+
+    def finish(size: int | None) -> Image.Image:
+        reduced = _reduce(image, size, gap) if size and image.mode in _REDUCIBLE else image
+        rgb = to_rgb(_rotate(reduced, orientation))
+        return _reduce(rgb, size, gap) if size else rgb
+
+    return finish(draft_size) if also is None else (finish(draft_size), finish(also))
 
 
 MAX_MISSING = 0.1  # a truncated JPEG decodes when at most this share of its rows is missing
@@ -316,12 +330,6 @@ def _plugin_reason(data: bytes, kind: str) -> str:
     except Exception as err:  # noqa: BLE001 - whatever it raises is the reason
         return _short(err)
     return "its header is damaged"
-
-
-def reduce_to(image: Image.Image, draft_size: int) -> Image.Image:
-    """``image`` shrunk as ``decode_image(..., draft_size)`` shrinks a decode: by the largest integer
-    factor that keeps both sides at least ``draft_size`` (one larger decode can serve two sizes)."""
-    return _reduce(image, draft_size)
 
 
 def _reduce(image: Image.Image, draft_size: int, gap: int = 1) -> Image.Image:

@@ -32,14 +32,14 @@ from PIL import Image
 from .. import progress as _progress
 from ..errors import ImageDecodeError
 from .. import video
-from ..images import decode_image
+from ..images import decode_image, decode_pair
 from ..parallel import available_cores, process_pool
 from ..sources import source_path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURES", "KINDS", "MODEL_FLAGS", "SCORE_COLUMNS", "WORK_SIDE", "decode_for_measures", "image_scores",
-           "model_features", "quality_flags", "quality_scores", "read_work_image"]
+__all__ = ["FEATURES", "KINDS", "MODEL_FLAGS", "SCORE_COLUMNS", "WORK_SIDE", "image_scores",
+           "model_features", "quality_flags", "quality_scores", "read_work_image", "shared_decode"]
 
 WORK_SIDE = 512  # px: the long side the scores are measured at (larger images are reduced to it)
 DRAFT_SIDE = 448  # px: a JPEG decodes at the smallest scale whose long side reaches this (then at most WORK_SIDE)
@@ -258,11 +258,24 @@ def measure(data: bytes, decoded: Image.Image | None = None) -> dict[str, float]
     return image_scores(*_work_pixels(decoded, short, long))
 
 
-def decode_for_measures(data: bytes) -> Image.Image:
-    """The decode ``measure`` asks for (EXIF orientation applied): a JPEG at the draft scale whose
-    long side still reaches ``DRAFT_SIDE``, small images whole. Another use of the same image
-    (the duplicate finder's thumbnails) can shrink it further."""
-    return _decode_for_work(data, *_header_sides(data))
+def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.Image] | None:
+    """(the decode ``measure`` asks for, ``decode_image(data, thumbnail_side)``) from one decode, where
+    both come out of the same scale: a JPEG so large that both decode at 1/8, the smallest (a 12-MP
+    photo: 500 px, decoded once instead of twice, 39 ms saved). None for any other image: the
+    duplicate finder's thumbnails decode it for themselves, which costs little when it is small."""
+    if video.sniff_video(data[:64]):
+        return None
+    with Image.open(io.BytesIO(data)) as header:
+        if header.format != "JPEG":
+            return None
+        short, long = sorted(header.size)
+    draft = max(1, math.ceil(DRAFT_SIDE * short / long))
+    if long <= WORK_SIDE or short < 8 * draft or short < 8 * thumbnail_side:  # not both at 1/8
+        return None
+    try:
+        return decode_pair(data, draft, thumbnail_side)
+    except (OSError, ImageDecodeError):  # a truncated JPEG: decode_image's own way, for each
+        return None
 
 
 def _header_sides(data: bytes) -> tuple[int, int]:

@@ -27,7 +27,7 @@ from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
-from ..review.quality import decode_for_measures, measure, quality_flags, quality_frame, quality_scores
+from ..review.quality import measure, quality_flags, quality_frame, quality_scores, shared_decode
 from ..review.series import checked_copy_groups, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
@@ -70,7 +70,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     thumbnails = None
     if kinds & {"copy", "leak", "similar"}:  # one read and one decode per image: thumbnails and quality scores
         thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, measure=measure,
-                                                                  decode=decode_for_measures))
+                                                                  decode=shared_decode))
         scores = quality_frame(thumbnails.measured)
     else:
         scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))

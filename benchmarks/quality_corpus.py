@@ -104,8 +104,10 @@ SPLITS = {
     # built once after the learned decision was frozen: LFW's eleventh photo of each person (no split and
     # no training photo: benchmarks/quality_training.py uses other people), third-party defects at other strengths
     "fresh5": [],
+    # built once after fresh5 was scored, the decision unchanged: LFW's sixth photo of each person
+    "fresh6": [],
 }
-LFW_PICK = {"fresh2": -1, "fresh3": 0, "fresh4": 1, "fresh5": 10}  # the splits LFW's photos join: which photo of each person (sorted)
+LFW_PICK = {"fresh2": -1, "fresh3": 0, "fresh4": 1, "fresh5": 10, "fresh6": 5}  # the splits LFW's photos join: which photo of each person (sorted)
 REAL_BLUR = "skimage:clock_motion.png"  # a real photo with motion blur: held out, labelled blurry
 # (flag, family, strength), dealt in turn to the crops of a split; written as flag:family:strength
 DEFECT_SPECS = {
@@ -147,6 +149,10 @@ DEFECT_SPECS = {
         "blurry:skgauss:2 dark:pilbright:0.28 overexposed:icbright:2 blurry:icmotion:2 dark:skgamma:3.2 "
         "odd_size:tiny:32 blurry:pilbox:4 overexposed:cvlift:70 blurry:icdefocus:1 dark:pilbright:0.33 "
         "overexposed:pilbright:2.4"),
+    "fresh6": ("blurry:icgauss:2 dark:skgamma:2.8 overexposed:pilbright:2.0 blurry:icdefocus:2 dark:cvscale:0.45 "
+        "low_information:iccontrast:5 blurry:iczoom:2 overexposed:skgamma:0.5 odd_aspect:strip:4 blurry:skgauss:3 "
+        "dark:pilbright:0.3 overexposed:icbright:3 blurry:icmotion:3 dark:skgamma:2.2 odd_size:tiny:40 "
+        "blurry:pilbox:3 overexposed:cvlift:80 blurry:icglass:2 dark:pilbright:0.22 overexposed:pilbright:1.6"),
 }
 # families added to dev so that no single code path decides a rule: (flag, family, strength)
 DEV_MORE = ("blurry:streak:8 dark:power:2.4 overexposed:lift:0.4 blurry:jitter:8 dark:ev:-2.5 "

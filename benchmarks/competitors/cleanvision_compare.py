@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 KINDS = ("blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect")
-SPLITS = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")  # those the corpus has; --splits picks some
+SPLITS = ("dev", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")  # those the corpus has; --splits picks some
 CLEANVISION = {"blurry": "blurry", "dark": "dark", "light": "overexposed", "low_information": "low_information",
                "odd_size": "odd_size", "odd_aspect_ratio": "odd_aspect"}
 

@@ -43,6 +43,7 @@ __all__ = ["FEATURES", "KINDS", "MODEL_FLAGS", "SCORE_COLUMNS", "WORK_SIDE", "im
 
 WORK_SIDE = 512  # px: the long side the scores are measured at (larger images are reduced to it)
 DRAFT_SIDE = 448  # px: a JPEG decodes at the smallest scale whose long side reaches this (then at most WORK_SIDE)
+SHARED_MIN_BYTES = 256 << 10  # a file smaller than this is no JPEG of 2,688 px and more (shared_decode's): not opened
 KINDS = ("blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect")
 SCORE_COLUMNS = ("edge_width", "brightness", "highlights", "clipped", "detail", "width", "height", "aspect",
                  "shadows", "detailed")
@@ -263,7 +264,7 @@ def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.
     both come out of the same scale: a JPEG so large that both decode at 1/8, the smallest (a 12-MP
     photo: 500 px, decoded once instead of twice, 39 ms saved). None for any other image: the
     duplicate finder's thumbnails decode it for themselves, which costs little when it is small."""
-    if video.sniff_video(data[:64]):
+    if len(data) < SHARED_MIN_BYTES or video.sniff_video(data[:64]):  # small: not worth opening it a third time
         return None
     with Image.open(io.BytesIO(data)) as header:
         if header.format != "JPEG":

@@ -135,8 +135,10 @@ OVER_TAIL_Z = 2.0  # between: overexposed this far (robust SDs) above the collec
 # blurry, dark and overexposed are also decided by small gradient-boosted tree models over the stored
 # scores and where each image stands in its collection (``model_features``), trained on generated
 # defects over about 650 real photos in random collections (benchmarks/quality_training.py, which
-# writes MODEL_FILE). A flag is raised where the hand-written rules raise it (the floors and the
-# collection-relative tails above) or where its model's probability reaches MODEL_THRESHOLD.
+# writes MODEL_FILE). In images of MODEL_MIN_SIDE px and more a flag is raised where its model's
+# probability reaches MODEL_THRESHOLD and the guards agree (NIGHT_BRIGHTNESS, DARK_RELATIVE,
+# REACHES_WHITE), or where a floor that holds in any collection does (BLACK_HIGHLIGHTS, OVER_FLOOR, a
+# washed-out veil); smaller images keep the hand-written rules above.
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "quality_model.json"
 MODEL_FLAGS = ("blurry", "dark", "overexposed")
 MODEL_THRESHOLD = 0.5
@@ -383,9 +385,9 @@ class _Collection:
         self.typical = float(np.exp(self.median)) if log else self.median
 
 
-def _learned(scores, flag: str, features=None) -> tuple[pd.DataFrame, np.ndarray]:
-    """(``model_features`` of the scores, unless given, and the probability of ``flag`` by its model)."""
-    features = model_features(scores) if features is None else features
+def _learned(scores, flag: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """(``model_features`` of the scores, and the probability of ``flag`` by its model)."""
+    features = model_features(scores)
     return features, model_probability(features, flag)
 
 
@@ -393,8 +395,8 @@ def _blurry(scores):
     return _by_size(scores, _blurry_learned, _blurry_rule)
 
 
-def _blurry_learned(scores, features=None):
-    features, p = _learned(scores, "blurry", features)
+def _blurry_learned(scores):
+    features, p = _learned(scores, "blurry")
     w, typical = scores["edge_width"].to_numpy(np.float64), np.exp(features["collection_width"].to_numpy())
     flagged = p >= MODEL_THRESHOLD
     reasons = [f"blurry by the learned model ({v:.0%}): its sharpest edges are {x:.1f} px wide"
@@ -407,8 +409,8 @@ def _dark(scores):
     return _by_size(scores, _dark_learned, _dark_rule)
 
 
-def _dark_learned(scores, features=None):
-    features, p = _learned(scores, "dark", features)
+def _dark_learned(scores):
+    features, p = _learned(scores, "dark")
     b, high = scores["brightness"].to_numpy(np.float64), scores["highlights"].to_numpy(np.float64)
     median = np.exp(np.log(np.maximum(b, 1e-3)) - features["brightness_vs_collection"].to_numpy())
     with np.errstate(invalid="ignore"):
@@ -427,8 +429,8 @@ def _overexposed(scores):
     return _by_size(scores, _overexposed_learned, _overexposed_rule)
 
 
-def _overexposed_learned(scores, features=None):
-    features, p = _learned(scores, "overexposed", features)
+def _overexposed_learned(scores):
+    features, p = _learned(scores, "overexposed")
     c, b = scores["clipped"].to_numpy(np.float64), scores["brightness"].to_numpy(np.float64)
     s, high = scores["shadows"].to_numpy(np.float64), scores["highlights"].to_numpy(np.float64)
     with np.errstate(invalid="ignore"):

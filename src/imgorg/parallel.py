@@ -7,7 +7,9 @@ import math
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -54,3 +56,12 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+
+
+def chunked_map(function: Callable[[list], object], items: Sequence, chunk: int, workers: int) -> Iterator:
+    """``function(list of items)`` of each run of ``chunk`` items, in order, in ``workers`` forked
+    processes (``process_pool``); in this process when there is one worker or one run. ``function``
+    is pickled to the workers: a module-level function, or a ``functools.partial`` of one."""
+    chunks = [list(items[start : start + chunk]) for start in range(0, len(items), chunk)]
+    with process_pool(workers) if workers > 1 and len(chunks) > 1 else nullcontext() as pool:
+        yield from (pool.map if pool else map)(function, chunks)

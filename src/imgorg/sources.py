@@ -26,6 +26,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ from .formats import RAW_EXTENSIONS, claims_image, describe_other, extension, sn
 from .images import RAW_EXTRA, MissingDecoderError, probe_image, raw_support
 from .metablocks import ciff_time
 from .metadata import photo_metadata
-from .parallel import available_cores, process_pool
+from .parallel import available_cores, chunked_map
 from .sidecars import read_sidecars
 from .video import VIDEO_EXTRA, is_video_name, sniff_video, video_fields, video_support
 from .progress import ProgressFactory
@@ -124,12 +125,10 @@ def _examine_all(root: Path, files: list[str], shots: dict[str, Shot], workers: 
     """``_examine`` of every file, in order: in processes for many files, else in threads."""
     cores = min(workers, available_cores())
     if len(files) >= CATALOG_PROCESS_FILES and cores > 1:
-        chunks = [[(rel, shots.get(rel)) for rel in files[start:start + CATALOG_CHUNK]]
-                  for start in range(0, len(files), CATALOG_CHUNK)]
-        with process_pool(cores) as pool:
-            for rows in pool.map(_examine_chunk, [root] * len(chunks), chunks):
-                advance(len(rows))
-                yield from rows
+        for rows in chunked_map(partial(_examine_chunk, root), [(rel, shots.get(rel)) for rel in files],
+                                CATALOG_CHUNK, cores):
+            advance(len(rows))
+            yield from rows
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for row in pool.map(lambda rel: _examine(root, rel, shots.get(rel)), files, chunksize=64):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from contextlib import nullcontext
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 from .. import progress as _progress
 from ..errors import ImageDecodeError
 from ..images import decode_image
-from ..parallel import available_cores, process_pool
+from ..parallel import available_cores, chunked_map
 from ..progress import ProgressFactory
 from ..sources import source_path
 
@@ -114,19 +113,14 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     advance = _progress.start(progress, "Reading thumbnails", n)
     workers = workers or available_cores()
     size = max(1, min(THUMBNAIL_CHUNK, -(-n // workers)))  # a few thousand images still use every core
-    starts = range(0, n, size)
-    chunks = [list(paths[start : start + size]) for start in starts]
-    workers = min(workers, len(chunks))
-    with process_pool(workers) if workers > 1 else nullcontext() as pool:
-        results = (pool.map if pool else map)(_thumbnail_chunk, [root] * len(chunks), chunks,
-                                              [layout] * len(chunks), [measure] * len(chunks),
-                                              [decode] * len(chunks))
-        for start, (chunk_search, chunk_views, chunk_readable, chunk_framed, chunk_measured) in zip(starts, results):
-            measured.extend(chunk_measured)
-            rows = slice(start, start + len(chunk_readable))
-            search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
-            framed.update({start + row: signatures for row, signatures in chunk_framed.items()})
-            advance(len(chunk_readable))
+    results = chunked_map(functools.partial(_thumbnail_chunk, root, layout=layout, measure=measure, decode=decode),
+                          paths, size, min(workers, -(-n // size)))
+    for start, (chunk_search, chunk_views, chunk_readable, chunk_framed, chunk_measured) in zip(range(0, n, size), results):
+        measured.extend(chunk_measured)
+        rows = slice(start, start + len(chunk_readable))
+        search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
+        framed.update({start + row: signatures for row, signatures in chunk_framed.items()})
+        advance(len(chunk_readable))
     if not readable.all():
         log.warning("%d files could not be read or decoded as images for their thumbnails; only exact copies "
                     "of them are found", (~readable).sum())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -33,7 +33,7 @@ from .. import progress as _progress
 from ..errors import ImageDecodeError
 from .. import video
 from ..images import decode_image, decode_pair
-from ..parallel import available_cores, process_pool
+from ..parallel import available_cores, chunked_map
 from ..sources import source_path
 
 log = logging.getLogger(__name__)
@@ -312,13 +312,11 @@ def quality_scores(paths, root: str | Path, progress=None, workers: int | None =
     paths = list(paths)
     workers = max(1, min(workers or available_cores(), available_cores()))
     size = max(1, min(CHUNK, -(-len(paths) // workers)))  # a few large photos still use every core
-    chunks = [paths[start:start + size] for start in range(0, len(paths), size)]
     advance = _progress.start(progress, "Measuring image quality", len(paths))
     rows = []
-    with process_pool(workers) if workers > 1 and len(chunks) > 1 else nullcontext() as pool:
-        for chunk_rows in (pool.map if pool else map)(_score_chunk, [str(root)] * len(chunks), chunks):
-            rows.extend(chunk_rows)
-            advance(len(chunk_rows))
+    for chunk_rows in chunked_map(partial(_score_chunk, str(root)), paths, size, workers):
+        rows.extend(chunk_rows)
+        advance(len(chunk_rows))
     return quality_frame(rows)
 
 

@@ -68,7 +68,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
 
     paths = images["path"].astype(str).tolist()
     thumbnails = None
-    if kinds & {"copy", "leak", "similar"}:  # one read and one decode per image: thumbnails and quality scores
+    if kinds & {"copy", "leak", "similar"}:  # one read per image serves thumbnails and quality scores (and one decode)
         thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, measure=measure,
                                                                   decode=shared_decode))
         scores = quality_frame(thumbnails.measured)

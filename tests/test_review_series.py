@@ -87,3 +87,23 @@ def test_the_copy_check_leaves_tiny_images_identical_files_and_crops_as_copies(c
     images = _images(["shot", "reframed"])
     groups, _ = checked_copy_groups(images, corpus, _groups(images, ["near", "crop"]))
     assert len(groups) == 2  # a crop the keypoints confirmed
+
+
+def test_the_pixels_kept_from_the_first_read_are_those_the_copy_check_would_decode(tmp_path):
+    # the review keeps each image's working pixels from its thumbnails pass: a 12-MP JPEG (decoded
+    # once at 1/8 for thumbnails and quality alike), the same turned by EXIF, and a small PNG
+    from imgorg.duplicates import image_thumbnails
+    from imgorg.review.quality import shared_decode
+    from imgorg.review.series import _load, measure_keeping
+
+    from .photo_corpus import encode, make_exif, source_photo
+
+    big = source_photo("chelsea", big=True)
+    (tmp_path / "big.jpg").write_bytes(encode(big, "JPEG", quality=90))
+    (tmp_path / "turned.jpg").write_bytes(encode(big, "JPEG", make_exif(orientation=6), quality=90))
+    big.resize((300, 225)).save(tmp_path / "small.png")
+    paths = ["big.jpg", "turned.jpg", "small.png"]
+    measured = image_thumbnails(tmp_path, paths, measure=measure_keeping, decode=shared_decode, workers=1).measured
+    for path, (_, kept) in zip(paths, measured):
+        np.testing.assert_array_equal(kept.astype(np.float32) / 255, _load(tmp_path, path), err_msg=path)
+    assert measured[1][1].shape[0] > measured[1][1].shape[1]  # turned: portrait

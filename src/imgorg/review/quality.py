@@ -254,11 +254,22 @@ def measure(data: bytes, decoded: Image.Image | None = None) -> dict[str, float]
     """``image_scores`` of an encoded image. ``decoded``: the same image as ``decode_image`` gave it
     (EXIF orientation applied) at some draft scale, for another use: used when it is as large as the
     scores need, so one decode serves both (the duplicate finder's thumbnails pass)."""
+    return measure_decoded(data, decoded)[0]
+
+
+def measure_decoded(data: bytes, decoded: Image.Image | None = None) -> tuple[dict[str, float], Image.Image]:
+    """(``measure``'s scores, the decode they were measured on), for a caller that keeps pixels of it."""
     short, long = _header_sides(data)
     needed = min(long, DRAFT_SIDE)
     if decoded is None or max(decoded.size) < needed:
         decoded = _decode_for_work(data, short, long)
-    return image_scores(*_work_pixels(decoded, short, long))
+    return image_scores(*_work_pixels(decoded, short, long)), decoded
+
+
+def work_decode(data: bytes) -> Image.Image:
+    """The decode ``measure`` makes for itself: a JPEG at the smallest DCT scale whose long side
+    reaches ``DRAFT_SIDE`` (a 12-MP photo at 1/8, 500 px), other images whole. EXIF orientation applied."""
+    return _decode_for_work(data, *_header_sides(data))
 
 
 def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.Image] | None:

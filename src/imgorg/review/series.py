@@ -53,11 +53,13 @@ from ..index import SearchIndex
 from ..parallel import available_cores
 from ..progress import ProgressFactory
 from ..sources import source_path
+from .quality import measure_decoded, work_decode
 
 log = logging.getLogger(__name__)
 
 WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
+KEEP_IMAGES = 1000  # collections up to this many keep every image's working pixels from the first read (147 MB at most)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
 GOOD_FIT = 0.98  # ECC correlation at which the first fit found is kept (most copies: 1 fit, not 8)
 START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
@@ -100,11 +102,30 @@ FAILED = Alignment(0.0, 1.0, 1.0, MAX_ROTATION, 1.0, 0.0, False)
 
 def working_pixels(image, side: int) -> np.ndarray:
     """RGB float32 in [0, 1], longer side ``side`` (box filter)."""
+    return _as_float(_working_bytes(image, side))
+
+
+def _working_bytes(image, side: int) -> np.ndarray:
+    """``working_pixels`` as 8-bit RGB: a quarter of the memory, for pixels kept until the check."""
     from PIL import Image
 
     scale = side / max(image.size)
     size = (max(8, round(image.width * scale)), max(8, round(image.height * scale)))
-    return np.asarray(image.convert("RGB").resize(size, resample=Image.BOX), np.float32) / 255
+    return np.asarray(image.convert("RGB").resize(size, resample=Image.BOX))
+
+
+def _as_float(pixels: np.ndarray) -> np.ndarray:
+    return pixels.astype(np.float32) / 255
+
+
+def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.ndarray]:
+    """(the quality scores, this image's working pixels as 8-bit RGB) from the decode the scores were
+    measured on: the duplicate finder's thumbnails pass asks this of each image (``measure``) where
+    the collection has at most ``KEEP_IMAGES`` images, and the copy check aligns the pixels kept
+    (``kept``) instead of decoding each image of a copy group again: a 12-MP JPEG's decode is 27 ms,
+    its working pixels 147 KB."""
+    scores, image = measure_decoded(data, decoded)
+    return scores, _working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
 
 
 def align_pair(a: np.ndarray, b: np.ndarray) -> Alignment:
@@ -215,9 +236,11 @@ def pair_kind(alignment: Alignment, tiny: bool, score: float = 1.0) -> str:
 
 
 def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, scores: np.ndarray | None = None,
-                   progress: ProgressFactory | None = None) -> pd.DataFrame:
+                   progress: ProgressFactory | None = None, kept: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per pair of ``images`` rows: a, b, score, kind ("copy", "similar", ""), misfit,
-    covered, tiny. Each image is decoded once, at the working size; an unreadable one gives ""."""
+    covered, tiny. Each image is decoded once, at the working size, unless its pixels were ``kept``
+    (``measure_keeping``: {row: 8-bit working pixels}); an unreadable one gives ""."""
+    kept = kept or {}
     _one_thread()
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
     scores = np.ones(len(pairs), np.float32) if scores is None else np.asarray(scores, np.float32)
@@ -228,7 +251,7 @@ def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, sc
     for (a, b), score in zip(pairs.tolist(), scores.tolist()):
         for row in (a, b):
             if row not in pixels:
-                pixels[row] = _load(root, paths[row])
+                pixels[row] = _load(root, paths[row], kept.get(row))
         if pixels[a] is None or pixels[b] is None:
             rows.append((a, b, score, "", np.nan, np.nan, False))
             continue
@@ -250,11 +273,15 @@ def _one_thread() -> None:
     cv2.setNumThreads(1)
 
 
-def _load(root, relpath: str) -> np.ndarray | None:
-    """Working pixels of one image: ``TINY_SIDE`` px for images under ``MIN_SIDE``, else ``WORK_SIDE``."""
+def _load(root, relpath: str, kept: np.ndarray | None = None) -> np.ndarray | None:
+    """Working pixels of one image: ``TINY_SIDE`` px for images under ``MIN_SIDE``, else ``WORK_SIDE``,
+    from the decode the quality scores measure (``quality.work_decode``), or from ``kept``, the
+    same pixels as ``measure_keeping`` kept them."""
+    if kept is not None:
+        return _as_float(kept)
     try:
-        image = decode_image(source_path(root, relpath).read_bytes(), draft_size=WORK_SIDE)
-    except (OSError, ImageDecodeError):
+        image = work_decode(source_path(root, relpath).read_bytes())
+    except (OSError, ImageDecodeError, ValueError):
         return None
     return working_pixels(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
 
@@ -277,15 +304,15 @@ def _same_side(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path,
                  threshold: float | None = None, index: SearchIndex | None = None,
                  progress: ProgressFactory | None = None, crops: np.ndarray | None = None,
-                 similar_score: float = SIMILAR_SCORE) -> pd.DataFrame:
+                 similar_score: float = SIMILAR_SCORE, kept: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
     """Copies and series of similar shots among a workspace's images (rows aligned with ``embeddings``).
 
     The duplicate finder's candidates scoring at least ``similar_score`` are aligned
     (``classify_pairs``); ``threshold`` (default: the duplicate finder's) is not needed for a
     copy, which is told by its alignment, but a pair at or above it that does not align is a
     similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
-    keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment.
-    Returns ``COLUMNS``: one row per image in a copy group (kind "copy", ``best``: the one to
+    keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment. ``kept``:
+    working pixels already read (``classify_pairs``). Returns ``COLUMNS``: one row per image in a copy group (kind "copy", ``best``: the one to
     keep) or a series (kind "similar", ``best``: the suggested shot), ``reason`` in words."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
@@ -294,7 +321,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
                           f"the default is {SIMILAR_SCORE}")
     pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress)
     keep = scores >= similar_score
-    checked = classify_pairs(images, root, pairs[keep], scores[keep], progress)
+    checked = classify_pairs(images, root, pairs[keep], scores[keep], progress, kept)
     copies = checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy()
     if crops is not None and len(crops):
         copies = np.concatenate([copies, np.sort(np.asarray(crops, np.int64).reshape(-1, 2), axis=1)])
@@ -304,7 +331,8 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
 
 
 def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataFrame,
-                        progress: ProgressFactory | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        progress: ProgressFactory | None = None,
+                        kept: dict[int, np.ndarray] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The copy search's groups (``duplicate_table``'s frame) with the pairs of photos in each aligned:
     (the copy groups that hold, ``series_table``'s rows of the series the rest form).
 
@@ -314,7 +342,8 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     part of two or more stays a copy group (keeping the copy the group kept, or its next in the
     group's order), and the parts of one group form a series of similar shots. Pairs of tiny images
     (under ``MIN_SIDE`` px, CIFAR's 32 px: there the residuals of copies and look-alikes overlap,
-    docs/review.md), of identical files and of crops the keypoints confirmed stay copies."""
+    docs/review.md), of identical files and of crops the keypoints confirmed stay copies. ``kept``:
+    working pixels already read (``classify_pairs``)."""
     if groups.empty:
         return groups, _no_series()
     row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
@@ -333,7 +362,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     advance = _progress.start(progress, "Checking the copies of photos", len(plans))
     all_stars = []
     with ThreadPoolExecutor(max_workers=available_cores()) as pool:
-        for stars in pool.map(lambda plan: _star_copies(images, root, plan[1][plan[3]]), plans):
+        for stars in pool.map(lambda plan: _star_copies(images, root, plan[1][plan[3]], kept or {}), plans):
             all_stars.append(stars)
             advance(1)
     for (members, rows_of, twin, aligned), stars in zip(plans, all_stars):
@@ -369,7 +398,7 @@ def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
     return int(sizes.index[sizes.to_numpy().argmax()])
 
 
-def _star_copies(images: pd.DataFrame, root, rows: np.ndarray) -> list[tuple[int, int, str]]:
+def _star_copies(images: pd.DataFrame, root, rows: np.ndarray, kept: dict[int, np.ndarray]) -> list[tuple[int, int, str]]:
     """(a, b, "copy" or "similar") pairs of ``rows`` (one copy group's photos, kept copy first) aligned as
     stars: each image onto the first, those that are no copy of it onto the first of them, and so on,
     so a group of copies costs one alignment per image, and a burst shot kept first still leaves the
@@ -383,7 +412,7 @@ def _star_copies(images: pd.DataFrame, root, rows: np.ndarray) -> list[tuple[int
         for row in rest:
             for r in (centre, row):
                 if r not in pixels:
-                    pixels[r] = _load(root, paths[r])
+                    pixels[r] = _load(root, paths[r], kept.get(r))
             if pixels[centre] is None or pixels[row] is None:
                 kind = "copy"  # unreadable now: left as the copy search found it
             else:

@@ -28,7 +28,7 @@ from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, 
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import measure, quality_flags, quality_frame, quality_scores, shared_decode
-from ..review.series import checked_copy_groups, series_table
+from ..review.series import KEEP_IMAGES, checked_copy_groups, measure_keeping, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
 from ..workspace import QUALITY_FILE, REVIEW_FILE, workspace_lock
@@ -67,11 +67,12 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         return out
 
     paths = images["path"].astype(str).tolist()
-    thumbnails = None
+    thumbnails, kept = None, None
     if kinds & {"copy", "leak", "similar"}:  # one read per image serves thumbnails and quality scores (and one decode)
-        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, measure=measure,
-                                                                  decode=shared_decode))
-        scores = quality_frame(thumbnails.measured)
+        keep = len(paths) <= KEEP_IMAGES  # and the copy check's pixels, where they fit in memory
+        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=shared_decode,
+                                                                  measure=measure_keeping if keep else measure))
+        scores, kept = _split_kept(thumbnails.measured) if keep else (quality_frame(thumbnails.measured), None)
     else:
         scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
     scores.insert(0, "id", images["id"].to_numpy())
@@ -89,11 +90,11 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
         if "similar" not in kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
-            groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress))
+            groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept))
         else:  # copies told from similar shots by aligning each candidate pair: stricter copy groups
             crops = crop_pairs(groups, copy_findings(groups, images))
             series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
-                                                           progress=progress, crops=crops))
+                                                           progress=progress, crops=crops, kept=kept))
             groups = prefer_sharp(copy_groups(series, images), blurry)
             found = copy_findings(groups, images)
             shots = similar_findings(series, images)
@@ -121,13 +122,19 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     return ReviewResult(table, scores, notes, seconds)
 
 
-def _checked_copies(ws: Workspace, groups: pd.DataFrame,
-                    progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _split_kept(measured: list) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
+    """(the quality scores, {row: working pixels}) of what ``measure_keeping`` said of each image."""
+    scores = quality_frame([None if one is None else one[0] for one in measured])
+    return scores, {row: one[1] for row, one in enumerate(measured) if one is not None}
+
+
+def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,
+                    kept: dict[int, np.ndarray] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(copy groups, their findings, similar-shot findings): the pairs of photos within each copy group
     aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
     form a series of similar shots instead."""
     images = ws.images
-    checked, series = checked_copy_groups(images, ws.root, groups, progress)
+    checked, series = checked_copy_groups(images, ws.root, groups, progress, kept)
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
     return checked, copy_findings(checked, images), shots

@@ -4,6 +4,7 @@ look-alikes (other parts of one photo, other photos, a brick wall) that are not 
 from __future__ import annotations
 
 import hashlib
+import io
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,28 @@ def test_crop_match_tells_a_crop_from_another_part_of_the_same_photo(photos):
     assert kp.crop_match(points("coffee.jpg"), photo) is None
     mirrored = kp.image_keypoints(Image.open(folder / "rocket_quarter.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT))
     assert kp.crop_match(mirrored, photo) is None  # a similarity fit has no mirror
+
+
+def _watermarked(name: str, rng: np.random.Generator) -> Image.Image:
+    """A 1280x720 photo with a studio's three-line watermark at its lower right, saved as a JPEG."""
+    from PIL import ImageDraw, ImageFont
+
+    picture, _ = picture_and_rest(source_image(name))
+    image = noisy_upscale(picture, (1280, 720), rng)
+    draw, font = ImageDraw.Draw(image), ImageFont.load_default(size=56)
+    for row, line in enumerate(("(c) Studio Nordlicht 2026", "www.nordlicht-photo.example", "all rights reserved")):
+        draw.text((560, 504 + row * 64), line, fill="white", font=font, stroke_width=3, stroke_fill="black")
+    return Image.open(io.BytesIO(jpeg(image, 90))).convert("RGB")
+
+
+def test_two_photos_that_share_only_a_watermark_are_no_copies(monkeypatch):
+    """The watermark's letters match and agree on one fit (25-37 matches: the whole picture, unmoved);
+    the pixels under that fit do not agree, so the pair is no copy."""
+    rng = np.random.default_rng(0)
+    coffee, astronaut = (kp.image_keypoints(_watermarked(name, rng)) for name in ("coffee", "astronaut"))
+    assert kp.crop_match(coffee, astronaut) is None
+    monkeypatch.setattr(kp, "MIN_CORRELATION", -1.0)  # the fit alone: the watermark would make them copies
+    assert kp.crop_match(coffee, astronaut) is not None
 
 
 def test_the_checks_per_image_are_a_setting_that_refuses_a_negative_count():

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
-KEEP_IMAGES = 1000  # collections up to this many keep every image's working pixels from the first read (147 MB at most)
+KEEP_IMAGES = 1000  # collections up to this many keep each image's working pixels from the first read (150-200 MB)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
 GOOD_FIT = 0.98  # ECC correlation at which the first fit found is kept (most copies: 1 fit, not 8)
 START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
@@ -312,8 +312,9 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     copy, which is told by its alignment, but a pair at or above it that does not align is a
     similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
     keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment. ``kept``:
-    working pixels already read (``classify_pairs``). Returns ``COLUMNS``: one row per image in a copy group (kind "copy", ``best``: the one to
-    keep) or a series (kind "similar", ``best``: the suggested shot), ``reason`` in words."""
+    working pixels already read (``classify_pairs``). Returns ``COLUMNS``: one row per image in a
+    copy group (kind "copy", ``best``: the one to keep) or a series (kind "similar", ``best``: the
+    suggested shot), ``reason`` in words."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     if not 0.0 < similar_score <= threshold:

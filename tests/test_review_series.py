@@ -89,10 +89,12 @@ def test_the_copy_check_leaves_tiny_images_identical_files_and_crops_as_copies(c
     assert len(groups) == 2  # a crop the keypoints confirmed
 
 
-def test_the_pixels_kept_from_the_first_read_are_those_the_copy_check_would_decode(tmp_path):
+def test_the_pixels_kept_from_the_first_read_are_those_the_checks_would_decode(tmp_path):
     # the review keeps each image's working pixels from its thumbnails pass: a 12-MP JPEG (decoded
     # once at 1/8 for thumbnails and quality alike), the same turned by EXIF, and a small PNG
     from imgorg.duplicates import image_thumbnails
+    from imgorg.duplicates import keypoints as kp
+    from imgorg.images import decode_image
     from imgorg.review.quality import shared_decode
     from imgorg.review.series import _load, measure_keeping
 
@@ -104,6 +106,13 @@ def test_the_pixels_kept_from_the_first_read_are_those_the_copy_check_would_deco
     big.resize((300, 225)).save(tmp_path / "small.png")
     paths = ["big.jpg", "turned.jpg", "small.png"]
     measured = image_thumbnails(tmp_path, paths, measure=measure_keeping, decode=shared_decode, workers=1).measured
-    for path, (_, kept) in zip(paths, measured):
+    for path, (_, kept, _) in zip(paths, measured):
         np.testing.assert_array_equal(kept.astype(np.float32) / 255, _load(tmp_path, path), err_msg=path)
     assert measured[1][1].shape[0] > measured[1][1].shape[1]  # turned: portrait
+    # the 12-MP photos also keep their grey pixels, those the crop check would decode for its keypoints
+    images = pd.DataFrame({"width": [4000, 3000, 300], "height": [3000, 4000, 225]})
+    drafts, native = kp._decode_plans(images)
+    assert native.tolist() == [True, True, False] and measured[2][2] is None
+    for row in (0, 1):
+        decoded = decode_image((tmp_path / paths[row]).read_bytes(), draft_size=int(drafts[row]))
+        np.testing.assert_array_equal(measured[row][2], np.asarray(decoded.convert("L")))

@@ -35,7 +35,8 @@ __all__ = [
 def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path,
                     threshold: float | None = None, index: SearchIndex | None = None,
                     progress: ProgressFactory | None = None, views: tuple[View, ...] = VIEWS,
-                    keypoint_checks: int = PER_IMAGE, thumbnails: Thumbnails | None = None) -> pd.DataFrame:
+                    keypoint_checks: int = PER_IMAGE, thumbnails: Thumbnails | None = None,
+                    decoded: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
     """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``).
 
     Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and
@@ -48,7 +49,8 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
     thumbnails are of another part of the picture): --fast confirms the crops its thumbnails
     bring near, mostly of 60% of the area, and misses most smaller ones. Copies of another
     shape than their partner are checked first, to tell which holds the other: a crop is never
-    the image kept. ``thumbnails``: the images' ``image_thumbnails`` (of ``views``) if already read."""
+    the image kept. ``thumbnails``: the images' ``image_thumbnails`` (of ``views``) if already read;
+    ``decoded``: large photos' grey pixels if already read (``keypoints.keypoint_pairs``)."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
     threshold = default if threshold is None else threshold
     check_threshold(threshold, default)
@@ -64,7 +66,7 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
         other_shape = copies[reshaped(images, copies)]  # copies already: checked first, for which holds which
         candidates = np.concatenate([other_shape, candidates])
         strength = np.concatenate([np.full(len(other_shape), 2.0), strength])
-        found, crops = keypoint_pairs(images, root, candidates, strength, keypoint_checks, progress)
+        found, crops = keypoint_pairs(images, root, candidates, strength, keypoint_checks, progress, decoded)
         copies = np.concatenate([copies, found])
     groups = duplicate_groups(len(images), images["sha256"].to_numpy(), copies)
     return duplicates_frame(images, embeddings, groups, root, thumbnails, crops)

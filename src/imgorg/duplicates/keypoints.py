@@ -64,6 +64,8 @@ MIN_COVERED = 64  # thumbnail pixels the mapped image must cover for the correla
 REPROJECTION = 4.0  # px at SIDE: RANSAC's inlier distance
 PAIR_CHUNK = 128  # pairs per task
 RESHAPED = 0.1  # copies whose width/height ratios differ by more than this are checked too: which holds which
+NATIVE_LONG = 3840  # px: photos this long (12 MP and up) have their keypoints found on the review's quality decode
+NATIVE_DRAFT_SIDE = 448  # px: that decode's long side at least (review.quality.DRAFT_SIDE; a 12-MP JPEG at 1/8: 500 px)
 
 
 @dataclass
@@ -86,8 +88,9 @@ class Match:
     crop: int
 
 
-def image_keypoints(image) -> Keypoints:
-    """ORB keypoints of a PIL image, resized (box filter) so that its longer side is at most ``SIDE``."""
+def image_keypoints(image, upscaled: int = UPSCALED_LEVELS) -> Keypoints:
+    """ORB keypoints of a PIL image, resized (box filter) so that its longer side is at most ``SIDE``,
+    with ``upscaled`` pyramid levels above it."""
     import cv2
     from PIL import Image
 
@@ -97,7 +100,7 @@ def image_keypoints(image) -> Keypoints:
                              resample=Image.BOX)
     gray = np.asarray(image.convert("L"))
     equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)  # corners in dim or hazy parts too
-    orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=CORNER_THRESHOLD, firstLevel=UPSCALED_LEVELS)
+    orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=CORNER_THRESHOLD, firstLevel=upscaled)
     found, descriptors = orb.detectAndCompute(equalised, None)
     xy = np.array([point.pt for point in found], np.float32).reshape(-1, 2)
     descriptors = np.zeros((0, 32), np.uint8) if descriptors is None else descriptors
@@ -212,15 +215,20 @@ def unsure_pairs(pairs: np.ndarray, strength: np.ndarray, per_image: int = PER_I
 
 
 def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_image: int = PER_IMAGE,
-                   progress: ProgressFactory | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   progress: ProgressFactory | None = None,
+                   decoded: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(pairs found to be copies, (crop row, row of the image it was cut from) for each of them that
     is a crop) among the unsure ``pairs`` of ``images`` rows, each image's ``per_image`` strongest
     checked. Images that the catalog says are under ``MIN_SIDE`` px are left out before anything
-    is decoded, and before each image's strongest are chosen."""
+    is decoded, and before each image's strongest are chosen. ``decoded``: {row: the grey pixels of
+    a photo of ``NATIVE_LONG`` px or more, as its quality decode gave them}, read already (the review's
+    first read keeps them), so that such a photo is not decoded again."""
     large = checkable(images)[pairs].all(axis=1)
     pairs, strength = pairs[large], strength[large]
     checked = pairs[unsure_pairs(pairs, strength, per_image)]
-    matches = verify_pairs(root, images["path"].astype(str).to_numpy(), checked, progress, _draft_sides(images))
+    drafts, native = _decode_plans(images)
+    matches = verify_pairs(root, images["path"].astype(str).to_numpy(), checked, progress, drafts, native=native,
+                           decoded=decoded)
     found = np.array([m is not None for m in matches], bool)
     crop = np.array([-1 if m is None else m.crop for m in matches], np.int64)
     cut = np.flatnonzero(found & (crop >= 0))
@@ -270,29 +278,42 @@ def contained_closure(crops: np.ndarray) -> np.ndarray:
     return np.array(sorted(out), np.int64).reshape(-1, 2)
 
 
-def _draft_sides(images) -> np.ndarray | None:
-    """Per image, the shorter side to decode at so that the longer one is at least ``SIDE`` (a JPEG
-    decodes at 1/2, 1/4 or 1/8 scale), from the catalog's sizes where it has them."""
+def _decode_plans(images) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per image, from the catalog's sizes where it has them: the shorter side to decode at, and
+    whether the photo is native. Most images decode so that the longer side is at least ``SIDE``
+    (a JPEG decodes at 1/2, 1/4 or 1/8 scale). A photo of ``NATIVE_LONG`` px or more decodes as the
+    review's quality scores decode it (a 12-MP JPEG at 1/8, 500 px: 25 ms where 1/4 took 30, and
+    none when the review kept it), its pyramid one level higher, so that its finest level is as
+    fine as a 640 px image's: on 4000x2250 photos the same crops are found (seeds 0-2 of
+    heavy_crops.py --big: 0.956, 0.941, 0.971 of the crops either way)."""
     if not {"width", "height"} <= set(images.columns):
-        return None
+        return None, None
     sides = images[["width", "height"]].astype("float64").to_numpy()
-    draft = np.ceil(SIDE * sides.min(axis=1) / sides.max(axis=1))
-    return np.where(np.isfinite(draft), draft, SIDE).clip(MIN_SIDE, SIDE).astype(np.int64)
+    short, long = sides.min(axis=1), sides.max(axis=1)
+    native = long >= NATIVE_LONG
+    draft = np.ceil(np.where(native, NATIVE_DRAFT_SIDE, SIDE) * short / long)
+    draft = np.where(np.isfinite(draft), draft, SIDE).clip(MIN_SIDE, SIDE).astype(np.int64)
+    return draft, native
 
 
 def verify_pairs(root, paths, pairs: np.ndarray, progress: ProgressFactory | None = None,
-                 drafts: np.ndarray | None = None, workers: int | None = None) -> list[Match | None]:
+                 drafts: np.ndarray | None = None, workers: int | None = None, native: np.ndarray | None = None,
+                 decoded: dict[int, np.ndarray] | None = None) -> list[Match | None]:
     """The keypoint check of each pair of rows of ``paths`` (files under ``root``): each image is
-    decoded once (at least ``drafts`` px on its shorter side, default ``SIDE``), its keypoints
-    found, then the pairs matched, in ``workers`` processes."""
+    decoded once (at least ``drafts`` px on its shorter side, default ``SIDE``; ``native`` photos as
+    ``_decode_plans`` says, from ``decoded`` where given), its keypoints found, then the pairs
+    matched, in ``workers`` processes."""
     if len(pairs) == 0:
         return []
     rows = np.unique(pairs)
     drafts = np.full(rows.max() + 1, SIDE) if drafts is None else drafts
+    native = np.zeros(rows.max() + 1, bool) if native is None else native
+    decoded = decoded or {}
     workers = min(workers or available_cores(), max(1, len(rows) // 8))
     advance = _progress.start(progress, "Checking crops by keypoints", len(rows) + len(pairs))
     size = max(1, min(64, -(-len(rows) // workers)))
-    chunks = [[(str(paths[r]), int(drafts[r])) for r in rows[i : i + size]] for i in range(0, len(rows), size)]
+    chunks = [[(str(paths[r]), int(drafts[r]), bool(native[r]), decoded.get(int(r)) if native[r] else None)
+               for r in rows[i : i + size]] for i in range(0, len(rows), size)]
     with process_pool(workers) if workers > 1 else nullcontext() as pool:
         run = pool.map if pool else map
         found: list[Keypoints | None] = []
@@ -312,17 +333,22 @@ def _task(pairs: np.ndarray, keypoints: dict) -> list[tuple[Keypoints | None, Ke
     return [(keypoints[a], keypoints[b]) for a, b in pairs.tolist()]
 
 
-def _keypoints_chunk(root, images: list[tuple[str, int]]) -> list[Keypoints | None]:
-    """Keypoints of a few (path, draft side) images; None where unreadable or under ``MIN_SIDE`` px."""
+def _keypoints_chunk(root, images: list[tuple[str, int, bool, np.ndarray | None]]) -> list[Keypoints | None]:
+    """Keypoints of a few (path, draft side, native, grey pixels already decoded or None) images;
+    None where unreadable or under ``MIN_SIDE`` px."""
+    from PIL import Image
+
     out = []
     with _one_thread():
-        for relpath, draft in images:
+        for relpath, draft, native, gray in images:
             try:
-                image = decode_image(source_path(root, relpath).read_bytes(), draft_size=draft)
+                image = Image.fromarray(gray) if gray is not None else \
+                    decode_image(source_path(root, relpath).read_bytes(), draft_size=draft)
             except (OSError, ImageDecodeError):
                 out.append(None)
                 continue
-            out.append(image_keypoints(image) if min(image.size) >= MIN_SIDE else None)
+            upscaled = UPSCALED_LEVELS + (1 if native and max(image.size) < SIDE else 0)
+            out.append(image_keypoints(image, upscaled) if min(image.size) >= MIN_SIDE else None)
     return out
 
 

@@ -266,6 +266,11 @@ def measure_decoded(data: bytes, decoded: Image.Image | None = None) -> tuple[di
     return image_scores(*_work_pixels(decoded, short, long)), decoded
 
 
+def header_sides(data: bytes) -> tuple[int, int]:
+    """(shorter, longer side) of an encoded image from its header alone."""
+    return _header_sides(data)
+
+
 def work_decode(data: bytes) -> Image.Image:
     """The decode ``measure`` makes for itself: a JPEG at the smallest DCT scale whose long side
     reaches ``DRAFT_SIDE`` (a 12-MP photo at 1/8, 500 px), other images whole. EXIF orientation applied."""

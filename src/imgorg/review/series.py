@@ -46,20 +46,20 @@ from ..duplicates import (
     duplicate_groups,
     scored_candidates,
 )
-from ..duplicates.keypoints import MIN_SIDE
+from ..duplicates.keypoints import MIN_SIDE, NATIVE_LONG
 from ..errors import ConfigError, ImageDecodeError
 from ..images import decode_image
 from ..index import SearchIndex
 from ..parallel import available_cores
 from ..progress import ProgressFactory
 from ..sources import source_path
-from .quality import measure_decoded, work_decode
+from .quality import header_sides, measure_decoded, work_decode
 
 log = logging.getLogger(__name__)
 
 WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
-KEEP_IMAGES = 1000  # collections up to this many keep each image's working pixels from the first read (150-200 MB)
+KEEP_IMAGES = 1000  # collections up to this many keep pixels from the first read (12-MP photos: 335 MB in all)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
 GOOD_FIT = 0.98  # ECC correlation at which the first fit found is kept (most copies: 1 fit, not 8)
 START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
@@ -118,14 +118,18 @@ def _as_float(pixels: np.ndarray) -> np.ndarray:
     return pixels.astype(np.float32) / 255
 
 
-def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.ndarray]:
-    """(the quality scores, this image's working pixels as 8-bit RGB) from the decode the scores were
-    measured on: the duplicate finder's thumbnails pass asks this of each image (``measure``) where
-    the collection has at most ``KEEP_IMAGES`` images, and the copy check aligns the pixels kept
-    (``kept``) instead of decoding each image of a copy group again: a 12-MP JPEG's decode is 27 ms,
-    its working pixels 147 KB."""
+def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
+    """(the quality scores, this image's working pixels as 8-bit RGB, its grey pixels where it is a
+    photo of ``NATIVE_LONG`` px or more, else None) from the decode the scores were measured on: the
+    duplicate finder's thumbnails pass asks this of each image (``measure``) where the collection
+    has at most ``KEEP_IMAGES`` images. The copy check aligns the pixels kept (``kept``) and the
+    crop check finds a large photo's keypoints on its grey pixels (``duplicates.keypoints``)
+    instead of decoding the image again: a 12-MP JPEG's decode is 25-30 ms, its working pixels
+    147 KB, its grey pixels (500 px) 188 KB."""
     scores, image = measure_decoded(data, decoded)
-    return scores, _working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
+    pixels = _working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
+    gray = np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
+    return scores, pixels, gray
 
 
 def align_pair(a: np.ndarray, b: np.ndarray) -> Alignment:

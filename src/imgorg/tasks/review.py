@@ -67,12 +67,13 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         return out
 
     paths = images["path"].astype(str).tolist()
-    thumbnails, kept = None, None
+    thumbnails, kept, grays = None, None, None
     if kinds & {"copy", "leak", "similar"}:  # one read per image serves thumbnails and quality scores (and one decode)
         keep = len(paths) <= KEEP_IMAGES  # and the copy check's pixels, where they fit in memory
         thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=shared_decode,
                                                                   measure=measure_keeping if keep else measure))
-        scores, kept = _split_kept(thumbnails.measured) if keep else (quality_frame(thumbnails.measured), None)
+        scores, kept, grays = _split_kept(thumbnails.measured) if keep else (quality_frame(thumbnails.measured),
+                                                                             None, None)
     else:
         scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
     scores.insert(0, "id", images["id"].to_numpy())
@@ -86,7 +87,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     if kinds & {"copy", "leak", "similar"}:
         groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                          progress=progress, keypoint_checks=config.keypoint_checks,
-                                                         thumbnails=thumbnails))
+                                                         thumbnails=thumbnails, decoded=grays))
         blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
         groups = prefer_sharp(groups, blurry)
         if "similar" not in kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
@@ -122,10 +123,12 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     return ReviewResult(table, scores, notes, seconds)
 
 
-def _split_kept(measured: list) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
-    """(the quality scores, {row: working pixels}) of what ``measure_keeping`` said of each image."""
+def _split_kept(measured: list) -> tuple[pd.DataFrame, dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """(the quality scores, {row: working pixels}, {row: grey pixels of a large photo}) of what
+    ``measure_keeping`` said of each image."""
     scores = quality_frame([None if one is None else one[0] for one in measured])
-    return scores, {row: one[1] for row, one in enumerate(measured) if one is not None}
+    kept = {row: one[1] for row, one in enumerate(measured) if one is not None}
+    return scores, kept, {row: one[2] for row, one in enumerate(measured) if one is not None and one[2] is not None}
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,

@@ -21,7 +21,8 @@ one scene, or two parts of a brick wall are not. A crop of a crop of a photo is 
 The checks are bounded: each image brings at most ``PER_IMAGE`` unsure partners (best
 embedding cosine first, or best thumbnail score without an embedding), so at most
 ``PER_IMAGE`` x images pairs; each image is decoded once for its keypoints (about 40 KB of
-them per image), and the work runs in processes. Images whose shorter side is under
+them per image), or not at all where the review kept a large photo's decode from its first
+read (``_decode_plans``), and the work runs in processes. Images whose shorter side is under
 ``MIN_SIDE`` pixels (CIFAR's 32 px) have too few keypoints and are not checked: where the
 catalog knows the sizes, they are not even read. Measured on crops of real photos and on
 the CIFAR corpora in docs/benchmarks.md (near-duplicates, heavy crops).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pandas as pd
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 from typer.testing import CliRunner
@@ -180,3 +181,14 @@ def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh):
     assert len(same) == 1 and same["action"].iat[0] == "remove"  # an exact copy stays a copy
     series = table[table["kind"] == "similar"]
     assert (series.groupby("group")["action"].apply(lambda a: (a == "keep").sum()) == 1).all()
+
+
+def test_a_collection_too_large_to_keep_pixels_gets_the_same_review(fresh, monkeypatch):
+    # up to KEEP_IMAGES images the first read keeps the pixels the checks need; above, they decode again
+    import imgorg.tasks.review as task
+
+    path, result, _ = fresh
+    monkeypatch.setattr(task, "KEEP_IMAGES", 0)
+    again = review_collection(path, ReviewConfig())
+    pd.testing.assert_frame_equal(again.table, result.table)
+    pd.testing.assert_frame_equal(again.scores, result.scores)

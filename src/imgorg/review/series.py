@@ -403,7 +403,8 @@ def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
     return int(sizes.index[sizes.to_numpy().argmax()])
 
 
-def _star_copies(images: pd.DataFrame, root, rows: np.ndarray, kept: dict[int, np.ndarray]) -> list[tuple[int, int, str]]:
+def _star_copies(images: pd.DataFrame, root, rows: np.ndarray,
+                 kept: dict[int, np.ndarray]) -> list[tuple[int, int, str]]:
     """(a, b, "copy" or "similar") pairs of ``rows`` (one copy group's photos, kept copy first) aligned as
     stars: each image onto the first, those that are no copy of it onto the first of them, and so on,
     so a group of copies costs one alignment per image, and a burst shot kept first still leaves the

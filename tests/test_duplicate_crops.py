@@ -197,3 +197,23 @@ def test_every_derived_copy_of_a_real_photo_is_found_in_a_mixed_folder(tmp_path)
     heavy = {p for p, copy in truth["derived"].items() if copy["box"] is not None and copy["area"] < 0.5}
     assert heavy and not set(without["path"]) & heavy  # the thumbnails alone find none of the heavy crops
     assert "derived/IMG_0010_rotated.jpg" not in set(without["path"])  # nor the copy shown turned by EXIF
+
+
+def test_an_edited_crop_still_agrees_in_the_pixels(photos):
+    """The pixel check correlates grey thumbnails: a crop made grey, toned sepia, or given more
+    contrast or another gamma is still a crop of its photo."""
+    from PIL import ImageEnhance, ImageOps
+
+    folder, _ = photos
+    photo = Image.open(folder / "rocket.jpg").convert("RGB")
+    crop = photo.crop((300, 100, 940, 460))
+    edits = {
+        "grey": ImageOps.grayscale(crop).convert("RGB"),
+        "sepia": ImageOps.colorize(ImageOps.grayscale(crop), "#402000", "#ffe0b0"),
+        "contrast": ImageEnhance.Contrast(crop).enhance(1.8),
+        "gamma": Image.eval(crop, lambda v: int(255 * (v / 255) ** 0.5)),
+    }
+    whole = kp.image_keypoints(photo)
+    for name, edited in edits.items():
+        found = kp.crop_match(whole, kp.image_keypoints(Image.open(io.BytesIO(jpeg(edited, 80))).convert("RGB")))
+        assert found is not None and found.crop == 1, name

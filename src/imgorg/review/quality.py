@@ -246,7 +246,7 @@ def read_work_image(data: bytes) -> tuple[np.ndarray, int, int]:
     JPEGs decode at 1/2, 1/4 or 1/8 scale (Pillow's draft mode) so that the long side still
     reaches ``DRAFT_SIDE``: a 12-MP photo decodes at 1/8 (500 px; at 1/4 the decode took about
     4x as long, for measures 2% apart in scale). EXIF orientation applied."""
-    short, long = _header_sides(data)
+    short, long = header_sides(data)
     return _work_pixels(_decode_for_work(data, short, long), short, long)
 
 
@@ -259,22 +259,17 @@ def measure(data: bytes, decoded: Image.Image | None = None) -> dict[str, float]
 
 def measure_decoded(data: bytes, decoded: Image.Image | None = None) -> tuple[dict[str, float], Image.Image]:
     """(``measure``'s scores, the decode they were measured on), for a caller that keeps pixels of it."""
-    short, long = _header_sides(data)
+    short, long = header_sides(data)
     needed = min(long, DRAFT_SIDE)
     if decoded is None or max(decoded.size) < needed:
         decoded = _decode_for_work(data, short, long)
     return image_scores(*_work_pixels(decoded, short, long)), decoded
 
 
-def header_sides(data: bytes) -> tuple[int, int]:
-    """(shorter, longer side) of an encoded image from its header alone."""
-    return _header_sides(data)
-
-
 def work_decode(data: bytes) -> Image.Image:
     """The decode ``measure`` makes for itself: a JPEG at the smallest DCT scale whose long side
     reaches ``DRAFT_SIDE`` (a 12-MP photo at 1/8, 500 px), other images whole. EXIF orientation applied."""
-    return _decode_for_work(data, *_header_sides(data))
+    return _decode_for_work(data, *header_sides(data))
 
 
 def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.Image] | None:
@@ -297,7 +292,7 @@ def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.
         return None
 
 
-def _header_sides(data: bytes) -> tuple[int, int]:
+def header_sides(data: bytes) -> tuple[int, int]:
     """(shorter, longer side) from the header alone: no pixels are decoded (a video's from its container)."""
     if video.sniff_video(data[:64]):
         fields = video.video_fields(data)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
@@ -183,12 +185,37 @@ def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh):
     assert (series.groupby("group")["action"].apply(lambda a: (a == "keep").sum()) == 1).all()
 
 
-def test_a_collection_too_large_to_keep_pixels_gets_the_same_review(fresh, monkeypatch):
-    # up to KEEP_IMAGES images the first read keeps the pixels the checks need; above, they decode again
-    import imgorg.tasks.review as task
+def test_a_disk_without_room_to_keep_pixels_gets_the_same_review(fresh, monkeypatch):
+    # the first read keeps the pixels the checks need in the workspace's cache; without the room, they decode again
+    import imgorg.review.kept as kept
 
     path, result, _ = fresh
-    monkeypatch.setattr(task, "KEEP_IMAGES", 0)
+    monkeypatch.setattr(kept, "DISK_MARGIN", 1 << 60)
     again = review_collection(path, ReviewConfig())
     pd.testing.assert_frame_equal(again.table, result.table)
     pd.testing.assert_frame_equal(again.scores, result.scores)
+
+
+def test_the_kept_pixels_leave_the_cache_with_the_review_and_after_a_killed_one(fresh, monkeypatch):
+    import subprocess
+    import sys
+
+    import imgorg.review.kept as kept
+
+    path, _, _ = fresh
+    removed, rmtree = {}, kept.shutil.rmtree
+
+    def remove(folder, **options):  # what each removed folder held
+        removed[Path(folder).name] = sorted(p.name for p in Path(folder).iterdir())
+        rmtree(folder, **options)
+
+    monkeypatch.setattr(kept.shutil, "rmtree", remove)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = path / "cache" / f"{kept.PREFIX}{int(dead.stdout)}-x1"  # left by a review whose process is gone
+    orphan.mkdir(parents=True)
+    np.save(orphan / "a.npy", np.zeros(3))
+    review_collection(path, ReviewConfig())
+    assert removed.pop(orphan.name) == ["a.npy"] and not orphan.exists()
+    # the review's own folder held the pixels of the 128 px copy (the 32 px images keep none), and is gone
+    assert len(removed) == 1 and len(next(iter(removed.values()))) >= 1
+    assert not list((path / "cache").glob(f"{kept.PREFIX}*"))

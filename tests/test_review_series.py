@@ -96,7 +96,8 @@ def test_the_pixels_kept_from_the_first_read_are_those_the_checks_would_decode(t
     from imgorg.duplicates import keypoints as kp
     from imgorg.images import decode_image
     from imgorg.review.quality import shared_decode
-    from imgorg.review.series import _load, measure_keeping
+    from imgorg.review.kept import measure_keeping
+    from imgorg.review.series import _load
 
     from .photo_corpus import encode, make_exif, source_photo
 
@@ -116,3 +117,24 @@ def test_the_pixels_kept_from_the_first_read_are_those_the_checks_would_decode(t
     for row in (0, 1):
         decoded = decode_image((tmp_path / paths[row]).read_bytes(), draft_size=int(drafts[row]))
         np.testing.assert_array_equal(measured[row][2], np.asarray(decoded.convert("L")))
+
+
+def test_the_pixels_kept_on_disk_are_those_kept_in_memory_and_a_tiny_image_keeps_none(tmp_path):
+    from imgorg.fileio import array_or_npy
+    from imgorg.review.kept import kept_bytes, measure_keeping, spill_keeping
+
+    from .photo_corpus import encode, source_photo
+
+    big = encode(source_photo("chelsea", big=True), "JPEG", quality=90)
+    tiny = encode(source_photo("chelsea").resize((32, 24)), "PNG")
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    scores, pixels, gray = spill_keeping(str(folder), big)
+    expected = measure_keeping(big)
+    assert scores == expected[0]
+    np.testing.assert_array_equal(array_or_npy(pixels), expected[1])
+    np.testing.assert_array_equal(array_or_npy(gray), expected[2])
+    assert spill_keeping(str(folder), tiny)[1:] == (None, None) and len(list(folder.iterdir())) == 2
+    written = sum(p.stat().st_size for p in folder.iterdir())
+    assert written <= kept_bytes(np.array([[4000, 3000]])) <= 1.05 * written  # the room asked of the disk
+    assert kept_bytes(np.array([[32, 24]])) < 1000

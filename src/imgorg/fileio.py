@@ -54,6 +54,11 @@ def write_npy(path: Path, array: np.ndarray) -> None:
     atomic_write(path, write)
 
 
+def array_or_npy(value: np.ndarray | str | os.PathLike) -> np.ndarray:
+    """An array as it is, or the one a .npy file holds (pixels a worker process wrote to disk rather than sent)."""
+    return value if isinstance(value, np.ndarray) else np.load(value, allow_pickle=False)
+
+
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 

@@ -36,7 +36,7 @@ def duplicate_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: s
                     threshold: float | None = None, index: SearchIndex | None = None,
                     progress: ProgressFactory | None = None, views: tuple[View, ...] = VIEWS,
                     keypoint_checks: int = PER_IMAGE, thumbnails: Thumbnails | None = None,
-                    decoded: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
+                    decoded: dict[int, np.ndarray | str] | None = None) -> pd.DataFrame:
     """Exact and near duplicates among a workspace's images (rows aligned with ``embeddings``).
 
     Without embeddings (``imgorg duplicates FOLDER --fast``) the thumbnails alone find and

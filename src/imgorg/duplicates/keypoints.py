@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import progress as _progress
 from ..errors import ImageDecodeError
+from ..fileio import array_or_npy
 from ..images import decode_image
 from ..parallel import available_cores, process_pool
 from ..progress import ProgressFactory
@@ -217,13 +218,13 @@ def unsure_pairs(pairs: np.ndarray, strength: np.ndarray, per_image: int = PER_I
 
 def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_image: int = PER_IMAGE,
                    progress: ProgressFactory | None = None,
-                   decoded: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   decoded: dict[int, np.ndarray | str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(pairs found to be copies, (crop row, row of the image it was cut from) for each of them that
     is a crop) among the unsure ``pairs`` of ``images`` rows, each image's ``per_image`` strongest
     checked. Images that the catalog says are under ``MIN_SIDE`` px are left out before anything
     is decoded, and before each image's strongest are chosen. ``decoded``: {row: the grey pixels of
-    a photo of ``NATIVE_LONG`` px or more, as its quality decode gave them}, read already (the review's
-    first read keeps them), so that such a photo is not decoded again."""
+    a photo of ``NATIVE_LONG`` px or more, as its quality decode gave them, or the .npy file holding
+    them}, read already (the review's first read keeps them), so that such a photo is not decoded again."""
     large = checkable(images)[pairs].all(axis=1)
     pairs, strength = pairs[large], strength[large]
     checked = pairs[unsure_pairs(pairs, strength, per_image)]
@@ -299,7 +300,7 @@ def _decode_plans(images) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 def verify_pairs(root, paths, pairs: np.ndarray, progress: ProgressFactory | None = None,
                  drafts: np.ndarray | None = None, workers: int | None = None, native: np.ndarray | None = None,
-                 decoded: dict[int, np.ndarray] | None = None) -> list[Match | None]:
+                 decoded: dict[int, np.ndarray | str] | None = None) -> list[Match | None]:
     """The keypoint check of each pair of rows of ``paths`` (files under ``root``): each image is
     decoded once (at least ``drafts`` px on its shorter side, default ``SIDE``; ``native`` photos as
     ``_decode_plans`` says, from ``decoded`` where given), its keypoints found, then the pairs
@@ -334,8 +335,8 @@ def _task(pairs: np.ndarray, keypoints: dict) -> list[tuple[Keypoints | None, Ke
     return [(keypoints[a], keypoints[b]) for a, b in pairs.tolist()]
 
 
-def _keypoints_chunk(root, images: list[tuple[str, int, bool, np.ndarray | None]]) -> list[Keypoints | None]:
-    """Keypoints of a few (path, draft side, native, grey pixels already decoded or None) images;
+def _keypoints_chunk(root, images: list[tuple[str, int, bool, np.ndarray | str | None]]) -> list[Keypoints | None]:
+    """Keypoints of a few (path, draft side, native, grey pixels already decoded, their .npy file, or None) images;
     None where unreadable or under ``MIN_SIDE`` px."""
     from PIL import Image
 
@@ -343,7 +344,7 @@ def _keypoints_chunk(root, images: list[tuple[str, int, bool, np.ndarray | None]
     with _one_thread():
         for relpath, draft, native, gray in images:
             try:
-                image = Image.fromarray(gray) if gray is not None else \
+                image = Image.fromarray(array_or_npy(gray)) if gray is not None else \
                     decode_image(source_path(root, relpath).read_bytes(), draft_size=draft)
             except (OSError, ImageDecodeError):
                 out.append(None)

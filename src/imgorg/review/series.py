@@ -46,20 +46,20 @@ from ..duplicates import (
     duplicate_groups,
     scored_candidates,
 )
-from ..duplicates.keypoints import MIN_SIDE, NATIVE_LONG
+from ..duplicates.keypoints import MIN_SIDE
 from ..errors import ConfigError, ImageDecodeError
+from ..fileio import array_or_npy
 from ..images import decode_image
 from ..index import SearchIndex
 from ..parallel import available_cores
 from ..progress import ProgressFactory
 from ..sources import source_path
-from .quality import header_sides, measure_decoded, work_decode
+from .quality import work_decode
 
 log = logging.getLogger(__name__)
 
 WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared at
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
-KEEP_IMAGES = 1000  # collections up to this many keep pixels from the first read (12-MP photos: 335 MB in all)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
 GOOD_FIT = 0.98  # ECC correlation at which the first fit found is kept (most copies: 1 fit, not 8)
 START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
@@ -102,10 +102,10 @@ FAILED = Alignment(0.0, 1.0, 1.0, MAX_ROTATION, 1.0, 0.0, False)
 
 def working_pixels(image, side: int) -> np.ndarray:
     """RGB float32 in [0, 1], longer side ``side`` (box filter)."""
-    return _as_float(_working_bytes(image, side))
+    return _as_float(working_bytes(image, side))
 
 
-def _working_bytes(image, side: int) -> np.ndarray:
+def working_bytes(image, side: int) -> np.ndarray:
     """``working_pixels`` as 8-bit RGB: a quarter of the memory, for pixels kept until the check."""
     from PIL import Image
 
@@ -116,20 +116,6 @@ def _working_bytes(image, side: int) -> np.ndarray:
 
 def _as_float(pixels: np.ndarray) -> np.ndarray:
     return pixels.astype(np.float32) / 255
-
-
-def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
-    """(the quality scores, this image's working pixels as 8-bit RGB, its grey pixels where it is a
-    photo of ``NATIVE_LONG`` px or more, else None) from the decode the scores were measured on: the
-    duplicate finder's thumbnails pass asks this of each image (``measure``) where the collection
-    has at most ``KEEP_IMAGES`` images. The copy check aligns the pixels kept (``kept``) and the
-    crop check finds a large photo's keypoints on its grey pixels (``duplicates.keypoints``)
-    instead of decoding the image again: a 12-MP JPEG's decode is 25-30 ms, its working pixels
-    147 KB, its grey pixels (500 px) 188 KB."""
-    scores, image = measure_decoded(data, decoded)
-    pixels = _working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
-    gray = np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
-    return scores, pixels, gray
 
 
 def align_pair(a: np.ndarray, b: np.ndarray) -> Alignment:
@@ -243,7 +229,7 @@ def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, sc
                    progress: ProgressFactory | None = None, kept: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per pair of ``images`` rows: a, b, score, kind ("copy", "similar", ""), misfit,
     covered, tiny. Each image is decoded once, at the working size, unless its pixels were ``kept``
-    (``measure_keeping``: {row: 8-bit working pixels}); an unreadable one gives ""."""
+    (``kept.measure_keeping``: {row: 8-bit working pixels}); an unreadable one gives ""."""
     kept = kept or {}
     _one_thread()
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
@@ -280,9 +266,9 @@ def _one_thread() -> None:
 def _load(root, relpath: str, kept: np.ndarray | None = None) -> np.ndarray | None:
     """Working pixels of one image: ``TINY_SIDE`` px for images under ``MIN_SIDE``, else ``WORK_SIDE``,
     from the decode the quality scores measure (``quality.work_decode``), or from ``kept``, the
-    same pixels as ``measure_keeping`` kept them."""
+    same pixels as ``kept.measure_keeping`` makes them (an array, or the .npy file ``kept.spill_keeping`` wrote)."""
     if kept is not None:
-        return _as_float(kept)
+        return _as_float(array_or_npy(kept))
     try:
         image = work_decode(source_path(root, relpath).read_bytes())
     except (OSError, ImageDecodeError, ValueError):

@@ -10,9 +10,12 @@ edits in the curation log, so undo works and nothing is ever deleted.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,13 +28,14 @@ from ..index import RememberedSearch
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
+from ..review.kept import kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import measure, quality_flags, quality_frame, quality_scores, shared_decode
-from ..review.series import KEEP_IMAGES, checked_copy_groups, measure_keeping, series_table
+from ..review.series import checked_copy_groups, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
-from ..workspace import QUALITY_FILE, REVIEW_FILE, workspace_lock
+from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, workspace_lock
 from .curate import EditResult, edit_clusters
 
 log = logging.getLogger(__name__)
@@ -66,43 +70,23 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         seconds[name] = round(time.perf_counter() - start, 3)
         return out
 
-    paths = images["path"].astype(str).tolist()
-    thumbnails, kept, grays = None, None, None
-    if kinds & {"copy", "leak", "similar"}:  # one read per image serves thumbnails and quality scores (and one decode)
-        keep = len(paths) <= KEEP_IMAGES  # and the copy check's pixels, where they fit in memory
-        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=shared_decode,
-                                                                  measure=measure_keeping if keep else measure))
-        scores, kept, grays = _split_kept(thumbnails.measured) if keep else (quality_frame(thumbnails.measured),
-                                                                             None, None)
-    else:
-        scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
-    scores.insert(0, "id", images["id"].to_numpy())
-    flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
-    bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
-    if bad:
-        shown = flags[flags["kind"].isin(bad)].copy()
-        shown["action"] = shown["kind"].map(BAD_SHOT_ACTIONS).fillna("look")
-        parts.append(shown)
-    pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
-    if kinds & {"copy", "leak", "similar"}:
-        groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
-                                                         progress=progress, keypoint_checks=config.keypoint_checks,
-                                                         thumbnails=thumbnails, decoded=grays))
-        blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
-        groups = prefer_sharp(groups, blurry)
-        if "similar" not in kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
-            groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept))
-        else:  # copies told from similar shots by aligning each candidate pair: stricter copy groups
-            crops = crop_pairs(groups, copy_findings(groups, images))
-            series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
-                                                           progress=progress, crops=crops, kept=kept))
-            groups = prefer_sharp(copy_groups(series, images), blurry)
-            found = copy_findings(groups, images)
-            shots = similar_findings(series, images)
-        parts.append(shots)
-        pairs = pd.concat([copy_pairs(found), _similar_pairs(shots)], ignore_index=True)
-        if "copy" in kinds:
-            parts.append(found)
+    copies = bool(kinds & {"copy", "leak", "similar"})
+    with kept_pixels_folder(ws.path / CACHE, _sizes(images)) if copies else nullcontext() as folder:
+        scores, thumbnails, kept, grays = _first_read(ws, copies, folder, timed, progress)
+        flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
+        bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
+        if bad:
+            shown = flags[flags["kind"].isin(bad)].copy()
+            shown["action"] = shown["kind"].map(BAD_SHOT_ACTIONS).fillna("look")
+            parts.append(shown)
+        pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
+        if copies:
+            blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
+            found, shots = _copies(ws, config, index, thumbnails, kept, grays, blurry, timed, progress)
+            parts.append(shots)
+            pairs = pd.concat([copy_pairs(found), _similar_pairs(shots)], ignore_index=True)
+            if "copy" in kinds:
+                parts.append(found)
     if "outlier" in kinds:
         knn = timed("outliers", lambda: outlier_scores(ws.embeddings, index=index))
         parts.append(outlier_findings(knn, config.outlier_z))
@@ -123,12 +107,53 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     return ReviewResult(table, scores, notes, seconds)
 
 
-def _split_kept(measured: list) -> tuple[pd.DataFrame, dict[int, np.ndarray], dict[int, np.ndarray]]:
-    """(the quality scores, {row: working pixels}, {row: grey pixels of a large photo}) of what
-    ``measure_keeping`` said of each image."""
-    scores = quality_frame([None if one is None else one[0] for one in measured])
-    kept = {row: one[1] for row, one in enumerate(measured) if one is not None}
-    return scores, kept, {row: one[2] for row, one in enumerate(measured) if one is not None and one[2] is not None}
+def _first_read(ws: Workspace, copies: bool, folder: Path | None, timed, progress: ProgressFactory | None):
+    """(quality scores with the images' ids, thumbnails, {row: kept working pixels}, {row: kept grey pixels}).
+    Where copies are looked for, one read (and one decode) per image serves the thumbnails and the
+    quality scores, and keeps in ``folder`` the pixels the copy and crop checks would decode again
+    (``review.kept``); else the quality scores alone are read."""
+    paths, thumbnails, kept, grays = ws.images["path"].astype(str).tolist(), None, {}, {}
+    if copies:
+        keeping = functools.partial(spill_keeping, str(folder)) if folder is not None else measure
+        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=shared_decode,
+                                                                  measure=keeping))
+        measured = thumbnails.measured
+        if folder is not None:
+            kept = {row: one[1] for row, one in enumerate(measured) if one is not None and one[1] is not None}
+            grays = {row: one[2] for row, one in enumerate(measured) if one is not None and one[2] is not None}
+            measured = [None if one is None else one[0] for one in measured]
+        scores = quality_frame(measured)
+    else:
+        scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
+    scores.insert(0, "id", ws.images["id"].to_numpy())
+    return scores, thumbnails, kept, grays
+
+
+def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, grays: dict, blurry: set,
+            timed, progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(copy findings, similar-shot findings): the copy search, then its groups checked by aligning
+    their photos (or, with the `similar` kind, every candidate pair aligned)."""
+    images = ws.images
+    groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
+                                                     progress=progress, keypoint_checks=config.keypoint_checks,
+                                                     thumbnails=thumbnails, decoded=grays))
+    groups = prefer_sharp(groups, blurry)
+    if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
+        groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept))
+        return found, shots
+    # copies told from similar shots by aligning each candidate pair: stricter copy groups
+    crops = crop_pairs(groups, copy_findings(groups, images))
+    series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
+                                                   progress=progress, crops=crops, kept=kept))
+    groups = prefer_sharp(copy_groups(series, images), blurry)
+    return copy_findings(groups, images), similar_findings(series, images)
+
+
+def _sizes(images: pd.DataFrame) -> np.ndarray:
+    """(n, 2) widths and heights from the catalog, NaN where it does not know them."""
+    if not {"width", "height"} <= set(images.columns):
+        return np.full((len(images), 2), np.nan)
+    return images[["width", "height"]].astype("float64").to_numpy()
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,

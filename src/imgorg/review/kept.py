@@ -1,0 +1,117 @@
+"""Pixels the review's first read keeps for its copy and crop checks, so that no photo is decoded twice.
+
+The thumbnails pass (``duplicates.image_thumbnails``) decodes every image once, for its thumbnails
+and its quality scores. ``spill_keeping``, which it asks of each image, measures the scores on that decode and also writes, into
+a folder of the workspace's cache, the pixels the later checks would decode the image again for:
+its working pixels, which the copy check aligns (``series.WORK_SIDE`` px, 147 KB for a photo), and
+for a photo of ``keypoints.NATIVE_LONG`` px or more its grey pixels, on which the crop check finds
+keypoints (500 px for 12 MP, 188 KB). A check reads them back (``fileio.array_or_npy``: under 1 ms against
+25-30 ms to decode a 12-MP JPEG again). On disk, not in memory, so that any number of photos can
+keep them: about 335 MB of disk per 1,000 12-MP photos, for the length of the review.
+
+Images under ``series.MIN_SIDE`` px keep nothing: neither check looks at them by default, and they
+decode again in a tenth of a millisecond where the `similar` kind aligns them. Where the disk lacks
+the room (``DISK_MARGIN`` to spare), nothing is kept and the checks decode again: the same review,
+slower.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from ..duplicates.keypoints import NATIVE_LONG
+from .quality import header_sides, measure_decoded
+from .series import MIN_SIDE, TINY_SIDE, WORK_SIDE, working_bytes
+
+log = logging.getLogger(__name__)
+
+PREFIX = "review-pixels-"  # the folder's name in the workspace's cache: PREFIX, the process id, a random tail
+DISK_MARGIN = 1 << 30  # bytes the disk keeps free beyond what the kept pixels may take
+
+
+def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.ndarray, np.ndarray | None]:
+    """(the quality scores, this image's working pixels as 8-bit RGB, its grey pixels where it is a
+    photo of ``NATIVE_LONG`` px or more, else None) from the decode the scores were measured on
+    (``quality.measure_decoded``): the copy check aligns those working pixels and the crop check finds
+    a large photo's keypoints on those grey pixels (``duplicates.keypoints``) instead of decoding the
+    image again."""
+    scores, image = measure_decoded(data, decoded)
+    pixels = working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
+    gray = np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
+    return scores, pixels, gray
+
+
+def spill_keeping(folder: str, data: bytes, decoded=None) -> tuple[dict[str, float], str | None, str | None]:
+    """(the quality scores, the path of this image's working pixels, that of its grey pixels or None)
+    as ``measure_keeping`` makes them, each written to ``folder`` as a .npy file. None for an
+    image under ``MIN_SIDE`` px, which keeps nothing."""
+    scores, pixels, gray = measure_keeping(data, decoded)
+    if max(pixels.shape[:2]) <= TINY_SIDE:
+        return scores, None, None
+    return scores, _write(folder, pixels), None if gray is None else _write(folder, gray)
+
+
+@contextlib.contextmanager
+def kept_pixels_folder(cache: Path, sizes: np.ndarray):
+    """A fresh folder under ``cache`` for the pixels of images of ``sizes`` ((n, 2) widths and heights
+    from the catalog, NaN where unknown), removed afterwards; None where the disk lacks the room.
+    Folders left by a review that was killed are removed first."""
+    cache = Path(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(cache)
+    need, free = kept_bytes(sizes), shutil.disk_usage(cache).free
+    if need + DISK_MARGIN > free:
+        log.info("%.1f GB free beside %s: the review's copy checks decode photos again instead of keeping "
+                 "%.1f GB of their pixels", free / 1e9, cache, need / 1e9)
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=cache))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def kept_bytes(sizes: np.ndarray) -> int:
+    """At most what ``spill_keeping`` writes for images of these sizes (an image of unknown size counts
+    as a 12-MP photo)."""
+    sizes = np.asarray(sizes, np.float64).reshape(-1, 2)
+    sizes = np.where(np.isfinite(sizes), sizes, [4000.0, 3000.0])
+    short, long = sizes.min(axis=1), sizes.max(axis=1)
+    working = np.where(short >= MIN_SIDE, 3 * WORK_SIDE * np.ceil(WORK_SIDE * short / long), 0)
+    gray = np.where(long >= NATIVE_LONG, np.ceil(long / 8) * np.ceil(short / 8), 0)  # the 1/8 JPEG decode
+    return int((working + gray).sum() + 128 * 2 * len(sizes))  # and each .npy file's header
+
+
+def _write(folder: str, pixels: np.ndarray) -> str:
+    path = os.path.join(folder, f"{uuid.uuid4().hex}.npy")
+    np.save(path, pixels, allow_pickle=False)
+    return path
+
+
+def _remove_orphans(cache: Path) -> None:
+    for folder in cache.glob(f"{PREFIX}*"):
+        try:
+            pid = int(folder.name[len(PREFIX):].split("-")[0])
+        except ValueError:
+            continue
+        if not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -200,7 +200,7 @@ def test_every_derived_copy_of_a_real_photo_is_found_in_a_mixed_folder(tmp_path)
 
 
 def test_an_edited_crop_still_agrees_in_the_pixels(photos):
-    """The pixel check correlates grey thumbnails: a crop made grey, toned sepia, or given more
+    """The pixel check correlates the detail of grey thumbnails: a crop made grey, toned sepia, or given more
     contrast or another gamma is still a crop of its photo."""
     from PIL import ImageEnhance, ImageOps
 
@@ -217,3 +217,26 @@ def test_an_edited_crop_still_agrees_in_the_pixels(photos):
     for name, edited in edits.items():
         found = kp.crop_match(whole, kp.image_keypoints(Image.open(io.BytesIO(jpeg(edited, 80))).convert("RGB")))
         assert found is not None and found.crop == 1, name
+
+
+def test_two_pictures_of_one_layout_do_not_agree_in_their_detail():
+    """Two portraits in one pose (a face in the middle, a dark suit) correlate in their grey
+    thumbnails; the check compares the thumbnails' detail, which only a copy shares."""
+    import cv2
+
+    def grey(name: str) -> np.ndarray:
+        return np.asarray(source_image(name).convert("L").resize((192, 144)), np.float32)
+
+    layout = cv2.GaussianBlur(grey("astronaut"), (0, 0), 6.0)
+    texture = {name: grey(name) - cv2.GaussianBlur(grey(name), (0, 0), 2.0) for name in ("grass", "gravel")}
+
+    def points(thumbnail: np.ndarray) -> kp.Keypoints:
+        thumbnail = np.clip(thumbnail, 0, 255).astype(np.uint8)
+        return kp.Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (192, 144), thumbnail)
+
+    one, other = points(layout + 0.6 * texture["grass"]), points(layout + 0.6 * texture["gravel"])
+    assert np.corrcoef(one.thumbnail.ravel(), other.thumbnail.ravel())[0, 1] > 0.5  # what the grey pixels say
+    same = np.eye(2, 3)
+    assert kp.pixel_agreement(one, other, same) < kp.MIN_CORRELATION
+    recompressed = np.asarray(Image.open(io.BytesIO(jpeg(Image.fromarray(one.thumbnail), 70))), np.float32)
+    assert kp.pixel_agreement(one, points(recompressed + 8), same) >= 0.8  # a copy, brighter and recompressed

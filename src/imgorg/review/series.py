@@ -62,6 +62,8 @@ WORK_SIDE = 256  # px: longer side the pairs of photos are aligned and compared 
 TINY_SIDE = 64  # px: the same for images under MIN_SIDE (32 px CIFAR images enlarged twice)
 SMOOTH = 2.0  # px at the working size: residuals are averaged this widely (Gaussian sigma)
 GOOD_FIT = 0.98  # ECC correlation at which the first fit found is kept (most copies: 1 fit, not 8)
+COARSE = 0.25  # of the working size: where the starts of a pair that is no plain copy are compared
+COARSE_MIN = 128  # px: images with a shorter side under this try every start at full size
 START_SCALES = (1.0, 0.9, 1.1)  # starting scales of the alignment (b's frame against a's), and a shift
 SHEAR_WEIGHT = 0.38  # misfit per unit of log(anisotropy) of the fitted transform
 ROTATION_WEIGHT = 0.011  # misfit per degree of rotation (at most MAX_ROTATION counted)
@@ -148,27 +150,77 @@ def _gray(pixels: np.ndarray) -> np.ndarray:
 
 
 def _best_fit(a: np.ndarray, b: np.ndarray):
-    """(correlation, 2x3 warp from a's pixels to b's, mirrored) of the best ECC affine fit, or None."""
+    """(correlation, 2x3 warp from a's pixels to b's, mirrored) of the best ECC affine fit, or None.
+
+    The first start (b as it is, at a's scale) is fitted at full size: a copy lines up from it
+    (``GOOD_FIT``) in one fit. Otherwise the eight starts (three scales and a phase-correlation
+    shift, each also mirrored) are fitted at ``COARSE`` of the size, a sixteenth of the pixels, and
+    only the best of them is refined at full size: a second shot costs about two full fits, not eight."""
+    first = _fit(a, b, _start(_ratio(a, b) * START_SCALES[0], a.shape, b.shape))
+    if first is not None and first[0] >= GOOD_FIT:
+        return (*first, False)
+    if min(a.shape) < COARSE_MIN:
+        return _fine_search(a, b, first)
+    small_a, small_b = _scaled(a, COARSE), _scaled(b, COARSE)
+    best = None
+    for mirrored in (False, True):
+        target = np.ascontiguousarray(small_b[:, ::-1]) if mirrored else small_b
+        for start in _starts(small_a, target):
+            found = _fit(small_a, target, start)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], mirrored)
+    refined = None
+    if best is not None:
+        warp = best[1].copy()
+        warp[:, 2] /= COARSE
+        target = np.ascontiguousarray(b[:, ::-1]) if best[2] else b
+        found = _fit(a, target, warp)
+        refined = None if found is None else (*found, best[2])
+    candidates = [c for c in (None if first is None else (*first, False), refined) if c is not None]
+    return max(candidates, key=lambda c: c[0]) if candidates else None
+
+
+def _fine_search(a: np.ndarray, b: np.ndarray, first):
+    """Every start at full size (images too small to fit at ``COARSE``), the first one's fit given."""
+    best = (*first, False) if first is not None else None
+    for mirrored in (False, True):
+        target = np.ascontiguousarray(b[:, ::-1]) if mirrored else b
+        for k, start in enumerate(_starts(a, target)):
+            if k == 0 and not mirrored:
+                continue  # fitted already
+            found = _fit(a, target, start)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], mirrored)
+            if best is not None and best[0] >= GOOD_FIT:
+                return best
+    return best
+
+
+def _starts(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    ratio = _ratio(a, b)
+    return [_start(ratio * scale, a.shape, b.shape) for scale in START_SCALES] + [_shifted_start(a, b, ratio)]
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.array([b.shape[1] / a.shape[1], b.shape[0] / a.shape[0]], np.float32)
+
+
+def _fit(a: np.ndarray, b: np.ndarray, start: np.ndarray):
+    """(correlation, warp) of ECC's affine fit of b onto a from ``start``, or None where it does not converge."""
     import cv2
 
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
-    best = None
-    height, width = a.shape
-    ratio = np.array([b.shape[1] / width, b.shape[0] / height], np.float32)
-    for mirrored in (False, True):
-        target = np.ascontiguousarray(b[:, ::-1]) if mirrored else b
-        starts = [_start(ratio * scale, a.shape, b.shape) for scale in START_SCALES]
-        starts.append(_shifted_start(a, target, ratio))
-        for start in starts:
-            try:
-                correlation, warp = cv2.findTransformECC(a, target, start, cv2.MOTION_AFFINE, criteria, None, 3)
-            except cv2.error:  # no convergence (a flat image, a fit that left the frame)
-                continue
-            if best is None or correlation > best[0]:
-                best = (correlation, warp, mirrored)
-            if correlation >= GOOD_FIT:  # a copy lines up from the first start: the other seven cannot do better
-                return best
-    return best
+    try:
+        return cv2.findTransformECC(a, b, start, cv2.MOTION_AFFINE, criteria, None, 3)
+    except cv2.error:  # no convergence (a flat image, a fit that left the frame)
+        return None
+
+
+def _scaled(gray: np.ndarray, factor: float) -> np.ndarray:
+    import cv2
+
+    size = (max(8, round(gray.shape[1] * factor)), max(8, round(gray.shape[0] * factor)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
 def _start(scale: np.ndarray, a_shape, b_shape) -> np.ndarray:

@@ -1,9 +1,11 @@
 """What the review adds to `imgorg run`: whole commands with and without it, alternating, on
 three collections: CIFAR-10's 10,000 test JPEGs, 64 12-MP photos that are all copies (five
 pictures, each file with its own noise: ``_big_corpus.py``) and 64 12-MP photos with no copies
-(64 LFW strangers' photos enlarged to 4000x3000 the same way).
+(64 LFW strangers' photos enlarged to 4000x3000 the same way); with ``--many N``, N LFW photos enlarged so instead
+(people/ first: several photos of each person).
 
     python benchmarks/review_cost.py --cifar data/cifar10/test --lfw /tmp/lfw --rounds 2
+    python benchmarks/review_cost.py --lfw /tmp/lfw --many 1050 --rounds 2
 
 Each round runs `imgorg run` into a fresh workspace with the review and with `--no-review`
 (the order alternates between rounds) and prints both wall times and the review's own clock
@@ -29,15 +31,15 @@ from _big_corpus import build_big_corpus  # noqa: E402
 IMGORG = [sys.executable, "-c", "import sys; from imgorg.cli.main import main; sys.exit(main())"]
 
 
-def distinct_photos(lfw: Path, dest: Path, n: int = 64) -> Path:
-    """``dest`` holding n 12-MP JPEGs of n different LFW strangers (written once)."""
+def enlarged_photos(sources: list[Path], dest: Path) -> Path:
+    """``dest`` holding each of ``sources`` enlarged to a 12-MP JPEG, IMG_0000.jpg on (written once)."""
     from PIL import Image
 
     from tests.photo_corpus import encode, make_exif, upscale_12mp
 
     dest.mkdir(parents=True, exist_ok=True)
     exif = make_exif(make="Canon", model="Canon EOS 80D", taken="2024:05:17 14:03:22", offset="+02:00")
-    for i, source in enumerate(sorted((lfw / "strangers").rglob("*.jpg"))[:n]):
+    for i, source in enumerate(sources):
         path = dest / f"IMG_{i:04d}.jpg"
         if not path.exists():
             with Image.open(source) as image:
@@ -74,15 +76,22 @@ def main() -> None:
     parser.add_argument("--cifar", type=Path, help="CIFAR-10's test folder (skipped if not given)")
     parser.add_argument("--lfw", type=Path, help="the unpacked lfw-people.tar.gz (people/, strangers/)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--many", type=int, default=0,
+                        help="only this many LFW photos (people/ then strangers/, with --lfw) enlarged to 12 MP")
     parser.add_argument("--work", type=Path, default=Path("/tmp/imgorg-review-cost"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.many:  # people/ holds several photos of each person: look-alikes, few copies
+        sources = sorted(args.lfw.rglob("*.jpg"))[:args.many]
+        measure(f"12mp-{args.many}", enlarged_photos(sources, args.work / f"many-{args.many}"), 10, args.rounds,
+                args.work)
+        return
     if args.cifar:
         measure("cifar10-test", args.cifar, 10, args.rounds, args.work)
     measure("12mp-copies", build_big_corpus(args.work / "copies", "jpeg", 64), 5, args.rounds, args.work)
     if args.lfw:
-        measure("12mp-distinct", distinct_photos(args.lfw, args.work / "distinct"), 5, args.rounds, args.work)
-
+        strangers = sorted((args.lfw / "strangers").rglob("*.jpg"))[:64]
+        measure("12mp-distinct", enlarged_photos(strangers, args.work / "distinct"), 5, args.rounds, args.work)
 
 if __name__ == "__main__":
     main()

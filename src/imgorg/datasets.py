@@ -33,6 +33,7 @@ from . import progress as _progress
 from .cache_dir import cache_dir
 from .errors import ConfigError, DatasetError
 from .fileio import write_json
+from .parallel import process_alive
 from .progress import ProgressFactory
 
 log = logging.getLogger(__name__)
@@ -349,18 +350,8 @@ def _remove_stale(target: Path) -> None:
     """Drop temporary trees left by interrupted extractions (their process is gone)."""
     for stale in target.parent.glob(f".{target.name}.tmp*"):
         pid = stale.name.rsplit(".tmp", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # -- finding or downloading the archive --------------------------------------------------

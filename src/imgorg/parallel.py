@@ -46,6 +46,18 @@ def cgroup_cpu_quota(root: Path = CGROUP_ROOT) -> float | None:
     return quota / period if quota > 0 and period > 0 else None
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine (another user's counts): a folder a
+    process named after itself is left over once it is not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for decoding: forked, and deaf to Ctrl-C.
 

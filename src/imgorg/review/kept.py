@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..duplicates.keypoints import NATIVE_LONG
+from ..parallel import process_alive
 from .quality import header_sides, measure_decoded
 from .series import MIN_SIDE, TINY_SIDE, WORK_SIDE, working_bytes
 
@@ -103,15 +104,6 @@ def _remove_orphans(cache: Path) -> None:
             pid = int(folder.name[len(PREFIX):].split("-")[0])
         except ValueError:
             continue
-        if not _alive(pid):
+        if not process_alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True

@@ -53,20 +53,8 @@ def fitted(a, b) -> tuple[float, float] | None:
         return None
     for inner, outer, mapping in ((a, b, transform), (b, a, cv2.invertAffineTransform(transform))):
         if kp._inside(inner.size, outer.size, mapping):
-            detail = kp.pixel_agreement(inner, outer, mapping)
-            plain = _plain(inner, outer, mapping)
-            return plain, detail
+            return kp.pixel_agreement(inner, outer, mapping, detail=False), kp.pixel_agreement(inner, outer, mapping)
     return None
-
-
-def _plain(inner, outer, mapping) -> float:
-    """``pixel_agreement`` of the grey thumbnails themselves (no detail taken)."""
-    original = kp._detail
-    kp._detail = lambda gray: gray.astype(np.float32)
-    try:
-        return kp.pixel_agreement(inner, outer, mapping)
-    finally:
-        kp._detail = original
 
 
 def measured(ws_path: Path, pairs: list[tuple[int, int]]) -> list[tuple[int, int, float, float]]:

@@ -142,23 +142,25 @@ def crop_match(a: Keypoints, b: Keypoints) -> Match | None:
     return None
 
 
-def pixel_agreement(inner: Keypoints, outer: Keypoints, transform: np.ndarray) -> float:
+def pixel_agreement(inner: Keypoints, outer: Keypoints, transform: np.ndarray, detail: bool = True) -> float:
     """Correlation of ``outer``'s thumbnail detail with ``inner``'s mapped onto it by ``transform``
     (inner's keypoint frame to outer's), over the part it covers; -1 where it covers too little to
     tell. Detail: each thumbnail less its blur (``DETAIL_SIGMA``), so that a shared layout (a face in
-    the middle, a dark suit, a bright sky) does not agree, only the picture's own texture. The inner
-    detail is then shrunk to the scale it lands at, so that nothing aliases."""
+    the middle, a dark suit, a bright sky) does not agree, only the picture's own texture; with
+    ``detail`` False, the grey thumbnails themselves (benchmarks/crop_detail.py compares both). The
+    inner thumbnail is then shrunk to the scale it lands at, so that nothing aliases."""
     import cv2
 
     to_thumb = lambda keypoints: keypoints.thumbnail.shape[1] / keypoints.size[0]  # noqa: E731
     mapping = transform * to_thumb(outer)
     mapping[:, :2] /= to_thumb(inner)
     scale = float(np.sqrt(abs(np.linalg.det(mapping[:, :2]))))
-    source = _detail(inner.thumbnail)
+    take = _detail if detail else (lambda gray: gray.astype(np.float32))
+    source = take(inner.thumbnail)
     if scale < 1:
         source = _shrunk(source, scale)
         mapping[:, :2] *= inner.thumbnail.shape[1] / source.shape[1]
-    target = _detail(outer.thumbnail)
+    target = take(outer.thumbnail)
     size = (target.shape[1], target.shape[0])
     warped = cv2.warpAffine(source, mapping, size, flags=cv2.INTER_LINEAR)
     covered = cv2.warpAffine(np.ones(source.shape, np.uint8), mapping, size, flags=cv2.INTER_NEAREST) > 0

@@ -138,3 +138,16 @@ def test_the_pixels_kept_on_disk_are_those_kept_in_memory_and_a_tiny_image_keeps
     written = sum(p.stat().st_size for p in folder.iterdir())
     assert written <= kept_bytes(np.array([[4000, 3000]])) <= 1.05 * written  # the room asked of the disk
     assert kept_bytes(np.array([[32, 24]])) < 1000
+
+
+def test_a_cache_that_cannot_be_written_keeps_nothing_and_loses_no_score(tmp_path):
+    from imgorg.review.kept import kept_pixels_folder, measure_keeping, spill_keeping
+
+    from .photo_corpus import encode, source_photo
+
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    with kept_pixels_folder(tmp_path / "cache", np.array([[4000, 3000]])) as folder:
+        assert folder is None  # the checks decode again
+    data = encode(source_photo("chelsea").resize((400, 300)), "JPEG", quality=90)
+    scores, pixels, gray = spill_keeping(str(tmp_path / "gone"), data)  # a folder that vanished (or a full disk)
+    assert (pixels, gray) == (None, None) and scores == measure_keeping(data)[0]

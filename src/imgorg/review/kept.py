@@ -57,28 +57,38 @@ def spill_keeping(folder: str, data: bytes, decoded=None) -> tuple[dict[str, flo
     scores, pixels, gray = measure_keeping(data, decoded)
     if max(pixels.shape[:2]) <= TINY_SIDE:
         return scores, None, None
-    return scores, _write(folder, pixels), None if gray is None else _write(folder, gray)
+    try:
+        return scores, _write(folder, pixels), None if gray is None else _write(folder, gray)
+    except OSError:  # the disk filled up since the review began: the checks decode this image again
+        return scores, None, None
 
 
 @contextlib.contextmanager
 def kept_pixels_folder(cache: Path, sizes: np.ndarray):
     """A fresh folder under ``cache`` for the pixels of images of ``sizes`` ((n, 2) widths and heights
-    from the catalog, NaN where unknown), removed afterwards; None where the disk lacks the room.
-    Folders left by a review that was killed are removed first."""
-    cache = Path(cache)
-    cache.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(cache)
-    need, free = kept_bytes(sizes), shutil.disk_usage(cache).free
-    if need + DISK_MARGIN > free:
-        log.info("%.1f GB free beside %s: the review's copy checks decode photos again instead of keeping "
-                 "%.1f GB of their pixels", free / 1e9, cache, need / 1e9)
-        yield None
-        return
-    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=cache))
+    from the catalog, NaN where unknown), removed afterwards; None where the disk lacks the room or
+    the cache cannot be written. Folders left by a review that was killed are removed first."""
+    folder = _new_folder(Path(cache), sizes)
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _new_folder(cache: Path, sizes: np.ndarray) -> Path | None:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(cache)
+        need, free = kept_bytes(sizes), shutil.disk_usage(cache).free
+        if need + DISK_MARGIN > free:
+            log.info("%.1f GB free beside %s: the review's copy checks decode photos again instead of keeping "
+                     "%.1f GB of their pixels", free / 1e9, cache, need / 1e9)
+            return None
+        return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=cache))
+    except OSError as err:  # a workspace this user may read but not write
+        log.info("cannot keep pixels in %s (%s): the review's copy checks decode photos again", cache, err)
+        return None
 
 
 def kept_bytes(sizes: np.ndarray) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -240,3 +241,34 @@ def test_two_pictures_of_one_layout_do_not_agree_in_their_detail():
     assert kp.pixel_agreement(one, other, same) < kp.MIN_CORRELATION
     recompressed = np.asarray(Image.open(io.BytesIO(jpeg(Image.fromarray(one.thumbnail), 70))), np.float32)
     assert kp.pixel_agreement(one, points(recompressed + 8), same) >= 0.8  # a copy, brighter and recompressed
+
+
+def test_duplicates_find_a_large_photos_crop_on_the_decode_their_thumbnails_kept(tmp_path, monkeypatch):
+    """`imgorg duplicates` decodes a 12-MP JPEG once, at 1/8, for its thumbnails and its keypoints
+    (the grey pixels kept in the output's cache, removed after): the same groups as decoding twice."""
+    import imgorg.review.kept as kept
+    from imgorg import DuplicatesConfig
+    from imgorg.tasks.duplicates import find_folder_duplicates
+
+    from .photo_corpus import encode, source_photo
+
+    photo = source_photo("chelsea", big=True)
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(encode(photo, "JPEG", quality=90))
+    crop = photo.crop((600, 300, 3700, 2625)).resize((4000, 3000))  # 60% of the area, enlarged again
+    (tmp_path / "photos" / "cat_crop.jpg").write_bytes(encode(crop, "JPEG", quality=85))
+    (tmp_path / "photos" / "coffee.jpg").write_bytes(encode(source_photo("coffee", big=True), "JPEG", quality=90))
+    removed, rmtree = [], kept.shutil.rmtree
+
+    def remove(folder, **options):
+        removed.append(sorted(p.name for p in Path(folder).iterdir()))
+        rmtree(folder, **options)
+
+    monkeypatch.setattr(kept.shutil, "rmtree", remove)
+    frame = find_folder_duplicates(tmp_path / "photos", tmp_path / "out", DuplicatesConfig(fast=True))
+    assert len(removed) == 1 and len(removed[0]) == 3  # the three photos' grey pixels, then gone
+    assert frame.loc[frame["path"] == "cat_crop.jpg", "kind"].tolist() == ["crop"]
+    monkeypatch.setattr(kept, "DISK_MARGIN", 1 << 60)  # no room: decoded twice
+    again = find_folder_duplicates(tmp_path / "photos", tmp_path / "again", DuplicatesConfig(fast=True))
+    pd.testing.assert_frame_equal(frame, again)
+    assert not list((tmp_path / "out" / "cache").glob("review-pixels-*"))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..duplicates.keypoints import NATIVE_LONG
+from ..duplicates.keypoints import NATIVE_DRAFT_SIDE, NATIVE_LONG
 from ..parallel import process_alive
 from .quality import header_sides, measure_decoded
 from .series import MIN_SIDE, TINY_SIDE, WORK_SIDE, working_bytes
@@ -63,6 +63,19 @@ def spill_keeping(folder: str, data: bytes, decoded=None) -> tuple[dict[str, flo
         return scores, None, None
 
 
+def spill_gray(folder: str, data: bytes, decoded) -> str | None:
+    """The path of the grey pixels the crop check would find a photo's keypoints on, written to
+    ``folder``, where ``decoded`` is that decode already (a JPEG of ``NATIVE_LONG`` px or more, which
+    ``quality.shared_decode`` decodes once for its thumbnails and its quality decode); else None.
+    What `imgorg duplicates` keeps from its thumbnails pass (it measures no quality)."""
+    if decoded is None or max(decoded.size) < NATIVE_DRAFT_SIDE or max(header_sides(data)) < NATIVE_LONG:
+        return None
+    try:
+        return _write(folder, np.asarray(decoded.convert("L")))
+    except OSError:
+        return None
+
+
 @contextlib.contextmanager
 def kept_pixels_folder(cache: Path, sizes: np.ndarray):
     """A fresh folder under ``cache`` for the pixels of images of ``sizes`` ((n, 2) widths and heights
@@ -89,6 +102,13 @@ def _new_folder(cache: Path, sizes: np.ndarray) -> Path | None:
     except OSError as err:  # a workspace this user may read but not write
         log.info("cannot keep pixels in %s (%s): the review's copy checks decode photos again", cache, err)
         return None
+
+
+def catalog_sizes(images) -> np.ndarray:
+    """(n, 2) widths and heights from a catalog, NaN where it does not know them."""
+    if not {"width", "height"} <= set(images.columns):
+        return np.full((len(images), 2), np.nan)
+    return images[["width", "height"]].astype("float64").to_numpy()
 
 
 def kept_bytes(sizes: np.ndarray) -> int:

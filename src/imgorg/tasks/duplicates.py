@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..config import DuplicatesConfig
-from ..duplicates import duplicate_table
+from ..duplicates import duplicate_table, image_thumbnails
 from ..errors import ConfigError
 from ..fileio import write_parquet
 from ..progress import ProgressFactory
+from ..review.kept import catalog_sizes, kept_pixels_folder, spill_gray
+from ..review.quality import shared_decode
 from ..sources import STATUS_ERROR, scan_folder
-from ..workspace import DUPLICATES_FILE, workspace_lock
+from ..workspace import CACHE, DUPLICATES_FILE, workspace_lock
 
 if TYPE_CHECKING:
     from ..views import Workspace
@@ -29,8 +33,7 @@ def find_duplicates(workspace: Workspace | str, config: DuplicatesConfig = Dupli
     config.validate()
     if config.fast:
         raise ConfigError(f"fast is for a folder of images; {ws.path} is a workspace with embeddings: drop it")
-    frame = duplicate_table(ws.images, ws.embeddings, ws.root, config.threshold, index=ws.search_index(),
-                            progress=progress, keypoint_checks=config.keypoint_checks)
+    frame = _duplicates(ws.images, ws.embeddings, ws.root, ws.path, config, progress, index=ws.search_index())
     with workspace_lock(ws.path):
         ws.write_artifact(DUPLICATES_FILE, frame)
     return frame
@@ -43,8 +46,24 @@ def find_folder_duplicates(folder: str | Path, dest: str | Path, config: Duplica
     config.validate()
     catalog = scan_folder(folder, progress=progress)
     images = catalog[catalog["status"] != STATUS_ERROR].reset_index(drop=True)
-    frame = duplicate_table(images, None, folder, config.threshold, progress=progress,
-                            keypoint_checks=config.keypoint_checks)
     Path(dest).mkdir(parents=True, exist_ok=True)
+    frame = _duplicates(images, None, folder, Path(dest), config, progress)
     write_parquet(Path(dest) / DUPLICATES_FILE, frame)
     return frame
+
+
+def _duplicates(images: pd.DataFrame, embeddings, root, out: Path, config: DuplicatesConfig,
+                progress: ProgressFactory | None, index=None) -> pd.DataFrame:
+    """``duplicate_table``, its thumbnails pass keeping in ``out``'s cache the grey pixels of the large
+    JPEGs it decodes at 1/8, on which the crop check finds their keypoints (``review.kept``): a 12-MP
+    photo is decoded once, not twice."""
+    paths = images["path"].astype(str).tolist()
+    with kept_pixels_folder(out / CACHE, catalog_sizes(images)) as folder:
+        thumbnails, grays = None, None
+        if folder is not None and config.keypoint_checks:
+            thumbnails = image_thumbnails(root, paths, progress, decode=shared_decode,
+                                          measure=functools.partial(spill_gray, str(folder)))
+            grays = {row: path for row, path in enumerate(thumbnails.measured) if path is not None}
+            thumbnails = dataclasses.replace(thumbnails, measured=None)
+        return duplicate_table(images, embeddings, root, config.threshold, index=index, progress=progress,
+                               keypoint_checks=config.keypoint_checks, thumbnails=thumbnails, decoded=grays)

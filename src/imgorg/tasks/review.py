@@ -28,7 +28,7 @@ from ..index import RememberedSearch
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
-from ..review.kept import kept_pixels_folder, spill_keeping
+from ..review.kept import catalog_sizes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import measure, quality_flags, quality_frame, quality_scores, shared_decode
@@ -71,7 +71,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         return out
 
     copies = bool(kinds & {"copy", "leak", "similar"})
-    with kept_pixels_folder(ws.path / CACHE, _sizes(images)) if copies else nullcontext() as folder:
+    with kept_pixels_folder(ws.path / CACHE, catalog_sizes(images)) if copies else nullcontext() as folder:
         scores, thumbnails, kept, grays = _first_read(ws, copies, folder, timed, progress)
         flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
         bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
@@ -147,13 +147,6 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                    progress=progress, crops=crops, kept=kept))
     groups = prefer_sharp(copy_groups(series, images), blurry)
     return copy_findings(groups, images), similar_findings(series, images)
-
-
-def _sizes(images: pd.DataFrame) -> np.ndarray:
-    """(n, 2) widths and heights from the catalog, NaN where it does not know them."""
-    if not {"width", "height"} <= set(images.columns):
-        return np.full((len(images), 2), np.nan)
-    return images[["width", "height"]].astype("float64").to_numpy()
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,

@@ -151,3 +151,28 @@ def test_a_cache_that_cannot_be_written_keeps_nothing_and_loses_no_score(tmp_pat
     data = encode(source_photo("chelsea").resize((400, 300)), "JPEG", quality=90)
     scores, pixels, gray = spill_keeping(str(tmp_path / "gone"), data)  # a folder that vanished (or a full disk)
     assert (pixels, gray) == (None, None) and scores == measure_keeping(data)[0]
+
+
+def test_a_mirrored_shifted_copy_aligns_from_the_coarse_starts_and_a_moved_subject_does_not():
+    """A copy that does not line up from the first start (mirrored, a 6% margin cut off, brighter) is
+    found by comparing the starts at a quarter of the size and refining the best; a second shot whose
+    subject moved still misfits."""
+    from PIL import Image, ImageEnhance
+
+    from imgorg.review import series
+
+    from .photo_corpus import source_photo
+
+    photo = source_photo("chelsea")
+    width, height = photo.size
+    copy = ImageEnhance.Brightness(photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                                   .crop((0, 0, int(width * 0.94), int(height * 0.94)))).enhance(1.15)
+    a, b = (series.working_pixels(image, series.WORK_SIDE) for image in (photo, copy))
+    first = series._fit(series._gray(a), series._gray(b), series._start(series._ratio(a, b), a.shape[:2], b.shape[:2]))
+    assert first is None or first[0] < series.GOOD_FIT  # no plain copy: the coarse starts are needed
+    found = series.align_pair(*series._same_side(a, b))
+    assert found.mirrored and series.pair_kind(found, tiny=False) == "copy"
+    moved = np.asarray(photo).copy()
+    moved[:, 40:200] = np.roll(moved[:, 40:200], 25, axis=0)  # the cat's part of the frame shifted down
+    found = series.align_pair(a, series.working_pixels(Image.fromarray(moved), series.WORK_SIDE))
+    assert series.pair_kind(found, tiny=False) != "copy"

@@ -45,22 +45,27 @@ def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.nda
     a large photo's keypoints on those grey pixels (``duplicates.keypoints``) instead of decoding the
     image again."""
     scores, image = measure_decoded(data, decoded)
-    pixels = working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
-    gray = np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
-    return scores, pixels, gray
+    return (scores, *_kept_arrays(data, image))
 
 
 def spill_keeping(folder: str, data: bytes, decoded=None) -> tuple[dict[str, float], str | None, str | None]:
     """(the quality scores, the path of this image's working pixels, that of its grey pixels or None)
     as ``measure_keeping`` makes them, each written to ``folder`` as a .npy file. None for an
-    image under ``MIN_SIDE`` px, which keeps nothing."""
-    scores, pixels, gray = measure_keeping(data, decoded)
-    if max(pixels.shape[:2]) <= TINY_SIDE:
+    image under ``MIN_SIDE`` px, which keeps nothing (and costs nothing more than its scores)."""
+    scores, image = measure_decoded(data, decoded)
+    if min(image.size) < MIN_SIDE:
         return scores, None, None
+    pixels, gray = _kept_arrays(data, image)
     try:
         return scores, _write(folder, pixels), None if gray is None else _write(folder, gray)
     except OSError:  # the disk filled up since the review began: the checks decode this image again
         return scores, None, None
+
+
+def _kept_arrays(data: bytes, image) -> tuple[np.ndarray, np.ndarray | None]:
+    pixels = working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
+    gray = np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
+    return pixels, gray
 
 
 def spill_gray(folder: str, data: bytes, decoded) -> str | None:

@@ -64,21 +64,24 @@ def test_truncated_jpeg_raises_with_reason():
 
 
 @pytest.mark.parametrize("orientation", [1, 6, 3])
-def test_one_decode_gives_both_sizes_bit_for_bit(orientation):
-    """The review's quality scores and thumbnails share one decode of a big JPEG: each image is what
-    decode_image gives at its size, turned photos and sizes that do not divide evenly included."""
-    from imgorg.images import decode_pair
-    from imgorg.review.quality import shared_decode
+def test_one_decode_gives_every_size_bit_for_bit(orientation):
+    """The review's quality scores and thumbnails, and the model's input, share one decode of a big
+    JPEG: each image is what decode_image gives at its size and reduce gap, turned photos and sizes
+    that do not divide evenly included."""
+    from imgorg.images import decode_jpeg_as
+    from imgorg.review.quality import shared_decode, shared_decodes
 
     from .photo_corpus import encode, make_exif, source_photo
 
     data = encode(source_photo("astronaut").resize((4032, 3024)), "JPEG", make_exif(orientation=orientation), quality=90)
-    large, small = decode_pair(data, 336, 64)
-    for image, side in ((large, 336), (small, 64)):
-        alone = decode_image(data, draft_size=side)
+    large, small, model = decode_jpeg_as(data, 336, ((336, 1), (64, 1), (224, 3)))
+    for image, side, gap in ((large, 336, 1), (small, 64, 1), (model, 224, 3)):
+        alone = decode_image(data, draft_size=side, reduce_gap=gap)
         assert image.size == alone.size and np.array_equal(np.asarray(image), np.asarray(alone))
     shared = shared_decode(data, 64)
     assert shared is not None and np.array_equal(np.asarray(shared[1]), np.asarray(small))
+    three = shared_decodes(data, 64, (224, 3))
+    assert three is not None and np.array_equal(np.asarray(three[2]), np.asarray(model))
     assert (large.size[1] > large.size[0]) == (orientation == 6)
 
 

@@ -219,3 +219,27 @@ def test_the_kept_pixels_leave_the_cache_with_the_review_and_after_a_killed_one(
     # the review's own folder held the pixels of the 128 px copy (the 32 px images keep none), and is gone
     assert len(removed) == 1 and len(next(iter(removed.values()))) >= 1
     assert not list((path / "cache").glob(f"{kept.PREFIX}*"))
+
+
+def test_a_run_the_review_follows_decodes_each_large_photo_once_with_the_same_result(tmp_path):
+    # imgorg run keeps the 1/8 decodes of large JPEGs for the review: the same embeddings, the same review
+    import os
+
+    from .photo_corpus import encode, source_photo
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("chelsea", "coffee", "astronaut"):
+        (folder / f"{name}.jpg").write_bytes(encode(source_photo(name, big=True), "JPEG", quality=90))
+    (folder / "chelsea_again.jpg").write_bytes(encode(source_photo("chelsea", big=True), "JPEG", quality=80))
+    source_photo("rocket").save(folder / "small.png")
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
+    kept = run(folder, tmp_path / "kept", config, review_follows=True).workspace
+    assert len(os.listdir(tmp_path / "kept" / "cache" / "first-read")) == 2 * 4  # the four 12-MP JPEGs, two decodes each
+    plain = run(folder, tmp_path / "plain", config).workspace
+    assert not (tmp_path / "plain" / "cache" / "first-read").exists()
+    np.testing.assert_array_equal(kept.embeddings, plain.embeddings)
+    with_kept, without = review_collection(kept), review_collection(plain)
+    pd.testing.assert_frame_equal(with_kept.table, without.table)
+    pd.testing.assert_frame_equal(with_kept.scores, without.scores)
+    assert not (tmp_path / "kept" / "cache" / "first-read").exists()  # read once, then gone

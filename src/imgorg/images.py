@@ -247,19 +247,19 @@ def decode_image(data: bytes, draft_size: int | None = None, reduce_gap: int = 1
             return _decode_truncated_jpeg(data, draft_size, reduce_gap)
 
 
-def decode_pair(data: bytes, draft_size: int, smaller: int) -> tuple[Image.Image, Image.Image]:
-    """``decode_image(data, draft_size)`` and ``decode_image(data, smaller)``, bit for bit, from one
-    decode of a JPEG whose DCT scaling gives both sizes the same scale (the caller checks that: a
-    12-MP photo decodes at 1/8 for any size up to 375 px). Raises ImageDecodeError or OSError."""
+def decode_jpeg_as(data: bytes, draft_size: int, requests: tuple[tuple[int, int], ...]) -> list[Image.Image]:
+    """``decode_image(data, size, reduce_gap)`` for each (size, reduce_gap) of ``requests``, bit for
+    bit, from one decode of a JPEG at ``draft_size``, where its DCT scaling gives every size the
+    same scale (the caller checks that). Raises ImageDecodeError or OSError."""
     with _reasons() as reasons:
         reasons.kind = "JPEG"
-        return _decode_pillow(data, draft_size, kind="JPEG", also=smaller)
+        return _decode_pillow(data, draft_size, kind="JPEG", also=requests)
 
 
 def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True, kind: str | None = None,
-                   gap: int = 1, also: int | None = None):
-    """The decode of ``decode_image`` (Pillow's formats); with ``also``, the image at that draft size
-    from the same decoded pixels too (see ``decode_pair``)."""
+                   gap: int = 1, also: tuple[tuple[int, int], ...] | None = None):
+    """The decode of ``decode_image`` (Pillow's formats); with ``also``, a list of the images at
+    those (draft size, reduce gap) from the same decoded pixels instead (see ``decode_jpeg_as``)."""
     image = _open(data, kind)
     if draft_size:
         image.draft("RGB", (draft_size, draft_size))  # JPEG: DCT scaling; HEIF: an embedded thumbnail
@@ -274,12 +274,12 @@ def _decode_pillow(data: bytes, draft_size: int | None, transpose: bool = True, 
     if crop is not None:  # Pillow's AVIF reader gives the whole coded frame: cut it before rotating (HEIF order)
         image = image.crop(crop)
 
-    def finish(size: int | None) -> Image.Image:
+    def finish(size: int | None, gap: int) -> Image.Image:
         reduced = _reduce(image, size, gap) if size and image.mode in _REDUCIBLE else image
         rgb = to_rgb(_rotate(reduced, orientation))
         return _reduce(rgb, size, gap) if size else rgb
 
-    return finish(draft_size) if also is None else (finish(draft_size), finish(also))
+    return finish(draft_size, gap) if also is None else [finish(size, g) for size, g in also]
 
 
 MAX_MISSING = 0.1  # a truncated JPEG decodes when at most this share of its rows is missing

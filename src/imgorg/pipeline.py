@@ -55,14 +55,16 @@ def _check_method(method: str) -> None:
 
 
 def catalog_and_embed(source: Path, out: Path, config: RunConfig, timings: dict, progress, limit,
-                       sample, needed: int = 1) -> tuple[EmbedResult, pd.DataFrame]:
+                       sample, needed: int = 1, first_read=None) -> tuple[EmbedResult, pd.DataFrame]:
     """Catalog and embed; fewer than ``needed`` decodable images (2 to cluster) is an error. Also
-    returns the files of the source that are not images (the skipped table)."""
+    returns the files of the source that are not images (the skipped table). ``first_read``: see
+    ``embed_catalog``."""
     with timed(timings, "catalog"):
         scanned = scan_source(source, progress=progress)
         catalog = subset_catalog(scanned.catalog, limit, sample, config.cluster.seed)
     with timed(timings, "embed"):
-        embedded = embed_catalog(source, catalog, config.embed, embedding_cache(out), progress=progress)
+        embedded = embed_catalog(source, catalog, config.embed, embedding_cache(out), progress=progress,
+                                 first_read=first_read)
     if len(embedded.embeddings) < needed:
         raise TooFewImagesError(_too_few_message(source, embedded.catalog, needed))
     return embedded, scanned.skipped

@@ -66,7 +66,7 @@ def run(
     )
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,
-                              sample=sample, discard_edits=discard_edits)
+                              sample=sample, discard_edits=discard_edits, review_follows=review)
     if result.added is not None:  # a curated workspace whose folder grew: the new images were added
         console.print(f"{escape(str(result.workspace.path))} is curated: new images are added to its clusters "
                       "(`imgorg clusters` to review; --discard-edits clusters anew)")

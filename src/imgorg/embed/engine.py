@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +48,14 @@ def embed_catalog(
     *,
     runner: Runner | None = None,
     progress: ProgressFactory | None = None,
+    first_read: Callable | None = None,
 ) -> EmbedResult:
     """Embed every readable image of ``catalog``; rows that fail get status "error".
 
     ``cache_root``: folder holding one cache per backbone key (see ``cache_key``);
-    None embeds everything and caches nothing."""
+    None embeds everything and caches nothing. ``first_read``: ``Preprocess.first_read`` for the
+    local engine's decoders (the review keeps what they decode: ``review.kept.first_read_keeper``);
+    not for a combined backbone or Ray, whose decoders may run on other machines."""
     config.validate()
     if COMBINE in config.backbone:
         return _embed_combined(root, catalog, config, cache_root, runner=runner, progress=progress)
@@ -76,7 +80,8 @@ def embed_catalog(
         else:
             runner = runner or default_runner(config, n_images=len(todo))
             workers = decode_workers(config, runner)
-            new, new_tags = embed_locally(todo, runner, preprocess_for(config),
+            pre = dataclasses.replace(preprocess_for(config), first_read=first_read)
+            new, new_tags = embed_locally(todo, runner, pre,
                                           dataclasses.replace(config, workers=workers), cache, failures, advance)
         known.update(new)
         known_tags.update(new_tags)

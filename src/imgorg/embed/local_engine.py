@@ -82,7 +82,7 @@ def decode_workers(config: EmbedConfig, runner: Runner) -> int:
 
 
 def _prepare_chunk(items: list[tuple[str, Path]], pre: Preprocess) -> list[tuple]:
-    return [(sha, *decode_file(path, pre)) for sha, path in items]
+    return [(sha, *decode_file(path, pre, sha)) for sha, path in items]
 
 
 def decoded_batches(todo, pre: Preprocess, config: EmbedConfig, processes: bool = False) -> Iterator[_Batch]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -24,6 +25,9 @@ class Preprocess:
     upsample_on_device: bool = False
     # Hand big JPEGs to the runner undecoded, for the GPU to decode (gpu_decode.py).
     jpeg_on_device: bool = False
+    # (bytes, sha256) -> the decode ``decode_image(bytes, input_size, MODEL_REDUCE_GAP)`` gives, or None:
+    # a caller that decodes more from the same pixels (the review's first read, ``review.kept``)
+    first_read: Callable | None = field(default=None, compare=False)
 
     def signature(self) -> str:
         """A short string that changes whenever the pixels fed to the model would ("tv": torchvision's
@@ -57,7 +61,9 @@ def resize_center_crop(image: Image.Image, size: int, resample: str = "bilinear"
     return np.asarray(image, dtype=np.uint8)
 
 
-def load_and_prepare(data: bytes, pre: Preprocess) -> np.ndarray:
+def load_and_prepare(data: bytes, pre: Preprocess, sha: str | None = None) -> np.ndarray:
     """Decode image bytes and return the model's uint8 input (raises ImageDecodeError)."""
-    image = decode_image(data, draft_size=pre.input_size, reduce_gap=MODEL_REDUCE_GAP)
+    image = pre.first_read(data, sha) if pre.first_read is not None and sha else None
+    if image is None:
+        image = decode_image(data, draft_size=pre.input_size, reduce_gap=MODEL_REDUCE_GAP)
     return resize_center_crop(image, pre.input_size, pre.resample, upsample=not pre.upsample_on_device)

@@ -18,6 +18,8 @@ slower.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import logging
 import os
 import shutil
@@ -26,14 +28,17 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..duplicates.keypoints import NATIVE_DRAFT_SIDE, NATIVE_LONG
+from ..duplicates.thumbnails import THUMBNAIL_DRAFT
 from ..parallel import process_alive
-from .quality import header_sides, measure_decoded
+from .quality import SHARED_MIN_BYTES, header_sides, measure_decoded, shared_decode, shared_decodes
 from .series import MIN_SIDE, TINY_SIDE, WORK_SIDE, working_bytes
 
 log = logging.getLogger(__name__)
 
+FIRST_READ = "first-read"  # the embed stage's decodes for the review, in the workspace's cache
 PREFIX = "review-pixels-"  # the folder's name in the workspace's cache: PREFIX, the process id, a random tail
 DISK_MARGIN = 1 << 30  # bytes the disk keeps free beyond what the kept pixels may take
 
@@ -79,6 +84,59 @@ def spill_gray(folder: str, data: bytes, decoded) -> str | None:
         return _write(folder, np.asarray(decoded.convert("L")))
     except OSError:
         return None
+
+
+def first_read_keeper(cache: Path, model: tuple[int, int]):
+    """``Preprocess.first_read`` for an embed stage a review follows (``imgorg run``): a large JPEG
+    is decoded once at 1/8 for the model (``model``: its (draft size, reduce gap)), the review's
+    quality decode and its thumbnails' decode, and the last two are written into ``cache``'s
+    ``FIRST_READ`` folder under the file's sha256, where the review reads them instead of decoding
+    the photo again (``stored_decode``) and removes them."""
+    return functools.partial(keep_first_read, str(Path(cache) / FIRST_READ), model)
+
+
+def keep_first_read(folder: str, model: tuple[int, int], data: bytes, sha: str):
+    """The model's decode of ``data`` where it shares one decode with the review's two, which are
+    then written to ``folder`` (while the disk keeps ``DISK_MARGIN`` free); else None."""
+    found = shared_decodes(data, THUMBNAIL_DRAFT, model)
+    if found is None:
+        return None
+    quality, thumbnail, image = found
+    try:
+        os.makedirs(folder, exist_ok=True)  # made by the first photo kept: a run refused earlier leaves nothing
+        if shutil.disk_usage(folder).free > DISK_MARGIN:
+            for part, decoded in (("q", quality), ("t", thumbnail)):
+                np.save(os.path.join(folder, f"{sha}.{part}.npy"), np.asarray(decoded), allow_pickle=False)
+    except OSError:  # no room, or the folder went: the review decodes this photo itself
+        pass
+    return image
+
+
+def stored_decode(folder: str, data: bytes, thumbnail_side: int):
+    """``quality.shared_decode``, read from what ``keep_first_read`` wrote where it did (the file's
+    sha256 names it: an image changed since, or a copy of another, reads as what it is)."""
+    if thumbnail_side == THUMBNAIL_DRAFT and len(data) >= SHARED_MIN_BYTES:
+        sha = hashlib.sha256(data).hexdigest()
+        try:
+            return tuple(Image.fromarray(np.load(os.path.join(folder, f"{sha}.{part}.npy"), allow_pickle=False))
+                         for part in ("q", "t"))
+        except (OSError, ValueError):  # not kept (or cut short by a killed run)
+            pass
+    return shared_decode(data, thumbnail_side)
+
+
+@contextlib.contextmanager
+def first_read_decodes(cache: Path):
+    """The review's decode for its first read: ``stored_decode`` where the embed stage kept its decodes
+    in ``cache`` (``first_read_keeper``), which are removed afterwards, else ``quality.shared_decode``."""
+    folder = Path(cache) / FIRST_READ
+    if not folder.is_dir():
+        yield shared_decode
+        return
+    try:
+        yield functools.partial(stored_decode, str(folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager

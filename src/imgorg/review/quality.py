@@ -32,7 +32,7 @@ from PIL import Image
 from .. import progress as _progress
 from ..errors import ImageDecodeError
 from .. import video
-from ..images import decode_image, decode_pair
+from ..images import decode_image, decode_jpeg_as
 from ..parallel import available_cores, chunked_map
 from ..sources import source_path
 
@@ -277,6 +277,14 @@ def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.
     both come out of the same scale: a JPEG so large that both decode at 1/8, the smallest (a 12-MP
     photo: 500 px, decoded once instead of twice, 39 ms saved). None for any other image: the
     duplicate finder's thumbnails decode it for themselves, which costs little when it is small."""
+    found = shared_decodes(data, thumbnail_side)
+    return None if found is None else (found[0], found[1])
+
+
+def shared_decodes(data: bytes, thumbnail_side: int, model: tuple[int, int] | None = None) -> list | None:
+    """``shared_decode``'s two images and, with ``model`` ((draft size, reduce gap) of a model's
+    input), ``decode_image(data, *model)`` too, from one decode at 1/8; None where not all of them
+    come out of that scale. The embed stage keeps the first two for the review (``review.kept``)."""
     if len(data) < SHARED_MIN_BYTES or video.sniff_video(data[:64]):  # small: not worth opening it a third time
         return None
     with Image.open(io.BytesIO(data)) as header:
@@ -284,10 +292,11 @@ def shared_decode(data: bytes, thumbnail_side: int) -> tuple[Image.Image, Image.
             return None
         short, long = sorted(header.size)
     draft = max(1, math.ceil(DRAFT_SIDE * short / long))
-    if long <= WORK_SIDE or short < 8 * draft or short < 8 * thumbnail_side:  # not both at 1/8
+    requests = ((draft, 1), (thumbnail_side, 1)) + ((model,) if model else ())
+    if long <= WORK_SIDE or any(short < 8 * side for side, _ in requests):  # not all at 1/8
         return None
     try:
-        return decode_pair(data, draft, thumbnail_side)
+        return decode_jpeg_as(data, draft, requests)
     except (OSError, ImageDecodeError):  # a truncated JPEG: decode_image's own way, for each
         return None
 

@@ -28,10 +28,10 @@ from ..index import RememberedSearch
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
 from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
-from ..review.kept import catalog_sizes, kept_pixels_folder, spill_keeping
+from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
-from ..review.quality import measure, quality_flags, quality_frame, quality_scores, shared_decode
+from ..review.quality import measure, quality_flags, quality_frame, quality_scores
 from ..review.series import checked_copy_groups, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
@@ -71,8 +71,9 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
         return out
 
     copies = bool(kinds & {"copy", "leak", "similar"})
-    with kept_pixels_folder(ws.path / CACHE, catalog_sizes(images)) if copies else nullcontext() as folder:
-        scores, thumbnails, kept, grays = _first_read(ws, copies, folder, timed, progress)
+    with kept_pixels_folder(ws.path / CACHE, catalog_sizes(images)) if copies else nullcontext() as folder, \
+            first_read_decodes(ws.path / CACHE) as decode:
+        scores, thumbnails, kept, grays = _first_read(ws, copies, folder, decode, timed, progress)
         flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
         bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
         if bad:
@@ -107,15 +108,15 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     return ReviewResult(table, scores, notes, seconds)
 
 
-def _first_read(ws: Workspace, copies: bool, folder: Path | None, timed, progress: ProgressFactory | None):
+def _first_read(ws: Workspace, copies: bool, folder: Path | None, decode, timed, progress: ProgressFactory | None):
     """(quality scores with the images' ids, thumbnails, {row: kept working pixels}, {row: kept grey pixels}).
-    Where copies are looked for, one read (and one decode) per image serves the thumbnails and the
-    quality scores, and keeps in ``folder`` the pixels the copy and crop checks would decode again
-    (``review.kept``); else the quality scores alone are read."""
+    Where copies are looked for, one read (and one decode, ``decode``'s) per image serves the thumbnails
+    and the quality scores, and keeps in ``folder`` the pixels the copy and crop checks would decode
+    again (``review.kept``); else the quality scores alone are read."""
     paths, thumbnails, kept, grays = ws.images["path"].astype(str).tolist(), None, {}, {}
     if copies:
         keeping = functools.partial(spill_keeping, str(folder)) if folder is not None else measure
-        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=shared_decode,
+        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=decode,
                                                                   measure=keeping))
         measured = thumbnails.measured
         if folder is not None:

@@ -26,8 +26,8 @@ from ..progress import ProgressFactory
 from ..sources import scan_source
 from ..views import Workspace, load_workspace
 from ..workspace import (
-    ARTIFACTS, EDITS_FILE, INDEX_RECORD, PCA_FILES, SKIPPED_FILE, TAGS_FILE, CarryOver, discard_edit_log, plan_carry_over,
-    previous_manifest, read_artifact, update_manifest, workspace_lock,
+    ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, SKIPPED_FILE, TAGS_FILE, CarryOver, discard_edit_log,
+    plan_carry_over, previous_manifest, read_artifact, update_manifest, workspace_lock,
 )
 from ..workspace.artifacts import EDITS
 from .add import add_images
@@ -52,7 +52,8 @@ class RunResult:
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
         progress: ProgressFactory | None = None, *, split: str | None = None, data: str | Path | None = None,
-        limit: int | None = None, sample: int | None = None, discard_edits: bool = False) -> RunResult:
+        limit: int | None = None, sample: int | None = None, discard_edits: bool = False,
+        review_follows: bool = False) -> RunResult:
     """Organize the images under ``source`` into a workspace at ``out``.
 
     ``source`` is a folder, or a dataset name (``imgorg.datasets.DATASETS``, with ``split``
@@ -63,6 +64,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     Into a workspace someone has curated (``imgorg clusters``): the same folder with the same
     settings, grown by new images, adds them to the curated clusters (``imgorg add``); a run
     that would change the clustering the edits were made on is refused unless ``discard_edits``.
+    ``review_follows``: the embed stage keeps the review's decodes of large JPEGs for it
+    (``review.kept.first_read_keeper``), so that ``review_collection`` does not decode them again.
     """
     config = (config or RunConfig()).validate()
     source, out, described = open_source(source, out, config, progress, split, data, limit, sample)
@@ -75,7 +78,9 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
             if same_run(previous, described, config):
                 return _grow(out, source, progress)
-        embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2)
+        first_read = _first_read_keeper(out, config) if review_follows else None
+        embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
+                                              first_read=first_read)
         device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
         ws, reducer = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
         ws.path = out
@@ -102,6 +107,18 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 build_search_index(ws, IndexConfig())
         ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies)
+
+
+def _first_read_keeper(out: Path, config: RunConfig):
+    """``review.kept.first_read_keeper`` for this run's model input, where the local engine embeds
+    with one backbone (Ray's decoders may run on other machines; a combined backbone decodes per part)."""
+    from ..embed.backbones import COMBINE, preprocess_for
+    from ..embed.preprocess import MODEL_REDUCE_GAP
+    from ..review.kept import first_read_keeper
+
+    if config.embed.engine != "local" or COMBINE in config.embed.backbone:
+        return None
+    return first_read_keeper(Path(out) / CACHE, (preprocess_for(config.embed).input_size, MODEL_REDUCE_GAP))
 
 
 def embed_only(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,

@@ -115,7 +115,8 @@ def keep_first_read(folder: str, model: tuple[int, int], data: bytes, sha: str):
 def stored_decode(folder: str, data: bytes, thumbnail_side: int):
     """``quality.shared_decode``, read from what ``keep_first_read`` wrote where it did (the file's
     sha256 names it: an image changed since, or a copy of another, reads as what it is)."""
-    if thumbnail_side == THUMBNAIL_DRAFT and len(data) >= SHARED_MIN_BYTES:
+    jpeg = data[:2] == b"\xff\xd8"  # only JPEGs were kept: nothing else is hashed
+    if thumbnail_side == THUMBNAIL_DRAFT and len(data) >= SHARED_MIN_BYTES and jpeg:
         sha = hashlib.sha256(data).hexdigest()
         try:
             return tuple(Image.fromarray(np.load(os.path.join(folder, f"{sha}.{part}.npy"), allow_pickle=False))

@@ -1,18 +1,25 @@
-"""Pixels the review's first read keeps for its copy and crop checks, so that no photo is decoded twice.
+"""Pixels decoded once and kept for the review's later steps, so that no photo is decoded twice.
 
-The thumbnails pass (``duplicates.image_thumbnails``) decodes every image once, for its thumbnails
-and its quality scores. ``spill_keeping``, which it asks of each image, measures the scores on that decode and also writes, into
-a folder of the workspace's cache, the pixels the later checks would decode the image again for:
-its working pixels, which the copy check aligns (``series.WORK_SIDE`` px, 147 KB for a photo), and
-for a photo of ``keypoints.NATIVE_LONG`` px or more its grey pixels, on which the crop check finds
-keypoints (500 px for 12 MP, 188 KB). A check reads them back (``fileio.array_or_npy``: under 1 ms against
-25-30 ms to decode a 12-MP JPEG again). On disk, not in memory, so that any number of photos can
-keep them: about 335 MB of disk per 1,000 12-MP photos, for the length of the review.
+- **The embed stage's decode** (``first_read_keeper``): where a review follows ``imgorg run``, the
+  embed stage's decoders finish a large JPEG's 1/8 decode three ways (the model's input, the
+  review's quality decode, its thumbnails' decode) and write the last two into the workspace's
+  ``cache/first-read/``, named by the file's sha256; the review's first read takes them from there
+  (``stored_decode``) and removes the folder (``first_read_decodes``).
+- **The first read's pixels** (``spill_keeping``): the thumbnails pass (``duplicates.image_thumbnails``)
+  measures each image's quality scores on its decode and also writes, into a folder of the
+  workspace's cache, what the later checks would decode the image again for: its working pixels,
+  which the copy check aligns (``series.WORK_SIDE`` px, 147 KB for a photo), and for a photo of
+  ``keypoints.NATIVE_LONG`` px or more its grey pixels, on which the crop check finds keypoints
+  (500 px for 12 MP, 188 KB). A check reads them back (``fileio.array_or_npy``: under 1 ms against
+  25-30 ms to decode a 12-MP JPEG again). `imgorg duplicates` keeps the grey pixels alone
+  (``spill_gray``).
 
-Images under ``series.MIN_SIDE`` px keep nothing: neither check looks at them by default, and they
-decode again in a tenth of a millisecond where the `similar` kind aligns them. Where the disk lacks
-the room (``DISK_MARGIN`` to spare), nothing is kept and the checks decode again: the same review,
-slower.
+On disk, not in memory, so that any number of photos can keep them: about 335 MB of disk per
+1,000 12-MP photos for the first read's pixels and 580 MB for the embed stage's decodes, for the
+length of the review. Images under ``series.MIN_SIDE`` px keep nothing: neither check looks at
+them by default, and they decode again in a tenth of a millisecond where the `similar` kind aligns
+them. Where the disk lacks the room (``DISK_MARGIN`` to spare), nothing is kept and the checks
+decode again: the same review, slower.
 """
 
 from __future__ import annotations

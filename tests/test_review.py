@@ -235,7 +235,8 @@ def test_a_run_the_review_follows_decodes_each_large_photo_once_with_the_same_re
     source_photo("rocket").save(folder / "small.png")
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
     kept = run(folder, tmp_path / "kept", config, review_follows=True).workspace
-    assert len(os.listdir(tmp_path / "kept" / "cache" / "first-read")) == 2 * 4  # the four 12-MP JPEGs, two decodes each
+    kept_files = os.listdir(tmp_path / "kept" / "cache" / "first-read")
+    assert len(kept_files) == 2 * 4  # the four 12-MP JPEGs, two decodes each
     plain = run(folder, tmp_path / "plain", config).workspace
     assert not (tmp_path / "plain" / "cache" / "first-read").exists()
     np.testing.assert_array_equal(kept.embeddings, plain.embeddings)

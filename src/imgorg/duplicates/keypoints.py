@@ -18,7 +18,8 @@ correlation is 0.50-0.97; on every fit among 1,200 enlarged LFW portraits (6,031
 423 fits of two pictures: the same person in the same pose, moments apart) it is at most 0.46,
 where the plain grey thumbnails correlated up to 0.85 (a face in the middle, a dark suit) and
 124 of them passed at 0.5. Two crops of one photo that do not contain each other, photos of one
-scene, or two parts of a brick wall are not copies. A crop of a crop of a photo is a crop of the photo (``contained_closure``).
+scene, or two parts of a brick wall are not copies. A crop of a crop of a photo is a crop of the
+photo (``contained_closure``).
 
 The checks are bounded: each image brings at most ``PER_IMAGE`` unsure partners (best
 embedding cosine first, or best thumbnail score without an embedding), so at most

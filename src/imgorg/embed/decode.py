@@ -13,7 +13,8 @@ from .preprocess import Preprocess, load_and_prepare
 Pixels = np.ndarray | list  # (b, H, W, 3) uint8, or a list of squares of mixed sizes and EncodedJpegs
 
 
-def decode_file(path: Path, pre: Preprocess, sha: str | None = None) -> tuple[np.ndarray | EncodedJpeg | None, str | None]:
+def decode_file(path: Path, pre: Preprocess,
+                sha: str | None = None) -> tuple[np.ndarray | EncodedJpeg | None, str | None]:
     """(the model's uint8 input, None), or (None, why the file cannot be used). With
     ``pre.jpeg_on_device`` a big JPEG comes back undecoded (an EncodedJpeg, for the GPU); ``sha``
     (the file's sha256) for ``pre.first_read``."""

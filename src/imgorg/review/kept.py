@@ -75,9 +75,13 @@ def spill_keeping(folder: str, data: bytes, decoded=None) -> tuple[dict[str, flo
 
 
 def _kept_arrays(data: bytes, image) -> tuple[np.ndarray, np.ndarray | None]:
-    pixels = working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE)
-    gray = np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
-    return pixels, gray
+    return working_bytes(image, TINY_SIDE if min(image.size) < MIN_SIDE else WORK_SIDE), _native_gray(data, image)
+
+
+def _native_gray(data: bytes, image) -> np.ndarray | None:
+    """The grey pixels of ``image`` (the quality decode) where ``data`` is a photo of ``NATIVE_LONG`` px
+    or more: those the crop check finds its keypoints on; else None."""
+    return np.asarray(image.convert("L")) if max(header_sides(data)) >= NATIVE_LONG else None
 
 
 def spill_gray(folder: str, data: bytes, decoded) -> str | None:
@@ -85,10 +89,11 @@ def spill_gray(folder: str, data: bytes, decoded) -> str | None:
     ``folder``, where ``decoded`` is that decode already (a JPEG of ``NATIVE_LONG`` px or more, which
     ``quality.shared_decode`` decodes once for its thumbnails and its quality decode); else None.
     What `imgorg duplicates` keeps from its thumbnails pass (it measures no quality)."""
-    if decoded is None or max(decoded.size) < NATIVE_DRAFT_SIDE or max(header_sides(data)) < NATIVE_LONG:
+    gray = None if decoded is None or max(decoded.size) < NATIVE_DRAFT_SIDE else _native_gray(data, decoded)
+    if gray is None:
         return None
     try:
-        return _write(folder, np.asarray(decoded.convert("L")))
+        return _write(folder, gray)
     except OSError:
         return None
 

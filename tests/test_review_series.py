@@ -176,3 +176,29 @@ def test_a_mirrored_shifted_copy_aligns_from_the_coarse_starts_and_a_moved_subje
     moved[:, 40:200] = np.roll(moved[:, 40:200], 25, axis=0)  # the cat's part of the frame shifted down
     found = series.align_pair(a, series.working_pixels(Image.fromarray(moved), series.WORK_SIDE))
     assert series.pair_kind(found, tiny=False) != "copy"
+
+
+def test_a_stored_decode_cut_short_or_missing_is_decoded_again(tmp_path):
+    # the embed stage's kept decodes are read by sha256; a file a killed run left half written is no error
+    import hashlib
+
+    from imgorg.duplicates.thumbnails import THUMBNAIL_DRAFT
+    from imgorg.review.kept import keep_first_read, stored_decode
+    from imgorg.review.quality import shared_decode
+
+    from .photo_corpus import encode, source_photo
+
+    data = encode(source_photo("chelsea", big=True), "JPEG", quality=90)
+    sha = hashlib.sha256(data).hexdigest()
+    expected = [np.asarray(image) for image in shared_decode(data, THUMBNAIL_DRAFT)]
+    assert keep_first_read(str(tmp_path), (224, 3), data, sha) is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{sha}.q.npy", f"{sha}.t.npy"]
+    for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
+        np.testing.assert_array_equal(np.asarray(image), want)
+    stored = tmp_path / f"{sha}.q.npy"
+    stored.write_bytes(stored.read_bytes()[:1000])  # cut short
+    for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
+        np.testing.assert_array_equal(np.asarray(image), want)
+    stored.unlink()
+    for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
+        np.testing.assert_array_equal(np.asarray(image), want)

@@ -256,3 +256,33 @@ def test_a_night_photo_with_lit_windows_is_not_dark_but_a_tone_curve_darkened_co
     curve = Image.fromarray((255 * (np.asarray(images[2], np.float32) / 255) ** 2.5).astype(np.uint8))  # whites stay
     assert image_scores(np.asarray(curve))["highlights"] > 0.46  # the old rule's "never dark" line
     assert flagged(images + [curve], "dark") == {len(images)}
+
+
+def _runs_by_hand(gray: np.ndarray) -> list[tuple[int, int, bool]]:
+    """(rise, steepest step, along a row) of every rising or falling run, line by line, in plain Python."""
+    runs = []
+    for lines, along_rows in ((gray, True), (gray.T, False)):
+        for line in lines.astype(int):
+            steps = np.diff(line)
+            i = 0
+            while i < len(steps):
+                j = i
+                while j + 1 < len(steps) and np.sign(steps[j + 1]) == np.sign(steps[i]):
+                    j += 1
+                if steps[i] != 0:
+                    run = np.abs(steps[i:j + 1])
+                    runs.append((int(run.sum()), int(run.max()), along_rows))
+                i = j + 1
+    return runs
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 9), (31, 17)])
+def test_edge_runs_are_the_monotone_runs_of_each_row_and_column(shape):
+    from imgorg.review.quality import _edge_runs
+
+    rng = np.random.default_rng(sum(shape))
+    gray = rng.integers(0, 256, shape, dtype=np.uint8)
+    gray[:, :2] = 7  # flat steps end runs and rise by nothing
+    rises, steps, along_rows = _edge_runs(gray)
+    found = sorted(zip(rises.tolist(), steps.tolist(), along_rows.tolist()))
+    assert found == sorted(_runs_by_hand(gray))

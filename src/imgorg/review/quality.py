@@ -204,7 +204,9 @@ def _edge_width(gray: np.ndarray, tonal_range: float) -> float:
 def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rise, steepest step, whether along a row) in grey levels of every monotone run along the rows and the columns of
     ``gray`` (uint8); a flat step ends a run. Rows and columns go in one pass, in integers: numpy's
-    per-call overhead is most of the cost on small images."""
+    per-call overhead is most of the cost on small images. Per-run sums and maxima come from running
+    sums and a running maximum, not ``reduceat``: a 12-MP photo's 500 px decode has about 250,000
+    runs, most one or two steps long, and ``reduceat``'s per-run cost made it 1.6x slower."""
     gray = gray.astype(np.int16)
     rows, columns = np.diff(gray, axis=1), np.diff(gray, axis=0).T
     step = np.concatenate([rows.ravel(), columns.ravel()])
@@ -215,10 +217,20 @@ def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start[:rows.size:rows.shape[1]] = True  # a run never crosses from one line to the next
     start[rows.size::columns.shape[1]] = True
     starts = np.flatnonzero(start)
-    size = np.abs(step)
-    rising = sign[starts] != 0
-    return (np.add.reduceat(size, starts)[rising], np.maximum.reduceat(size, starts)[rising],
-            starts[rising] < rows.size)
+    size = np.abs(step).astype(np.int32)
+    rising = np.flatnonzero(sign[starts])  # runs of flat steps rise by nothing
+    first = starts[rising]
+    last = np.append(starts[1:], size.size)[rising] - 1
+    total = np.cumsum(size)
+    rise = total[last] - total[first] + size[first]
+    # the steepest step: a running maximum of size + 256 x the run's number never reaches back into
+    # an earlier run (every step is under 256), so at a run's last step it is that run's maximum
+    key = np.cumsum(start, dtype=np.int32)
+    key -= 1
+    key *= 256
+    key += size
+    np.maximum.accumulate(key, out=key)
+    return rise, key[last] - rising.astype(np.int32) * 256, first < rows.size
 
 
 def _residual(smooth: np.ndarray) -> np.ndarray:

@@ -8,9 +8,10 @@ pictures, each file with its own noise: ``_big_corpus.py``) and 64 12-MP photos 
     python benchmarks/review_cost.py --lfw /tmp/lfw --many 1050 --rounds 2
 
 Each round runs `imgorg run` into a fresh workspace with the review and with `--no-review`
-(the order alternates between rounds) and prints both wall times and the review's own clock
-("Review (N s)", as `imgorg run` prints it); then the review's parts, in this process, on the
-last workspace. The share is the review's clock over the `--no-review` run.
+(the order alternates between rounds) and prints both wall times and the review's own clocks as
+`imgorg run` prints them ("Review (N s beside the map, M s after it)": it runs in a forked process
+while the run makes its map); then the review's parts, in this process, on the last workspace. The
+share is what the review adds to the whole run: (with - without) / without, median over the rounds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -47,26 +49,29 @@ def enlarged_photos(sources: list[Path], dest: Path) -> Path:
     return dest
 
 
-def once(folder: Path, out: Path, k: int, review: bool) -> tuple[float, float | None]:
-    """(wall seconds of `imgorg run`, the review's clock or None)."""
+def once(folder: Path, out: Path, k: int, review: bool) -> tuple[float, tuple[float, float] | None]:
+    """(wall seconds of `imgorg run`, the review's clocks (beside the map, after it) or None)."""
     shutil.rmtree(out, ignore_errors=True)
     command = IMGORG + ["run", str(folder), "--out", str(out), "--k", str(k), "--no-report"]
     start = time.perf_counter()
     done = subprocess.run(command + ([] if review else ["--no-review"]), capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
-    found = re.search(r"Review \(([\d.]+) s\)", done.stdout)
-    return wall, float(found.group(1)) if found else None
+    found = re.search(r"Review \(([\d.]+) s beside the map, ([\d.]+) s after it\)", done.stdout)
+    return wall, (float(found.group(1)), float(found.group(2))) if found else None
 
 
 def measure(name: str, folder: Path, k: int, rounds: int, work: Path) -> None:
     from imgorg.tasks.review import review_collection
 
+    shares = []
     for r in range(rounds):
         order = (True, False) if r % 2 == 0 else (False, True)
         results = {review: once(folder, work / f"{name}-{int(review)}", k, review) for review in order}
-        (with_wall, clock), (without, _) = results[True], results[False]
-        print(f"{name} round {r + 1}: run {with_wall:.1f} s with the review (its clock {clock:.1f} s), "
-              f"{without:.1f} s without: share {clock / without:.1%}", flush=True)
+        (with_wall, (beside, after)), (without, _) = results[True], results[False]
+        shares.append((with_wall - without) / without)
+        print(f"{name} round {r + 1}: run {with_wall:.1f} s with the review ({beside:.1f} s beside the map, "
+              f"{after:.1f} s after it), {without:.1f} s without: the review adds {shares[-1]:.1%}", flush=True)
+    print(f"{name}: the review adds {statistics.median(shares):.1%} (median of {rounds})", flush=True)
     parts = review_collection(work / f"{name}-1").seconds
     print(f"{name} the review's parts: {parts}", flush=True)
 

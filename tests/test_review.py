@@ -60,9 +60,20 @@ def collection(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reviewed(collection, tmp_path_factory):
     root, planted = collection
-    ws = run(root, tmp_path_factory.mktemp("review-ws") / "ws", CONFIG).workspace
-    result = review_collection(ws, ReviewConfig())
-    return ws.path, result, planted
+    mapped = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="pca"))  # the review runs beside the map
+    ran = run(root, tmp_path_factory.mktemp("review-ws") / "ws", mapped, review=ReviewConfig())
+    return ran.workspace.path, ran.review, planted
+
+
+def test_a_run_reviews_in_a_process_beside_its_own_and_stores_what_a_review_finds(reviewed, tmp_path):
+    path, result, _ = reviewed
+    stored = pd.read_parquet(path / "review.parquet")
+    pd.testing.assert_frame_equal(stored, result.table, check_dtype=False)
+    again = review_collection(shutil.copytree(path, tmp_path / "again"))
+    pd.testing.assert_frame_equal(again.table, result.table)
+    pd.testing.assert_frame_equal(again.scores, result.scores)
+    timings = json.loads((path / "manifest.json").read_text())["timings"]
+    assert timings["review beside"] > 0 and "review" in timings
 
 
 @pytest.fixture
@@ -221,9 +232,12 @@ def test_the_kept_pixels_leave_the_cache_with_the_review_and_after_a_killed_one(
     assert not list((path / "cache").glob(f"{kept.PREFIX}*"))
 
 
-def test_a_run_the_review_follows_decodes_each_large_photo_once_with_the_same_result(tmp_path):
+def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(tmp_path, monkeypatch):
     # imgorg run keeps the 1/8 decodes of large JPEGs for the review: the same embeddings, the same review
+    import contextlib
     import os
+
+    import imgorg.tasks.review as review_task
 
     from .photo_corpus import encode, source_photo
 
@@ -233,14 +247,24 @@ def test_a_run_the_review_follows_decodes_each_large_photo_once_with_the_same_re
         (folder / f"{name}.jpg").write_bytes(encode(source_photo(name, big=True), "JPEG", quality=90))
     (folder / "chelsea_again.jpg").write_bytes(encode(source_photo("chelsea", big=True), "JPEG", quality=80))
     source_photo("rocket").save(folder / "small.png")
+    seen, real = [], review_task.first_read_decodes
+
+    @contextlib.contextmanager
+    def recording(cache):
+        seen.append(sorted(os.listdir(cache / "first-read")))
+        with real(cache) as decode:
+            yield decode
+
+    monkeypatch.setattr(review_task, "first_read_decodes", recording)
+    # no map: the review follows in this process (nothing to run beside), where the test sees what it reads
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
-    kept = run(folder, tmp_path / "kept", config, review_follows=True).workspace
-    kept_files = os.listdir(tmp_path / "kept" / "cache" / "first-read")
-    assert len(kept_files) == 2 * 4  # the four 12-MP JPEGs, two decodes each
+    kept = run(folder, tmp_path / "kept", config, review=ReviewConfig())
+    assert len(seen) == 1 and len(seen[0]) == 2 * 4  # the four 12-MP JPEGs, two decodes each
+    assert not (tmp_path / "kept" / "cache" / "first-read").exists()  # read once, then gone
+    monkeypatch.setattr(review_task, "first_read_decodes", real)
     plain = run(folder, tmp_path / "plain", config).workspace
     assert not (tmp_path / "plain" / "cache" / "first-read").exists()
-    np.testing.assert_array_equal(kept.embeddings, plain.embeddings)
-    with_kept, without = review_collection(kept), review_collection(plain)
-    pd.testing.assert_frame_equal(with_kept.table, without.table)
-    pd.testing.assert_frame_equal(with_kept.scores, without.scores)
-    assert not (tmp_path / "kept" / "cache" / "first-read").exists()  # read once, then gone
+    np.testing.assert_array_equal(kept.workspace.embeddings, plain.embeddings)
+    without = review_collection(plain)
+    pd.testing.assert_frame_equal(kept.review.table, without.table)
+    pd.testing.assert_frame_equal(kept.review.scores, without.scores)

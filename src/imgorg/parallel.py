@@ -3,10 +3,13 @@ pool of processes over them for work that threads serialise on the GIL."""
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import math
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -77,3 +80,89 @@ def chunked_map(function: Callable[[list], object], items: Sequence, chunk: int,
     chunks = [list(items[start : start + chunk]) for start in range(0, len(items), chunk)]
     with process_pool(workers) if workers > 1 and len(chunks) > 1 else nullcontext() as pool:
         yield from (pool.map if pool else map)(function, chunks)
+
+
+class Beside:
+    """``function(*args, progress=...)`` computed in another process while this one goes on (the
+    review of a written workspace beside the run's map, which keeps one core busy): the child's
+    progress bars and log records are relayed to this process's, and ``result()`` waits for its
+    return value or raises its exception. The child ignores Ctrl-C and leads its own process group,
+    so ``cancel()`` ends it with any workers it forked.
+
+    Spawned, not forked: a child forked after this process ran OpenMP (FAISS, torch, scikit-learn)
+    hangs at its first parallel region, as the review's FAISS search did. Spawning costs the child
+    its imports (about 2 s of CPU for the review), which it spends while this process goes on."""
+
+    def __init__(self, function: Callable, args: tuple, progress=None):
+        context = multiprocessing.get_context("spawn")
+        self._events = context.SimpleQueue()
+        self._process = context.Process(target=_beside_child, args=(function, args, self._events, progress is not None))
+        self._process.start()
+        self._outcome: tuple[str, object] | None = None
+        self._relay = threading.Thread(target=self._relay_events, args=(progress,), daemon=True)
+        self._relay.start()
+
+    def result(self):
+        try:
+            self._process.join()
+        except BaseException:  # Ctrl-C while waiting: the child goes too
+            self.cancel()
+            raise
+        self._events.put(("died", self._process.exitcode))  # wakes the relay when the child sent nothing more
+        self._relay.join()
+        kind, value = self._outcome
+        if kind == "error":
+            raise value
+        if kind == "died":
+            raise RuntimeError(f"the process beside this one ended (exit code {value}) before its result")
+        return value
+
+    def cancel(self) -> None:
+        if self._process.is_alive():
+            try:
+                os.killpg(self._process.pid, signal.SIGTERM)
+            except (AttributeError, ProcessLookupError, PermissionError):  # no process groups (Windows)
+                self._process.terminate()
+        self._process.join()
+
+    def _relay_events(self, progress) -> None:
+        advances = {}
+        while True:
+            kind, *rest = self._events.get()
+            if kind == "start":
+                advances[rest[0]] = progress(rest[1], rest[2])
+            elif kind == "advance":
+                advances[rest[0]](rest[1])
+            elif kind == "log":
+                logging.getLogger(rest[0].name).handle(rest[0])
+            else:
+                self._outcome = (kind, rest[0])
+                return
+
+
+class _ForwardLogs(logging.handlers.QueueHandler):
+    def enqueue(self, record: logging.LogRecord) -> None:
+        self.queue.put(("log", record))
+
+
+def _beside_child(function: Callable, args: tuple, events, with_progress: bool) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    root = logging.getLogger()
+    root.handlers, root.level = [_ForwardLogs(events)], logging.INFO  # the parent's handlers filter
+    counter = iter(range(1 << 30))
+
+    def progress(description: str, total: int):
+        key = next(counter)
+        events.put(("start", key, description, total))
+        return lambda n: events.put(("advance", key, n))
+
+    try:
+        outcome = ("done", function(*args, progress=progress if with_progress else None))
+    except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent
+        outcome = ("error", error)
+    try:
+        events.put(outcome)
+    except Exception as error:  # noqa: BLE001 - an exception that does not pickle
+        events.put(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({error})")))

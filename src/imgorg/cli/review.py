@@ -42,8 +42,8 @@ def review_command(
         for result in done:
             console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
         return _show(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
-    config = ReviewConfig(kinds=tuple(_split(kinds)) if kinds else DEFAULT_REVIEW_KINDS,
-                          splits=tuple(_split(splits)) if splits else None)
+    config = ReviewConfig(kinds=tuple(comma_list(kinds)) if kinds else DEFAULT_REVIEW_KINDS,
+                          splits=tuple(comma_list(splits)) if splits else None)
     with progress_bars() as progress:
         result = review_collection(workspace, config, progress)
     for note in result.notes:
@@ -70,7 +70,7 @@ def _show(table, json_out: bool, title: str) -> None:
     console.print(out)
 
 
-def _split(text: str) -> list[str]:
+def comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
@@ -78,6 +78,6 @@ def _ints(text: str | None) -> list[int] | None:
     if text is None:
         return None
     try:
-        return [int(part) for part in _split(text)]
+        return [int(part) for part in comma_list(text)]
     except ValueError:
         raise ConfigError(f"--ids takes image ids separated by commas, e.g. --ids 12,40; got {text!r}") from None

@@ -5,7 +5,6 @@ SOURCE is a folder of images or a dataset name (`imgorg.datasets`)."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -16,6 +15,7 @@ from ..embed.backbones import DEFAULT_BACKBONE
 from .add import print_added
 from .clusters import show as show_clusters
 from .console import console, escape, print_skipped, progress_bars
+from .review import comma_list
 from .options import (Actors, Address, BatchSize, Backbone, Data, Device, Engine, Float16, ImageSize, Limit, Out,
                       Sample, Seed, Source, Split, Tta, Weights, Workers, embed_config)
 
@@ -64,9 +64,10 @@ def run(
         cluster=ClusterConfig(method=method, k=parse_k(k), seed=seed),
         map=dataclasses.replace(RunConfig().map, method=map_method),
     )
+    review_config = ReviewConfig(splits=tuple(comma_list(splits)) if splits else None) if review else None
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,
-                              sample=sample, discard_edits=discard_edits, review_follows=review)
+                              sample=sample, discard_edits=discard_edits, review=review_config)
     if result.added is not None:  # a curated workspace whose folder grew: the new images were added
         console.print(f"{escape(str(result.workspace.path))} is curated: new images are added to its clusters "
                       "(`imgorg clusters` to review; --discard-edits clusters anew)")
@@ -74,8 +75,8 @@ def run(
         show_clusters(result.workspace.path)
     else:
         print_summary(result)
-    if review:
-        review_at_the_end(result.workspace, splits)
+    if result.review is not None:
+        say_review(result)
     if people:
         from .people import find_and_summarise, print_summary as print_people
 
@@ -88,17 +89,19 @@ def run(
         console.print(f"Report: [bold]{escape(str(path))}[/]")
 
 
-def review_at_the_end(ws, splits: str | None) -> None:
-    """The review a run ends with, said in one line per kind found (`imgorg review WS` has the table)."""
-    start = time.perf_counter()  # the import is the review's too (0.1 s after a run's own imports)
-    from ..tasks.review import review_collection
+def _run_seconds(timings: dict[str, float]) -> float:
+    """The run's stages, not its review's (said on its own line; "review beside" ran beside the map)."""
+    return sum(seconds for stage, seconds in timings.items() if not stage.startswith("review"))
 
-    config = ReviewConfig(splits=tuple(s.strip() for s in splits.split(",") if s.strip()) if splits else None)
-    with progress_bars() as progress:
-        result = review_collection(ws, config, progress)
-    found = result.summary
+
+def say_review(result: RunResult) -> None:
+    """The review a run ends with, in one line per kind found (`imgorg review WS` has the table), with
+    its own clock and, where it ran beside the map, what it added to the run."""
+    found = result.review.summary
     said = ", ".join(f"{row.images:,} {row.kind.replace('_', ' ')}" for row in found.itertuples()) or "nothing"
-    console.print(f"Review ({time.perf_counter() - start:.1f} s): {said}; `imgorg review {escape(str(ws.path))}` "
+    beside, added = result.timings.get("review beside"), result.timings.get("review", 0.0)
+    clock = f"{beside:.1f} s beside the map, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
+    console.print(f"Review ({clock}): {said}; `imgorg review {escape(str(result.workspace.path))}` "
                   "lists them, `--accept KIND` acts on them", highlight=False)
 
 
@@ -128,7 +131,7 @@ def print_summary(result: RunResult) -> None:
     console.print(
         f"{counts['ok']:,} images embedded ({result.n_computed:,} now, {result.n_cached:,} from cache"
         f"{_copies(result.n_copies)}), "
-        f"{counts['failed']:,} failed, in {sum(result.timings.values()):.1f} s"
+        f"{counts['failed']:,} failed, in {_run_seconds(result.timings):.1f} s"
     )
     _print_failures(ws.failures, ws.root)
     print_skipped(result.skipped)

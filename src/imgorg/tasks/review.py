@@ -59,6 +59,26 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
                       progress: ProgressFactory | None = None) -> ReviewResult:
     """Look for every kind of ``config.kinds``, store the findings and return them."""
     ws = open_workspace(workspace)
+    return store_review(ws, find_in_collection(ws, config, progress=progress))
+
+
+def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResult:
+    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``)."""
+    ws = open_workspace(workspace)
+    with workspace_lock(ws.path):
+        ws.write_artifact(QUALITY_FILE, result.scores)
+        ws.write_artifact(REVIEW_FILE, result.table)
+    for note in result.notes:
+        log.info(note)
+    return result
+
+
+def find_in_collection(workspace: Workspace | str, config: ReviewConfig = ReviewConfig(),
+                       progress: ProgressFactory | None = None) -> ReviewResult:
+    """The findings of every kind of ``config.kinds``, written nowhere (``store_review`` writes them):
+    so it can run in another process (``imgorg run`` runs it beside its map: ``parallel.Beside``)."""
+    start = time.perf_counter()
+    ws = open_workspace(workspace)
     config.validate()
     images, kinds, seconds, parts = ws.images, set(config.kinds), {}, []
     index = RememberedSearch(ws.search_index())  # copies and outliers ask for the same neighbours
@@ -100,11 +120,7 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
     table = findings_frame(parts, images)
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
-    with workspace_lock(ws.path):
-        ws.write_artifact(QUALITY_FILE, scores)
-        ws.write_artifact(REVIEW_FILE, table)
-    for note in notes:
-        log.info(note)
+    seconds["total"] = round(time.perf_counter() - start, 3)
     return ReviewResult(table, scores, notes, seconds)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import AddConfig, IndexConfig, RunConfig
+from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
 from ..embed import EmbedResult, resolve_device
 from ..embed.tags import tags_frame
 from ..errors import ConfigError
@@ -48,12 +48,13 @@ class RunResult:
     skipped: pd.DataFrame | None = None  # files under the source that are not images, with the reason
     added: object | None = None  # a rerun into a curated workspace that added images: the AddResult
     n_copies: int = 0  # byte-identical copies of another image of this run: embedded once, counted here
+    review: object | None = None  # with ``run(review=...)``: the ReviewResult (``tasks.review``)
 
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
         progress: ProgressFactory | None = None, *, split: str | None = None, data: str | Path | None = None,
         limit: int | None = None, sample: int | None = None, discard_edits: bool = False,
-        review_follows: bool = False) -> RunResult:
+        review: ReviewConfig | None = None) -> RunResult:
     """Organize the images under ``source`` into a workspace at ``out``.
 
     ``source`` is a folder, or a dataset name (``imgorg.datasets.DATASETS``, with ``split``
@@ -64,8 +65,10 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     Into a workspace someone has curated (``imgorg clusters``): the same folder with the same
     settings, grown by new images, adds them to the curated clusters (``imgorg add``); a run
     that would change the clustering the edits were made on is refused unless ``discard_edits``.
-    ``review_follows``: the embed stage keeps the review's decodes of large JPEGs for it
-    (``review.kept.first_read_keeper``), so that ``review_collection`` does not decode them again.
+    ``review``: the run ends with the collection's review (``tasks.review``), in ``RunResult.review``.
+    The embed stage keeps its decodes of large JPEGs for it (``review.kept.first_read_keeper``), and
+    it runs in a spawned process while this one makes the map (``_review_beside``): a script that
+    calls this needs the usual ``if __name__ == "__main__":`` guard, as with any spawned process.
     """
     config = (config or RunConfig()).validate()
     source, out, described = open_source(source, out, config, progress, split, data, limit, sample)
@@ -77,8 +80,10 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             if changed:  # refused before any embedding: these settings make another clustering
                 raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
             if same_run(previous, described, config):
-                return _grow(out, source, progress)
-        first_read = _first_read_keeper(out, config) if review_follows else None
+                grown = _grow(out, source, progress)
+                grown.review = _reviewed(out, review, progress, grown.timings) if review else None
+                return grown
+        first_read = _first_read_keeper(out, config) if review else None
         embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
                                               first_read=first_read)
         device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
@@ -99,14 +104,46 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 ws.write_artifact(PCA_FILES[part], array)
             if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
-        if config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims):
-            with timed(timings, "map"):
-                make_map(ws, config.map, device)
-        if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
-            with timed(timings, "index"):
-                build_search_index(ws, IndexConfig())
+        mapped = config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims)
+        # beside the map, where there is one; not beside an index (the review searches with it)
+        beside = _review_beside(out, review, progress) if review and mapped and len(ws.embeddings) <= EXACT_MAX else None
+        try:
+            if mapped:
+                with timed(timings, "map"):
+                    make_map(ws, config.map, device)
+            if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
+                with timed(timings, "index"):
+                    build_search_index(ws, IndexConfig())
+        except BaseException:
+            if beside is not None:
+                beside.cancel()
+            raise
+        reviewed = _reviewed(out, review, progress, timings, beside) if review else None
         ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
-    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies)
+    return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies,
+                     review=reviewed)
+
+
+def _review_beside(out: Path, review: ReviewConfig, progress):
+    """The review of the workspace just written, started in another process (``parallel.Beside``):
+    the map that follows keeps one core of two busy (UMAP), so the review costs the run that much less."""
+    from ..parallel import Beside
+    from .review import find_in_collection
+
+    return Beside(find_in_collection, (out, review), progress)
+
+
+def _reviewed(out: Path, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
+    """The review's result, stored: ``beside``'s (its clock in ``timings["review beside"]``), else
+    found here; ``timings["review"]``: what it added to the run, after the run's own stages."""
+    from .review import find_in_collection, store_review
+
+    with timed(timings, "review"):
+        result = beside.result() if beside is not None else find_in_collection(out, review, progress=progress)
+        store_review(out, result)
+    if beside is not None:
+        timings["review beside"] = result.seconds.get("total", 0.0)
+    return result
 
 
 def _first_read_keeper(out: Path, config: RunConfig):

@@ -1,0 +1,58 @@
+"""parallel.Beside: work in a forked process while this one goes on, its progress and logs relayed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import pytest
+
+from imgorg.errors import ConfigError
+from imgorg.parallel import Beside, process_alive
+
+
+def _count(n: int, progress=None) -> tuple[int, int]:
+    advance = progress("Counting", n) if progress else None
+    for _ in range(n):
+        if advance:
+            advance(1)
+    logging.getLogger("imgorg.test").warning("counted %d", n)
+    return os.getpid(), n
+
+
+def _fail(message: str, progress=None):
+    raise ConfigError(message)
+
+
+def _sleep(seconds: float, progress=None):
+    time.sleep(seconds)
+
+
+def test_beside_returns_the_result_of_another_process_and_relays_its_progress_and_logs(caplog):
+    bars = []
+
+    def progress(description, total):
+        bars.append([description, total, 0])
+        return lambda n: bars[-1].__setitem__(2, bars[-1][2] + n)
+
+    with caplog.at_level(logging.WARNING):
+        pid, n = Beside(_count, (5,), progress).result()
+    assert pid != os.getpid() and n == 5
+    assert bars == [["Counting", 5, 5]]
+    assert "counted 5" in caplog.text
+
+
+def test_beside_raises_the_other_process_exception():
+    with pytest.raises(ConfigError, match="no such kind"):
+        Beside(_fail, ("no such kind",)).result()
+
+
+def test_a_cancelled_beside_process_is_gone():
+    beside = Beside(_sleep, (60,))
+    pid = beside._process.pid
+    start = time.perf_counter()
+    beside.cancel()
+    assert time.perf_counter() - start < 10 and not process_alive(pid)
+    with pytest.raises(RuntimeError, match="ended"):
+        beside.result()

@@ -133,8 +133,10 @@ class Beside:
                 advances[rest[0]] = progress(rest[1], rest[2])
             elif kind == "advance":
                 advances[rest[0]](rest[1])
-            elif kind == "log":
-                logging.getLogger(rest[0].name).handle(rest[0])
+            elif kind == "log":  # as if logged here: this process's levels decide what is shown
+                logger = logging.getLogger(rest[0].name)
+                if logger.isEnabledFor(rest[0].levelno):
+                    logger.handle(rest[0])
             else:
                 self._outcome = (kind, rest[0])
                 return
@@ -150,7 +152,7 @@ def _beside_child(function: Callable, args: tuple, events, with_progress: bool) 
         os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     root = logging.getLogger()
-    root.handlers, root.level = [_ForwardLogs(events)], logging.INFO  # the parent's handlers filter
+    root.handlers, root.level = [_ForwardLogs(events)], logging.DEBUG  # the parent's levels decide
     counter = iter(range(1 << 30))
 
     def progress(description: str, total: int):

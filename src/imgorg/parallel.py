@@ -96,7 +96,12 @@ class Beside:
     def __init__(self, function: Callable, args: tuple, progress=None):
         context = multiprocessing.get_context("spawn")
         self._events = context.SimpleQueue()
-        self._process = context.Process(target=_beside_child, args=(function, args, self._events, progress is not None))
+        # records that no logger here would show are not even made in the child
+        level = min([logging.getLogger().getEffectiveLevel()] + [
+            logger.level for logger in logging.Logger.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger) and logger.level])
+        self._process = context.Process(target=_beside_child,
+                                        args=(function, args, self._events, progress is not None, level))
         self._process.start()
         self._outcome: tuple[str, object] | None = None
         self._relay = threading.Thread(target=self._relay_events, args=(progress,), daemon=True)
@@ -147,12 +152,12 @@ class _ForwardLogs(logging.handlers.QueueHandler):
         self.queue.put(("log", record))
 
 
-def _beside_child(function: Callable, args: tuple, events, with_progress: bool) -> None:
+def _beside_child(function: Callable, args: tuple, events, with_progress: bool, level: int) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     root = logging.getLogger()
-    root.handlers, root.level = [_ForwardLogs(events)], logging.DEBUG  # the parent's levels decide
+    root.handlers, root.level = [_ForwardLogs(events)], level
     counter = iter(range(1 << 30))
 
     def progress(description: str, total: int):
@@ -166,5 +171,7 @@ def _beside_child(function: Callable, args: tuple, events, with_progress: bool) 
         outcome = ("error", error)
     try:
         events.put(outcome)
+    except OSError:  # the parent is gone: nobody to tell
+        return
     except Exception as error:  # noqa: BLE001 - an exception that does not pickle
         events.put(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({error})")))

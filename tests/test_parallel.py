@@ -70,3 +70,19 @@ def test_a_cancelled_beside_process_is_gone():
     assert time.perf_counter() - start < 10 and not process_alive(pid)
     with pytest.raises(RuntimeError, match="ended"):
         beside.result()
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_process_beside(tmp_path):
+    # spawn imports the caller's main module in the child; an unguarded script would run again, all of it
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script, count = tmp_path / "script.py", tmp_path / "count.txt"
+    script.write_text("from imgorg.parallel import Beside\nfrom tests.test_parallel import _count\n"
+                      f"open({str(count)!r}, 'a').write('x')\nprint(Beside(_count, (3,)).result()[1])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3"] and count.read_text() == "x"

@@ -9,10 +9,11 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -102,7 +103,8 @@ class Beside:
             if isinstance(logger, logging.Logger) and logger.level])
         self._process = context.Process(target=_beside_child,
                                         args=(function, args, self._events, progress is not None, level))
-        self._process.start()
+        with _main_not_imported():
+            self._process.start()
         self._outcome: tuple[str, object] | None = None
         self._relay = threading.Thread(target=self._relay_events, args=(progress,), daemon=True)
         self._relay.start()
@@ -150,6 +152,21 @@ class Beside:
 class _ForwardLogs(logging.handlers.QueueHandler):
     def enqueue(self, record: logging.LogRecord) -> None:
         self.queue.put(("log", record))
+
+
+@contextmanager
+def _main_not_imported():
+    """A spawned child imports the caller's main module first, which runs a script without an
+    ``if __name__ == "__main__":`` guard again, all of it (a whole ``imgorg.run``). The child needs
+    nothing from it: while it starts, ``__main__`` says it has no file or spec to import."""
+    main = sys.modules["__main__"]
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
 
 
 def _beside_child(function: Callable, args: tuple, events, with_progress: bool, level: int) -> None:

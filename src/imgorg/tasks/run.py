@@ -67,8 +67,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     that would change the clustering the edits were made on is refused unless ``discard_edits``.
     ``review``: the run ends with the collection's review (``tasks.review``), in ``RunResult.review``.
     The embed stage keeps its decodes of large JPEGs for it (``review.kept.first_read_keeper``), and
-    it runs in a spawned process while this one makes the map (``_review_beside``): a script that
-    calls this needs the usual ``if __name__ == "__main__":`` guard, as with any spawned process.
+    it runs in a spawned process while this one makes the map (``_review_beside``).
     """
     config = (config or RunConfig()).validate()
     source, out, described = open_source(source, out, config, progress, split, data, limit, sample)
@@ -106,7 +105,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
         mapped = config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims)
         # beside the map, where there is one; not beside an index (the review searches with it)
-        beside = _review_beside(out, review, progress) if review and mapped and len(ws.embeddings) <= EXACT_MAX else None
+        beside = _review_beside(out, review, progress) if review and mapped and len(ws.images) <= EXACT_MAX else None
         try:
             if mapped:
                 with timed(timings, "map"):

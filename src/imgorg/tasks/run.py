@@ -80,7 +80,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
             if same_run(previous, described, config):
                 grown = _grow(out, source, progress)
-                grown.review = _reviewed(out, review, progress, grown.timings) if review else None
+                grown.review = _reviewed(grown.workspace, review, progress, grown.timings) if review else None
                 return grown
         first_read = _first_read_keeper(out, config) if review else None
         embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
@@ -117,7 +117,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             if beside is not None:
                 beside.cancel()
             raise
-        reviewed = _reviewed(out, review, progress, timings, beside) if review else None
+        reviewed = _reviewed(ws, review, progress, timings, beside) if review else None
         ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies,
                      review=reviewed)
@@ -132,14 +132,14 @@ def _review_beside(out: Path, review: ReviewConfig, progress):
     return Beside(find_in_collection, (out, review), progress)
 
 
-def _reviewed(out: Path, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
-    """The review's result, stored: ``beside``'s (its clock in ``timings["review beside"]``), else
-    found here; ``timings["review"]``: what it added to the run, after the run's own stages."""
+def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
+    """The review's result, stored in ``ws``: ``beside``'s (its clock in ``timings["review beside"]``),
+    else found here; ``timings["review"]``: what it added to the run, after the run's own stages."""
     from .review import find_in_collection, store_review
 
     with timed(timings, "review"):
-        result = beside.result() if beside is not None else find_in_collection(out, review, progress=progress)
-        store_review(out, result)
+        result = beside.result() if beside is not None else find_in_collection(ws, review, progress=progress)
+        store_review(ws, result)
     if beside is not None:
         timings["review beside"] = result.seconds.get("total", 0.0)
     return result

@@ -89,3 +89,15 @@ def test_a_sample_smaller_than_the_collection_places_the_rest():
     projector = Projector(method="umap", n_components=2, max_fit=150)
     points = projector.fit_transform(X)
     assert points.shape == (400, 2) and "sample of 150" in projector.fast_path_
+
+
+def test_umap_functions_numba_would_compile_in_every_process_are_cached_once_mapped():
+    # about 10 s of each new process's first UMAP map went to compiling these three (docs/benchmarks.md)
+    pytest.importorskip("umap")
+    from numba.core.caching import NullCache
+    import umap.umap_ as umap_module
+
+    points = Projector(method="umap", n_components=2).fit_transform(np.random.default_rng(0).normal(size=(60, 8)))
+    assert points.shape == (60, 2)
+    for name in ("fast_knn_indices", "smooth_knn_dist", "compute_membership_strengths"):
+        assert not isinstance(getattr(umap_module, name)._cache, NullCache), name

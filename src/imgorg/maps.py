@@ -82,6 +82,7 @@ class Projector(TransformerMixin, BaseEstimator):
             import umap
         except ImportError:
             raise ImportError("UMAP maps need umap-learn: pip install 'imgorg[maps]'") from None
+        cache_umap_compilation()
         neighbours = min(self.n_neighbors, len(X) - 1)
         return umap.UMAP(n_components=self.n_components, n_neighbors=neighbours, metric="cosine",
                          n_epochs=self.epochs, random_state=self.random_state).fit_transform(X)
@@ -92,6 +93,22 @@ class Projector(TransformerMixin, BaseEstimator):
         perplexity = min(self.perplexity, (len(X) - 1) / 3)
         return TSNE(n_components=self.n_components, perplexity=perplexity, init="pca",
                     random_state=self.random_state).fit_transform(X)
+
+
+def cache_umap_compilation() -> None:
+    """Numba compiles a few of umap-learn's functions that it does not cache (``fast_knn_indices``,
+    ``smooth_knn_dist``, ``compute_membership_strengths``: about 10 s in every new process, most of
+    a 1,200-image map's 12); cached, later processes load them in milliseconds (docs/benchmarks.md).
+    Numba writes the cache beside umap's code, or in the user's cache folder where that is read-only."""
+    try:
+        from numba.core.caching import NullCache
+        from numba.core.registry import CPUDispatcher
+        import umap.umap_ as umap_module
+    except ImportError:  # another numba: compile as umap-learn does
+        return
+    for function in vars(umap_module).values():
+        if isinstance(function, CPUDispatcher) and isinstance(getattr(function, "_cache", None), NullCache):
+            function.enable_caching()
 
 
 def place_by_neighbours(X: np.ndarray, sample: np.ndarray, sample_points: np.ndarray) -> np.ndarray:

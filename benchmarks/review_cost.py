@@ -9,7 +9,7 @@ pictures, each file with its own noise: ``_big_corpus.py``) and 64 12-MP photos 
 
 Each round runs `imgorg run` into a fresh workspace with the review and with `--no-review`
 (the order alternates between rounds) and prints both wall times and the review's own clocks as
-`imgorg run` prints them ("Review (N s beside the map, M s after it)": it runs in a forked process
+`imgorg run` prints them ("Review (N s beside the map, M s after it)": it runs in a spawned process
 while the run makes its map); then the review's parts, in this process, on the last workspace. The
 share is what the review adds to the whole run: (with - without) / without, median over the rounds.
 """

@@ -1,4 +1,4 @@
-"""parallel.Beside: work in a forked process while this one goes on, its progress and logs relayed."""
+"""parallel.Beside: work in a spawned process while this one goes on, its progress and logs relayed."""
 
 from __future__ import annotations
 
@@ -24,10 +24,6 @@ def _count(n: int, progress=None) -> tuple[int, int]:
 
 def _fail(message: str, progress=None):
     raise ConfigError(message)
-
-
-def _sleep(seconds: float, progress=None):
-    time.sleep(seconds)
 
 
 def test_beside_returns_the_result_of_another_process_and_relays_its_progress_and_logs():
@@ -62,13 +58,30 @@ def test_beside_raises_the_other_process_exception():
         Beside(_fail, ("no such kind",)).result()
 
 
-def test_a_cancelled_beside_process_is_gone():
-    beside = Beside(_sleep, (60,))
+def _hold(folder: str, progress=None):
+    import pathlib
+
+    marker = pathlib.Path(folder, "held")
+    marker.mkdir()
+    try:
+        time.sleep(60)
+    finally:  # the review's kept pixels go so
+        marker.rmdir()
+
+
+def test_a_cancelled_beside_process_is_gone_after_its_own_clean_up(tmp_path):
+    beside = Beside(_hold, (str(tmp_path),))
     pid = beside._process.pid
+    for _ in range(200):  # until the child is inside its function
+        if (tmp_path / "held").exists():
+            break
+        time.sleep(0.05)
+    assert (tmp_path / "held").exists()
     start = time.perf_counter()
     beside.cancel()
     assert time.perf_counter() - start < 10 and not process_alive(pid)
-    with pytest.raises(RuntimeError, match="ended"):
+    assert not (tmp_path / "held").exists()
+    with pytest.raises(RuntimeError, match="stopped: SystemExit"):
         beside.result()
 
 

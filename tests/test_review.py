@@ -232,6 +232,20 @@ def test_the_kept_pixels_leave_the_cache_with_the_review_and_after_a_killed_one(
     assert not list((path / "cache").glob(f"{kept.PREFIX}*"))
 
 
+def test_a_review_that_fails_beside_the_map_leaves_the_run_complete_and_says_why(collection, tmp_path):
+    root, _ = collection
+    mapped = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="pca"))
+    ran = run(root, tmp_path / "ws", mapped, review=ReviewConfig(splits=("train", "holdout")))
+    assert ran.review is None and isinstance(ran.review_error, ConfigError)
+    assert "no split 'holdout'" in str(ran.review_error) and "train" in str(ran.review_error)
+    ws = imgorg.load_workspace(tmp_path / "ws")  # written whole: the map and the timings too
+    assert ws.maps(2) and "map" in ws.manifest["timings"] and not (tmp_path / "ws" / "review.parquet").exists()
+    result = CliRunner().invoke(app, ["run", str(root), "--out", str(tmp_path / "cli"), "--method", "kmeans",
+                                      "--k", "5", "--map", "pca", "--no-report", "--splits", "train,holdout"])
+    # the run's summary first, then the review's error (`imgorg` turns it into exit code 2 and its message)
+    assert isinstance(result.exception, ConfigError) and "Workspace:" in result.output
+
+
 def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(tmp_path, monkeypatch):
     # imgorg run keeps the 1/8 decodes of large JPEGs for the review: the same embeddings, the same review
     import contextlib

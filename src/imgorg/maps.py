@@ -108,7 +108,10 @@ def cache_umap_compilation() -> None:
         return
     for function in vars(umap_module).values():
         if isinstance(function, CPUDispatcher) and isinstance(getattr(function, "_cache", None), NullCache):
-            function.enable_caching()
+            try:
+                function.enable_caching()
+            except RuntimeError:  # nowhere writable to cache: compiled in each process, as before
+                return
 
 
 def place_by_neighbours(X: np.ndarray, sample: np.ndarray, sample_points: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -85,26 +86,28 @@ def chunked_map(function: Callable[[list], object], items: Sequence, chunk: int,
 
 class Beside:
     """``function(*args, progress=...)`` computed in another process while this one goes on (the
-    review of a written workspace beside the run's map, which keeps one core busy): the child's
-    progress bars and log records are relayed to this process's, and ``result()`` waits for its
-    return value or raises its exception. The child ignores Ctrl-C and leads its own process group,
-    so ``cancel()`` ends it with any workers it forked.
+    review of a written workspace beside the run's map): the child's progress bars and log records
+    are relayed to this process's, and ``result()`` waits for its return value or raises its
+    exception. The child ignores Ctrl-C and leads its own process group, so ``cancel()`` ends it
+    with any workers it forked (SIGTERM, which the child turns into SystemExit so that its own
+    clean-up runs; SIGKILL after ``CANCEL_WAIT`` s).
 
     Spawned, not forked: a child forked after this process ran OpenMP (FAISS, torch, scikit-learn)
     hangs at its first parallel region, as the review's FAISS search did. Spawning costs the child
-    its imports (about 2 s of CPU for the review), which it spends while this process goes on."""
+    its imports (about 2 s of CPU for the review), which it spends while this process goes on.
+    Events go one way, through a pipe only the child writes to: this process never waits on a lock
+    a killed child may hold, and a child whose parent is gone fails at its next event."""
+
+    CANCEL_WAIT = 10.0
 
     def __init__(self, function: Callable, args: tuple, progress=None):
         context = multiprocessing.get_context("spawn")
-        self._events = context.SimpleQueue()
-        # records that no logger here would show are not even made in the child
-        level = min([logging.getLogger().getEffectiveLevel()] + [
-            logger.level for logger in logging.Logger.manager.loggerDict.values()
-            if isinstance(logger, logging.Logger) and logger.level])
+        self._reader, writer = context.Pipe(duplex=False)
         self._process = context.Process(target=_beside_child,
-                                        args=(function, args, self._events, progress is not None, level))
-        with _main_not_imported():
+                                        args=(function, args, writer, progress is not None, _lowest_level()))
+        with _main_not_imported(), _sigint_ignored():  # ignored from its start, not only once it says so
             self._process.start()
+        writer.close()  # the child holds the only writing end
         self._outcome: tuple[str, object] | None = None
         self._relay = threading.Thread(target=self._relay_events, args=(progress,), daemon=True)
         self._relay.start()
@@ -112,12 +115,11 @@ class Beside:
     def result(self):
         try:
             self._process.join()
+            self._relay.join()
         except BaseException:  # Ctrl-C while waiting: the child goes too
             self.cancel()
             raise
-        self._events.put(("died", self._process.exitcode))  # wakes the relay when the child sent nothing more
-        self._relay.join()
-        kind, value = self._outcome
+        kind, value = self._outcome or ("died", self._process.exitcode)
         if kind == "error":
             raise value
         if kind == "died":
@@ -125,70 +127,123 @@ class Beside:
         return value
 
     def cancel(self) -> None:
-        if self._process.is_alive():
+        for sent in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+            if not self._process.is_alive():
+                break
             try:
-                os.killpg(self._process.pid, signal.SIGTERM)
+                os.killpg(self._process.pid, sent)
             except (AttributeError, ProcessLookupError, PermissionError):  # no process groups (Windows)
                 self._process.terminate()
-        self._process.join()
+            self._process.join(self.CANCEL_WAIT)
+        self._relay.join(self.CANCEL_WAIT)
 
     def _relay_events(self, progress) -> None:
+        from multiprocessing.connection import wait
+
         advances = {}
-        while True:
-            kind, *rest = self._events.get()
-            if kind == "start":
-                advances[rest[0]] = progress(rest[1], rest[2])
-            elif kind == "advance":
-                advances[rest[0]](rest[1])
-            elif kind == "log":  # as if logged here: this process's levels decide what is shown
-                logger = logging.getLogger(rest[0].name)
-                if logger.isEnabledFor(rest[0].levelno):
-                    logger.handle(rest[0])
-            else:
-                self._outcome = (kind, rest[0])
-                return
+        try:
+            while self._outcome is None:
+                wait([self._reader, self._process.sentinel])  # an event, or the child's end
+                if not self._reader.poll():  # the child ended and nothing is left to read
+                    return
+                kind, *rest = self._reader.recv()
+                if kind == "start":
+                    advances[rest[0]] = progress(rest[1], rest[2])
+                elif kind == "advance":
+                    advances[rest[0]](rest[1])
+                elif kind == "log":  # as if logged here: this process's levels decide what is shown
+                    logger = logging.getLogger(rest[0].name)
+                    if logger.isEnabledFor(rest[0].levelno):
+                        logger.handle(rest[0])
+                else:
+                    self._outcome = (kind, rest[0])
+        except EOFError:  # an event cut short by the child's end
+            return
+        except Exception as error:  # noqa: BLE001 - a result that does not unpickle, a progress bar that fails
+            self._outcome = ("error", RuntimeError(f"the process beside this one could not be heard: {error!r}"))
+        finally:
+            self._reader.close()
+
+
+def _lowest_level() -> int:
+    """The lowest level any logger here shows: records under it are not even made in the child."""
+    return min([logging.getLogger().getEffectiveLevel()] + [
+        logger.level for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and logger.level])
 
 
 class _ForwardLogs(logging.handlers.QueueHandler):
     def enqueue(self, record: logging.LogRecord) -> None:
-        self.queue.put(("log", record))
+        self.queue(("log", record))  # the child's send
+
+
+_MAIN_LOCK = threading.Lock()
 
 
 @contextmanager
 def _main_not_imported():
     """A spawned child imports the caller's main module first, which runs a script without an
     ``if __name__ == "__main__":`` guard again, all of it (a whole ``imgorg.run``). The child needs
-    nothing from it: while it starts, ``__main__`` says it has no file or spec to import."""
-    main = sys.modules["__main__"]
-    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
-    main.__dict__.pop("__file__", None)
-    main.__spec__ = None
+    nothing from it (its function cannot be one defined there): while it starts, ``__main__`` says
+    it has no file or spec to import."""
+    with _MAIN_LOCK:
+        main = sys.modules["__main__"]
+        saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__dict__.update(saved)
+
+
+@contextmanager
+def _sigint_ignored():
+    """Ctrl-C ignored while a child starts, which it inherits (only the main thread sets signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        main.__dict__.update(saved)
+        signal.signal(signal.SIGINT, before)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(f"ended by signal {signum}")
 
 
 def _beside_child(function: Callable, args: tuple, events, with_progress: bool, level: int) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # cancel(): the function's own clean-up runs
+    lock = threading.Lock()  # its threads log too, and one message must not cut into another
+
+    def send(event) -> None:
+        with lock:
+            events.send(event)
+
     root = logging.getLogger()
-    root.handlers, root.level = [_ForwardLogs(events)], level
+    root.handlers, root.level = [_ForwardLogs(send)], level
     counter = iter(range(1 << 30))
 
     def progress(description: str, total: int):
         key = next(counter)
-        events.put(("start", key, description, total))
-        return lambda n: events.put(("advance", key, n))
+        send(("start", key, description, total))
+        return lambda n: send(("advance", key, n))
 
     try:
         outcome = ("done", function(*args, progress=progress if with_progress else None))
     except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent
+        if not isinstance(error, Exception):  # SystemExit, KeyboardInterrupt: not to be raised there as such
+            error = RuntimeError(f"the process beside this one stopped: {type(error).__name__} {error}")
+        error.add_note("".join(traceback.format_exception(error)).rstrip())  # where, in the child
         outcome = ("error", error)
     try:
-        events.put(outcome)
+        send(outcome)
     except OSError:  # the parent is gone: nobody to tell
         return
     except Exception as error:  # noqa: BLE001 - an exception that does not pickle
-        events.put(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({error})")))
+        send(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({error})")))

@@ -75,6 +75,8 @@ def run(
         show_clusters(result.workspace.path)
     else:
         print_summary(result)
+    if result.review_error is not None:  # the run is complete and written; its summary is said above
+        raise result.review_error
     if result.review is not None:
         say_review(result)
     if people:

@@ -225,12 +225,12 @@ def _edge_runs(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rise = total[last] - total[first] + size[first]
     # the steepest step: a running maximum of size + 256 x the run's number never reaches back into
     # an earlier run (every step is under 256), so at a run's last step it is that run's maximum
-    key = np.cumsum(start, dtype=np.int32)
+    key = np.cumsum(start, dtype=np.int32 if size.size < 1 << 23 else np.int64)  # x 256 stays in the type
     key -= 1
     key *= 256
     key += size
     np.maximum.accumulate(key, out=key)
-    return rise, key[last] - rising.astype(np.int32) * 256, first < rows.size
+    return rise, key[last] - rising.astype(key.dtype) * 256, first < rows.size
 
 
 def _residual(smooth: np.ndarray) -> np.ndarray:

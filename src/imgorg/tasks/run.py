@@ -49,6 +49,7 @@ class RunResult:
     added: object | None = None  # a rerun into a curated workspace that added images: the AddResult
     n_copies: int = 0  # byte-identical copies of another image of this run: embedded once, counted here
     review: object | None = None  # with ``run(review=...)``: the ReviewResult (``tasks.review``)
+    review_error: Exception | None = None  # ...or why the review failed (the run itself is complete)
 
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
@@ -70,6 +71,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     it runs in a spawned process while this one makes the map (``_review_beside``).
     """
     config = (config or RunConfig()).validate()
+    if review is not None:
+        review.validate()  # said before anything is embedded; a split the folder lacks, only at the review
     source, out, described = open_source(source, out, config, progress, split, data, limit, sample)
     timings: dict[str, float] = {}
     with workspace_lock(out):
@@ -80,7 +83,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
             if same_run(previous, described, config):
                 grown = _grow(out, source, progress)
-                grown.review = _reviewed(grown.workspace, review, progress, grown.timings) if review else None
+                if review:
+                    grown.review, grown.review_error = _reviewed(grown.workspace, review, progress, grown.timings)
                 return grown
         first_read = _first_read_keeper(out, config) if review else None
         embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
@@ -117,10 +121,12 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             if beside is not None:
                 beside.cancel()
             raise
-        reviewed = _reviewed(ws, review, progress, timings, beside) if review else None
         ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
+        reviewed, failed = _reviewed(ws, review, progress, timings, beside) if review else (None, None)
+        if review:
+            ws.manifest = update_manifest(out, {"timings": timings})
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies,
-                     review=reviewed)
+                     review=reviewed, review_error=failed)
 
 
 def _review_beside(out: Path, review: ReviewConfig, progress):
@@ -133,16 +139,20 @@ def _review_beside(out: Path, review: ReviewConfig, progress):
 
 
 def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
-    """The review's result, stored in ``ws``: ``beside``'s (its clock in ``timings["review beside"]``),
+    """(the review's result, stored in ``ws``, or None; the exception it failed with, or None): the run
+    is complete and written either way. ``beside``'s result (its clock in ``timings["review beside"]``),
     else found here; ``timings["review"]``: what it added to the run, after the run's own stages."""
     from .review import find_in_collection, store_review
 
-    with timed(timings, "review"):
-        result = beside.result() if beside is not None else find_in_collection(ws, review, progress=progress)
-        store_review(ws, result)
+    try:
+        with timed(timings, "review"):
+            result = beside.result() if beside is not None else find_in_collection(ws, review, progress=progress)
+            store_review(ws, result)
+    except Exception as error:  # noqa: BLE001 - said by the caller, after the run's own summary
+        return None, error
     if beside is not None:
         timings["review beside"] = result.seconds.get("total", 0.0)
-    return result
+    return result, None
 
 
 def _first_read_keeper(out: Path, config: RunConfig):

@@ -99,3 +99,19 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_process_beside(tm
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3"] and count.read_text() == "x"
+
+
+def test_a_beside_process_told_to_wait_starts_its_work_only_on_go(tmp_path):
+    marker = tmp_path / "held"
+    beside = Beside(_hold_briefly, (str(marker),), wait_for_go=True)
+    time.sleep(2)  # long enough to import and start, were it not waiting
+    assert not marker.exists()
+    beside.go()
+    assert beside.result() == "done" and marker.exists()
+
+
+def _hold_briefly(path: str, progress=None) -> str:
+    import pathlib
+
+    pathlib.Path(path).mkdir()
+    return "done"

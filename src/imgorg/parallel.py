@@ -100,11 +100,14 @@ class Beside:
 
     CANCEL_WAIT = 10.0
 
-    def __init__(self, function: Callable, args: tuple, progress=None):
+    def __init__(self, function: Callable, args: tuple, progress=None, wait_for_go: bool = False):
+        """``wait_for_go``: the child starts (imports what ``function`` needs) but calls it only once
+        ``go()`` is called, so that it can be started early."""
         context = multiprocessing.get_context("spawn")
         self._reader, writer = context.Pipe(duplex=False)
-        self._process = context.Process(target=_beside_child,
-                                        args=(function, args, writer, progress is not None, _lowest_level()))
+        self._go = context.Event() if wait_for_go else None
+        self._process = context.Process(target=_beside_child, args=(function, args, writer, progress is not None,
+                                                                    _lowest_level(), self._go, os.getpid()))
         with _main_not_imported(), _sigint_ignored():  # ignored from its start, not only once it says so
             self._process.start()
         writer.close()  # the child holds the only writing end
@@ -112,7 +115,13 @@ class Beside:
         self._relay = threading.Thread(target=self._relay_events, args=(progress,), daemon=True)
         self._relay.start()
 
+    def go(self) -> None:
+        if self._go is not None:
+            self._go.set()
+
     def result(self):
+        """The function's return value; it raises its exception. Call ``go()`` first where the
+        child waits for it."""
         try:
             self._process.join()
             self._relay.join()
@@ -210,11 +219,14 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, before)
 
 
+GO_POLL = 2.0  # s: how often a child waiting to go checks that its parent is still there
+
+
 def _exit_on_sigterm(signum, frame):
     raise SystemExit(f"ended by signal {signum}")
 
 
-def _beside_child(function: Callable, args: tuple, events, with_progress: bool, level: int) -> None:
+def _beside_child(function: Callable, args: tuple, events, with_progress: bool, level: int, go, parent: int) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -234,6 +246,9 @@ def _beside_child(function: Callable, args: tuple, events, with_progress: bool, 
         send(("start", key, description, total))
         return lambda n: send(("advance", key, n))
 
+    while go is not None and not go.wait(GO_POLL):
+        if os.getppid() != parent:  # the parent is gone without a word: nothing to do
+            return
     try:
         outcome = ("done", function(*args, progress=progress if with_progress else None))
     except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent

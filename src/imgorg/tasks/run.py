@@ -86,56 +86,59 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 if review:
                     grown.review, grown.review_error = _reviewed(grown.workspace, review, progress, grown.timings)
                 return grown
-        first_read = _first_read_keeper(out, config) if review else None
-        embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
-                                              first_read=first_read)
-        device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
-        ws, reducer = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
-        ws.path = out
-        ws.manifest = {**manifest_of(described, config, embedded, timings, skipped), **ws.manifest}
-        with timed(timings, "write"):
-            carry = plan_carry_over(previous, input_fingerprints(ws))
-            if is_curated(previous) and EDITS.name in carry.dropped and not discard_edits:
-                raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), source_changes(previous, described)))
-            if previous:
-                _say_what_is_replaced(out, previous, described, carry)
-            save_workspace(ws, carry)
-            if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)
-                discard_edit_log(out)
-            ws.write_artifact(SKIPPED_FILE, skipped)
-            for part, array in reducer.fitted_arrays().items():  # `imgorg add` reduces new images with it
-                ws.write_artifact(PCA_FILES[part], array)
-            if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
-                ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
-        mapped = config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims)
-        # beside the map, where there is one; not beside an index (the review searches with it)
-        beside = _review_beside(out, review, progress) if review and mapped and len(ws.images) <= EXACT_MAX else None
+        # the review's process starts now, so that its imports ride on the run's own; it waits until the
+        # workspace is written (``Beside.go``), then runs beside the map
+        beside = _review_beside(out, review, progress) if review and config.map.method != "none" else None
         try:
-            if mapped:
+            first_read = _first_read_keeper(out, config) if review else None
+            embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
+                                                  first_read=first_read)
+            device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
+            ws, reducer = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
+            ws.path = out
+            ws.manifest = {**manifest_of(described, config, embedded, timings, skipped), **ws.manifest}
+            with timed(timings, "write"):
+                carry = plan_carry_over(previous, input_fingerprints(ws))
+                if is_curated(previous) and EDITS.name in carry.dropped and not discard_edits:
+                    raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), source_changes(previous, described)))
+                if previous:
+                    _say_what_is_replaced(out, previous, described, carry)
+                save_workspace(ws, carry)
+                if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)
+                    discard_edit_log(out)
+                ws.write_artifact(SKIPPED_FILE, skipped)
+                for part, array in reducer.fitted_arrays().items():  # `imgorg add` reduces new images with it
+                    ws.write_artifact(PCA_FILES[part], array)
+                if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
+                    ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
+            if beside is not None and len(ws.images) <= EXACT_MAX:  # else it searches with the index made below
+                beside.go()
+            if config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims):
                 with timed(timings, "map"):
                     make_map(ws, config.map, device)
             if len(ws.embeddings) > EXACT_MAX and not ws.has(INDEX_RECORD):  # search past this needs an ANN index
                 with timed(timings, "index"):
                     build_search_index(ws, IndexConfig())
+            ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
+            reviewed, failed = _reviewed(ws, review, progress, timings, beside) if review else (None, None)
+            if review:
+                ws.manifest = update_manifest(out, {"timings": timings})
         except BaseException:
             if beside is not None:
                 beside.cancel()
             raise
-        ws.manifest = update_manifest(out, {"timings": timings})  # with the stages that ran after the write
-        reviewed, failed = _reviewed(ws, review, progress, timings, beside) if review else (None, None)
-        if review:
-            ws.manifest = update_manifest(out, {"timings": timings})
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies,
                      review=reviewed, review_error=failed)
 
 
 def _review_beside(out: Path, review: ReviewConfig, progress):
-    """The review of the workspace just written, started in another process (``parallel.Beside``):
-    the map that follows keeps one core of two busy (UMAP), so the review costs the run that much less."""
+    """The review of the workspace, in another process (``parallel.Beside``) started before the run's
+    stages: its imports (about 2 s of CPU) ride on the run's own, and once told to go it runs beside
+    the map, which keeps one core of two busy (UMAP)."""
     from ..parallel import Beside
     from .review import find_in_collection
 
-    return Beside(find_in_collection, (out, review), progress)
+    return Beside(find_in_collection, (out, review), progress, wait_for_go=True)
 
 
 def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
@@ -146,6 +149,8 @@ def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, 
 
     try:
         with timed(timings, "review"):
+            if beside is not None:
+                beside.go()  # where the index came last, not before
             result = beside.result() if beside is not None else find_in_collection(ws, review, progress=progress)
             store_review(ws, result)
     except Exception as error:  # noqa: BLE001 - said by the caller, after the run's own summary

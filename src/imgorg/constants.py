@@ -1,4 +1,4 @@
-"""Special cluster labels and method names, in a module that imports nothing.
+"""Special cluster labels, method names and stage names, in a module that imports nothing.
 
 Most modules that show clusters want only these; the clusterers themselves (``imgorg.clustering``)
 load scikit-learn, FAISS and torch.
@@ -8,3 +8,7 @@ NOISE = -1  # label of images in no cluster (DBSCAN/HDBSCAN convention; a droppe
 CURATED = "curated"  # the method name of the curated clustering (the edit log applied to its base)
 EVENTS = "events"  # the method name of the grouping by capture time
 CLIP_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has: word search, zero-shot names
+# manifest.json's timings of `imgorg run`'s review: the time the run waited for it after its own stages,
+# and the review's own clock in the process that ran beside the map (overlapping the run's stages)
+REVIEW_STAGE = "review"
+REVIEW_BESIDE_STAGE = "review beside"

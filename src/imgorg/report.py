@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .constants import NOISE
+from .constants import NOISE, REVIEW_BESIDE_STAGE
 from .errors import ImageDecodeError, ImgorgError
 from .images import decode_image
 from .review.table import KIND_TITLES, summary
@@ -123,7 +123,7 @@ def _summary(d: ReportData) -> str:
         rows.append(("shown in this report", d.method))
     timings = m.get("timings", {})
     timing_rows = [(stage, f"{seconds:,.1f} s") for stage, seconds in timings.items()]
-    overlapped = {"review beside"}  # ran in another process beside the map: not the run's own time
+    overlapped = (REVIEW_BESIDE_STAGE,)  # ran in another process beside the map: not the run's own time
     timing_rows.append(("total", f"{sum(v for k, v in timings.items() if k not in overlapped):,.1f} s"))
     return _section("summary", "Summary", _pairs(rows) + "<h3>Timings</h3>" + _pairs(timing_rows))
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..config import ClusterConfig, ReduceConfig, ReviewConfig, RunConfig
+from ..constants import REVIEW_BESIDE_STAGE, REVIEW_STAGE
 from ..embed.backbones import DEFAULT_BACKBONE
 from .add import print_added
 from .clusters import show as show_clusters
@@ -92,8 +93,8 @@ def run(
 
 
 def _run_seconds(timings: dict[str, float]) -> float:
-    """The run's stages, not its review's (said on its own line; "review beside" ran beside the map)."""
-    return sum(seconds for stage, seconds in timings.items() if not stage.startswith("review"))
+    """The run's stages, not its review's (said on its own line, and partly beside the map)."""
+    return sum(seconds for stage, seconds in timings.items() if stage not in (REVIEW_STAGE, REVIEW_BESIDE_STAGE))
 
 
 def say_review(result: RunResult) -> None:
@@ -101,7 +102,7 @@ def say_review(result: RunResult) -> None:
     its own clock and, where it ran beside the map, what it added to the run."""
     found = result.review.summary
     said = ", ".join(f"{row.images:,} {row.kind.replace('_', ' ')}" for row in found.itertuples()) or "nothing"
-    beside, added = result.timings.get("review beside"), result.timings.get("review", 0.0)
+    beside, added = result.timings.get(REVIEW_BESIDE_STAGE), result.timings.get(REVIEW_STAGE, 0.0)
     clock = f"{beside:.1f} s beside the map, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
     console.print(f"Review ({clock}): {said}; `imgorg review {escape(str(result.workspace.path))}` "
                   "lists them, `--accept KIND` acts on them", highlight=False)

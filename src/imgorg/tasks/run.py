@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
+from ..constants import REVIEW_BESIDE_STAGE, REVIEW_STAGE
 from ..embed import EmbedResult, resolve_device
 from ..embed.tags import tags_frame
 from ..errors import ConfigError
@@ -100,7 +101,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             with timed(timings, "write"):
                 carry = plan_carry_over(previous, input_fingerprints(ws))
                 if is_curated(previous) and EDITS.name in carry.dropped and not discard_edits:
-                    raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), source_changes(previous, described)))
+                    raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE),
+                                                          source_changes(previous, described)))
                 if previous:
                     _say_what_is_replaced(out, previous, described, carry)
                 save_workspace(ws, carry)
@@ -143,12 +145,12 @@ def _review_beside(out: Path, review: ReviewConfig, progress):
 
 def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
     """(the review's result, stored in ``ws``, or None; the exception it failed with, or None): the run
-    is complete and written either way. ``beside``'s result (its clock in ``timings["review beside"]``),
-    else found here; ``timings["review"]``: what it added to the run, after the run's own stages."""
+    is complete and written either way. ``beside``'s result (its clock in ``timings[REVIEW_BESIDE_STAGE]``),
+    else found here; ``timings[REVIEW_STAGE]``: what it added to the run, after the run's own stages."""
     from .review import find_in_collection, store_review
 
     try:
-        with timed(timings, "review"):
+        with timed(timings, REVIEW_STAGE):
             if beside is not None:
                 beside.go()  # where the index came last, not before
             result = beside.result() if beside is not None else find_in_collection(ws, review, progress=progress)
@@ -156,7 +158,7 @@ def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, 
     except Exception as error:  # noqa: BLE001 - said by the caller, after the run's own summary
         return None, error
     if beside is not None:
-        timings["review beside"] = result.seconds.get("total", 0.0)
+        timings[REVIEW_BESIDE_STAGE] = result.seconds.get("total", 0.0)
     return result, None
 
 

@@ -246,6 +246,13 @@ def test_a_review_that_fails_beside_the_map_leaves_the_run_complete_and_says_why
     assert isinstance(result.exception, ConfigError) and "Workspace:" in result.output
 
 
+def test_review_settings_a_run_cannot_use_are_refused_before_anything_is_embedded(collection, tmp_path):
+    root, _ = collection
+    with pytest.raises(ConfigError, match="two or more"):
+        run(root, tmp_path / "ws", CONFIG, review=ReviewConfig(splits=("train",)))
+    assert not (tmp_path / "ws" / "manifest.json").exists()
+
+
 def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(tmp_path, monkeypatch):
     # imgorg run keeps the 1/8 decodes of large JPEGs for the review: the same embeddings, the same review
     import contextlib

@@ -9,8 +9,8 @@ pictures, each file with its own noise: ``_big_corpus.py``) and 64 12-MP photos 
 
 Each round runs `imgorg run` into a fresh workspace with the review and with `--no-review`
 (the order alternates between rounds) and prints both wall times and the review's own clocks as
-`imgorg run` prints them ("Review (N s beside the map, M s after it)": it runs in a spawned process
-while the run makes its map); then the review's parts, in this process, on the last workspace. The
+`imgorg run` prints them ("Review (N s beside the run, M s after it)": it runs in a spawned process
+while the run clusters and makes its map); then the review's parts, in this process, on the last workspace. The
 share is what the review adds to the whole run: (with - without) / without, median over the rounds.
 """
 
@@ -50,13 +50,13 @@ def enlarged_photos(sources: list[Path], dest: Path) -> Path:
 
 
 def once(folder: Path, out: Path, k: int, review: bool) -> tuple[float, tuple[float, float] | None]:
-    """(wall seconds of `imgorg run`, the review's clocks (beside the map, after it) or None)."""
+    """(wall seconds of `imgorg run`, the review's clocks (beside the run, after it) or None)."""
     shutil.rmtree(out, ignore_errors=True)
     command = IMGORG + ["run", str(folder), "--out", str(out), "--k", str(k), "--no-report"]
     start = time.perf_counter()
     done = subprocess.run(command + ([] if review else ["--no-review"]), capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
-    found = re.search(r"Review \(([\d.]+) s beside the map, ([\d.]+) s after it\)", done.stdout)
+    found = re.search(r"Review \(([\d.]+) s beside the run, ([\d.]+) s after it\)", done.stdout)
     return wall, (float(found.group(1)), float(found.group(2))) if found else None
 
 
@@ -69,7 +69,7 @@ def measure(name: str, folder: Path, k: int, rounds: int, work: Path) -> None:
         results = {review: once(folder, work / f"{name}-{int(review)}", k, review) for review in order}
         (with_wall, (beside, after)), (without, _) = results[True], results[False]
         shares.append((with_wall - without) / without)
-        print(f"{name} round {r + 1}: run {with_wall:.1f} s with the review ({beside:.1f} s beside the map, "
+        print(f"{name} round {r + 1}: run {with_wall:.1f} s with the review ({beside:.1f} s beside the run, "
               f"{after:.1f} s after it), {without:.1f} s without: the review adds {shares[-1]:.1%}", flush=True)
     print(f"{name}: the review adds {statistics.median(shares):.1%} (median of {rounds})", flush=True)
     parts = review_collection(work / f"{name}-1").seconds

@@ -101,17 +101,28 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_process_beside(tm
     assert done.stdout.split() == ["3"] and count.read_text() == "x"
 
 
-def test_a_beside_process_told_to_wait_starts_its_work_only_on_go(tmp_path):
+def test_a_beside_process_told_to_wait_starts_its_work_only_on_go_with_the_arguments_it_brings(tmp_path):
+    import numpy as np
+
     marker = tmp_path / "held"
     beside = Beside(_hold_briefly, (str(marker),), wait_for_go=True)
     time.sleep(2)  # long enough to import and start, were it not waiting
     assert not marker.exists()
-    beside.go()
-    assert beside.result() == "done" and marker.exists()
+    large = np.arange(4_000_000, dtype=np.float32)  # 16 MB: more than a pipe holds at once
+    beside.go(large)
+    beside.go("a second go does nothing")
+    assert beside.result() == ("done", float(large.sum())) and marker.exists()
 
 
-def _hold_briefly(path: str, progress=None) -> str:
+def _hold_briefly(path: str, values=None, progress=None) -> tuple[str, float]:
     import pathlib
 
     pathlib.Path(path).mkdir()
-    return "done"
+    return "done", float(values.sum())
+
+
+def test_a_beside_process_never_told_to_go_ends_when_it_is_cancelled(tmp_path):
+    beside = Beside(_hold_briefly, (str(tmp_path / "held"),), wait_for_go=True)
+    pid = beside._process.pid
+    beside.cancel()
+    assert not process_alive(pid) and not (tmp_path / "held").exists()

@@ -60,7 +60,7 @@ def collection(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reviewed(collection, tmp_path_factory):
     root, planted = collection
-    mapped = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="pca"))  # the review runs beside the map
+    mapped = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="pca"))  # the review runs beside clustering and map
     ran = run(root, tmp_path_factory.mktemp("review-ws") / "ws", mapped, review=ReviewConfig())
     return ran.workspace.path, ran.review, planted
 
@@ -74,6 +74,20 @@ def test_a_run_reviews_in_a_process_beside_its_own_and_stores_what_a_review_find
     pd.testing.assert_frame_equal(again.scores, result.scores)
     timings = json.loads((path / "manifest.json").read_text())["timings"]
     assert timings["review beside"] > 0 and "review" in timings
+
+
+def test_the_run_command_says_what_its_review_found_and_what_it_added(collection, tmp_path):
+    # `benchmarks/review_cost.py` reads the review's two clocks from this line
+    import re
+
+    root, _ = collection
+    result = CliRunner().invoke(app, ["run", str(root), "--out", str(tmp_path / "ws"), "--method", "kmeans",
+                                      "--k", "5", "--map", "pca", "--no-report"])
+    assert result.exit_code == 0, result.output
+    said = re.search(r"Review \(([\d.]+) s beside the run, ([\d.]+) s after it\): (.*copy.*); `imgorg review ",
+                     " ".join(result.output.split()))
+    assert said and float(said.group(1)) > 0, result.output
+    assert "leak" in said.group(3) and (tmp_path / "ws" / "review.parquet").exists()
 
 
 @pytest.fixture
@@ -259,6 +273,7 @@ def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(t
     import os
 
     import imgorg.tasks.review as review_task
+    import imgorg.tasks.run as run_task
 
     from .photo_corpus import encode, source_photo
 
@@ -277,7 +292,8 @@ def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(t
             yield decode
 
     monkeypatch.setattr(review_task, "first_read_decodes", recording)
-    # no map: the review follows in this process (nothing to run beside), where the test sees what it reads
+    # the review follows in this process, not beside it, where the test sees what it reads
+    monkeypatch.setattr(run_task, "_review_beside", lambda *args: None)
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
     kept = run(folder, tmp_path / "kept", config, review=ReviewConfig())
     assert len(seen) == 1 and len(seen[0]) == 2 * 4  # the four 12-MP JPEGs, two decodes each

@@ -9,6 +9,6 @@ CURATED = "curated"  # the method name of the curated clustering (the edit log a
 EVENTS = "events"  # the method name of the grouping by capture time
 CLIP_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has: word search, zero-shot names
 # manifest.json's timings of `imgorg run`'s review: the time the run waited for it after its own stages,
-# and the review's own clock in the process that ran beside the map (overlapping the run's stages)
+# and the review's own clock in the process beside the run's clustering and map (overlapping its stages)
 REVIEW_STAGE = "review"
 REVIEW_BESIDE_STAGE = "review beside"

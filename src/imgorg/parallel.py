@@ -102,22 +102,33 @@ class Beside:
 
     def __init__(self, function: Callable, args: tuple, progress=None, wait_for_go: bool = False):
         """``wait_for_go``: the child starts (imports what ``function`` needs) but calls it only once
-        ``go()`` is called, so that it can be started early."""
+        ``go()`` is called, so that it can be started early, before all of its arguments are known."""
         context = multiprocessing.get_context("spawn")
         self._reader, writer = context.Pipe(duplex=False)
-        self._go = context.Event() if wait_for_go else None
+        go_reader, self._go = context.Pipe(duplex=False) if wait_for_go else (None, None)
         self._process = context.Process(target=_beside_child, args=(function, args, writer, progress is not None,
-                                                                    _lowest_level(), self._go, os.getpid()))
+                                                                    _lowest_level(), go_reader, os.getpid()))
         with _main_not_imported(), _sigint_ignored():  # ignored from its start, not only once it says so
             self._process.start()
-        writer.close()  # the child holds the only writing end
+        for end in (writer, go_reader):  # the child holds the only events' writing end and go's reading end
+            if end is not None:
+                end.close()
         self._outcome: tuple[str, object] | None = None
         self._relay = threading.Thread(target=self._relay_events, args=(progress,), daemon=True)
         self._relay.start()
 
-    def go(self) -> None:
-        if self._go is not None:
-            self._go.set()
+    def go(self, *more) -> None:
+        """Let the child call the function, with ``more`` arguments after ``args`` (pickled to it: this
+        waits until the child has them). Once only: later calls do nothing."""
+        if self._go is None:
+            return
+        go, self._go = self._go, None
+        try:
+            go.send(more)
+        except OSError:  # the child is gone: ``result()`` says so
+            pass
+        finally:
+            go.close()
 
     def result(self):
         """The function's return value; it raises its exception. Call ``go()`` first where the
@@ -246,11 +257,17 @@ def _beside_child(function: Callable, args: tuple, events, with_progress: bool, 
         send(("start", key, description, total))
         return lambda n: send(("advance", key, n))
 
-    while go is not None and not go.wait(GO_POLL):
-        if os.getppid() != parent:  # the parent is gone without a word: nothing to do
+    more = ()
+    if go is not None:
+        while not go.poll(GO_POLL):
+            if os.getppid() != parent:  # the parent is gone without a word: nothing to do
+                return
+        try:
+            more = go.recv()
+        except EOFError:  # closed without a go: the parent is gone
             return
     try:
-        outcome = ("done", function(*args, progress=progress if with_progress else None))
+        outcome = ("done", function(*args, *more, progress=progress if with_progress else None))
     except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent
         if not isinstance(error, Exception):  # SystemExit, KeyboardInterrupt: not to be raised there as such
             error = RuntimeError(f"the process beside this one stopped: {type(error).__name__} {error}")

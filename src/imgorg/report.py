@@ -123,7 +123,7 @@ def _summary(d: ReportData) -> str:
         rows.append(("shown in this report", d.method))
     timings = m.get("timings", {})
     timing_rows = [(stage, f"{seconds:,.1f} s") for stage, seconds in timings.items()]
-    overlapped = (REVIEW_BESIDE_STAGE,)  # ran in another process beside the map: not the run's own time
+    overlapped = (REVIEW_BESIDE_STAGE,)  # ran in another process beside the run's stages: not its own time
     timing_rows.append(("total", f"{sum(v for k, v in timings.items() if k not in overlapped):,.1f} s"))
     return _section("summary", "Summary", _pairs(rows) + "<h3>Timings</h3>" + _pairs(timing_rows))
 

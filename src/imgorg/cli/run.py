@@ -93,17 +93,17 @@ def run(
 
 
 def _run_seconds(timings: dict[str, float]) -> float:
-    """The run's stages, not its review's (said on its own line, and partly beside the map)."""
+    """The run's stages, not its review's (said on its own line, and partly beside the run's stages)."""
     return sum(seconds for stage, seconds in timings.items() if stage not in (REVIEW_STAGE, REVIEW_BESIDE_STAGE))
 
 
 def say_review(result: RunResult) -> None:
     """The review a run ends with, in one line per kind found (`imgorg review WS` has the table), with
-    its own clock and, where it ran beside the map, what it added to the run."""
+    its own clock and, where it ran beside the run's clustering and map, what it added to the run."""
     found = result.review.summary
     said = ", ".join(f"{row.images:,} {row.kind.replace('_', ' ')}" for row in found.itertuples()) or "nothing"
     beside, added = result.timings.get(REVIEW_BESIDE_STAGE), result.timings.get(REVIEW_STAGE, 0.0)
-    clock = f"{beside:.1f} s beside the map, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
+    clock = f"{beside:.1f} s beside the run, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
     console.print(f"Review ({clock}): {said}; `imgorg review {escape(str(result.workspace.path))}` "
                   "lists them, `--accept KIND` acts on them", highlight=False)
 

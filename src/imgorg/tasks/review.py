@@ -124,6 +124,21 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     return ReviewResult(table, scores, notes, seconds)
 
 
+def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = None,
+                progress: ProgressFactory | None = None) -> ReviewResult:
+    """``find_in_collection`` for ``imgorg run``, in its process beside (``tasks.run``): on ``handed``, the
+    run's (catalog, embeddings as stored, source root) once embedded, before its workspace is written:
+    the review needs no clusters, so it runs beside the clustering and the map; without, on the
+    workspace written at ``out``."""
+    if handed is None:
+        return find_in_collection(out, config, progress=progress)
+    catalog, embeddings, root = handed
+    n = len(embeddings)
+    unsaved = Workspace(Path(out), {"source": {"root": str(root)}}, catalog, embeddings,
+                        np.empty((n, 0), np.float32), pd.DataFrame(index=range(n)), {})
+    return find_in_collection(unsaved, config, progress=progress)
+
+
 def _first_read(ws: Workspace, copies: bool, folder: Path | None, decode, timed, progress: ProgressFactory | None):
     """(quality scores with the images' ids, thumbnails, {row: kept working pixels}, {row: kept grey pixels}).
     Where copies are looked for, one read (and one decode, ``decode``'s) per image serves the thumbnails

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
@@ -69,7 +70,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     that would change the clustering the edits were made on is refused unless ``discard_edits``.
     ``review``: the run ends with the collection's review (``tasks.review``), in ``RunResult.review``.
     The embed stage keeps its decodes of large JPEGs for it (``review.kept.first_read_keeper``), and
-    it runs in a spawned process while this one makes the map (``_review_beside``).
+    it runs in a spawned process while this one clusters and makes the map (``_review_beside``).
     """
     config = (config or RunConfig()).validate()
     if review is not None:
@@ -88,12 +89,14 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                     grown.review, grown.review_error = _reviewed(grown.workspace, review, progress, grown.timings)
                 return grown
         # the review's process starts now, so that its imports ride on the run's own; it waits until the
-        # workspace is written (``Beside.go``), then runs beside the map
-        beside = _review_beside(out, review, progress) if review and config.map.method != "none" else None
+        # images are embedded (``Beside.go``), then runs beside the clustering and the map
+        beside = _review_beside(out, review, progress) if review else None
         try:
             first_read = _first_read_keeper(out, config) if review else None
             embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
                                                   first_read=first_read)
+            if beside is not None and len(embedded.embeddings) <= EXACT_MAX and not is_curated(previous):
+                beside.go(_handed_to_review(embedded, described, config))  # (a kept edit log: once written, below)
             device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
             ws, reducer = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
             ws.path = out
@@ -113,7 +116,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                     ws.write_artifact(PCA_FILES[part], array)
                 if embedded.tags is not None:  # the backbone's own ImageNet classes: names and word search
                     ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), embedded.tags))
-            if beside is not None and len(ws.images) <= EXACT_MAX:  # else it searches with the index made below
+            if beside is not None and len(ws.images) <= EXACT_MAX:  # where not yet gone (once only)
                 beside.go()
             if config.map.method != "none" and len(ws.images) > config.map.dims + 1 and not ws.maps(config.map.dims):
                 with timed(timings, "map"):
@@ -134,13 +137,22 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
 
 
 def _review_beside(out: Path, review: ReviewConfig, progress):
-    """The review of the workspace, in another process (``parallel.Beside``) started before the run's
-    stages: its imports (about 2 s of CPU) ride on the run's own, and once told to go it runs beside
-    the map, which keeps one core of two busy (UMAP)."""
+    """The review, in another process (``parallel.Beside``) started before the run's stages: its imports
+    (about 2 s of CPU) ride on the run's own. It needs no clusters: told to go once the images are
+    embedded, it runs beside the clustering (which leaves part of a core idle) and the map (one core of
+    two busy: UMAP); past EXACT_MAX images, on the written workspace once its search index is made."""
     from ..parallel import Beside
-    from .review import find_in_collection
+    from .review import find_in_run
 
-    return Beside(find_in_collection, (out, review), progress, wait_for_go=True)
+    return Beside(find_in_run, (out, review), progress, wait_for_go=True)
+
+
+def _handed_to_review(embedded: EmbedResult, described: dict, config: RunConfig) -> tuple:
+    """What the review beside needs of the run before its workspace is written: the catalog, the
+    embeddings as the workspace stores them (float16 where asked) and the source folder."""
+    stored = np.float16 if config.embed.float16 else np.float32
+    embeddings = np.asarray(embedded.embeddings).astype(stored, copy=False).astype(np.float32, copy=False)
+    return embedded.catalog, embeddings, described["root"]
 
 
 def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, float], beside=None):
@@ -152,7 +164,7 @@ def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, 
     try:
         with timed(timings, REVIEW_STAGE):
             if beside is not None:
-                beside.go()  # where the index came last, not before
+                beside.go()  # past EXACT_MAX: on the written workspace, with its index
             result = beside.result() if beside is not None else find_in_collection(ws, review, progress=progress)
             store_review(ws, result)
     except Exception as error:  # noqa: BLE001 - said by the caller, after the run's own summary

@@ -106,6 +106,22 @@ def test_a_tiny_image_among_normal_ones_is_odd_size_but_a_folder_of_icons_is_not
     assert set(flags.loc[flags["kind"] == "odd_size", "id"]) == {len(images)}
 
 
+def test_a_copy_three_and_a_half_times_smaller_is_odd_size_among_photos_of_one_size_only():
+    images = crops()
+
+    def sized(sides: list[int]) -> pd.DataFrame:
+        frame = pd.concat([scores_of(images)] * 2, ignore_index=True).iloc[:len(sides)].copy()
+        frame["width"], frame["height"] = np.array(sides, float), np.array(sides, float) * 0.75
+        return frame
+
+    one_size = [150] * 15 + [43]  # 3.5x shorter than the other fifteen
+    flags = quality_flags(sized(one_size))
+    said = flags.loc[flags["kind"] == "odd_size"]
+    assert set(said["id"]) == {15} and "keep close to it" in said["reason"].iat[0]
+    varied = [90, 110, 130, 150, 170, 200, 240, 300, 150, 120, 180, 260, 100, 140, 210, 43]  # 150 px median
+    assert set(quality_flags(sized(varied)).query("kind == 'odd_size'")["id"]) == set()
+
+
 def test_a_panorama_is_odd_aspect_but_not_in_an_album_of_panoramas():
     images = crops()
     panorama = photos()[2].crop((0, 150, 600, 210))  # 10:1

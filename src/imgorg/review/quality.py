@@ -111,6 +111,11 @@ LOW_DETAILED = 0.06  # share of detailed tiles under which an image is low infor
 # size: the long side, against the collection's median (a 300x30 strip is an odd shape, not tiny).
 TINY_RATIO = 4.0  # a long side this many times shorter than the collection's median is odd (a thumbnail)
 HUGE_RATIO = 6.0  # ...or this many times longer: a wider margin, a large image costs storage but loses nothing
+# In a collection whose sizes keep close to its median (this image's robust z of the log side at least
+# SIZE_Z, its spread taken as at least SIZE_SPREAD) these ratios suffice: a 40 px copy among 150 px photos
+# of one size, a 1,280 px download among a phone's 4,032 px photos. Among sizes that vary, 4x and 6x.
+TIGHT_TINY_RATIO, TIGHT_HUGE_RATIO = 3.0, 4.0
+SIZE_Z, SIZE_SPREAD = 4.0, 0.1
 TINY_SIDE = 16  # px: a long side under this is odd in any collection (an icon is 16 px and up)
 MIN_COLLECTION = 8  # fewer images than this: no statistics of the collection, absolute rules only
 # --- odd aspect --------------------------------------------------------------------------------
@@ -568,15 +573,18 @@ def _low_information(scores):
 def _odd_size(scores):
     width, height = scores["width"].to_numpy(np.float64), scores["height"].to_numpy(np.float64)
     side = np.fmax(width, height)
-    size = _Collection(pd.Series(side))
+    size = _Collection(pd.Series(side), min_spread=SIZE_SPREAD)
     ratio = side / size.typical
     with np.errstate(invalid="ignore"):
         tiny = side < TINY_SIDE
-        relative = ((ratio < 1 / TINY_RATIO) | (ratio > HUGE_RATIO)) & size.enough
+        tight = np.abs(size.z) >= SIZE_Z  # beyond what this collection's sizes vary by
+        short, long = np.where(tight, TIGHT_TINY_RATIO, TINY_RATIO), np.where(tight, TIGHT_HUGE_RATIO, HUGE_RATIO)
+        relative = ((ratio < 1 / short) | (ratio > long)) & size.enough
     reasons = [(f"{w:.0f}x{h:.0f} px is tiny (a long side under {TINY_SIDE} px is odd in any collection)" if t else
                 f"{w:.0f}x{h:.0f} px: its long side is {max(q, 1 / q):.1f} times {'shorter' if q < 1 else 'longer'} "
-                f"than this collection's median of {size.typical:.0f} px, beyond {TINY_RATIO if q < 1 else HUGE_RATIO:g}x")
-               if t or rel else "" for w, h, q, t, rel in zip(width, height, ratio, tiny, relative)]
+                f"than this collection's median of {size.typical:.0f} px, beyond {lo if q < 1 else hi:g}x"
+                + (" in a collection whose sizes keep close to it" if lo < TINY_RATIO else ""))
+               if t or rel else "" for w, h, q, t, rel, lo, hi in zip(width, height, ratio, tiny, relative, short, long)]
     badness = np.abs(np.log(ratio)) / np.log(TINY_RATIO**2)  # 1 at 16 times the median
     return tiny | relative, np.where(tiny, 1.0, badness), reasons
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 
 import pytest
 
 from imgorg.errors import ConfigError
-from imgorg.parallel import Beside, process_alive
+from imgorg.parallel import Beside, process_alive, process_pool
 
 
 def _count(n: int, progress=None) -> tuple[int, int]:
@@ -126,3 +127,28 @@ def test_a_beside_process_never_told_to_go_ends_when_it_is_cancelled(tmp_path):
     pid = beside._process.pid
     beside.cancel()
     assert not process_alive(pid) and not (tmp_path / "held").exists()
+
+
+def _faults_of_a_second_block(size: int) -> int:
+    """Pages the kernel had to fault in for a block of ``size`` bytes made after one of that size was freed."""
+    import resource
+
+    import numpy as np
+
+    np.ones(size, np.uint8)  # made, written and freed
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    np.ones(size, np.uint8)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc thresholds")
+def test_a_worker_keeps_the_memory_it_frees_for_the_next_image():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = 16 << 20  # a few 12-MP photos' quality working arrays
+    with process_pool(1) as pool:
+        kept = pool.submit(_faults_of_a_second_block, size).result()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # malloc as it starts
+        plain = pool.submit(_faults_of_a_second_block, size).result()
+    assert kept < 64 < 256 < plain  # a plain worker faults much of the 4,096 pages in again

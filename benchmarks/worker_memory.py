@@ -1,0 +1,74 @@
+"""What keeping freed memory in a worker (``parallel.keep_freed_memory``) does to the review's first
+read of large photos in ``imgorg run``: each photo's file read, its 1/8 decodes loaded from where the
+embed stage kept them, its quality scores, its copy-search thumbnails and its kept pixels written
+(``duplicates.image_thumbnails`` with the review's own decode and measure), timed in a
+fresh worker that keeps freed memory (as ``parallel.process_pool``'s do) and in a plain one,
+alternating; medians of the per-photo times. Fresh (spawned) workers: a forked one inherits its
+parent's malloc state, whatever that is.
+
+    python benchmarks/worker_memory.py /tmp/imgorg-review-cost/many-1200 --photos 200 --rounds 3
+
+Any folder of 12-MP JPEGs will do (``review_cost.py --many N`` makes one of enlarged LFW photos).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import multiprocessing
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+
+def _first_read(folder: str, names: list[str], cache: str, kept: str) -> float:
+    """Seconds per photo of the review's first read of ``names`` (one chunk, as a worker gets it)."""
+    from imgorg.duplicates.thumbnails import image_thumbnails
+    from imgorg.review.kept import spill_keeping, stored_decode
+
+    decode = functools.partial(stored_decode, cache)
+    start = time.perf_counter()  # one worker: in this process
+    image_thumbnails(folder, names, workers=1, measure=functools.partial(spill_keeping, kept), decode=decode)
+    return (time.perf_counter() - start) / len(names)
+
+
+def main() -> None:
+    from imgorg.embed.backbones import preprocess_for
+    from imgorg.config import EmbedConfig
+    from imgorg.embed.preprocess import MODEL_REDUCE_GAP
+    from imgorg.fileio import file_sha256
+    from imgorg.parallel import start_worker
+    from imgorg.review.kept import keep_first_read
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    names = sorted(p.name for p in args.folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))[:args.photos]
+    model = (preprocess_for(EmbedConfig()).input_size, MODEL_REDUCE_GAP)
+    with tempfile.TemporaryDirectory() as work:
+        cache, kept = Path(work, "first-read"), Path(work, "kept")
+        kept.mkdir()
+        for name in names:  # what the embed stage keeps for the review
+            keep_first_read(str(cache), model, (args.folder / name).read_bytes(), file_sha256(args.folder / name))
+        per_photo = {"kept": [], "plain": []}
+        for r in range(args.rounds):
+            for name in (("kept", "plain") if r % 2 == 0 else ("plain", "kept")):
+                spawn = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(1, mp_context=spawn, initializer=start_worker if name == "kept" else None) as pool:
+                    pool.submit(int).result()  # started and imported before the clock
+                    seconds = pool.submit(_first_read, str(args.folder), names, str(cache), str(kept)).result()
+                per_photo[name].append(seconds * 1000)
+                for file in kept.iterdir():
+                    file.unlink()
+                print(f"round {r + 1} {name}: {per_photo[name][-1]:.1f} ms a photo", flush=True)
+    keeps, plain = statistics.median(per_photo["kept"]), statistics.median(per_photo["plain"])
+    print(f"the review's first read of a 12-MP photo in `imgorg run`: {keeps:.1f} ms in a worker that keeps freed "
+          f"memory, {plain:.1f} ms in a plain one ({plain / keeps:.2f}x; {len(names)} photos, medians of {args.rounds})")
+
+
+if __name__ == "__main__":
+    main()

@@ -35,11 +35,10 @@ def _first_read(folder: str, names: list[str], cache: str, kept: str) -> float:
 
 
 def main() -> None:
-    from imgorg.embed.backbones import preprocess_for
     from imgorg.config import EmbedConfig
+    from imgorg.embed.backbones import preprocess_for
     from imgorg.embed.preprocess import MODEL_REDUCE_GAP
     from imgorg.fileio import file_sha256
-    from imgorg.parallel import start_worker
     from imgorg.review.kept import keep_first_read
 
     parser = argparse.ArgumentParser()
@@ -57,18 +56,25 @@ def main() -> None:
         per_photo = {"kept": [], "plain": []}
         for r in range(args.rounds):
             for name in (("kept", "plain") if r % 2 == 0 else ("plain", "kept")):
-                spawn = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(1, mp_context=spawn, initializer=start_worker if name == "kept" else None) as pool:
-                    pool.submit(int).result()  # started and imported before the clock
-                    seconds = pool.submit(_first_read, str(args.folder), names, str(cache), str(kept)).result()
-                per_photo[name].append(seconds * 1000)
-                for file in kept.iterdir():
-                    file.unlink()
+                per_photo[name].append(_in_fresh_worker(name == "kept", args.folder, names, cache, kept))
                 print(f"round {r + 1} {name}: {per_photo[name][-1]:.1f} ms a photo", flush=True)
-    keeps, plain = statistics.median(per_photo["kept"]), statistics.median(per_photo["plain"])
+    keeps, plain = (statistics.median(per_photo[name]) for name in ("kept", "plain"))
     print(f"the review's first read of a 12-MP photo in `imgorg run`: {keeps:.1f} ms in a worker that keeps freed "
           f"memory, {plain:.1f} ms in a plain one ({plain / keeps:.2f}x; {len(names)} photos, medians of {args.rounds})")
 
+
+def _in_fresh_worker(keeps: bool, folder: Path, names: list[str], cache: Path, kept: Path) -> float:
+    """Milliseconds a photo of ``_first_read`` in a new spawned worker, keeping freed memory or not;
+    ``kept`` is emptied afterwards."""
+    from imgorg.parallel import start_worker
+
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn, initializer=start_worker if keeps else None) as pool:
+        pool.submit(int).result()  # started and imported before the clock
+        seconds = pool.submit(_first_read, str(folder), names, str(cache), str(kept)).result()
+    for file in kept.iterdir():
+        file.unlink()
+    return seconds * 1000
 
 if __name__ == "__main__":
     main()

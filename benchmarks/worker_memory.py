@@ -59,8 +59,9 @@ def main() -> None:
                 per_photo[name].append(_in_fresh_worker(name == "kept", args.folder, names, cache, kept))
                 print(f"round {r + 1} {name}: {per_photo[name][-1]:.1f} ms a photo", flush=True)
     keeps, plain = (statistics.median(per_photo[name]) for name in ("kept", "plain"))
-    print(f"the review's first read of a 12-MP photo in `imgorg run`: {keeps:.1f} ms in a worker that keeps freed "
-          f"memory, {plain:.1f} ms in a plain one ({plain / keeps:.2f}x; {len(names)} photos, medians of {args.rounds})")
+    print(f"the review's first read of a 12-MP photo in `imgorg run`: {keeps:.1f} ms in a worker that keeps "
+          f"freed memory, {plain:.1f} ms in a plain one ({plain / keeps:.2f}x; {len(names)} photos, "
+          f"medians of {args.rounds})")
 
 
 def _in_fresh_worker(keeps: bool, folder: Path, names: list[str], cache: Path, kept: Path) -> float:

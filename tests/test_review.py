@@ -76,6 +76,18 @@ def test_a_run_reviews_in_a_process_beside_its_own_and_stores_what_a_review_find
     assert timings["review beside"] > 0 and "review" in timings
 
 
+def test_a_run_too_large_to_hand_its_embeddings_over_reviews_its_written_workspace_alike(reviewed, collection,
+                                                                                        tmp_path, monkeypatch):
+    import imgorg.tasks.run as run_task
+
+    root, _ = collection
+    monkeypatch.setattr(run_task, "HANDED_MAX_BYTES", 0)  # the review starts once the workspace is written
+    mapped = RunConfig(cluster=CONFIG.cluster, map=MapConfig(method="pca"))
+    ran = run(root, tmp_path / "ws", mapped, review=ReviewConfig())
+    pd.testing.assert_frame_equal(ran.review.table, reviewed[1].table)
+    assert ran.timings["review beside"] > 0
+
+
 def test_the_run_command_says_what_its_review_found_and_what_it_added(collection, tmp_path):
     # `benchmarks/review_cost.py` reads the review's two clocks from this line
     import re

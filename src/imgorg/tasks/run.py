@@ -95,7 +95,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
             first_read = _first_read_keeper(out, config) if review else None
             embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
                                                   first_read=first_read)
-            if beside is not None and len(embedded.embeddings) <= EXACT_MAX and not is_curated(previous):
+            if beside is not None and _hand_over(embedded.embeddings) and not is_curated(previous):
                 beside.go(_handed_to_review(embedded, described, config))  # (a kept edit log: once written, below)
             device = resolve_device(config.embed.device)  # every stage on the GPU when the embedding is
             ws, reducer = analyse(embedded.embeddings, embedded.catalog, config, timings, progress, device)
@@ -145,6 +145,17 @@ def _review_beside(out: Path, review: ReviewConfig, progress):
     from .review import find_in_run
 
     return Beside(find_in_run, (out, review), progress, wait_for_go=True)
+
+
+# The embeddings go to the review's process through a pipe, copied on both sides while they travel:
+# up to this size (50,000 images of 1280 dimensions); past it the review waits for the written
+# workspace and maps its embeddings.npy instead.
+HANDED_MAX_BYTES = 256 << 20
+
+
+def _hand_over(embeddings: np.ndarray) -> bool:
+    """Whether the review beside starts on the run's embeddings, before the workspace is written."""
+    return len(embeddings) <= EXACT_MAX and embeddings.size * 4 <= HANDED_MAX_BYTES
 
 
 def _handed_to_review(embedded: EmbedResult, described: dict, config: RunConfig) -> tuple:

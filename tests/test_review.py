@@ -112,6 +112,17 @@ def by_path(table, path_end: str):
     return table[table["path"].str.endswith(path_end)]
 
 
+def test_the_report_totals_the_run_without_the_review_clock_that_ran_beside_it(fresh):
+    from imgorg.tasks.report import write_report
+
+    path, _, _ = fresh
+    timings = json.loads((path / "manifest.json").read_text())["timings"]
+    html = write_report(path).read_text(encoding="utf-8")
+    own = sum(seconds for stage, seconds in timings.items() if stage != "review beside")
+    assert f"<tr><th>total</th><td>{own:,.1f} s</td></tr>" in html
+    assert f"<tr><th>review beside</th><td>{timings['review beside']:,.1f} s</td></tr>" in html
+
+
 def test_copies_are_grouped_with_the_copy_to_keep_and_its_reason(reviewed):
     _, result, _ = reviewed
     copies = result.table[result.table["kind"] == "copy"]

@@ -140,7 +140,8 @@ def _review_beside(out: Path, review: ReviewConfig, progress):
     """The review, in another process (``parallel.Beside``) started before the run's stages: its imports
     (about 2 s of CPU) ride on the run's own. It needs no clusters: told to go once the images are
     embedded, it runs beside the clustering (which leaves part of a core idle) and the map (one core of
-    two busy: UMAP); past EXACT_MAX images, on the written workspace once its search index is made."""
+    two busy: UMAP). Embeddings too large to hand over (``_hand_over``): on the written workspace, past
+    EXACT_MAX images once its search index is made."""
     from ..parallel import Beside
     from .review import find_in_run
 

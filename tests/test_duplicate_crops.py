@@ -272,3 +272,34 @@ def test_duplicates_find_a_large_photos_crop_on_the_decode_their_thumbnails_kept
     again = find_folder_duplicates(tmp_path / "photos", tmp_path / "again", DuplicatesConfig(fast=True))
     pd.testing.assert_frame_equal(frame, again)
     assert not list((tmp_path / "out" / "cache").glob("review-pixels-*"))
+
+
+def _ratio_matches_by_search(a: kp.Keypoints, b: kp.Keypoints) -> tuple[np.ndarray, np.ndarray]:
+    """The ratio test either way from FAISS's 2-nearest search in each direction: the reference."""
+    import faiss
+
+    found = []
+    for query, train, flip in ((a, b, False), (b, a, True)):
+        distance, nearest = faiss.knn_hamming(query.descriptors, train.descriptors, 2)
+        good = np.flatnonzero(distance[:, 0] < kp.RATIO * distance[:, 1])
+        pairs = np.stack([good, nearest[good, 0]], axis=1)
+        found.append(pairs[:, ::-1] if flip else pairs)
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return a.xy[pairs[:, 0]], b.xy[pairs[:, 1]]
+
+
+def test_matches_from_one_distance_matrix_are_those_of_a_search_each_way():
+    rng = np.random.default_rng(0)
+    original = rng.integers(0, 256, (600, 32), dtype=np.uint8)
+    crop = original[rng.choice(600, 250, replace=False)].copy()
+    noise = rng.random(crop.shape) < 0.02  # a few bits flipped, as a recompressed crop's descriptors
+    crop[noise] ^= 1 << rng.integers(0, 8, noise.sum()).astype(np.uint8)
+    crop[:20] = crop[20:40]  # duplicate descriptors: ties for the nearest, which fail the ratio test
+    a = kp.Keypoints(rng.random((600, 2), np.float32), original, (640, 480), None)
+    b = kp.Keypoints(rng.random((250, 2), np.float32), crop, (400, 300), None)
+    for one, other in ((a, b), (b, a), (a, a)):
+        fast, reference = kp._ratio_matches(one, other), _ratio_matches_by_search(one, other)
+        np.testing.assert_array_equal(fast[0], reference[0])
+        np.testing.assert_array_equal(fast[1], reference[1])
+    # each crop descriptor finds its source from the crop's side, even where the original's side ties
+    assert len(kp._ratio_matches(a, b)[0]) == 250

@@ -192,10 +192,10 @@ def _ratio_matches(a: Keypoints, b: Keypoints) -> tuple[np.ndarray, np.ndarray]:
     """Positions in a and in b of the matches that pass the ratio test either way: from a crop, most
     keypoints find their match in the original; from the original, only those inside the crop do,
     and the ratio test decides differently, so a single direction missed some crops. Both directions'
-    two nearest descriptors come from one matrix of Hamming distances (FAISS, 0.4 ms for 1,000 x 1,000
-    descriptors): 1.7-2.0 ms a pair, where FAISS's 2-nearest search each way took 2.8-3.0 ms and
-    OpenCV's brute-force matcher 6.4 ms one way, with the same answers (a tie for the nearest fails the
-    ratio test either way)."""
+    two nearest descriptors come from one matrix of Hamming distances (FAISS's ``hammings``): the whole
+    match of two images' 1,000 descriptors takes 2.1 ms, where FAISS's 2-nearest search each way took
+    2.4 ms for the searches alone (``benchmarks/crop_matching.py``) and OpenCV's brute-force matcher
+    6.4 ms one way, with the same answers (a tie for the nearest fails the ratio test either way)."""
     import faiss
 
     query, train = np.ascontiguousarray(a.descriptors), np.ascontiguousarray(b.descriptors)

@@ -76,6 +76,17 @@ def test_a_run_reviews_in_a_process_beside_its_own_and_stores_what_a_review_find
     assert timings["review beside"] > 0 and "review" in timings
 
 
+def test_a_run_storing_half_precision_embeddings_hands_the_review_what_it_stores(collection, tmp_path):
+    from imgorg.config import EmbedConfig
+
+    root, _ = collection
+    config = RunConfig(embed=EmbedConfig(float16=True), cluster=CONFIG.cluster, map=MapConfig(method="pca"))
+    review = ReviewConfig(kinds=("copy", "outlier", "label_issue"))  # what reads the embeddings
+    ran = run(root, tmp_path / "ws", config, review=review)
+    again = review_collection(shutil.copytree(tmp_path / "ws", tmp_path / "again"), review)
+    pd.testing.assert_frame_equal(again.table, ran.review.table)
+
+
 def test_a_run_too_large_to_hand_its_embeddings_over_reviews_its_written_workspace_alike(reviewed, collection,
                                                                                         tmp_path, monkeypatch):
     import imgorg.tasks.run as run_task

@@ -64,9 +64,9 @@ def process_alive(pid: int) -> bool:
 
 
 # glibc's malloc hands a freed block of over 128 KB back to the kernel at once (and trims the heap),
-# so numpy work that allocates a few MB per image faults fresh pages in for every call: the review's
-# quality scores of a 12-MP photo's 500 px decode took 15.3 ms so, 6.6 ms with freed memory kept for
-# the next call (docs/benchmarks.md). Workers that go through thousands of images keep it.
+# so numpy work that allocates a few MB per image faults fresh pages in for every image: the review's
+# first read of a 12-MP photo in `imgorg run` took 23.6 ms so, 15.0 ms with freed memory kept for the
+# next one (benchmarks/worker_memory.py, docs/benchmarks.md). Workers that go through many images keep it.
 MMAP_THRESHOLD = 32 << 20  # bytes: blocks under this come from the heap (glibc's most on 64 bits)
 TRIM_THRESHOLD = 128 << 20  # bytes: free memory at the heap's top kept for the next allocations
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
@@ -115,7 +115,7 @@ def chunked_map(function: Callable[[list], object], items: Sequence, chunk: int,
 
 class Beside:
     """``function(*args, progress=...)`` computed in another process while this one goes on (the
-    review of a written workspace beside the run's map): the child's progress bars and log records
+    review beside the run's clustering and map): the child's progress bars and log records
     are relayed to this process's, and ``result()`` waits for its return value or raises its
     exception. The child ignores Ctrl-C and leads its own process group, so ``cancel()`` ends it
     with any workers it forked (SIGTERM, which the child turns into SystemExit so that its own

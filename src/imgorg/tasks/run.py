@@ -29,7 +29,7 @@ from ..sources import scan_source
 from ..views import Workspace, load_workspace
 from ..workspace import (
     ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, SKIPPED_FILE, TAGS_FILE, CarryOver, discard_edit_log,
-    plan_carry_over, previous_manifest, read_artifact, update_manifest, workspace_lock,
+    plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest, workspace_lock,
 )
 from ..workspace.artifacts import EDITS
 from .add import add_images
@@ -162,7 +162,7 @@ def _hand_over(embeddings: np.ndarray) -> bool:
 def _handed_to_review(embedded: EmbedResult, described: dict, config: RunConfig) -> tuple:
     """What the review beside needs of the run before its workspace is written: the catalog, the
     embeddings as the workspace stores them (float16 where asked) and the source folder."""
-    stored = np.float16 if config.embed.float16 else np.float32
+    stored = stored_dtype({"config": config.to_dict()})  # the workspace's own rule
     embeddings = np.asarray(embedded.embeddings).astype(stored, copy=False).astype(np.float32, copy=False)
     return embedded.catalog, embeddings, described["root"]
 

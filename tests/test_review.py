@@ -339,3 +339,35 @@ def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(t
     without = review_collection(plain)
     pd.testing.assert_frame_equal(kept.review.table, without.table)
     pd.testing.assert_frame_equal(kept.review.scores, without.scores)
+
+
+def test_a_run_cut_short_after_embedding_leaves_no_kept_decodes(tmp_path, monkeypatch):
+    # the embed stage keeps large JPEGs' decodes for the review; a run that ends before it reads them
+    # removes them, and a later run without a review removes what a killed run left
+    import imgorg.tasks.run as run_task
+
+    from .photo_corpus import encode, source_photo
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("chelsea", "coffee"):
+        (folder / f"{name}.jpg").write_bytes(encode(source_photo(name, big=True), "JPEG", quality=90))
+    kept = tmp_path / "ws" / "cache" / "first-read"
+    seen = []
+
+    def interrupted(*args, **kwargs):
+        seen.append(sorted(p.name for p in kept.iterdir()))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_task, "_review_beside", lambda *args: None)
+    monkeypatch.setattr(run_task, "analyse", interrupted)
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
+    with pytest.raises(KeyboardInterrupt):
+        run(folder, tmp_path / "ws", config, review=ReviewConfig())
+    assert len(seen) == 1 and len(seen[0]) == 2 * 2  # it was kept: two decodes of each photo
+    assert not kept.exists()
+    kept.mkdir(parents=True)  # as a run killed outright (SIGKILL) leaves it
+    (kept / ("0" * 64 + ".q.npy")).write_bytes(b"")
+    monkeypatch.undo()
+    run(folder, tmp_path / "ws", config)
+    assert not kept.exists()

@@ -138,6 +138,13 @@ def stored_decode(folder: str, data: bytes, thumbnail_side: int):
     return shared_decode(data, thumbnail_side)
 
 
+def drop_first_read(cache: Path) -> None:
+    """Remove what ``keep_first_read`` wrote into ``cache`` for a review that will not read it: a run
+    interrupted while embedding, or one without a review after it (the files are named by content, so a
+    review would read them correctly, but nothing else ever removes them)."""
+    shutil.rmtree(Path(cache) / FIRST_READ, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def first_read_decodes(cache: Path):
     """The review's decode for its first read: ``stored_decode`` where the embed stage kept its decodes
@@ -149,7 +156,7 @@ def first_read_decodes(cache: Path):
     try:
         yield functools.partial(stored_decode, str(folder))
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        drop_first_read(cache)
 
 
 @contextlib.contextmanager

@@ -91,6 +91,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         # the review's process starts now, so that its imports ride on the run's own; it waits until the
         # images are embedded (``Beside.go``), then runs beside the clustering and the map
         beside = _review_beside(out, review, progress) if review else None
+        if not review:
+            _drop_first_read(out)  # kept by an earlier run killed outright; nothing will read it now
         try:
             first_read = _first_read_keeper(out, config) if review else None
             embedded, skipped = catalog_and_embed(source, out, config, timings, progress, limit, sample, needed=2,
@@ -131,6 +133,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         except BaseException:
             if beside is not None:
                 beside.cancel()
+            _drop_first_read(out)  # what the embed stage kept for a review that will not come
             raise
     return RunResult(ws, timings, embedded.n_computed, embedded.n_cached, skipped, n_copies=embedded.n_copies,
                      review=reviewed, review_error=failed)
@@ -184,6 +187,12 @@ def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, 
     if beside is not None:
         timings[REVIEW_BESIDE_STAGE] = result.seconds.get("total", 0.0)
     return result, None
+
+
+def _drop_first_read(out: Path) -> None:
+    from ..review.kept import drop_first_read
+
+    drop_first_read(Path(out) / CACHE)
 
 
 def _first_read_keeper(out: Path, config: RunConfig):

@@ -241,3 +241,20 @@ def test_the_report_has_a_review_section_with_the_copy_kept_of_each_group(review
     assert "The copy kept: identical files" in section  # why that one is kept
     assert all(src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', section))
     assert "1 set aside by the review left out" in render_report(ws).split('<section id="map">')[1]
+
+
+def test_a_finding_without_a_score_is_shown_with_none(reviewed, tmp_path):
+    # JSON has no NaN: a finding whose score is missing must not fail its kind's page
+    from imgorg.views import open_workspace
+    from imgorg.workspace import REVIEW_FILE
+
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    ws = open_workspace(path)
+    table = ws.read(REVIEW_FILE)
+    kind = table["kind"].iat[0]
+    table.loc[table.index[0], "score"] = float("nan")
+    ws.write_artifact(REVIEW_FILE, table)
+    answer = TestClient(create_app(path)).get(f"/api/review/{kind}?status=all&page_size=500")
+    assert answer.status_code == 200, answer.text
+    scores = [f["score"] for g in answer.json()["groups"] for f in g["images"]]
+    assert None in scores and all(s is None or 0 <= s <= 1 for s in scores)

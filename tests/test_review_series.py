@@ -76,6 +76,17 @@ def test_the_copy_check_splits_burst_shots_from_copies_whichever_was_kept(corpus
     assert shots["best"].sum() == 1
 
 
+def test_the_similar_shots_of_a_copy_group_that_fell_apart_carry_their_copy_scores(corpus):
+    # the app shows each shot's score (JSON has no NaN): a pair never aligned with each other gets the
+    # lower of its two copy scores with the group's kept image, never a made-up 1.0
+    images = _images(["jpeg", "shot", "reframed", "motion", "viewpoint"])
+    groups = _groups(images).assign(similarity=[1.0, 0.97, 0.91, 0.88, 0.86])
+    _, series = checked_copy_groups(images, corpus, groups)
+    shots = series[(series["kind"] == "similar") & ~series["best"]]
+    assert len(shots) >= 2, series
+    assert shots["similarity"].notna().all() and shots["similarity"].between(0.86, 0.97).all(), series
+
+
 def test_the_copy_check_leaves_tiny_images_identical_files_and_crops_as_copies(corpus):
     images = _images(["shot", "reframed", "motion"]).assign(width=[32, 32, 600], height=[32, 32, 400],
                                                             sha256=["a", "b", "c"])

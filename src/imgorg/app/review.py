@@ -191,7 +191,8 @@ def _units(found: pd.DataFrame, status: str) -> list[pd.DataFrame]:
 
 def _finding(row, record: dict) -> dict:
     """One finding with its image's record (cluster, label, path) and the thumbnail's address."""
-    return {**record, "action": row.action, "reason": row.reason, "score": float(row.score),
+    return {**record, "action": row.action, "reason": row.reason,
+            "score": None if pd.isna(row.score) else float(row.score),  # JSON has no NaN
             "status": row.status, "split": None if pd.isna(row.split) else str(row.split),
             "partner": None if pd.isna(row.partner) else int(row.partner),
             "suggested": None if pd.isna(row.suggested) else str(row.suggested),

@@ -417,9 +417,12 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
             unchecked += [(anchor, int(r)) for r in others if int(r) != anchor]
     checked = pd.DataFrame(checked, columns=["a", "b", "kind"]) if checked else \
         pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"), "kind": pd.Series(dtype="string")})
-    checked["score"] = np.float32(1.0)
     if checked.empty:
         return groups, _no_series()
+    # a pair's score: the lower of its two images' copy scores with their group's kept copy (the copy
+    # search scored each member against it alone); 1.0 for twins and the kept copy itself
+    to_kept = dict(zip(rows.tolist(), groups["similarity"].to_numpy(np.float32).tolist()))
+    checked["score"] = np.fmin(checked["a"].map(to_kept), checked["b"].map(to_kept)).astype(np.float32)
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),
                              np.array(unchecked, np.int64).reshape(-1, 2)])
     part = duplicate_groups(len(images), np.full(len(images), None), copies)[rows]
@@ -428,7 +431,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     if len(np.unique(part)) == groups["group"].nunique():
         return groups, _no_series()
     return _split_groups(groups, part), _table(images, root, np.empty((0, 2), np.int64),
-                                               _series_links(groups, rows, part), checked)
+                                               _series_links(groups, rows, part), checked, to_kept)
 
 
 def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
@@ -513,13 +516,22 @@ def _no_series() -> pd.DataFrame:
 
 
 def _table(images: pd.DataFrame, root, copies: np.ndarray, similar: pd.DataFrame,
-           checked: pd.DataFrame) -> pd.DataFrame:
-    """Copy groups (stars), then series of similar shots between the images each copy group keeps."""
+           checked: pd.DataFrame, to_kept: dict[int, float] | None = None) -> pd.DataFrame:
+    """Copy groups (stars), then series of similar shots between the images each copy group keeps.
+    ``to_kept``: {row: its copy score with its copy group's kept image}, the score of a pair of a series
+    never aligned with each other (the lower of the two)."""
     involved = np.unique(np.concatenate([copies.ravel(), similar[["a", "b"]].to_numpy().ravel()]))
     quality = shot_quality(images, root, involved)
     hashes = images["sha256"].to_numpy() if "sha256" in images else np.full(len(images), None)
     copy_group = duplicate_groups(len(images), hashes, copies)
-    score_of = {(a, b): s for a, b, s in checked[["a", "b", "score"]].itertuples(index=False)}
+    scores = {(min(a, b), max(a, b)): s for a, b, s in checked[["a", "b", "score"]].itertuples(index=False)}
+    to_kept = to_kept or {}
+
+    def score_of(a: int, b: int) -> float:
+        pair = (min(a, b), max(a, b))
+        if pair in scores:
+            return scores[pair]
+        return min(to_kept[a], to_kept[b]) if a in to_kept and b in to_kept else np.nan
     groups, representative = [], np.arange(len(images))
     for group in np.unique(copy_group[copy_group >= 0]):
         rows = np.flatnonzero(copy_group == group)
@@ -539,11 +551,11 @@ def _table(images: pd.DataFrame, root, copies: np.ndarray, similar: pd.DataFrame
     return frame.astype({"path": "string", "kind": "string", "reason": "string"})
 
 
-def _rows(images: pd.DataFrame, group: int, rows: np.ndarray, kind: str, score_of: dict,
+def _rows(images: pd.DataFrame, group: int, rows: np.ndarray, kind: str, score_of,
           reasons: list[str]) -> pd.DataFrame:
     """One group's rows, best first; ``similarity``: the pair's duplicate score with the best image."""
-    best = rows[0]
-    sims = [1.0 if r == best else score_of.get((min(r, best), max(r, best)), np.nan) for r in rows]
+    best = int(rows[0])
+    sims = [1.0 if r == best else score_of(int(r), best) for r in rows]
     return pd.DataFrame({"group": np.full(len(rows), group, np.int64), "id": images["id"].to_numpy()[rows],
                          "path": images["path"].astype(str).to_numpy()[rows], "kind": kind,
                          "similarity": np.round(np.asarray(sims, np.float32), 4),

@@ -217,10 +217,21 @@ def test_dismissing_keeps_both_and_an_unknown_kind_lists_the_valid_ones(fresh):
 def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
     path, _, _ = fresh
     runner = CliRunner()
+    stored = runner.invoke(app, ["review", str(path), "--json"])  # the stored review, shown as it is
+    assert stored.exit_code == 0, stored.output
+    every = {row["kind"]: row["images"] for row in json.loads(stored.stdout)}  # JSON alone on stdout
+    assert {"copy", "dark", "leak", "label_issue"} <= set(every)
     shown = runner.invoke(app, ["review", str(path), "--json", "--kinds", "copy,dark,leak"])
     assert shown.exit_code == 0, shown.output
-    kinds = {row["kind"] for row in json.loads(shown.output)}
+    kinds = {row["kind"] for row in json.loads(shown.stdout)}
     assert kinds == {"copy", "dark", "leak"}
+    assert "findings of kinds not looked for now are kept" in shown.stderr
+    again = {row["kind"]: row["images"] for row in json.loads(runner.invoke(app, ["review", str(path), "--json"]).stdout)}
+    assert again == every  # looking again for some kinds kept the others' findings
+    for refused, says in ((["--accept", "copy", "--dismiss", "copy"], "--accept and --dismiss cannot be given together"),
+                          (["--ids", "3"], "--ids names the images to accept or dismiss")):
+        answer = runner.invoke(app, ["review", str(path), *refused])
+        assert answer.exit_code != 0 and says in str(answer.exception), answer.output
     accepted = runner.invoke(app, ["review", str(path), "--accept", "leak"])
     assert accepted.exit_code == 0 and "Removed 1 image (leak)" in accepted.output
     listed = runner.invoke(app, ["export", str(path), "--removed", str(path / "removed.csv")])

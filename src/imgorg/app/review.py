@@ -107,10 +107,12 @@ def review_routes(state: AppState) -> APIRouter:
                 **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
                 "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
                 "examples": row.examples})
+        has_splits = bool(table["split"].notna().any())
+        unlooked = {kind for kind in ("leak", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}
         found = {k["kind"] for k in out["kinds"]}
-        out["none_found"] = [k for k in REVIEW_KINDS if k not in found]
+        out["none_found"] = [k for k in REVIEW_KINDS if k not in found | unlooked]  # looked for, none found
         out["open"] = sum(k["open"] for k in out["kinds"])
-        notes = not_looked_for(ws.images, bool(table["split"].notna().any()))
+        notes = not_looked_for(ws.images, has_splits)
         out["notes"] = [note[:1].upper() + note[1:] + "." for note in notes]
         return out
 

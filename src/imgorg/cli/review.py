@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..review.table import summary
 from ..workspace import REVIEW_FILE
 from .clusters import undo as undo_latest
-from .console import console, escape, progress_bars
+from .console import console, errors, escape, progress_bars
 
 
 def review_command(
@@ -27,13 +27,16 @@ def review_command(
     dismiss: Annotated[Optional[str], typer.Option(help="Keep the images of one KIND's open findings as they are ('keep both').")] = None,
     ids: Annotated[Optional[str], typer.Option(help="With --accept or --dismiss: only these image ids (comma-separated).")] = None,
     undo: Annotated[bool, typer.Option("--undo", help="Take back the latest accepted or dismissed finding (any edit).")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the summary per kind as JSON.")] = False,
+    again: Annotated[bool, typer.Option("--again", help="Look again where a review is stored already (it is shown otherwise).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary per kind as JSON (notes go to stderr).")] = False,
 ) -> None:
-    """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason."""
+    """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason.
+    A stored review (`imgorg run` makes one) is shown; --kinds, --splits or --again look again."""
     from ..tasks.review import accept_findings, dismiss_findings, review_collection
     from ..views import load_workspace
 
     chosen = _ints(ids)
+    _check_actions(accept, dismiss, undo, ids)
     if undo:
         return console.print(undo_latest(load_workspace(workspace))[1], highlight=False, markup=False)
     if accept or dismiss:
@@ -42,16 +45,38 @@ def review_command(
         for result in done:
             console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
         return _show(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
+    say = errors if json_out else console  # --json prints JSON alone on stdout
+    if not (kinds or splits or again):
+        stored = load_workspace(workspace).review()
+        if stored is not None:
+            _show(summary(stored), json_out, "Review (stored)")
+            if not json_out:
+                console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/], "
+                              f"{int(((stored['status'] == 'open') & (stored['action'] != 'keep')).sum()):,} open; `--again` looks again, "
+                              "`--accept KIND` acts on them, `imgorg serve WS` shows them")
+            return
     config = ReviewConfig(kinds=tuple(comma_list(kinds)) if kinds else DEFAULT_REVIEW_KINDS,
                           splits=tuple(comma_list(splits)) if splits else None)
     with progress_bars() as progress:
         result = review_collection(workspace, config, progress)
     for note in result.notes:
-        console.print(note, highlight=False, markup=False)
+        say.print(note, highlight=False, markup=False)
     _show(result.summary, json_out, "Review")
+    if result.kept:
+        say.print(f"{result.kept:,} findings of kinds not looked for now are kept from the stored review",
+                  highlight=False, markup=False)
     if not json_out:
         console.print(f"Stored: [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/] ({len(result.table):,} findings; "
                       "`imgorg review WS --accept KIND` acts on them, `imgorg serve WS` shows them)")
+
+
+def _check_actions(accept: str | None, dismiss: str | None, undo: bool, ids: str | None) -> None:
+    """One action at a time, and --ids only with one that takes them."""
+    chosen = [name for name, given in (("--accept", accept), ("--dismiss", dismiss), ("--undo", undo)) if given]
+    if len(chosen) > 1:
+        raise ConfigError(f"{' and '.join(chosen)} cannot be given together: give one")
+    if ids is not None and not (accept or dismiss):
+        raise ConfigError("--ids names the images to accept or dismiss: give it with --accept KIND or --dismiss KIND")
 
 
 def _show(table, json_out: bool, title: str) -> None:

@@ -49,6 +49,8 @@ class ReviewResult:
     scores: pd.DataFrame  # quality.parquet: id and each image's quality scores
     notes: list[str] = field(default_factory=list)  # what was not looked for, and why (no labels, no splits)
     seconds: dict[str, float] = field(default_factory=dict)  # per part
+    kinds: tuple[str, ...] = REVIEW_KINDS  # what was looked for
+    kept: int = 0  # findings of other kinds that the stored review already held, kept beside these
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -63,11 +65,23 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
 
 
 def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResult:
-    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``)."""
+    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``).
+    A review of some kinds (``--kinds copy``) replaces those kinds' findings; the stored review's other
+    kinds stay (it is stored only while the images and embeddings it was made on are the workspace's)."""
     ws = open_workspace(workspace)
     with workspace_lock(ws.path):
+        table = result.table
+        if ws.has(REVIEW_FILE):
+            replaced = set(result.kinds) | set(table["kind"]) | ({"similar"} if "copy" in result.kinds else set())
+            before = ws.read(REVIEW_FILE)
+            others = before[~before["kind"].isin(list(replaced))]
+            result.kept = len(others)
+            if len(others):
+                order = {k: i for i, k in enumerate(REVIEW_KINDS)}
+                table = pd.concat([others, table], ignore_index=True).sort_values(
+                    "kind", key=lambda kind: kind.map(order), kind="stable").reset_index(drop=True)
         ws.write_artifact(QUALITY_FILE, result.scores)
-        ws.write_artifact(REVIEW_FILE, result.table)
+        ws.write_artifact(REVIEW_FILE, table)
     for note in result.notes:
         log.info(note)
     return result
@@ -121,7 +135,7 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
     seconds["total"] = round(time.perf_counter() - start, 3)
-    return ReviewResult(table, scores, notes, seconds)
+    return ReviewResult(table, scores, notes, seconds, kinds=tuple(config.kinds))
 
 
 def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = None,

@@ -382,3 +382,47 @@ def test_a_run_cut_short_after_embedding_leaves_no_kept_decodes(tmp_path, monkey
     monkeypatch.undo()
     run(folder, tmp_path / "ws", config)
     assert not kept.exists()
+
+
+def test_a_copy_group_across_splits_keeps_its_copy_in_the_split_that_keeps_what_splits_share():
+    from imgorg.review.copies import copy_findings, prefer_split
+    from imgorg.review.leaks import split_of
+
+    images = pd.DataFrame({"id": [10, 11, 12], "path": ["test/a.png", "train/b.jpg", "val/c.jpg"]})
+    groups = pd.DataFrame({"group": 0, "id": [10, 11, 12], "path": images["path"], "kind": "near",
+                           "similarity": [1.0, 0.97, 0.95], "keep": [True, False, False]})
+    split = split_of(images["path"])
+    kept = prefer_split(groups, images, split)
+    assert kept.loc[kept["keep"], "id"].tolist() == [11] and kept.loc[kept["id"] == 10, "similarity"].item() == 0.97
+    found = copy_findings(kept, images)
+    assert found.loc[found["action"] == "keep", "reason"].item().endswith("the copy in train, the split that keeps "
+                                                                          "what splits share")
+    ordered = prefer_split(groups, images, split, ("val", "train", "test"))  # --splits names the order
+    assert ordered.loc[ordered["keep"], "id"].tolist() == [12]
+    pd.testing.assert_frame_equal(prefer_split(groups, images, None), groups)  # no splits: as the keep rule chose
+
+
+def test_accepting_every_kind_at_once_keeps_one_image_of_each_pair_and_says_each_kind(fresh):
+    from imgorg.tasks.export import removed_files
+
+    path, _, _ = fresh
+    table = imgorg.load_workspace(path).review()
+    accept_findings(path)
+    ws = imgorg.load_workspace(path)
+    removed = set(ws.images["id"][ws.removed()])
+    for kind in ("copy", "leak", "similar"):
+        for row in table[(table["kind"] == kind) & table["partner"].notna()].itertuples():
+            assert int(row.partner) not in removed or row.id not in removed, (kind, row.path)
+    listed = removed_files(ws)
+    assert len(listed) == len(removed) and "review" not in set(listed["kind"])
+    assert set(listed["kind"]) <= set(table["kind"])
+
+
+def test_a_removal_never_sets_aside_the_copy_another_removal_keeps():
+    from imgorg.tasks.review import _one_stays
+
+    found = pd.DataFrame({"id": [1, 2, 3, 4], "kind": ["similar", "leak", "blurry", "copy"],
+                          "partner": pd.array([2, 1, None, 5], dtype="Int64")})
+    # the leak (2, keeping 1) goes first; the similar shot 1 is then kept for it; 4's copy 5 was set aside
+    stays = _one_stays(found, removed={5: None})
+    assert sorted(stays["id"]) == [2, 3]

@@ -208,7 +208,7 @@ class Drop:
 class Remove:
     images: tuple[int, ...]  # image ids set aside (never deleted: `imgorg export --removed` lists their files)
     kept: tuple[int | None, ...] = ()  # for each, the copy that stays in its place (None: none)
-    kind: str = "review"  # the review finding acted on (copy, blurry, leak, ...)
+    kind: str | tuple[str, ...] = "review"  # the review finding acted on (copy, blurry, leak, ...), or one per image
 
 
 @dataclass(frozen=True)
@@ -264,6 +264,11 @@ def describe(edit: dict, names: dict[int, str]) -> str:
     if op == "split":
         return f"split cluster {edit['cluster']} into clusters {', '.join(edit['parts'])}"
     kind = edit.get("kind", "review")
+    if edit.get("kinds"):  # several kinds at once: how many of each
+        counts: dict[str, int] = {}
+        for one in edit["kinds"].values():
+            counts[one] = counts.get(one, 0) + 1
+        kind = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda item: -item[1]))
     said = {"move": lambda: f"moved {count} to {named(edit['to'])}", "drop": lambda: f"dropped {count} from their clusters",
             "add": lambda: f"added {len(images)} new image{'s' if len(images) != 1 else ''}",
             "remove": lambda: f"removed {count} ({kind})", "relabel": lambda: f"relabelled {count}",

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..duplicates.grouping import ORIGINAL_FORMATS
 from ..metadata import CAPTURE_SOURCES
+from .leaks import split_order
 
 
 def prefer_sharp(groups: pd.DataFrame, blurry_ids: set[int]) -> pd.DataFrame:
@@ -18,11 +19,39 @@ def prefer_sharp(groups: pd.DataFrame, blurry_ids: set[int]) -> pd.DataFrame:
         keeper = members[members["keep"]]
         sharp = members[~members["id"].isin(blurry_ids) & (members["kind"] != "crop")]
         if len(keeper) and int(keeper["id"].iat[0]) in blurry_ids and len(sharp):
-            groups.loc[members.index, "keep"] = members.index == sharp.index[0]
-            groups.loc[members.index, "sharper"] = True
-            old, new = keeper.index[0], sharp.index[0]  # similarities are to the copy kept: swap the two
-            groups.loc[[old, new], "similarity"] = [groups.at[new, "similarity"], 1.0]
+            _keep_instead(groups, members, sharp.index[0], SHARPER)
     return groups
+
+
+def prefer_split(groups: pd.DataFrame, images: pd.DataFrame, split: np.ndarray | None,
+                 splits: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Groups of copies across splits keep a copy in the split that keeps what splits share (train
+    first, or the first of ``--splits``): the copy removed is then the leak, and accepting both the
+    copies and the leaks never sets aside every image of a group."""
+    if split is None or groups.empty:
+        return groups
+    groups = groups.copy()
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    rank = {name: i for i, name in enumerate(split_order(split, splits))}
+    member_split = split[row_of.loc[groups["id"].to_numpy()].to_numpy()]
+    ranks = pd.Series([rank.get(s, len(rank)) for s in member_split], index=groups.index)
+    for _, members in groups.groupby("group"):
+        first = ranks[members.index].min()
+        keeper = members.index[members["keep"].to_numpy()]
+        if len(keeper) and ranks[keeper[0]] > first:
+            there = members[(ranks[members.index] == first).to_numpy() & (members["kind"] != "crop").to_numpy()]
+            if len(there):
+                name = member_split[groups.index.get_loc(there.index[0])]
+                _keep_instead(groups, members, there.index[0], f"the copy in {name}, the split that keeps what splits share")
+    return groups
+
+
+def _keep_instead(groups: pd.DataFrame, members: pd.DataFrame, new: int, because: str) -> None:
+    """Keep ``new`` (an index of ``groups``) in its group instead of the copy kept, saying why."""
+    old = members.index[members["keep"].to_numpy()][0]
+    groups.loc[members.index, "keep"] = members.index == new
+    groups.loc[members.index, "because"] = because
+    groups.loc[[old, new], "similarity"] = [groups.at[new, "similarity"], 1.0]  # similarities are to the copy kept
 
 
 def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
@@ -35,13 +64,13 @@ def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
     keeper = pd.Series(rows[groups["keep"].to_numpy()], index=groups.loc[groups["keep"], "group"].to_numpy())
     partner = keeper.loc[groups["group"].to_numpy()].to_numpy()
     keep = groups["keep"].to_numpy()
-    sharper = groups["sharper"].fillna(False).to_numpy(bool) if "sharper" in groups else np.zeros(len(groups), bool)
-    why = lambda kept, others, sharp: (SHARPER if sharp else why_keep(images, kept, others))  # noqa: E731
+    because = groups["because"].to_numpy(object) if "because" in groups else np.full(len(groups), None)
+    why = lambda kept, others, said: (said if isinstance(said, str) else why_keep(images, kept, others))  # noqa: E731
     reasons = [f"the copy kept: {why(r, _others(rows, groups['group'].to_numpy(), g, r), sh)}" if k
                else f"{'the same file as' if kind == 'exact' else 'a cropped copy of' if kind == 'crop' else 'a copy of'} "
                     f"{images['path'].iat[p]} ({s:.2f}), which is kept: {why(p, [r], sh)}"
                for r, p, g, k, kind, s, sh in zip(rows, partner, groups["group"], keep, groups["kind"],
-                                                  groups["similarity"], sharper)]
+                                                  groups["similarity"], because)]
     return pd.DataFrame({"row": rows, "kind": "copy", "group": groups["group"].to_numpy(np.int64),
                          "score": groups["similarity"].to_numpy(float), "action": np.where(keep, "keep", "remove"),
                          "reason": reasons,

@@ -479,6 +479,8 @@ def _split_groups(groups: pd.DataFrame, part: np.ndarray) -> pd.DataFrame:
     has_keeper = out.groupby("group")["keep"].transform("any")
     first = ~out.duplicated("group")
     out["keep"] = out["keep"] | (~has_keeper & first)
+    if "because" in out:  # why the group's copy was kept says nothing of a part without it
+        out.loc[~has_keeper, "because"] = None
     out.loc[out["keep"], "similarity"] = 1.0
     numbers = {g: n for n, g in enumerate(pd.unique(out["group"]))}
     out["group"] = out["group"].map(numbers).astype(np.int64)

@@ -75,7 +75,7 @@ def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
                               "(None where none is kept)")
         known = {int(i): (None if k is None else int(k)) for i, k in zip(edit.images, kept)}
         ws.rows_of([k for k in known.values() if k is not None] or ids[:1])  # a kept copy must be an image here
-        return {"op": "remove", "images": {str(i): known[i] for i in ids}, "kind": str(edit.kind)}
+        return {"op": "remove", "images": {str(i): known[i] for i in ids}, **_removal_kinds(edit)}
     if isinstance(edit, Relabel):
         ids = _image_ids(ws, edit.images)
         if len(edit.labels) != len(edit.images) or not all(isinstance(x, str) and x.strip() for x in edit.labels):
@@ -90,6 +90,18 @@ def _record(ws: Workspace, log: dict, edit: Edit) -> dict:
             raise ConfigError("nothing to undo: no edit stands (`imgorg clusters WS history` lists them)")
         return {"op": "undo"}
     raise ConfigError(f"unknown edit {edit!r}; edits: Rename, Merge, Split, Move, Drop, Remove, Relabel, Dismiss, Undo")
+
+
+def _removal_kinds(edit: Remove) -> dict:
+    """The record's kind: the one kind acted on, else "review" and each image's kind."""
+    if isinstance(edit.kind, str):
+        return {"kind": edit.kind}
+    if len(edit.kind) != len(edit.images):
+        raise ConfigError(f"remove names {len(edit.images)} images but {len(edit.kind)} kinds; give one kind, or one per image")
+    kinds = [str(k) for k in edit.kind]
+    if len(set(kinds)) == 1:
+        return {"kind": kinds[0]}
+    return {"kind": "review", "kinds": {str(int(i)): k for i, k in zip(edit.images, kinds)}}
 
 
 def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:

@@ -138,7 +138,8 @@ def removed_files(ws: Workspace) -> pd.DataFrame:
     state = ws.curated()
     images = ws.images.set_index("id")
     standing = effective((ws.edit_log() or {}).get("edits", []))  # an undone removal names no kind
-    kinds = {int(i): e.get("kind", "review") for e in standing if e["op"] == "remove" for i in e["images"]}
+    kinds = {int(i): e.get("kinds", {}).get(str(i), e.get("kind", "review"))
+             for e in standing if e["op"] == "remove" for i in e["images"]}
     rows = [{"id": int(i), "path": str(images.at[i, "path"]), "kind": kinds.get(int(i), "review"),
              "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
             for i, k in state.removed.items() if i in images.index]

@@ -27,7 +27,15 @@ from ..errors import ConfigError
 from ..index import RememberedSearch
 from ..outliers import outlier_scores
 from ..progress import ProgressFactory
-from ..review.copies import copy_findings, copy_groups, copy_pairs, crop_pairs, prefer_sharp, similar_findings
+from ..review.copies import (
+    copy_findings,
+    copy_groups,
+    copy_pairs,
+    crop_pairs,
+    prefer_sharp,
+    prefer_split,
+    similar_findings,
+)
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
@@ -117,7 +125,7 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
         if copies:
             blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
-            found, shots = _copies(ws, config, index, thumbnails, kept, grays, blurry, timed, progress)
+            found, shots = _copies(ws, config, index, thumbnails, kept, grays, blurry, split, timed, progress)
             parts.append(shots)
             pairs = pd.concat([copy_pairs(found), _similar_pairs(shots)], ignore_index=True)
             if "copy" in kinds:
@@ -176,32 +184,36 @@ def _first_read(ws: Workspace, copies: bool, folder: Path | None, decode, timed,
 
 
 def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, grays: dict, blurry: set,
-            timed, progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+            split: np.ndarray | None, timed, progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(copy findings, similar-shot findings): the copy search, then its groups checked by aligning
-    their photos (or, with the `similar` kind, every candidate pair aligned)."""
+    their photos (or, with the `similar` kind, every candidate pair aligned); across splits, the copy
+    kept is in the split that keeps what splits share."""
     images = ws.images
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
     groups = prefer_sharp(groups, blurry)
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
-        groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept))
+        groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
+                                                                            config.splits))
         return found, shots
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept))
-    groups = prefer_sharp(copy_groups(series, images), blurry)
+    groups = prefer_split(prefer_sharp(copy_groups(series, images), blurry), images, split, config.splits)
     return copy_findings(groups, images), similar_findings(series, images)
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,
-                    kept: dict[int, np.ndarray] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                    kept: dict[int, np.ndarray] | None, split: np.ndarray | None = None,
+                    splits: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(copy groups, their findings, similar-shot findings): the pairs of photos within each copy group
     aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
     form a series of similar shots instead."""
     images = ws.images
     checked, series = checked_copy_groups(images, ws.root, groups, progress, kept)
+    checked = prefer_split(checked, images, split, splits)
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
     return checked, copy_findings(checked, images), shots
@@ -283,15 +295,39 @@ def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=Non
     relabel = chosen[chosen["action"] == "relabel"].drop_duplicates("id")
     if len(relabel):
         done.append(edit_clusters(ws, Relabel(tuple(relabel["id"]), tuple(relabel["suggested"].astype(str)))))
-    removals = chosen[chosen["action"] != "relabel"]
+    removals = _one_stays(chosen[chosen["action"] != "relabel"], ws.curated().removed)
     if len(removals):
-        removals = removals.assign(_partnered=removals["partner"].notna()).sort_values("_partnered", ascending=False)
-        removals = removals.drop_duplicates("id")  # one image in several findings: removed once, with its kept copy
         kept = tuple(None if pd.isna(p) else int(p) for p in removals["partner"])
-        kinds = sorted(set(removals["kind"]))
         done.append(edit_clusters(done[-1].workspace if done else ws,
-                                  Remove(tuple(removals["id"]), kept, kinds[0] if len(kinds) == 1 else "review")))
+                                  Remove(tuple(removals["id"]), kept, tuple(removals["kind"]))))
     return done
+
+
+def _one_stays(removals: pd.DataFrame, removed: dict) -> pd.DataFrame:
+    """The removals that leave each kept image in place, one row per image: taken leaks first (their
+    split order decides), then by kind; an image another removal keeps in its place stays, and so does
+    one whose own kept partner is set aside (a leak and a similar shot that name each other)."""
+    if removals.empty:
+        return removals
+    order = {**{k: i for i, k in enumerate(REVIEW_KINDS)}, "leak": -1}
+    removals = removals.assign(_kind=removals["kind"].map(order), _partnered=removals["partner"].notna())
+    removals = removals.sort_values(["_kind", "_partnered"], ascending=[True, False], kind="stable")
+    gone, keeps, rows, skipped = set(removed), {int(k) for k in removed.values() if k is not None}, [], 0
+    for index, image, partner in zip(removals.index, removals["id"], removals["partner"]):
+        image, partner = int(image), None if pd.isna(partner) else int(partner)
+        if image in gone:
+            continue  # in several findings: removed once, with the first one's kept copy
+        if image in keeps or partner in gone:
+            skipped += 1
+            continue
+        gone.add(image)
+        if partner is not None:
+            keeps.add(partner)
+        rows.append(index)
+    if skipped:
+        log.warning("%d image(s) stay: each is the copy kept for another image set aside, or its own kept copy "
+                    "was set aside", skipped)
+    return removals.loc[rows].drop(columns=["_kind", "_partnered"])
 
 
 def dismiss_findings(workspace: Workspace | str, kind: str, ids=None) -> EditResult:

@@ -426,3 +426,23 @@ def test_a_removal_never_sets_aside_the_copy_another_removal_keeps():
     # the leak (2, keeping 1) goes first; the similar shot 1 is then kept for it; 4's copy 5 was set aside
     stays = _one_stays(found, removed={5: None})
     assert sorted(stays["id"]) == [2, 3]
+
+
+def test_a_png_holding_a_jpegs_pixels_is_its_conversion_and_the_jpeg_is_kept(tmp_path):
+    # "least compressed" would keep the larger PNG; a PNG that a JPEG was made from stays kept
+    from imgorg.review.copies import prefer_source_jpeg
+
+    from .photo_corpus import encode, source_photo
+
+    photo = source_photo("chelsea")
+    (tmp_path / "shot.jpg").write_bytes(encode(photo, "JPEG", quality=80))
+    Image.open(tmp_path / "shot.jpg").save(tmp_path / "shot.png")  # the JPEG's pixels, losslessly
+    photo.save(tmp_path / "drawn.png")
+    (tmp_path / "drawn.jpg").write_bytes(encode(photo, "JPEG", quality=80))  # the PNG's lossy copy
+    images = pd.DataFrame({"id": [0, 1, 2, 3], "path": ["shot.png", "shot.jpg", "drawn.png", "drawn.jpg"],
+                           "format": ["PNG", "JPEG", "PNG", "JPEG"], "width": photo.width, "height": photo.height})
+    groups = pd.DataFrame({"group": [0, 0, 1, 1], "id": [0, 1, 2, 3], "path": images["path"], "kind": "near",
+                           "similarity": [1.0, 0.99, 1.0, 0.98], "keep": [True, False, True, False]})
+    kept = prefer_source_jpeg(groups, images, tmp_path)
+    assert kept.loc[kept["keep"], "path"].tolist() == ["shot.jpg", "drawn.png"]
+    assert kept.loc[kept["path"] == "shot.jpg", "because"].item().startswith("the JPEG whose pixels the PNG copy holds")

@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 
 from ..duplicates.grouping import ORIGINAL_FORMATS
+from ..errors import ImageDecodeError
+from ..images import decode_image
 from ..metadata import CAPTURE_SOURCES
+from ..sources import source_path
 from .leaks import split_order
 
 
@@ -19,7 +22,7 @@ def prefer_sharp(groups: pd.DataFrame, blurry_ids: set[int]) -> pd.DataFrame:
         keeper = members[members["keep"]]
         sharp = members[~members["id"].isin(blurry_ids) & (members["kind"] != "crop")]
         if len(keeper) and int(keeper["id"].iat[0]) in blurry_ids and len(sharp):
-            _keep_instead(groups, members, sharp.index[0], SHARPER)
+            _keep_instead(groups, members, sharp.index[0], SHARPER, every=True)
     return groups
 
 
@@ -46,11 +49,48 @@ def prefer_split(groups: pd.DataFrame, images: pd.DataFrame, split: np.ndarray |
     return groups
 
 
-def _keep_instead(groups: pd.DataFrame, members: pd.DataFrame, new: int, because: str) -> None:
-    """Keep ``new`` (an index of ``groups``) in its group instead of the copy kept, saying why."""
+LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})  # a JPEG saved as one of these keeps its pixels in a larger file
+SAME_PIXELS = 0.5  # grey levels: mean absolute difference under which two decodes are the same pixels
+
+
+def prefer_source_jpeg(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.DataFrame:
+    """Groups whose copy to keep is a lossless file (PNG, TIFF, BMP) holding the very pixels of a JPEG
+    of the group, at its size: the JPEG is kept instead. The lossless file is its conversion (or the
+    JPEG a near-lossless one of it): the same picture, in more bytes; "least compressed" would keep it."""
+    groups = groups.copy()
+    by_id = images.set_index("id")
+    if "format" not in by_id:
+        return groups
+    for _, members in groups.groupby("group"):
+        keeper = members[members["keep"]]
+        if keeper.empty or by_id.at[int(keeper["id"].iat[0]), "format"] not in LOSSLESS_FORMATS:
+            continue
+        kept = int(keeper["id"].iat[0])
+        size = tuple(by_id.loc[kept, ["width", "height"]])
+        for index, image in zip(members.index, members["id"]):
+            if by_id.at[int(image), "format"] == "JPEG" and tuple(by_id.loc[int(image), ["width", "height"]]) == size \
+                    and _same_pixels(root, by_id.at[kept, "path"], by_id.at[int(image), "path"]):
+                fmt = by_id.at[kept, "format"]
+                _keep_instead(groups, members, index, f"the JPEG whose pixels the {fmt} copy holds, in fewer bytes")
+                break
+    return groups
+
+
+def _same_pixels(root, a: str, b: str) -> bool:
+    """Whether two files decode to the same pixels (a mean difference under ``SAME_PIXELS``)."""
+    try:
+        first, second = (np.asarray(decode_image(source_path(root, p).read_bytes()), np.int16) for p in (a, b))
+    except (OSError, ImageDecodeError):
+        return False
+    return first.shape == second.shape and float(np.abs(first - second).mean()) < SAME_PIXELS
+
+
+def _keep_instead(groups: pd.DataFrame, members: pd.DataFrame, new: int, because: str, every: bool = False) -> None:
+    """Keep ``new`` (an index of ``groups``) in its group instead of the copy kept, saying why: to the copy
+    it was kept over (to ``every`` member, where the reason holds for each)."""
     old = members.index[members["keep"].to_numpy()][0]
     groups.loc[members.index, "keep"] = members.index == new
-    groups.loc[members.index, "because"] = because
+    groups.loc[members.index if every else [old, new], "because"] = because
     groups.loc[[old, new], "similarity"] = [groups.at[new, "similarity"], 1.0]  # similarities are to the copy kept
 
 

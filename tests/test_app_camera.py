@@ -237,7 +237,7 @@ def test_the_page_shows_badges_players_and_the_raw_of_a_pair(shots):
         page.wait_for_selector("#camera-files li[data-kind=pairs]")
         assert page.inner_text("#camera-files li[data-kind=pairs]").startswith("1 RAW+JPEG pair")
         assert page.inner_text("#camera-files li[data-kind=videos]").startswith("1 video, 0:03 in all (1 MP4 video)")
-        assert page.inner_text("#camera-files li[data-kind=truncated]").startswith("1 truncated file")
+        assert page.inner_text("#camera-files li[data-kind=truncated]").startswith("1 file cut short")
         page.screenshot(path=str(ARTIFACTS / "app-camera-review.png"))
         page.click("#camera-files li[data-kind=live] button.file")  # an example opens with its motion
         page.wait_for_selector("#detail[open] video#detail-motion")

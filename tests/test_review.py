@@ -415,6 +415,7 @@ def test_accepting_every_kind_at_once_keeps_one_image_of_each_pair_and_says_each
             assert int(row.partner) not in removed or row.id not in removed, (kind, row.path)
     listed = removed_files(ws)
     assert len(listed) == len(removed) and "review" not in set(listed["kind"])
+    assert all(Path(f).is_file() and f.endswith(p) for f, p in zip(listed["file"], listed["path"]))  # nothing deleted
     assert set(listed["kind"]) <= set(table["kind"])
 
 

@@ -44,8 +44,9 @@ def print_added(result: AddResult, folder: Path) -> None:
     added = result.added
     ok = int((added["status"] == "ok").sum())
     if added.empty:
-        console.print(f"Nothing to add: the {result.already:,} images under {escape(str(folder))} are in the "
-                      f"workspace already.")
+        failed = len(result.workspace.failures)
+        console.print(f"Nothing to add: the {result.already:,} files under {escape(str(folder))} are in the "
+                      f"workspace's catalog already" + (f" ({failed:,} of them failed to decode)." if failed else "."))
         print_skipped(result.skipped)
         return
     unsorted = result.placed.get(result.unsorted, 0) if result.unsorted is not None else 0

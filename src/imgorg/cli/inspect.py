@@ -56,7 +56,7 @@ def print_report(report: dict) -> None:
     _print_classes(report["classes"])
     _print_failures(report["failures"])
     _print_duplicates(report["duplicates"], summary)
-    _print_skipped(report["skipped"]["by_reason"])
+    _print_skipped(report["skipped"]["by_reason"], bool(report["failures"]))
 
 
 def _print_dates(dates: dict) -> None:
@@ -103,9 +103,9 @@ def _day(iso: str) -> str:
     return iso.replace("T", " ")[:16]
 
 
-def _print_skipped(by_reason: list[dict]) -> None:
-    if not by_reason:
-        console.print("Every file is an image.")
+def _print_skipped(by_reason: list[dict], failed: bool = False) -> None:
+    if not by_reason:  # by its name or signature; those that then fail to decode are listed above
+        console.print("No other file was skipped." if failed else "Every file is an image.")
         return
     total = sum(row["count"] for row in by_reason)
     table = Table(title=f"{total:,} files skipped (not catalogued)", title_justify="left")

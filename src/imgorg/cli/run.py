@@ -53,7 +53,7 @@ def run(
     splits: Annotated[Optional[str], typer.Option(help="Top-level folders that are splits, for the review's leaks (default: those named train, val, valid, validation, test).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write WORKSPACE/report.html at the end (a few seconds).")] = True,
     discard_edits: Annotated[bool, typer.Option("--discard-edits", help="Into a curated workspace: cluster anew and drop the curation edits.")] = False,
-    people: Annotated[bool, typer.Option("--people/--no-people", help="Find faces and group them into people at the end (`imgorg people`; needs imgorg[people]).")] = False,
+    people: Annotated[bool, typer.Option("--people/--no-people", help="Find faces and group them into people at the end (`imgorg people`; needs imgorg\\[people]).")] = False,
 ) -> None:
     """Embed, reduce and cluster every image under SOURCE, score it, write a workspace."""
     from ..tasks.run import run as run_pipeline

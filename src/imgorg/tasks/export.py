@@ -22,9 +22,9 @@ import pandas as pd
 from ..companions import renamed_part, shot_parts
 from ..constants import NOISE
 from ..errors import ConfigError, SourceError
-from ..sources import source_path
 from ..config import ExportConfig
 from ..curation import effective
+from ..sources import source_path
 from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
 
@@ -133,8 +133,8 @@ def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
 
 
 def removed_files(ws: Workspace) -> pd.DataFrame:
-    """The files a review set aside (path, id, kind, kept_id, kept_path), for ``imgorg export --removed``:
-    nothing is deleted; moving them is a separate, explicit step."""
+    """The files a review set aside (path, id, kind, kept_id, kept_path, file: the path on this machine),
+    for ``imgorg export --removed``: nothing is deleted; moving them is a separate, explicit step."""
     state = ws.curated()
     images = ws.images.set_index("id")
     standing = effective((ws.edit_log() or {}).get("edits", []))  # an undone removal names no kind
@@ -143,7 +143,9 @@ def removed_files(ws: Workspace) -> pd.DataFrame:
     rows = [{"id": int(i), "path": str(images.at[i, "path"]), "kind": kinds.get(int(i), "review"),
              "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
             for i, k in state.removed.items() if i in images.index]
-    return pd.DataFrame(rows, columns=["id", "path", "kind", "kept_id", "kept_path"]).astype({"kept_id": "Int64"})
+    frame = pd.DataFrame(rows, columns=["id", "path", "kind", "kept_id", "kept_path"]).astype({"kept_id": "Int64"})
+    frame["file"] = [str(source_path(ws.root, p)) for p in frame["path"]]  # paths are relative to the source folder
+    return frame
 
 
 def write_removed(ws: Workspace, target: str | os.PathLike) -> pd.DataFrame:

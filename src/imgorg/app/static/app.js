@@ -725,7 +725,8 @@ async function loadCameraFiles() {
       `${d.sidecars.with_rating} rated, ${d.sidecars.with_keywords} with keywords` : ""), []],
     ["videos", plural(d.videos.count, "video") + (d.videos.count ? `, ${duration(d.videos.duration_s)} in all (${formats})` : "") +
       (d.videos.failed ? `; ${d.videos.failed} could not be read (see Files not used)` : ""), d.videos.examples],
-    ["truncated", plural(d.truncated.count, "truncated file") + (d.truncated.count ? " (ends early; shown as far as it goes)" : ""), d.truncated.examples],
+    ["truncated", plural(d.truncated.count, "file") + " cut short, shown as far as the data goes" +
+      " (one that lacks too much is under Files not used)", d.truncated.examples],
   ];
   $("camera-files").replaceChildren(...rows.map(([kind, text, examples]) => {
     const li = el("li", text); li.dataset.kind = kind;

@@ -23,6 +23,27 @@ def _count(n: int, progress=None) -> tuple[int, int]:
     return os.getpid(), n
 
 
+def _pairs(n: int, progress=None) -> int:
+    from imgorg import progress as _progress
+
+    _progress.start(progress, "Matching", n, unit="pair")(n)
+    return n
+
+
+def test_what_a_stage_counts_reaches_a_progress_bar_that_shows_it_and_not_one_that_does_not():
+    # the CLI's bar says "pairs/s" where a stage counts pairs, also from the process beside
+    plain, named = [], []
+    assert Beside(_pairs, (3,), lambda description, total: plain.append((description, total)) or abs).result() == 3
+    assert plain == [("Matching", 3)]
+
+    def with_unit(description, total, unit="img"):
+        named.append((description, total, unit))
+        return lambda n: None
+
+    Beside(_pairs, (4,), with_unit).result()
+    assert named == [("Matching", 4, "pair")]
+
+
 def _fail(message: str, progress=None):
     raise ConfigError(message)
 

@@ -17,6 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from . import progress as _progress
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
@@ -197,7 +199,7 @@ class Beside:
                     return
                 kind, *rest = self._reader.recv()
                 if kind == "start":
-                    advances[rest[0]] = progress(rest[1], rest[2])
+                    advances[rest[0]] = _progress.start(progress, *rest[1:])
                 elif kind == "advance":
                     advances[rest[0]](rest[1])
                 elif kind == "log":  # as if logged here: this process's levels decide what is shown
@@ -282,9 +284,9 @@ def _beside_child(function: Callable, args: tuple, events, with_progress: bool, 
     root.handlers, root.level = [_ForwardLogs(send)], level
     counter = iter(range(1 << 30))
 
-    def progress(description: str, total: int):
+    def progress(description: str, total: int, unit: str = "img"):
         key = next(counter)
-        send(("start", key, description, total))
+        send(("start", key, description, total, unit))
         return lambda n: send(("advance", key, n))
 
     more = ()

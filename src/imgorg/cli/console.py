@@ -58,7 +58,8 @@ class RateColumn(ProgressColumn):
 
     def render(self, task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} img/s" if speed else "", style="progress.data.speed")
+        unit = task.fields.get("unit", "img")
+        return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
 
 
 @contextmanager
@@ -70,8 +71,8 @@ def progress_bars() -> Iterator[ProgressFactory]:
         disable=not sys.stderr.isatty(),
     )
 
-    def factory(description: str, total: int):
-        task = progress.add_task(description, total=total)
+    def factory(description: str, total: int, unit: str = "img"):
+        task = progress.add_task(description, total=total, unit=unit)
         return lambda n: progress.advance(task, n)
 
     with progress:

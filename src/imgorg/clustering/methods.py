@@ -55,7 +55,7 @@ def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: Cl
                 labels_true=None, progress: ProgressFactory | None = None, device: str = "cpu") -> list[MethodResult]:
     """Fit each named method (k-means and scan on ``device``); score all of them on ``reduced``."""
     specs = [get_method(name) for name in methods]  # unknown names fail before any work
-    advance = _progress.start(progress, "Clustering", len(specs))
+    advance = _progress.start(progress, "Clustering", len(specs), unit="method")
     results = []
     for spec in specs:
         start = time.perf_counter()

@@ -343,7 +343,7 @@ def verify_pairs(root, paths, pairs: np.ndarray, progress: ProgressFactory | Non
     native = np.zeros(rows.max() + 1, bool) if native is None else native
     decoded = decoded or {}
     workers = min(workers or available_cores(), max(1, len(rows) // 8))
-    advance = _progress.start(progress, "Checking crops by keypoints", len(rows) + len(pairs))
+    advance = _progress.start(progress, "Checking crops by keypoints", len(rows) + len(pairs), unit="check")
     size = max(1, min(64, -(-len(rows) // workers)))
     chunks = [[(str(paths[r]), int(drafts[r]), bool(native[r]), decoded.get(int(r)) if native[r] else None)
                for r in rows[i : i + size]] for i in range(0, len(rows), size)]

@@ -287,7 +287,7 @@ def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, sc
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
     scores = np.ones(len(pairs), np.float32) if scores is None else np.asarray(scores, np.float32)
     paths = images["path"].astype(str).to_numpy()
-    advance = _progress.start(progress, "Telling copies from similar shots", len(pairs))
+    advance = _progress.start(progress, "Telling copies from similar shots", len(pairs), unit="pair")
     pixels: dict[int, np.ndarray | None] = {}
     rows = []
     for (a, b), score in zip(pairs.tolist(), scores.tolist()):
@@ -402,7 +402,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         plans.append((members, rows_of, twin, checkable[members] & ~twin))
     # groups in threads: decoding and OpenCV's fits release the GIL (processes forked after OpenCV has
     # run in this one can hang), and a group's images are decoded by the thread that aligns them
-    advance = _progress.start(progress, "Checking the copies of photos", len(plans))
+    advance = _progress.start(progress, "Checking the copies of photos", len(plans), unit="group")
     all_stars = []
     with ThreadPoolExecutor(max_workers=available_cores()) as pool:
         for stars in pool.map(lambda plan: _star_copies(images, root, plan[1][plan[3]], kept or {}), plans):

@@ -191,3 +191,21 @@ def test_openmp_threads_wait_passively_unless_the_user_says_otherwise():
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "PASSIVE"
     env["OMP_WAIT_POLICY"] = "ACTIVE"
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "ACTIVE"
+
+
+def test_progress_in_a_log_is_a_line_per_finished_stage_and_one_now_and_then_for_a_long_one():
+    import io
+
+    from imgorg.cli.console import plain_progress
+
+    now = [0.0]
+    out = io.StringIO()
+    factory = plain_progress(out, every=30, clock=lambda: now[0])
+    advance = factory("Embedding (x)", 100)
+    for step in range(4):  # 25 images every 20 s: one line while going, at 40 s
+        now[0] += 20
+        advance(25)
+    factory("Clustering", 2, unit="method")(2)
+    assert out.getvalue().splitlines() == ["Embedding (x): 50/100 img (50%), 40 s",
+                                           "Embedding (x): 100 img in 80.0 s, 1.2 img/s",
+                                           "Clustering: 2 methods in 0.0 s"]

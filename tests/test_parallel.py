@@ -173,3 +173,4 @@ def test_a_worker_keeps_the_memory_it_frees_for_the_next_image():
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # malloc as it starts
         plain = pool.submit(_faults_of_a_second_block, size).result()
     assert kept < 64 < 256 < plain  # a plain worker faults much of the 4,096 pages in again
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -59,12 +60,20 @@ class RateColumn(ProgressColumn):
     def render(self, task) -> Text:
         speed = task.finished_speed or task.speed
         unit = task.fields.get("unit", "img")
-        return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
+        return Text(f"{_rate(speed)} {unit}/s" if speed else "", style="progress.data.speed")
+
+
+def _rate(per_second: float) -> str:
+    return f"{per_second:,.1f}" if per_second < 10 else f"{per_second:,.0f}"
 
 
 @contextmanager
 def progress_bars() -> Iterator[ProgressFactory]:
-    """A ProgressFactory drawing one rich bar per stage (plain logs when not a terminal)."""
+    """A ProgressFactory drawing one rich bar per stage; where stderr is no terminal (a log file, a
+    pipe), plain lines instead (``plain_progress``)."""
+    if not sys.stderr.isatty():
+        yield plain_progress(sys.stderr)
+        return
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
@@ -77,3 +86,30 @@ def progress_bars() -> Iterator[ProgressFactory]:
 
     with progress:
         yield factory
+
+
+PLAIN_EVERY = 30.0  # s between the lines of a stage that is still going, in a log
+
+
+def plain_progress(stream, every: float = PLAIN_EVERY, clock=time.monotonic) -> ProgressFactory:
+    """A ProgressFactory writing lines for a log: where a long stage stands every ``every`` seconds, and
+    each stage's count, time and rate when it ends (a stage of nothing writes nothing)."""
+    def factory(description: str, total: int, unit: str = "img"):
+        start = last = clock()
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done, last
+            done += n
+            now = clock()
+            counted = f"{unit}s" if unit != "img" and done != 1 else unit
+            if done >= total > 0:
+                took = now - start
+                rate = f", {_rate(done / took)} {unit}/s" if took > 0 else ""
+                print(f"{description}: {done:,} {counted} in {took:.1f} s{rate}", file=stream, flush=True)
+            elif now - last >= every:
+                last = now
+                print(f"{description}: {done:,}/{total:,} {counted} ({done / total:.0%}), {now - start:.0f} s",
+                      file=stream, flush=True)
+        return advance
+    return factory

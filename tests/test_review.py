@@ -388,7 +388,8 @@ def test_a_copy_group_across_splits_keeps_its_copy_in_the_split_that_keeps_what_
     from imgorg.review.copies import copy_findings, prefer_split
     from imgorg.review.leaks import split_of
 
-    images = pd.DataFrame({"id": [10, 11, 12], "path": ["test/a.png", "train/b.jpg", "val/c.jpg"]})
+    images = pd.DataFrame({"id": [10, 11, 12], "path": ["test/a.png", "train/b.jpg", "val/c.jpg"],
+                           "sha256": ["a", "b", "c"], "bytes": [900, 500, 400]})
     groups = pd.DataFrame({"group": 0, "id": [10, 11, 12], "path": images["path"], "kind": "near",
                            "similarity": [1.0, 0.97, 0.95], "keep": [True, False, False]})
     split = split_of(images["path"])

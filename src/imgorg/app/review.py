@@ -37,7 +37,7 @@ class _Body(BaseModel):
 
 
 class AcceptBody(_Body):
-    kind: str | None = Field(None, description="Only findings of this kind (default: every kind).")
+    kind: str | None = Field(None, description="Only findings of this kind (default: every kind, where findings that ask for a look stay open).")
     ids: list[int] | None = Field(None, max_length=MAX_IMAGES, description="Only these image ids (default: all open).")
 
 

@@ -23,7 +23,7 @@ def review_command(
     workspace: Annotated[Path, typer.Argument(help="A workspace made by `imgorg run`.")],
     kinds: Annotated[Optional[str], typer.Option(help=f"Comma-separated kinds to look for, of {', '.join(REVIEW_KINDS)} (default: all but similar, which aligns every candidate pair: about 10x the time of copies).")] = None,
     splits: Annotated[Optional[str], typer.Option(help="Top-level folders that are splits, the one that keeps a shared image first (default: those named train, val, valid, validation, test).")] = None,
-    accept: Annotated[Optional[str], typer.Option(help="Accept the stored review's suggestions for one KIND (or 'all'): remove copies and bad shots, relabel wrong labels. Undo takes it back.")] = None,
+    accept: Annotated[Optional[str], typer.Option(help="Accept the stored review's suggestions for one KIND: remove copies and bad shots, relabel wrong labels; 'all': every suggestion to remove or relabel (findings that ask for a look stay open). Undo takes it back.")] = None,
     dismiss: Annotated[Optional[str], typer.Option(help="Keep the images of one KIND's open findings as they are ('keep both').")] = None,
     ids: Annotated[Optional[str], typer.Option(help="With --accept or --dismiss: only these image ids (comma-separated).")] = None,
     undo: Annotated[bool, typer.Option("--undo", help="Take back the latest accepted or dismissed finding (any edit).")] = False,

@@ -285,14 +285,24 @@ def open_findings(ws: Workspace, kind: str | None = None, ids=None) -> pd.DataFr
 def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=None) -> list[EditResult]:
     """Act on the suggestions of open findings (one kind, some images, or both): images to remove or to
     look at are removed (a copy kept in their place takes their cluster and the capture time and GPS it
-    lacked), wrong labels are relabelled. One edit per action, so ``undo`` takes each back."""
+    lacked), wrong labels are relabelled. One edit per action, so ``undo`` takes each back. Findings
+    that only ask for a look (a blurry shot, a similar one, an outlier) are acted on where a kind or
+    images are named, not by accepting every kind at once."""
     ws = open_workspace(workspace)
     chosen = open_findings(ws, kind, ids)
     chosen = chosen[chosen["action"] != "keep"]
+    looks = 0
+    if kind is None and ids is None:
+        looks = int((chosen["action"] == "look").sum())
+        chosen = chosen[chosen["action"] != "look"]
+        if looks:
+            log.warning("%d finding(s) that ask for a look are left open: accept them by kind (--accept blurry) "
+                        "or by image", looks)
     if chosen.empty:
         what = f"{kind} " if kind else ""
+        left = f"; {looks} that ask for a look are accepted by kind or by image" if looks else ""
         raise ConfigError(f"no open {what}finding to accept{' among those images' if ids is not None else ''} "
-                          "(`imgorg review WS` lists them)")
+                          f"(`imgorg review WS` lists them{left})")
     done = []
     relabel = chosen[chosen["action"] == "relabel"].drop_duplicates("id")
     if len(relabel):
@@ -302,6 +312,9 @@ def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=Non
         kept = tuple(None if pd.isna(p) else int(p) for p in removals["partner"])
         done.append(edit_clusters(done[-1].workspace if done else ws,
                                   Remove(tuple(removals["id"]), kept, tuple(removals["kind"]))))
+    if not done:
+        raise ConfigError("nothing to accept: each of these images is the copy kept for an image set aside, "
+                          "or its own kept copy was set aside (`imgorg review WS` lists them)")
     return done
 
 

@@ -155,6 +155,14 @@ def test_a_copy_in_another_split_is_a_leak_that_the_training_split_keeps(reviewe
     assert row["split"] == "test" and row["action"] == "remove" and "train keeps it" in row["reason"]
 
 
+def test_the_review_says_how_often_its_label_classifier_is_right(reviewed):
+    import re
+
+    _, result, _ = reviewed
+    said = [n for n in result.notes if n.startswith("label issues: the classifier behind them gets")]
+    assert len(said) == 1 and 10 <= int(re.search(r"gets (\d+)%", said[0]).group(1)) <= 100, result.notes
+
+
 def test_bad_shots_are_flagged_with_reasons(reviewed):
     _, result, _ = reviewed
     assert by_path(result.table[result.table["kind"] == "dark"], "ship/dark.jpg").shape[0] == 1

@@ -138,8 +138,13 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         leaks = leak_findings(images, split, pairs, config.splits)
         parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
     if "label_issue" in kinds and has_classes(images):
-        parts.append(timed("labels", lambda: _label_findings(ws, config)))
-    notes = not_looked_for(images, split is not None, kinds)
+        found, right = timed("labels", lambda: _label_findings(ws, config))
+        parts.append(found)
+        notes_after = [f"label issues: the classifier behind them gets {right:.0%} of the given labels right "
+                       "out of fold; the lower this is, the more of its suggestions are wrong"]
+    else:
+        notes_after = []
+    notes = not_looked_for(images, split is not None, kinds) + notes_after
     table = findings_frame(parts, images)
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
@@ -247,17 +252,20 @@ def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -
     return notes
 
 
-def _label_findings(ws: Workspace, config: ReviewConfig) -> pd.DataFrame:
-    """Images whose label is probably wrong, from out-of-fold predictions of a classifier on the
-    embeddings fitted across the whole labelled collection (every split)."""
+def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, float]:
+    """(images whose label is probably wrong, from out-of-fold predictions of a classifier on the
+    embeddings fitted across the whole labelled collection (every split); the share of labelled
+    images whose given label those predictions name)."""
     labels = ws.images["label"]
     probs, classes = out_of_fold_probabilities(ws.embeddings, labels, folds=config.folds, seed=config.seed)
     issues = label_issues(labels, probs, classes)
+    known = labels.notna().to_numpy()
+    right = float((classes[probs[known].argmax(axis=1)] == labels[known].astype(str).to_numpy()).mean())
     return pd.DataFrame({
         "row": issues["row"].to_numpy(np.int64), "kind": "label_issue", "score": issues["score"].to_numpy(float),
         "action": "relabel", "suggested": issues["suggested"].astype(str).to_numpy(),
         "reason": [f"labelled {g!r}, but it looks like {s!r} ({c:.0%} by a classifier that never saw its label)"
-                   for g, s, c in zip(issues["given"], issues["suggested"], issues["confidence"])]})
+                   for g, s, c in zip(issues["given"], issues["suggested"], issues["confidence"])]}), right
 
 
 def check_kind(kind: str) -> str:

@@ -94,6 +94,15 @@ def test_search_by_upload_finds_the_same_class(client, cifar_small):
     assert np.mean(fractions) >= 0.25, fractions
 
 
+def test_a_map_of_no_known_kind_and_a_search_of_two_queries_are_refused(client, cifar_small):
+    refused = client.get("/api/map?kind=bogus")
+    assert refused.status_code == 400 and "umap, tsne, pca" in refused.json()["detail"]
+    path = sorted(cifar_small.glob("*/*.jpg"))[0]
+    both = client.post("/api/search?id=3", files={"file": (path.name, jpeg(path), "image/jpeg")})
+    assert both.status_code == 422 and "not an image file and an image id" in both.json()["detail"]
+    assert client.post("/api/search?id=3&text=dog").status_code == 422
+
+
 def test_search_by_id_excludes_the_query(client):
     data = client.post("/api/search?id=3&k=5").json()
     assert 3 not in [n["id"] for n in data["neighbours"]]

@@ -153,3 +153,23 @@ def test_compare_command_stores_every_method(cifar_small, tmp_path):
     outliers = read_artifact(out, "outliers.parquet").set_index("id")
     cluster_of = dict(zip(ws.images["id"], ws.cluster_labels()))
     assert outliers["cluster"].to_dict() == {i: cluster_of[i] for i in outliers.index}
+
+
+@pytest.mark.slow
+def test_compare_with_k_auto_chooses_k_and_writes_strict_json(cifar_small, tmp_path):
+    # --k auto chooses k by silhouette (it reused the workspace's k); a score that is NaN is null in the JSON
+    out = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(cifar_small), "--out", str(out), "--k", "7", "--map", "none",
+                               "--no-review", "--no-report"]).exit_code == 0
+    result = runner.invoke(app, ["compare", str(out), "--methods", "kmeans,dbscan", "--k", "auto",
+                                 "--json", str(tmp_path / "c.json")])
+    assert result.exit_code == 0, result.output
+    from imgorg import load_workspace
+    from imgorg.clustering.methods import choose_k
+
+    ws = load_workspace(out)
+    chosen, _ = choose_k(ws.reduced, seed=0)
+    assert ws.manifest["selection"]["k"] == chosen == ws.metrics["kmeans"]["n_clusters"]
+    text = (tmp_path / "c.json").read_text()
+    assert "NaN" not in text and json.loads(text)["methods"][0]["method"] == "kmeans"

@@ -192,6 +192,13 @@ def test_accepting_copies_removes_them_from_clusters_search_and_exports_and_undo
     assert same not in set(export_table(ws)["id"]) and same in set(removed_files(ws)["id"])
     found = find_similar(ws, SearchConfig(resolve_query(image_id=same), k=5))
     assert all(int(ws.images["id"].iat[n.row]) not in removed for n in found.neighbours)
+    # from Python a plain id (or a file's path) is a query too, and the answer names ids
+    plain = find_similar(ws, SearchConfig(same, k=5))
+    assert plain.ids == found.ids == [int(ws.images["id"].iat[n.row]) for n in found.neighbours]
+    by_file = find_similar(ws, SearchConfig(ws.root / "train" / "dog" / "same.jpg", k=5))
+    assert len(by_file.ids) == 5
+    with pytest.raises(ConfigError, match="not an image, an image id or words"):
+        find_similar(ws, SearchConfig(3.5, k=5))
     assert (ws.review().query("kind == 'copy'")["status"] == "accepted").all()
     edit_clusters(ws, Undo())
     ws = imgorg.load_workspace(path)

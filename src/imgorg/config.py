@@ -262,7 +262,7 @@ class ReportConfig(Checked):
 
 @dataclass(frozen=True)
 class SearchConfig(Checked):
-    query: Any = None  # what is searched for: imgorg.tasks.search.resolve_query(...) (an image, an id or words)
+    query: Any = None  # an image id (int), a path to an image file, image bytes, or resolve_query(text=...) for words
     k: int = 10  # images returned
     method: str | None = None  # the clustering whose clusters are shown; None = the workspace's default
 

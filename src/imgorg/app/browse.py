@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from ..constants import NOISE
 from ..errors import ImageDecodeError
+from ..views.workspace import MAP_ORDER
 from .state import AppState
 
 PAGE_SIZE = 48
@@ -107,10 +108,14 @@ def browse_routes(state: AppState) -> APIRouter:
                    person: list[str] = PERSON,
                    colour: str = Query("cluster", description="cluster, label, person (each image's main person: "
                                        "its largest face's) or place; person and place add that array")):
+        """The map's points: ``kind`` where stored at ``dims``, else the stored map preferred (the answer's
+        ``kind`` says which is shown), else the first PCA components."""
         ws = state.ws
         method = ws.check_method(method)
         if colour not in COLOURS:
             raise HTTPException(400, f"colour {colour!r} is not one of {', '.join(COLOURS)}")
+        if kind is not None and kind not in MAP_ORDER:
+            raise HTTPException(400, f"map kind {kind!r} is not one of {', '.join(MAP_ORDER)}")
         shown = ws.map_points(kind, dims)
         within = state.within(start, end, place, person)
         keep = ~ws.removed() if within is None else within & ~ws.removed()  # a review's removals leave the map

@@ -24,6 +24,10 @@ def search_routes(state: AppState) -> APIRouter:
                      k: int = Query(10, ge=1, le=MAX_K), method: str | None = None,
                      text: str | None = Query(None, min_length=1, max_length=MAX_TEXT)):
         method = state.ws.check_method(method)  # an unknown method is refused before any work
+        given = [name for name, value in (("an image file", file), ("an image id", id), ("words", text))
+                 if value is not None]
+        if len(given) > 1:
+            raise HTTPException(422, f"give one query, not {' and '.join(given)}")
         data = None
         if file is not None and text is None:
             data = await file.read(MAX_UPLOAD_BYTES + 1)

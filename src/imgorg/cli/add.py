@@ -44,9 +44,8 @@ def print_added(result: AddResult, folder: Path) -> None:
     added = result.added
     ok = int((added["status"] == "ok").sum())
     if added.empty:
-        failed = len(result.workspace.failures)
         console.print(f"Nothing to add: the {result.already:,} files under {escape(str(folder))} are in the "
-                      f"workspace's catalog already" + (f" ({failed:,} of them failed to decode)." if failed else "."))
+                      f"workspace's catalog already (those that failed to decode too).")
         print_skipped(result.skipped)
         return
     unsorted = result.placed.get(result.unsorted, 0) if result.unsorted is not None else 0

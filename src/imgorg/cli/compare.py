@@ -40,8 +40,9 @@ def compare(
                       f"{escape(result.previous)}); every method's clusters stay stored")
     console.print(f"Workspace: [bold]{escape(str(source))}[/]")
     if json_out:
-        json_out.write_text(json.dumps({"methods": result.table.to_dict(orient="records"), "chosen": result.chosen,
-                                        "reason": result.reason}, indent=2, default=float) + "\n")
+        methods = result.table.astype(object).where(result.table.notna(), None)  # JSON has no NaN: null
+        json_out.write_text(json.dumps({"methods": methods.to_dict(orient="records"), "chosen": result.chosen,
+                                        "reason": result.reason}, indent=2, default=float, allow_nan=False) + "\n")
 
 
 _HEADERS = {"n_clusters": "clusters", "noise_fraction": "noise", "davies_bouldin": "DB",

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..clustering.methods import (MethodResult, assignments_frame, comparison_table, run_methods, select_method,
-                          stored_results)
+from ..clustering.methods import (MethodResult, assignments_frame, choose_k, comparison_table, run_methods,
+                                 select_method, stored_results)
 from ..config import ClusterConfig, CompareConfig
 from ..progress import ProgressFactory
 from ..views import Workspace, open_workspace
@@ -31,8 +31,10 @@ def compare_methods(workspace: Workspace | str, config: CompareConfig = CompareC
     ws = open_workspace(workspace)
     config.validate()
     k = config.k
-    if k is None or k == "auto":  # the k the workspace's clustering was made with
+    if k is None:  # the k the workspace's clustering was made with
         k = int(ws.manifest.get("selection", {}).get("k", ClusterConfig.k))
+    elif k == "auto":  # the best silhouette, as `imgorg run --k auto` chooses it
+        k, _ = choose_k(ws.reduced, seed=config.seed)
     cluster_config = ClusterConfig(k=k, seed=config.seed)
     results = run_methods(ws.embeddings, ws.reduced, config.methods, cluster_config, ws.labels, progress=progress)
     chosen, reason = select_method(results, config.max_noise)

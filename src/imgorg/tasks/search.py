@@ -170,6 +170,19 @@ def resolve_query(value: str | bytes | None = None, *, text: str | None = None, 
     raise ConfigError(f"query {value!r} is neither an image file nor an image id")
 
 
+def as_query(value) -> Query:
+    """A ``Query`` as it is, an int as an image id, anything else as ``resolve_query`` reads it (image
+    bytes, a path to an image file, an id's digits): ``SearchConfig(query=166)`` from Python."""
+    if isinstance(value, Query):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return resolve_query(image_id=int(value))
+    if isinstance(value, (str, bytes, Path)):
+        return resolve_query(value if isinstance(value, bytes) else str(value))
+    raise ConfigError(f"query {value!r} is not an image, an image id or words: use resolve_query(file, text=, "
+                      "image_id=)")
+
+
 @dataclass
 class SearchResult:
     query: Query
@@ -180,6 +193,7 @@ class SearchResult:
     method: str  # the clustering whose clusters are shown
     index: str = field(default="exact")  # the kind of search index used
     words: Reach | None = None  # a word search without CLIP: the classes the word went through
+    ids: list[int] = field(default_factory=list)  # the neighbours' image ids (catalog ids), most similar first
 
 
 def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Searcher | None = None) -> SearchResult:
@@ -187,7 +201,7 @@ def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Sea
     models loaded between queries (the app)."""
     workspace = open_workspace(workspace)
     config.validate()
-    query, k = config.query, config.k
+    query, k = as_query(config.query), config.k
     method = workspace.check_method(config.method)  # an unknown method is refused before any work
     searcher = searcher or Searcher(workspace)
     row, words = None, None
@@ -201,4 +215,5 @@ def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Sea
             found = searcher.neighbours(searcher.embed(query.image), k)
         how = f"{searcher.index.kind} search"
     cluster = searcher.predicted_cluster(found, workspace.cluster_labels(method), row)
-    return SearchResult(query, found, row, cluster, how, method, searcher.index.kind, words)
+    ids = workspace.images["id"].to_numpy()[[n.row for n in found]].tolist() if found else []
+    return SearchResult(query, found, row, cluster, how, method, searcher.index.kind, words, ids)

@@ -235,6 +235,11 @@ def test_images_added_while_the_app_runs_are_shown_and_can_be_edited(editable, t
     assert editable.get(f"/api/images/{new_id}").status_code == 200
     post(editable, "/api/clusters/move", {"images": [new_id], "to": 0})
     assert editable.get(f"/api/images/{new_id}").json()["cluster"] == 0
+    # added from a folder outside the source: its path is absolute, and its file is served all the same
+    added_path = added.added["path"].iloc[0]
+    served = editable.get(f"/api/images/{new_id}/part?which=file")
+    assert added_path.startswith(str(tmp_path)) and served.status_code == 200, served.text
+    assert served.content == open(added_path, "rb").read()
     ws = load_workspace(path)
     assert ws.manifest["inputs"] == input_fingerprints(ws)  # the app wrote no fingerprint of the old rows
     assert [e["op"] for e in ws.edit_log()["edits"]] == ["rename", "add", "move"]

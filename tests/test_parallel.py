@@ -174,3 +174,25 @@ def test_a_worker_keeps_the_memory_it_frees_for_the_next_image():
         plain = pool.submit(_faults_of_a_second_block, size).result()
     assert kept < 64 < 256 < plain  # a plain worker faults much of the 4,096 pages in again
 
+
+
+def test_workers_forked_after_opencv_ran_threads_here_can_set_its_threads(tmp_path):
+    # the crop check's workers call cv2.setNumThreads(1); forked while OpenCV's thread pool ran in the
+    # parent, that call hung for good (a second review in one process). In a subprocess, with a timeout.
+    import subprocess
+
+    script = tmp_path / "fork_after_opencv.py"
+    script.write_text(
+        "import cv2, numpy as np\n"
+        "from imgorg.parallel import process_pool\n"
+        "image = np.random.rand(1500, 1500).astype(np.float32)\n"
+        "def blur(_):\n"
+        "    cv2.setNumThreads(1)\n"
+        "    return float(cv2.GaussianBlur(image, (0, 0), 3).sum())\n"
+        "if __name__ == '__main__':\n"
+        "    cv2.setNumThreads(2); blur_here = cv2.GaussianBlur(image, (0, 0), 3)  # OpenCV's threads run here\n"
+        "    with process_pool(2) as pool:\n"
+        "        print(len(list(pool.map(blur, range(4)))))\n"
+        "    print(cv2.getNumThreads())\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.split() == ["4", "2"], done.stderr  # and restored after

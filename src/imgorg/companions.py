@@ -166,20 +166,24 @@ def takeout_owner(json_name: str, media: list[str]) -> list[str]:
         full = (plain + _SUPPLEMENTAL).lower()
         if full.startswith(base) and (len(base) >= len(plain) or cut):
             found.append((len(base) >= len(plain), name))
+    edited = [] if number else _edited_copies(base, media)  # IMG_1234-edited.jpg shares IMG_1234.jpg.json
     exact = [name for whole, name in found if whole]
     if exact:
-        return exact[:1]
+        return exact[:1] + edited
     if len(found) == 1:  # a cut name fits one file only: that one
-        return [found[0][1]]
-    if not found and not number:  # IMG_1234-edited.jpg shares IMG_1234.jpg.json
-        edited = []
-        for name in media:
-            stem, ext = name[: -len(extension(name)) or None], extension(name)
-            match = _EDITED.match(stem)
-            if match and (match[1] + ext).lower() == base:
-                edited.append(name)
-        return edited
-    return []
+        return [found[0][1]] + edited
+    return edited if not found else []
+
+
+def _edited_copies(base: str, media: list[str]) -> list[str]:
+    """The files Takeout wrote as edits of the file named ``base`` (lower case): ``IMG_1234-edited.jpg``."""
+    edited = []
+    for name in media:
+        ext = extension(name)
+        match = _EDITED.match(name[: -len(ext) or None])
+        if match and (match[1] + ext).lower() == base:
+            edited.append(name)
+    return edited
 
 
 def _without_copy_number(name: str) -> tuple[str, str | None]:

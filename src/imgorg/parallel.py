@@ -93,6 +93,37 @@ def start_worker() -> None:
     keep_freed_memory()
 
 
+class _ForkSafePool(ProcessPoolExecutor):
+    """A ProcessPoolExecutor whose parent keeps OpenCV on one thread while it lives (restored after).
+    A child forked while OpenCV's thread pool runs in the parent hangs for good in ``cv2.setNumThreads``
+    (its threads are not in the child; the crop check's workers call it): ``benchmarks/similar_shots.py``,
+    which runs ``imgorg.run`` and then the copy search in one process, hung so."""
+
+    def __init__(self, *args, **kwargs):
+        self._opencv_threads = _opencv_one_thread()
+        super().__init__(*args, **kwargs)
+
+    def shutdown(self, *args, **kwargs):
+        try:
+            super().shutdown(*args, **kwargs)
+        finally:
+            if self._opencv_threads is not None:
+                sys.modules["cv2"].setNumThreads(self._opencv_threads)
+                self._opencv_threads = None
+
+
+def _opencv_one_thread() -> int | None:
+    """OpenCV's thread count before it was set to one, where OpenCV is loaded and not on one already."""
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None or not hasattr(cv2, "getNumThreads"):
+        return None
+    before = cv2.getNumThreads()
+    if before == 1:
+        return None
+    cv2.setNumThreads(1)
+    return before
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for decoding and measuring images: forked, deaf to Ctrl-C, and keeping the
     memory they free for the next image (``keep_freed_memory``).
@@ -102,7 +133,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     decoding 300 CIFAR images took 2.4 s with spawn, 0.11 s with fork (docs/benchmarks.md).
     Ctrl-C is the parent's to handle: children that caught it too would each print a traceback."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+    return _ForkSafePool(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=start_worker)
 
 

@@ -37,9 +37,10 @@ def camera_routes(state: AppState) -> APIRouter:
         if n >= len(paths):
             raise HTTPException(404, f"image {image_id} has {len(paths)} {which} file{'s' * (len(paths) != 1)} "
                                      f"(n from 0 to {len(paths) - 1}); n={n} is none of them")
-        path = inside(state.ws.root, paths[n])
+        path = inside(state.ws.root, paths[n], state.ws.manifest.get("added_from", ()))
         if path is None:
-            raise HTTPException(403, f"{paths[n]!r} lies outside the source folder {str(state.ws.root)!r}: not served")
+            raise HTTPException(403, f"{paths[n]!r} lies outside the source folder {str(state.ws.root)!r} and the "
+                                     "folders images were added from: not served")
         if not path.is_file():
             raise HTTPException(404, f"{paths[n]} is not in the source folder any more (moved or deleted since the run)")
         media = content_type(path.name)

@@ -85,12 +85,16 @@ def inline(media_type: str) -> bool:
     return media_type.startswith(INLINE)
 
 
-def inside(root: str | os.PathLike, rel: str) -> Path | None:
-    """The file a catalog path names, if it lies inside the source folder once every link and ".." is
-    resolved; None otherwise (a tampered catalog, or a link that leads out of the folder)."""
-    base = Path(root).resolve()
-    path = source_path(base, rel).resolve()
-    return path if path.is_relative_to(base) and path != base else None
+def inside(root: str | os.PathLike, rel: str, added_from=()) -> Path | None:
+    """The file a catalog path names, if it lies inside the source folder, or inside a folder `imgorg add`
+    added images from (``added_from``: their paths are absolute), once every link and ".." is resolved;
+    None otherwise (a tampered catalog, or a link that leads out of the folder)."""
+    path = source_path(Path(root).resolve(), rel).resolve()
+    for folder in (root, *(added_from if os.path.isabs(rel) else ())):
+        base = Path(folder).resolve()
+        if path.is_relative_to(base) and path != base:
+            return path
+    return None
 
 
 def _part(image_id: int, which: str, rel: str, n: int = 0) -> dict:

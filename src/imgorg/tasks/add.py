@@ -83,6 +83,9 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
         if not ok.any() and len(catalog):
             raise TooFewImagesError(f"none of the {len(catalog)} new files under {config.folder} can be decoded "
                                     f"as an image: {embedded.catalog['error'].dropna().iloc[0]}")
+        folder = Path(os.path.abspath(config.folder))
+        if not folder.is_relative_to(Path(os.path.abspath(ws.root))):  # paths absolute: the app serves them from there
+            ws.manifest["added_from"] = sorted({*ws.manifest.get("added_from", ()), folder.as_posix()})
         clusters, probability, unsorted = _place(ws, embedded.embeddings, config)
         added = embedded.catalog[["id", "path", "status", "error"]].copy()
         added["cluster"], added["probability"] = NOISE, np.nan

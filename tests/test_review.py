@@ -469,3 +469,20 @@ def test_a_png_holding_a_jpegs_pixels_is_its_conversion_and_the_jpeg_is_kept(tmp
     kept = prefer_source_jpeg(groups, images, tmp_path)
     assert kept.loc[kept["keep"], "path"].tolist() == ["shot.jpg", "drawn.png"]
     assert kept.loc[kept["path"] == "shot.jpg", "because"].item().startswith("the JPEG whose pixels the PNG copy holds")
+
+
+def test_the_copy_kept_is_the_cameras_jpeg_with_its_raw_or_the_one_a_person_rated():
+    # a JPEG with its camera RAW beside it is an original, as a HEIC is; a rating or keywords (a person's
+    # own) then decide over pixels and bytes
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import why_keep
+
+    members = pd.DataFrame({"id": [0, 1, 2], "path": ["a.heic", "b.jpg", "c.jpg"], "bytes": [900, 800, 2000],
+                            "sha256": ["x", "y", "z"], "format": ["HEIF", "JPEG", "JPEG"],
+                            "original": [None, "DSC_0100.DNG", None], "taken_at_source": "exif",
+                            "gps_lat": [None, None, None], "rating": pd.array([None, 4, None], dtype="Int64"),
+                            "keywords": [None, "grandma", None], "width": 100, "height": 100})
+    order = _keep_order(members, None)
+    assert members["path"].iloc[order].tolist() == ["b.jpg", "a.heic", "c.jpg"]
+    assert why_keep(members, 1, [0]) == "it has a rating or keywords"
+    assert why_keep(members, 1, [2]).startswith("the camera's JPEG with its RAW (DSC_0100.DNG)")

@@ -141,20 +141,22 @@ ORIGINAL_FORMATS = frozenset({"RAW", "HEIF", "AVIF", *(ext.lstrip(".").upper() f
 
 def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndarray | None = None) -> np.ndarray:
     """Real files before symbolic links (deleting the target would break the link), then images
-    that are no crop of another member (``cropped``), then the camera's own format (RAW, HEIC) over
-    a conversion of it, then the copy with a capture time, then with GPS, then most pixels (read from
-    the file header only), then the least compressed (bytes per pixel), then lowest id."""
+    that are no crop of another member (``cropped``), then the camera's own format (RAW, HEIC, or a
+    JPEG with its camera RAW beside it) over a conversion of it, then the copy with a capture time,
+    then with GPS, then with a rating or keywords (a person's own), then most pixels (read from the
+    file header only), then the least compressed (bytes per pixel), then lowest id."""
     n = len(members)
     pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(n)
     links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(n)
     cropped = np.zeros(n, bool) if cropped is None else cropped
     column = lambda name: members[name] if name in members else pd.Series([None] * n, index=members.index)  # noqa: E731
-    converted = ~column("format").isin(ORIGINAL_FORMATS).to_numpy()
+    converted = ~(column("format").isin(ORIGINAL_FORMATS).to_numpy() | column("original").notna().to_numpy())
     no_time = ~column("taken_at_source").isin(list(CAPTURE_SOURCES)).to_numpy()
     no_gps = column("gps_lat").isna().to_numpy()
+    unmarked = column("rating").isna().to_numpy() & column("keywords").isna().to_numpy()
     per_pixel = members["bytes"].to_numpy() / np.maximum(pixels, 1)
-    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -per_pixel, -pixels, no_gps, no_time,
-                       converted, cropped, links))
+    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -per_pixel, -pixels, unmarked, no_gps,
+                       no_time, converted, cropped, links))
 
 
 def _pixels(root: str | Path, relpath: str) -> int:

@@ -140,7 +140,10 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
         return "identical files: the first found is kept"
 
-    if value("format", kept) in ORIGINAL_FORMATS and any(value("format", o) not in ORIGINAL_FORMATS for o in others):
+    original = lambda r: value("format", r) in ORIGINAL_FORMATS or not pd.isna(value("original", r))  # noqa: E731
+    if original(kept) and not all(original(o) for o in others):
+        if not pd.isna(value("original", kept)):
+            return f"the camera's JPEG with its RAW ({str(value('original', kept)).rpartition('/')[2]}), the others are conversions"
         return f"the camera's own {value('format', kept)} file, the others are conversions"
     has_time = lambda r: value("taken_at_source", r) in CAPTURE_SOURCES  # noqa: E731
     if has_time(kept) and not all(has_time(o) for o in others):
@@ -148,6 +151,9 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     has_gps = lambda r: value("gps_lat", r) is not None and not pd.isna(value("gps_lat", r))  # noqa: E731
     if has_gps(kept) and not all(has_gps(o) for o in others):
         return "it has GPS"
+    marked = lambda r: not (pd.isna(value("rating", r)) and pd.isna(value("keywords", r)))  # noqa: E731
+    if marked(kept) and not all(marked(o) for o in others):
+        return "it has a rating or keywords"
     pixels = lambda r: (value("width", r) or 0) * (value("height", r) or 0)  # noqa: E731
     if all(pixels(kept) > pixels(o) for o in others) and pixels(kept):
         return f"most pixels ({value('width', kept)}x{value('height', kept)})"

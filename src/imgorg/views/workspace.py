@@ -27,7 +27,10 @@ from .people import PeopleView
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
 PCA_COMPONENTS = "pca-components"  # no map stored: the first components of the reduced features
 # Catalog columns a copy kept in place of a removed one takes from it when it has none of them
-INHERITED = (("taken_at", "taken_at_offset_min", "taken_at_source"), ("gps_lat", "gps_lon"))
+# what a copy kept takes from one a review removed, where it lacks it: capture time, GPS, and what a person
+# gave it (a rating, keywords, a description, from sidecars)
+INHERITED = (("taken_at", "taken_at_offset_min", "taken_at_source"), ("gps_lat", "gps_lon"), ("rating",),
+             ("keywords",), ("description",))
 
 
 @dataclass
@@ -62,7 +65,8 @@ class Workspace(PeopleView, Store):
     @property
     def images(self) -> pd.DataFrame:
         """The catalog rows that have an embedding, in embedding order; a copy kept in place of one a
-        review removed has the capture time and GPS it lacked filled from it (the files stay as they are)."""
+        review removed has the capture time, GPS, rating, keywords and description it lacked filled from
+        it (the files stay as they are)."""
         return self._images()  # a new frame each time, as the store's: callers may add columns to it
 
     def _images(self) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -282,3 +283,17 @@ def test_a_one_image_cluster_cannot_be_split_and_says_so(fresh):
     assert len(imgorg.load_workspace(path).members(part)) == 1
     with pytest.raises(ConfigError, match=f"cluster {part} has only 1 image: there is nothing to split"):
         edit_clusters(ws, Split(part, k=2))
+
+
+def test_a_rerun_that_adds_nothing_keeps_the_stored_review_instead_of_looking_again(fresh, monkeypatch):
+    from imgorg.config import ReviewConfig
+    from imgorg.tasks import review as review_task
+
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    first = run(folder, path, CONFIG, review=ReviewConfig())  # a grown rerun of nothing reviews once
+    assert first.review is not None and (path / "review.parquet").exists()
+    monkeypatch.setattr(review_task, "find_in_collection", lambda *a, **k: pytest.fail("looked again"))
+    again = run(folder, path, CONFIG, review=ReviewConfig())
+    assert again.added.added.empty and "stored" in again.review.seconds
+    pd.testing.assert_frame_equal(again.review.table, imgorg.load_workspace(path).read("review.parquet"))

@@ -104,6 +104,8 @@ def say_review(result: RunResult) -> None:
     said = ", ".join(f"{row.images:,} {row.kind.replace('_', ' ')}" for row in found.itertuples()) or "nothing"
     beside, added = result.timings.get(REVIEW_BESIDE_STAGE), result.timings.get(REVIEW_STAGE, 0.0)
     clock = f"{beside:.1f} s beside the run, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
+    if "stored" in result.review.seconds:
+        clock = "stored: nothing new to look at"
     console.print(f"Review ({clock}): {said}; `imgorg review {escape(str(result.workspace.path))}` "
                   "lists them, `--accept KIND` acts on them", highlight=False)
 

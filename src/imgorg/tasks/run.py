@@ -28,7 +28,8 @@ from ..progress import ProgressFactory
 from ..sources import scan_source
 from ..views import Workspace, load_workspace
 from ..workspace import (
-    ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, SKIPPED_FILE, TAGS_FILE, CarryOver, discard_edit_log,
+    ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, QUALITY_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE,
+    CarryOver, discard_edit_log,
     plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest, workspace_lock,
 )
 from ..workspace.artifacts import EDITS
@@ -85,7 +86,9 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
             if same_run(previous, described, config):
                 grown = _grow(out, source, progress)
-                if review:
+                if review and grown.added.added.empty and grown.workspace.has(REVIEW_FILE):
+                    grown.review = _stored_review(grown.workspace)  # nothing new: the stored review holds
+                elif review:
                     grown.review, grown.review_error = _reviewed(grown.workspace, review, progress, grown.timings)
                 return grown
         # the review's process starts now, so that its imports ride on the run's own; it waits until the
@@ -219,6 +222,13 @@ def embed_only(source: str | Path, out: str | Path | None = None, config: RunCon
     source, out, _ = open_source(source, out, config, progress, split, data, limit, sample)
     with workspace_lock(out):
         return catalog_and_embed(source, out, config, {}, progress, limit, sample)[0], out
+
+
+def _stored_review(ws: Workspace):
+    """The review the workspace holds, as a run's result: a rerun that added nothing does not look again."""
+    from .review import ReviewResult
+
+    return ReviewResult(ws.read(REVIEW_FILE), ws.read(QUALITY_FILE), seconds={"stored": 0.0})
 
 
 def _grow(out: Path, source: Path, progress) -> RunResult:

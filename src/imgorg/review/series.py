@@ -72,6 +72,10 @@ COPY_MISFIT = 0.15  # photos: a copy's misfit at most this (a brighter copy whos
 TINY_COPY_MISFIT = 0.32  # images under MIN_SIDE px (95% of the hand-judged CIFAR copies of the dev half)
 CONTAINED = 0.985  # one image covers at least this share of the other: it holds it (a 2% move is a new frame)
 SIMILAR_SCORE = 0.70  # duplicate score (embedding + thumbnails) from which a pair is a similar shot
+# A similar shot aligns with the other: misfit at most this. Second shots of the series corpus: 53 of 56
+# pairs (0.31, 0.32, 0.46 above); different people's portraits (150 px enlarged to 12 MP, a face in the
+# middle) that the copy search grouped: 0.32-0.58, 18 of 18 above.
+SIMILAR_MISFIT = 0.30
 SHARPNESS_TIE = 0.10  # shots within 10% of the sharpest are equally sharp: exposure decides
 EXPOSURE_TIE = 0.02  # clipped share within 2 points: pixels decide
 COLUMNS = ["group", "id", "path", "kind", "similarity", "best", "reason"]
@@ -274,7 +278,7 @@ def pair_kind(alignment: Alignment, tiny: bool, score: float = 1.0) -> str:
     """"copy", "similar" or "" (neither) for an aligned pair with its duplicate ``score``."""
     if alignment.misfit <= (TINY_COPY_MISFIT if tiny else COPY_MISFIT) and (tiny or alignment.contained):
         return "copy"
-    return "similar" if score >= SIMILAR_SCORE else ""
+    return "similar" if score >= SIMILAR_SCORE and (tiny or alignment.misfit <= SIMILAR_MISFIT) else ""
 
 
 def classify_pairs(images: pd.DataFrame, root: str | Path, pairs: np.ndarray, scores: np.ndarray | None = None,
@@ -431,7 +435,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     if len(np.unique(part)) == groups["group"].nunique():
         return groups, _no_series()
     return _split_groups(groups, part), _table(images, root, np.empty((0, 2), np.int64),
-                                               _series_links(groups, rows, part), checked, to_kept)
+                                               _series_links(groups, rows, part, checked), checked, to_kept)
 
 
 def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
@@ -446,7 +450,7 @@ def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:
 
 def _star_copies(images: pd.DataFrame, root, rows: np.ndarray,
                  kept: dict[int, np.ndarray]) -> list[tuple[int, int, str]]:
-    """(a, b, "copy" or "similar") pairs of ``rows`` (one copy group's photos, kept copy first) aligned as
+    """(a, b, "copy", "similar" or "neither") pairs of ``rows`` (one copy group's photos, kept copy first) aligned as
     stars: each image onto the first, those that are no copy of it onto the first of them, and so on,
     so a group of copies costs one alignment per image, and a burst shot kept first still leaves the
     true copies of another shot together."""
@@ -462,9 +466,8 @@ def _star_copies(images: pd.DataFrame, root, rows: np.ndarray,
                     pixels[r] = _load(root, paths[r], kept.get(r))
             if pixels[centre] is None or pixels[row] is None:
                 kind = "copy"  # unreadable now: left as the copy search found it
-            else:
-                kind = "copy" if pair_kind(align_pair(*_same_side(pixels[centre], pixels[row])), False) == "copy" \
-                    else "similar"
+            else:  # neither: another picture the copy search grouped (a look-alike), in no series with it
+                kind = pair_kind(align_pair(*_same_side(pixels[centre], pixels[row])), False) or "neither"
             out.append((centre, row, kind))
             if kind != "copy":
                 left.append(row)
@@ -487,20 +490,19 @@ def _split_groups(groups: pd.DataFrame, part: np.ndarray) -> pd.DataFrame:
     return out.sort_values(["group", "keep"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def _series_links(groups: pd.DataFrame, rows: np.ndarray, part: np.ndarray) -> pd.DataFrame:
-    """(a, b, score) linking the parts of each copy group that fell apart: its parts' first images."""
-    links = []
-    frame = pd.DataFrame({"group": groups["group"].to_numpy(), "row": rows, "part": part,
-                          "score": groups["similarity"].to_numpy(np.float32)})
-    for _, members in frame.groupby("group", sort=False):
-        firsts = members.drop_duplicates("part")
-        if len(firsts) < 2:
-            continue
-        for i in range(len(firsts)):
-            for j in range(i + 1, len(firsts)):
-                a, b = sorted((int(firsts["row"].iat[i]), int(firsts["row"].iat[j])))
-                links.append((a, b, float(min(firsts["score"].iat[i], firsts["score"].iat[j]))))
-    return pd.DataFrame(links, columns=["a", "b", "score"]).astype({"a": "int64", "b": "int64", "score": "float32"})
+def _series_links(groups: pd.DataFrame, rows: np.ndarray, part: np.ndarray, checked: pd.DataFrame) -> pd.DataFrame:
+    """(a, b, score) linking the parts of each copy group that fell apart, by their first images, where
+    an image of one aligned with an image of the other as a similar shot (not where neither aligned)."""
+    first_of_part = pd.Series(rows).groupby(part).transform("first").to_numpy()
+    first = dict(zip(rows.tolist(), first_of_part.tolist()))
+    score = dict(zip(rows.tolist(), groups["similarity"].to_numpy(np.float32).tolist()))
+    links = set()
+    for a, b in checked.loc[checked["kind"] == "similar", ["a", "b"]].itertuples(index=False):
+        fa, fb = first[int(a)], first[int(b)]
+        if fa != fb:
+            links.add((min(fa, fb), max(fa, fb)))
+    return pd.DataFrame([(a, b, min(score[a], score[b])) for a, b in sorted(links)],
+                        columns=["a", "b", "score"]).astype({"a": "int64", "b": "int64", "score": "float32"})
 
 
 def _photos(images: pd.DataFrame) -> np.ndarray:

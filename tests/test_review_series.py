@@ -213,3 +213,15 @@ def test_a_stored_decode_cut_short_or_missing_is_decoded_again(tmp_path):
     stored.unlink()
     for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
         np.testing.assert_array_equal(np.asarray(image), want)
+
+
+def test_another_picture_the_copy_search_grouped_is_in_no_series(tmp_path):
+    # two different photos that a copy search grouped (look-alike layouts) align badly: neither a copy
+    # nor a similar shot, so no series with a "best shot" is made of them
+    build_series_corpus(tmp_path, photos=("chelsea", "coffee"))
+    images = pd.DataFrame({"id": [0, 1, 2], "path": ["chelsea/shot.jpg", "coffee/shot.jpg", "chelsea/reframed.jpg"]})
+    groups = pd.DataFrame({"group": 0, "id": images["id"], "path": images["path"], "kind": "near",
+                           "similarity": [1.0, 0.85, 0.9], "keep": [True, False, False]})
+    _, series = checked_copy_groups(images, tmp_path, groups)
+    shots = series[series["kind"] == "similar"]
+    assert set(shots["path"]) == {"chelsea/shot.jpg", "chelsea/reframed.jpg"}, series

@@ -48,11 +48,13 @@ def review_command(
     say = errors if json_out else console  # --json prints JSON alone on stdout
     if not (kinds or splits or again):
         stored = load_workspace(workspace).review()
-        if stored is not None:
-            _show(summary(stored), json_out, "Review (stored)")
+        if stored is not None:  # what still waits for a decision; what was decided, counted below
+            _show(summary(stored[stored["status"] == "open"]), json_out, "Review (stored): open findings")
             if not json_out:
-                console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/], "
-                              f"{int(((stored['status'] == 'open') & (stored['action'] != 'keep')).sum()):,} open; `--again` looks again, "
+                decided = stored[stored["action"] != "keep"]["status"].value_counts()
+                console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "
+                              f"{int(decided.get('open', 0)):,} open, {int(decided.get('accepted', 0)):,} accepted, "
+                              f"{int(decided.get('dismissed', 0)):,} dismissed; `--again` looks again, "
                               "`--accept KIND` acts on them, `imgorg serve WS` shows them")
             return
     config = ReviewConfig(kinds=tuple(comma_list(kinds)) if kinds else DEFAULT_REVIEW_KINDS,

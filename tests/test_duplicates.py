@@ -297,3 +297,23 @@ def _write_cut_copies(cifar_small, folder, cuts) -> list[str]:
             _crop_sides(*sides)(image).save(folder / f"{i}_{c}.png")
             paths.append(f"{i}_{c}.png")
     return paths
+
+
+def test_a_folder_of_splits_keeps_the_copy_in_the_training_split(tmp_path):
+    # a test image's larger copy would be kept by "most pixels"; across splits, train keeps what they share
+    from PIL import Image
+
+    from imgorg.config import DuplicatesConfig
+    from imgorg.tasks.duplicates import find_folder_duplicates
+
+    from .conftest import extract_cifar
+
+    root = tmp_path / "data"
+    extract_cifar(root / "train", per_class=3, split="train")
+    extract_cifar(root / "test", per_class=2)
+    original = sorted((root / "train" / "cat").iterdir())[0]
+    Image.open(original).resize((64, 64), Image.LANCZOS).save(root / "test" / "cat" / "bigger.png")
+    frame = find_folder_duplicates(root, tmp_path / "out", DuplicatesConfig(fast=True))
+    group = frame[frame["path"] == "test/cat/bigger.png"]["group"].item()
+    members = frame[frame["group"] == group]
+    assert members["keep"].iloc[0] and members["path"].iloc[0].startswith("train/"), members

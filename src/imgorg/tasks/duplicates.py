@@ -14,7 +14,9 @@ from ..duplicates import duplicate_table, image_thumbnails
 from ..errors import ConfigError
 from ..fileio import write_parquet
 from ..progress import ProgressFactory
+from ..review.copies import prefer_split
 from ..review.kept import catalog_sizes, kept_pixels_folder, spill_gray
+from ..review.leaks import split_of
 from ..review.quality import shared_decode
 from ..sources import STATUS_ERROR, scan_folder
 from ..workspace import CACHE, DUPLICATES_FILE, workspace_lock
@@ -65,5 +67,8 @@ def _duplicates(images: pd.DataFrame, embeddings, root, out: Path, config: Dupli
                                           measure=functools.partial(spill_gray, str(folder)))
             grays = {row: path for row, path in enumerate(thumbnails.measured) if path is not None}
             thumbnails = dataclasses.replace(thumbnails, measured=None)
-        return duplicate_table(images, embeddings, root, config.threshold, index=index, progress=progress,
-                               keypoint_checks=config.keypoint_checks, thumbnails=thumbnails, decoded=grays)
+        frame = duplicate_table(images, embeddings, root, config.threshold, index=index, progress=progress,
+                                keypoint_checks=config.keypoint_checks, thumbnails=thumbnails, decoded=grays)
+    # a folder of splits keeps the copy in the split that keeps what splits share, as the review does
+    frame = prefer_split(frame, images, split_of(images["path"])).drop(columns="because", errors="ignore")
+    return frame.sort_values(["group", "keep"], ascending=[True, False], kind="stable").reset_index(drop=True)

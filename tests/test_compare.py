@@ -173,3 +173,11 @@ def test_compare_with_k_auto_chooses_k_and_writes_strict_json(cifar_small, tmp_p
     assert ws.manifest["selection"]["k"] == chosen == ws.metrics["kmeans"]["n_clusters"]
     text = (tmp_path / "c.json").read_text()
     assert "NaN" not in text and json.loads(text)["methods"][0]["method"] == "kmeans"
+
+
+def test_every_clustering_method_is_named_once_for_those_that_cannot_load_it():
+    # the store names the methods `imgorg compare` can add without loading scikit-learn
+    from imgorg.clustering import METHODS
+    from imgorg.constants import CLUSTERING_METHODS
+
+    assert tuple(METHODS) == CLUSTERING_METHODS

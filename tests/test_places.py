@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import imgorg
 from imgorg.cli.main import app
 from imgorg.constants import EVENTS
+from imgorg.errors import ConfigError
 from imgorg.events import date_range, event_names, with_people
 from imgorg.places import EARTH_RADIUS_KM, CityRule, gazetteer, geocode, unit_vectors
 from imgorg.tasks.export import export_folders
@@ -117,6 +118,8 @@ def test_search_by_place_matches_the_locality_too():
     found = geocode([48.8584, 48.8606], [2.2945, 2.3376])  # Eiffel Tower, the Louvre
     assert matches_place(found, "Paris").tolist() == [True, True]
     assert matches_place(found, "paris 16 passy").tolist() == [True, False]
+    with pytest.raises(ConfigError, match="no image is at 'Atlantis'; the collection's places include Paris"):
+        matches_place(found, "Atlantis")  # said, as an unknown person is, not an empty answer
 
 
 def test_places_command_lists_counts_and_dates(ws_path):

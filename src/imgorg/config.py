@@ -11,9 +11,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .constants import CLUSTERING_METHODS
 from .errors import ConfigError
 
-AUTO_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")  # tried by --method auto and `imgorg compare`
+AUTO_METHODS = CLUSTERING_METHODS  # tried by --method auto and `imgorg compare`
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class Checked:
         for name, rule in self.CONSTRAINTS.items():
             value = getattr(self, name)
             if not rule.accepts(value):
-                raise ConfigError(f"{name} ({value!r}) must be {rule.needs}")
+                shown = ",".join(map(str, value)) if isinstance(value, tuple) else repr(value)  # as it was typed
+                raise ConfigError(f"{name} ({shown}) must be {rule.needs}")
         self.check()
         return self
 

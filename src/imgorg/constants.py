@@ -12,3 +12,6 @@ CLIP_BACKBONE = "clip-vit-b-32"  # the one backbone whose text tower imgorg has:
 # and the review's own clock in the process beside the run's clustering and map (overlapping its stages)
 REVIEW_STAGE = "review"
 REVIEW_BESIDE_STAGE = "review beside"
+
+# every clustering method by name (imgorg.clustering.METHODS holds them); --method auto and `imgorg compare` try them
+CLUSTERING_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")

@@ -296,7 +296,7 @@ GO_POLL = 2.0  # s: how often a child waiting to go checks that its parent is st
 
 
 def _exit_on_sigterm(signum, frame):
-    raise SystemExit(f"ended by signal {signum}")
+    raise SystemExit(128 + signum)  # a number, not words: multiprocessing prints the words on stderr
 
 
 def _beside_child(function: Callable, args: tuple, events, with_progress: bool, level: int, go, parent: int) -> None:

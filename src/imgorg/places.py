@@ -314,6 +314,11 @@ def matches_place(places: pd.DataFrame, query: str) -> np.ndarray:
     if not wanted:
         raise ConfigError("a place to search for cannot be empty; give a city, region or country, e.g. 'Lisbon'")
     hit = np.zeros(len(places), bool)
-    for column in ("place_city", "place_locality", "place_region", "place_country", "place_country_code"):
+    columns = ("place_city", "place_locality", "place_region", "place_country", "place_country_code")
+    for column in columns:
         hit |= places[column].fillna("").str.casefold().to_numpy() == wanted
+    if not hit.any():  # a place no image is at: said, as an unknown person is, not an empty answer
+        cities = places["place_city"].dropna().value_counts().index[:8].tolist()
+        raise ConfigError(f"no image is at {query!r}; the collection's places include "
+                          f"{', '.join(cities) or 'none'} (`imgorg places WS` lists them all)")
     return hit

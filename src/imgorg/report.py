@@ -231,9 +231,9 @@ def _review(d: ReportData) -> str:
     copies or a series with the one kept (the best shot) marked, single findings with their reason."""
     table = d.ws.review()
     if table is None:
-        return _section("review", "Review", "<p class=note>No review stored: <code>imgorg review WS</code> looks for "
-                                            "copies, similar shots, bad shots, outliers, leaks between splits and "
-                                            "wrong labels.</p>")
+        return _section("review", "Review", "<p class=note>No review stored (none was made, or images were added "
+                                            "since): <code>imgorg review WS</code> looks for copies, similar shots, "
+                                            "bad shots, outliers, leaks between splits and wrong labels.</p>")
     if table.empty:
         return _section("review", "Review", "<p class=note>The review found nothing that needs a look.</p>")
     head = "".join(f"<th>{c}</th>" for c in ("kind", "images", "groups", "open", "accepted", "kept", "suggested (open)"))
@@ -367,7 +367,8 @@ def _failures(d: ReportData) -> str:
         more = (f"<p class=note>... and {len(failures) - MAX_FAILURES:,} more: <code>imgorg inspect "
                 f"{_e(str(d.ws.root))} --json inspect.json</code> lists them all with their reasons.</p>")
     return _section("failures", "Files that could not be used",
-                    f"<p class=note>{_count(len(failures), 'file was', 'files were')} skipped.</p>"
+                    f"<p class=note>{_count(len(failures), 'file', 'files')} could not be decoded; the run went on "
+                    "without them.</p>"
                     f"<table class=failures><thead><tr><th>file</th><th>reason</th></tr></thead>"
                     f"<tbody>{rows}</tbody></table>{more}")
 

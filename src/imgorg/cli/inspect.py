@@ -169,7 +169,8 @@ def _print_duplicates(groups: list[dict], summary: dict) -> None:
     if not groups:
         console.print("No exact duplicates.")
         return
-    console.print(f"[bold]{summary['duplicate_groups']:,} groups of identical files[/] "
+    groups_of = "group" if summary["duplicate_groups"] == 1 else "groups"
+    console.print(f"[bold]{summary['duplicate_groups']:,} {groups_of} of identical files[/] "
                   f"({summary['duplicate_files']:,} could go, keeping one per group)")
     for group in groups[:SHOWN]:
         console.print("  " + "  ==  ".join(group["paths"]), highlight=False, markup=False)

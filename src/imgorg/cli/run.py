@@ -184,7 +184,7 @@ def more_failures_hint(root) -> str:
 def _print_failures(failures, root=None) -> None:
     if failures.empty:
         return
-    console.print(f"[yellow]{len(failures):,} files could not be used:[/]")
+    console.print(f"[yellow]{len(failures):,} file{'s' if len(failures) != 1 else ''} could not be used:[/]")
     for row in failures.head(MAX_FAILURES_SHOWN).itertuples():
         console.print(f"  {row.path}: {row.error}", highlight=False, markup=False)
     if len(failures) > MAX_FAILURES_SHOWN:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import STATUS_OK, labels_of
-from ..constants import CURATED
+from ..constants import CLUSTERING_METHODS, CURATED
 from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256, write_json, write_npy, write_parquet
 from .artifacts import EDITS_FILE, artifact_of
@@ -128,7 +128,8 @@ class Store:
         method = method or self.method
         if method not in self.methods:
             raise ConfigError(f"method {method!r} is not stored in this workspace; stored: "
-                              f"{', '.join(self.methods) or 'none'} (`imgorg compare --methods {method}` adds it)")
+                              f"{', '.join(self.methods) or 'none'}" + (f" (`imgorg compare --methods {method}` adds it)"
+                                                                         if method in CLUSTERING_METHODS else ""))
         return method
 
     def edit_log(self) -> dict | None:
@@ -306,3 +307,4 @@ def check_alignment(store: Store) -> None:
 def digest(data: bytes) -> str:
     """A short fingerprint of bytes: about 1 GB/s, 1M x 256 floats in a second."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+

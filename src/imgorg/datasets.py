@@ -129,7 +129,8 @@ def _members(tar: tarfile.TarFile, names: list[str], archive: Path) -> dict[str,
     missing = [n for n in names if n not in found]
     if missing:
         raise DatasetError(f"{archive} has no {', '.join(missing)}; it is not the expected release. "
-                           "Download the official archive again")
+                           "Download the official archive again, or, for a folder of images (an archive of JPEG "
+                           "folders unpacked), run `imgorg run FOLDER`")
     return {n: found[n] for n in names}
 
 

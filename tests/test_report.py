@@ -55,7 +55,7 @@ def test_failed_file_is_listed_escaped(report_html):
     assert EVIL not in report_html
     assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in report_html
     failures = report_html.split('<section id="failures">')[1]
-    assert "not an image" in failures and "1 file was skipped" in failures
+    assert "not an image" in failures and "1 file could not be decoded" in failures
 
 
 def test_methods_table_and_stored_map(workspace, report_html):

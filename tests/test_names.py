@@ -57,3 +57,15 @@ def test_a_word_no_image_matches_is_said_not_shown_as_an_empty_table(workspace):
     said = " ".join(out.stdout.split())
     assert out.exit_code == 0 and f"No image matches '{word}'" in said and "broader word" in said
     assert "rank" not in said  # no empty table
+
+
+def test_a_query_is_given_as_image_id_or_words_and_one_at_a_time(workspace, tmp_path):
+    runner = CliRunner()
+    by_id = runner.invoke(app, ["search", str(workspace.path), "--id", "3", "--json", "-k", "4"])
+    positional = runner.invoke(app, ["search", str(workspace.path), "3", "--json", "-k", "4"])
+    assert by_id.exit_code == 0 and json.loads(by_id.stdout)["neighbours"] == json.loads(positional.stdout)["neighbours"]
+    file = workspace.root / workspace.images["path"].iloc[3]
+    by_file = runner.invoke(app, ["search", str(workspace.path), "--image", str(file), "--json", "-k", "4"])
+    assert by_file.exit_code == 0 and json.loads(by_file.stdout)["neighbours"][0]["id"] == 3  # itself
+    both = runner.invoke(app, ["search", str(workspace.path), "--id", "3", "--text", "dog"])
+    assert both.exit_code != 0 and "give one query, not --id and --text" in str(both.exception)

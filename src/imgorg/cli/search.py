@@ -23,6 +23,8 @@ def search(
     k: Annotated[int, typer.Option("-k", "--k", min=1, help="Neighbours to return.")] = 10,
     method: Annotated[Optional[str], typer.Option(help="Clustering whose cluster ids are shown.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    image: Annotated[Optional[Path], typer.Option("--image", help="An image file (as QUERY, but never read as an id).")] = None,
+    image_id: Annotated[Optional[int], typer.Option("--id", help="The id of an image in the workspace (as QUERY).")] = None,
     text: Annotated[Optional[str], typer.Option("--text", help="Search by words: a sentence through CLIP (clip-vit-b-32 workspaces), else words through WordNet's relations to the images' ImageNet tags; says which classes it went through.")] = None,
     evaluate: Annotated[bool, typer.Option(help="Score retrieval against the labels: precision@k and mAP@k, every image a query.")] = False,
     place: Annotated[Optional[list[str]], typer.Option("--place", help="Only images taken at this city, region or country (repeat: any of them).")] = None,
@@ -36,15 +38,21 @@ def search(
     method = ws.check_method(method)  # an unknown method fails before any search
     if evaluate:
         return _evaluate(ws, Searcher(ws), k, json_out)
-    if (place or person) and query is None and text is None:
+    given = {name: value for name, value in (("QUERY", query), ("--image", image), ("--id", image_id),
+                                             ("--text", text)) if value is not None}
+    if (place or person) and not given:
         return _filtered(ws, place or (), person or (), k, json_out)
-    if text is not None and query is not None:
-        raise ConfigError(f"give a QUERY ({query!r}) or --text ({text!r}), not both")
-    if text is None and query is None:
-        raise ConfigError("give a QUERY (an image file or an image id), --text, or --evaluate")
+    if len(given) > 1:
+        raise ConfigError(f"give one query, not {' and '.join(given)}")
+    if not given:
+        raise ConfigError("give a QUERY (an image file or an image id), --image, --id, --text, or --evaluate")
+    if image is not None:
+        if not image.is_file():
+            raise ConfigError(f"--image {str(image)!r} is no file")
+        query = str(image)
     within = ws.image_filter(place or (), person or ()) if (place or person) else None
     asked = k if within is None else len(ws.images)  # filtered after the search: ask for all, keep k
-    result = find_similar(ws, SearchConfig(resolve_query(query, text=text), asked, method))
+    result = find_similar(ws, SearchConfig(resolve_query(query, text=text, image_id=image_id), asked, method))
     found, query = result.neighbours, result.query.name
     if within is not None:
         found = [n for n in found if within[n.row]][:k]

@@ -174,6 +174,10 @@ def test_event_names_compact_dates_and_people():
     people = [["Ana", "Rui"], ["Rui", "Ana"], ["Rui"], ["Eva"], ["Eva"], []]
     assert event_names(labels, taken, cities, people) == {0: "Lisbon, 3-7 May 2024, with Rui and Ana",
                                                           1: "Porto, 1 Jun 2024, with Eva"}
+    # two outings in one city on one day, a gap apart: each named with the hour it began
+    day = pd.Series(pd.to_datetime(["2024-08-22 09:10", "2024-08-22 10:00", "2024-08-22 18:30"]))
+    assert event_names(np.array([0, 0, 1]), day, pd.Series(["Tokyo"] * 3)) == {
+        0: "Tokyo, 22 Aug 2024, from 09:10", 1: "Tokyo, 22 Aug 2024, from 18:30"}
 
 
 def test_report_has_a_places_section(ws_path, no_gps_path):

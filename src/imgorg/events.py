@@ -83,4 +83,19 @@ def event_names(labels: np.ndarray, taken_at: pd.Series, cities: pd.Series | Non
             if text:
                 parts.append(text)
         names[int(event)] = ", ".join(parts)
+    return _told_apart(names, labels, times)
+
+
+def _told_apart(names: dict[int, str], labels: np.ndarray, times: pd.Series) -> dict[int, str]:
+    """Events of one name (two outings in a city on one day, a gap apart) get the hour each began."""
+    by_name: dict[str, list[int]] = {}
+    for event, name in names.items():
+        by_name.setdefault(name, []).append(event)
+    for events in by_name.values():
+        if len(events) < 2:
+            continue
+        for event in events:
+            start = times.iloc[np.flatnonzero(labels == event)].dropna()
+            if len(start):
+                names[event] = f"{names[event]}, from {start.min():%H:%M}"
     return names

@@ -134,3 +134,12 @@ def test_a_remembered_search_asks_the_index_once_for_the_same_search():
     assert len(calls) == 2 and again is first and other[1].shape == (300, 5)
     assert np.array_equal(first[1], real(x, 10, exclude_self=True)[1])
     assert remembered.kind == "exact" and len(remembered) == 300
+
+
+def test_ivf_on_a_small_collection_trains_each_list_on_enough_vectors_and_probes_several():
+    # FAISS warns below 39 training vectors a list; with a list or two probed, true neighbours were lost
+    from imgorg.index import default_params
+
+    small = default_params("ivf-flat", 1_310, 1280)
+    assert small["nlist"] * 39 <= 1_310 and small["nprobe"] == 8
+    assert default_params("ivf-flat", 10**6, 1280) == {"nlist": 1000, "nprobe": 62}  # as measured at scale

@@ -92,11 +92,12 @@ def build_index(vectors: np.ndarray, kind: str = "auto", **params) -> SearchInde
 
 def default_params(kind: str, n: int, dim: int) -> dict:
     """Parameters measured to keep recall@10 >= 0.95 (docs/benchmarks.md, search)."""
-    nlist = int(min(4096, max(1, math.isqrt(n))))  # ~sqrt(n) lists of ~sqrt(n) vectors
+    # ~sqrt(n) lists of ~sqrt(n) vectors, and 39 training vectors a list at least (FAISS warns below that)
+    nlist = int(min(4096, max(1, math.isqrt(n)), max(1, n // 39)))
     if kind == "hnsw":
         return {"M": 32, "ef_construction": 80, "ef_search": 128}
     if kind == "ivf-flat":
-        return {"nlist": nlist, "nprobe": max(1, nlist // 16)}
+        return {"nlist": nlist, "nprobe": max(min(nlist, 8), nlist // 16)}  # a small collection: 8 lists
     # ivf-pq: 4-bit fast-scan PQ, one code per 2 dimensions, 30 x k candidates re-ranked exactly.
     # Up to IVF_PQ_FLAT_MAX vectors one list (a full fast scan) keeps recall on any data:
     # on structureless vectors IVF lists lose most true neighbours (recall 0.59 at nprobe 256/1000).

@@ -69,3 +69,18 @@ def test_a_query_is_given_as_image_id_or_words_and_one_at_a_time(workspace, tmp_
     assert by_file.exit_code == 0 and json.loads(by_file.stdout)["neighbours"][0]["id"] == 3  # itself
     both = runner.invoke(app, ["search", str(workspace.path), "--id", "3", "--text", "dog"])
     assert both.exit_code != 0 and "give one query, not --id and --text" in str(both.exception)
+
+
+def test_a_word_search_returns_no_image_that_barely_shows_the_word(workspace):
+    # an image whose tags put a trace on the word (astronauts at 0.003 for "car") is no answer
+    from imgorg.tasks.search import MIN_WORD_SCORE
+
+    from imgorg import naming, words
+
+    tags, searcher = workspace.tags(), Searcher(workspace)
+    for word in ("cow", "tractor", "sea", "harbor", "bus", "farm", "dog"):  # one with traces and real answers
+        scores = naming.word_scores(tags.classes, tags.probs, words.reach(word).weights)
+        if ((scores > 0) & (scores < MIN_WORD_SCORE)).any() and (scores >= MIN_WORD_SCORE).any():
+            break
+    found, _ = searcher.search_text(word, len(workspace.images))
+    assert len(found) == int((scores >= MIN_WORD_SCORE).sum()) and min(n.similarity for n in found) >= MIN_WORD_SCORE

@@ -258,3 +258,13 @@ def test_a_finding_without_a_score_is_shown_with_none(reviewed, tmp_path):
     assert answer.status_code == 200, answer.text
     scores = [f["score"] for g in answer.json()["groups"] for f in g["images"]]
     assert None in scores and all(s is None or 0 <= s <= 1 for s in scores)
+
+
+def test_accepting_every_kind_at_once_says_how_many_looks_stay_open(client):
+    looks = sum(1 for k in ("blurry", "dark", "outlier", "similar")
+                for g in client.get(f"/api/review/{k}?page_size=500").json()["groups"] for f in g["images"]
+                if f["action"] == "look")
+    done = client.post("/api/review/accept", json={})
+    assert done.status_code == 200, done.text
+    answer = done.json()
+    assert looks and 0 < answer["left_open"] <= looks and "ask for a look stay open" in answer["text"]

@@ -152,7 +152,14 @@ def review_routes(state: AppState) -> APIRouter:
     def accept(body: AcceptBody):
         """Act on the suggestions of open findings: remove (copies, bad shots, leaks) or relabel."""
         kind = check_kind(body.kind) if body.kind is not None else None
-        return _answer(state.review_edit(lambda ws: accept_findings(ws, kind, body.ids)))
+        answer = _answer(state.review_edit(lambda ws: accept_findings(ws, kind, body.ids)))
+        if kind is None and body.ids is None:  # every kind at once leaves the findings that ask for a look
+            table = state.ws.review()
+            answer["left_open"] = int(((table["status"] == "open") & (table["action"] == "look")).sum())
+            if answer["left_open"]:
+                answer["text"] += (f"; {answer['left_open']} finding(s) that ask for a look stay open: accept them "
+                                   "by kind")
+        return answer
 
     @router.post("/review/dismiss")
     def dismiss(body: DismissBody):

@@ -137,11 +137,18 @@ def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp
     assert (imgorg.load_workspace(path).cluster_labels()[len(old_ids):] == NOISE).all()
 
 
-def test_a_rerun_on_a_grown_folder_adds_the_new_images(fresh, tmp_path):
+def test_a_rerun_on_a_grown_folder_adds_the_new_images(fresh, tmp_path, monkeypatch):
+    import imgorg.tasks.add as add_task
+    import imgorg.tasks.run as run_task
+
     folder, path = fresh
     edit_clusters(path, Rename(3, "curated name"))
     extract_cifar(folder, per_class=2, offset=30)  # the folder grows by 20 images
+    scans = []
+    for module in (run_task, add_task):  # every file read and hashed once, not once per step
+        monkeypatch.setattr(module, "scan_source", lambda *a, real=module.scan_source, **k: scans.append(1) or real(*a, **k))
     result = run(folder, path, CONFIG)
+    assert len(scans) == 1
     assert result.added is not None and result.n_computed == 20
     ws = result.workspace
     assert len(ws.images) == 320 and ws.clusters().set_index("id")["name"][3] == "curated name"

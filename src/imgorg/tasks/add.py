@@ -61,14 +61,17 @@ class AddResult:
         return {int(c): int(n) for c, n in ok["cluster"].value_counts().sort_index().items()}
 
 
-def add_images(workspace: Workspace | str, config: AddConfig, progress: ProgressFactory | None = None) -> AddResult:
-    """Embed the images under ``config.folder`` that the workspace lacks and place them (see the module)."""
+def add_images(workspace: Workspace | str, config: AddConfig, progress: ProgressFactory | None = None,
+               scan=None) -> AddResult:
+    """Embed the images under ``config.folder`` that the workspace lacks and place them (see the module).
+    ``scan``: ``scan_source(config.folder)`` where the caller made it already (a rerun's check that no
+    image is gone): every file is read and hashed once, not twice."""
     start = time.perf_counter()
     ws = open_workspace(workspace)
     config.validate()
     with workspace_lock(ws.path):
         ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
-        catalog, already, skipped = _new_rows(ws, Path(config.folder), progress)
+        catalog, already, skipped = _new_rows(ws, Path(config.folder), progress, scan)
         skipped_table, changed = _skipped_table(ws, Path(config.folder), skipped)  # before the catalog changes
         if catalog.empty:  # no new image: no edit, nothing rewritten but the skipped table
             if changed:
@@ -94,12 +97,12 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
     return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start, skipped)
 
 
-def _new_rows(ws: Workspace, folder: Path, progress) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+def _new_rows(ws: Workspace, folder: Path, progress, scan=None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """The folder's images the workspace lacks (by content and by path), with the next free ids and
     paths as the workspace names them: relative to its source folder, else absolute; how many it
     holds already; and the folder's files that are not images, their paths named the same way."""
-    scan = scan_source(folder, progress=progress)
-    scanned, skipped = scan.catalog, scan.skipped.copy()
+    scan = scan if scan is not None else scan_source(folder, progress=progress)
+    scanned, skipped = scan.catalog.copy(), scan.skipped.copy()
     scanned["path"] = [_workspace_path(ws, folder, rel) for rel in scanned["path"]]
     skipped["path"] = [_workspace_path(ws, folder, rel) for rel in skipped["path"]]
     same_content = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) & (scanned["bytes"] > 0)  # empty: none

@@ -245,7 +245,7 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
         raise ConfigError(f"{len(gone):,} images of the curated workspace {out} are gone from {source} or changed "
                           f"(e.g. {gone[0]}); their edits would point nowhere. Put them back, or pass "
                           "--discard-edits to cluster the folder anew")
-    added = add_images(ws, AddConfig(folder=str(source)), progress)
+    added = add_images(ws, AddConfig(folder=str(source)), progress, scan=scanned)
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)

@@ -94,6 +94,10 @@ def test_a_workspace_without_faces_says_how_to_get_them(bare, tmp_path):
         assert response.status_code in (400, 404) and "imgorg people WS" in response.json()["detail"]
     places = client.get("/api/map", params={"colour": "place"}).json()["place"]
     assert sorted(set(places)) == ["", "Lisbon, Portugal", "Porto, Portugal"]
+    # an image's details say where its GPS is, in words; one without GPS says nothing
+    ids = client.get("/api/map").json()["ids"]
+    shown = {client.get(f"/api/images/{i}").json().get("place") for i in ids}
+    assert shown == {None, "Lisbon, Portugal", "Porto, Portugal"}
 
 
 def cluster_ids(client, **filters) -> list[int]:

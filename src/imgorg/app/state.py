@@ -62,7 +62,11 @@ class AppState:
     def image_details(self, row: int, method: str | None = None) -> dict:
         """The record and what the page shows of one image: capture time and where it was read, its
         sidecars' rating, keywords and description, notes, and the files of its shot (``shots.details``)."""
-        return {**self.image_record(row, method), **details(self.images.iloc[int(row)])}
+        found = details(self.images.iloc[int(row)])
+        if found["gps"] is not None and self.ws.has_places():  # where, in words: the city its GPS is in
+            at = self.ws.places().iloc[int(row)]
+            found["place"] = ", ".join(str(at[c]) for c in ("place_city", "place_country") if not pd.isna(at[c])) or None
+        return {**self.image_record(row, method), **found}
 
     def image_records(self, rows, method: str | None = None) -> list[dict]:
         """One record per row: id, path, label, cluster and its name, capture time, bytes, and what its

@@ -682,7 +682,7 @@ async function openDetail(id) {
     ["Format", d.format ? `${d.format}${d.width ? ` · ${d.width} × ${d.height}` : ""}` : null],
     ["Duration", d.video ? duration(d.duration_s) : null], ["Camera", d.camera],
     ["Taken", d.taken_at ? d.taken_at.replace("T", " ") + (d.taken_at_offset_min !== null && d.taken_at_source !== "file" ? ` (${offsetText(d.taken_at_offset_min)})` : "") : "unknown"],
-    ["Time from", d.taken_from], ["GPS", d.gps ? d.gps.map((v) => v.toFixed(5)).join(", ") : null],
+    ["Time from", d.taken_from], ["Place", d.place || null], ["GPS", d.gps ? d.gps.map((v) => v.toFixed(5)).join(", ") : null],
     ...d.notes.map((n) => ["Note", n])];
   $("detail-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) => {
     const dd = el("dd", v); if (k === "Note") dd.className = "warn";

@@ -138,8 +138,8 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         leaks = leak_findings(images, split, pairs, config.splits)
         parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
     if "label_issue" in kinds and has_classes(images):
-        found, right = timed("labels", lambda: _label_findings(ws, config))
-        parts.append(found)
+        relabel, right = timed("labels", lambda: _label_findings(ws, config))
+        parts.append(relabel)
         notes_after = [f"label issues: the classifier behind them gets {right:.0%} of the given labels right "
                        "out of fold; the lower this is, the more of its suggestions are wrong"]
     else:

@@ -186,3 +186,25 @@ def test_report_has_a_places_section(ws_path, no_gps_path):
     page = render_report(imgorg.load_workspace(ws_path))
     assert '<section id="places">' in page and "<td>Lisbon</td>" in page and "6 of 7 images" in page
     assert "No image has a GPS position" in render_report(imgorg.load_workspace(no_gps_path))
+
+
+def test_added_photos_join_the_event_of_their_capture_time(ws_path, tmp_path):
+    import shutil
+
+    from PIL import Image
+
+    from imgorg import AddConfig, add_images
+    from imgorg.constants import EVENTS
+
+    from .photo_corpus import make_exif
+
+    path = shutil.copytree(ws_path, tmp_path / "ws")
+    new = tmp_path / "new"
+    new.mkdir()
+    pixels = (np.random.default_rng(1).random((48, 64, 3)) * 200).astype(np.uint8)
+    Image.fromarray(pixels).save(new / "h.jpg", "JPEG", exif=make_exif(taken="2024:08:20 17:30:00"))  # Porto's day
+    added = add_images(path, AddConfig(str(new)))
+    ws = imgorg.load_workspace(path)
+    events = dict(zip(ws.images["path"], ws.cluster_labels(EVENTS)))
+    new_path = added.added["path"].iloc[0]
+    assert events[new_path] == events["f.jpg"] != -1  # it was noise: stored clusterings never saw it

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from ..classify import make_model
-from ..constants import NOISE
-from ..config import AddConfig, EmbedConfig
+from ..config import AddConfig, ClusterConfig, EmbedConfig
+from ..constants import EVENTS, NOISE
+from ..events import event_labels
 from ..curation import new_log, stamp
 from ..embed import embed_catalog
 from ..embed.tags import read_tags, tags_frame
@@ -172,6 +173,10 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     for method in ws.stored_methods:  # the stored clusterings never saw these images
         rows[method], rows[f"{method}_distance"] = NOISE, np.nan
     ws.assignments = pd.concat([ws.assignments, rows.astype(ws.assignments.dtypes.to_dict())], ignore_index=True)
+    if EVENTS in ws.assignments:  # events follow capture times, not features: the new photos join theirs
+        gap = ws.manifest.get("config", {}).get("cluster", {}).get("event_gap_hours", ClusterConfig.event_gap_hours)
+        taken = ws.catalog.loc[ws.catalog["status"] == STATUS_OK, "taken_at"]  # rows as the embeddings
+        ws.assignments[EVENTS] = event_labels(taken, gap)
     counts = ws.manifest.get("counts", {})
     ws.manifest["counts"] = {**counts, "ok": int(len(ws.embeddings)), "failed": int((ws.catalog["status"] != STATUS_OK).sum()),
                              "files": int(len(ws.catalog)), "added": int(counts.get("added", 0)) + int(len(new_ids)),

@@ -84,3 +84,24 @@ def test_a_word_search_returns_no_image_that_barely_shows_the_word(workspace):
             break
     found, _ = searcher.search_text(word, len(workspace.images))
     assert len(found) == int((scores >= MIN_WORD_SCORE).sum()) and min(n.similarity for n in found) >= MIN_WORD_SCORE
+
+
+def test_the_words_a_person_gave_a_photo_find_it_first(tmp_path):
+    # a keyword from its XMP sidecar ("grandma") names the photo: first, at similarity 1, said in how
+    import shutil
+
+    from imgorg import ClusterConfig, MapConfig, RunConfig, run
+
+    from .companion_corpus import xmp_sidecar
+    from .conftest import extract_cifar
+
+    folder = extract_cifar(tmp_path / "photos", per_class=2)
+    scan = sorted(folder.glob("*/*.jpg"))[5]
+    shutil.copy(scan, folder / "scan_0001.jpg")
+    (folder / "scan_0001.jpg.xmp").write_bytes(xmp_sidecar(keywords=("Grandma", "kitchen")))
+    ws = run(folder, tmp_path / "ws", RunConfig(cluster=ClusterConfig(method="kmeans", k=2),
+                                                map=MapConfig(method="none"))).workspace
+    found, how = Searcher(ws).search_text("grandma", 5)
+    assert ws.images["path"].iloc[found[0].row] == "scan_0001.jpg" and found[0].similarity == 1.0
+    assert how.startswith("1 image whose keywords or description say 'grandma'") and len(found) <= 5
+    assert Searcher(ws).named_by("grand").size == 0  # whole words only

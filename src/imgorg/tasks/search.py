@@ -74,10 +74,12 @@ class Searcher:
         compares the sentence's CLIP embedding with the images' (similarity: cosine); any other
         workspace with tags ranks images by the probability their ImageNet classes put on the classes
         that show the word, each weighted by how directly it does (similarity: that score)."""
-        if is_clip(self.ws):
-            return self.neighbours(self.embed_text(text), k), f"CLIP text embedding of {text!r}", None
         if not text.strip() or len(text) > MAX_TEXT:
             raise ConfigError(f"text query of {len(text)} characters: give between 1 and {MAX_TEXT} characters")
+        named = self.named_by(text)  # a person's own words about a photo (its sidecars) come first
+        if is_clip(self.ws):
+            found = self.neighbours(self.embed_text(text), k)
+            return _first(named, found, k), _with_keywords(f"CLIP text embedding of {text!r}", named, text), None
         tags = self.ws.tags()
         if tags is None:
             raise ConfigError(f"text search needs a CLIP workspace ({CLIP_BACKBONE}) or one whose backbone has an "
@@ -91,7 +93,20 @@ class Searcher:
         scores = np.where(self.ws.removed(), 0.0, scores)  # images a review removed are not found
         order = np.argsort(-scores, kind="stable")[:k]
         found = [Neighbour(int(r), float(scores[r])) for r in order if scores[r] >= MIN_WORD_SCORE]
-        return found, words.describe(), words
+        return _first(named, found, k), _with_keywords(words.describe(), named, text), words
+
+    def named_by(self, text: str) -> np.ndarray:
+        """Rows whose keywords or description (from sidecars: XMP, IPTC, Google Takeout) hold ``text``
+        as a whole word or phrase, case aside; images a review removed are left out."""
+        import re
+
+        images = self.ws.images
+        said = [images[c].fillna("").astype(str) for c in ("keywords", "description") if c in images]
+        if not said:
+            return np.empty(0, np.int64)
+        pattern = re.compile(rf"(?<!\w){re.escape(text.strip())}(?!\w)", re.IGNORECASE)
+        hit = np.logical_or.reduce([column.map(lambda v: bool(pattern.search(v))).to_numpy() for column in said])
+        return np.flatnonzero(hit & ~self.ws.removed())
 
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
         """The k most similar images; ``exclude`` leaves out one row (the query image itself), and
@@ -172,6 +187,18 @@ def resolve_query(value: str | bytes | None = None, *, text: str | None = None, 
     if str(value).isdigit():
         return Query(image_id=int(value), name=str(value))
     raise ConfigError(f"query {value!r} is neither an image file nor an image id")
+
+
+def _first(named: np.ndarray, found: list[Neighbour], k: int) -> list[Neighbour]:
+    """The images a person's words name (similarity 1), then the others found, k in all."""
+    rows = set(named.tolist())
+    return ([Neighbour(int(r), 1.0) for r in named] + [n for n in found if n.row not in rows])[:k]
+
+
+def _with_keywords(how: str, named: np.ndarray, text: str) -> str:
+    if not len(named):
+        return how
+    return f"{len(named):,} image{'s' if len(named) != 1 else ''} whose keywords or description say {text!r}, then {how}"
 
 
 def as_query(value) -> Query:

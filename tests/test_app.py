@@ -335,3 +335,19 @@ def test_text_search_by_tags_says_how(client):
     assert "nearest words that do" in data["how"]
     data = client.post("/api/search?text=qwzxv&k=10").json()  # near nothing: no images, no error
     assert data["neighbours"] == [] and data["words"]["searched"] is None and "no word near it" in data["how"]
+
+
+def test_serve_on_a_port_another_program_has_is_refused_before_the_address_is_said(made):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from imgorg.cli.main import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        out = CliRunner().invoke(app, ["serve", str(made), "--port", str(port)])
+    assert out.exit_code != 0 and "another program has the port" in str(out.exception)
+    assert "imgorg app for" not in out.output

@@ -24,5 +24,22 @@ def serve(
     except ImportError as err:
         raise typer.BadParameter(f"the app needs its extra ({err.name} is missing): pip install 'imgorg[app]'") from None
     app = create_app(workspace)
+    _check_port(host, port)  # said before the address is printed, not after it
     console.print(f"imgorg app for [bold]{escape(str(workspace))}[/] at [bold]http://{escape(host)}:{port}/[/]  (API docs: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port(host: str, port: int) -> None:
+    """A ConfigError when ``port`` cannot be bound on ``host`` (another app has it): uvicorn would print
+    the address first and then fail."""
+    import socket
+
+    from ..errors import ConfigError
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise ConfigError(f"cannot serve on {host}:{port} ({err.strerror or err}): another program has the "
+                              "port; pass --port N") from None

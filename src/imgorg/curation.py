@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -264,11 +265,8 @@ def describe(edit: dict, names: dict[int, str]) -> str:
     if op == "split":
         return f"split cluster {edit['cluster']} into clusters {', '.join(edit['parts'])}"
     kind = edit.get("kind", "review")
-    if edit.get("kinds"):  # several kinds at once: how many of each
-        counts: dict[str, int] = {}
-        for one in edit["kinds"].values():
-            counts[one] = counts.get(one, 0) + 1
-        kind = ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda item: -item[1]))
+    if edit.get("kinds"):  # several kinds at once: how many of each, most first
+        kind = ", ".join(f"{n} {k}" for k, n in Counter(edit["kinds"].values()).most_common())
     said = {"move": lambda: f"moved {count} to {named(edit['to'])}", "drop": lambda: f"dropped {count} from their clusters",
             "add": lambda: f"added {len(images)} new image{'s' if len(images) != 1 else ''}",
             "remove": lambda: f"removed {count} ({kind})", "relabel": lambda: f"relabelled {count}",

@@ -134,7 +134,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     Ctrl-C is the parent's to handle: children that caught it too would each print a traceback."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return _ForkSafePool(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=start_worker)
+                         initializer=start_worker)
 
 
 def chunked_map(function: Callable[[list], object], items: Sequence, chunk: int, workers: int) -> Iterator:

@@ -29,8 +29,8 @@ from ..sources import scan_source
 from ..views import Workspace, load_workspace
 from ..workspace import (
     ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, QUALITY_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE,
-    CarryOver, discard_edit_log,
-    plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest, workspace_lock,
+    CarryOver, discard_edit_log, plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest,
+    workspace_lock,
 )
 from ..workspace.artifacts import EDITS
 from .add import add_images

@@ -105,7 +105,7 @@ class Searcher:
         if not said:
             return np.empty(0, np.int64)
         pattern = re.compile(rf"(?<!\w){re.escape(text.strip())}(?!\w)", re.IGNORECASE)
-        hit = np.logical_or.reduce([column.map(lambda v: bool(pattern.search(v))).to_numpy() for column in said])
+        hit = np.logical_or.reduce([column.str.contains(pattern).to_numpy(bool) for column in said])
         return np.flatnonzero(hit & ~self.ws.removed())
 
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:

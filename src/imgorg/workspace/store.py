@@ -307,4 +307,3 @@ def check_alignment(store: Store) -> None:
 def digest(data: bytes) -> str:
     """A short fingerprint of bytes: about 1 GB/s, 1M x 256 floats in a second."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-

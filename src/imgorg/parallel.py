@@ -96,8 +96,8 @@ def start_worker() -> None:
 class _ForkSafePool(ProcessPoolExecutor):
     """A ProcessPoolExecutor whose parent keeps OpenCV on one thread while it lives (restored after).
     A child forked while OpenCV's thread pool runs in the parent hangs for good in ``cv2.setNumThreads``
-    (its threads are not in the child; the crop check's workers call it): ``benchmarks/similar_shots.py``,
-    which runs ``imgorg.run`` and then the copy search in one process, hung so."""
+    (its threads are not in the child; the crop check's workers call it), as in any process that runs
+    ``imgorg.run`` and then the copy search (``benchmarks/similar_shots.py`` does)."""
 
     def __init__(self, *args, **kwargs):
         self._opencv_threads = _opencv_one_thread()

@@ -88,6 +88,9 @@ def test_zipf_and_plurals():
     assert words.zipf("dog") > 5 > words.EVERYDAY > words.zipf("even-toed ungulate")
     assert [words.plural(w) for w in ("horse", "golden retriever", "mouse", "deer", "bus", "puppy", "fireman")] == \
         ["horses", "golden retrievers", "mice", "deer", "buses", "puppies", "firemen"]
+    # a mass noun has no plural: a cluster of sports gear is "sports equipment", not "equipments"
+    assert [words.plural(w) for w in ("sports equipment", "furniture", "footwear")] == \
+        ["sports equipment", "furniture", "footwear"]
 
 
 def test_a_name_moves_from_a_rare_to_an_everyday_word():

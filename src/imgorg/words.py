@@ -229,7 +229,10 @@ def _common_words() -> list[str]:
 EVERYDAY = 3.5  # Zipf: a word of a cluster name is in common use ("dog" 5.4, "canine" 3.3, "mammal" 3.3)
 # Nouns whose plural is the singular, and irregular plurals, for names like "deer", "mice".
 _SAME_PLURAL = {"deer", "sheep", "fish", "aircraft", "moose", "bison", "trout", "salmon", "series", "species",
-                "swine", "cattle", "poultry", "shrimp", "squid", "elk", "hovercraft", "spacecraft", "watercraft"}
+                "swine", "cattle", "poultry", "shrimp", "squid", "elk", "hovercraft", "spacecraft", "watercraft",
+                # mass nouns among the vocabulary's names: "equipment", never "equipments"
+                "equipment", "furniture", "footwear", "wear", "gear", "armor", "bedding", "cutlery", "cookware",
+                "crockery", "tableware", "headgear", "neckwear", "outerwear", "jewelry", "linen", "clothing", "ware"}
 _PLURAL = {"mouse": "mice", "goose": "geese", "ox": "oxen", "foot": "feet", "tooth": "teeth", "person": "people",
            "child": "children", "woman": "women", "man": "men", "louse": "lice", "knife": "knives", "wolf": "wolves",
            "leaf": "leaves", "loaf": "loaves", "calf": "calves", "shelf": "shelves", "half": "halves"}

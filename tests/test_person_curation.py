@@ -19,6 +19,7 @@ from imgorg.errors import ConfigError
 from imgorg.persons import MergePeople, MoveFaces, NamePerson, NotPerson, SplitPerson, UndoPerson
 from imgorg.tasks.export import export_folders
 from imgorg.tasks.person import edit_people
+from imgorg.views.names import tag_names
 from imgorg.workspace import plan_carry_over
 from imgorg.workspace.artifacts import FACE_DESCRIPTORS_FILE, FACES_FILE, PERSON_EDITS, PERSON_EDITS_FILE
 
@@ -185,3 +186,15 @@ def test_clusters_listed_with_a_person_count_only_their_images(ws):
     assert sum(c["size"] for c in everyone) > 4
     out = runner.invoke(app, ["clusters", str(ws.path), "--person", "Nobody"])
     assert out.exit_code != 0 and "no person 'Nobody'" in str(out.exception)
+
+
+def test_a_cluster_of_faces_is_named_for_people_and_for_the_person_most_of_it_shows(ws):
+    faces_in = ws.images["path"].isin(["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]).to_numpy()
+    labels = np.where(faces_in, 0, 1)
+    tagged = imgorg.load_workspace(ws.path)
+    words_only = {c: n.split(", ")[0] for c, n in tag_names(tagged.tags(), labels).items()}
+    names = tagged.auto_names(labels)
+    assert names[0] == f"people, {words_only[0]}"  # five of five show a face
+    assert names[1] == tag_names(tagged.tags(), labels)[1]  # f.jpg shows a face, g.jpg none: half is not most
+    edit_people(ws, NamePerson(0, "Ana"))  # Ana is in a, b, c, d: four of the five
+    assert imgorg.load_workspace(ws.path).auto_names(labels)[0] == f"Ana, {words_only[0]}"

@@ -21,7 +21,7 @@ from ..metadata import SOURCE_FILE
 from ..metrics import score_clustering
 from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, TAGS_FILE, Store, projection_name
 from ..workspace.store import digest
-from .names import kept_names, tag_names, zero_shot_names
+from .names import kept_names, tag_names, with_people, zero_shot_names
 from .people import PeopleView
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
@@ -180,14 +180,31 @@ class Workspace(PeopleView, Store):
 
     def auto_names(self, labels: np.ndarray) -> dict[int, str]:
         """Names of the clusters ``labels`` makes, from the images' tags (imgorg.naming); for CLIP,
-        zero-shot from the same vocabulary; none for other backbones."""
+        zero-shot from the same vocabulary; none for other backbones. Where faces were found, clusters
+        of people say so (``views.names.with_people``)."""
         def compute() -> dict[int, str]:
             if self.has(TAGS_FILE):
-                return tag_names(self.tags(), labels)
-            if self.manifest.get("config", {}).get("embed", {}).get("backbone") == CLIP_BACKBONE:
-                return zero_shot_names(self.manifest, self.embeddings, labels)
-            return {}
+                names = tag_names(self.tags(), labels)
+            elif self.manifest.get("config", {}).get("embed", {}).get("backbone") == CLIP_BACKBONE:
+                names = zero_shot_names(self.manifest, self.embeddings, labels)
+            else:
+                names = {}
+            return with_people(names, labels, *self._faces_per_image()) if self.has_people() else names
         return dict(self.cached(("auto_names", digest(np.ascontiguousarray(labels, np.int64).tobytes())), compute))
+
+    def _faces_per_image(self) -> tuple[np.ndarray, list[frozenset[str]]]:
+        """(whether each image shows a face, the names of the named people it shows), rows of ``images``."""
+        faces = self.faces()
+        row = pd.Series(np.arange(len(self.images)), index=self.images["id"].to_numpy())
+        rows = row.reindex(faces["image_id"].to_numpy()).to_numpy()
+        known = ~np.isnan(rows)
+        has_face = np.zeros(len(row), bool)
+        has_face[rows[known].astype(np.int64)] = True
+        who = [set() for _ in range(len(row))]
+        for r, name in zip(rows[known].astype(np.int64), faces["name"].to_numpy()[known]):
+            if isinstance(name, str) and name:
+                who[r].add(name)
+        return has_face, [frozenset(w) for w in who]
 
     def members(self, cluster_id: int, method: str | None = None) -> np.ndarray:
         """Rows of a cluster, most typical (closest to its centre) first; empty for an unknown id. Images

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 SAME_CLUSTER = 0.9  # share of a cluster's earlier images it keeps, and holds, to keep its earlier name
 # Where faces were found: a cluster more than this share of whose images show a face is said to show
 # people. ImageNet has no class for a person, so a cluster of portraits is otherwise named by what
-# they wear ("bra, hose", "suits, ties"): 310 of 313 LFW portraits show a face, no CIFAR-10 image does.
+# they wear ("bra, hose", "suits, ties"); 310 of 313 LFW portraits show a face.
 PEOPLE_SHARE = 0.5
 PEOPLE = "people"
 

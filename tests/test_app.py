@@ -67,7 +67,8 @@ def test_image_metadata_and_thumbnail(client):
     assert Image.open(io.BytesIO(response.content)).size[0] <= 96
 
 
-@pytest.mark.parametrize("bad", ["99999", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "-1", "abc"])
+@pytest.mark.parametrize("bad", ["99999", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "-1", "abc",
+                                 "%C2%B2", "%EF%BC%91"])  # "²" and a full-width "1": digits to Python, not ids
 def test_images_are_served_by_id_only(client, bad):
     assert client.get(f"/api/images/{bad}/thumbnail").status_code == 404
     assert client.get(f"/api/images/{bad}").status_code == 404

@@ -268,3 +268,15 @@ def test_accepting_every_kind_at_once_says_how_many_looks_stay_open(client):
     answer = done.json()
     # the looks of images no removal took stay open, each said in the count
     assert 0 < answer["left_open"] <= len(looks) and "ask for a look stay open" in answer["text"]
+
+
+def test_a_relabel_shows_in_the_image_details_at_once_and_its_undo_too(client):
+    issues = client.get("/api/review/label_issue?page_size=500").json()["groups"]
+    if not issues:
+        pytest.skip("this collection's review reports no label issue")
+    issue = issues[0]["images"][0]
+    given = client.get(f"/api/images/{issue['id']}").json()["label"]
+    assert client.post("/api/review/accept", json={"kind": "label_issue", "ids": [issue["id"]]}).status_code == 200
+    assert client.get(f"/api/images/{issue['id']}").json()["label"] == issue["suggested"] != given
+    client.post("/api/clusters/undo")
+    assert client.get(f"/api/images/{issue['id']}").json()["label"] == given

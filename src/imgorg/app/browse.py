@@ -23,7 +23,7 @@ COLOURS = ("cluster", "label", "person", "place")
 def image_row(state: AppState, image_id: int | str) -> int:
     """The row of an image id; anything else (a path, "../../etc/passwd") is simply not an id: 404."""
     text = str(image_id)
-    row = state.row(int(text)) if text.isdigit() else None
+    row = state.row(int(text)) if text.isascii() and text.isdigit() else None  # "²", "٣" are digits to str, not ids
     if row is None:
         raise HTTPException(404, f"no image with id {image_id} in this workspace")
     return row

@@ -37,12 +37,17 @@ class AppState:
 
     def _hold(self, ws: Workspace) -> None:
         self.ws: Workspace = ws
-        self.images = self.ws.images  # rows align with embeddings
         self.row_of_id = {int(i): r for r, i in enumerate(self.images["id"])}
         self.searcher = Searcher(self.ws)
         self.thumbnail = lru_cache(maxsize=4096)(self._thumbnail)
         self.preview = lru_cache(maxsize=64)(lambda row: self._thumbnail(row, PREVIEW_SIZE))
         self.face_crop = lru_cache(maxsize=4096)(self._face_crop)
+
+    @property
+    def images(self) -> pd.DataFrame:
+        """The catalog rows as the edits leave them (a relabel, what a kept copy inherits), one frame
+        while nothing changes; rows align with the embeddings. Read only."""
+        return self.ws.cached(("app images",), lambda: self.ws.images)
 
     def refresh(self) -> None:
         """Read the workspace again when another process rewrote it (`imgorg add`, a rerun): the page

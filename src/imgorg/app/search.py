@@ -47,8 +47,11 @@ def search_routes(state: AppState) -> APIRouter:
         except ImgorgError as err:
             raise HTTPException(400, str(err)) from None
         records = state.image_records([n.row for n in result.neighbours], method)
+        query_id = id if data is None and text is None else None
         return {"method": method, "cluster": None if text is not None else result.cluster,
-                "query_id": id if data is None and text is None else None, "text": text,
+                **({"cluster_name": state.image_record(state.row(id), method)["cluster_name"]}
+                   if query_id is not None else {}),  # an image set aside by a review is in no cluster
+                "query_id": query_id, "text": text,
                 **({"how": result.how} if text is not None else {}),
                 **({"words": result.words.to_dict()} if result.words is not None else {}),
                 "neighbours": [{**r, "similarity": round(n.similarity, 4)} for r, n in zip(records, result.neighbours)]}

@@ -77,6 +77,7 @@ class AppState:
         """One record per row: id, path, label, cluster and its name, capture time, bytes, and what its
         thumbnail's badges say (``shots.badges``: a video and its length, a RAW+JPEG pair, a Live Photo)."""
         labels, names = self.ws.cluster_labels(method), self.ws.cluster_names(method)
+        removed = self.ws.removed()
         out = []
         for row in rows:
             image = self.images.iloc[int(row)]
@@ -85,11 +86,17 @@ class AppState:
             out.append({
                 "id": int(image["id"]), "path": str(image["path"]),
                 "label": None if pd.isna(image["label"]) else str(image["label"]),
-                "cluster": cluster, "cluster_name": "noise" if cluster == NOISE else names.get(cluster, ""),
+                "cluster": cluster, "cluster_name": self._set_aside(int(image["id"])) if removed[row]
+                else "noise" if cluster == NOISE else names.get(cluster, ""),
                 "taken_at": None if taken is None or pd.isna(taken) else pd.Timestamp(taken).isoformat(),
                 "bytes": int(image["bytes"]), **badges(image),
             })
         return out
+
+    def _set_aside(self, image_id: int) -> str:
+        """What an image a review removed is, in place of its cluster's name (it is in none)."""
+        kept = self.ws.curated().removed.get(image_id)
+        return "set aside by the review" + (f" (#{kept} is kept)" if kept is not None else "")
 
     def clusters(self, method: str | None, within: np.ndarray | None = None) -> list[dict]:
         """The clusters of ``method``; with ``within`` (a mask over the images) ``size`` counts only

@@ -259,7 +259,8 @@ class Workspace(PeopleView, Store):
         if points.shape[1] < dims:  # fewer components than asked for: pad with zeros
             points = np.column_stack([points, np.zeros((len(points), dims - points.shape[1]), np.float32)])
         count = {2: "two", 3: "three"}.get(dims, str(dims))
-        return MapPoints(points, PCA_COMPONENTS, f"first {count} PCA components (`imgorg map` stores a UMAP map)")
+        made_by = "`imgorg map WS`" if dims == 2 else f"`imgorg map WS --dims {dims}`"
+        return MapPoints(points, PCA_COMPONENTS, f"first {count} PCA components ({made_by} stores a UMAP map)")
 
     # -- search ----------------------------------------------------------------------------
     def search_index(self) -> SearchIndex:

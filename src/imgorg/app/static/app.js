@@ -73,17 +73,19 @@ function fillMapKinds() {
   $("map-kind").replaceChildren(...options);
 }
 
+const short = (text, most = 40) => (text.length > most ? text.slice(0, most - 1) + "…" : text);  // a legend keeps the plot wide
+
 async function drawMap() {
   const kind = $("map-kind").value, dims = +$("map-dims").value, colour = $("map-colour").value;
   const ticket = ++state.mapTicket;  // filters changed quickly: only the latest answer is drawn
   const data = await api(withFilters(withQuery("/api/map", { kind, dims, colour })));
   if (ticket !== state.mapTicket) return;
-  $("map-info").textContent = `${data.ids.length.toLocaleString()} images · ${data.description}`;
+  $("map-info").className = ""; $("map-info").textContent = `${data.ids.length.toLocaleString()} images · ${data.description}`;
   // Colour by cluster (default), label, each image's main person (its largest face's) or its place.
   const by = colour === "label" && data.label ? "label" : data[colour] ? colour : "cluster";
   const groups = new Map();
   (by === "cluster" ? data.cluster : data[by]).forEach((v, i) => { if (!groups.has(v)) groups.set(v, []); groups.get(v).push(i); });
-  const legend = (v) => (by === "cluster" ? (v === -1 ? "noise" : `${v} · ${data.names[v] || "cluster " + v}`)
+  const legend = (v) => short(by === "cluster" ? (v === -1 ? "noise" : `${v} · ${data.names[v] || "cluster " + v}`)
     : v === "" ? { person: "no face", place: "no GPS" }[by] || "" : String(v));
   const traces = [...groups.entries()].sort((a, b) => (a[0] > b[0] ? 1 : -1)).map(([value, rows]) => {
     const trace = {
@@ -96,7 +98,7 @@ async function drawMap() {
     return trace;
   });
   const plot = $("map-plot");
-  await Plotly.react(plot, traces, { margin: { l: 0, r: 0, t: 0, b: 0 }, legend: { itemsizing: "constant" } },
+  await Plotly.react(plot, traces, { margin: { l: 0, r: 0, t: 0, b: 0 }, legend: { itemsizing: "constant", y: 0.94, yanchor: "top" } },
     { responsive: true, displaylogo: false });
   plot.dataset.points = data.ids.length;
   plot.removeAllListeners && plot.removeAllListeners("plotly_hover");
@@ -319,14 +321,17 @@ async function search(event) {
       data = await api(withMethod(`/api/search?text=${encodeURIComponent(text)}&k=${k}`), { method: "POST" });
     } else { throw new Error("choose an image file, type an image id, or type a word"); }
     if (data.words && !data.words.reached) {  // the word reaches no class: the nearest word that does was searched
-      result.textContent = `${data.how}. ${data.neighbours.length} best matches for ${JSON.stringify(data.words.searched)}:`;
+      result.textContent = data.words.searched == null ? `${data.how}.`
+        : `${data.how}. ${data.neighbours.length} best matches for ${JSON.stringify(data.words.searched)}:`;
     } else if (data.how) {
       result.textContent = `${data.neighbours.length} best matches for ${JSON.stringify(data.text)} (${data.how}):`;
     } else {
       const which = data.query_id != null ? "Its cluster" : "Predicted cluster";  // an image of the workspace has its own
       const cluster = state.clusters.find((c) => c.id === data.cluster) || data.neighbours.find((n) => n.cluster === data.cluster);
       const name = cluster ? clusterName({ id: data.cluster, name: cluster.name || cluster.cluster_name }) : `cluster ${data.cluster}`;
-      result.textContent = `${which}: ${name} (#${data.cluster}, ${data.method}); nearest neighbours by cosine similarity:`;
+      result.textContent = data.query_id != null && data.cluster_name && data.cluster_name.startsWith("set aside")
+        ? `#${data.query_id}: ${data.cluster_name}; nearest neighbours by cosine similarity:`
+        : `${which}: ${name} (#${data.cluster}, ${data.method}); nearest neighbours by cosine similarity:`;
     }
     $("search-gallery").replaceChildren(...data.neighbours.map((n) => thumb(n,
       `${n.similarity.toFixed(3)} · ${clusterName({ id: n.cluster, name: n.cluster_name })}` + (n.label ? ` · ${n.label}` : ""))));
@@ -395,12 +400,15 @@ async function loadKind() {
   $("kind-title").textContent = data.title;
   $("kind-info").textContent = counts ? `${counts.images.toLocaleString()} image${counts.images === 1 ? "" : "s"}` + (counts.groups ? ` in ${counts.groups} groups` : "") +
     (counts.suggested ? ` · open: ${counts.suggested}` : "") : "";
-  $("kind-about").textContent = sentence(data.about) + ". Accepting sets an image aside: it leaves the clusters, the map, search and " +
-    "exports (nothing is deleted; Undo brings it back). Keeping dismisses the finding.";
+  $("kind-about").textContent = sentence(data.about) + (r.kind === "label_issue"
+    ? ". Accepting gives an image the suggested label (Undo takes it back)."
+    : ". Accepting sets an image aside: it leaves the clusters, the map, search and exports (nothing is deleted; Undo brings it back).") +
+    " Keeping dismisses the finding.";
   r.selected = new Set();
   const units = data.groups.map((unit) => reviewUnit(unit));
   $("review-grid").replaceChildren(...(units.length ? units : [el("p", `No ${$("kind-status").selectedOptions[0].text} findings of this kind.`, "note")]));
   const pages = Math.max(1, Math.ceil(data.units / data.page_size));
+  if (r.page >= pages && r.page > 0) { r.page = pages - 1; return loadKind(); }
   $("review-page").textContent = `page ${data.page + 1} of ${pages}`;
   $("review-prev").disabled = data.page === 0; $("review-next").disabled = data.page + 1 >= pages;
   $("accept-kind").disabled = $("dismiss-kind").disabled = !counts || counts.open === 0;
@@ -451,9 +459,14 @@ function updateReviewSelection() {
 // One action on the findings; then the counts, the grid and the history show what it did (the map and
 // the clusters are drawn again when their tab is shown).
 async function reviewAct(path, body) {
-  const done = await postEdit(path, body);
-  try { await Promise.all([loadReview(), loadHistory()]); } catch (error) { report(error); return; }
-  said("review-status", done.text, done.failed ? "error" : "done");
+  if (state.review.busy) return;
+  const buttons = ["accept-selected", "dismiss-selected", "accept-kind", "dismiss-kind"].map($);
+  state.review.busy = true; buttons.forEach((b) => (b.disabled = true));
+  try {
+    const done = await postEdit(path, body);
+    try { await Promise.all([loadReview(), loadHistory()]); } catch (error) { report(error); return; }
+    said("review-status", done.text, done.failed ? "error" : "done");
+  } finally { state.review.busy = false; updateReviewSelection(); }
 }
 
 const ids = () => [...state.review.selected];
@@ -743,7 +756,7 @@ async function loadCameraFiles() {
 }
 
 function report(error) {
-  const line = { review: "review-status", people: "people-status" }[activeView()] || "edit-status";
+  const line = { review: "review-status", people: "people-status", map: "map-info" }[activeView()] || "edit-status";
   $(line).className = "error"; $(line).textContent = error.message; console.warn(error);
 }
 
@@ -769,6 +782,9 @@ async function start() {
   $("clear-selection").onclick = clearSelection;
   $("undo-button").onclick = () => edit("/api/clusters/undo");
   $("search-form").onsubmit = search;
+  // one query at a time: the field changed last is the one searched, the others are cleared
+  const queries = ["search-file", "search-id", "search-text"];
+  queries.forEach((id) => ($(id).oninput = () => queries.filter((other) => other !== id).forEach((other) => ($(other).value = ""))));
   $("review-undo").onclick = () => reviewAct("/api/clusters/undo");
   $("review-run").onclick = runReview;
   $("detail").onclose = closeDetail;

@@ -283,3 +283,16 @@ def test_a_relabel_shows_in_the_image_details_at_once_and_its_undo_too(client):
     assert client.get(f"/api/images/{issue['id']}").json()["label"] == issue["suggested"] != given
     client.post("/api/clusters/undo")
     assert client.get(f"/api/images/{issue['id']}").json()["label"] == given
+
+
+def test_a_finding_whose_image_went_with_another_kind_is_set_aside_not_accepted(client):
+    leaks = client.post("/api/review/accept", json={"kind": "leak"})
+    assert leaks.status_code == 200
+    every = client.get("/api/review/copy?status=all&page_size=500").json()["groups"]
+    gone = {f["id"] for g in client.get("/api/review/leak?status=accepted&page_size=500").json()["groups"]
+            for f in g["images"]}
+    elsewhere = [f for g in every for f in g["images"] if f["id"] in gone]
+    assert elsewhere, "the planted leak is also a copy"
+    assert {f["status"] for f in elsewhere} == {"set aside"}  # nobody accepted it as a copy
+    copies = next(k for k in client.get("/api/review").json()["kinds"] if k["kind"] == "copy")
+    assert copies["set_aside"] == len(elsewhere) and copies["accepted"] == 0

@@ -279,7 +279,8 @@ def _review_examples(d: ReportData, found: pd.DataFrame) -> str:
 def _finding_word(row, kind: str) -> str:
     if row.action == "keep":
         return "best shot" if kind == "similar" else "kept"
-    word = {"accepted": "removed" if row.action != "relabel" else "relabelled", "dismissed": "kept (dismissed)"}
+    word = {"accepted": "removed" if row.action != "relabel" else "relabelled", "dismissed": "kept (dismissed)",
+            "set aside": "removed (another finding)"}
     if row.status in word:
         return word[row.status]
     return f"relabel: {row.suggested}" if row.action == "relabel" else str(row.action)

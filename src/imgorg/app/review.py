@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import REVIEW_KINDS, ReviewConfig
-from ..constants import CURATED
+from ..constants import CURATED, SET_ASIDE
 from ..curation import compact, describe
 from ..errors import ImgorgError
 from ..review.table import KIND_TITLES, summary
@@ -105,6 +105,7 @@ def review_routes(state: AppState) -> APIRouter:
                 "kind": row.kind, "title": KIND_TITLES[row.kind][0], "about": KIND_TITLES[row.kind][1],
                 "images": row.images, "groups": row.groups,
                 **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
+                "set_aside": int(statuses.get(SET_ASIDE, 0)),  # removed for a finding of another kind
                 "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
                 "examples": row.examples})
         has_splits = bool(table["split"].notna().any())

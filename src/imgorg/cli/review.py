@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..config import DEFAULT_REVIEW_KINDS, REVIEW_KINDS, ReviewConfig
+from ..constants import SET_ASIDE
 from ..curation import describe
 from ..errors import ConfigError
 from ..review.table import summary
@@ -54,7 +55,9 @@ def review_command(
                 decided = stored[stored["action"] != "keep"]["status"].value_counts()
                 console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "
                               f"{int(decided.get('open', 0)):,} open, {int(decided.get('accepted', 0)):,} accepted, "
-                              f"{int(decided.get('dismissed', 0)):,} dismissed; `--again` looks again, "
+                              f"{int(decided.get('dismissed', 0)):,} dismissed"
+                              + (f", {int(decided[SET_ASIDE]):,} set aside with findings of other kinds"
+                                 if decided.get(SET_ASIDE) else "") + "; `--again` looks again, "
                               "`--accept KIND` acts on them, `imgorg serve WS` shows them")
             return
     config = ReviewConfig(kinds=tuple(comma_list(kinds)) if kinds else DEFAULT_REVIEW_KINDS,

@@ -23,7 +23,6 @@ from ..companions import renamed_part, shot_parts
 from ..constants import NOISE
 from ..errors import ConfigError, SourceError
 from ..config import ExportConfig
-from ..curation import effective
 from ..sources import source_path
 from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
@@ -137,9 +136,7 @@ def removed_files(ws: Workspace) -> pd.DataFrame:
     for ``imgorg export --removed``: nothing is deleted; moving them is a separate, explicit step."""
     state = ws.curated()
     images = ws.images.set_index("id")
-    standing = effective((ws.edit_log() or {}).get("edits", []))  # an undone removal names no kind
-    kinds = {int(i): e.get("kinds", {}).get(str(i), e.get("kind", "review"))
-             for e in standing if e["op"] == "remove" for i in e["images"]}
+    kinds = ws.removal_kinds()
     rows = [{"id": int(i), "path": str(images.at[i, "path"]), "kind": kinds.get(int(i), "review"),
              "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
             for i, k in state.removed.items() if i in images.index]

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..clustering import distance_to_centre
-from ..constants import CLIP_BACKBONE, CURATED, NOISE
-from ..curation import Curated, apply as apply_edits
+from ..constants import CLIP_BACKBONE, CURATED, NOISE, SET_ASIDE
+from ..curation import Curated, apply as apply_edits, effective
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
 from ..metadata import SOURCE_FILE
@@ -98,7 +98,8 @@ class Workspace(PeopleView, Store):
 
     def review(self) -> pd.DataFrame | None:
         """The stored review (``imgorg review``), each finding with its ``status``: open, accepted (the
-        image was removed or relabelled) or dismissed (a person kept it); None when none is stored."""
+        image was removed or relabelled for it), set aside (removed for a finding of another kind: a
+        blurry copy removed as a copy) or dismissed (a person kept it); None when none is stored."""
         if not self.has(REVIEW_FILE):
             return None
 
@@ -106,10 +107,12 @@ class Workspace(PeopleView, Store):
             table = self.read(REVIEW_FILE)
             state = self.curated()
             done = table["id"].isin(list(state.removed)) & table["action"].isin(["remove", "look"])
+            elsewhere = done & (table["id"].map(self.removal_kinds()).fillna("") != table["kind"])
             done |= table["id"].isin(list(state.relabeled)) & (table["action"] == "relabel")
             dismissed = np.array([int(i) in state.dismissed.get(k, ()) for i, k in zip(table["id"], table["kind"])],
                                  dtype=bool)
-            status = pd.Series(np.where(done, "accepted", np.where(dismissed, "dismissed", "open")), index=table.index)
+            status = pd.Series(np.where(elsewhere, SET_ASIDE, np.where(done, "accepted", np.where(
+                dismissed, "dismissed", "open"))), index=table.index)
             grouped = (table["group"] >= 0) & (table["action"] == "keep")  # the copy kept: settled with its group
             open_groups = set(table.loc[(table["group"] >= 0) & (table["action"] != "keep") & (status == "open"),
                                         ["kind", "group"]].itertuples(index=False, name=None))
@@ -118,6 +121,16 @@ class Workspace(PeopleView, Store):
             status[settled] = "accepted"
             return table.assign(status=pd.array(status.to_numpy(), dtype="string"))
         return self.cached(("review",), compute).copy()
+
+    def removal_kinds(self) -> dict[int, str]:
+        """The kind of finding each image a review set aside was removed as ("copy", "blurry", ...;
+        "review" where the edit named none)."""
+        def compute() -> dict[int, str]:
+            standing = effective((self.edit_log() or {}).get("edits", []))  # an undone removal names no kind
+            kinds = {int(i): e.get("kinds", {}).get(str(i), e.get("kind", "review"))
+                     for e in standing if e["op"] == "remove" for i in e["images"]}
+            return {i: kinds.get(i, "review") for i in self.curated().removed}
+        return dict(self.cached(("removal kinds",), compute)) if self.has(EDITS_FILE) else {}
 
     # -- clusterings -----------------------------------------------------------------------
     def curated(self) -> Curated:

@@ -379,7 +379,8 @@ async function loadReview() {
   state.review.kinds = data.kinds;
   $("kind-list").replaceChildren(...data.kinds.map((k) => {
     const li = el("li"); li.dataset.kind = k.kind; li.classList.toggle("settled", k.open === 0);
-    const meta = `${k.open.toLocaleString()} open` + (k.accepted ? ` · ${k.accepted} accepted` : "") + (k.dismissed ? ` · ${k.dismissed} kept` : "");
+    const meta = `${k.open.toLocaleString()} open` + (k.accepted ? ` · ${k.accepted} accepted` : "") + (k.dismissed ? ` · ${k.dismissed} kept` : "") +
+      (k.set_aside ? ` · ${k.set_aside} set aside with other findings` : "");
     li.append(el("span", k.title, "name"), el("span", meta, "meta"));
     li.onclick = () => { chooseKind(k.kind); loadKind().catch(report); };
     return li;
@@ -432,7 +433,8 @@ function reviewUnit(unit) {
 function findingFigure(f) {
   const open = f.status === "open", figure = thumb(f, `#${f.id} · ${clusterName({ id: f.cluster, name: f.cluster_name })}`);
   figure.title = `${f.path}: ${f.reason}`;
-  const words = !open ? (f.status === "dismissed" ? STATUS_WORDS.dismissed : STATUS_WORDS.accepted[f.action] || "kept")
+  const words = !open ? (f.status === "dismissed" ? STATUS_WORDS.dismissed : f.status === "set aside" ? "removed (another finding)"
+    : STATUS_WORDS.accepted[f.action] || "kept")
     : f.action === "relabel" ? `relabel ${f.label || ""} → ${f.suggested}`
     : f.action === "keep" ? keepWord(state.review.kind) : ACTION_WORDS[f.action] || f.action;
   figure.insertBefore(el("span", words + (f.split ? ` · ${f.split}` : ""), "badge"), figure.querySelector("figcaption"));

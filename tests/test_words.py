@@ -121,3 +121,10 @@ def test_a_phrase_counts_as_rarer_than_its_rarest_word_in_names():
     name = naming.cluster_names(classes, probs, np.repeat([0, 1], 60), n_words=1)[0]
     assert "sea cow" not in name.name  # the everyday word says the airliners instead
     assert INDEX["airliner"] in vocabulary.classes_under(vocabulary.hierarchy().synsets[name.synsets[0]].name)
+
+
+def test_an_article_is_no_part_of_the_word_and_alone_reaches_nothing():
+    assert words.reach("a dog").searched == "dog" and words.reach("a dog").reached  # was "sea dog", spelled like it
+    assert words.reach("the beach").classes.tolist() == words.reach("beach").classes.tolist()
+    alone = words.reach("a")  # its glosses reached telescopes ("a" unit of radiation)
+    assert not alone.through and not alone.nearest

@@ -14,7 +14,7 @@ import difflib
 import functools
 import gzip
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
@@ -165,6 +165,8 @@ def reach(word: str) -> Reach:
     if not text:
         raise ConfigError(f"word {word!r} is empty: give a word, e.g. 'beach', 'dog', 'snow'")
     names, rows = vocabulary.hierarchy().words, _table()
+    if set(text.split()) <= _GLUE:  # "a", "the": words that show nothing (glosses would reach telescopes)
+        return _build(word, text, {}, ())
     for form in _forms(text):
         found = _reach_form(form)
         if found:
@@ -172,6 +174,8 @@ def reach(word: str) -> Reach:
         if form in names or form in rows:  # known to WordNet: never a stem of it ("wedding" is not "wed")
             break
     parts = [p for p in text.split() if p not in _GLUE]
+    if len(parts) == 1 and parts[0] != text and text not in rows:  # "a dog" is "dog" (spelled like it: "sea dog")
+        return replace(reach(parts[0]), word=word)
     if len(parts) > 1 and text not in rows:  # a phrase WordNet does not know ("dog on the beach"): its words
         reached = [r for r in map(reach, parts) if r.reached]
         if reached:

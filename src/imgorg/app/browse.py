@@ -35,7 +35,8 @@ def summary_routes(state: AppState) -> APIRouter:
     @router.get("/summary")
     def summary():
         ws = state.ws
-        return {"images": len(state.images), "failed": len(ws.failures), "methods": ws.methods,
+        return {"images": len(state.images), "removed": int(ws.removed().sum()), "failed": len(ws.failures),
+                "methods": ws.methods,
                 "default_method": ws.method, "base_method": ws.base_method, "edit_method": state.edit_method,
                 "has_labels": ws.has_labels, "maps": {dims: ws.maps(dims) for dims in (2, 3)},
                 "dates": state.dates(), "text_search": state.text_search(),

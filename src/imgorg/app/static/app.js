@@ -352,7 +352,9 @@ async function loadMethods() {
   });
   table.replaceChildren(head, ...rows);
   const selection = state.summary.selection || {};
-  $("methods-note").textContent = selection.method ? `Workspace default: ${selection.method} (${selection.reason || ""}). Switch with the Method menu above.` : "";
+  $("methods-note").textContent = (selection.method ? `Workspace default: ${selection.method} (${selection.reason || ""}). ` : "") +
+    (state.summary.default_method === "curated" ? `The app shows "curated": your edits on ${state.summary.base_method}, not scored here. ` : "") +
+    "Switch with the Method menu above.";
 }
 
 // -- review: what needs a look, per kind; accepting or keeping is an edit (undo takes it back) --------
@@ -466,6 +468,7 @@ async function reviewAct(path, body) {
   state.review.busy = true; buttons.forEach((b) => (b.disabled = true));
   try {
     const done = await postEdit(path, body);
+    api("/api/summary").then((s) => { state.summary.removed = s.removed; showSummary(); }).catch(() => {});
     try { await Promise.all([loadReview(), loadHistory()]); } catch (error) { report(error); return; }
     said("review-status", done.text, done.failed ? "error" : "done");
   } finally { state.review.busy = false; updateReviewSelection(); }
@@ -762,11 +765,17 @@ function report(error) {
   $(line).className = "error"; $(line).textContent = error.message; console.warn(error);
 }
 
+function showSummary() {  // the images, and how many of them a review set aside (they are on no page)
+  const s = state.summary;
+  $("summary").textContent = `${s.images.toLocaleString()} images` + (s.removed ? ` (${s.removed.toLocaleString()} set aside)` : "") +
+    ` · ${s.backbone}`;
+}
+
 async function start() {
   state.summary = await api("/api/summary");
   state.method = state.summary.default_method;
   state.editMethod = state.summary.edit_method;
-  $("summary").textContent = `${state.summary.images.toLocaleString()} images · ${state.summary.backbone}`;
+  showSummary();
   fillMethods();
   $("method").onchange = () => switchMethod($("method").value);
   if (!state.summary.has_labels) $("map-colour").querySelector('[value="label"]').disabled = true;

@@ -486,3 +486,18 @@ def test_the_copy_kept_is_the_cameras_jpeg_with_its_raw_or_the_one_a_person_rate
     assert members["path"].iloc[order].tolist() == ["b.jpg", "a.heic", "c.jpg"]
     assert why_keep(members, 1, [0]) == "it has a rating or keywords"
     assert why_keep(members, 1, [2]).startswith("the camera's JPEG with its RAW (DSC_0100.DNG)")
+
+
+def test_of_identical_files_the_one_not_named_like_a_copy_then_the_oldest_is_kept():
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import why_keep
+
+    same = dict(bytes=900, sha256="x", format="JPEG", original=None, gps_lat=None, rating=None, keywords=None)
+    named = pd.DataFrame({"id": [0, 1, 2], "path": ["edits/copy_0.jpg", "misc/IMG_1 (2).jpg", "misc/IMG_1.jpg"],
+                          "taken_at": pd.Timestamp("2024-05-01"), "taken_at_source": "exif", **same})
+    order = _keep_order(named, None)
+    assert named["path"].iloc[order[0]] == "misc/IMG_1.jpg"  # the lowest id was kept before
+    assert why_keep(named, 2, [0, 1]) == "identical files: the others are named like copies"
+    dated = pd.DataFrame({"id": [0, 1], "path": ["a.jpg", "b.jpg"], "taken_at_source": "file",
+                          "taken_at": pd.to_datetime(["2024-05-02", "2023-01-01"]), **same})
+    assert _keep_order(dated, None)[0] == 1 and why_keep(dated, 1, [0]) == "identical files: the oldest file"

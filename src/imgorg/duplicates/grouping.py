@@ -11,6 +11,7 @@ largest file, then lowest id.
 from __future__ import annotations
 
 import heapq
+import re
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +137,9 @@ def _kinds(sha256: np.ndarray) -> np.ndarray:
 
 # What a camera or phone wrote, kept over a JPEG or PNG made from it: camera RAW (catalogued by its kind:
 # "DNG", "NEF", "CR3", ...; "RAW" where the kind is unknown), HEIF and AVIF.
+# A file name as copying makes it: "IMG_1 copy.jpg", "IMG_1 (2).jpg", "IMG_1 - Copy.jpg", "Copy of IMG_1.jpg",
+# "copy_0.jpg": of identical files, the one not so named is kept
+COPY_NAME = re.compile(r"(^|[\s_-])copy([\s_-]*\d+)?$|^copy of\b|\s\(\d+\)$", re.IGNORECASE)
 ORIGINAL_FORMATS = frozenset({"RAW", "HEIF", "AVIF", *(ext.lstrip(".").upper() for ext in RAW_EXTENSIONS)})
 
 
@@ -144,7 +148,8 @@ def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndar
     that are no crop of another member (``cropped``), then the camera's own format (RAW, HEIC, or a
     JPEG with its camera RAW beside it) over a conversion of it, then the copy with a capture time,
     then with GPS, then with a rating or keywords (a person's own), then most pixels (read from the
-    file header only), then the least compressed (bytes per pixel), then lowest id."""
+    file header only), then the least compressed (bytes per pixel), then a file not named like a copy
+    (``COPY_NAME``), then the oldest file time (where no capture time was read), then lowest id."""
     n = len(members)
     pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(n)
     links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(n)
@@ -155,8 +160,24 @@ def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndar
     no_gps = column("gps_lat").isna().to_numpy()
     unmarked = column("rating").isna().to_numpy() & column("keywords").isna().to_numpy()
     per_pixel = members["bytes"].to_numpy() / np.maximum(pixels, 1)
-    return np.lexsort((members["id"].to_numpy(), -members["bytes"].to_numpy(), -per_pixel, -pixels, unmarked, no_gps,
-                       no_time, converted, cropped, links))
+    return np.lexsort((members["id"].to_numpy(), file_times(members), copy_named(members["path"]),
+                       -members["bytes"].to_numpy(), -per_pixel, -pixels, unmarked, no_gps, no_time, converted,
+                       cropped, links))
+
+
+def copy_named(paths) -> np.ndarray:
+    """Whether each file's name is one copying makes (``COPY_NAME``)."""
+    return np.array([bool(COPY_NAME.search(Path(str(p)).stem.strip())) for p in paths], bool)
+
+
+def file_times(members: pd.DataFrame) -> np.ndarray:
+    """Seconds of each file's modification time where that is its only time (``taken_at_source`` "file");
+    +inf elsewhere: an older file is the original of an identical one, a capture time says nothing."""
+    if "taken_at" not in members or "taken_at_source" not in members:
+        return np.full(len(members), np.inf)
+    taken = pd.to_datetime(members["taken_at"], errors="coerce")
+    seconds = (taken - pd.Timestamp(0)).dt.total_seconds().to_numpy(np.float64)
+    return np.where((members["taken_at_source"] == "file").to_numpy(bool) & ~np.isnan(seconds), seconds, np.inf)
 
 
 def _pixels(root: str | Path, relpath: str) -> int:

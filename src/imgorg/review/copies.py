@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..duplicates.grouping import ORIGINAL_FORMATS
+from ..duplicates.grouping import ORIGINAL_FORMATS, copy_named, file_times
 from ..errors import ImageDecodeError
 from ..images import decode_image
 from ..metadata import CAPTURE_SOURCES
@@ -138,6 +138,12 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
         return images[column].iat[row] if column in images else None
 
     if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
+        named = copy_named(images["path"].iloc[[kept, *others]])
+        if not named[0] and named[1:].all():
+            return "identical files: the others are named like copies"
+        times = file_times(images.iloc[[kept, *others]])
+        if np.isfinite(times[0]) and (times[0] < times[1:]).all():
+            return "identical files: the oldest file"
         return "identical files: the first found is kept"
 
     original = lambda r: value("format", r) in ORIGINAL_FORMATS or not pd.isna(value("original", r))  # noqa: E731

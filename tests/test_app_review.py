@@ -19,6 +19,7 @@ fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from imgorg.app import create_app  # noqa: E402
+from imgorg.app.edits import MAX_IMAGES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -271,6 +272,15 @@ def test_accepting_every_kind_at_once_says_how_many_looks_stay_open(client):
     answer = done.json()
     # the looks of images no removal took stay open, each said in the count
     assert 0 < answer["left_open"] <= len(looks) and "ask for a look stay open" in answer["text"]
+    if len(answer["edits"]) > 1:  # relabels and removals: one edit each in the log, one undo each
+        assert f"({len(answer['edits'])} edits: Undo takes back one at a time)" in answer["text"]
+
+
+def test_an_invalid_request_is_answered_without_its_whole_body(client):
+    ids = list(range(MAX_IMAGES + 1))  # one past the limit: refused, and the answer does not quote them all
+    refused = client.post("/api/review/accept", json={"kind": "copy", "ids": ids})
+    assert refused.status_code == 422 and len(refused.content) < 2000
+    assert "characters)" in refused.json()["detail"][0]["input"]
 
 
 def test_a_relabel_shows_in_the_image_details_at_once_and_its_undo_too(client):

@@ -213,5 +213,7 @@ def _answer(results) -> dict:
     """What the page shows after an action: a sentence per edit and the method edits apply to."""
     edits = [r.edit for r in results]
     text = "; ".join(describe(e, {}) for e in edits)
+    if len(edits) > 1:  # each is one edit in the log
+        text += f" ({len(edits)} edits: Undo takes back one at a time)"
     return {"text": text[:1].upper() + text[1:], "edits": [{k: v for k, v in compact(e).items() if k != "kept"} for e in edits], "method": CURATED}
 

@@ -45,6 +45,8 @@ def review_command(
             else [dismiss_findings(workspace, dismiss, chosen)]
         for result in done:
             console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
+        if len(done) > 1:
+            console.print(f"({len(done)} edits: each `--undo` takes back one)", highlight=False, markup=False)
         return _show(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
     say = errors if json_out else console  # --json prints JSON alone on stdout
     if not (kinds or splits or again):

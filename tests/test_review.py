@@ -501,3 +501,13 @@ def test_of_identical_files_the_one_not_named_like_a_copy_then_the_oldest_is_kep
     dated = pd.DataFrame({"id": [0, 1], "path": ["a.jpg", "b.jpg"], "taken_at_source": "file",
                           "taken_at": pd.to_datetime(["2024-05-02", "2023-01-01"]), **same})
     assert _keep_order(dated, None)[0] == 1 and why_keep(dated, 1, [0]) == "identical files: the oldest file"
+
+
+def test_similar_shots_are_said_not_looked_for_among_images_too_small_to_tell():
+    from imgorg.tasks.review import not_looked_for
+
+    tiny = pd.DataFrame({"label": ["cat", "dog"], "width": [32, 32], "height": [32, 32]})
+    assert any(n.startswith("no similar shots looked for: every image is under 96 px") for n in
+               not_looked_for(tiny, True))
+    photos = tiny.assign(width=[32, 640], height=[32, 480])
+    assert not any(n.startswith("no similar shots") for n in not_looked_for(photos, True))

@@ -395,7 +395,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         return groups, _no_series()
     row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
     rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
-    checkable = _photos(images)[rows] & (groups["kind"].to_numpy() != "crop")
+    checkable = photo_sized(images)[rows] & (groups["kind"].to_numpy() != "crop")
     sha = images["sha256"].to_numpy() if "sha256" in images else np.arange(len(images)).astype(object)
     checked, unchecked, plans = [], [], []
     for members in groups.groupby("group", sort=False).indices.values():
@@ -505,7 +505,7 @@ def _series_links(groups: pd.DataFrame, rows: np.ndarray, part: np.ndarray, chec
                         columns=["a", "b", "score"]).astype({"a": "int64", "b": "int64", "score": "float32"})
 
 
-def _photos(images: pd.DataFrame) -> np.ndarray:
+def photo_sized(images: pd.DataFrame) -> np.ndarray:
     """Per image, whether both its sides are at least ``MIN_SIDE`` px (by the catalog; unknown: yes)."""
     if not {"width", "height"} <= set(images.columns):
         return np.ones(len(images), bool)

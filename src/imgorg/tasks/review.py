@@ -23,6 +23,7 @@ import pandas as pd
 from ..config import REVIEW_KINDS, ReviewConfig
 from ..curation import Dismiss, Relabel, Remove
 from ..duplicates import DEFAULT_THRESHOLD, duplicate_table, image_thumbnails
+from ..duplicates.keypoints import MIN_SIDE
 from ..errors import ConfigError
 from ..index import RememberedSearch
 from ..outliers import outlier_scores
@@ -41,7 +42,7 @@ from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder,
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
 from ..review.quality import measure, quality_flags, quality_frame, quality_scores
-from ..review.series import checked_copy_groups, series_table
+from ..review.series import checked_copy_groups, photo_sized, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
 from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, workspace_lock
@@ -246,6 +247,9 @@ def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -
     if "leak" in kinds and not has_splits:
         notes.append("no leaks looked for: the collection has no splits (top-level folders train, val, "
                      "valid, validation, test; or --splits a,b)")
+    if "similar" in kinds and len(images) and not photo_sized(images).any():
+        notes.append(f"no similar shots looked for: every image is under {MIN_SIDE} px, where a copy and another "
+                     "shot of the scene cannot be told apart (such pairs stay copies)")
     if "label_issue" in kinds and not has_classes(images):
         notes.append("no label issues looked for: fewer than two classes have labels (labels are the images' "
                      "folder names)")

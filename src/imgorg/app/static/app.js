@@ -134,7 +134,7 @@ async function loadClusters() {
     const box = el("input"); box.type = "checkbox"; box.value = c.id; box.title = "select to merge";
     box.disabled = !editable() || c.noise; box.onclick = (event) => { event.stopPropagation(); updateMergeButton(); };
     const size = c.size === c.total ? c.size.toLocaleString() : `${c.size.toLocaleString()} of ${c.total.toLocaleString()}`;
-    const meta = `#${c.id} · ${size}` + (c.top_label ? ` · ${c.top_label} ${(100 * c.top_share).toFixed(0)}%` : "") +
+    const meta = (c.noise ? size : `#${c.id} · ${size}`) + (c.top_label ? ` · ${c.top_label} ${(100 * c.top_share).toFixed(0)}%` : "") +
       (c.unsorted ? " · unsorted" : "");
     li.append(box, el("span", clusterName(c), "name"), el("span", meta, "meta"));
     li.onclick = () => { selectCluster(c.id); loadGallery().catch(report); };

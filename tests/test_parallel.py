@@ -196,3 +196,32 @@ def test_workers_forked_after_opencv_ran_threads_here_can_set_its_threads(tmp_pa
         "    print(cv2.getNumThreads())\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0 and done.stdout.split() == ["4", "2"], done.stderr  # and restored after
+
+
+def test_ctrl_c_in_a_pool_ends_its_workers_rather_than_waiting_for_the_work_they_run(tmp_path):
+    # `imgorg people` ran on to its end after Ctrl-C: leaving the pool waited for the chunks running
+    # (256 photos each, most of a small folder's work)
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "interrupted_pool.py"
+    script.write_text(
+        "import time\n"
+        "from imgorg.parallel import process_pool\n"
+        "def slow(_):\n"
+        "    time.sleep(30)\n"
+        "if __name__ == '__main__':\n"
+        "    try:\n"
+        "        with process_pool(2) as pool:\n"
+        "            print('started', flush=True)\n"
+        "            list(pool.map(slow, range(4)))\n"  # a minute of work, each task half of it
+        "    except KeyboardInterrupt:\n"
+        "        print('interrupted', flush=True)\n")
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(1)
+    start = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
+    assert "interrupted" in out and time.monotonic() - start < 10  # not the 30 s of the tasks running

@@ -111,6 +111,21 @@ class _ForkSafePool(ProcessPoolExecutor):
                 sys.modules["cv2"].setNumThreads(self._opencv_threads)
                 self._opencv_threads = None
 
+    def __exit__(self, exc_type, exc, traceback):
+        """Left by Ctrl-C or an error: the work queued is not wanted, and the chunks running may take
+        minutes (256 photos' faces), so the workers, which ignore Ctrl-C, are ended rather than waited
+        for: `imgorg people` ran on to the end after Ctrl-C, and once hung there."""
+        if exc_type is None:
+            return super().__exit__(exc_type, exc, traceback)
+        workers = list((self._processes or {}).values())
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+        self.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.join(timeout=5)
+        return False
+
 
 def _opencv_one_thread() -> int | None:
     """OpenCV's thread count before it was set to one, where OpenCV is loaded and not on one already."""

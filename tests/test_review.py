@@ -507,7 +507,9 @@ def test_similar_shots_are_said_not_looked_for_among_images_too_small_to_tell():
     from imgorg.tasks.review import not_looked_for
 
     tiny = pd.DataFrame({"label": ["cat", "dog"], "width": [32, 32], "height": [32, 32]})
+    default = ("copy", "blurry")  # the default review: similar shots only where copies of photos fall apart
     assert any(n.startswith("no similar shots looked for: every image is under 96 px") for n in
-               not_looked_for(tiny, True))
+               not_looked_for(tiny, True, default))
+    assert not any(n.startswith("no similar shots") for n in not_looked_for(tiny, True, ("copy", "similar")))
     photos = tiny.assign(width=[32, 640], height=[32, 480])
-    assert not any(n.startswith("no similar shots") for n in not_looked_for(photos, True))
+    assert not any(n.startswith("no similar shots") for n in not_looked_for(photos, True, default))

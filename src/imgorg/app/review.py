@@ -109,7 +109,9 @@ def review_routes(state: AppState) -> APIRouter:
                 "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
                 "examples": row.examples})
         has_splits = bool(table["split"].notna().any())
-        unlooked = {kind for kind in ("leak", "similar", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}
+        unlooked = {kind for kind in ("leak", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}
+        if not_looked_for(ws.images, has_splits, ("copy",)):  # images too small for the default to tell them
+            unlooked.add("similar")
         found = {k["kind"] for k in out["kinds"]}
         out["none_found"] = [k for k in REVIEW_KINDS if k not in found | unlooked]  # looked for, none found
         out["open"] = sum(k["open"] for k in out["kinds"])

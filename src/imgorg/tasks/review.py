@@ -247,9 +247,10 @@ def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -
     if "leak" in kinds and not has_splits:
         notes.append("no leaks looked for: the collection has no splits (top-level folders train, val, "
                      "valid, validation, test; or --splits a,b)")
-    if "similar" in kinds and len(images) and not photo_sized(images).any():
+    if "copy" in kinds and "similar" not in kinds and len(images) and not photo_sized(images).any():
+        # the default review tells similar shots from copies only among photos; `--kinds similar` aligns every pair
         notes.append(f"no similar shots looked for: every image is under {MIN_SIDE} px, where a copy and another "
-                     "shot of the scene cannot be told apart (such pairs stay copies)")
+                     "shot of the scene are hard to tell apart (such pairs stay copies; `--kinds similar` aligns each pair)")
     if "label_issue" in kinds and not has_classes(images):
         notes.append("no label issues looked for: fewer than two classes have labels (labels are the images' "
                      "folder names)")

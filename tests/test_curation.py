@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 import imgorg
@@ -304,3 +305,24 @@ def test_a_rerun_that_adds_nothing_keeps_the_stored_review_instead_of_looking_ag
     again = run(folder, path, CONFIG, review=ReviewConfig())
     assert again.added.added.empty and "stored" in again.review.seconds
     pd.testing.assert_frame_equal(again.review.table, imgorg.load_workspace(path).read("review.parquet"))
+
+
+def test_the_cli_add_reviews_again_and_says_what_no_longer_covers_every_image(fresh, tmp_path):
+    _, path = fresh
+    runner = CliRunner()
+    assert runner.invoke(app, ["review", str(path), "--kinds", "copy,outlier"]).exit_code == 0
+    assert runner.invoke(app, ["outliers", str(path)]).exit_code == 0
+    new = extract_cifar(tmp_path / "new", per_class=1, offset=30)
+    held = Image.open(next((path.parent / "images" / "cat").glob("*.jpg")))
+    held.resize((64, 64)).save(new / "cat" / "a held cat enlarged.png")  # an exact copy is not added at all
+    out = CliRunner().invoke(app, ["add", str(path), str(new)], terminal_width=400)
+    assert out.exit_code == 0, out.output
+    assert "Reviewing the collection again" in out.output  # the add dropped the review: made again, silently before
+    reviewed = imgorg.load_workspace(path).review()
+    assert reviewed is not None and len(reviewed["id"].drop_duplicates()) > 0
+    added = set(imgorg.load_workspace(path).images["id"].tail(11))
+    assert added & set(reviewed.loc[reviewed["kind"] == "copy", "id"])  # the new copy of a held image is found
+    assert f"outliers (`imgorg outliers {path}`)" in out.output  # what it does not make again, said with its command
+    plain = CliRunner().invoke(app, ["add", str(path), str(extract_cifar(tmp_path / "more", per_class=1, offset=40)),
+                                     "--no-review"], terminal_width=400)
+    assert plain.exit_code == 0 and f"review (`imgorg review {path}`)" in plain.output

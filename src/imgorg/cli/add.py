@@ -22,6 +22,7 @@ def add_command(
     folder: Annotated[Path, typer.Argument(help="Images to add (images the workspace already holds are skipped).")],
     threshold: Annotated[float, typer.Option(help="Join the most probable cluster at this probability or more, else 'unsorted'.")] = AddConfig.threshold,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    review: Annotated[bool, typer.Option("--review/--no-review", help="Where the workspace had a review, review the whole collection again (copies among the new and the old images; the decisions taken stay).")] = True,
 ) -> None:
     """Embed only the new images and place each in its most probable curated cluster, or in 'unsorted' for review."""
     from ..tasks.add import add_images
@@ -31,11 +32,40 @@ def add_command(
     with progress_bars() as progress:
         result = add_images(workspace, AddConfig(folder=str(folder), threshold=threshold, seed=seed), progress)
     print_added(result, folder)
+    if "review" in result.dropped and review:
+        review_again(result.workspace)
+    print_dropped(result, workspace, review)
     if had_people and not result.added.empty:  # the new images' faces (the others' come from the cache)
         from .people import find_and_summarise, print_summary
 
         print_summary(find_and_summarise(result.workspace))
     show(workspace)
+
+
+def review_again(workspace) -> None:
+    """The review of the whole collection, new images with the old (what a person adding photos wants
+    to know first: are they copies of ones held?); accepted and dismissed findings stay decided."""
+    from ..config import ReviewConfig
+    from ..tasks.review import review_collection
+    from .review import _show
+
+    console.print("Reviewing the collection again, the new images with the others", highlight=False)
+    with progress_bars() as progress:
+        result = review_collection(workspace, ReviewConfig(), progress)
+    for note in result.notes:
+        console.print(note, highlight=False, markup=False)
+    _show(result.summary, False, "Review")
+
+
+def print_dropped(result: AddResult, workspace: Path, reviewed: bool) -> None:
+    """What the add no longer stores (it covered the old images only), each with its command."""
+    from ..workspace import ARTIFACTS
+
+    gone = [name for name in result.dropped if not (name == "review" and reviewed)]
+    if gone:
+        console.print("No longer stored, as they covered the images before: " + ", ".join(
+            f"{name} (`{ARTIFACTS[name].made_by} {workspace}`)" if name in ARTIFACTS else name for name in gone),
+            highlight=False, markup=False)
 
 
 def print_added(result: AddResult, folder: Path) -> None:

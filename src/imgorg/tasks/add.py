@@ -8,7 +8,8 @@ curated clusters' members places each new image in its most probable cluster whe
 probability reaches the threshold; the others go to an ``unsorted`` cluster for review. The
 placement is one ``add`` edit in the curation log, so ``imgorg clusters WS undo`` takes it
 back. A stored map places the new images by their nearest mapped neighbours; results that
-covered the old images only (duplicates, outliers, classifiers, the search index) are dropped.
+covered the old images only (the review, duplicates, outliers, classifiers, the search index) are
+dropped, and ``AddResult.dropped`` names them (`imgorg add` reviews again where there was a review).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class AddResult:
     # the folder's files that are not images (path, reason, detail, bytes), paths as the workspace names them;
     # they join the workspace's skipped table, so every file stays accounted for
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
+    # results that covered the old images only and are no longer stored ("review", "duplicates", ...:
+    # names of ``imgorg.workspace.ARTIFACTS``, each with the command that makes it again)
+    dropped: tuple[str, ...] = ()
 
     @property
     def placed(self) -> dict[int, int]:
@@ -94,8 +98,9 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
         added = embedded.catalog[["id", "path", "status", "error"]].copy()
         added["cluster"], added["probability"] = NOISE, np.nan
         added.loc[ok.to_numpy(), "cluster"], added.loc[ok.to_numpy(), "probability"] = clusters, probability
-        _extend(ws, embedded, clusters, probability, unsorted, skipped_table)
-    return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start, skipped)
+        dropped = _extend(ws, embedded, clusters, probability, unsorted, skipped_table)
+    return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start, skipped,
+                     dropped)
 
 
 def _new_rows(ws: Workspace, folder: Path, progress, scan=None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
@@ -157,8 +162,9 @@ def _place(ws: Workspace, embeddings: np.ndarray, config: AddConfig) -> tuple[np
 
 
 def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarray, unsorted: int | None,
-            skipped: pd.DataFrame) -> None:
-    """The workspace with the new rows, the add edit in its log, its tags, maps and skipped table extended."""
+            skipped: pd.DataFrame) -> tuple[str, ...]:
+    """The workspace with the new rows, the add edit in its log, its tags, maps and skipped table extended;
+    returns the artifacts no longer stored (they covered the old images only)."""
     previous = dict(ws.manifest)
     log = ws.edit_log() or new_log(ws.base_method)
     old_tags, maps = ws.tags(), _maps(ws)
@@ -181,7 +187,8 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     ws.manifest["counts"] = {**counts, "ok": int(len(ws.embeddings)), "failed": int((ws.catalog["status"] != STATUS_OK).sum()),
                              "files": int(len(ws.catalog)), "added": int(counts.get("added", 0)) + int(len(new_ids)),
                              "skipped": int(len(skipped))}
-    save_workspace(ws, plan_carry_over(previous, input_fingerprints(ws)))
+    carry = plan_carry_over(previous, input_fingerprints(ws))
+    save_workspace(ws, carry)
     edit = {"op": "add", "images": {str(int(i)): int(c) for i, c in zip(new_ids, clusters)},
             "probability": {str(int(i)): float(p) for i, p in zip(new_ids, probability)}, "unsorted": unsorted}
     log["edits"].append(stamp(edit))
@@ -198,6 +205,7 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     if maps:
         records = {name: {**record, "images": len(ws.reduced)} for name, (_, record) in maps.items()}
         ws.write_artifact(PROJECTIONS_RECORD, records)
+    return tuple(name for name in carry.dropped if name not in ws.manifest.get("artifacts", {}))
 
 
 def _maps(ws: Workspace) -> dict[str, tuple[np.ndarray, dict]]:

@@ -15,6 +15,7 @@ import imgorg
 from imgorg import AddConfig, ClusterConfig, ConfigError, EmbedConfig, MapConfig, RunConfig, add_images, edit_clusters, run
 from imgorg.cli.main import app
 from imgorg.constants import NOISE
+from imgorg.errors import WorkspaceError
 from imgorg.constants import CURATED
 from imgorg.curation import Drop, Merge, Move, Rename, Split, Undo, apply, describe, new_log
 from imgorg.workspace import SKIPPED_FILE
@@ -326,3 +327,20 @@ def test_the_cli_add_reviews_again_and_says_what_no_longer_covers_every_image(fr
     plain = CliRunner().invoke(app, ["add", str(path), str(extract_cifar(tmp_path / "more", per_class=1, offset=40)),
                                      "--no-review"], terminal_width=400)
     assert plain.exit_code == 0 and f"review (`imgorg review {path}`)" in plain.output
+
+
+def test_a_rerun_drops_a_damaged_result_and_a_damaged_core_file_names_discard_edits(fresh, caplog):
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    assert CliRunner().invoke(app, ["outliers", str(path)]).exit_code == 0
+    (path / "outliers.parquet").write_bytes(b"junk")  # damaged after it was written
+    (path / "tags.parquet").unlink()  # and a result deleted by hand
+    result = run(folder, path, CONFIG)  # stopped at "run `imgorg run` again to rebuild it", which stopped there too
+    assert result.workspace.clusters().set_index("id")["name"][3] == "curated name"  # the edits kept
+    assert "outliers was missing or damaged and is dropped; `imgorg outliers` makes it again" in caplog.text
+    assert not result.workspace.has("outliers.parquet")
+    with open(path / "reduced.npy", "ab") as damaged:
+        damaged.write(b"junk")
+    with pytest.raises(WorkspaceError, match="--discard-edits, which drops the edits"):
+        run(folder, path, CONFIG)
+    assert run(folder, path, CONFIG, discard_edits=True).workspace.has("reduced.npy")  # rebuilt

@@ -47,14 +47,14 @@ def review_again(workspace) -> None:
     to know first: are they copies of ones held?); accepted and dismissed findings stay decided."""
     from ..config import ReviewConfig
     from ..tasks.review import review_collection
-    from .review import _show
+    from .review import show_findings
 
     console.print("Reviewing the collection again, the new images with the others", highlight=False)
     with progress_bars() as progress:
         result = review_collection(workspace, ReviewConfig(), progress)
     for note in result.notes:
         console.print(note, highlight=False, markup=False)
-    _show(result.summary, False, "Review")
+    show_findings(result.summary, False, "Review")
 
 
 def print_dropped(result: AddResult, workspace: Path, reviewed: bool) -> None:

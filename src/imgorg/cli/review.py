@@ -47,12 +47,12 @@ def review_command(
             console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
         if len(done) > 1:
             console.print(f"({len(done)} edits: each `--undo` takes back one)", highlight=False, markup=False)
-        return _show(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
+        return show_findings(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
     say = errors if json_out else console  # --json prints JSON alone on stdout
     if not (kinds or splits or again):
         stored = load_workspace(workspace).review()
         if stored is not None:  # what still waits for a decision; what was decided, counted below
-            _show(summary(stored[stored["status"] == "open"]), json_out, "Review (stored): open findings")
+            show_findings(summary(stored[stored["status"] == "open"]), json_out, "Review (stored): open findings")
             if not json_out:
                 decided = stored[stored["action"] != "keep"]["status"].value_counts()
                 console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "
@@ -68,7 +68,7 @@ def review_command(
         result = review_collection(workspace, config, progress)
     for note in result.notes:
         say.print(note, highlight=False, markup=False)
-    _show(result.summary, json_out, "Review")
+    show_findings(result.summary, json_out, "Review")
     if result.kept:
         say.print(f"{result.kept:,} findings of kinds not looked for now are kept from the stored review",
                   highlight=False, markup=False)
@@ -86,7 +86,7 @@ def _check_actions(accept: str | None, dismiss: str | None, undo: bool, ids: str
         raise ConfigError("--ids names the images to accept or dismiss: give it with --accept KIND or --dismiss KIND")
 
 
-def _show(table, json_out: bool, title: str) -> None:
+def show_findings(table, json_out: bool, title: str) -> None:
     if json_out:
         typer.echo(json.dumps(table.to_dict(orient="records"), indent=2))
         return

@@ -20,7 +20,7 @@ from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
 from ..constants import REVIEW_BESIDE_STAGE, REVIEW_STAGE
 from ..embed import EmbedResult, resolve_device
 from ..embed.tags import tags_frame
-from ..errors import ConfigError
+from ..errors import ConfigError, WorkspaceError
 from ..fileio import file_sha256
 from ..index import EXACT_MAX
 from ..pipeline import analyse, catalog_and_embed, manifest_of, open_source, timed
@@ -29,7 +29,7 @@ from ..sources import scan_source
 from ..views import Workspace, load_workspace
 from ..workspace import (
     ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, QUALITY_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE,
-    CarryOver, discard_edit_log, plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest,
+    CarryOver, discard_edit_log, drop_damaged_artifacts, plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest,
     workspace_lock,
 )
 from ..workspace.artifacts import EDITS
@@ -80,6 +80,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     timings: dict[str, float] = {}
     with workspace_lock(out):
         previous = previous_manifest(out)
+        if previous and _drop_damaged(out):
+            previous = previous_manifest(out)
         if is_curated(previous) and not discard_edits:
             changed = clustering_changes(previous, config)
             if changed:  # refused before any embedding: these settings make another clustering
@@ -236,7 +238,11 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     refused when images it holds are gone or changed, since their edits would point nowhere. Images
     `imgorg add` took from another folder (absolute paths) are looked for where they were."""
     start = time.perf_counter()
-    ws = load_workspace(out)
+    try:
+        ws = load_workspace(out)
+    except WorkspaceError as err:  # a core file or the edit log: nothing to grow
+        raise WorkspaceError(f"{err} (with --discard-edits, which drops the edits it holds: a damaged workspace "
+                             "cannot keep them)") from None
     scanned = scan_source(source, progress=progress)
     now = set(zip(scanned.catalog["path"], scanned.catalog["sha256"]))
     gone = [p for p, sha in zip(ws.images["path"], ws.images["sha256"])
@@ -249,6 +255,16 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _drop_damaged(out: Path) -> list[str]:
+    """The artifacts of the workspace at ``out`` whose files are missing or damaged, dropped (said, with
+    the command that makes each again): the rerun then goes on without them."""
+    damaged = drop_damaged_artifacts(out)
+    for name in damaged:
+        log.warning("%s: %s was missing or damaged and is dropped; `%s` makes it again", out, name,
+                    ARTIFACTS[name].made_by)
+    return damaged
 
 
 def _unchanged(path: Path, sha256: str) -> bool:

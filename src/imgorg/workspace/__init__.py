@@ -26,7 +26,8 @@ from .artifacts import (
     projection_name,
 )
 from .storage import (
-    CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, embedding_cache, face_cache, has_artifact, is_workspace,
+    CACHE, CORE_FILES, FORMAT, FORMAT_VERSION, MANIFEST, drop_damaged_artifacts, embedding_cache, face_cache,
+    has_artifact, is_workspace,
     previous_manifest, read_artifact, read_manifest, update_manifest, workspace_lock, write_artifact,
 )
 
@@ -34,7 +35,7 @@ __all__ = [
     "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FACE_DESCRIPTORS_FILE", "FACES_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_FILES", "PREDICTIONS_FILE", "PROJECTIONS_RECORD", "QUALITY_FILE", "REPORT_FILE", "REVIEW_FILE",
     "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "Store", "artifact_of",
-    "discard_edit_log", "embedding_cache", "face_cache", "has_artifact", "is_workspace", "method_input", "plan_carry_over",
+    "discard_edit_log", "drop_damaged_artifacts", "embedding_cache", "face_cache", "has_artifact", "is_workspace", "method_input", "plan_carry_over",
     "previous_manifest", "projection_name", "read_artifact", "read_manifest", "save_store", "stored_dtype",
     "update_manifest", "workspace_lock", "write_artifact",
 ]

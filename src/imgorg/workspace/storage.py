@@ -141,6 +141,33 @@ def previous_manifest(path: str | os.PathLike) -> dict[str, Any] | None:
         return None
 
 
+def drop_damaged_artifacts(path: str | os.PathLike) -> list[str]:
+    """Take out of the manifest each artifact one of whose files is missing or no longer matches its
+    checksum (a rerun then goes on without it, where it stopped at "run `imgorg run` again", which
+    stopped there again), and return their names. Core files and the edit log are left: what they
+    hold cannot be made again."""
+    path = Path(path)
+    with workspace_lock(path):
+        manifest = read_manifest(path)
+        files, records = manifest.get("files", {}), manifest.get("artifacts", {})
+        damaged = {artifact_of(name) for name, expected in files.items()
+                   if name not in CORE_FILES and artifact_of(name) is not None and _damaged(path / name, expected)}
+        damaged = {a for a in damaged if a.name != "edits"}
+        if not damaged:
+            return []
+        manifest["files"] = {n: c for n, c in files.items() if artifact_of(n) not in damaged}
+        manifest["artifacts"] = {n: r for n, r in records.items() if n not in {a.name for a in damaged}}
+        write_json(path / MANIFEST, manifest)
+    return sorted(a.name for a in damaged)
+
+
+def _damaged(file: Path, expected: str) -> bool:
+    try:
+        return not file.is_file() or file_sha256(file) != expected
+    except OSError:
+        return True
+
+
 def is_workspace(path: str | os.PathLike) -> bool:
     """Whether ``path`` holds an imgorg manifest (a folder of images may hold another manifest.json)."""
     try:

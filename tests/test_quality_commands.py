@@ -116,7 +116,9 @@ def test_classify_says_what_is_missing(corpus, tmp_path):
     ws, _ = corpus
     (tmp_path / "bad.csv").write_text("file,label\na.jpg,cat\n")
     result = CliRunner().invoke(app, ["classify", str(ws.path), "--labels", str(tmp_path / "bad.csv")])
-    assert result.exit_code != 0
+    assert result.exit_code != 0 and "needs a 'label' column and an 'id' or 'path' column" in str(result.exception)
+    missing = CliRunner().invoke(app, ["classify", str(ws.path), "--labels", str(tmp_path / "nofile.csv")])
+    assert "cannot read the labels CSV" in str(missing.exception)  # a traceback of pandas' before
 
 
 def test_duplicates_of_a_folder_embeds_it_once_then_reuses_its_workspace(corpus, tmp_path):

@@ -88,7 +88,11 @@ def classify(features: np.ndarray, labels: pd.Series, ids: np.ndarray, models=MO
 
 def read_labels(path: str | Path, images: pd.DataFrame) -> pd.Series:
     """Labels from a CSV with columns ``label`` and ``id`` or ``path``, aligned to ``images``."""
-    table = pd.read_csv(path, dtype=str)
+    try:
+        table = pd.read_csv(path, dtype=str)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read the labels CSV {path}: {err} (columns 'label' and 'id' or 'path'; or pass "
+                          "--labels from-folders)") from None
     if "label" not in table.columns or not ({"id", "path"} & set(table.columns)):
         raise ConfigError(f"{path} needs a 'label' column and an 'id' or 'path' column; it has "
                           f"{', '.join(table.columns)}")

@@ -40,3 +40,12 @@ def test_a_command_line_imports_only_the_command_it_names():
             "'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[] False"
+
+
+def test_an_unknown_map_is_refused_before_anything_is_embedded(tmp_path):
+    import pytest
+
+    from imgorg import ConfigError, MapConfig, RunConfig, run
+
+    with pytest.raises(ConfigError, match="one of umap, tsne, pca, none"):  # it failed after the clustering
+        run(tmp_path / "no images needed", tmp_path / "ws", RunConfig(map=MapConfig(method="foo")))

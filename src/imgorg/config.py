@@ -128,6 +128,7 @@ class MapConfig(Checked):
     seed: int = 0
 
     CONSTRAINTS: ClassVar[dict[str, Rule]] = {"dims": Rule(lambda v: v in (2, 3), "2 or 3"),
+                                              "method": one_of("umap", "tsne", "pca", "none"),  # maps.METHODS, none
                                               "max_fit": optional(positive())}
 
 

@@ -41,7 +41,7 @@ def run(
     device: Device = "auto",
     tta: Tta = False,
     pca_dim: Annotated[int, typer.Option(help="PCA components kept before clustering.")] = 50,
-    map_method: Annotated[str, typer.Option("--map", help="The 2D map the run makes: umap or tsne (fitted on 1,500 images, the rest placed by their neighbours), or none.")] = "umap",
+    map_method: Annotated[str, typer.Option("--map", help="The 2D map the run makes: umap, tsne (fitted on 1,500 images, the rest placed by their neighbours) or pca, or none.")] = "umap",
     batch_size: BatchSize = 64,
     workers: Workers = None,
     engine: Engine = "local",

@@ -71,6 +71,17 @@ def test_a_query_is_given_as_image_id_or_words_and_one_at_a_time(workspace, tmp_
     assert both.exit_code != 0 and "give one query, not --id and --text" in str(both.exception)
 
 
+def test_python_searches_words_with_search_config_text(workspace):
+    import imgorg
+
+    words = imgorg.find_similar(workspace, imgorg.SearchConfig(text="dogs", k=5))
+    assert words.words is not None and len(words.ids) == 5
+    with pytest.raises(imgorg.ConfigError, match=r"for words, pass SearchConfig\(text='dogs'\)"):
+        imgorg.find_similar(workspace, imgorg.SearchConfig("dogs"))  # neither a file nor an id
+    with pytest.raises(imgorg.ConfigError, match="give one query"):
+        imgorg.SearchConfig(3, text="dogs").validate()
+
+
 def test_a_word_search_returns_no_image_that_barely_shows_the_word(workspace):
     # an image whose tags put a trace on the word (astronauts at 0.003 for "car") is no answer
     from imgorg.tasks.search import MIN_WORD_SCORE

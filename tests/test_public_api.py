@@ -8,8 +8,8 @@ EXPECTED = [
     "ClusterScores", "CompareConfig", "ConfigError", "DuplicatesConfig", "EmbedConfig", "EmbedResult",
     "ExportConfig", "ImageDecodeError", "ImgorgError", "IndexConfig", "MapConfig", "OutlierConfig", "PeopleConfig", "ReduceConfig",
     "Reducer", "ReportConfig", "ReviewConfig", "RunConfig", "RunResult", "SearchConfig", "SourceError",
-    "Workspace", "WorkspaceError", "__version__", "add_images", "build_search_index", "cluster", "compare_methods",
-    "decode_image", "edit_clusters", "embed_catalog", "export_clusters", "find_duplicates",
+    "Workspace", "WorkspaceError", "__version__", "accept_findings", "add_images", "build_search_index", "cluster",
+    "compare_methods", "decode_image", "dismiss_findings", "edit_clusters", "embed_catalog", "export_clusters", "find_duplicates",
     "find_folder_duplicates", "find_people", "find_similar", "get_backbone", "load_workspace", "make_map", "review_collection",
     "run", "save_workspace", "scan_folder", "score_clustering", "score_outliers", "train_classifiers",
     "write_report"
@@ -24,6 +24,16 @@ def test_public_api_is_pinned():
 def test_every_exported_name_exists():
     for name in imgorg.__all__:
         assert hasattr(imgorg, name), name
+
+
+def test_a_submodule_is_reached_from_the_package_as_the_readme_does():
+    import subprocess
+    import sys
+
+    # in a fresh process: `import imgorg` alone (here other tests have imported imgorg.curation already)
+    code = "import imgorg; print(imgorg.curation.Rename(3, 'beach').name)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "beach", done.stderr
 
 
 def test_every_task_is_a_verb_of_a_workspace_and_a_config():

@@ -268,9 +268,15 @@ class SearchConfig(Checked):
     query: Any = None  # an image id (int), a path to an image file, image bytes, or resolve_query(text=...) for words
     k: int = 10  # images returned
     method: str | None = None  # the clustering whose clusters are shown; None = the workspace's default
+    text: str | None = None  # words instead of a query: SearchConfig(text="beach")
 
-    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"k": positive(), "query": Rule(lambda v: v is not None,
-                                                                         "a query: resolve_query(file, text=, image_id=)")}
+    CONSTRAINTS: ClassVar[dict[str, Rule]] = {"k": positive()}
+
+    def validate(self):
+        if (self.query is None) == (self.text is None):
+            raise ConfigError("give one query: SearchConfig(image id, image path or bytes) or SearchConfig(text='words')"
+                              if self.query is None else "give one query: query or text, not both")
+        return super().validate()
 
 
 EXPORT_FORMS = ("folders", "csv", "parquet")

@@ -192,7 +192,8 @@ def resolve_query(value: str | bytes | None = None, *, text: str | None = None, 
         return Query(image=Path(value).read_bytes(), name=str(value))
     if str(value).isdigit():
         return Query(image_id=int(value), name=str(value))
-    raise ConfigError(f"query {value!r} is neither an image file nor an image id")
+    raise ConfigError(f"query {value!r} is neither an image file nor an image id; for words, pass "
+                      f"SearchConfig(text={str(value)!r}) (the CLI: --text)")
 
 
 def _first(named: np.ndarray, found: list[Neighbour], k: int) -> list[Neighbour]:
@@ -238,7 +239,7 @@ def find_similar(workspace: Workspace | str, config: SearchConfig, searcher: Sea
     models loaded between queries (the app)."""
     workspace = open_workspace(workspace)
     config.validate()
-    query, k = as_query(config.query), config.k
+    query, k = as_query(config.query) if config.text is None else resolve_query(text=config.text), config.k
     method = workspace.check_method(config.method)  # an unknown method is refused before any work
     searcher = searcher or Searcher(workspace)
     row, words = None, None

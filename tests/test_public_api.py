@@ -45,3 +45,19 @@ def test_every_task_is_a_verb_of_a_workspace_and_a_config():
         parameters = list(inspect.signature(verb).parameters)
         assert parameters[:2] == ["workspace", "config"], name
         assert getattr(imgorg, name) is verb and verb.__doc__
+
+
+def test_results_print_short_in_a_notebook(tmp_path):
+    from imgorg.tasks.curate import EditResult
+    from imgorg.tasks.search import Query
+    from imgorg.workspace import Store
+
+    import numpy as np
+    import pandas as pd
+
+    n = 5000
+    store = Store(tmp_path, {"config": {"x" * 100: 1}}, pd.DataFrame({"id": range(n)}), np.zeros((n, 512), np.float32),
+                  np.zeros((n, 50), np.float32), pd.DataFrame({"id": range(n)}))
+    assert repr(store) == f"Store({str(tmp_path)!r}: 5,000 images)"
+    assert len(repr(EditResult({"op": "rename"}, store))) < 300  # 8 KB of manifest, catalog and arrays before
+    assert "\\\\xff" not in repr(Query(image=b"\\xff\\xd8" * 1000))

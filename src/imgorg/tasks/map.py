@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from ..workspace import PROJECTIONS_RECORD, projection_name, workspace_lock
 
 @dataclass
 class MapResult:
-    points: np.ndarray  # (n_images, dims) float32, rows aligned with Workspace.images
+    points: np.ndarray = field(repr=False)  # (n_images, dims) float32, rows aligned with Workspace.images
     file: str  # the artifact written, projection_<method>_<dims>d.npy
     seconds: float
     fast_path: str | None  # how a large collection was mapped (fitted on a sample), else None

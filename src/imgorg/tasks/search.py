@@ -165,7 +165,7 @@ def _text_length_error(text: str) -> str:
 class Query:
     """What is searched for: exactly one of an image's bytes, an image id, or words."""
 
-    image: bytes | None = None  # an image file's content (embedded as the run embedded its images)
+    image: bytes | None = field(default=None, repr=False)  # an image file's content (embedded as the run embedded its images)
     image_id: int | None = None  # an image of the workspace
     text: str | None = None  # words: CLIP's text tower, else the images' ImageNet tags
     name: str = ""  # how the person named it (a file name, an id, the words), for messages

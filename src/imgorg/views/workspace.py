@@ -40,7 +40,7 @@ class MapPoints:
     description: str  # for a caption
 
 
-@dataclass
+@dataclass(repr=False)  # Store's short repr: a notebook cell ending in an edit printed 8 KB of the workspace
 class Workspace(PeopleView, Store):
     _cache: dict = field(default_factory=dict, repr=False, compare=False)  # (stamp, what) -> value
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)

@@ -31,7 +31,7 @@ from .storage import (
 )
 
 
-@dataclass
+@dataclass(repr=False)
 class Store:
     path: Path
     manifest: dict[str, Any]
@@ -42,6 +42,9 @@ class Store:
     metrics: dict[str, Any] = field(default_factory=dict)
     _core: dict = field(default_factory=dict, repr=False, compare=False)  # core files' checksums as read or written
     _seen: tuple | None = field(default=None, repr=False, compare=False)  # manifest.json's stat when last read
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}: {len(self.embeddings):,} images)"
 
     @classmethod
     def load(cls, path: str | os.PathLike, verify: bool = True):

@@ -209,3 +209,11 @@ def test_progress_in_a_log_is_a_line_per_finished_stage_and_one_now_and_then_for
     assert out.getvalue().splitlines() == ["Embedding (x): 50/100 img (50%), 40 s",
                                            "Embedding (x): 100 img in 80.0 s, 1.2 img/s",
                                            "Clustering: 2 methods in 0.0 s"]
+
+
+def test_an_interrupted_command_says_what_it_keeps_for_itself():
+    from imgorg.cli.main import interrupted_message
+
+    assert "embedded are cached" in interrupted_message("run")
+    assert "faces" in interrupted_message("people") and "embedded" not in interrupted_message("people")
+    assert "embedded" not in interrupted_message("review")  # it said so of every command

@@ -80,13 +80,22 @@ def main() -> None:
         raise SystemExit(2) from None
     except SystemExit as exit_:
         if exit_.code == INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
-            errors.print(INTERRUPTED_MESSAGE, highlight=False, markup=False)
+            errors.print(interrupted_message(_asked_command(sys.argv[1:])), highlight=False, markup=False)
         raise
 
 
 INTERRUPTED = 130
-INTERRUPTED_MESSAGE = ("interrupted: run the same command again to go on; images already embedded are cached "
-                       "in the workspace and not embedded again")
+# what a command interrupted keeps, so that running it again goes on from there
+RESUMES = {"run": "images already embedded are cached in the workspace and not embedded again",
+           "embed": "images already embedded are cached in the workspace and not embedded again",
+           "add": "images already embedded are cached in the workspace and not embedded again",
+           "people": "the faces of every 256 images looked at are cached and not looked for again"}
+
+
+def interrupted_message(command: str | None) -> str:
+    kept = RESUMES.get(command or "")
+    return "interrupted: " + (f"run the same command again to go on; {kept}" if kept else
+                              "what it was computing is not stored; run the same command again")
 
 
 if __name__ == "__main__":

@@ -344,3 +344,18 @@ def test_a_rerun_drops_a_damaged_result_and_a_damaged_core_file_names_discard_ed
     with pytest.raises(WorkspaceError, match="--discard-edits, which drops the edits"):
         run(folder, path, CONFIG)
     assert run(folder, path, CONFIG, discard_edits=True).workspace.has("reduced.npy")  # rebuilt
+
+
+def test_images_added_without_labels_leave_the_top_labels_of_the_labelled_ones(fresh, tmp_path):
+    _, path = fresh
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    for i, image in enumerate(sorted(extract_cifar(tmp_path / "new", per_class=1, offset=30).rglob("*.jpg"))[:4]):
+        shutil.move(image, loose / f"{i}.jpg")  # no class folder: no label
+    before = imgorg.load_workspace(path).clusters().set_index("id")
+    add_images(path, AddConfig(str(loose)))
+    after = imgorg.load_workspace(path).clusters().set_index("id")
+    assert imgorg.load_workspace(path).images["label"].isna().sum() == 4
+    shared = before.index.intersection(after.index)  # the columns vanished once one image had no label
+    assert (after.loc[shared, "top_label"] == before.loc[shared, "top_label"]).all()
+    assert (after.loc[shared, "top_share"] == before.loc[shared, "top_share"]).all()

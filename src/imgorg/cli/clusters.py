@@ -118,12 +118,13 @@ def show(workspace: Path | Workspace, method: str | None = None, json_out: bool 
         return
     shown = " and ".join([f"at {' or '.join(places)}"] * bool(places) + [f"with {' and '.join(people)}"] * bool(people))
     out = Table(title=f"Clusters ({method})" + (f", images {shown}" if shown else ""))
-    for column in ("id", "name", "images") + (("top label", "share") if ws.has_labels else ()):
+    labelled = "top_label" in table  # where some images have labels (folder names)
+    for column in ("id", "name", "images") + (("top label", "share") if labelled else ()):
         out.add_column(column, justify="right" if column in ("id", "images", "share") else "left")
     for row in table.itertuples():
         cells = [str(row.id), escape(row.name + (" (unsorted)" if row.unsorted and row.name != UNSORTED_NAME else "")), f"{row.size:,}"]
-        if ws.has_labels:
-            cells += [escape(str(row.top_label)), f"{row.top_share:.0%}"]
+        if labelled:
+            cells += [escape(str(row.top_label)), f"{row.top_share:.0%}" if row.top_label else ""]
         out.add_row(*cells)
     console.print(out)
 

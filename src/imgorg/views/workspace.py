@@ -229,8 +229,8 @@ class Workspace(PeopleView, Store):
         return rows
 
     def clusters(self, method: str | None = None, within: np.ndarray | None = None) -> pd.DataFrame:
-        """One row per cluster: id, name, size, total, noise, unsorted and, where labels exist,
-        top_label and top_share. With ``within`` (a boolean mask over the images, e.g. those taken
+        """One row per cluster: id, name, size, total, noise, unsorted and, where some images have labels,
+        top_label and top_share among its members that have one ("" and 0 where none has). With ``within`` (a boolean mask over the images, e.g. those taken
         in a date range) size, top_label and top_share count only those images (total: all of
         them), and clusters with none of them are left out."""
         method = self.check_method(method)
@@ -244,11 +244,13 @@ class Workspace(PeopleView, Store):
                               "name": ["noise" if c == NOISE else names.get(int(c), "") for c in ids],
                               "size": sizes, "total": totals.astype(np.int64), "noise": ids == NOISE,
                               "unsorted": [int(c) in unsorted for c in ids]})
-        if self.has_labels:
-            top = pd.DataFrame({"cluster": labels[shown], "label": self.labels[shown]}).groupby("cluster")["label"]
-            counts = top.agg(lambda s: s.value_counts().iloc[0]).reindex(ids).to_numpy()
-            table["top_label"] = top.agg(lambda s: str(s.value_counts().index[0])).reindex(ids).to_numpy()
-            table["top_share"] = (counts / np.maximum(sizes, 1)).astype(float)
+        given = self.images["label"].to_numpy(dtype=object)
+        known = shown & pd.notna(given)
+        if known.any():  # among the members that have a label: images added without one do not count
+            top = pd.DataFrame({"cluster": labels[known], "label": given[known]}).groupby("cluster")["label"]
+            counts = top.agg(lambda s: s.value_counts().iloc[0]).reindex(ids).to_numpy(dtype=float)
+            table["top_label"] = top.agg(lambda s: str(s.value_counts().index[0])).reindex(ids).fillna("").to_numpy()
+            table["top_share"] = np.nan_to_num(counts / np.maximum(top.size().reindex(ids).to_numpy(dtype=float), 1))
         return table[table["size"] > 0].reset_index(drop=True) if within is not None else table
 
     # -- maps ------------------------------------------------------------------------------

@@ -164,3 +164,17 @@ def test_threads_of_one_process_take_turns_on_the_lock(tmp_path):
     for t in threads:
         t.join()
     assert not overlap  # each waited for the one before: none was refused, none interleaved
+
+
+def test_a_short_hold_is_waited_for_not_refused(tmp_path):
+    # six edits from six shells at once: three were refused for another's 0.1 s hold
+    import subprocess
+    import sys
+    import time
+
+    other = [sys.executable, "-c", f"from imgorg.workspace import workspace_lock\nwith workspace_lock({str(tmp_path)!r}): pass"]
+    with workspace_lock(tmp_path):
+        waiting = subprocess.Popen(other, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)  # it is blocked on the lock now (imports take about a second)
+    _, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err

@@ -232,19 +232,37 @@ def _exclusive(path: Path):
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
     with open(path / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _lock_within(handle, LOCK_WAIT):
             raise WorkspaceError(
                 f"workspace {str(path)!r} is in use by another imgorg process; wait for it to finish "
-                "or pass a different --out"
-            ) from None
+                "(or give `imgorg run` a different --out)"
+            )
         try:
             yield
         finally:
             if created:  # a refused or failed first run leaves no folder; only the lock's holder removes it
                 _remove_if_only_lock(path)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# seconds another process's hold is waited for: an edit (0.1 s) from another shell or the app goes
+# through after it; a run, which holds the workspace for minutes, is refused after this
+LOCK_WAIT = 3.0
+
+
+def _lock_within(handle, seconds: float) -> bool:
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def _remove_if_only_lock(path: Path) -> None:

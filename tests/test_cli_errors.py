@@ -49,3 +49,25 @@ def test_an_unknown_map_is_refused_before_anything_is_embedded(tmp_path):
 
     with pytest.raises(ConfigError, match="one of umap, tsne, pca, none"):  # it failed after the clustering
         run(tmp_path / "no images needed", tmp_path / "ws", RunConfig(map=MapConfig(method="foo")))
+
+
+def test_a_workspace_is_no_source_and_no_source_is_its_own_workspace(tmp_path):
+    import pytest
+
+    from imgorg import ConfigError, run
+    from imgorg.sources import scan_source
+
+    from .conftest import make_image
+
+    for i in range(3):
+        make_image(tmp_path / "photos" / f"{i}.png", (40 * i, 200, 30))
+    with pytest.raises(ConfigError, match="is the folder of images itself"):
+        run(tmp_path / "photos", tmp_path / "photos")
+    ws = tmp_path / "photos" / "ws"  # a workspace kept among the photos: its files are not the photos'
+    (ws / "cache").mkdir(parents=True)
+    (ws / "manifest.json").write_text('{"format": "imgorg-workspace"}')
+    (ws / "cache" / "x.jpg").write_bytes(b"not read")
+    assert sorted(scan_source(tmp_path / "photos").catalog["path"]) == ["0.png", "1.png", "2.png"]
+    assert scan_source(tmp_path / "photos").skipped.empty
+    with pytest.raises(ConfigError, match="is an imgorg workspace, not a folder of images"):
+        run(ws, tmp_path / "other")

@@ -29,7 +29,7 @@ from .reduce import Reducer
 from .sources import check_subset, labels_of, scan_source, subset_catalog
 from .version import __version__
 from .views import Workspace
-from .workspace import embedding_cache
+from .workspace import embedding_cache, is_workspace
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,16 @@ def open_source(source, out, config: RunConfig, progress, split, data, limit, sa
     check_subset(limit, sample)
     described = describe_source(source, split, limit, sample, config.cluster.seed)
     source = resolve_source(source, split, data, progress)
+    if is_workspace(source):
+        raise ConfigError(f"{str(source)!r} is an imgorg workspace, not a folder of images: `imgorg run FOLDER --out "
+                          f"{source}` makes it again; `imgorg clusters`, `review`, `serve` ... take it as it is")
     described["root"] = str(source.resolve())
     out = Path(out) if out else default_workspace(source, described)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a file; pass a folder for the workspace")
+    if out.resolve() == source.resolve():
+        raise ConfigError(f"--out {str(out)!r} is the folder of images itself: the workspace goes in a folder of its "
+                          "own (by default workspaces/NAME)")
     return source, out, described
 
 

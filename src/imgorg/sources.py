@@ -393,11 +393,19 @@ def _walk(root: Path) -> Iterator[tuple[str, str | None]]:
             continue
         for name, kind in names:
             rel = f"{folder}/{name}" if folder else name
-            if kind == "dir":
+            if kind == "dir" and _is_workspace(root / rel):  # an imgorg workspace kept among the photos
+                log.info("%s is an imgorg workspace: not read as images", rel)
+            elif kind == "dir":
                 stack.append(rel)
             else:
                 found.append((rel, kind))
     yield from sorted(found)
+
+
+def _is_workspace(folder: Path) -> bool:
+    from .workspace import is_workspace
+
+    return (folder / "manifest.json").is_file() and is_workspace(folder)
 
 
 def _kind(entry: os.DirEntry) -> str | None:

@@ -217,3 +217,12 @@ def test_an_interrupted_command_says_what_it_keeps_for_itself():
     assert "embedded are cached" in interrupted_message("run")
     assert "faces" in interrupted_message("people") and "embedded" not in interrupted_message("people")
     assert "embedded" not in interrupted_message("review")  # it said so of every command
+
+
+def test_a_rerun_warns_only_of_the_results_it_does_not_make_again(caplog, tmp_path):
+    from imgorg.tasks.run import _say_what_is_replaced
+    from imgorg.workspace import CarryOver
+
+    carry = CarryOver(dropped=["map", "outliers", "review"])
+    _say_what_is_replaced(tmp_path, {"source": {"root": "x"}}, {"root": "x"}, carry, {"map", "review"})
+    assert "(outliers)" in caplog.text and "`imgorg outliers`" in caplog.text and "imgorg map" not in caplog.text

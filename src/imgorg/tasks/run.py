@@ -114,7 +114,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                     raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE),
                                                           source_changes(previous, described)))
                 if previous:
-                    _say_what_is_replaced(out, previous, described, carry)
+                    remade = {"tags", "skipped", "pca"} | {"map"} * (config.map.method != "none") | {"review"} * bool(review)
+                    _say_what_is_replaced(out, previous, described, carry, remade)
                 save_workspace(ws, carry)
                 if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)
                     discard_edit_log(out)
@@ -275,17 +276,19 @@ def _unchanged(path: Path, sha256: str) -> bool:
         return False
 
 
-def _say_what_is_replaced(out: Path, previous: dict, described: dict, carry: CarryOver) -> None:
+def _say_what_is_replaced(out: Path, previous: dict, described: dict, carry: CarryOver, remade: set[str]) -> None:
     """A rerun replaces the workspace at ``out`` (manifest ``previous``): say so when it held another
-    folder's images, which results of later commands it keeps, and which no longer hold."""
+    folder's images, which results of later commands it keeps, and which no longer hold (but those
+    this run makes again, ``remade``)."""
     earlier_root = previous.get("source", {}).get("root")
     if earlier_root and earlier_root != described["root"]:
         log.warning("%s held the workspace of %s; this run replaces it with one of %s", out, earlier_root,
                     described["root"])
     if carry.kept:
         log.info("%s: kept %s (the same images and features)", out, ", ".join(carry.kept))
-    if carry.dropped:
-        commands = sorted({ARTIFACTS[name].made_by for name in carry.dropped if name in ARTIFACTS})
+    gone = [name for name in carry.dropped if name not in remade]
+    if gone:
+        commands = sorted({ARTIFACTS[name].made_by for name in gone if name in ARTIFACTS})
         log.warning("%s held results of later commands (%s) made from other images or features; this run "
-                    "replaces them: run %s again if you need them", out, ", ".join(carry.dropped),
+                    "replaces them: run %s again if you need them", out, ", ".join(gone),
                     ", ".join(f"`{c}`" for c in commands) or "those commands")

@@ -226,3 +226,13 @@ def test_a_rerun_warns_only_of_the_results_it_does_not_make_again(caplog, tmp_pa
     carry = CarryOver(dropped=["map", "outliers", "review"])
     _say_what_is_replaced(tmp_path, {"source": {"root": "x"}}, {"root": "x"}, carry, {"map", "review"})
     assert "(outliers)" in caplog.text and "`imgorg outliers`" in caplog.text and "imgorg map" not in caplog.text
+
+
+def test_a_run_says_why_images_in_folders_got_no_labels():
+    import pandas as pd
+
+    from imgorg.cli.run import _why_no_labels
+
+    said = _why_no_labels(pd.Series(["ana/1.jpg", "rui/2.jpg", "3.jpg"]))  # person folders and a loose photo
+    assert said.startswith("No labels") and "1 of 3 images do not (e.g. 3.jpg)" in said
+    assert _why_no_labels(pd.Series(["1.jpg", "2.jpg"])) is None  # a flat folder meant none

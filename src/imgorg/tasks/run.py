@@ -114,7 +114,8 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                     raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE),
                                                           source_changes(previous, described)))
                 if previous:
-                    remade = {"tags", "skipped", "pca"} | {"map"} * (config.map.method != "none") | {"review"} * bool(review)
+                    remade = {"tags", "skipped", "pca", *(["map"] if config.map.method != "none" else []),
+                              *(["review"] if review else [])}  # made again by this run
                     _say_what_is_replaced(out, previous, described, carry, remade)
                 save_workspace(ws, carry)
                 if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)

@@ -359,3 +359,13 @@ def test_images_added_without_labels_leave_the_top_labels_of_the_labelled_ones(f
     shared = before.index.intersection(after.index)  # the columns vanished once one image had no label
     assert (after.loc[shared, "top_label"] == before.loc[shared, "top_label"]).all()
     assert (after.loc[shared, "top_share"] == before.loc[shared, "top_share"]).all()
+
+
+def test_compare_on_a_curated_workspace_says_the_curated_clustering_stays_shown(fresh):
+    _, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    out = CliRunner().invoke(app, ["compare", str(path), "--methods", "kmeans,agglomerative"], terminal_width=300)
+    assert out.exit_code == 0, out.output
+    assert "shows its curated clustering (your edits) as before" in out.output
+    assert "default method is now" not in out.output  # it said so, and every command went on showing curated
+    assert imgorg.load_workspace(path).method == CURATED

@@ -25,6 +25,7 @@ def compare(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cluster with several methods, print one comparison table, keep every method's assignments."""
+    from ..constants import CURATED
     from ..tasks import compare_methods
     from ..tasks.inputs import workspace_for
 
@@ -35,7 +36,10 @@ def compare(
         result = compare_methods(source, config, progress=progress)
     console.print(_rich_table(result.table))
     console.print(f"Chosen: [bold]{escape(result.chosen)}[/] ({escape(result.reason)})")
-    if result.chosen != result.previous:  # what `serve`, `report` and `export` show from now on
+    if result.previous == CURATED:  # the curated clustering stays what everything shows while edits stand
+        console.print(f"The workspace shows its curated clustering (your edits) as before; "
+                      f"`--method {escape(result.chosen)}` shows this one; every method's clusters stay stored")
+    elif result.chosen != result.previous:  # what `serve`, `report` and `export` show from now on
         console.print(f"The workspace's default method is now [bold]{escape(result.chosen)}[/] (was "
                       f"{escape(result.previous)}); every method's clusters stay stored")
     console.print(f"Workspace: [bold]{escape(str(source))}[/]")

@@ -195,3 +195,14 @@ def test_duplicates_says_what_it_takes(corpus, tmp_path):
     invoke("run", photos, "--out", part, "--limit", "2", "--method", "kmeans", "--k", "2", "--no-report")
     result = CliRunner().invoke(app, ["duplicates", str(photos), "--out", str(part)])
     assert result.exit_code != 0 and "only part of" in str(result.exception)
+
+
+def test_labels_of_another_length_than_the_images_are_a_clear_error(corpus):
+    import pandas as pd
+    import pytest
+
+    from imgorg import ConfigError, train_classifiers
+
+    ws, _ = corpus
+    with pytest.raises(ConfigError, match="values and the workspace"):  # an IndexError of numpy's before
+        train_classifiers(ws, labels=pd.Series(["cat"] * (len(ws.images) - 1)))

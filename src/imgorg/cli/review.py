@@ -73,7 +73,7 @@ def review_command(
         say.print(f"{result.kept:,} findings of kinds not looked for now are kept from the stored review",
                   highlight=False, markup=False)
     if not json_out:
-        console.print(f"Stored: [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/] ({len(result.table):,} findings; "
+        console.print(f"Stored: [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/] ({len(result.table) + result.kept:,} findings; "
                       "`imgorg review WS --accept KIND` acts on them, `imgorg serve WS` shows them)")
 
 

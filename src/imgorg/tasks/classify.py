@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..classify import FROM_FOLDERS, ClassifyResult, classify, read_labels
 from ..config import ClassifyConfig
+from ..errors import ConfigError
 from ..views import Workspace, open_workspace
 from ..workspace import CLASSIFY_FILE, PREDICTIONS_FILE, workspace_lock
 
@@ -30,6 +31,10 @@ def train_classifiers(workspace: Workspace | str, config: ClassifyConfig = Class
     if labels is None:
         labels = (images["label"].astype("string") if config.labels == FROM_FOLDERS
                   else read_labels(Path(config.labels), images))
+    if len(labels) != len(images):
+        raise ConfigError(f"labels has {len(labels):,} values and the workspace {len(images):,} images: one per image, "
+                          "in the order of `workspace.images` (a workspace read before images were added has fewer: "
+                          "read it again)")
     features = ws.embeddings if config.features == "embeddings" else ws.reduced
     result = classify(features, labels, images["id"].to_numpy(), config.models, config.folds, config.seed)
     result.predictions.insert(1, "path", images["path"].astype("string").to_numpy())

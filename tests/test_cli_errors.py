@@ -71,3 +71,18 @@ def test_a_workspace_is_no_source_and_no_source_is_its_own_workspace(tmp_path):
     assert scan_source(tmp_path / "photos").skipped.empty
     with pytest.raises(ConfigError, match="is an imgorg workspace, not a folder of images"):
         run(ws, tmp_path / "other")
+
+
+def test_python_arguments_of_the_wrong_kind_say_what_they_should_be(tmp_path):
+    import pytest
+
+    from imgorg import ClassifyConfig, ConfigError, run
+
+    with pytest.raises(ConfigError, match="source must be a folder"):
+        run(123, tmp_path / "ws")
+    with pytest.raises(ConfigError, match=r"config must be an imgorg.RunConfig\(...\) or None, not dict"):
+        run(tmp_path, tmp_path / "ws", config={"k": 5})
+    with pytest.raises(ConfigError, match="review must be an imgorg.ReviewConfig"):
+        run(tmp_path, tmp_path / "ws", review=True)
+    with pytest.raises(ConfigError, match="not models='svm'"):  # "classifier 's' is not one of ..." before
+        ClassifyConfig(models="svm").validate()

@@ -185,7 +185,8 @@ class ClassifyConfig(Checked):
 
     CONSTRAINTS: ClassVar[dict[str, Rule]] = {
         "features": Rule(lambda v: v in ("embeddings", "reduced"), "embeddings or reduced"),
-        "models": Rule(lambda v: len(v) > 0, "at least one of logistic, svm, rf (it is empty)"),
+        "models": Rule(lambda v: not isinstance(v, str) and len(v) > 0,
+                       "a tuple of some of logistic, svm, rf: models=('svm',), not models='svm'"),
         "folds": whole_at_least(2, "a whole number of 2 or more")}
 
 

@@ -9,6 +9,7 @@ search index).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
     The embed stage keeps its decodes of large JPEGs for it (``review.kept.first_read_keeper``), and
     it runs in a spawned process while this one clusters and makes the map (``_review_beside``).
     """
+    _check_types(source, config, review)
     config = (config or RunConfig()).validate()
     if review is not None:
         review.validate()  # said before anything is embedded; a split the folder lacks, only at the review
@@ -257,6 +259,15 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _check_types(source, config, review) -> None:
+    """Arguments of the wrong kind said as such (a dict for a config failed on `.validate`)."""
+    if not isinstance(source, (str, os.PathLike)):
+        raise ConfigError(f"source must be a folder (a path) or a dataset name, not {type(source).__name__}")
+    for name, value, kind in (("config", config, RunConfig), ("review", review, ReviewConfig)):
+        if value is not None and not isinstance(value, kind):
+            raise ConfigError(f"{name} must be an imgorg.{kind.__name__}(...) or None, not {type(value).__name__}")
 
 
 def _drop_damaged(out: Path) -> list[str]:

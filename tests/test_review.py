@@ -513,3 +513,27 @@ def test_similar_shots_are_said_not_looked_for_among_images_too_small_to_tell():
     assert not any(n.startswith("no similar shots") for n in not_looked_for(tiny, True, ("copy", "similar")))
     photos = tiny.assign(width=[32, 640], height=[32, 480])
     assert not any(n.startswith("no similar shots") for n in not_looked_for(photos, True, default))
+
+
+def test_an_enlargement_is_not_kept_over_the_smaller_copy_it_was_made_from(tmp_path):
+    # "most pixels" kept a 64 px PNG upscale and suggested removing the 32 px JPEG it came from
+    from imgorg.review.copies import prefer_unenlarged
+
+    from .conftest import extract_cifar
+    from .photo_corpus import source_photo
+
+    small = Image.open(next(extract_cifar(tmp_path / "cifar", per_class=1).rglob("*.jpg"))).convert("RGB")
+    small.save(tmp_path / "original.jpg", quality=95)
+    small.resize((64, 64), Image.BICUBIC).save(tmp_path / "enlarged.png")
+    small.resize((96, 96), Image.BICUBIC).save(tmp_path / "enlarged more.jpg", quality=90)
+    photo = source_photo("astronaut").resize((256, 256), Image.BOX)  # a real photo and its half: no enlargement
+    photo.save(tmp_path / "photo.png")
+    photo.resize((128, 128), Image.BOX).save(tmp_path / "half.png")
+    images = pd.DataFrame({"id": range(5), "path": ["original.jpg", "enlarged.png", "enlarged more.jpg", "photo.png",
+                                                    "half.png"], "width": [32, 64, 96, 256, 128],
+                           "height": [32, 64, 96, 256, 128]})
+    groups = pd.DataFrame({"group": [0, 0, 0, 1, 1], "id": [2, 1, 0, 3, 4], "kind": "near", "similarity": 0.9,
+                           "keep": [True, False, False, True, False]})
+    kept = prefer_unenlarged(groups, images, tmp_path)
+    assert kept.loc[kept["keep"], "id"].tolist() == [0, 3]  # the original, through the 64 px one; the photo stays
+    assert kept.loc[kept["id"] == 0, "because"].item().startswith("the others are enlargements of it")

@@ -35,6 +35,7 @@ from ..review.copies import (
     crop_pairs,
     prefer_sharp,
     prefer_source_jpeg,
+    prefer_unenlarged,
     prefer_split,
     similar_findings,
 )
@@ -199,7 +200,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
-    groups = prefer_source_jpeg(prefer_sharp(groups, blurry), images, ws.root)
+    groups = prefer_source_jpeg(prefer_unenlarged(prefer_sharp(groups, blurry), images, ws.root), images, ws.root)
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
                                                                             config.splits))
@@ -208,7 +209,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept))
-    groups = prefer_source_jpeg(prefer_sharp(copy_groups(series, images), blurry), images, ws.root)
+    groups = prefer_source_jpeg(prefer_unenlarged(prefer_sharp(copy_groups(series, images), blurry), images, ws.root),
+                                images, ws.root)
     groups = prefer_split(groups, images, split, config.splits)
     return copy_findings(groups, images), similar_findings(series, images)
 

@@ -135,7 +135,7 @@ def test_cli_csv_parquet_and_folders(workspace, tmp_path):
     ws, source = workspace
     result = _invoke(ws.path, "--to", "csv", tmp_path / "t.csv")
     assert result.exit_code == 0, result.output
-    assert "1 files failed to decode" in result.output
+    assert "1 file failed to decode" in result.output
     csv = pd.read_csv(tmp_path / "t.csv")
     assert len(csv) == 6 and csv["outlier_score"].isna().all() and csv["distance"].tolist()[1] == 0.1
     result = _invoke(ws.path, "--to", "parquet", tmp_path / "t.parquet", "--method", "hdbscan")
@@ -180,7 +180,7 @@ def test_the_cli_says_which_folders_an_export_by_date_made(workspace, tmp_path):
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "6 images linked into 3 month folders (YYYY/MM by capture time)" in said and "cluster" not in said
-    assert f"1 files failed to decode and were not exported (`imgorg inspect {source}`" in said
+    assert f"1 file failed to decode and was not exported (`imgorg inspect {source}`" in said
     result = _invoke(ws.path, "--to", "folders", tmp_path / "cd", "--by", "cluster,date")
     assert "6 images linked into 5 cluster/YYYY/MM folders (2 clusters)" in " ".join(result.output.split())
 

@@ -56,7 +56,7 @@ def export_command(
                           f"skipped[/], e.g. {escape(done.missing[0])}", highlight=False)
     failed = len(ws.failures)
     if failed:
-        console.print(f"{failed:,} files failed to decode and were not exported (`imgorg inspect "
+        console.print(f"{failed:,} file{'s' if failed != 1 else ''} failed to decode and {'was' if failed == 1 else 'were'} not exported (`imgorg inspect "
                       f"{escape(str(ws.root))}` says why).", highlight=False)
 
 

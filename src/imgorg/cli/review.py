@@ -57,7 +57,8 @@ def review_command(
                 decided = stored[stored["action"] != "keep"]["status"].value_counts()
                 console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "
                               f"{int(decided.get('open', 0)):,} open, {int(decided.get('accepted', 0)):,} accepted, "
-                              f"{int(decided.get('dismissed', 0)):,} dismissed"
+                              f"{int(decided.get('dismissed', 0)):,} dismissed, "
+                              f"{int((stored['action'] == 'keep').sum()):,} copies kept and best shots (nothing to decide)"
                               + (f", {int(decided[SET_ASIDE]):,} set aside with findings of other kinds"
                                  if decided.get(SET_ASIDE) else "") + "; `--again` looks again, "
                               "`--accept KIND` acts on them, `imgorg serve WS` shows them")

@@ -106,6 +106,8 @@ def say_review(result: RunResult) -> None:
     clock = f"{beside:.1f} s beside the run, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
     if "stored" in result.review.seconds:
         clock = "stored: nothing new to look at"
+    if said == "nothing":
+        return console.print(f"Review ({clock}): nothing needs a look", highlight=False)
     console.print(f"Review ({clock}): {said}; `imgorg review {escape(str(result.workspace.path))}` "
                   "lists them, `--accept KIND` acts on them", highlight=False)
 

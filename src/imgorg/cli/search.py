@@ -64,7 +64,8 @@ def search(
             for i, n in enumerate(found)]
     if json_out:
         payload = {"query": query, "query_id": result.query.image_id, "text": text is not None, "how": how,
-                   "method": method, "index": result.index, "cluster": result.cluster, "neighbours": rows,
+                   "method": method, "index": result.index, "neighbours": rows,
+                   "cluster": None if result.query.text is not None else result.cluster,  # words have no cluster
                    "words": result.words.to_dict() if result.words is not None else None}
         typer.echo(json.dumps(payload, indent=2))
         return
@@ -82,7 +83,7 @@ def search(
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else escape(str(v)) for v in record.values()])
     console.print(table)
     if how:
-        console.print(f"Found by {how}", highlight=False, markup=False)
+        console.print(how if how.startswith(("'", '"')) else f"Found by {how}", highlight=False, markup=False)
         return
     console.print(f"{'Its cluster' if result.row is not None else 'Predicted cluster'}: [bold]{result.cluster}[/]",
                   highlight=False)

@@ -20,13 +20,13 @@ from PIL import Image
 
 
 def ratio(large: Image.Image, small: Image.Image) -> float:
-    """As ``review.copies._enlargement`` measures it, on decoded images."""
-    from imgorg.review.copies import _detail_beyond
+    """As the review measures it (``review.copies.ENLARGED``), on decoded images."""
+    from imgorg.review.copies import detail_beyond
 
     w, h = small.size
     large = large.convert("L").resize((2 * w, 2 * h), Image.BOX if large.width > 2 * w else Image.BICUBIC)
     small = small.convert("L")
-    return _detail_beyond(large, (w, h)) / max(_detail_beyond(small, (w // 2, h // 2)), 0.5)
+    return detail_beyond(large, (w, h)) / max(detail_beyond(small, (w // 2, h // 2)), 0.5)
 
 
 def jpeg(image: Image.Image, quality: int = 90) -> Image.Image:

@@ -110,12 +110,12 @@ def _enlargement(root, by_id: pd.DataFrame, big: int, small: int) -> bool:
     if min(w, h) < 4:
         return False
     large = large.resize((2 * w, 2 * h), Image.BOX if large.width > 2 * w else Image.BICUBIC)
-    beyond = _detail_beyond(large, (w, h))
-    own = _detail_beyond(small_image, (max(1, w // 2), max(1, h // 2)))
+    beyond = detail_beyond(large, (w, h))
+    own = detail_beyond(small_image, (max(1, w // 2), max(1, h // 2)))
     return beyond < ENLARGED * max(own, 0.5)
 
 
-def _detail_beyond(image, size: tuple[int, int]) -> float:
+def detail_beyond(image, size: tuple[int, int]) -> float:
     """Mean absolute grey difference between ``image`` and its reduction to ``size`` enlarged back."""
     from PIL import Image
 

@@ -198,3 +198,12 @@ def test_a_cluster_of_faces_is_named_for_people_and_for_the_person_most_of_it_sh
     assert names[1] == tag_names(tagged.tags(), labels)[1]  # f.jpg shows a face, g.jpg none: half is not most
     edit_people(ws, NamePerson(0, "Ana"))  # Ana is in a, b, c, d: four of the five
     assert imgorg.load_workspace(ws.path).auto_names(labels)[0] == f"Ana, {words_only[0]}"
+
+
+def test_two_clusters_of_people_are_not_named_alike():
+    from imgorg.views.names import with_people
+
+    labels = np.array([0, 0, 0, 1, 1, 2, 2])
+    names = {0: "goods, ties", 1: "goods, equipment", 2: "equipment, light"}
+    named = with_people(names, labels, np.ones(7, bool), [frozenset()] * 7)
+    assert named == {0: "people, goods", 1: "people, equipment", 2: "people, light"}  # not "people, goods" twice

@@ -69,6 +69,10 @@ def run(
     with progress_bars() as progress:
         result = run_pipeline(source, out, config, progress=progress, split=split, data=data, limit=limit,
                               sample=sample, discard_edits=discard_edits, review=review_config)
+    if people:  # before the clusters are shown: clusters of faces are named for people
+        from .people import find_and_summarise, print_summary as print_people
+
+        print_people(find_and_summarise(result.workspace))
     if result.added is not None:  # a curated workspace whose folder grew: the new images were added
         console.print(f"{escape(str(result.workspace.path))} is curated: new images are added to its clusters "
                       "(`imgorg clusters` to review; --discard-edits clusters anew)")
@@ -80,10 +84,6 @@ def run(
         raise result.review_error
     if result.review is not None:
         say_review(result)
-    if people:
-        from .people import find_and_summarise, print_summary as print_people
-
-        print_people(find_and_summarise(result.workspace))
     if report:  # rewritten on a grown-folder rerun too, so it shows the added images
         from ..tasks.report import write_report
 

@@ -49,16 +49,19 @@ def with_people(names: dict[int, str], labels: np.ndarray, has_face: np.ndarray,
     is "people, " and its first word ("people, suits"), or the name of the person more than that share
     of them show, the most often shown first ("Ana, suits"). ``has_face``: per image (row of
     ``labels``); ``who``: per image, the names of the named people it shows."""
-    named = dict(names)
-    for cluster in np.unique(labels[labels != NOISE]):
+    named, said = dict(names), set()
+    for cluster in sorted(np.unique(labels[labels != NOISE]), key=lambda c: -(labels == c).sum()):
         rows = np.flatnonzero(labels == cluster)
         if has_face[rows].mean() <= PEOPLE_SHARE:
             continue
         counts = pd.Series([name for r in rows for name in who[r]], dtype=object).value_counts()
         counts = counts[counts > PEOPLE_SHARE * len(rows)]
         lead = str(counts.index[0]) if len(counts) else PEOPLE  # value_counts: the most shown first
-        first = names.get(int(cluster), "").split(", ")[0]
-        named[int(cluster)] = f"{lead}, {first}" if first and first != lead else lead
+        words = [w for w in names.get(int(cluster), "").split(", ") if w and w != lead]
+        # the first of its words no larger cluster of the same lead took: two "people, goods" tell nothing apart
+        word = next((w for w in words if (lead, w) not in said), ", ".join(words[:2]))
+        said.add((lead, word))
+        named[int(cluster)] = f"{lead}, {word}" if word else lead
     return named
 
 

@@ -46,11 +46,13 @@ def test_the_skipped_files_are_listed_by_kind(tmp_path):
         make_image(tmp_path / "img" / f"b{i}.png", (20, 20, 220))
     (tmp_path / "img" / "readme.txt").write_text("trip notes")
     (tmp_path / "img" / "notes.pdf").write_bytes(b"%PDF-1.4\n" + bytes(100))
+    (tmp_path / "img" / "logo.svg").write_text('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>')
     result = CliRunner().invoke(app, ["run", str(tmp_path / "img"), "--out", str(tmp_path / "ws"), "--k", "2",
-                                      "--method", "kmeans", "--map", "none", "--no-report"])
+                                      "--method", "kmeans", "--map", "none", "--no-report"], terminal_width=300)
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "not an image" in x)
-    assert "2 not an image: " in line and "PDF document (1)" in line and "text (1)" in line
+    assert "3 not an image: " in line and "PDF document (1)" in line and "text (1)" in line
+    assert "SVG (a vector drawing" in line  # it was "text" with the notes
 
 
 def test_bad_k_is_refused_with_the_rule(tmp_path):

@@ -302,3 +302,16 @@ def test_edge_runs_are_the_monotone_runs_of_each_row_and_column(shape):
     rises, steps, along_rows = _edge_runs(gray)
     found = sorted(zip(rises.tolist(), steps.tolist(), along_rows.tolist()))
     assert found == sorted(_runs_by_hand(gray))
+
+
+def test_a_reduced_decode_keeps_the_files_own_sides():
+    import io
+
+    from PIL import Image
+
+    from imgorg.review.quality import measure
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1170, 2532), (200, 100, 50)).save(buffer, "JPEG")  # a phone screenshot's size
+    scores = measure(buffer.getvalue())
+    assert (scores["width"], scores["height"]) == (1170, 2532)  # 1169x2533 from the 1/4 decode's area

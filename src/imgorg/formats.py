@@ -181,6 +181,8 @@ def describe_other(head: bytes) -> str:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         return "unknown binary data"
+    if "<svg" in text.lower():  # an XML prolog or a comment may come first
+        return "SVG (a vector drawing: not read; export it as PNG to include it)"
     return "text" if "\x00" not in text else "unknown binary data"
 
 

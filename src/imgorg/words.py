@@ -213,7 +213,7 @@ def nearest_words(word: str, n: int = 5) -> list[str]:
     words spelled most like it."""
     text = vocabulary.normalize(word)
     rows = _table()  # only the words in it count as known to WordNet
-    found = list(NEWER.get(text, ()))
+    found = [w for form in _forms(text) for w in NEWER.get(form, ())]  # "screenshots" as "screenshot"
     forms = [f for f in _forms(text) if f in rows]
     for form in forms:
         found += [w for w in _row(form)[3].split(";") if w]

@@ -537,3 +537,32 @@ def test_an_enlargement_is_not_kept_over_the_smaller_copy_it_was_made_from(tmp_p
     kept = prefer_unenlarged(groups, images, tmp_path)
     assert kept.loc[kept["keep"], "id"].tolist() == [0, 3]  # the original, through the 64 px one; the photo stays
     assert kept.loc[kept["id"] == 0, "because"].item().startswith("the others are enlargements of it")
+
+
+def test_a_screenshot_is_kept_as_its_png_not_its_larger_jpeg_save(tmp_path):
+    # a flat UI compresses better as PNG: its JPEG save was kept as "the least compressed"
+    from PIL import ImageDraw
+
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import prefer_source_jpeg
+
+    shot = Image.new("RGB", (390, 844), "white")
+    draw = ImageDraw.Draw(shot)
+    for y in range(40, 800, 36):
+        draw.rounded_rectangle((20, y, 300, y + 26), 8, fill=(0, 122, 255) if y % 72 else (229, 229, 234))
+        draw.text((30, y + 6), f"message {y}", fill="black")
+    shot.save(tmp_path / "IMG_4100.PNG")
+    shot.save(tmp_path / "screenshot_chat.jpg", quality=95)
+    sizes = [(tmp_path / n).stat().st_size for n in ("IMG_4100.PNG", "screenshot_chat.jpg")]
+    assert sizes[1] > sizes[0]  # the case: the JPEG is the larger file
+    images = pd.DataFrame({"id": [0, 1], "path": ["IMG_4100.PNG", "screenshot_chat.jpg"], "bytes": sizes,
+                           "format": ["PNG", "JPEG"], "width": 390, "height": 844, "sha256": ["a", "b"],
+                           "taken_at_source": "file", "gps_lat": None, "rating": None, "keywords": None,
+                           "original": None})
+    order = _keep_order(images, tmp_path)
+    groups = pd.DataFrame({"group": 0, "id": images["id"].iloc[order].to_numpy(), "kind": "near",
+                           "similarity": 0.99, "keep": [True, False]})
+    assert images["path"].iloc[order[0]] == "screenshot_chat.jpg"  # by bytes alone
+    kept = prefer_source_jpeg(groups, images, tmp_path)
+    assert kept.loc[kept["keep"], "id"].tolist() == [0]
+    assert kept.loc[kept["id"] == 0, "because"].item().startswith("the PNG the JPEG copy was saved from")

@@ -137,7 +137,12 @@ def prefer_source_jpeg(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
         return groups
     for _, members in groups.groupby("group"):
         keeper = members[members["keep"]]
-        if keeper.empty or by_id.at[int(keeper["id"].iat[0]), "format"] not in LOSSLESS_FORMATS:
+        if keeper.empty:
+            continue
+        if by_id.at[int(keeper["id"].iat[0]), "format"] == "JPEG":
+            _prefer_lossless(groups, members, by_id, root)
+            continue
+        if by_id.at[int(keeper["id"].iat[0]), "format"] not in LOSSLESS_FORMATS:
             continue
         kept = int(keeper["id"].iat[0])
         size = tuple(by_id.loc[kept, ["width", "height"]])
@@ -148,6 +153,25 @@ def prefer_source_jpeg(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
                 _keep_instead(groups, members, index, f"the JPEG whose pixels the {fmt} copy holds, in fewer bytes")
                 break
     return groups
+
+
+def _prefer_lossless(groups: pd.DataFrame, members: pd.DataFrame, by_id: pd.DataFrame, root) -> None:
+    """A JPEG kept as "the least compressed" over a PNG (TIFF, BMP) of its size whose pixels it does not
+    hold is a lossy save of it: a flat screenshot compresses better as PNG, so its JPEG is the larger file.
+    The lossless file is kept (where the bytes decided, nothing before them: format, time, GPS, rating)."""
+    kept = int(members.loc[members["keep"], "id"].iat[0])
+    size = tuple(by_id.loc[kept, ["width", "height"]])
+    images = by_id.reset_index()
+    row = {int(i): r for r, i in enumerate(images["id"])}
+    for index, image in zip(members.index, members["id"]):
+        image = int(image)
+        if by_id.at[image, "format"] not in LOSSLESS_FORMATS or tuple(by_id.loc[image, ["width", "height"]]) != size:
+            continue
+        if why_keep(images, row[kept], [row[image]]).startswith("the least compressed") \
+                and not _same_pixels(root, by_id.at[kept, "path"], by_id.at[image, "path"]):
+            fmt = by_id.at[image, "format"]
+            _keep_instead(groups, members, index, f"the {fmt} the JPEG copy was saved from: lossless, the JPEG is not")
+            return
 
 
 def _same_pixels(root, a: str, b: str) -> bool:

@@ -565,4 +565,30 @@ def test_a_screenshot_is_kept_as_its_png_not_its_larger_jpeg_save(tmp_path):
     assert images["path"].iloc[order[0]] == "screenshot_chat.jpg"  # by bytes alone
     kept = prefer_source_jpeg(groups, images, tmp_path)
     assert kept.loc[kept["keep"], "id"].tolist() == [0]
-    assert kept.loc[kept["id"] == 0, "because"].item().startswith("the PNG the JPEG copy was saved from")
+    assert kept.loc[kept["id"] == 0, "because"].item().startswith("the PNG ")
+
+
+def test_two_screenshots_of_one_layout_are_no_copies_but_a_resized_one_is(tmp_path):
+    # at the copy check's 256 px the text of two code screenshots is one texture: they passed as copies
+    from PIL import ImageDraw
+
+    from imgorg.review.copies import drop_unlike_copies
+
+    def code(seed: int, size=(1920, 1080)) -> Image.Image:
+        rng = np.random.default_rng(seed)
+        shot = Image.new("RGB", (1920, 1080), (30, 30, 30))
+        draw = ImageDraw.Draw(shot)
+        for y in range(60, 1040, 22):
+            x = 80 + 20 * int(rng.integers(0, 4))
+            draw.text((x, y), "".join(rng.choice(list("abcdefghij_(){}=: "), 60)), fill=(200, 200, 160))
+        return shot.resize(size, Image.LANCZOS) if size != shot.size else shot
+
+    code(0, (2560, 1440)).save(tmp_path / "a.png")
+    code(1).save(tmp_path / "b.png")  # another file's code, same editor
+    code(0).save(tmp_path / "a small.png")  # the first, at another size
+    images = pd.DataFrame({"id": [0, 1, 2], "path": ["a.png", "b.png", "a small.png"], "format": "PNG",
+                           "width": [2560, 1920, 1920], "height": [1440, 1080, 1080]})
+    groups = pd.DataFrame({"group": 0, "id": [0, 1, 2], "kind": "near", "similarity": 0.98,
+                           "keep": [True, False, False]})
+    kept = drop_unlike_copies(groups, images, tmp_path)
+    assert kept["id"].tolist() == [0, 2]

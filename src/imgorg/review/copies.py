@@ -123,6 +123,70 @@ def detail_beyond(image, size: tuple[int, int]) -> float:
     return float(np.abs(np.asarray(image, np.float32) - np.asarray(back, np.float32)).mean())
 
 
+# Large copies of one size compared in their fine detail: the copy check aligns at 256 px, where the
+# text of two screenshots of one app (code, a spreadsheet: one device, one size) becomes the same
+# texture, and they passed as copies. At up to FINE_SIDE px their detail (less a Gaussian blur of 2 px)
+# correlates 0.13-0.40 for such screenshots and 0.71-0.99 for the burst corpus's copies of one size
+# (a JPEG save at q35, a brightened one), but 0.42 (a q35 save of a clock). Photos of other sizes (a
+# resize, a crop that keeps the aspect) are left to the alignment: unaligned, a crop's detail does not
+# correlate. Lossless images (PNG, TIFF, BMP: screenshots) of other sizes are compared resized to one.
+FINE_SIDE = 1024
+FINE_MIN_SIDE = 512  # px: both images' shorter side at least this (smaller ones are aligned at their own size)
+FINE_AGREE = 0.5
+
+
+def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.DataFrame:
+    """Groups less their near copies (not the same file, not a crop) whose fine detail does not agree with
+    the copy kept's (``FINE_AGREE``); a group left with one image goes."""
+    by_id = images.set_index("id")
+    if groups.empty or not {"width", "height"} <= set(by_id.columns):
+        return groups
+    unlike = []
+    for _, members in groups.groupby("group"):
+        kept = members.loc[members["keep"], "id"]
+        if kept.empty:
+            continue
+        for index, image, kind in zip(members.index, members["id"], members["kind"]):
+            if kind == "near" and _large(by_id, int(kept.iat[0]), int(image)):
+                agree = fine_agreement(root, by_id.at[int(kept.iat[0]), "path"], by_id.at[int(image), "path"])
+                if agree is not None and agree < FINE_AGREE:
+                    unlike.append(index)
+    groups = groups.drop(index=unlike)
+    alone = groups.groupby("group")["id"].transform("size") < 2
+    return groups[~alone].reset_index(drop=True)
+
+
+def _large(by_id: pd.DataFrame, a: int, b: int) -> bool:
+    """Both large, and of one size or both lossless: where the fine detail decides."""
+    sizes = [(float(by_id.at[i, "width"]), float(by_id.at[i, "height"])) for i in (a, b)]
+    lossless = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (a, b))
+    return (sizes[0] == sizes[1] or lossless) and min(min(size) for size in sizes) >= FINE_MIN_SIDE
+
+
+def fine_agreement(root, a: str, b: str) -> float | None:
+    """Correlation of two images' fine detail at up to ``FINE_SIDE`` px wide; None where they cannot be
+    decoded or differ in aspect (a crop: the keypoint check's)."""
+    import cv2
+    from PIL import Image
+
+    try:
+        decoded = [decode_image(source_path(root, p).read_bytes(), draft_size=FINE_SIDE).convert("L") for p in (a, b)]
+    except (OSError, ImageDecodeError):
+        return None
+    (wa, ha), (wb, hb) = (d.size for d in decoded)
+    if abs(wa / ha - wb / hb) > ASPECT_SLACK * wa / ha:
+        return None
+    width = min(wa, wb, FINE_SIDE)
+    size = (width, max(1, round(width * ha / wa)))
+    detail = []
+    for image in decoded:
+        pixels = np.asarray(image.resize(size, Image.BOX), np.float32)
+        fine = pixels - cv2.GaussianBlur(pixels, (0, 0), 2.0)
+        detail.append(fine - fine.mean())
+    x, y = detail
+    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum() + 1e-6))
+
+
 LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})  # a JPEG saved as one of these keeps its pixels in a larger file
 SAME_PIXELS = 0.5  # grey levels: mean absolute difference under which two decodes are the same pixels
 
@@ -156,9 +220,10 @@ def prefer_source_jpeg(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
 
 
 def _prefer_lossless(groups: pd.DataFrame, members: pd.DataFrame, by_id: pd.DataFrame, root) -> None:
-    """A JPEG kept as "the least compressed" over a PNG (TIFF, BMP) of its size whose pixels it does not
-    hold is a lossy save of it: a flat screenshot compresses better as PNG, so its JPEG is the larger file.
-    The lossless file is kept (where the bytes decided, nothing before them: format, time, GPS, rating)."""
+    """A JPEG kept as "the least compressed" over a PNG (TIFF, BMP) of its size: a flat screenshot
+    compresses better as PNG, so its JPEG save is the larger file. The lossless file is kept: it holds
+    the same pixels in fewer bytes, or the pixels the JPEG lost (where the bytes decided, nothing before
+    them: format, time, GPS, rating)."""
     kept = int(members.loc[members["keep"], "id"].iat[0])
     size = tuple(by_id.loc[kept, ["width", "height"]])
     images = by_id.reset_index()
@@ -167,10 +232,11 @@ def _prefer_lossless(groups: pd.DataFrame, members: pd.DataFrame, by_id: pd.Data
         image = int(image)
         if by_id.at[image, "format"] not in LOSSLESS_FORMATS or tuple(by_id.loc[image, ["width", "height"]]) != size:
             continue
-        if why_keep(images, row[kept], [row[image]]).startswith("the least compressed") \
-                and not _same_pixels(root, by_id.at[kept, "path"], by_id.at[image, "path"]):
+        if why_keep(images, row[kept], [row[image]]).startswith("the least compressed"):
             fmt = by_id.at[image, "format"]
-            _keep_instead(groups, members, index, f"the {fmt} the JPEG copy was saved from: lossless, the JPEG is not")
+            same = _same_pixels(root, by_id.at[kept, "path"], by_id.at[image, "path"])
+            _keep_instead(groups, members, index, f"the {fmt} holds the JPEG copy's pixels in fewer bytes" if same
+                          else f"the {fmt} the JPEG copy was saved from: lossless, the JPEG is not")
             return
 
 

@@ -33,6 +33,7 @@ from ..review.copies import (
     copy_groups,
     copy_pairs,
     crop_pairs,
+    drop_unlike_copies,
     prefer_sharp,
     prefer_source_jpeg,
     prefer_unenlarged,
@@ -211,7 +212,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                    progress=progress, crops=crops, kept=kept))
     groups = prefer_source_jpeg(prefer_unenlarged(prefer_sharp(copy_groups(series, images), blurry), images, ws.root),
                                 images, ws.root)
-    groups = prefer_split(groups, images, split, config.splits)
+    groups = prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits)
     return copy_findings(groups, images), similar_findings(series, images)
 
 
@@ -223,7 +224,7 @@ def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFacto
     form a series of similar shots instead."""
     images = ws.images
     checked, series = checked_copy_groups(images, ws.root, groups, progress, kept)
-    checked = prefer_split(checked, images, split, splits)
+    checked = prefer_split(drop_unlike_copies(checked, images, ws.root), images, split, splits)
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
     return checked, copy_findings(checked, images), shots

@@ -592,3 +592,22 @@ def test_two_screenshots_of_one_layout_are_no_copies_but_a_resized_one_is(tmp_pa
                            "keep": [True, False, False]})
     kept = drop_unlike_copies(groups, images, tmp_path)
     assert kept["id"].tolist() == [0, 2]
+
+
+def test_a_page_or_screen_is_not_judged_for_exposure(reviewed):
+    # white paper and dark themes are a screenshot's or a scan's design: 52 of 84 "overexposed" on a pile
+    # of downloads were images tagged "web site"
+    from imgorg.embed.tags import Tags
+    from imgorg.review.quality import PAGE_CLASSES
+    from imgorg.tasks.review import find_in_collection
+    from imgorg.vocabulary import class_names
+
+    path, _, _ = reviewed
+    ws = imgorg.load_workspace(path)
+    dark = find_in_collection(ws, ReviewConfig(kinds=("dark",))).table
+    assert len(dark) and ws.tags() is not None
+    tags = ws.tags()
+    classes = np.array(tags.classes).copy()
+    classes[ws.rows_of(dark["id"]), 0] = class_names().index(PAGE_CLASSES[0])  # as if each were a web page
+    kept = find_in_collection(ws, ReviewConfig(kinds=("dark",)), tags=Tags(classes, tags.probs)).table
+    assert kept.empty

@@ -43,7 +43,7 @@ from ..review.copies import (
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
-from ..review.quality import measure, quality_flags, quality_frame, quality_scores
+from ..review.quality import EXPOSURE_KINDS, measure, pages, quality_flags, quality_frame, quality_scores
 from ..review.series import checked_copy_groups, photo_sized, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
@@ -100,9 +100,10 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
 
 
 def find_in_collection(workspace: Workspace | str, config: ReviewConfig = ReviewConfig(),
-                       progress: ProgressFactory | None = None) -> ReviewResult:
+                       progress: ProgressFactory | None = None, tags=None) -> ReviewResult:
     """The findings of every kind of ``config.kinds``, written nowhere (``store_review`` writes them):
-    so it can run in another process (``imgorg run`` runs it beside its map: ``parallel.Beside``)."""
+    so it can run in another process (``imgorg run`` runs it beside its map: ``parallel.Beside``).
+    ``tags``: the images' ImageNet tags where the workspace does not hold them yet (the run's)."""
     start = time.perf_counter()
     ws = open_workspace(workspace)
     config.validate()
@@ -121,6 +122,8 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
             first_read_decodes(ws.path / CACHE) as decode:
         scores, thumbnails, kept, grays = _first_read(ws, copies, folder, decode, timed, progress)
         flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
+        page = pages(tags if tags is not None else ws.tags(), len(images))  # a white page is not overexposed
+        flags = flags[~(flags["kind"].isin(EXPOSURE_KINDS) & page[flags["row"].to_numpy(int)])]
         bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
         if bad:
             shown = flags[flags["kind"].isin(bad)].copy()
@@ -158,16 +161,17 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
 def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = None,
                 progress: ProgressFactory | None = None) -> ReviewResult:
     """``find_in_collection`` for ``imgorg run``, in its process beside (``tasks.run``): on ``handed``, the
-    run's (catalog, embeddings as stored, source root) once embedded, before its workspace is written:
+    run's (catalog, embeddings as stored, source root, ImageNet tags or None) once embedded, before its
+    workspace is written:
     the review needs no clusters, so it runs beside the clustering and the map; without, on the
     workspace written at ``out``."""
     if handed is None:
         return find_in_collection(out, config, progress=progress)
-    catalog, embeddings, root = handed
+    catalog, embeddings, root, tags = handed
     n = len(embeddings)
     unsaved = Workspace(Path(out), {"source": {"root": str(root)}}, catalog, embeddings,
                         np.empty((n, 0), np.float32), pd.DataFrame(index=range(n)), {})
-    return find_in_collection(unsaved, config, progress=progress)
+    return find_in_collection(unsaved, config, progress=progress, tags=tags)
 
 
 def _first_read(ws: Workspace, copies: bool, folder: Path | None, decode, timed, progress: ProgressFactory | None):

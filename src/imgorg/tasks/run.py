@@ -173,10 +173,10 @@ def _hand_over(embeddings: np.ndarray) -> bool:
 
 def _handed_to_review(embedded: EmbedResult, described: dict, config: RunConfig) -> tuple:
     """What the review beside needs of the run before its workspace is written: the catalog, the
-    embeddings as the workspace stores them (float16 where asked) and the source folder."""
+    embeddings as the workspace stores them (float16 where asked), the source folder and the tags."""
     stored = stored_dtype({"config": config.to_dict()})  # the workspace's own rule
     embeddings = np.asarray(embedded.embeddings).astype(stored, copy=False).astype(np.float32, copy=False)
-    return embedded.catalog, embeddings, described["root"]
+    return embedded.catalog, embeddings, described["root"], embedded.tags
 
 
 def _reviewed(ws: Workspace, review: ReviewConfig, progress, timings: dict[str, float], beside=None):

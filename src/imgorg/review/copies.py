@@ -132,6 +132,9 @@ def detail_beyond(image, size: tuple[int, int]) -> float:
 # correlate. Lossless images (PNG, TIFF, BMP: screenshots) of other sizes are compared resized to one.
 FINE_SIDE = 1024
 FINE_MIN_SIDE = 512  # px: both images' shorter side at least this (smaller ones are aligned at their own size)
+# px: and their longer side at most this: screens and scans are under it; a 12-MP photo's copy check
+# aligns it well, and decoding two for this cost 120 ms a pair (7 s for the 59 copies of 64 photos)
+FINE_MAX_SIDE = 3000
 FINE_AGREE = 0.5
 
 
@@ -160,7 +163,8 @@ def _large(by_id: pd.DataFrame, a: int, b: int) -> bool:
     """Both large, and of one size or both lossless: where the fine detail decides."""
     sizes = [(float(by_id.at[i, "width"]), float(by_id.at[i, "height"])) for i in (a, b)]
     lossless = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (a, b))
-    return (sizes[0] == sizes[1] or lossless) and min(min(size) for size in sizes) >= FINE_MIN_SIDE
+    return (sizes[0] == sizes[1] or lossless) and min(min(size) for size in sizes) >= FINE_MIN_SIDE \
+        and max(max(size) for size in sizes) <= FINE_MAX_SIDE
 
 
 def fine_agreement(root, a: str, b: str) -> float | None:

@@ -611,3 +611,25 @@ def test_a_page_or_screen_is_not_judged_for_exposure(reviewed):
     classes[ws.rows_of(dark["id"]), 0] = class_names().index(PAGE_CLASSES[0])  # as if each were a web page
     kept = find_in_collection(ws, ReviewConfig(kinds=("dark",)), tags=Tags(classes, tags.probs)).table
     assert kept.empty
+
+
+def test_a_screenshot_among_small_photos_is_no_odd_size_but_a_huge_photo_is(tmp_path):
+    from imgorg.embed.tags import Tags
+    from imgorg.review.quality import PAGE_CLASSES
+    from imgorg.tasks.review import find_in_collection
+    from imgorg.vocabulary import class_names
+
+    from .conftest import extract_cifar
+
+    folder = tmp_path / "pile"
+    folder.mkdir()
+    for i, image in enumerate(sorted(extract_cifar(tmp_path / "cifar", per_class=1).rglob("*.jpg"))[:9]):
+        Image.open(image).resize((300, 300)).save(folder / f"{i}.jpg")
+    Image.open(next(folder.glob("*.jpg"))).resize((1170, 2532)).save(folder / "screen.png")  # 8x their side
+    ws = run(folder, tmp_path / "ws", CONFIG).workspace
+    odd = find_in_collection(ws, ReviewConfig(kinds=("odd_size",))).table
+    assert odd["path"].tolist() == ["screen.png"]
+    tags = ws.tags()
+    classes = np.array(tags.classes).copy()
+    classes[ws.rows_of(odd["id"]), 0] = class_names().index(PAGE_CLASSES[0])  # tagged as a web page: a screenshot
+    assert find_in_collection(ws, ReviewConfig(kinds=("odd_size",)), tags=Tags(classes, tags.probs)).table.empty

@@ -122,8 +122,11 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
             first_read_decodes(ws.path / CACHE) as decode:
         scores, thumbnails, kept, grays = _first_read(ws, copies, folder, decode, timed, progress)
         flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
-        page = pages(tags if tags is not None else ws.tags(), len(images))  # a white page is not overexposed
-        flags = flags[~(flags["kind"].isin(EXPOSURE_KINDS) & page[flags["row"].to_numpy(int)])]
+        page = pages(tags if tags is not None else ws.tags(), len(images))  # a white page is not overexposed,
+        large = _larger_than_most(scores)  # nor a screenshot the size of its screen among small photos odd
+        rows = flags["row"].to_numpy(int)
+        flags = flags[~((flags["kind"].isin(EXPOSURE_KINDS) | ((flags["kind"] == "odd_size") & large[rows]))
+                        & page[rows])]
         bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
         if bad:
             shown = flags[flags["kind"].isin(bad)].copy()
@@ -156,6 +159,12 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
     seconds["total"] = round(time.perf_counter() - start, 3)
     return ReviewResult(table, scores, notes, seconds, kinds=tuple(config.kinds))
+
+
+def _larger_than_most(scores: pd.DataFrame) -> np.ndarray:
+    """Per image, whether its long side is at least the collection's median long side."""
+    long = np.fmax(scores["width"].to_numpy(np.float64), scores["height"].to_numpy(np.float64))
+    return long >= np.nanmedian(long) if np.isfinite(long).any() else np.zeros(len(long), bool)
 
 
 def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = None,

@@ -156,7 +156,7 @@ def pixel_agreement(inner: Keypoints, outer: Keypoints, transform: np.ndarray, d
     mapping = transform * to_thumb(outer)
     mapping[:, :2] /= to_thumb(inner)
     scale = float(np.sqrt(abs(np.linalg.det(mapping[:, :2]))))
-    take = _detail if detail else (lambda gray: gray.astype(np.float32))
+    take = fine_detail if detail else (lambda gray: gray.astype(np.float32))
     source = take(inner.thumbnail)
     if scale < 1:
         source = _shrunk(source, scale)
@@ -167,15 +167,21 @@ def pixel_agreement(inner: Keypoints, outer: Keypoints, transform: np.ndarray, d
     covered = cv2.warpAffine(np.ones(source.shape, np.uint8), mapping, size, flags=cv2.INTER_NEAREST) > 0
     if covered.sum() < MIN_COVERED:
         return -1.0
-    x, y = warped[covered] - warped[covered].mean(), target[covered] - target[covered].mean()
-    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum() + 1e-6))
+    return correlation(warped[covered], target[covered])
 
 
-def _detail(gray: np.ndarray) -> np.ndarray:
+def fine_detail(gray: np.ndarray) -> np.ndarray:
+    """``gray`` (float32) less its Gaussian blur of ``DETAIL_SIGMA`` px: the picture's own texture."""
     import cv2
 
     pixels = gray.astype(np.float32)
     return pixels - cv2.GaussianBlur(pixels, (0, 0), DETAIL_SIGMA)
+
+
+def correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """The correlation of two arrays of pixels of one size."""
+    x, y = x - x.mean(), y - y.mean()
+    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum() + 1e-6))
 
 
 def _shrunk(gray: np.ndarray, scale: float) -> np.ndarray:

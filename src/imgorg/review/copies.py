@@ -7,11 +7,18 @@ import numpy as np
 import pandas as pd
 
 from ..duplicates.grouping import ORIGINAL_FORMATS, copy_named, file_times
+from ..duplicates.keypoints import correlation, fine_detail
 from ..errors import ImageDecodeError
 from ..images import decode_image
 from ..metadata import CAPTURE_SOURCES
 from ..sources import source_path
 from .leaks import split_order
+
+
+def prefer_by_pixels(groups: pd.DataFrame, images: pd.DataFrame, root, blurry_ids: set[int]) -> pd.DataFrame:
+    """The keep rules that look at the pixels, over ``duplicates.grouping``'s order: a sharp copy over a
+    blurry one, the original over its enlargement, the source over its conversion."""
+    return prefer_source_jpeg(prefer_unenlarged(prefer_sharp(groups, blurry_ids), images, root), images, root)
 
 
 def prefer_sharp(groups: pd.DataFrame, blurry_ids: set[int]) -> pd.DataFrame:
@@ -125,7 +132,7 @@ def detail_beyond(image, size: tuple[int, int]) -> float:
 
 # Large copies of one size compared in their fine detail: the copy check aligns at 256 px, where the
 # text of two screenshots of one app (code, a spreadsheet: one device, one size) becomes the same
-# texture, and they passed as copies. At up to FINE_SIDE px their detail (less a Gaussian blur of 2 px)
+# texture, and they passed as copies. At up to FINE_SIDE px their detail (``keypoints.fine_detail``)
 # correlates 0.13-0.40 for such screenshots and 0.71-0.99 for the burst corpus's copies of one size
 # (a JPEG save at q35, a brightened one), but 0.42 (a q35 save of a clock). Photos of other sizes (a
 # resize, a crop that keeps the aspect) are left to the alignment: unaligned, a crop's detail does not
@@ -168,9 +175,8 @@ def _large(by_id: pd.DataFrame, a: int, b: int) -> bool:
 
 
 def fine_agreement(root, a: str, b: str) -> float | None:
-    """Correlation of two images' fine detail at up to ``FINE_SIDE`` px wide; None where they cannot be
-    decoded or differ in aspect (a crop: the keypoint check's)."""
-    import cv2
+    """Correlation of two images' fine detail (``keypoints.fine_detail``) at up to ``FINE_SIDE`` px wide;
+    None where they cannot be decoded or differ in aspect (a crop: the keypoint check's)."""
     from PIL import Image
 
     try:
@@ -182,13 +188,7 @@ def fine_agreement(root, a: str, b: str) -> float | None:
         return None
     width = min(wa, wb, FINE_SIDE)
     size = (width, max(1, round(width * ha / wa)))
-    detail = []
-    for image in decoded:
-        pixels = np.asarray(image.resize(size, Image.BOX), np.float32)
-        fine = pixels - cv2.GaussianBlur(pixels, (0, 0), 2.0)
-        detail.append(fine - fine.mean())
-    x, y = detail
-    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum() + 1e-6))
+    return correlation(*(fine_detail(np.asarray(image.resize(size, Image.BOX))) for image in decoded))
 
 
 LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})  # a JPEG saved as one of these keeps its pixels in a larger file
@@ -230,13 +230,11 @@ def _prefer_lossless(groups: pd.DataFrame, members: pd.DataFrame, by_id: pd.Data
     them: format, time, GPS, rating)."""
     kept = int(members.loc[members["keep"], "id"].iat[0])
     size = tuple(by_id.loc[kept, ["width", "height"]])
-    images = by_id.reset_index()
-    row = {int(i): r for r, i in enumerate(images["id"])}
     for index, image in zip(members.index, members["id"]):
         image = int(image)
         if by_id.at[image, "format"] not in LOSSLESS_FORMATS or tuple(by_id.loc[image, ["width", "height"]]) != size:
             continue
-        if why_keep(images, row[kept], [row[image]]).startswith("the least compressed"):
+        if why_keep(by_id.loc[[kept, image]].reset_index(), 0, [1]).startswith("the least compressed"):
             fmt = by_id.at[image, "format"]
             same = _same_pixels(root, by_id.at[kept, "path"], by_id.at[image, "path"])
             _keep_instead(groups, members, index, f"the {fmt} holds the JPEG copy's pixels in fewer bytes" if same

@@ -401,11 +401,13 @@ def _score_chunk(root: str, relpaths: list[str]) -> list[dict[str, float]]:
     return rows
 
 
-def quality_flags(scores: pd.DataFrame, ids=None) -> pd.DataFrame:
+def quality_flags(scores: pd.DataFrame, ids=None, page: np.ndarray | None = None) -> pd.DataFrame:
     """The findings of a collection's ``quality_scores``: one row per (image, kind) flagged, with
     ``id`` (``ids``, default the scores' index), ``kind`` (one of ``KINDS``), ``score`` (0..1,
     higher is worse) and ``reason`` (in words, with the threshold or the collection figure that
-    decided). Rows with NaN scores (unreadable images) are never flagged."""
+    decided). Rows with NaN scores (unreadable images) are never flagged. ``page``: per row, whether
+    the image is a page or a screen (``pages``): never dark or overexposed, nor odd size where it
+    is as long as most images or longer (a phone screenshot among small photos)."""
     missing = [column for column in SCORE_COLUMNS if column not in scores.columns]
     if missing:
         raise ValueError(f"scores lack the columns {missing}: pass what quality_scores returns")
@@ -413,14 +415,26 @@ def quality_flags(scores: pd.DataFrame, ids=None) -> pd.DataFrame:
     if len(ids) != len(scores):
         raise ValueError(f"ids has {len(ids)} values for {len(scores)} rows of scores: give one id per row")
     findings = []
+    exempt = _page_exemptions(scores, page)
     for kind, check in _CHECKS.items():
         flagged, badness, reasons = check(scores)
-        for row in np.flatnonzero(flagged):
+        for row in np.flatnonzero(flagged & ~exempt.get(kind, False)):
             findings.append((ids[row], kind, float(np.clip(badness[row], 0, 1)), reasons[row]))
     frame = pd.DataFrame(findings, columns=["id", "kind", "score", "reason"])
     order = frame["kind"].map({kind: i for i, kind in enumerate(KINDS)})
     return frame.assign(_order=order).sort_values(["_order", "score"], ascending=[True, False]) \
         .drop(columns="_order").reset_index(drop=True)
+
+
+def _page_exemptions(scores: pd.DataFrame, page: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Per kind, the rows a page or a screen is not flagged for (see ``quality_flags``)."""
+    if page is None or not np.any(page):
+        return {}
+    page = np.asarray(page, bool)
+    long = np.fmax(scores["width"].to_numpy(np.float64), scores["height"].to_numpy(np.float64))
+    with np.errstate(invalid="ignore"):
+        as_long = long >= np.nanmedian(long) if np.isfinite(long).any() else np.zeros(len(long), bool)
+    return {**{kind: page for kind in EXPOSURE_KINDS}, "odd_size": page & as_long}
 
 
 class _Collection:

@@ -34,16 +34,14 @@ from ..review.copies import (
     copy_pairs,
     crop_pairs,
     drop_unlike_copies,
-    prefer_sharp,
-    prefer_source_jpeg,
-    prefer_unenlarged,
+    prefer_by_pixels,
     prefer_split,
     similar_findings,
 )
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, split_of
-from ..review.quality import EXPOSURE_KINDS, measure, pages, quality_flags, quality_frame, quality_scores
+from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores
 from ..review.series import checked_copy_groups, photo_sized, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
@@ -121,12 +119,9 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     with kept_pixels_folder(ws.path / CACHE, catalog_sizes(images)) if copies else nullcontext() as folder, \
             first_read_decodes(ws.path / CACHE) as decode:
         scores, thumbnails, kept, grays = _first_read(ws, copies, folder, decode, timed, progress)
-        flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images))).rename(columns={"id": "row"})
-        page = pages(tags if tags is not None else ws.tags(), len(images))  # a white page is not overexposed,
-        large = _larger_than_most(scores)  # nor a screenshot the size of its screen among small photos odd
-        rows = flags["row"].to_numpy(int)
-        flags = flags[~((flags["kind"].isin(EXPOSURE_KINDS) | ((flags["kind"] == "odd_size") & large[rows]))
-                        & page[rows])]
+        page = pages(tags if tags is not None else ws.tags(), len(images))  # white paper is not overexposed
+        flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images)), page=page) \
+            .rename(columns={"id": "row"})
         bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
         if bad:
             shown = flags[flags["kind"].isin(bad)].copy()
@@ -161,19 +156,12 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     return ReviewResult(table, scores, notes, seconds, kinds=tuple(config.kinds))
 
 
-def _larger_than_most(scores: pd.DataFrame) -> np.ndarray:
-    """Per image, whether its long side is at least the collection's median long side."""
-    long = np.fmax(scores["width"].to_numpy(np.float64), scores["height"].to_numpy(np.float64))
-    return long >= np.nanmedian(long) if np.isfinite(long).any() else np.zeros(len(long), bool)
-
-
 def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = None,
                 progress: ProgressFactory | None = None) -> ReviewResult:
     """``find_in_collection`` for ``imgorg run``, in its process beside (``tasks.run``): on ``handed``, the
     run's (catalog, embeddings as stored, source root, ImageNet tags or None) once embedded, before its
-    workspace is written:
-    the review needs no clusters, so it runs beside the clustering and the map; without, on the
-    workspace written at ``out``."""
+    workspace is written: the review needs no clusters, so it runs beside the clustering and the map;
+    without, on the workspace written at ``out``."""
     if handed is None:
         return find_in_collection(out, config, progress=progress)
     catalog, embeddings, root, tags = handed
@@ -214,7 +202,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
-    groups = prefer_source_jpeg(prefer_unenlarged(prefer_sharp(groups, blurry), images, ws.root), images, ws.root)
+    groups = prefer_by_pixels(groups, images, ws.root, blurry)
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
                                                                             config.splits))
@@ -223,8 +211,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept))
-    groups = prefer_source_jpeg(prefer_unenlarged(prefer_sharp(copy_groups(series, images), blurry), images, ws.root),
-                                images, ws.root)
+    groups = prefer_by_pixels(copy_groups(series, images), images, ws.root, blurry)
     groups = prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits)
     return copy_findings(groups, images), similar_findings(series, images)
 

@@ -128,7 +128,8 @@ def test_accepting_a_removal_takes_the_image_out_of_its_cluster_the_map_and_sear
     assert client.get("/api/review").json()["removed"] == 1
     said = f"set aside by the review (#{same['partner']} is kept)"  # not "noise": it is in no cluster
     assert client.get(f"/api/images/{image}").json()["cluster_name"] == said
-    assert client.post(f"/api/search?id={image}&k=3").json()["cluster_name"] == said
+    searched = client.post(f"/api/search?id={image}&k=3").json()
+    assert searched["cluster_name"] == said and searched["set_aside"] is True  # the page says it from the flag
     assert finding(client, "copy", "dog/same.jpg", "accepted")["status"] == "accepted"
     again = client.post("/api/review/accept", json={"kind": "copy", "ids": [image]})
     assert again.status_code == 400 and "no open copy finding" in again.json()["detail"]

@@ -42,6 +42,7 @@ from .metadata import photo_metadata
 from .parallel import available_cores, chunked_map
 from .sidecars import read_sidecars
 from .video import VIDEO_EXTRA, is_video_name, sniff_video, video_fields, video_support
+from .workspace import is_workspace
 from .progress import ProgressFactory
 from . import progress as _progress
 
@@ -378,7 +379,8 @@ def _walk_image_names(root: Path) -> Iterator[str]:
 def _walk(root: Path) -> Iterator[tuple[str, str | None]]:
     """(relpath, None) for every regular file under ``root``, in path order; (relpath, what it is) for
     entries that are not regular files: a link to a folder (not followed, so a loop cannot trap the
-    walk), a broken link, a pipe or socket, or a folder that cannot be listed."""
+    walk), a broken link, a pipe or socket, or a folder that cannot be listed. An imgorg workspace kept
+    among the photos is not walked: its files are not the collection's."""
     found: list[tuple[str, str | None]] = []
     stack = [""]
     while stack:
@@ -393,19 +395,13 @@ def _walk(root: Path) -> Iterator[tuple[str, str | None]]:
             continue
         for name, kind in names:
             rel = f"{folder}/{name}" if folder else name
-            if kind == "dir" and _is_workspace(root / rel):  # an imgorg workspace kept among the photos
+            if kind == "dir" and is_workspace(root / rel):  # an imgorg workspace kept among the photos
                 log.info("%s is an imgorg workspace: not read as images", rel)
             elif kind == "dir":
                 stack.append(rel)
             else:
                 found.append((rel, kind))
     yield from sorted(found)
-
-
-def _is_workspace(folder: Path) -> bool:
-    from .workspace import is_workspace
-
-    return (folder / "manifest.json").is_file() and is_workspace(folder)
 
 
 def _kind(entry: os.DirEntry) -> str | None:

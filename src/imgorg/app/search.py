@@ -49,8 +49,9 @@ def search_routes(state: AppState) -> APIRouter:
         records = state.image_records([n.row for n in result.neighbours], method)
         query_id = id if data is None and text is None else None
         return {"method": method, "cluster": None if text is not None else result.cluster,
-                **({"cluster_name": state.image_record(state.row(id), method)["cluster_name"]}
-                   if query_id is not None else {}),  # an image set aside by a review is in no cluster
+                **({"cluster_name": state.image_record(state.row(id), method)["cluster_name"],
+                    "set_aside": bool(state.ws.removed()[state.row(id)])}  # a review's removal is in no cluster
+                   if query_id is not None else {}),
                 "query_id": query_id, "text": text,
                 **({"how": result.how} if text is not None else {}),
                 **({"words": result.words.to_dict()} if result.words is not None else {}),

@@ -77,10 +77,10 @@ class AppState:
         """One record per row: id, path, label, cluster and its name, capture time, bytes, and what its
         thumbnail's badges say (``shots.badges``: a video and its length, a RAW+JPEG pair, a Live Photo)."""
         labels, names = self.ws.cluster_labels(method), self.ws.cluster_names(method)
-        removed = self.ws.removed()
+        images, removed = self.images, self.ws.removed()  # once: each read checks the workspace's stamp
         out = []
         for row in rows:
-            image = self.images.iloc[int(row)]
+            image = images.iloc[int(row)]
             cluster = int(labels[row])
             taken = image.get("taken_at")
             out.append({

@@ -74,8 +74,7 @@ class Searcher:
         compares the sentence's CLIP embedding with the images' (similarity: cosine); any other
         workspace with tags ranks images by the probability their ImageNet classes put on the classes
         that show the word, each weighted by how directly it does (similarity: that score)."""
-        if not text.strip() or len(text) > MAX_TEXT:
-            raise ConfigError(_text_length_error(text))
+        _check_text(text)
         named = self.named_by(text)  # a person's own words about a photo (its sidecars) come first
         if is_clip(self.ws):
             found = self.neighbours(self.embed_text(text), k)
@@ -148,17 +147,18 @@ def check_text_search(ws: Workspace, text: str) -> str:
     if backbone != CLIP_BACKBONE:
         raise ConfigError(f"text search needs a workspace embedded with {CLIP_BACKBONE} alone, but this one used "
                           f"{backbone!r}; run `imgorg run DIR --backbone {CLIP_BACKBONE}`, or search by image")
-    if not text.strip() or len(text) > MAX_TEXT:
-        raise ConfigError(_text_length_error(text))
+    _check_text(text)
     from ..embed.backbones import get_backbone
 
     return get_backbone(CLIP_BACKBONE).weights_path(embed.get("weights"))
 
 
-def _text_length_error(text: str) -> str:
+def _check_text(text: str) -> None:
+    """An empty text query, or one over MAX_TEXT characters, is a ConfigError that says which."""
     if not text.strip():
-        return "the text query is empty: give a word or a sentence"
-    return f"text query of {len(text):,} characters: give at most {MAX_TEXT:,}"
+        raise ConfigError("the text query is empty: give a word or a sentence")
+    if len(text) > MAX_TEXT:
+        raise ConfigError(f"text query of {len(text):,} characters: give at most {MAX_TEXT:,}")
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,7 @@ from .people import PeopleView
 
 MAP_ORDER = ("umap", "tsne", "pca")  # stored maps, in the order they are preferred
 PCA_COMPONENTS = "pca-components"  # no map stored: the first components of the reduced features
-# Catalog columns a copy kept in place of a removed one takes from it when it has none of them
-# what a copy kept takes from one a review removed, where it lacks it: capture time, GPS, and what a person
+# What a copy kept takes from one a review removed, where it lacks it: capture time, GPS, and what a person
 # gave it (a rating, keywords, a description, from sidecars)
 INHERITED = (("taken_at", "taken_at_offset_min", "taken_at_source"), ("gps_lat", "gps_lon"), ("rating",),
              ("keywords",), ("description",))
@@ -207,8 +206,8 @@ class Workspace(PeopleView, Store):
 
     def _faces_per_image(self) -> tuple[np.ndarray, list[frozenset[str]]]:
         """(whether each image shows a face, the names of the named people it shows), rows of ``images``."""
-        faces = self.faces()
-        row = pd.Series(np.arange(len(self.images)), index=self.images["id"].to_numpy())
+        faces, ids = self.faces(), self.images["id"].to_numpy()  # images: a frame built per call
+        row = pd.Series(np.arange(len(ids)), index=ids)
         rows = row.reindex(faces["image_id"].to_numpy()).to_numpy()
         known = ~np.isnan(rows)
         has_face = np.zeros(len(row), bool)
@@ -229,10 +228,11 @@ class Workspace(PeopleView, Store):
         return rows
 
     def clusters(self, method: str | None = None, within: np.ndarray | None = None) -> pd.DataFrame:
-        """One row per cluster: id, name, size, total, noise, unsorted and, where some images have labels,
-        top_label and top_share among its members that have one ("" and 0 where none has). With ``within`` (a boolean mask over the images, e.g. those taken
-        in a date range) size, top_label and top_share count only those images (total: all of
-        them), and clusters with none of them are left out."""
+        """One row per cluster: id, name, size, total, noise, unsorted and, where some images have
+        labels, top_label and top_share among its members that have one ("" and 0 where none has).
+        With ``within`` (a boolean mask over the images, e.g. those taken in a date range) size,
+        top_label and top_share count only those images (total: all of them), and clusters with
+        none of them are left out."""
         method = self.check_method(method)
         labels = self.cluster_labels(method)
         names = self.cluster_names(method)

@@ -329,7 +329,7 @@ async function search(event) {
       const which = data.query_id != null ? "Its cluster" : "Predicted cluster";  // an image of the workspace has its own
       const cluster = state.clusters.find((c) => c.id === data.cluster) || data.neighbours.find((n) => n.cluster === data.cluster);
       const name = cluster ? clusterName({ id: data.cluster, name: cluster.name || cluster.cluster_name }) : `cluster ${data.cluster}`;
-      result.textContent = data.query_id != null && data.cluster_name && data.cluster_name.startsWith("set aside")
+      result.textContent = data.set_aside
         ? `#${data.query_id}: ${data.cluster_name}; nearest neighbours by cosine similarity:`
         : `${which}: ${name} (#${data.cluster}, ${data.method}); nearest neighbours by cosine similarity:`;
     }

@@ -233,8 +233,9 @@ def test_a_rerun_warns_only_of_the_results_it_does_not_make_again(caplog, tmp_pa
 def test_a_run_says_why_images_in_folders_got_no_labels():
     import pandas as pd
 
-    from imgorg.cli.run import _why_no_labels
+    from imgorg.sources import why_no_labels
 
-    said = _why_no_labels(pd.Series(["ana/1.jpg", "rui/2.jpg", "3.jpg"]))  # person folders and a loose photo
+    said = why_no_labels(pd.Series(["ana/1.jpg", "rui/2.jpg", "3.jpg"]))  # person folders and a loose photo
     assert said.startswith("No labels") and "1 of 3 images do not (e.g. 3.jpg)" in said
-    assert _why_no_labels(pd.Series(["1.jpg", "2.jpg"])) is None  # a flat folder meant none
+    assert why_no_labels(pd.Series(["1.jpg", "2.jpg"])) is None  # a flat folder meant none
+    assert why_no_labels(["cat/1.jpg", "dog/2.jpg"]) is None  # labels given: nothing to explain

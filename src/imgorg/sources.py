@@ -361,6 +361,20 @@ def folder_labels(relpaths: Iterable[str]) -> list[str | None]:
     return names
 
 
+def why_no_labels(relpaths: Iterable[str]) -> str | None:
+    """Why ``folder_labels`` gave images kept in folders no labels, by its own rules; None for a flat
+    folder (nothing there was meant as a label) or where it gives labels."""
+    relpaths = list(relpaths)
+    depths = pd.Series([p.count("/") for p in relpaths], dtype="int64")
+    if not depths.any() or folder_labels(relpaths)[0] is not None:
+        return None
+    other = [p for p, d in zip(relpaths, depths) if d != depths.max()]
+    if other:
+        return (f"No labels: folder names are labels where every image sits in a class folder at one depth, and "
+                f"{len(other):,} of {len(relpaths):,} images do not (e.g. {other[0]}); `imgorg inspect` shows the layout")
+    return "No labels: every image is in one folder (labels are the names of two or more class folders)"
+
+
 def count_image_files(root: str | os.PathLike, at_most: int) -> int:
     """How many files with an image name are under ``root`` (system files aside), counting no further than ``at_most``."""
     return sum(1 for _ in itertools.islice(_walk_image_names(Path(root)), at_most))

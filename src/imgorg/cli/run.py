@@ -134,7 +134,10 @@ def print_summary(result: RunResult) -> None:
         console.print(f"{method}: {how}", highlight=False, markup=False)
     if len(ws.methods) > 1:
         console.print(f"Method: [bold]{escape(ws.method)}[/] ({escape(selection.get('reason', ''))})")
-    unlabelled = _why_no_labels(ws.images["path"].astype(str)) if not ws.images["label"].notna().any() else None
+    from ..sources import why_no_labels
+
+    images = ws.images
+    unlabelled = why_no_labels(images["path"].astype(str)) if not images["label"].notna().any() else None
     if unlabelled:
         console.print(unlabelled, highlight=False, markup=False)
     counts = ws.manifest["counts"]
@@ -165,19 +168,6 @@ def _clusters_table(ws) -> Table:
             cells += [escape(row.top_label), f"{row.top_share:.0%}"]
         table.add_row(*cells)
     return table
-
-
-def _why_no_labels(paths) -> str | None:
-    """Where images sit in folders but got no labels (the layout is no folder-per-class tree), why; else None."""
-    depths = paths.str.count("/")
-    if not depths.any():  # a flat folder: nothing was meant as a label
-        return None
-    deepest = int(depths.max())
-    other = paths[depths != deepest]
-    if len(other):
-        return (f"No labels: folder names are labels where every image sits in a class folder at one depth, and "
-                f"{len(other):,} of {len(paths):,} images do not (e.g. {other.iloc[0]}); `imgorg inspect` shows the layout")
-    return "No labels: every image is in one folder (labels are the names of two or more class folders)"
 
 
 def _metrics_table(scores: dict) -> Table:

@@ -143,9 +143,8 @@ def previous_manifest(path: str | os.PathLike) -> dict[str, Any] | None:
 
 def drop_damaged_artifacts(path: str | os.PathLike) -> list[str]:
     """Take out of the manifest each artifact one of whose files is missing or no longer matches its
-    checksum (a rerun then goes on without it, where it stopped at "run `imgorg run` again", which
-    stopped there again), and return their names. Core files and the edit log are left: what they
-    hold cannot be made again."""
+    checksum, so that a rerun goes on without it, and return their names. Core files and the edit log
+    are left: what they hold cannot be made again, and reading them says what is wrong."""
     path = Path(path)
     with workspace_lock(path):
         manifest = read_manifest(path)
@@ -162,10 +161,12 @@ def drop_damaged_artifacts(path: str | os.PathLike) -> list[str]:
 
 
 def _damaged(file: Path, expected: str) -> bool:
+    """Whether ``verify_file`` refuses the file (missing, or not its checksum)."""
     try:
-        return not file.is_file() or file_sha256(file) != expected
-    except OSError:
+        verify_file(file.parent, file.name, expected)
+    except (WorkspaceError, OSError):
         return True
+    return False
 
 
 def is_workspace(path: str | os.PathLike) -> bool:

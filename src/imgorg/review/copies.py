@@ -69,7 +69,7 @@ ENLARGED_MAX_SIDE = 1024  # px: smaller copies longer than this are not checked 
 
 def prefer_unenlarged(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.DataFrame:
     """Groups whose copy to keep is an enlargement of a smaller copy (``ENLARGED``): the smaller one is
-    kept instead ("most pixels" kept a 64 px PNG upscale over the 32 px JPEG it was made from), again
+    kept instead ("most pixels" alone keeps a 64 px PNG upscale over the 32 px JPEG it was made from), again
     while the new one is itself an enlargement of another."""
     groups = groups.copy()
     by_id = images.set_index("id")

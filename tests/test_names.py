@@ -116,3 +116,14 @@ def test_the_words_a_person_gave_a_photo_find_it_first(tmp_path):
     assert ws.images["path"].iloc[found[0].row] == "scan_0001.jpg" and found[0].similarity == 1.0
     assert how.startswith("1 image whose keywords or description say 'grandma'") and len(found) <= 5
     assert Searcher(ws).named_by("grand").size == 0  # whole words only
+
+
+def test_an_empty_or_overlong_text_query_says_which(workspace):
+    from imgorg.tasks.search import MAX_TEXT
+
+    from imgorg import ConfigError
+
+    with pytest.raises(ConfigError, match="the text query is empty"):  # it said "1 characters" for a space
+        Searcher(workspace).search_words(" ", 5)
+    with pytest.raises(ConfigError, match=f"give at most {MAX_TEXT:,}"):
+        Searcher(workspace).search_words("x" * (MAX_TEXT + 1), 5)

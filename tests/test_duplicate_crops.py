@@ -303,3 +303,47 @@ def test_matches_from_one_distance_matrix_are_those_of_a_search_each_way():
         np.testing.assert_array_equal(fast[1], reference[1])
     # each crop descriptor finds its source from the crop's side, even where the original's side ties
     assert len(kp._ratio_matches(a, b)[0]) == 250
+
+
+def _feed_screenshot(photo: Image.Image) -> Image.Image:
+    """A phone feed's screenshot: white background, a header, lines of text, the photo at full width."""
+    from PIL import ImageDraw
+
+    screen = Image.new("RGB", (585, 1266), "white")
+    draw = ImageDraw.Draw(screen)
+    draw.rectangle((0, 0, 585, 40), fill=(245, 245, 245))
+    for row in range(4):
+        draw.text((20, 60 + 24 * row), f"travel_daily {row}: one fine day, long dinner", fill="black")
+    shown = photo.resize((585, round(585 * photo.height / photo.width)), Image.Resampling.LANCZOS)
+    screen.paste(shown, (0, 170))
+    for row in range(12):
+        draw.text((20, 190 + shown.height + 24 * row), f"comment {row}: what a picture, where was it?", fill="black")
+    return screen
+
+
+def test_a_photo_shown_in_a_screenshot_is_not_its_crop(tmp_path):
+    """The keypoints place the photo inside the screenshot, but the picture around it is the screen's
+    flat frame and the screenshot a PNG: the photo is not suggested for removal as a crop of it. The
+    same screenshot saved as a JPEG (a forward) is not known to be a screen and the crop stands; the
+    screenshot's upper part is a crop of it (itself a screen, not framed)."""
+    picture, _ = picture_and_rest(source_image("coffee"))
+    photo = noisy_upscale(picture, (1280, 720), np.random.default_rng(0))
+    screen = _feed_screenshot(photo)
+    _write(tmp_path, "coffee.jpg", photo, 92)
+    screen.save(tmp_path / "feed.png")
+    _write(tmp_path, "feed.jpg", screen, 90)
+    screen.crop((0, 0, 585, 700)).save(tmp_path / "feed_top.png")
+    names = ["coffee.jpg", "feed.png", "feed.jpg", "feed_top.png"]
+    matches = kp.verify_pairs(tmp_path, np.array(names), np.array([[0, 1], [0, 2], [3, 1]]))
+    assert [(m.crop, m.framed) for m in matches] == [(0, True), (0, True), (0, False)]
+    images = _images(tmp_path, names)
+    images["format"] = ["JPEG", "PNG", "JPEG", "PNG"]
+    frame = duplicate_table(images, _look_alike_embeddings(len(names)), tmp_path).set_index("path")
+    assert "coffee.jpg" in frame.index  # a crop of the JPEG forward, which holds it in no screen it knows
+    assert frame.loc["feed_top.png", "kind"] == "crop"
+    unknown = duplicate_table(images.drop(columns="format"), _look_alike_embeddings(len(names)), tmp_path)
+    assert len(unknown) == len(frame)  # without formats nothing is a screen: the same groups
+    images["format"] = ["JPEG", "PNG", "PNG", "PNG"]  # both screenshots lossless: the photo is nobody's copy
+    frame = duplicate_table(images, _look_alike_embeddings(len(names)), tmp_path)
+    assert "coffee.jpg" not in set(frame["path"]), frame
+    assert set(frame["path"]) == {"feed.png", "feed.jpg", "feed_top.png"}

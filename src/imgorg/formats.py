@@ -30,6 +30,8 @@ HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif", ".heics", ".heifs"})
 RAW_EXTENSIONS = frozenset({".dng", ".crw", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
                             ".raf", ".pef", ".srw", ".rwl", ".3fr", ".iiq", ".erf", ".mrw", ".x3f"})
 IMAGE_EXTENSIONS = PHOTO_EXTENSIONS | HEIF_EXTENSIONS | RAW_EXTENSIONS
+# the catalog's formats that keep pixels as they are: screenshots, and JPEGs converted (in a larger file)
+LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})
 
 # Pillow plugins that accept files which are not pictures (video, documents, stubs that need a handler).
 _NOT_PHOTOS = frozenset({"MPEG", "EPS", "BUFR", "GRIB", "HDF5", "WMF", "IPTC", "MCIDAS"})

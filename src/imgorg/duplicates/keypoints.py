@@ -19,7 +19,13 @@ correlation is 0.50-0.97; on every fit among 1,200 enlarged LFW portraits (6,031
 where the plain grey thumbnails correlated up to 0.85 (a face in the middle, a dark suit) and
 124 of them passed at 0.5. Two crops of one photo that do not contain each other, photos of one
 scene, or two parts of a brick wall are not copies. A crop of a crop of a photo is a crop of the
-photo (``contained_closure``).
+photo (``contained_closure``). Nor is a photo shown inside a screenshot (a feed, a chat) its crop:
+where the picture around the inner image is a flat frame (``framed``: at least ``SCREEN_FLAT`` of it
+one grey level in every 3x3 patch of the thumbnail, as a screen's background is, and the inner image
+at most a third as flat) and the outer file is lossless (a screenshot's PNG), the pair is no copy.
+Around the crop corpora's 774 crops the frame is at most 0.048 flat; around three photos pasted
+into phone feed screenshots 0.35-0.37 (the photos 0.002-0.074), and around a crop of a map
+screenshot 0.63, but the crop itself is 0.52 flat, a screen too, and stays a crop.
 
 The checks are bounded: each image brings at most ``PER_IMAGE`` unsure partners (best
 embedding cosine first, or best thumbnail score without an embedding), so at most
@@ -41,6 +47,7 @@ import numpy as np
 
 from .. import progress as _progress
 from ..errors import ImageDecodeError
+from ..formats import LOSSLESS_FORMATS
 from ..fileio import array_or_npy
 from ..images import decode_image
 from ..parallel import available_cores, process_pool
@@ -66,6 +73,7 @@ WHOLE = 0.9  # a crop mapped onto at least this much of the other's area is the 
 THUMB_SIDE = 192  # px: longer side of the grey thumbnail each image keeps for the detail check (27 KB at 4:3)
 MIN_CORRELATION = 0.48  # of the high-passed thumbnails where one image, mapped by the fit, covers the other
 DETAIL_SIGMA = 2.0  # px at THUMB_SIDE: a thumbnail less its Gaussian blur of this width is its detail
+SCREEN_FLAT = 0.2  # share of flat thumbnail pixels around a crop that makes its surroundings a screen's frame
 MIN_COVERED = 64  # thumbnail pixels the mapped image must cover for the correlation to count
 REPROJECTION = 4.0  # px at SIDE: RANSAC's inlier distance
 PAIR_CHUNK = 128  # pairs per task
@@ -87,11 +95,13 @@ class Keypoints:
 
 @dataclass
 class Match:
-    """What the fitted transform says of a pair (a, b): its inliers, and which image is a crop
-    of the other: 0 = a is a crop of b, 1 = b of a, -1 = neither (the same framing)."""
+    """What the fitted transform says of a pair (a, b): its inliers, which image is a crop
+    of the other: 0 = a is a crop of b, 1 = b of a, -1 = neither (the same framing), and whether
+    that crop sits in a flat frame (``framed``: a picture shown on a screen, if the outer is one)."""
 
     inliers: int
     crop: int
+    framed: bool = False
 
 
 def image_keypoints(image, upscaled: int = UPSCALED_LEVELS) -> Keypoints:
@@ -139,8 +149,33 @@ def crop_match(a: Keypoints, b: Keypoints) -> Match | None:
                 return None
             mapped = scale ** (1 if crop == 0 else -1)
             area = mapped**2 * inner.size[0] * inner.size[1] / (outer.size[0] * outer.size[1])
-            return Match(int(inliers.sum()), crop if area < WHOLE else -1)
+            if area >= WHOLE:
+                return Match(int(inliers.sum()), -1)
+            return Match(int(inliers.sum()), crop, framed(inner, outer, mapping))
     return None
+
+
+def framed(inner: Keypoints, outer: Keypoints, transform: np.ndarray) -> bool:
+    """Whether ``outer``'s thumbnail around ``inner`` (mapped onto it by ``transform``) is a flat frame
+    (``SCREEN_FLAT``) and ``inner`` itself at most a third as flat: a picture on a screen's background."""
+    import cv2
+
+    mapping = transform * (outer.thumbnail.shape[1] / outer.size[0])
+    mapping[:, :2] /= inner.thumbnail.shape[1] / inner.size[0]
+    size = (outer.thumbnail.shape[1], outer.thumbnail.shape[0])
+    around = cv2.warpAffine(np.ones(inner.thumbnail.shape, np.uint8), mapping, size, flags=cv2.INTER_NEAREST) == 0
+    if around.sum() < MIN_COVERED:
+        return False
+    frame = float(_flat(outer.thumbnail)[around].mean())
+    return frame >= SCREEN_FLAT and float(_flat(inner.thumbnail).mean()) <= frame / 3
+
+
+def _flat(gray: np.ndarray) -> np.ndarray:
+    """Per pixel, whether its 3x3 neighbourhood is one grey level."""
+    import cv2
+
+    kernel = np.ones((3, 3), np.uint8)
+    return cv2.dilate(gray, kernel) == cv2.erode(gray, kernel)
 
 
 def pixel_agreement(inner: Keypoints, outer: Keypoints, transform: np.ndarray, detail: bool = True) -> float:
@@ -268,6 +303,7 @@ def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_im
     drafts, native = _decode_plans(images)
     matches = verify_pairs(root, images["path"].astype(str).to_numpy(), checked, progress, drafts, native=native,
                            decoded=decoded)
+    matches = _off_screens(matches, checked, images)
     found = np.array([m is not None for m in matches], bool)
     crop = np.array([-1 if m is None else m.crop for m in matches], np.int64)
     cut = np.flatnonzero(found & (crop >= 0))
@@ -275,6 +311,17 @@ def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_im
     log.info("%d unsure pairs checked by keypoints: %d copies, %d of them crops", len(checked), found.sum(), len(cut))
     copies = np.unique(np.concatenate([checked[found].reshape(-1, 2), np.sort(crops, axis=1)]), axis=0)
     return copies, crops
+
+
+def _off_screens(matches: list, checked: np.ndarray, images) -> list:
+    """``matches`` less the crops framed in a lossless outer image: pictures shown in a screenshot."""
+    if "format" not in images.columns:
+        return matches
+    lossless = images["format"].isin(LOSSLESS_FORMATS).to_numpy()
+    shown = [m is not None and m.framed and lossless[pair[1 - m.crop]] for m, pair in zip(matches, checked)]
+    if any(shown):
+        log.info("%d pictures shown in screenshots are not their copies", sum(shown))
+    return [None if off else m for m, off in zip(matches, shown)]
 
 
 def reshaped(images, pairs: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ import pandas as pd
 from ..duplicates.grouping import ORIGINAL_FORMATS, copy_named, file_times
 from ..duplicates.keypoints import correlation, fine_detail
 from ..errors import ImageDecodeError
+from ..formats import LOSSLESS_FORMATS
 from ..images import decode_image
 from ..metadata import CAPTURE_SOURCES
 from ..sources import source_path
@@ -191,7 +192,6 @@ def fine_agreement(root, a: str, b: str) -> float | None:
     return correlation(*(fine_detail(np.asarray(image.resize(size, Image.BOX))) for image in decoded))
 
 
-LOSSLESS_FORMATS = frozenset({"PNG", "TIFF", "BMP"})  # a JPEG saved as one of these keeps its pixels in a larger file
 SAME_PIXELS = 0.5  # grey levels: mean absolute difference under which two decodes are the same pixels
 
 

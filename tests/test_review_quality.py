@@ -315,3 +315,20 @@ def test_a_reduced_decode_keeps_the_files_own_sides():
     Image.new("RGB", (1170, 2532), (200, 100, 50)).save(buffer, "JPEG")  # a phone screenshot's size
     scores = measure(buffer.getvalue())
     assert (scores["width"], scores["height"]) == (1170, 2532)  # 1169x2533 from the 1/4 decode's area
+
+
+def test_a_blur_reason_names_scarce_fine_detail_only_where_it_is_scarce():
+    """The learned blur flag weighs fine detail beside edge width: the reason names the detail where it
+    is under LITTLE_DETAIL of the collection's median, and says nothing of it otherwise."""
+    rng = np.random.default_rng(0)
+    n = 30
+    scores = pd.DataFrame({"id": range(n), "edge_width": 1.4 + rng.normal(0, 0.05, n), "brightness": 0.5,
+                           "highlights": 0.95, "clipped": 0.003, "detail": 0.08 + rng.normal(0, 0.005, n),
+                           "width": 1000, "height": 750, "aspect": 4 / 3, "shadows": 0.16, "detailed": 0.75})
+    reasons = {}
+    for detail in (0.02, 0.08):
+        scores.loc[n - 1, ["edge_width", "detail"]] = [3.0, detail]
+        flags = quality_flags(scores)
+        reasons[detail] = flags.loc[(flags["kind"] == "blurry") & (flags["id"] == n - 1), "reason"].item()
+    assert "only 0.2x the median fine detail" in reasons[0.02] and "2.2x this collection's median" in reasons[0.02]
+    assert "fine detail" not in reasons[0.08]

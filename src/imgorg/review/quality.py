@@ -121,6 +121,7 @@ MIN_COLLECTION = 8  # fewer images than this: no statistics of the collection, a
 # --- odd aspect --------------------------------------------------------------------------------
 ODD_ASPECT = 3.0  # long side / short side: 3:1 and beyond is a strip (16:9 is 1.78, a phone screen 2.17)
 ODD_ASPECT_RATIO = 2.0  # ...and this many times as elongated as the collection's median (a panorama album)
+LITTLE_DETAIL = 0.7  # of the collection's median fine detail: where a blur reason names it
 MAD_SCALE = 1.4826  # the median absolute deviation of a normal distribution is 1/1.4826 of its SD
 # --- small images --------------------------------------------------------------------------------
 # Under MODEL_MIN_SIDE px (long side) the learned models, fitted on photos of 150-512 px, are not
@@ -470,10 +471,16 @@ def _blurry(scores):
 def _blurry_learned(scores):
     features, p = _learned(scores, "blurry")
     w, typical = scores["edge_width"].to_numpy(np.float64), np.exp(features["collection_width"].to_numpy())
+    detail = features["log_detail"].to_numpy()
+    # the model weighs fine detail too: an enlargement's edges can be as wide as the collection's,
+    # and the reason says so where the detail is scarce
+    finite = detail[np.isfinite(detail)]
+    detail = np.exp(detail - np.median(finite)) if finite.size >= MIN_COLLECTION else np.full(len(detail), np.nan)
     flagged = p >= MODEL_THRESHOLD
     reasons = [f"blurry by the learned model ({v:.0%}): its sharpest edges are {x:.1f} px wide"
-               + (f", {x / t:.1f}x this collection's median of {t:.1f} px" if np.isfinite(t) else "") if f else ""
-               for v, x, t, f in zip(p, w, typical, flagged)]
+               + (f", {x / t:.1f}x this collection's median of {t:.1f} px" if np.isfinite(t) else "")
+               + (f", and only {d:.1f}x the median fine detail" if d < LITTLE_DETAIL else "") if f else ""
+               for v, x, t, d, f in zip(p, w, typical, detail, flagged)]
     return flagged, p, reasons
 
 

@@ -78,6 +78,17 @@ def test_a_word_newer_than_wordnet_gets_stand_ins_in_fields():
     assert words.reach("selfies").nearest[:2] == ("face", "person")  # not "selfish"
 
 
+def test_a_word_for_written_matter_reaches_the_classes_pages_are_tagged_with():
+    """"document" reached palaces and gowns through the "official" of its gloss; words for papers are
+    answered by the classes that pictures of pages, receipts and letters are tagged with."""
+    found = through("document")
+    assert set(found) == {"web site", "menu", "envelope", "book jacket", "binder"}
+    assert {t.relation for t in found.values()} == {"looks like"} and "palace" not in reached_classes("document")
+    assert words.reach("document").through[0].name == "web site"  # the first listed a little ahead
+    assert reached_classes("receipts") == {"menu", "web site"}  # not "receipts" as income (fodder)
+    assert words.reach("documents").searched == "document" and words.reach("documents").reached
+
+
 def test_a_word_near_nothing_says_so_without_an_error():
     reach = words.reach("qzxwvk")
     assert not reach.reached and not reach.classes.size and reach.to_dict()["searched"] is None

@@ -334,9 +334,12 @@ def test_a_rerun_drops_a_damaged_result_and_a_damaged_core_file_names_discard_ed
     edit_clusters(path, Rename(3, "curated name"))
     assert CliRunner().invoke(app, ["outliers", str(path)]).exit_code == 0
     (path / "outliers.parquet").write_bytes(b"junk")  # damaged after it was written
+    tags = pd.read_parquet(path / "tags.parquet")
     (path / "tags.parquet").unlink()  # and a result deleted by hand
     result = run(folder, path, CONFIG)  # stopped at "run `imgorg run` again to rebuild it", which stopped there too
     assert result.workspace.clusters().set_index("id")["name"][3] == "curated name"  # the edits kept
+    # the tags come back from the embedding cache (names and word search came from nothing after it)
+    pd.testing.assert_frame_equal(pd.read_parquet(path / "tags.parquet"), tags)
     assert "outliers was missing or damaged and is dropped; `imgorg outliers` makes it again" in caplog.text
     assert not result.workspace.has("outliers.parquet")
     with open(path / "reduced.npy", "ab") as damaged:

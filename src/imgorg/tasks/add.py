@@ -27,13 +27,13 @@ from ..config import AddConfig, ClusterConfig, EmbedConfig
 from ..constants import EVENTS, NOISE
 from ..events import event_labels
 from ..curation import new_log, stamp
-from ..embed import embed_catalog
-from ..embed.tags import read_tags, tags_frame
+from ..embed import COMBINE, embed_catalog, get_backbone
+from ..embed.tags import Tags, read_tags, tags_frame
 from ..errors import TooFewImagesError
 from ..progress import ProgressFactory
 from ..maps import place_by_neighbours
 from ..reduce import Reducer, l2_normalize
-from ..sources import SKIPPED_COLUMNS, STATUS_OK, normalize_catalog, normalize_skipped, scan_source
+from ..sources import SKIPPED_COLUMNS, STATUS_OK, STATUS_PENDING, normalize_catalog, normalize_skipped, scan_source
 from ..views import Workspace, open_workspace
 from .saving import input_fingerprints, save_workspace
 from ..workspace import (
@@ -78,14 +78,17 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
         ws = open_workspace(ws)  # read again if another process added images or reran meanwhile
         catalog, already, skipped = _new_rows(ws, Path(config.folder), progress, scan)
         skipped_table, changed = _skipped_table(ws, Path(config.folder), skipped)  # before the catalog changes
-        if catalog.empty:  # no new image: no edit, nothing rewritten but the skipped table
+        embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
+        old_tags = _old_tags(ws, embed_config, progress)
+        if catalog.empty:  # no new image: no edit, nothing rewritten but the skipped table (and lost tags)
+            if old_tags is not None and not ws.has(TAGS_FILE):
+                ws.write_artifact(TAGS_FILE, tags_frame(ws.images["id"].to_numpy(), old_tags))
             if changed:
                 ws.write_artifact(SKIPPED_FILE, skipped_table)
                 ws.manifest = update_manifest(ws.path, {"counts": {**ws.manifest.get("counts", {}),
                                                                    "skipped": int(len(skipped_table))}})
             empty = pd.DataFrame({"id": [], "path": [], "status": [], "error": [], "cluster": [], "probability": []})
             return AddResult(ws, empty, already, None, time.perf_counter() - start, skipped)
-        embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
         embedded = embed_catalog(ws.root, catalog, embed_config, embedding_cache(ws.path), progress=progress)
         ok = embedded.catalog["status"] == STATUS_OK
         if not ok.any() and len(catalog):
@@ -98,7 +101,7 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
         added = embedded.catalog[["id", "path", "status", "error"]].copy()
         added["cluster"], added["probability"] = NOISE, np.nan
         added.loc[ok.to_numpy(), "cluster"], added.loc[ok.to_numpy(), "probability"] = clusters, probability
-        dropped = _extend(ws, embedded, clusters, probability, unsorted, skipped_table)
+        dropped = _extend(ws, embedded, clusters, probability, unsorted, skipped_table, old_tags)
     return AddResult(ws, added.reset_index(drop=True), already, unsorted, time.perf_counter() - start, skipped,
                      dropped)
 
@@ -161,13 +164,26 @@ def _place(ws: Workspace, embeddings: np.ndarray, config: AddConfig) -> tuple[np
     return clusters.astype(np.int64), probability.round(4), unsorted
 
 
+def _old_tags(ws: Workspace, embed_config: EmbedConfig, progress) -> Tags | None:
+    """The stored images' tags; where the workspace lacks them though the backbone makes them (a rerun
+    dropped a damaged tags.parquet), read again from the embedding cache (embedded again where it lacks
+    them), so that names and word search have them for every image."""
+    tags = ws.tags()
+    if tags is not None or COMBINE in embed_config.backbone or not get_backbone(embed_config.backbone).classifier:
+        return tags
+    old = ws.images.copy()
+    old["status"] = STATUS_PENDING
+    again = embed_catalog(ws.root, old, embed_config, embedding_cache(ws.path), progress=progress)
+    return again.tags if again.tags is not None and len(again.tags) == len(old) else None
+
+
 def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarray, unsorted: int | None,
-            skipped: pd.DataFrame) -> tuple[str, ...]:
+            skipped: pd.DataFrame, old_tags: Tags | None) -> tuple[str, ...]:
     """The workspace with the new rows, the add edit in its log, its tags, maps and skipped table extended;
     returns the artifacts no longer stored (they covered the old images only)."""
     previous = dict(ws.manifest)
     log = ws.edit_log() or new_log(ws.base_method)
-    old_tags, maps = ws.tags(), _maps(ws)
+    maps = _maps(ws)
     ok = embedded.catalog["status"] == STATUS_OK
     new_ids = embedded.catalog.loc[ok, "id"].to_numpy()
     reduced = _reduce_like(ws, embedded.embeddings)

@@ -67,6 +67,8 @@ def test_without_a_review_the_app_says_how_to_make_one_and_computes_it(made, tmp
     assert missing.status_code == 404 and "imgorg review" in missing.json()["detail"]
     refused = client.post("/api/review/run", json={"kinds": ["copies"]})
     assert refused.status_code == 400 and "one or more of copy, similar" in refused.json()["detail"]
+    misspelt = client.post("/api/review/run", json={"splits": ["trian", "test"]})  # refused now, not in the job
+    assert misspelt.status_code == 400 and "no split 'trian'" in misspelt.json()["detail"]
     assert client.post("/api/review/run", json={"kinds": ["dark"]}).status_code == 202
     data = wait_for_review(client)
     assert data["stored"] and [k["kind"] for k in data["kinds"]] == ["dark"]  # only what was asked for

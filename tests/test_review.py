@@ -155,6 +155,33 @@ def test_a_copy_in_another_split_is_a_leak_that_the_training_split_keeps(reviewe
     assert row["split"] == "test" and row["action"] == "remove" and "train keeps it" in row["reason"]
 
 
+def test_the_split_order_a_review_was_given_holds_for_the_next_review_and_a_rerun(reviewed, collection, tmp_path,
+                                                                                  caplog):
+    """--splits test,train once: later reviews without --splits, and a rerun, keep test first (they fell
+    back to train first, and which copy of a leak to remove flipped without a word)."""
+    caplog.set_level("INFO")
+    root, planted = collection
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    review_collection(path, ReviewConfig(kinds=("copy", "leak"), splits=("test", "train")))
+    again = review_collection(path, ReviewConfig(kinds=("copy", "leak")))
+    leaks = again.table[again.table["kind"] == "leak"]
+    assert again.splits == ("test", "train") and set(leaks["split"]) == {"train"}
+    assert planted["leak"] not in set(leaks["path"]) and "as the last review was given them" in caplog.text
+    rerun = run(root, path, CONFIG, review=ReviewConfig(kinds=("copy", "leak")))
+    assert set(rerun.review.table.loc[rerun.review.table["kind"] == "leak", "split"]) == {"train"}
+    back = review_collection(path, ReviewConfig(kinds=("copy", "leak"), splits=("train", "test")))  # said: changed
+    assert set(back.table.loc[back.table["kind"] == "leak", "split"]) == {"test"}
+
+
+def test_a_split_folder_left_out_of_the_splits_given_is_said(tmp_path):
+    root = tmp_path / "images"
+    for split, n in (("train", 3), ("val", 2), ("test", 2)):
+        extract_cifar(root / split, per_class=n, split="train" if split == "train" else "test")
+    ws = run(root, tmp_path / "ws", CONFIG).workspace
+    result = review_collection(ws, ReviewConfig(kinds=("leak",), splits=("train", "test")))
+    assert any(n.startswith("val not among the splits given (train,test)") for n in result.notes), result.notes
+
+
 def test_the_review_says_how_often_its_label_classifier_is_right(reviewed):
     import re
 

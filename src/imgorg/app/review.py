@@ -20,6 +20,7 @@ from ..config import REVIEW_KINDS, ReviewConfig
 from ..constants import CURATED, SET_ASIDE
 from ..curation import compact, describe
 from ..errors import ImgorgError
+from ..review.leaks import split_of
 from ..review.table import KIND_TITLES, summary
 from ..tasks.review import accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection
 from ..views import load_workspace
@@ -126,6 +127,7 @@ def review_routes(state: AppState) -> APIRouter:
         config = ReviewConfig(kinds=tuple(body.kinds) if body.kinds else ReviewConfig.kinds,
                               splits=tuple(body.splits) if body.splits else None)
         config.validate()  # an unknown kind is refused now (400), not in the thread
+        split_of(state.ws.images["path"], config.splits)  # and so is a split the collection lacks
         if not job.start(state.ws.path, config):
             raise HTTPException(409, "a review of this workspace is being computed already")
         return job.status

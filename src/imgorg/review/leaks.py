@@ -32,6 +32,15 @@ def split_of(paths, splits: tuple[str, ...] | None = None) -> np.ndarray | None:
     return np.array([t if t in known else None for t in top], dtype=object)
 
 
+def left_out_splits(paths, splits: tuple[str, ...] | None) -> list[str]:
+    """Top-level folders named like splits that the ``splits`` a person named leave out (their images
+    are in no split: no leak into or out of them is looked for)."""
+    if not splits:
+        return []
+    top = {str(p).split("/", 1)[0] for p in paths if "/" in str(p)}
+    return sorted(f for f in top if f.lower() in SPLIT_FOLDERS and f not in splits)
+
+
 def split_order(present, splits: tuple[str, ...] | None = None) -> list[str]:
     """The splits in the order that keeps a shared image: as named by ``--splits``, else train first."""
     if splits:

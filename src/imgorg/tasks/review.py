@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,16 +40,17 @@ from ..review.copies import (
 )
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
-from ..review.leaks import leak_findings, split_of
+from ..review.leaks import leak_findings, left_out_splits, split_of
 from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores
 from ..review.series import checked_copy_groups, photo_sized, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
-from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, workspace_lock
+from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, update_manifest, workspace_lock
 from .curate import EditResult, edit_clusters
 
 log = logging.getLogger(__name__)
 
+SPLITS_KEY = "review_splits"  # the manifest's record of the splits a review was given, in their order
 BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other bad shots are looked at first
 
 
@@ -61,6 +62,7 @@ class ReviewResult:
     seconds: dict[str, float] = field(default_factory=dict)  # per part
     kinds: tuple[str, ...] = REVIEW_KINDS  # what was looked for
     kept: int = 0  # findings of other kinds that the stored review already held, kept beside these
+    splits: tuple[str, ...] | None = None  # as given (or stored from an earlier review); None: by folder names
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -92,6 +94,8 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
                     "kind", key=lambda kind: kind.map(order), kind="stable").reset_index(drop=True)
         ws.write_artifact(QUALITY_FILE, result.scores)
         ws.write_artifact(REVIEW_FILE, table)
+        if result.splits and "leak" in result.kinds:  # the next review keeps the same split first
+            ws.manifest = update_manifest(ws.path, {SPLITS_KEY: list(result.splits)})
     for note in result.notes:
         log.info(note)
     return result
@@ -105,6 +109,7 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     start = time.perf_counter()
     ws = open_workspace(workspace)
     config.validate()
+    config = with_stored_splits(config, ws.manifest, ws.images["path"])
     images, kinds, seconds, parts = ws.images, set(config.kinds), {}, []
     index = RememberedSearch(ws.search_index())  # copies and outliers ask for the same neighbours
     split = split_of(images["path"], config.splits)
@@ -149,11 +154,28 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     else:
         notes_after = []
     notes = not_looked_for(images, split is not None, kinds) + notes_after
+    left_out = left_out_splits(images["path"], config.splits) if "leak" in kinds else []
+    if left_out:
+        notes.append(f"{', '.join(left_out)} not among the splits given ({','.join(config.splits)}): no leaks into "
+                     f"or out of {'it' if len(left_out) == 1 else 'them'} looked for")
     table = findings_frame(parts, images)
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
     seconds["total"] = round(time.perf_counter() - start, 3)
-    return ReviewResult(table, scores, notes, seconds, kinds=tuple(config.kinds))
+    return ReviewResult(table, scores, notes, seconds, kinds=tuple(config.kinds), splits=config.splits)
+
+
+def with_stored_splits(config: ReviewConfig, manifest: dict, paths=None) -> ReviewConfig:
+    """``config`` with the splits the workspace's last review was given (``SPLITS_KEY``) where it names
+    none: which split keeps a shared image must not flip back to train first on the next review. Not
+    where one of them is no longer a top-level folder of ``paths``."""
+    stored = manifest.get(SPLITS_KEY)
+    if config.splits is not None or not stored:
+        return config
+    if paths is not None and not set(stored) <= {str(p).split("/", 1)[0] for p in paths if "/" in str(p)}:
+        return config
+    log.info("splits in the order %s, as the last review was given them (--splits changes it)", ",".join(stored))
+    return replace(config, splits=tuple(stored))
 
 
 def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = None,

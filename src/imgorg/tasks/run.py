@@ -84,6 +84,11 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
         previous = previous_manifest(out)
         if previous and _drop_damaged(out):
             previous = previous_manifest(out)
+        if review and previous:
+            from .review import with_stored_splits
+
+            folders = [f"{d.name}/" for d in Path(source).iterdir() if d.is_dir()] if Path(source).is_dir() else None
+            review = with_stored_splits(review, previous, folders)  # a rerun keeps the split order a review was given
         if is_curated(previous) and not discard_edits:
             changed = clustering_changes(previous, config)
             if changed:  # refused before any embedding: these settings make another clustering

@@ -68,6 +68,33 @@ def test_cache_embeds_only_what_is_new(tmp_path):
     assert runner.images == 3 and grown.n_computed == 3 and len(grown.embeddings) == 10
 
 
+class InterruptedRunner(CountingRunner):
+    """Ctrl-C during the ``stop_at``-th batch."""
+
+    def __init__(self, stop_at: int):
+        super().__init__()
+        self.stop_at = stop_at
+
+    def __call__(self, batch):
+        if self.calls + 1 == self.stop_at:
+            raise KeyboardInterrupt
+        return super().__call__(batch)
+
+
+def test_ctrl_c_before_the_first_full_shard_keeps_what_was_embedded(tmp_path):
+    """A run interrupted before its first shard of 2,048 images kept nothing, though it said the images
+    embedded were cached: the rerun embedded them all again."""
+    src = tmp_path / "src"
+    for i in range(12):
+        make_image(src / f"{i}.png", (20 * i, 10, 10))
+    config = EmbedConfig(batch_size=4, workers=1)  # shard_size: the default, far above 12
+    with pytest.raises(KeyboardInterrupt):
+        embed_catalog(src, scan_folder(src), config, tmp_path / "cache", runner=InterruptedRunner(stop_at=3))
+    runner = CountingRunner()
+    again = embed_catalog(src, scan_folder(src), config, tmp_path / "cache", runner=runner)
+    assert again.n_cached == 8 and runner.images == 4  # the two batches before the interrupt stayed
+
+
 @pytest.mark.slow
 def test_onnx_matches_torch_on_real_images(cifar_small):
     import torch

@@ -44,12 +44,13 @@ def embed_locally(todo: list[tuple[str, Path]], runner: Runner, pre: Preprocess,
     returns ``ShardWriter.close()``: the new vectors and tags by sha."""
     pre, processes = decode_setup(runner, pre)
     shards = ShardWriter(cache, config.shard_size)
-    for batch in _prefetch(decoded_batches(todo, pre, config, processes=processes), depth=3):
-        failures.update(batch.failures)
-        if batch.pixels is not None:
-            vectors, tags = forward(runner, batch.pixels, config.tta)
-            shards.add(batch.shas, l2_normalize(vectors), tags)
-        advance(len(batch.shas) + len(batch.failures))
+    with shards.kept_on_failure():
+        for batch in _prefetch(decoded_batches(todo, pre, config, processes=processes), depth=3):
+            failures.update(batch.failures)
+            if batch.pixels is not None:
+                vectors, tags = forward(runner, batch.pixels, config.tta)
+                shards.add(batch.shas, l2_normalize(vectors), tags)
+            advance(len(batch.shas) + len(batch.failures))
     return shards.close()
 
 

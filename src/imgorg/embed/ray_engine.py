@@ -54,14 +54,15 @@ def embed_on_ray(todo: list[tuple[str, Path]], config: EmbedConfig, cache: Embed
     started_here = _connect(ray, config.ray_address)
     try:
         shards = ShardWriter(cache, config.shard_size)
-        for batch in _dataset(ray, todo, config).iter_batches(batch_size=config.batch_size, batch_format="numpy"):
-            ok = batch["error"] == ""
-            shas = [str(s) for s in batch["sha256"]]
-            failures.update((sha, str(err)) for sha, err, good in zip(shas, batch["error"], ok) if not good)
-            if ok.any():
-                tags = Tags(batch["tag_classes"][ok], batch["tag_probs"][ok]) if "tag_classes" in batch else None
-                shards.add([sha for sha, good in zip(shas, ok) if good], batch["vector"][ok], tags)
-            advance(len(shas))
+        with shards.kept_on_failure():
+            for batch in _dataset(ray, todo, config).iter_batches(batch_size=config.batch_size, batch_format="numpy"):
+                ok = batch["error"] == ""
+                shas = [str(s) for s in batch["sha256"]]
+                failures.update((sha, str(err)) for sha, err, good in zip(shas, batch["error"], ok) if not good)
+                if ok.any():
+                    tags = Tags(batch["tag_classes"][ok], batch["tag_probs"][ok]) if "tag_classes" in batch else None
+                    shards.add([sha for sha, good in zip(shas, ok) if good], batch["vector"][ok], tags)
+                advance(len(shas))
         return shards.close()
     finally:
         if started_here:

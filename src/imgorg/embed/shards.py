@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .cache import EmbeddingCache
@@ -11,7 +13,8 @@ from .tags import Tags
 class ShardWriter:
     """Collects new embeddings (and tags) and appends them to the cache every ``shard_size`` images.
 
-    Both engines write through it, so a killed run of either resumes after its last shard."""
+    Both engines write through it, so a killed run of either resumes after its last shard, and an
+    interrupted one (Ctrl-C) after its last image (``kept_on_failure``)."""
 
     def __init__(self, cache: EmbeddingCache | None, shard_size: int):
         self.cache, self.shard_size = cache, shard_size
@@ -30,6 +33,17 @@ class ShardWriter:
         self._vectors.append(vectors)
         if len(self._shas) >= self.shard_size:
             self._flush()
+
+    @contextlib.contextmanager
+    def kept_on_failure(self):
+        """Write what was added when the block fails or is interrupted (Ctrl-C): a rerun goes on after
+        it, where a run stopped before its first full shard kept nothing."""
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):  # a second failure must not hide the first
+                self._flush()
+            raise
 
     def close(self) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
         """Write what is left; return every vector added, and the tags of those that have them, by sha."""

@@ -660,3 +660,21 @@ def test_a_screenshot_among_small_photos_is_no_odd_size_but_a_huge_photo_is(tmp_
     classes = np.array(tags.classes).copy()
     classes[ws.rows_of(odd["id"]), 0] = class_names().index(PAGE_CLASSES[0])  # tagged as a web page: a screenshot
     assert find_in_collection(ws, ReviewConfig(kinds=("odd_size",)), tags=Tags(classes, tags.probs)).table.empty
+
+
+def test_copies_labelled_apart_are_looked_at_not_removed():
+    """An exact copy of a frog filed under airplane: removing either copy may lose the right label, so
+    the copy is a look, its reason names both labels, and it still pairs with the kept one (leaks)."""
+    from imgorg.review.copies import copy_findings, copy_pairs
+
+    images = pd.DataFrame({"id": [10, 11, 12], "path": ["train/airplane/a.jpg", "train/frog/b.jpg", "train/frog/c.jpg"],
+                           "label": ["airplane", "frog", "frog"], "sha256": ["s", "s", "t"], "bytes": [9, 9, 8]})
+    groups = pd.DataFrame({"group": [0, 0, 0], "id": [10, 11, 12], "keep": [True, False, False],
+                           "kind": ["exact", "exact", "near"], "similarity": [1.0, 1.0, 0.95],
+                           "because": ["the first found"] * 3})
+    found = copy_findings(groups, images)
+    assert found["action"].tolist() == ["keep", "look", "look"]
+    assert "labelled 'frog' here and 'airplane' there" in found["reason"].iat[1]
+    assert len(copy_pairs(found)) == 2
+    same = copy_findings(groups, images.assign(label=["frog", "frog", "frog"]))
+    assert same["action"].tolist() == ["keep", "remove", "remove"]

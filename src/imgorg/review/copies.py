@@ -277,10 +277,24 @@ def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
                     f"{images['path'].iat[p]} ({s:.2f}), which is kept: {why(p, [r], sh)}"
                for r, p, g, k, kind, s, sh in zip(rows, partner, groups["group"], keep, groups["kind"],
                                                   groups["similarity"], because)]
+    action = np.where(keep, "keep", "remove").astype(object)
+    for i in np.flatnonzero(~keep & _labelled_apart(images, rows, partner)):  # removing either may lose the right label
+        action[i] = "look"
+        reasons[i] += (f"; labelled {images['label'].iat[rows[i]]!r} here and {images['label'].iat[partner[i]]!r} "
+                       "there: look at which label is right before removing either")
     return pd.DataFrame({"row": rows, "kind": "copy", "group": groups["group"].to_numpy(np.int64),
-                         "score": groups["similarity"].to_numpy(float), "action": np.where(keep, "keep", "remove"),
+                         "score": groups["similarity"].to_numpy(float), "action": action.astype(str),
                          "reason": reasons,
                          "partner": pd.array([None if k else int(p) for k, p in zip(keep, partner)], dtype="Int64")})
+
+
+def _labelled_apart(images: pd.DataFrame, rows: np.ndarray, partner: np.ndarray) -> np.ndarray:
+    """Per row, whether it and its partner both have labels, and not the same."""
+    if "label" not in images:
+        return np.zeros(len(rows), bool)
+    labels = images["label"].to_numpy(object)
+    return np.array([isinstance(labels[r], str) and isinstance(labels[p], str) and labels[r] != labels[p]
+                     for r, p in zip(rows, partner)], bool)
 
 
 SHARPER = "the sharpest (a larger copy is blurry: an enlargement has more pixels, not more detail)"
@@ -288,7 +302,7 @@ SHARPER = "the sharpest (a larger copy is blurry: an enlargement has more pixels
 
 def copy_pairs(found: pd.DataFrame) -> pd.DataFrame:
     """(a, b, kind, similarity): each copy with the one kept in its group (``copy_findings``' rows)."""
-    removed = found[found["action"] == "remove"]
+    removed = found[found["action"] != "keep"]  # a copy to look at (labelled apart) is a copy too
     return pd.DataFrame({"a": removed["partner"].astype(np.int64).to_numpy(), "b": removed["row"].to_numpy(np.int64),
                          "kind": "copy", "similarity": removed["score"].to_numpy(float)})
 
@@ -337,7 +351,7 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
 def crop_pairs(groups: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:
     """(crop row, whole row): the crops keypoints confirmed, each of the copy kept in its group
     (``found``: ``copy_findings`` of ``groups``, row for row)."""
-    crops = found[(groups["kind"].to_numpy() == "crop") & (found["action"] == "remove").to_numpy()]
+    crops = found[(groups["kind"].to_numpy() == "crop") & (found["action"] != "keep").to_numpy()]
     return np.stack([crops["row"].to_numpy(np.int64), crops["partner"].astype(np.int64).to_numpy()], axis=1) \
         if len(crops) else np.empty((0, 2), np.int64)
 

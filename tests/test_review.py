@@ -678,3 +678,16 @@ def test_copies_labelled_apart_are_looked_at_not_removed():
     assert len(copy_pairs(found)) == 2
     same = copy_findings(groups, images.assign(label=["frog", "frog", "frog"]))
     assert same["action"].tolist() == ["keep", "remove", "remove"]
+
+
+def test_a_video_is_no_copy_of_a_photo_of_the_same_moment():
+    """A clip's poster frame matched a photo; the review suggested removing the clip (or the photo)."""
+    from imgorg.review.copies import drop_videos
+
+    images = pd.DataFrame({"id": [1, 2, 3, 4, 5], "width": [640, 640, 320, 640, 640], "height": [480] * 5,
+                           "duration_s": [4.0, None, None, None, 3.0]})
+    groups = pd.DataFrame({"group": [0, 0, 0, 1, 1], "id": [1, 2, 3, 4, 5], "keep": [True, False, False, True, False],
+                           "kind": ["near"] * 5, "similarity": [1.0, 0.9, 0.9, 1.0, 0.9], "because": ["most pixels"] * 5})
+    left = drop_videos(groups, images)
+    assert left["id"].tolist() == [2, 3]  # the clips gone, and the group of a photo and a clip with them
+    assert left.set_index("id")["keep"].to_dict() == {2: True, 3: False}  # the larger photo kept in the clip's place

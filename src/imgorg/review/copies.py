@@ -146,6 +146,26 @@ FINE_MAX_SIDE = 3000
 FINE_AGREE = 0.5
 
 
+def drop_videos(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """Groups less their videos (catalog rows with a duration): a video's poster frame may match a photo
+    of the same moment, but the clip is no copy of the photo to remove (nor the photo of the clip); a
+    group left with one image goes, and one whose kept image was a video keeps its largest other."""
+    if groups.empty or "duration_s" not in images:
+        return groups
+    videos = set(images.loc[images["duration_s"].notna(), "id"].astype(int))
+    groups = groups[~groups["id"].astype(int).isin(videos)].copy()
+    groups = groups[groups.groupby("group")["id"].transform("size") >= 2]
+    pixels = images.set_index("id").reindex(groups["id"].to_numpy())
+    area = (pixels["width"].astype("float64") * pixels["height"].astype("float64")).fillna(0).to_numpy()
+    for _, members in groups.groupby("group"):
+        if not members["keep"].any():
+            groups.loc[members.index, "keep"] = False
+            groups.loc[members.index[int(np.argmax(area[groups.index.get_indexer(members.index)]))], "keep"] = True
+            if "because" in groups:
+                groups.loc[members.index, "because"] = None
+    return groups.reset_index(drop=True)
+
+
 def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.DataFrame:
     """Groups less their near copies (not the same file, not a crop) whose fine detail does not agree with
     the copy kept's (``FINE_AGREE``); a group left with one image goes."""

@@ -34,6 +34,7 @@ from ..review.copies import (
     copy_pairs,
     crop_pairs,
     drop_unlike_copies,
+    drop_videos,
     prefer_by_pixels,
     prefer_split,
     similar_findings,
@@ -224,7 +225,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
-    groups = prefer_by_pixels(groups, images, ws.root, blurry)
+    groups = prefer_by_pixels(drop_videos(groups, images), images, ws.root, blurry)
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
                                                                             config.splits))
@@ -233,7 +234,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept))
-    groups = prefer_by_pixels(copy_groups(series, images), images, ws.root, blurry)
+    groups = prefer_by_pixels(drop_videos(copy_groups(series, images), images), images, ws.root, blurry)
     groups = prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits)
     return copy_findings(groups, images), similar_findings(series, images)
 

@@ -372,3 +372,24 @@ def test_compare_on_a_curated_workspace_says_the_curated_clustering_stays_shown(
     assert "shows its curated clustering (your edits) as before" in out.output
     assert "default method is now" not in out.output  # it said so, and every command went on showing curated
     assert imgorg.load_workspace(path).method == CURATED
+
+
+def test_added_live_photos_and_sidecars_from_outside_the_source_are_found_again(fresh, tmp_path):
+    """Images added from a folder outside the workspace's source are stored by absolute path; their
+    Live Photo video and sidecar were stored relative to the added folder, and the app and exports
+    could not find them ("no longer in the source folder")."""
+    pytest.importorskip("av")
+    from imgorg.sources import source_path
+
+    from .companion_corpus import live_still, make_video, write, xmp_sidecar
+
+    _, path = fresh
+    batch = tmp_path / "batch" / "2024 06"
+    write(batch, "IMG_0104.JPG", live_still())
+    write(batch, "IMG_0104.MOV", make_video(".mov", seconds=1))
+    write(batch, "IMG_0104.JPG.xmp", xmp_sidecar(rating=4))
+    add_images(path, AddConfig(str(tmp_path / "batch")))
+    ws = imgorg.load_workspace(path)
+    row = ws.catalog[ws.catalog["path"].str.endswith("IMG_0104.JPG")].iloc[0]
+    for part in (row["motion"], row["sidecars"]):
+        assert part.startswith(str(tmp_path)) and source_path(ws.root, part).is_file(), part

@@ -26,6 +26,7 @@ from ..classify import make_model
 from ..config import AddConfig, ClusterConfig, EmbedConfig
 from ..constants import EVENTS, NOISE
 from ..events import event_labels
+from ..companions import SEPARATOR
 from ..curation import new_log, stamp
 from ..embed import COMBINE, embed_catalog, get_backbone
 from ..embed.tags import Tags, read_tags, tags_frame
@@ -113,6 +114,10 @@ def _new_rows(ws: Workspace, folder: Path, progress, scan=None) -> tuple[pd.Data
     scan = scan if scan is not None else scan_source(folder, progress=progress)
     scanned, skipped = scan.catalog.copy(), scan.skipped.copy()
     scanned["path"] = [_workspace_path(ws, folder, rel) for rel in scanned["path"]]
+    for column in ("original", "motion", "sidecars"):  # a shot's other files, named as its image is
+        if column in scanned:
+            scanned[column] = [rel if not isinstance(rel, str) else SEPARATOR.join(
+                _workspace_path(ws, folder, part) for part in rel.split(SEPARATOR)) for rel in scanned[column]]
     skipped["path"] = [_workspace_path(ws, folder, rel) for rel in skipped["path"]]
     same_content = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) & (scanned["bytes"] > 0)  # empty: none
     known = same_content | scanned["path"].isin(set(ws.catalog["path"]))

@@ -86,3 +86,16 @@ def test_python_arguments_of_the_wrong_kind_say_what_they_should_be(tmp_path):
         run(tmp_path, tmp_path / "ws", review=True)
     with pytest.raises(ConfigError, match="not models='svm'"):  # "classifier 's' is not one of ..." before
         ClassifyConfig(models="svm").validate()
+
+
+def test_a_read_only_place_to_write_is_said_without_a_traceback(tmp_path):
+    """A read-only --out printed 50 lines of traceback ending in PermissionError (as root, chmod does not
+    stop a write: the refusal is simulated)."""
+    make_image(tmp_path / "img" / "a.png", (10, 200, 30))
+    prelude = ("import pathlib\n"
+               "def refuse(self, *a, **k):\n"
+               "    raise PermissionError(1, 'Operation not permitted', str(self))\n"
+               "pathlib.Path.mkdir = refuse")
+    done = imgorg("run", str(tmp_path / "img"), "--out", str(tmp_path / "ro" / "ws"), prelude=prelude)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"cannot write {tmp_path / 'ro' / 'ws'}: Operation not permitted" in done.stderr.replace("\n", "")

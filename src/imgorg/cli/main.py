@@ -78,6 +78,10 @@ def main() -> None:
     except ImgorgError as err:
         print_error(str(err))
         raise SystemExit(2) from None
+    except PermissionError as err:  # a read-only --out, workspace or export target: said, not a traceback
+        print_error(f"cannot write {err.filename or 'there'}: {err.strerror or err}; give a folder you may "
+                    "write to (or make this one writable)")
+        raise SystemExit(2) from None
     except SystemExit as exit_:
         if exit_.code == INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
             errors.print(interrupted_message(_asked_command(sys.argv[1:])), highlight=False, markup=False)

@@ -393,3 +393,31 @@ def test_added_live_photos_and_sidecars_from_outside_the_source_are_found_again(
     row = ws.catalog[ws.catalog["path"].str.endswith("IMG_0104.JPG")].iloc[0]
     for part in (row["motion"], row["sidecars"]):
         assert part.startswith(str(tmp_path)) and source_path(ws.root, part).is_file(), part
+
+
+def test_a_rerun_after_photos_were_deleted_sets_them_aside_and_keeps_every_edit(fresh, caplog):
+    """Deleting one photo from the folder refused the rerun of a curated workspace ("put them back, or
+    pass --discard-edits"). The deleted photos are set aside as removals are; the edits stay, and a
+    photo changed in place is still refused (its edits would point at another picture)."""
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    ws = imgorg.load_workspace(path)
+    deleted = ws.images["path"].iloc[:2].tolist()
+    for rel in deleted:
+        (folder / rel).unlink()
+    result = run(folder, path, CONFIG)
+    after = result.workspace
+    assert after.clusters().set_index("id")["name"][3] == "curated name"
+    gone = set(ws.images["id"].iloc[:2])
+    assert gone <= set(after.curated().removed) and after.removal_kinds()[min(gone)] == "gone"
+    assert "2 images are gone from the folder" in caplog.text
+    from imgorg.tasks.export import export_table, removed_files
+
+    assert not set(export_table(after)["id"]) & gone  # out of the exports
+    assert removed_files(after).empty  # nothing to move: the files are gone already
+    again = run(folder, path, CONFIG)  # set aside once
+    assert len(again.workspace.edit_log()["edits"]) == len(after.edit_log()["edits"])
+    changed = folder / ws.images["path"].iloc[5]
+    Image.open(changed).rotate(90).save(changed)
+    with pytest.raises(ConfigError, match="changed in place"):
+        run(folder, path, CONFIG)

@@ -15,4 +15,5 @@ REVIEW_BESIDE_STAGE = "review beside"
 
 # every clustering method by name (imgorg.clustering.METHODS holds them); --method auto and `imgorg compare` try them
 CLUSTERING_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")
+GONE = "gone"  # the kind of removal that sets aside an image whose file was deleted from the folder
 SET_ASIDE = "set aside"  # a review finding's status where its image was removed for a finding of another kind

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..companions import renamed_part, shot_parts
-from ..constants import NOISE
+from ..constants import GONE, NOISE
 from ..errors import ConfigError, SourceError
 from ..config import ExportConfig
 from ..sources import source_path
@@ -139,7 +139,7 @@ def removed_files(ws: Workspace) -> pd.DataFrame:
     kinds = ws.removal_kinds()
     rows = [{"id": int(i), "path": str(images.at[i, "path"]), "kind": kinds.get(int(i), "review"),
              "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
-            for i, k in state.removed.items() if i in images.index]
+            for i, k in state.removed.items() if i in images.index and kinds.get(int(i)) != GONE]  # gone already
     frame = pd.DataFrame(rows, columns=["id", "path", "kind", "kept_id", "kept_path"]).astype({"kept_id": "Int64"})
     frame["file"] = [str(source_path(ws.root, p)) for p in frame["path"]]  # paths are relative to the source folder
     return frame

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
-from ..constants import REVIEW_BESIDE_STAGE, REVIEW_STAGE
+from ..constants import GONE, REVIEW_BESIDE_STAGE, REVIEW_STAGE
 from ..embed import EmbedResult, resolve_device
 from ..embed.tags import tags_frame
 from ..errors import ConfigError, WorkspaceError
@@ -254,16 +254,34 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
                              "cannot keep them)") from None
     scanned = scan_source(source, progress=progress)
     now = set(zip(scanned.catalog["path"], scanned.catalog["sha256"]))
-    gone = [p for p, sha in zip(ws.images["path"], ws.images["sha256"])
+    paths = set(scanned.catalog["path"])
+    gone = [(i, p) for i, p, sha in zip(ws.images["id"], ws.images["path"], ws.images["sha256"])
             if (p, sha) not in now and not (Path(p).is_absolute() and _unchanged(Path(p), sha))]
-    if gone:
-        raise ConfigError(f"{len(gone):,} images of the curated workspace {out} are gone from {source} or changed "
-                          f"(e.g. {gone[0]}); their edits would point nowhere. Put them back, or pass "
+    changed = [p for _, p in gone if p in paths or Path(p).exists()]
+    if changed:
+        raise ConfigError(f"{len(changed):,} images of the curated workspace {out} changed in place in {source} "
+                          f"(e.g. {changed[0]}); their edits would point at other pictures. Put them back, or pass "
                           "--discard-edits to cluster the folder anew")
+    ws = _set_aside_gone(ws, [(i, p) for i, p in gone if int(i) not in ws.curated().removed])
     added = add_images(ws, AddConfig(folder=str(source)), progress, scan=scanned)
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _set_aside_gone(ws: Workspace, gone: list[tuple[int, str]]) -> Workspace:
+    """The curated workspace with its images whose files are gone (deleted from the folder) set aside,
+    as a review's removal is: they leave the clusters, the map, search and exports, and every edit
+    stays (a deleted photo refused the whole rerun until it was put back or the edits dropped)."""
+    if not gone:
+        return ws
+    from ..curation import Remove
+    from .curate import edit_clusters
+
+    edit_clusters(ws, Remove(tuple(int(i) for i, _ in gone), kind=GONE))
+    log.warning("%s: %d images are gone from the folder (e.g. %s): set aside, every edit kept", ws.path, len(gone),
+                gone[0][1])
+    return load_workspace(ws.path)
 
 
 def _check_types(source, config, review) -> None:

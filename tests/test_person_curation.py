@@ -207,3 +207,40 @@ def test_two_clusters_of_people_are_not_named_alike():
     names = {0: "goods, ties", 1: "goods, equipment", 2: "equipment, light"}
     named = with_people(names, labels, np.ones(7, bool), [frozenset()] * 7)
     assert named == {0: "people, goods", 1: "people, equipment", 2: "people, light"}  # not "people, goods" twice
+
+
+def test_names_survive_a_rerun_after_a_photo_was_deleted(ws):
+    """A rerun numbers the images again: deleting a photo shifted every id after it, the log's faces
+    pointed at other images, and both names were lost."""
+    from imgorg import run
+
+    from .places_corpus import CONFIG
+
+    edit_people(ws, NamePerson(0, "Ana"))
+    edit_people(ws, NamePerson(1, "Rui"))
+    photos = ws.root
+    first = sorted(ws.images["path"])[0]
+    assert first == "a.jpg"
+    (photos / first).unlink()
+    again = run(photos, ws.path, CONFIG).workspace
+    assert again.images.set_index("path")["id"]["b.jpg"] != ws.images.set_index("path")["id"]["b.jpg"]  # shifted
+    path_of = again.images.set_index("id")["path"].to_dict()
+    named = {e["name"]: sorted(path_of[k[0]] for k in e["faces"]) for e in again.person_log()["edits"]}
+    assert named == {"Ana": ["b.jpg", "c.jpg", "d.jpg"], "Rui": ["b.jpg", "e.jpg"]}  # a.jpg's faces gone with it
+    write_faces(again, [row for row in FACES if row[0] != first])  # the faces found again, by path
+    people = imgorg.load_workspace(again.path).people().set_index("name")
+    assert people.loc["Ana", "faces"] == 3 and people.loc["Rui", "faces"] == 2
+
+
+def test_renumbering_a_log_maps_every_face_and_drops_those_of_images_gone():
+    from imgorg.persons import renumber
+
+    log = {"edits": [{"op": "name", "person": 0, "name": "Ana", "faces": [[0, 1, 1, 5, 5], [3, 2, 2, 5, 5]]},
+                     {"op": "merge", "persons": [1, 2], "faces": [[[1, 0, 0, 4, 4]], [[4, 0, 0, 4, 4]]], "name": None},
+                     {"op": "move", "faces": [[3, 9, 9, 2, 2]], "to": 1, "to_faces": [[1, 0, 0, 4, 4]]}],
+           "images": [[0, 4]]}
+    out = renumber(log, {1: 0, 3: 2, 4: 3, 2: 1})  # image 0 deleted, the rest shifted down
+    assert out["edits"][0]["faces"] == [[2, 2, 2, 5, 5]]
+    assert out["edits"][1]["faces"] == [[[0, 0, 0, 4, 4]], [[3, 0, 0, 4, 4]]]
+    assert out["edits"][2]["faces"] == [[2, 9, 9, 2, 2]] and out["edits"][2]["to_faces"] == [[0, 0, 0, 4, 4]]
+    assert out["images"] == [[0, 3]] and log["edits"][0]["faces"][0][0] == 0  # the log given is left as it was

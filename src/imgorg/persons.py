@@ -171,6 +171,26 @@ def join_new_faces(state: CuratedPeople, faces: pd.DataFrame, descriptors: np.nd
         fresh += 1
 
 
+def renumber(log: dict, new_id: dict[int, int]) -> dict:
+    """``log`` with its image ids as ``new_id`` maps them (a rerun numbers the images again, so that a
+    photo deleted from the folder shifts the ids after it); faces of images no longer there go."""
+    def keys(found: list) -> list:
+        return [[new_id[int(k[0])], *k[1:]] for k in found if int(k[0]) in new_id]
+
+    edits = []
+    for edit in log.get("edits", []):
+        edit = dict(edit)
+        if edit["op"] == "merge":
+            edit["faces"] = [keys(group) for group in edit["faces"]]
+        elif "faces" in edit:
+            edit["faces"] = keys(edit["faces"])
+        if "to_faces" in edit:
+            edit["to_faces"] = keys(edit["to_faces"])
+        edits.append(edit)
+    seen = [i for first, last in log.get("images", []) for i in range(int(first), int(last) + 1) if i in new_id]
+    return {**log, "edits": edits, "images": image_ranges([new_id[i] for i in seen])}
+
+
 def describe(edit: dict) -> str:
     """What an edit did, in a sentence."""
     op, n = edit["op"], len(edit.get("faces", []))

@@ -33,7 +33,9 @@ from ..workspace import (
     CarryOver, discard_edit_log, drop_damaged_artifacts, plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest,
     workspace_lock,
 )
-from ..workspace.artifacts import EDITS
+from ..persons import renumber
+from ..workspace.artifacts import EDITS, PERSON_EDITS_FILE
+from ..workspace.storage import CATALOG
 from .add import add_images
 from .index import build_search_index
 from .map import make_map
@@ -124,7 +126,10 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                     remade = {"tags", "skipped", "pca", *(["map"] if config.map.method != "none" else []),
                               *(["review"] if review else [])}  # made again by this run
                     _say_what_is_replaced(out, previous, described, carry, remade)
+                numbered = _image_ids_by_content(out) if previous else None
                 save_workspace(ws, carry)
+                if numbered is not None:
+                    _renumber_person_log(ws, numbered)
                 if EDITS.name in carry.dropped:  # only with --discard-edits (refused above otherwise)
                     discard_edit_log(out)
                 ws.write_artifact(SKIPPED_FILE, skipped)
@@ -267,6 +272,31 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _image_ids_by_content(out: Path) -> pd.DataFrame | None:
+    """(path, sha256, id) of the images of the workspace at ``out`` before a rerun rewrites it."""
+    try:
+        return read_artifact(out, CATALOG)[["path", "sha256", "id"]]
+    except (WorkspaceError, OSError, KeyError, ValueError):
+        return None
+
+
+def _renumber_person_log(ws: Workspace, before: pd.DataFrame) -> None:
+    """The people's log (names, merges, ...) with the image ids of this run, found by path and content,
+    then by content alone (a photo moved): a rerun numbers images again, and one photo deleted shifted
+    the ids after it, so every name was lost."""
+    if not ws.has(PERSON_EDITS_FILE):
+        return
+    now = ws.catalog[["path", "sha256", "id"]]
+    by_both = before.merge(now, on=["path", "sha256"], suffixes=("_old", ""))
+    rest = before[~before["id"].isin(by_both["id_old"])]
+    unique = now[~now["id"].isin(by_both["id"])].drop_duplicates("sha256", keep=False)
+    by_content = rest.drop_duplicates("sha256", keep=False).merge(unique, on="sha256", suffixes=("_old", ""))
+    mapping = {int(a): int(b) for a, b in zip(pd.concat([by_both["id_old"], by_content["id_old"]]),
+                                              pd.concat([by_both["id"], by_content["id"]]))}
+    if any(a != b for a, b in mapping.items()) or len(mapping) < len(before):
+        ws.write_artifact(PERSON_EDITS_FILE, renumber(ws.read(PERSON_EDITS_FILE), mapping))
 
 
 def _set_aside_gone(ws: Workspace, gone: list[tuple[int, str]]) -> Workspace:

@@ -225,3 +225,34 @@ def test_another_picture_the_copy_search_grouped_is_in_no_series(tmp_path):
     _, series = checked_copy_groups(images, tmp_path, groups)
     shots = series[series["kind"] == "similar"]
     assert set(shots["path"]) == {"chelsea/shot.jpg", "chelsea/reframed.jpg"}, series
+
+
+def test_burst_frames_re_framed_by_a_few_pixels_are_a_series_not_gone(tmp_path):
+    """Frames of one scene a few pixels and 1% of zoom apart, as a phone's burst saves them (one size):
+    the copy check aligned them as copies, the fine-detail check then dropped them as unlike, and the
+    whole burst vanished from the review. They are similar shots, the sharpest the best."""
+    from PIL import Image, ImageFilter
+
+    from imgorg import ClusterConfig, MapConfig, RunConfig, run
+    from imgorg.config import ReviewConfig
+
+    from .crop_corpus import source_image
+
+    folder = tmp_path / "burst"
+    folder.mkdir()
+    base = source_image("astronaut").convert("RGB")
+    for i in range(4):
+        z = 1 + 0.01 * i
+        w, h = int(base.width * 0.9 / z), int(base.height * 0.9 / z)
+        frame = base.crop((6 * i + 10, 3 * i + 10, 6 * i + 10 + w, 3 * i + 10 + h)).resize((900, 600), Image.LANCZOS)
+        if i != 2:
+            frame = frame.filter(ImageFilter.GaussianBlur(1.2 + 0.4 * abs(i - 2)))
+        frame.save(folder / f"IMG_{i}.JPG", quality=90)
+    for name in ("coffee", "rocket", "chelsea", "hubble", "brick"):
+        source_image(name).convert("RGB").resize((900, 600)).save(folder / f"{name}.JPG", quality=90)
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
+    table = run(folder, tmp_path / "ws", config, review=ReviewConfig()).review.table
+    burst = table[table["path"].str.startswith("IMG_") & table["kind"].isin(["copy", "similar"])]
+    assert sorted(burst["path"]) == [f"IMG_{i}.JPG" for i in range(4)], table[["path", "kind", "reason"]]
+    assert set(burst["kind"]) == {"similar"}
+    assert burst.loc[burst["action"] == "keep", "path"].tolist() == ["IMG_2.JPG"]  # the sharp frame

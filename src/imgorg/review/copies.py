@@ -187,6 +187,22 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
     return groups[~alone].reset_index(drop=True)
 
 
+def unlike_in_detail(images: pd.DataFrame, root, a: int, b: int) -> str | None:
+    """What rows ``a`` and ``b``, aligned as copies, are where they are large and their fine detail does
+    not agree (``FINE_AGREE``; ``_large`` says which pairs the detail decides): two lossless images
+    (screenshots) are two screens ("neither"), other pairs shots moments apart ("similar"); None
+    where the detail agrees or does not decide."""
+    by_id = images.set_index("id")
+    ida, idb = int(images["id"].iat[a]), int(images["id"].iat[b])
+    if not {"width", "height"} <= set(by_id.columns) or not _large(by_id, ida, idb):
+        return None
+    agree = fine_agreement(root, by_id.at[ida, "path"], by_id.at[idb, "path"])
+    if agree is None or agree >= FINE_AGREE:
+        return None
+    screens = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (ida, idb))
+    return "neither" if screens else "similar"
+
+
 def _large(by_id: pd.DataFrame, a: int, b: int) -> bool:
     """Both large, and of one size or both lossless: where the fine detail decides."""
     sizes = [(float(by_id.at[i, "width"]), float(by_id.at[i, "height"])) for i in (a, b)]

@@ -32,6 +32,7 @@ then the best exposed, then the one with most pixels, then the earliest taken; t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -379,7 +380,8 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
 
 def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataFrame,
                         progress: ProgressFactory | None = None,
-                        kept: dict[int, np.ndarray] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        kept: dict[int, np.ndarray] | None = None,
+                        unlike: Callable[[int, int], str | None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The copy search's groups (``duplicate_table``'s frame) with the pairs of photos in each aligned:
     (the copy groups that hold, ``series_table``'s rows of the series the rest form).
 
@@ -390,7 +392,10 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     group's order), and the parts of one group form a series of similar shots. Pairs of tiny images
     (under ``MIN_SIDE`` px, CIFAR's 32 px: there the residuals of copies and look-alikes overlap,
     docs/review.md), of identical files and of crops the keypoints confirmed stay copies. ``kept``:
-    working pixels already read (``classify_pairs``)."""
+    working pixels already read (``classify_pairs``). ``unlike(a, b)``: what two rows that align as
+    copies are instead where their fine detail differs (``review.copies.unlike_in_detail``: "similar"
+    for photos, shots of a burst moments apart, re-framed by a few pixels; "neither" for two screens),
+    or None."""
     if groups.empty:
         return groups, _no_series()
     row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
@@ -425,6 +430,11 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         return groups, _no_series()
     # a pair's score: the lower of its two images' copy scores with their group's kept copy (the copy
     # search scored each member against it alone); 1.0 for twins and the kept copy itself
+    if unlike is not None:
+        for i, (a, b, kind) in enumerate(checked[["a", "b", "kind"]].itertuples(index=False)):
+            instead = unlike(int(a), int(b)) if kind == "copy" else None
+            if instead:
+                checked.loc[i, "kind"] = instead
     to_kept = dict(zip(rows.tolist(), groups["similarity"].to_numpy(np.float32).tolist()))
     checked["score"] = np.fmin(checked["a"].map(to_kept), checked["b"].map(to_kept)).astype(np.float32)
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),

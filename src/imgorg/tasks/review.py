@@ -38,6 +38,7 @@ from ..review.copies import (
     prefer_by_pixels,
     prefer_split,
     similar_findings,
+    unlike_in_detail,
 )
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
@@ -246,7 +247,8 @@ def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFacto
     aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
     form a series of similar shots instead."""
     images = ws.images
-    checked, series = checked_copy_groups(images, ws.root, groups, progress, kept)
+    checked, series = checked_copy_groups(images, ws.root, groups, progress, kept,
+                                          unlike=lambda a, b: unlike_in_detail(images, ws.root, a, b))
     checked = prefer_split(drop_unlike_copies(checked, images, ws.root), images, split, splits)
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies

@@ -691,3 +691,19 @@ def test_a_video_is_no_copy_of_a_photo_of_the_same_moment():
     left = drop_videos(groups, images)
     assert left["id"].tolist() == [2, 3]  # the clips gone, and the group of a photo and a clip with them
     assert left.set_index("id")["keep"].to_dict() == {2: True, 3: False}  # the larger photo kept in the clip's place
+
+
+def test_the_cli_shows_one_kinds_findings_with_the_ids_accept_takes(reviewed, tmp_path):
+    """`--ids` needs ids, and the CLI showed only three example paths per kind."""
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    out = CliRunner().invoke(app, ["review", str(path), "--show", "leak", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert rows and {"id", "group", "action", "score", "path", "reason"} <= set(rows[0])
+    leak = rows[0]["id"]
+    done = CliRunner().invoke(app, ["review", str(path), "--accept", "leak", "--ids", str(leak)])
+    assert done.exit_code == 0, done.output
+    after = json.loads(CliRunner().invoke(app, ["review", str(path), "--show", "leak", "--json"]).output)
+    assert leak not in {r["id"] for r in after}  # accepted: no longer open
+    table = CliRunner().invoke(app, ["review", str(path), "--show", "dark"], terminal_width=200)
+    assert "ship/dark.jpg" in table.output and "--accept dark --ids" in table.output

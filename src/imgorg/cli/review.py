@@ -29,6 +29,7 @@ def review_command(
     ids: Annotated[Optional[str], typer.Option(help="With --accept or --dismiss: only these image ids (comma-separated).")] = None,
     undo: Annotated[bool, typer.Option("--undo", help="Take back the latest accepted or dismissed finding (any edit).")] = False,
     again: Annotated[bool, typer.Option("--again", help="Look again where a review is stored already (it is shown otherwise).")] = False,
+    show: Annotated[Optional[str], typer.Option(help="List one KIND's open findings of the stored review, one row each (id, group, suggestion, score, path, reason): the ids --ids takes.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary per kind as JSON (notes go to stderr).")] = False,
 ) -> None:
     """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason.
@@ -38,6 +39,8 @@ def review_command(
 
     chosen = _ints(ids)
     _check_actions(accept, dismiss, undo, ids)
+    if show:
+        return _show_kind(load_workspace(workspace), show, json_out)
     if undo:
         return console.print(undo_latest(load_workspace(workspace))[1], highlight=False, markup=False)
     if accept or dismiss:
@@ -76,6 +79,32 @@ def review_command(
     if not json_out:
         console.print(f"Stored: [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/] ({len(result.table) + result.kept:,} findings; "
                       "`imgorg review WS --accept KIND` acts on them, `imgorg serve WS` shows them)")
+
+
+def _show_kind(ws, kind: str, json_out: bool) -> None:
+    """The stored review's open findings of ``kind``, one row each, with the ids ``--ids`` takes."""
+    from ..tasks.review import check_kind
+
+    check_kind(kind)
+    stored = ws.review()
+    if stored is None:
+        raise ConfigError(f"no review of {ws.path} yet: `imgorg review {ws.path}` makes one")
+    rows = stored[(stored["kind"] == kind) & (stored["status"] == "open")]
+    columns = ["id", "group", "action", "score", "path", "reason"]
+    if json_out:
+        typer.echo(rows[columns].to_json(orient="records", indent=2))
+        return
+    if rows.empty:
+        console.print(f"No open {kind} finding.")
+        return
+    out = Table(title=f"Open {kind} findings ({len(rows):,}): `--accept {kind} --ids ...` or `--dismiss {kind} --ids ...`")
+    for column in columns:
+        out.add_column(column, justify="right" if column in ("id", "group", "score") else "left",
+                       overflow="fold")
+    for row in rows.itertuples():
+        out.add_row(str(row.id), "" if row.group < 0 else str(row.group), row.action, f"{row.score:.2f}",
+                    escape(str(row.path)), escape(str(row.reason)))
+    console.print(out)
 
 
 def _check_actions(accept: str | None, dismiss: str | None, undo: bool, ids: str | None) -> None:

@@ -344,7 +344,7 @@ def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=Non
         what = f"{kind} " if kind else ""
         left = f"; {looks} that ask for a look are accepted by kind or by image" if looks else ""
         raise ConfigError(f"no open {what}finding to accept{' among those images' if ids is not None else ''} "
-                          f"(`imgorg review WS` lists them{left})")
+                          f"(`imgorg review WS --show KIND` lists them{left})")
     done = []
     relabel = chosen[chosen["action"] == "relabel"].drop_duplicates("id")
     if len(relabel):
@@ -356,7 +356,7 @@ def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=Non
                                   Remove(tuple(removals["id"]), kept, tuple(removals["kind"]))))
     if not done:
         raise ConfigError("nothing to accept: each of these images is the copy kept for an image set aside, "
-                          "or its own kept copy was set aside (`imgorg review WS` lists them)")
+                          "or its own kept copy was set aside (`imgorg review WS --show KIND` lists them)")
     return done
 
 

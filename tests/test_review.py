@@ -707,3 +707,20 @@ def test_the_cli_shows_one_kinds_findings_with_the_ids_accept_takes(reviewed, tm
     assert leak not in {r["id"] for r in after}  # accepted: no longer open
     table = CliRunner().invoke(app, ["review", str(path), "--show", "dark"], terminal_width=200)
     assert "ship/dark.jpg" in table.output and "--accept dark --ids" in table.output
+
+
+def test_an_edit_saved_beside_its_original_is_no_copy_to_remove():
+    """An iPhone's IMG_E0012.JPG (the edit) was suggested for removal as a copy of IMG_0012.HEIC."""
+    from imgorg.review.copies import drop_edits, edit_of
+
+    assert edit_of("2024/05/IMG_E0012.JPG") == "2024/05/IMG_0012" and edit_of("PXL_1-edited.jpg") == "PXL_1"
+    assert edit_of("IMG_0012.JPG") is None and edit_of("credited.jpg") is None
+    images = pd.DataFrame({"id": [1, 2, 3, 4], "path": ["a/IMG_0012.HEIC", "a/IMG_E0012.JPG", "a/IMG_0012 (1).HEIC",
+                                                        "b/IMG_E0099.JPG"],
+                           "width": [4032, 4032, 4032, 800], "height": [3024] * 3 + [600]})
+    groups = pd.DataFrame({"group": [0, 0, 0, 1, 1], "id": [2, 1, 3, 4, 3], "keep": [True, False, False, True, False],
+                           "kind": ["near"] * 5, "similarity": [1.0, 0.95, 0.99, 1.0, 0.9]})
+    left = drop_edits(groups, images)
+    assert sorted(left.loc[left["group"] == 0, "id"]) == [1, 3]  # the edit out; the original and its copy stay
+    assert left.loc[left["group"] == 0, "keep"].sum() == 1
+    assert sorted(left.loc[left["group"] == 1, "id"]) == [3, 4]  # no original of IMG_E0099 in its group: stays

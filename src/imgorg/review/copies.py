@@ -3,6 +3,8 @@ and why, and the pairs they make for the leak check."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -153,10 +155,17 @@ def drop_videos(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
     if groups.empty or "duration_s" not in images:
         return groups
     videos = set(images.loc[images["duration_s"].notna(), "id"].astype(int))
-    groups = groups[~groups["id"].astype(int).isin(videos)].copy()
+    return _drop_members(groups, images, groups["id"].astype(int).isin(videos).to_numpy())
+
+
+def _drop_members(groups: pd.DataFrame, images: pd.DataFrame, out: np.ndarray) -> pd.DataFrame:
+    """Groups less the members ``out`` marks; a group left with one image goes, and one whose kept image
+    went keeps its member with the most pixels."""
+    groups = groups[~np.asarray(out, bool)].copy()
     groups = groups[groups.groupby("group")["id"].transform("size") >= 2]
     pixels = images.set_index("id").reindex(groups["id"].to_numpy())
-    area = (pixels["width"].astype("float64") * pixels["height"].astype("float64")).fillna(0).to_numpy()
+    area = (pixels["width"].astype("float64") * pixels["height"].astype("float64")).fillna(0).to_numpy() \
+        if {"width", "height"} <= set(pixels.columns) else np.zeros(len(pixels))
     for _, members in groups.groupby("group"):
         if not members["keep"].any():
             groups.loc[members.index, "keep"] = False
@@ -164,6 +173,40 @@ def drop_videos(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
             if "because" in groups:
                 groups.loc[members.index, "because"] = None
     return groups.reset_index(drop=True)
+
+
+# An edited version saved beside its original: iPhone's IMG_E0012.JPG of IMG_0012.HEIC, Google Photos'
+# PXL_..._123-edited.jpg of PXL_..._123.jpg. Both are the person's: the edit is what they made.
+_EDITED = (re.compile(r"^(?P<prefix>[A-Za-z]{3,4})_E(?P<number>\d{4,})$"), re.compile(r"^(?P<stem>.+)-edited$"))
+
+
+def edit_of(path: str) -> str | None:
+    """The folder and stem of the original a file's name says it is an edit of, or None."""
+    folder, _, name = str(path).rpartition("/")
+    stem = name.rsplit(".", 1)[0]
+    for pattern in _EDITED:
+        found = pattern.match(stem)
+        if found:
+            original = found.group("stem") if "stem" in pattern.groupindex else \
+                f"{found.group('prefix')}_{found.group('number')}"
+            return f"{folder}/{original}" if folder else original
+    return None
+
+
+def drop_edits(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+    """Groups less the edits whose original (same folder, by name) is in their group: an edit is no copy
+    to remove, nor its original (the review suggested removing an iPhone's IMG_E0012 edit as a copy of
+    IMG_0012); a group left with one image goes, and one whose kept image was the edit keeps its largest other."""
+    if groups.empty:
+        return groups
+    paths = images.set_index("id")["path"].astype(str)
+    stems = groups["id"].map(lambda i: paths[i].rsplit(".", 1)[0])
+    edits = [index for index, image in zip(groups.index, groups["id"])
+             if (original := edit_of(paths[image])) is not None
+             and (stems[groups["group"] == groups.at[index, "group"]] == original).any()]
+    if not edits:
+        return groups
+    return _drop_members(groups, images, groups.index.isin(edits))
 
 
 def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from ..review.copies import (
     copy_groups,
     copy_pairs,
     crop_pairs,
+    drop_edits,
     drop_unlike_copies,
     drop_videos,
     prefer_by_pixels,
@@ -226,7 +227,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
-    groups = prefer_by_pixels(drop_videos(groups, images), images, ws.root, blurry)
+    groups = prefer_by_pixels(drop_edits(drop_videos(groups, images), images), images, ws.root, blurry)
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
                                                                             config.splits))
@@ -235,7 +236,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept))
-    groups = prefer_by_pixels(drop_videos(copy_groups(series, images), images), images, ws.root, blurry)
+    groups = prefer_by_pixels(drop_edits(drop_videos(copy_groups(series, images), images), images), images,
+                              ws.root, blurry)
     groups = prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits)
     return copy_findings(groups, images), similar_findings(series, images)
 

@@ -115,7 +115,7 @@ def test_the_words_a_person_gave_a_photo_find_it_first(tmp_path):
     found, how = Searcher(ws).search_text("grandma", 5)
     assert ws.images["path"].iloc[found[0].row] == "scan_0001.jpg" and found[0].similarity == 1.0
     assert how.startswith("1 image whose keywords or description say 'grandma'") and len(found) <= 5
-    assert Searcher(ws).named_by("grand").size == 0  # whole words only
+    assert Searcher(ws).named_by("grand")[0].size == 0  # whole words only
 
 
 def test_an_empty_or_overlong_text_query_says_which(workspace):

@@ -244,3 +244,12 @@ def test_renumbering_a_log_maps_every_face_and_drops_those_of_images_gone():
     assert out["edits"][1]["faces"] == [[[0, 0, 0, 4, 4]], [[3, 0, 0, 4, 4]]]
     assert out["edits"][2]["faces"] == [[2, 9, 9, 2, 2]] and out["edits"][2]["to_faces"] == [[0, 0, 0, 4, 4]]
     assert out["images"] == [[0, 3]] and log["edits"][0]["faces"][0][0] == 0  # the log given is left as it was
+
+
+def test_a_word_search_for_a_persons_name_finds_their_photos_first(ws):
+    edit_people(ws, NamePerson(0, "Ana"))
+    out = CliRunner().invoke(app, ["search", str(ws.path), "--text", "ana", "-k", "4", "--json"])
+    assert out.exit_code == 0, out.output
+    answer = json.loads(out.output)
+    assert sorted(i["path"] for i in answer["neighbours"]) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+    assert answer["how"].startswith("4 images of ana, then ")

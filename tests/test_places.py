@@ -208,3 +208,12 @@ def test_added_photos_join_the_event_of_their_capture_time(ws_path, tmp_path):
     events = dict(zip(ws.images["path"], ws.cluster_labels(EVENTS)))
     new_path = added.added["path"].iloc[0]
     assert events[new_path] == events["f.jpg"] != -1  # it was noise: stored clusterings never saw it
+
+
+def test_a_word_search_for_a_place_name_finds_the_photos_taken_there_first(ws_path):
+    """`--text Lisbon` answered "No image matches" (through WordNet: ponchos) though photos were taken there."""
+    out = CliRunner().invoke(app, ["search", str(ws_path), "--text", "lisbon", "-k", "4", "--json"])
+    assert out.exit_code == 0, out.output
+    answer = json.loads(out.output)
+    assert sorted(i["path"] for i in answer["neighbours"]) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+    assert answer["how"].startswith("4 images taken in lisbon, then ")

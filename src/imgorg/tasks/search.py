@@ -75,10 +75,10 @@ class Searcher:
         workspace with tags ranks images by the probability their ImageNet classes put on the classes
         that show the word, each weighted by how directly it does (similarity: that score)."""
         _check_text(text)
-        named = self.named_by(text)  # a person's own words about a photo (its sidecars) come first
+        named, said = self.named_by(text)  # a person's own words: people's names, places, sidecars come first
         if is_clip(self.ws):
             found = self.neighbours(self.embed_text(text), k)
-            return _first(named, found, k), _with_keywords(f"CLIP text embedding of {text!r}", named, text), None
+            return _first(named, found, k), _with_keywords(f"CLIP text embedding of {text!r}", said), None
         tags = self.ws.tags()
         if tags is None:
             raise ConfigError(f"text search needs a CLIP workspace ({CLIP_BACKBONE}) or one whose backbone has an "
@@ -92,20 +92,39 @@ class Searcher:
         scores = np.where(self.ws.removed(), 0.0, scores)  # images a review removed are not found
         order = np.argsort(-scores, kind="stable")[:k]
         found = [Neighbour(int(r), float(scores[r])) for r in order if scores[r] >= MIN_WORD_SCORE]
-        return _first(named, found, k), _with_keywords(words.describe(), named, text), words
+        return _first(named, found, k), _with_keywords(words.describe(), said), words
 
-    def named_by(self, text: str) -> np.ndarray:
-        """Rows whose keywords or description (from sidecars: XMP, IPTC, Google Takeout) hold ``text``
-        as a whole word or phrase, case aside; images a review removed are left out."""
+    def named_by(self, text: str) -> tuple[np.ndarray, list[str]]:
+        """(rows, what named them): the images of the person a person named ``text``, those taken at the
+        place of that name (city, locality, region or country), and those whose keywords or description
+        (from sidecars: XMP, IPTC, Google Takeout) hold it as a whole word or phrase, case aside, in that
+        order; images a review removed are left out."""
         import re
 
-        images = self.ws.images
-        said = [images[c].fillna("").astype(str) for c in ("keywords", "description") if c in images]
-        if not said:
-            return np.empty(0, np.int64)
+        images, wanted = self.ws.images, text.strip().casefold()
         pattern = re.compile(rf"(?<!\w){re.escape(text.strip())}(?!\w)", re.IGNORECASE)
-        hit = np.logical_or.reduce([column.str.contains(pattern).to_numpy(bool) for column in said])
-        return np.flatnonzero(hit & ~self.ws.removed())
+        found: list[tuple[str, np.ndarray]] = []
+        if self.ws.has_people():
+            faces = self.ws.faces()
+            ids = faces.loc[faces["name"].fillna("").str.casefold() == wanted, "image_id"].unique()
+            found.append((f"of {text.strip()}", np.flatnonzero(images["id"].isin(ids).to_numpy())))
+        if self.ws.has_places():
+            at = self.ws.places()
+            columns = [c for c in ("place_city", "place_locality", "place_region", "place_country") if c in at]
+            hit = np.logical_or.reduce([at[c].fillna("").astype(str).str.casefold().eq(wanted).to_numpy(bool)
+                                        for c in columns])
+            found.append((f"taken in {text.strip()}", np.flatnonzero(hit)))
+        said = [images[c].fillna("").astype(str) for c in ("keywords", "description") if c in images]
+        if said:
+            hit = np.logical_or.reduce([column.str.contains(pattern).to_numpy(bool) for column in said])
+            found.append((f"whose keywords or description say {text!r}", np.flatnonzero(hit)))
+        kept, rows, how = ~self.ws.removed(), [], []
+        for phrase, hits in found:
+            hits = [int(r) for r in hits if kept[r] and r not in set(rows)]
+            if hits:
+                rows += hits
+                how.append(f"{len(hits):,} image{'s' if len(hits) != 1 else ''} {phrase}")
+        return np.array(rows, np.int64), how
 
     def neighbours(self, vector: np.ndarray, k: int, exclude: int | None = None) -> list[Neighbour]:
         """The k most similar images; ``exclude`` leaves out one row (the query image itself), and
@@ -202,10 +221,9 @@ def _first(named: np.ndarray, found: list[Neighbour], k: int) -> list[Neighbour]
     return ([Neighbour(int(r), 1.0) for r in named] + [n for n in found if n.row not in rows])[:k]
 
 
-def _with_keywords(how: str, named: np.ndarray, text: str) -> str:
-    if not len(named):
-        return how
-    return f"{len(named):,} image{'s' if len(named) != 1 else ''} whose keywords or description say {text!r}, then {how}"
+def _with_keywords(how: str, said: list[str]) -> str:
+    """How a search went: the images a person's words named first (``Searcher.named_by``), then ``how``."""
+    return f"{', '.join(said)}, then {how}" if said else how
 
 
 def as_query(value) -> Query:

@@ -724,3 +724,23 @@ def test_an_edit_saved_beside_its_original_is_no_copy_to_remove():
     assert sorted(left.loc[left["group"] == 0, "id"]) == [1, 3]  # the edit out; the original and its copy stay
     assert left.loc[left["group"] == 0, "keep"].sum() == 1
     assert sorted(left.loc[left["group"] == 1, "id"]) == [3, 4]  # no original of IMG_E0099 in its group: stays
+
+
+def test_when_a_keep_rule_changes_the_copy_kept_each_score_is_against_the_new_one():
+    """A copy's reason said 'a copy of X (0.84)' with 0.84 its score against the copy kept before a keep
+    rule (here: the split that keeps what splits share) chose X; the others' reasons named the old rule."""
+    from imgorg.review.copies import copy_findings, prefer_split, rescored
+
+    images = pd.DataFrame({"id": [0, 1, 2], "path": ["train/a.jpg", "test/b.jpg", "train/c.jpg"],
+                           "sha256": ["a", "b", "c"]})
+    vectors = np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]], np.float32)  # cos(b, c) = 0.96, cos(a, c) = 0.6
+    groups = pd.DataFrame({"group": [0, 0, 0], "id": [0, 1, 2], "keep": [True, False, False], "kind": ["near"] * 3,
+                           "similarity": [1.0, 0.8, 0.6], "because": ["the least compressed"] * 3})
+    split = np.array(["train", "test", "train"], dtype=object)
+    moved = prefer_split(groups, images, split, ("test", "train"))
+    assert moved.loc[moved["keep"], "id"].tolist() == [1]
+    scored = rescored(moved, images, vectors, None, first_kept={0})
+    assert scored.set_index("id")["similarity"].round(2).to_dict() == {0: 0.8, 1: 1.0, 2: 0.96}
+    reasons = copy_findings(scored, images).set_index("row")["reason"]
+    assert reasons[2].startswith("a copy of test/b.jpg (0.96), which is kept: the copy in test")
+    assert rescored(groups, images, vectors, None, first_kept={0}).equals(groups)  # kept as found: left as it was

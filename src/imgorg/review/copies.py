@@ -55,7 +55,8 @@ def prefer_split(groups: pd.DataFrame, images: pd.DataFrame, split: np.ndarray |
             there = members[(ranks[members.index] == first).to_numpy() & (members["kind"] != "crop").to_numpy()]
             if len(there):
                 name = member_split[groups.index.get_loc(there.index[0])]
-                _keep_instead(groups, members, there.index[0], f"the copy in {name}, the split that keeps what splits share")
+                _keep_instead(groups, members, there.index[0], f"the copy in {name}, the split that keeps what splits share",
+                              every=True)
     return groups
 
 
@@ -337,6 +338,31 @@ def _keep_instead(groups: pd.DataFrame, members: pd.DataFrame, new: int, because
     groups.loc[members.index, "keep"] = members.index == new
     groups.loc[members.index if every else [old, new], "because"] = because
     groups.loc[[old, new], "similarity"] = [groups.at[new, "similarity"], 1.0]  # similarities are to the copy kept
+
+
+def rescored(groups: pd.DataFrame, images: pd.DataFrame, embeddings: np.ndarray, thumbnails,
+             first_kept: set[int]) -> pd.DataFrame:
+    """Groups whose kept copy a keep rule changed (it is not among ``first_kept``, the copy search's),
+    each member's similarity measured again against the copy now kept, as the copy search measures it
+    (``duplicates.pair_scores`` with ``thumbnails``, else the embedding cosine): a reason said "a copy of
+    X (0.84)" with 0.84 its score against the copy kept before."""
+    from ..duplicates import pair_cosines, pair_scores
+
+    if groups.empty:
+        return groups
+    groups = groups.copy()
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    sha = images["sha256"].to_numpy() if "sha256" in images else np.arange(len(images)).astype(object)
+    for _, members in groups.groupby("group"):
+        keeper = members.loc[members["keep"].to_numpy(bool), "id"]
+        if keeper.empty or int(keeper.iat[0]) in first_kept:
+            continue
+        rows, kept = row_of.loc[members["id"].to_numpy()].to_numpy(), int(row_of[int(keeper.iat[0])])
+        pairs = np.stack([np.full(len(rows), kept), rows], axis=1)
+        scores = pair_scores(pairs, embeddings, thumbnails) if thumbnails is not None else pair_cosines(pairs, embeddings)
+        scores[sha[rows] == sha[kept]] = 1.0  # the same file
+        groups.loc[members.index, "similarity"] = np.round(scores, 4)
+    return groups
 
 
 def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:

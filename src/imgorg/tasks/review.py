@@ -38,6 +38,7 @@ from ..review.copies import (
     drop_videos,
     prefer_by_pixels,
     prefer_split,
+    rescored,
     similar_findings,
     unlike_in_detail,
 )
@@ -227,10 +228,12 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
-    groups = prefer_by_pixels(drop_edits(drop_videos(groups, images), images), images, ws.root, blurry)
+    first_kept = set(groups.loc[groups["keep"], "id"].astype(int))
+    rescore = lambda found: rescored(found, images, ws.embeddings, thumbnails, first_kept)  # noqa: E731
+    groups = rescore(prefer_by_pixels(drop_edits(drop_videos(groups, images), images), images, ws.root, blurry))
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
-                                                                            config.splits))
+                                                                            config.splits, rescore))
         return found, shots
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
     crops = crop_pairs(groups, copy_findings(groups, images))
@@ -238,20 +241,22 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                    progress=progress, crops=crops, kept=kept))
     groups = prefer_by_pixels(drop_edits(drop_videos(copy_groups(series, images), images), images), images,
                               ws.root, blurry)
-    groups = prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits)
+    groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits))
     return copy_findings(groups, images), similar_findings(series, images)
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,
                     kept: dict[int, np.ndarray] | None, split: np.ndarray | None = None,
-                    splits: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                    splits: tuple[str, ...] | None = None,
+                    rescore=lambda groups: groups) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(copy groups, their findings, similar-shot findings): the pairs of photos within each copy group
     aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
-    form a series of similar shots instead."""
+    form a series of similar shots instead. ``rescore``: ``review.copies.rescored`` for the review's
+    images, embeddings and thumbnails."""
     images = ws.images
     checked, series = checked_copy_groups(images, ws.root, groups, progress, kept,
                                           unlike=lambda a, b: unlike_in_detail(images, ws.root, a, b))
-    checked = prefer_split(drop_unlike_copies(checked, images, ws.root), images, split, splits)
+    checked = rescore(prefer_split(drop_unlike_copies(checked, images, ws.root), images, split, splits))
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
     return checked, copy_findings(checked, images), shots

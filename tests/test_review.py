@@ -744,3 +744,15 @@ def test_when_a_keep_rule_changes_the_copy_kept_each_score_is_against_the_new_on
     reasons = copy_findings(scored, images).set_index("row")["reason"]
     assert reasons[2].startswith("a copy of test/b.jpg (0.96), which is kept: the copy in test")
     assert rescored(groups, images, vectors, None, first_kept={0}).equals(groups)  # kept as found: left as it was
+
+
+def test_a_rerun_that_adds_nothing_counts_only_the_findings_still_open(reviewed, collection, tmp_path):
+    """The line said '1 dark' after the dark shot was accepted: the stored review counted decided ones."""
+    root, _ = collection
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    assert CliRunner().invoke(app, ["review", str(path), "--accept", "dark"]).exit_code == 0
+    out = CliRunner().invoke(app, ["run", str(root), "--out", str(path), "--method", "kmeans", "--k", "5",
+                                   "--map", "pca"], terminal_width=400)
+    assert out.exit_code == 0, out.output
+    line = next(line for line in out.output.splitlines() if line.startswith("Review ("))
+    assert "stored: nothing new to look at; open findings" in line and " dark" not in line, line

@@ -251,8 +251,28 @@ def test_burst_frames_re_framed_by_a_few_pixels_are_a_series_not_gone(tmp_path):
     for name in ("coffee", "rocket", "chelsea", "hubble", "brick"):
         source_image(name).convert("RGB").resize((900, 600)).save(folder / f"{name}.JPG", quality=90)
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
-    table = run(folder, tmp_path / "ws", config, review=ReviewConfig()).review.table
-    burst = table[table["path"].str.startswith("IMG_") & table["kind"].isin(["copy", "similar"])]
-    assert sorted(burst["path"]) == [f"IMG_{i}.JPG" for i in range(4)], table[["path", "kind", "reason"]]
-    assert set(burst["kind"]) == {"similar"}
-    assert burst.loc[burst["action"] == "keep", "path"].tolist() == ["IMG_2.JPG"]  # the sharp frame
+    ran = run(folder, tmp_path / "ws", config, review=ReviewConfig())
+    from imgorg.tasks.review import review_collection
+
+    every = review_collection(ran.workspace, ReviewConfig(kinds=("copy", "similar"))).table  # every pair aligned
+    for table in (ran.review.table, every):
+        burst = table[table["path"].str.startswith("IMG_") & table["kind"].isin(["copy", "similar"])]
+        assert sorted(burst["path"]) == [f"IMG_{i}.JPG" for i in range(4)], table[["path", "kind", "reason"]]
+        assert set(burst["kind"]) == {"similar"}
+        assert burst.loc[burst["action"] == "keep", "path"].tolist() == ["IMG_2.JPG"]  # the sharp frame
+
+
+def test_copies_that_every_pair_aligned_keep_as_the_copy_search_keeps():
+    """With `similar`, the series' copy groups kept their "best shot" ("the first found") over a camera's
+    own HEIC, with no score (nan)."""
+    from imgorg.review.copies import copy_groups, copy_findings
+
+    images = pd.DataFrame({"id": [0, 1], "path": ["a.jpg", "a.heic"], "format": ["JPEG", "HEIF"],
+                           "sha256": ["x", "y"], "bytes": [900, 500], "width": [800, 800], "height": [600, 600]})
+    series = pd.DataFrame({"group": [0, 0], "id": [0, 1], "path": ["a.jpg", "a.heic"], "kind": ["copy", "copy"],
+                           "similarity": [1.0, float("nan")], "best": [True, False], "reason": ["", ""]})
+    vectors = np.array([[1.0, 0.0], [0.96, 0.28]], np.float32)
+    groups = copy_groups(series, images, vectors)
+    assert groups.loc[groups["keep"], "path"].tolist() == ["a.heic"]
+    assert groups["similarity"].notna().all()
+    assert "the camera's own HEIF file" in copy_findings(groups, images)["reason"].iat[1]

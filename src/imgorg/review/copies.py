@@ -461,18 +461,20 @@ def crop_pairs(groups: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:
         if len(crops) else np.empty((0, 2), np.int64)
 
 
-def copy_groups(series: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+def copy_groups(series: pd.DataFrame, images: pd.DataFrame, embeddings: np.ndarray | None = None, root=None,
+                thumbnails=None, crops: np.ndarray | None = None) -> pd.DataFrame:
     """The copy groups of ``imgorg.review.series.series_table`` as duplicate groups (group, id, path,
-    kind, similarity, keep), the copy it keeps first: exact where the file is the kept one's."""
-    copies = series[series["kind"] == "copy"].copy()
-    if copies.empty:
-        return pd.DataFrame({"group": [], "id": [], "path": [], "kind": [], "similarity": [], "keep": []})
-    sha = images.set_index("id")["sha256"]
-    kept_sha = copies[copies["best"]].set_index("group")["id"].map(sha)
-    same = copies["id"].map(sha).to_numpy() == copies["group"].map(kept_sha).to_numpy()
-    copies["kind"] = np.where(same & ~copies["best"].to_numpy(), "exact", "near")
-    return copies.rename(columns={"best": "keep"})[["group", "id", "path", "kind", "similarity", "keep"]] \
-        .sort_values(["group", "keep"], ascending=[True, False]).reset_index(drop=True)
+    kind, similarity, keep), ordered and scored as the copy search orders and scores its own
+    (``duplicates.grouping.duplicates_frame``: the camera's format, capture time, GPS, pixels, ...;
+    ``crops``: (crop row, whole row) pairs, never kept). The series' own best shot kept "the first
+    found" over a camera's HEIC, and its scores were missing (nan)."""
+    from ..duplicates.grouping import duplicates_frame
+
+    copies = series[series["kind"] == "copy"]
+    labels = np.full(len(images), -1, np.int64)
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    labels[row_of.loc[copies["id"].to_numpy()].to_numpy()] = copies["group"].to_numpy(np.int64)
+    return duplicates_frame(images, embeddings, labels, root, thumbnails, crops)
 
 
 def similar_findings(series: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:

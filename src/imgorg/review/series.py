@@ -351,7 +351,8 @@ def _same_side(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str | Path,
                  threshold: float | None = None, index: SearchIndex | None = None,
                  progress: ProgressFactory | None = None, crops: np.ndarray | None = None,
-                 similar_score: float = SIMILAR_SCORE, kept: dict[int, np.ndarray] | None = None) -> pd.DataFrame:
+                 similar_score: float = SIMILAR_SCORE, kept: dict[int, np.ndarray] | None = None,
+                 unlike: Callable[[int, int], str | None] | None = None) -> pd.DataFrame:
     """Copies and series of similar shots among a workspace's images (rows aligned with ``embeddings``).
 
     The duplicate finder's candidates scoring at least ``similar_score`` are aligned
@@ -359,7 +360,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     copy, which is told by its alignment, but a pair at or above it that does not align is a
     similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
     keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment. ``kept``:
-    working pixels already read (``classify_pairs``). Returns ``COLUMNS``: one row per image in a
+    working pixels already read (``classify_pairs``); ``unlike``: as for ``checked_copy_groups``. Returns ``COLUMNS``: one row per image in a
     copy group (kind "copy", ``best``: the one to keep) or a series (kind "similar", ``best``: the
     suggested shot), ``reason`` in words."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
@@ -369,7 +370,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
                           f"the default is {SIMILAR_SCORE}")
     pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress)
     keep = scores >= similar_score
-    checked = classify_pairs(images, root, pairs[keep], scores[keep], progress, kept)
+    checked = _instead_of_copies(classify_pairs(images, root, pairs[keep], scores[keep], progress, kept), unlike)
     copies = checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy()
     if crops is not None and len(crops):
         copies = np.concatenate([copies, np.sort(np.asarray(crops, np.int64).reshape(-1, 2), axis=1)])
@@ -430,11 +431,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         return groups, _no_series()
     # a pair's score: the lower of its two images' copy scores with their group's kept copy (the copy
     # search scored each member against it alone); 1.0 for twins and the kept copy itself
-    if unlike is not None:
-        for i, (a, b, kind) in enumerate(checked[["a", "b", "kind"]].itertuples(index=False)):
-            instead = unlike(int(a), int(b)) if kind == "copy" else None
-            if instead:
-                checked.loc[i, "kind"] = instead
+    checked = _instead_of_copies(checked, unlike)
     to_kept = dict(zip(rows.tolist(), groups["similarity"].to_numpy(np.float32).tolist()))
     checked["score"] = np.fmin(checked["a"].map(to_kept), checked["b"].map(to_kept)).astype(np.float32)
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),
@@ -446,6 +443,19 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         return groups, _no_series()
     return _split_groups(groups, part), _table(images, root, np.empty((0, 2), np.int64),
                                                _series_links(groups, rows, part, checked), checked, to_kept)
+
+
+def _instead_of_copies(checked: pd.DataFrame, unlike: Callable[[int, int], str | None] | None) -> pd.DataFrame:
+    """``checked`` (pairs a, b, kind) with each pair aligned as a copy that ``unlike`` calls otherwise
+    ("similar" shots, or "neither") of that kind."""
+    if unlike is None or checked.empty:
+        return checked
+    checked = checked.reset_index(drop=True)
+    for i, (a, b, kind) in enumerate(checked[["a", "b", "kind"]].itertuples(index=False)):
+        instead = unlike(int(a), int(b)) if kind == "copy" else None
+        if instead:
+            checked.loc[i, "kind"] = instead
+    return checked
 
 
 def _largest_part(rows: np.ndarray, stars: list[tuple[int, int, str]]) -> int:

@@ -243,9 +243,10 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
-                                                   progress=progress, crops=crops, kept=kept))
-    groups = prefer_by_pixels(drop_edits(drop_videos(copy_groups(series, images), images), images), images,
-                              ws.root, blurry)
+                                                   progress=progress, crops=crops, kept=kept,
+                                                   unlike=lambda a, b: unlike_in_detail(images, ws.root, a, b)))
+    groups = copy_groups(series, images, ws.embeddings, ws.root, thumbnails, crops)
+    groups = prefer_by_pixels(drop_edits(drop_videos(groups, images), images), images, ws.root, blurry)
     groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits))
     return copy_findings(groups, images), similar_findings(series, images)
 

@@ -145,3 +145,13 @@ def test_an_unreadable_file_is_reported_and_the_rest_catalogued(tmp_path):
     assert result.returncode == 0, result.stderr
     errors = json.loads(result.stdout.strip().splitlines()[-1])
     assert errors == {"a.png": "", "secret.png": "cannot read: Permission denied"}
+
+
+def test_a_single_file_as_source_names_the_folder_that_holds_it(tmp_path):
+    """`imgorg run IMG_0001.JPG` said the 'source folder does not exist', though the file does."""
+    from imgorg.errors import SourceError
+    from imgorg.sources import scan_source
+
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(tmp_path / "IMG_0001.JPG")
+    with pytest.raises(SourceError, match=r"is a file; imgorg takes a folder of images: pass the folder"):
+        scan_source(tmp_path / "IMG_0001.JPG")

@@ -93,6 +93,9 @@ def scan_source(root: str | os.PathLike, *, workers: int = 4, progress: Progress
     saying what it held instead.
     """
     root = Path(root)
+    if root.is_file():
+        raise SourceError(f"{str(root)!r} is a file; imgorg takes a folder of images: pass the folder that holds it "
+                          f"({str(root.parent)!r}), or put the files you want in a folder of their own")
     if not root.is_dir():
         raise SourceError(f"source folder {str(root)!r} does not exist or is not a folder; pass a folder of images")
     files, skipped = [], []

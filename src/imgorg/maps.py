@@ -84,8 +84,10 @@ class Projector(TransformerMixin, BaseEstimator):
             raise ImportError("UMAP maps need umap-learn: pip install 'imgorg[maps]'") from None
         cache_umap_compilation()
         neighbours = min(self.n_neighbors, len(X) - 1)
+        # one job, as a seed makes it anyway: said here, umap-learn does not warn about it on the console
         return umap.UMAP(n_components=self.n_components, n_neighbors=neighbours, metric="cosine",
-                         n_epochs=self.epochs, random_state=self.random_state).fit_transform(X)
+                         n_epochs=self.epochs, random_state=self.random_state,
+                         n_jobs=1 if self.random_state is not None else -1).fit_transform(X)
 
     def _tsne(self, X):
         from sklearn.manifold import TSNE

@@ -141,3 +141,11 @@ def test_an_article_is_no_part_of_the_word_and_alone_reaches_nothing():
     assert words.reach("the beach").classes.tolist() == words.reach("beach").classes.tolist()
     alone = words.reach("a")  # its glosses reached telescopes ("a" unit of radiation)
     assert not alone.through and not alone.nearest
+
+
+def test_a_proper_adjective_alone_is_never_the_everyday_name_of_a_class():
+    """ "Afghan" (the Afghan hound) named a cluster of portraits "Marta, Afghan"."""
+    table = vocabulary.hierarchy()
+    for lemma, said in (("Afghan hound", "Afghan hound"), ("Maltese dog", "Maltese dog"), ("Siamese cat", "Siamese cat")):
+        assert {words.everyday_name(wnid)[0] for wnid in table.words[lemma.lower()]} == {said}
+    assert words.everyday_name(next(iter(table.words["samoyed"])))[0] == "Samoyed"  # its only name stays

@@ -284,6 +284,9 @@ def everyday_name(wnid: str) -> tuple[str, float]:
     familiaris, "dugong" (2.7) for dugong/sea cow (3.09)."""
     synset = vocabulary.hierarchy().synsets[wnid]
     lemmas = list(dict.fromkeys(vocabulary.normalize(x) if x.isupper() else x for x in synset.lemmas))
+    # a proper adjective alone ("Afghan" for the Afghan hound, "Maltese", "Siamese") reads as a people on
+    # a cluster of portraits: another lemma is said where there is one
+    lemmas = [x for x in lemmas if not (x[:1].isupper() and " " not in x)] or lemmas
     best = max(lemmas, key=lambda x: (name_zipf(x), -lemmas.index(x)))
     return best, name_zipf(best)
 

@@ -172,3 +172,18 @@ def test_catalog_columns_and_dtypes_and_old_catalogs_gain_empty_metadata():
         "rating": "Int64", "keywords": "string", "description": "string", "sidecars": "string", "original": "string",
         "motion": "string", "duration_s": "Float64"}
     assert catalog["taken_at"].isna().all() and catalog["width"].isna().all()
+
+
+def test_a_date_in_a_phones_file_name_is_the_capture_time_where_the_file_holds_none(tmp_path):
+    """WhatsApp, Pixel and Android names carry the date; the file time (the day of the copy) made a
+    bogus event "7 Dec 2026" of photos a phone had named 7 May 2024."""
+    import pandas as pd
+
+    for name in ("IMG-20240505-WA0007.jpg", "PXL_20240507_101530123.jpg", "IMG_0001.jpg", "IMG_20241399_000000.jpg"):
+        make_image(tmp_path / name, (10, 20, 30))
+    rows = scan_folder(tmp_path).set_index("path")
+    assert rows.loc["IMG-20240505-WA0007.jpg", ["taken_at", "taken_at_source"]].tolist() == \
+        [pd.Timestamp("2024-05-05"), "name"]
+    assert rows.loc["PXL_20240507_101530123.jpg", "taken_at"] == pd.Timestamp("2024-05-07 10:15:30")
+    assert rows.loc["IMG_0001.jpg", "taken_at_source"] == "file"
+    assert rows.loc["IMG_20241399_000000.jpg", "taken_at_source"] == "file"  # no such date

@@ -34,10 +34,15 @@ SOURCE_CONTAINER = "container"  # an ISO-BMFF/QuickTime movie header (HEIF and A
 SOURCE_DIGITIZED = "digitized"  # EXIF DateTimeDigitized (in the Exif IFD or, as some writers put it, IFD0)
 SOURCE_SIDECAR = "sidecar"  # a file beside the photo (.xmp, Google Takeout .json), passed in by the caller
 SOURCE_EXIF_DATETIME = "exif_datetime"  # EXIF DateTime: when the file was last changed, often by an editor
+SOURCE_NAME = "name"  # the date and time in the file's name (IMG_20240505_123456, PXL_, VID_, Screenshot_, -WA0007)
 SOURCE_FILE = "file"  # the file's modification time: nothing above was found
 SOURCES = (SOURCE_EXIF, SOURCE_XMP, SOURCE_IPTC, SOURCE_MAKERNOTE, SOURCE_CONTAINER, SOURCE_DIGITIZED,
-           SOURCE_SIDECAR, SOURCE_EXIF_DATETIME, SOURCE_FILE)
-CAPTURE_SOURCES = frozenset(SOURCES) - {SOURCE_FILE}  # a time some device or tool wrote as the capture time
+           SOURCE_SIDECAR, SOURCE_EXIF_DATETIME, SOURCE_NAME, SOURCE_FILE)
+# a time some device or tool wrote as the capture time (a name's is the phone's, but a name is easily changed)
+CAPTURE_SOURCES = frozenset(SOURCES) - {SOURCE_NAME, SOURCE_FILE}
+# A phone's or messenger's file name with the date (and time) it was taken or received: Android cameras
+# (IMG_/VID_/PXL_20240507_101530123), screenshots (Screenshot_20231022-100021), WhatsApp (IMG-20240505-WA0007).
+_NAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(\d{2})(\d{2})(?:[_-](\d{2})(\d{2})(\d{2})\d{0,3})?(?!\d)")
 
 _IFD_EXIF, _IFD_GPS = 0x8769, 0x8825
 _MAKE, _MODEL, _DATETIME = 0x010F, 0x0110, 0x0132
@@ -51,13 +56,14 @@ _YEARS = (1826, 2261)  # what a nanosecond timestamp holds; earlier or later dat
 
 def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datetime | None = None, *,
                    xmp: bytes | str | None = None, iptc: bytes | None = None, maker_time: datetime | None = None,
-                   container_time: datetime | None = None, sidecar: dict | None = None) -> dict:
+                   container_time: datetime | None = None, sidecar: dict | None = None, name: str | None = None) -> dict:
     """The catalog's metadata fields for one file (see the module docstring for what times mean).
 
     The capture time is the first of: EXIF DateTimeOriginal, the ``xmp`` packet's dates, the
     ``iptc`` records' DateCreated, ``maker_time`` or ``raw_time`` (the camera's own records),
     ``container_time`` (UTC), EXIF DateTimeDigitized, the ``sidecar``'s ``taken_at``, EXIF
-    DateTime, then ``mtime``; ``taken_at_source`` names the one used (``SOURCES``).
+    DateTime, the date in the file's ``name``, then ``mtime``; ``taken_at_source`` names the one used
+    (``SOURCES``).
     ``sidecar``: what a file beside the photo says, keys ``taken_at`` (naive wall-clock
     datetime), ``taken_at_offset_min``, ``gps_lat``, ``gps_lon`` (each may be missing or None);
     its position is used when the photo has none of its own.
@@ -69,6 +75,9 @@ def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datet
                                          container_time=container_time, sidecar=sidecar)
     if taken is not None and offset is None:
         offset = gps_offset(taken, gps)
+    if taken is None and name is not None:
+        taken = name_time(name)
+        source = SOURCE_NAME if taken is not None else None
     if taken is None and mtime is not None:
         taken, offset = file_time(mtime)
         source = SOURCE_FILE
@@ -84,6 +93,20 @@ def photo_metadata(exif: Image.Exif | None, mtime: float | None, raw_time: datet
         "gps_lat": lat,
         "gps_lon": lon,
     }
+
+
+def name_time(name: str) -> datetime | None:
+    """The date (and time, where it follows) a phone or messenger wrote into a file's name, or None:
+    "IMG-20240505-WA0007.jpg" 5 May 2024, "PXL_20240507_101530123.jpg" 10:15:30 that day."""
+    found = _NAME_DATE.search(name.rsplit("/", 1)[-1])
+    if not found:
+        return None
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in found.groups())
+    try:
+        taken = datetime(year, month, day, hour, minute, second)
+    except ValueError:  # "20241399": no date
+        return None
+    return taken if _YEARS[0] <= year and taken <= datetime.now() else None
 
 
 def capture_time(exif: Image.Exif, main: dict | None = None, *, xmp=None, iptc=None, maker_time=None,

@@ -250,7 +250,8 @@ def _examine(root: Path, rel: str, shot: Shot | None = None) -> dict:
     row.update(format=probe.format, width=probe.width, height=probe.height, orientation=probe.orientation,
                note=probe.note,
                **photo_metadata(probe.exif, info.st_mtime, probe.raw_time, xmp=probe.xmp, iptc=probe.iptc,
-                                maker_time=probe.maker_time, container_time=probe.container_time, sidecar=sidecar),
+                                maker_time=probe.maker_time, container_time=probe.container_time, sidecar=sidecar,
+                                name=rel),
                **_sidecar_columns(sidecar), content_id=apple_content_id(probe.exif) if probe.exif else None)
     return row
 
@@ -266,7 +267,7 @@ def _video_row(rel: str, data: bytes, mtime: float, shot: Shot | None, sidecar: 
     except ImageDecodeError as err:
         return {**row, "status": STATUS_ERROR, "error": err.reason}
     if fields["taken_at"] is None:
-        file_fields = photo_metadata(None, mtime, sidecar=sidecar)
+        file_fields = photo_metadata(None, mtime, sidecar=sidecar, name=rel)
         fields.update({k: file_fields[k] for k in ("taken_at", "taken_at_offset_min", "taken_at_source")})
     if fields["gps_lat"] is None and sidecar.get("gps_lat") is not None:
         fields.update(gps_lat=sidecar["gps_lat"], gps_lon=sidecar["gps_lon"])

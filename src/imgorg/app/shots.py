@@ -16,7 +16,7 @@ import pandas as pd
 from ..companions import SEPARATOR
 from ..formats import extension
 from ..inspection import camera_name
-from ..metadata import (SOURCE_CONTAINER, SOURCE_DIGITIZED, SOURCE_EXIF, SOURCE_EXIF_DATETIME, SOURCE_FILE,
+from ..metadata import (SOURCE_CONTAINER, SOURCE_DIGITIZED, SOURCE_EXIF, SOURCE_EXIF_DATETIME, SOURCE_FILE, SOURCE_NAME,
                         SOURCE_IPTC, SOURCE_MAKERNOTE, SOURCE_SIDECAR, SOURCE_XMP)
 from ..sidecars import KEYWORD_SEPARATOR
 from ..sources import source_path
@@ -36,6 +36,7 @@ SOURCE_WORDS = {
     SOURCE_DIGITIZED: "EXIF DateTimeDigitized (when it was scanned or digitized)",
     SOURCE_SIDECAR: "a sidecar file beside it (.xmp or Google Takeout .json)",
     SOURCE_EXIF_DATETIME: "EXIF DateTime (when the file was last changed, often by an editor's export)",
+    SOURCE_NAME: "the date in the file's name (a phone's or a messenger's: IMG_20240505_123456, IMG-20240505-WA0007)",
     SOURCE_FILE: "the file's modification time: the file holds no capture date (often the day it was copied)",
 }
 NOTE_WORDS = {"truncated": "truncated: the file ends early; shown and embedded as far as it goes"}

@@ -17,7 +17,7 @@ from ..constants import CLIP_BACKBONE, CURATED, NOISE, SET_ASIDE
 from ..curation import Curated, apply as apply_edits, effective
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
-from ..metadata import SOURCE_FILE
+from ..metadata import SOURCE_FILE, SOURCE_NAME
 from ..metrics import score_clustering
 from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, TAGS_FILE, Store, projection_name
 from ..workspace.store import digest
@@ -287,8 +287,8 @@ class Workspace(PeopleView, Store):
 
 
 def _lacks(images: pd.DataFrame, row: int, columns: list[str]) -> bool:
-    """Whether an image has none of these values; a capture time read from the file's date is none."""
-    if "taken_at_source" in columns and images.at[row, "taken_at_source"] in (SOURCE_FILE, None) \
+    """Whether an image has none of these values; a capture time read from the file's date or name is none."""
+    if "taken_at_source" in columns and images.at[row, "taken_at_source"] in (SOURCE_FILE, SOURCE_NAME, None) \
             or pd.isna(images.at[row, columns[0]]):
         return True
     return bool(images.loc[row, columns].isna().all())

@@ -75,7 +75,8 @@ def _print_dates(dates: dict) -> None:
 
 _SOURCE_WORDS = {"exif": "from EXIF", "xmp": "from XMP", "iptc": "from IPTC", "makernote": "from maker notes",
                  "container": "from the container", "digitized": "from EXIF DateTimeDigitized",
-                 "sidecar": "from sidecar files", "exif_datetime": "from EXIF DateTime (the last change)"}
+                 "sidecar": "from sidecar files", "exif_datetime": "from EXIF DateTime (the last change)",
+                 "name": "from file names"}
 
 
 def _print_companions(found: dict | None) -> None:

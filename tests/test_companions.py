@@ -134,6 +134,9 @@ def test_takeout_json_gives_time_place_and_description(tmp_path):
     ("PXL_20230101_101010123.jpg.json", ["PXL_20230101_101010123-edited.jpg"], "PXL_20230101_101010123-edited.jpg"),
     # beside its original, as Takeout writes it: the sidecar describes both
     ("PXL_1.jpg.json", ["PXL_1.jpg", "PXL_1-edited.jpg", "PXL_10.jpg"], ["PXL_1.jpg", "PXL_1-edited.jpg"]),
+    # the current name, whole or cut, describes the edit too (its date came from the copy's file time)
+    ("PXL_1.jpg.supplemental-metadata.json", ["PXL_1.jpg", "PXL_1-edited.jpg"], ["PXL_1.jpg", "PXL_1-edited.jpg"]),
+    ("PXL_1.jpg.supplemental-me.json", ["PXL_1.jpg", "PXL_1-edited.jpg"], ["PXL_1.jpg", "PXL_1-edited.jpg"]),
     ("IMG_9.JPG.json", ["IMG_99.JPG"], None),  # not cut: a prefix is no match
 ])
 def test_takeout_sidecar_names(json_name, media, owner):

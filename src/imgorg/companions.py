@@ -176,12 +176,14 @@ def takeout_owner(json_name: str, media: list[str]) -> list[str]:
 
 
 def _edited_copies(base: str, media: list[str]) -> list[str]:
-    """The files Takeout wrote as edits of the file named ``base`` (lower case): ``IMG_1234-edited.jpg``."""
+    """The files Takeout wrote as edits of the file named ``base`` (lower case; with the supplemental
+    suffix, whole or cut, of a ``.supplemental-metadata.json``): ``IMG_1234-edited.jpg``."""
     edited = []
     for name in media:
         ext = extension(name)
         match = _EDITED.match(name[: -len(ext) or None])
-        if match and (match[1] + ext).lower() == base:
+        original = (match[1] + ext).lower() if match else None
+        if original and base.startswith(original) and (original + _SUPPLEMENTAL).lower().startswith(base):
             edited.append(name)
     return edited
 

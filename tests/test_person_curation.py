@@ -253,3 +253,21 @@ def test_a_word_search_for_a_persons_name_finds_their_photos_first(ws):
     answer = json.loads(out.output)
     assert sorted(i["path"] for i in answer["neighbours"]) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
     assert answer["how"].startswith("4 images of ana, then ")
+
+
+def test_export_by_person_keeps_the_files_of_a_shot_together(made, tmp_path):
+    """By cluster, date or place a photo's sidecar, RAW or Live Photo video went with it; by person not."""
+    from imgorg import run
+
+    from .companion_corpus import xmp_sidecar
+    from .places_corpus import CONFIG
+
+    photos = shutil.copytree(made.parent / "photos", tmp_path / "photos")
+    (photos / "a.jpg.xmp").write_bytes(xmp_sidecar(rating=5))
+    ws = run(photos, tmp_path / "ws", CONFIG).workspace
+    write_faces(ws, FACES)
+    edit_people(ws, NamePerson(0, "Ana"))
+    done = export_folders(imgorg.load_workspace(ws.path), tmp_path / "out", by="person")
+    assert sorted(p.name for p in (tmp_path / "out" / "Ana").iterdir()) == ["a.jpg", "a.jpg.xmp", "b.jpg", "c.jpg",
+                                                                           "d.jpg"]
+    assert done.companions == 2  # beside Ana's a.jpg and Rui's

@@ -221,14 +221,7 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
                               f"folder's permissions and free space ({made} images were already exported)") from None
         made += 1
         folders.add(folder)
-        for part in belonging:  # a shot's files travel together: RAW original, Live Photo video, sidecars
-            part_origin = source_path(source, part)
-            if not part_origin.is_file():
-                missing.append(part)
-                continue
-            _place(part_origin, folder / _free_name(folder, renamed_part(part_origin.name, origin.name, name), taken),
-                   copy)
-            companions += 1
+        companions += _place_parts(source, belonging, origin.name, folder, name, copy, taken, missing)
     return FolderExport(target, method, made, int(len(set(clusters.tolist()) - {NOISE})),
                         int((clusters == NOISE).sum()), renamed, missing, int(len(ws.failures)), grouping,
                         len(folders), companions)
@@ -244,10 +237,12 @@ def export_people(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fals
     faces = faces[faces["person"] >= 0]
     if people:
         faces = faces[faces["person"].isin([ws.person_id(p) for p in people])]
-    images = ws.images[~ws.removed()].set_index("id")
+    kept = ws.images[~ws.removed()].reset_index(drop=True)
+    parts_of = dict(zip(kept["id"].astype(int), shot_parts(kept)))
+    images = kept.set_index("id")
     faces = faces[faces["image_id"].isin(images.index)].drop_duplicates(["person", "image_id"])
     taken: dict[Path, set[str]] = {}
-    renamed, missing, made, folders = 0, [], 0, set()
+    renamed, missing, made, folders, companions = 0, [], 0, set(), 0
     for person, name, image in zip(faces["person"], faces["name"].fillna(""), faces["image_id"]):
         rel = str(images.at[int(image), "path"])
         origin = source_path(source, rel)
@@ -260,8 +255,25 @@ def export_people(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fals
         _place(origin, folder / file, copy)
         made += 1
         folders.add(folder)
+        companions += _place_parts(source, parts_of[int(image)], origin.name, folder, file, copy, taken, missing)
     return FolderExport(target, "people", made, len(folders), 0, renamed, sorted(set(missing)), int(len(ws.failures)),
-                        ("person",), len(folders))
+                        ("person",), len(folders), companions)
+
+
+def _place_parts(source, parts, original_name: str, folder: Path, name: str, copy: bool,
+                 taken: dict[Path, set[str]], missing: list[str]) -> int:
+    """A shot's other files (RAW original, Live Photo video, sidecars) beside its image, exported as
+    ``name``, renamed as it was; returns how many were placed (those gone are added to ``missing``)."""
+    placed = 0
+    for part in parts:
+        part_origin = source_path(source, part)
+        if not part_origin.is_file():
+            missing.append(part)
+            continue
+        _place(part_origin, folder / _free_name(folder, renamed_part(part_origin.name, original_name, name), taken),
+               copy)
+        placed += 1
+    return placed
 
 
 def _check_target(source: Path, target: Path, force: bool) -> None:

@@ -774,3 +774,5 @@ def test_an_unsure_label_suggestion_asks_for_a_look_and_is_relabelled_never_remo
     assert not ws.removed()[ws.rows_of(issues["id"])].any()
     relabelled = ws.curated().relabeled
     assert set(issues["id"]) <= set(relabelled)
+    after = ws.review().query("kind == 'label_issue'")
+    assert (after["status"] == "accepted").all()  # the looks too: they were open after their relabel

@@ -107,7 +107,7 @@ class Workspace(PeopleView, Store):
             state = self.curated()
             done = table["id"].isin(list(state.removed)) & table["action"].isin(["remove", "look"])
             elsewhere = done & (table["id"].map(self.removal_kinds()).fillna("") != table["kind"])
-            done |= table["id"].isin(list(state.relabeled)) & (table["action"] == "relabel")
+            done |= table["id"].isin(list(state.relabeled)) & (table["kind"] == "label_issue")  # a relabel or a look
             dismissed = np.array([int(i) in state.dismissed.get(k, ()) for i, k in zip(table["id"], table["kind"])],
                                  dtype=bool)
             status = pd.Series(np.where(elsewhere, SET_ASIDE, np.where(done, "accepted", np.where(

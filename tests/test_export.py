@@ -112,7 +112,8 @@ def test_table_without_and_with_outliers_and_duplicates(workspace):
     ws, _ = workspace
     frame = export_table(ws)
     assert list(frame.columns) == ["id", "path", "label", "cluster", "cluster_name", "distance", "outlier_score",
-                                   "duplicate_group", "taken_at"]
+                                   "duplicate_group", "taken_at", "split", "label_given", "review"]
+    assert frame[["split", "label_given", "review"]].isna().all().all()  # no splits, no relabel, no review
     assert len(frame) == 6 and "dogs/bad.jpg" not in set(frame["path"])
     assert frame["outlier_score"].isna().all() and frame["duplicate_group"].isna().all()
     assert frame["label"].tolist() == ["cats"] * 3 + ["dogs"] * 3

@@ -776,3 +776,20 @@ def test_an_unsure_label_suggestion_asks_for_a_look_and_is_relabelled_never_remo
     assert set(issues["id"]) <= set(relabelled)
     after = ws.review().query("kind == 'label_issue'")
     assert (after["status"] == "accepted").all()  # the looks too: they were open after their relabel
+
+
+def test_the_exported_table_carries_the_reviews_copy_groups_splits_labels_and_open_kinds(fresh):
+    """duplicate_group and outlier_score were empty though the review had found copies; no split column,
+    and a relabel left no trace of the folder's label."""
+    from imgorg.tasks.export import export_table
+
+    path, result, planted = fresh
+    table = export_table(imgorg.load_workspace(path))
+    copies = result.table[(result.table["kind"] == "copy")]
+    grouped = table.set_index("path").loc[copies["path"].astype(str), "duplicate_group"]
+    assert grouped.notna().all() and set(table["split"].dropna()) == {"train", "test"}
+    assert table.set_index("path").loc["train/ship/dark.jpg", "review"].split(";")[0] == "dark"
+    issue = result.table[result.table["kind"] == "label_issue"].iloc[0]
+    accept_findings(path, "label_issue", ids=[int(issue["id"])])
+    row = export_table(imgorg.load_workspace(path)).set_index("id").loc[int(issue["id"])]
+    assert row["label"] == issue["suggested"] and row["label_given"] == str(issue["path"]).split("/")[1]

@@ -15,5 +15,6 @@ REVIEW_BESIDE_STAGE = "review beside"
 
 # every clustering method by name (imgorg.clustering.METHODS holds them); --method auto and `imgorg compare` try them
 CLUSTERING_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")
+REVIEW_SPLITS = "review_splits"  # the manifest's record of the splits a review was given, in their order
 GONE = "gone"  # the kind of removal that sets aside an image whose file was deleted from the folder
 SET_ASIDE = "set aside"  # a review finding's status where its image was removed for a finding of another kind

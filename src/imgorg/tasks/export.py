@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ..companions import renamed_part, shot_parts
-from ..constants import GONE, NOISE
+from ..constants import GONE, NOISE, REVIEW_SPLITS
 from ..errors import ConfigError, SourceError
 from ..config import ExportConfig
+from ..review.leaks import split_of
 from ..sources import source_path
 from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
@@ -31,7 +32,7 @@ NOISE_FOLDER = "noise"
 UNDATED_FOLDER = "undated"
 TABLE_FORMATS = ("csv", "parquet")
 TABLE_COLUMNS = ["id", "path", "label", "cluster", "cluster_name", "distance", "outlier_score", "duplicate_group",
-                 "taken_at"]
+                 "taken_at", "split", "label_given", "review"]
 GROUPINGS = ("cluster", "date", "place", "person")  # --by: folders by cluster, capture month (YYYY/MM), place
 # (Country/City), or nested (cluster,date); person alone (a photo of two people goes in both their folders)
 NO_PLACE_FOLDER = "no place"
@@ -107,11 +108,14 @@ def person_folder(person: int, name: str) -> str:
 
 def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
     """One row per clustered image: id, path, label, cluster, cluster_name, distance, outlier_score,
-    duplicate_group, taken_at.
+    duplicate_group, taken_at, split, label_given, review.
 
     distance is to the centre of its cluster in the reduced space (empty for noise and for
-    methods without one); outlier_score and duplicate_group are empty unless `imgorg outliers` /
-    `imgorg duplicates` have run (duplicate_group is also empty for images in no group).
+    methods without one); outlier_score is empty unless `imgorg outliers` has run; duplicate_group
+    is `imgorg duplicates`' group, else the stored review's copy group (empty for images in none).
+    split: the top-level folder where the collection has splits (as the last review was given
+    them); label_given: the label the folders gave, where a review's relabel changed ``label``;
+    review: the kinds of the review's open findings that ask something of the image ("copy;blurry").
     """
     method = ws.check_method(method)
     images = ws.images
@@ -126,9 +130,29 @@ def export_table(ws: Workspace, method: str | None = None) -> pd.DataFrame:
         "distance": np.full(len(images), np.nan) if distance is None else np.round(distance.astype(np.float64), 6),  # float32: no false digits
     })
     frame["outlier_score"] = _by_id(ws, OUTLIERS_FILE, "score", frame["id"]).astype("float64").round(6)
-    frame["duplicate_group"] = _by_id(ws, DUPLICATES_FILE, "group", frame["id"]).astype("Int64")
+    review = ws.review()
+    if ws.has(DUPLICATES_FILE) or review is None:
+        frame["duplicate_group"] = _by_id(ws, DUPLICATES_FILE, "group", frame["id"]).astype("Int64")
+    else:
+        copies = review[review["kind"] == "copy"].drop_duplicates("id").set_index("id")["group"]
+        frame["duplicate_group"] = frame["id"].map(copies).astype("Int64")
     frame["taken_at"] = images["taken_at"].to_numpy() if "taken_at" in images else pd.NaT
+    split = split_of(images["path"], ws.manifest.get(REVIEW_SPLITS))
+    frame["split"] = pd.array([None] * len(images) if split is None else list(split), dtype="string")
+    given = ws.catalog.set_index("id")["label"].reindex(frame["id"].to_numpy()).to_numpy(object)
+    frame["label_given"] = pd.array([g if isinstance(g, str) and g != now else None
+                                     for g, now in zip(given, frame["label"].astype(object))], dtype="string")
+    frame["review"] = pd.array(_open_kinds(review, frame["id"]), dtype="string")
     return frame[TABLE_COLUMNS][~ws.removed()].reset_index(drop=True)  # what a review set aside is not exported
+
+
+def _open_kinds(review: pd.DataFrame | None, ids: pd.Series) -> list[str | None]:
+    """Per image, the kinds of the review's open findings that ask something of it ("copy;blurry"), or None."""
+    if review is None:
+        return [None] * len(ids)
+    asking = review[(review["status"] == "open") & (review["action"] != "keep")]
+    kinds = asking.groupby("id")["kind"].agg(lambda k: ";".join(dict.fromkeys(k)))
+    return [kinds.get(int(i)) for i in ids]
 
 
 def removed_files(ws: Workspace) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import REVIEW_KINDS, ReviewConfig
+from ..constants import REVIEW_SPLITS
 from ..curation import Dismiss, Relabel, Remove
 from ..duplicates import DEFAULT_THRESHOLD, duplicate_table, image_thumbnails
 from ..duplicates.keypoints import MIN_SIDE
@@ -59,7 +60,6 @@ log = logging.getLogger(__name__)
 # test and held-out train, 3 seeds), the suggestion is the true label for 48-64% of all reported rows
 # and 66-78% of those at 0.8 or more (55-61% of them).
 SURE_RELABEL = 0.8
-SPLITS_KEY = "review_splits"  # the manifest's record of the splits a review was given, in their order
 BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other bad shots are looked at first
 
 
@@ -104,7 +104,7 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
         ws.write_artifact(QUALITY_FILE, result.scores)
         ws.write_artifact(REVIEW_FILE, table)
         if result.splits and "leak" in result.kinds:  # the next review keeps the same split first
-            ws.manifest = update_manifest(ws.path, {SPLITS_KEY: list(result.splits)})
+            ws.manifest = update_manifest(ws.path, {REVIEW_SPLITS: list(result.splits)})
     for note in result.notes:
         log.info(note)
     return result
@@ -175,10 +175,10 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
 
 
 def with_stored_splits(config: ReviewConfig, manifest: dict, paths=None) -> ReviewConfig:
-    """``config`` with the splits the workspace's last review was given (``SPLITS_KEY``) where it names
+    """``config`` with the splits the workspace's last review was given (``REVIEW_SPLITS``) where it names
     none: which split keeps a shared image must not flip back to train first on the next review. Not
     where one of them is no longer a top-level folder of ``paths``."""
-    stored = manifest.get(SPLITS_KEY)
+    stored = manifest.get(REVIEW_SPLITS)
     if config.splits is not None or not stored:
         return config
     if paths is not None and not set(stored) <= {str(p).split("/", 1)[0] for p in paths if "/" in str(p)}:

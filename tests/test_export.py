@@ -189,3 +189,21 @@ def test_the_cli_says_which_folders_an_export_by_date_made(workspace, tmp_path):
 def test_an_unknown_grouping_is_refused(workspace, tmp_path):
     with pytest.raises(ConfigError, match="cluster,date"):
         export_folders(workspace[0], tmp_path / "out", by="week")
+
+
+def test_the_id_of_a_file_that_failed_is_said_to_be_one(workspace):
+    """The catalog gives a failed file an id; asking for it said 'failed images have none'."""
+    ws, _ = workspace
+    failed = int(ws.catalog.loc[ws.catalog["status"] != "ok", "id"].iloc[0])
+    with pytest.raises(ConfigError, match=rf"no image with id {failed} .*is a file that failed to decode"):
+        ws.rows_of([failed])
+    with pytest.raises(ConfigError, match=r"no image with id 999 in this workspace \(ids run 0\.\."):
+        ws.rows_of([999])
+
+
+def test_the_review_says_which_files_it_could_not_look_at(workspace):
+    """The summary never said that 2 undecodable files are in no finding."""
+    ws, _ = workspace
+    out = CliRunner().invoke(app, ["review", str(ws.path), "--kinds", "dark"], terminal_width=400)
+    assert out.exit_code == 0, out.output
+    assert "1 file could not be decoded and is in no finding (e.g. dogs/bad.jpg: not an image" in out.output

@@ -65,6 +65,7 @@ def review_command(
                               + (f", {int(decided[SET_ASIDE]):,} set aside with findings of other kinds"
                                  if decided.get(SET_ASIDE) else "") + "; `--again` looks again, "
                               "`--accept KIND` acts on them, `imgorg serve WS` shows them")
+            _say_failures(load_workspace(workspace), say)
             return
     config = ReviewConfig(kinds=tuple(comma_list(kinds)) if kinds else DEFAULT_REVIEW_KINDS,
                           splits=tuple(comma_list(splits)) if splits else None)
@@ -79,6 +80,17 @@ def review_command(
     if not json_out:
         console.print(f"Stored: [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/] ({len(result.table) + result.kept:,} findings; "
                       "`imgorg review WS --accept KIND` acts on them, `imgorg serve WS` shows them)")
+    _say_failures(load_workspace(workspace), say)
+
+
+def _say_failures(ws, say) -> None:
+    """Files that never decoded are in no finding: said, with one of them and its reason."""
+    failed = ws.failures
+    if len(failed):
+        first = failed.iloc[0]
+        say.print(f"{len(failed):,} file{'s' if len(failed) != 1 else ''} could not be decoded and {'are' if len(failed) != 1 else 'is'} "
+                  f"in no finding (e.g. {first['path']}: {first['error']}); the catalog lists them "
+                  "(catalog.parquet, status error)", highlight=False, markup=False)
 
 
 def _show_kind(ws, kind: str, json_out: bool) -> None:

@@ -90,8 +90,13 @@ class Store:
         ids = pd.Index(np.array([i for i, f in zip(asked, fits) if f], dtype=np.int64))
         unknown = too_big or ids[~ids.isin(row_of.index)].tolist()
         if unknown:
-            raise ConfigError(f"no image with id {', '.join(map(str, unknown[:5]))} in this workspace (ids of "
-                              f"embedded images run 0..{int(self.catalog['id'].max())}; failed images have none)")
+            failed = set(self.catalog.loc[self.catalog["status"] != "ok", "id"].astype(int)) if "status" in self.catalog \
+                else set()
+            said = [i for i in unknown if i in failed]
+            why = (f"{', '.join(map(str, said[:5]))} {'is a file' if len(said) == 1 else 'are files'} that failed to "
+                   "decode: in the catalog, not among the images" if said else
+                   f"ids run 0..{int(self.catalog['id'].max())}")
+            raise ConfigError(f"no image with id {', '.join(map(str, unknown[:5]))} in this workspace ({why})")
         return row_of.loc[ids].to_numpy()
 
     @property

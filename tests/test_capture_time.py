@@ -155,7 +155,7 @@ def test_heif_sequence_gets_its_container_date_through_the_probe(photo):
 
 def test_every_source_is_a_short_name_in_precedence_order():
     assert SOURCES == ("exif", "xmp", "iptc", "makernote", "container", "digitized", "sidecar", "exif_datetime",
-                       "file")
+                       "name", "file")
 
 
 def test_make_and_model_end_at_the_first_nul(photo):

@@ -793,3 +793,28 @@ def test_the_exported_table_carries_the_reviews_copy_groups_splits_labels_and_op
     accept_findings(path, "label_issue", ids=[int(issue["id"])])
     row = export_table(imgorg.load_workspace(path)).set_index("id").loc[int(issue["id"])]
     assert row["label"] == issue["suggested"] and row["label_given"] == str(issue["path"]).split("/")[1]
+
+
+def test_a_logo_in_another_colour_is_no_copy_but_a_brightened_copy_is(tmp_path):
+    """Grey thumbnails, keypoints and detail line a purple logo up with its green twin: they passed as copies."""
+    from PIL import ImageDraw
+
+    from imgorg.review.copies import drop_recoloured
+
+    def logo(colour, name):
+        image = Image.new("RGB", (400, 400), "white")
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((10, 10, 390, 390), fill=colour)
+        draw.rectangle((150, 120, 250, 280), fill="white")
+        image.save(tmp_path / name)
+        return image
+
+    purple = logo((160, 20, 190), "purple.png")
+    logo((20, 210, 40), "green.png")
+    ImageEnhance.Brightness(purple).enhance(1.3).save(tmp_path / "brighter.png")
+    images = pd.DataFrame({"id": [0, 1, 2], "path": ["purple.png", "green.png", "brighter.png"],
+                           "width": [400] * 3, "height": [400] * 3})
+    groups = pd.DataFrame({"group": [0, 0, 0], "id": [0, 1, 2], "keep": [True, False, False],
+                           "kind": ["near"] * 3, "similarity": [1.0, 0.9, 0.95]})
+    left = drop_recoloured(groups, images, tmp_path)
+    assert left["id"].tolist() == [0, 2]

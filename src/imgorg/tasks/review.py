@@ -35,6 +35,7 @@ from ..review.copies import (
     copy_pairs,
     crop_pairs,
     drop_edits,
+    drop_recoloured,
     drop_unlike_copies,
     drop_videos,
     prefer_by_pixels,
@@ -235,7 +236,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                      thumbnails=thumbnails, decoded=grays))
     first_kept = set(groups.loc[groups["keep"], "id"].astype(int))
     rescore = lambda found: rescored(found, images, ws.embeddings, thumbnails, first_kept)  # noqa: E731
-    groups = rescore(prefer_by_pixels(drop_edits(drop_videos(groups, images), images), images, ws.root, blurry))
+    groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root)
+    groups = rescore(prefer_by_pixels(groups, images, ws.root, blurry))
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
                                                                             config.splits, rescore))
@@ -246,7 +248,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                    progress=progress, crops=crops, kept=kept,
                                                    unlike=lambda a, b: unlike_in_detail(images, ws.root, a, b)))
     groups = copy_groups(series, images, ws.embeddings, ws.root, thumbnails, crops)
-    groups = prefer_by_pixels(drop_edits(drop_videos(groups, images), images), images, ws.root, blurry)
+    groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root)
+    groups = prefer_by_pixels(groups, images, ws.root, blurry)
     groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits))
     return copy_findings(groups, images), similar_findings(series, images)
 

@@ -818,3 +818,14 @@ def test_a_logo_in_another_colour_is_no_copy_but_a_brightened_copy_is(tmp_path):
                            "kind": ["near"] * 3, "similarity": [1.0, 0.9, 0.95]})
     left = drop_recoloured(groups, images, tmp_path)
     assert left["id"].tolist() == [0, 2]
+
+
+def test_the_stored_reviews_json_says_suggestions_and_decisions_in_fields(fresh):
+    """--json said the suggestions in prose ("63 remove, 51 keep") and no decision counts."""
+    path, _, _ = fresh
+    assert CliRunner().invoke(app, ["review", str(path), "--dismiss", "dark"]).exit_code == 0
+    out = CliRunner().invoke(app, ["review", str(path), "--json"])
+    records = {r["kind"]: r for r in json.loads(out.stdout)}
+    copy = records["copy"]
+    assert copy["actions"]["remove"] == copy["open"] and {"accepted", "dismissed", "set_aside"} <= set(copy)
+    assert "dark" not in records  # nothing open: the one dark shot was kept as it is

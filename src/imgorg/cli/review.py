@@ -55,7 +55,13 @@ def review_command(
     if not (kinds or splits or again):
         stored = load_workspace(workspace).review()
         if stored is not None:  # what still waits for a decision; what was decided, counted below
-            show_findings(summary(stored[stored["status"] == "open"]), json_out, "Review (stored): open findings")
+            found = summary(stored[stored["status"] == "open"])
+            if json_out:  # the decisions per kind in fields (the table's line below says them in words)
+                counts = stored[stored["action"] != "keep"].groupby("kind")["status"].value_counts().unstack(fill_value=0)
+                for status in ("open", "accepted", "dismissed", SET_ASIDE):
+                    found[status.replace(" ", "_")] = [int(counts.at[k, status]) if k in counts.index and status in counts
+                                                       else 0 for k in found["kind"]]
+            show_findings(found, json_out, "Review (stored): open findings")
             if not json_out:
                 decided = stored[stored["action"] != "keep"]["status"].value_counts()
                 console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "

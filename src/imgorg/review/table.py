@@ -77,8 +77,9 @@ def summary(table: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
         rows.append({"kind": kind, "images": int(len(found)),
                      "groups": int(found.loc[found["group"] >= 0, "group"].nunique()),
                      "suggested": ", ".join(f"{n:,} {a}" for a, n in actions.items()),
+                     "actions": {str(a): int(n) for a, n in actions.items()},  # the same, for a program
                      "examples": found.sort_values("score", ascending=False)["path"].head(examples).tolist()})
-    return pd.DataFrame(rows, columns=["kind", "images", "groups", "suggested", "examples"])
+    return pd.DataFrame(rows, columns=["kind", "images", "groups", "suggested", "actions", "examples"])
 
 
 def robust_z(values: np.ndarray) -> np.ndarray:

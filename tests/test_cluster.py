@@ -66,3 +66,12 @@ def test_methods_fitted_on_a_sample_say_so(monkeypatch):
     assert fits["agglomerative"].startswith("fitted on a seeded sample of 200 of 600 points")
     small = run_methods(X[:100], X[:100], ["kmeans"], ClusterConfig(k=3, n_init=1))
     assert small[0].fit is None
+
+
+def test_clusters_are_numbered_without_gaps_where_a_method_leaves_one_empty():
+    """`--k 10` with a scan head that left cluster 1 empty listed clusters 0, 2, ..., 9."""
+    from imgorg.clustering.methods import consecutive
+
+    assert consecutive(np.array([0, 2, 2, -1, 5, 0])).tolist() == [0, 1, 1, -1, 2, 0]
+    labels = np.array([0, 1, -1, 1])
+    assert consecutive(labels) is labels  # already without gaps: as it was

@@ -125,6 +125,9 @@ def parse_k(value: str) -> int | str:
         raise typer.BadParameter(f"--k ({value!r}) must be a whole number or 'auto'") from None
 
 
+K_METHODS = ("scan", "kmeans", "agglomerative")  # the methods --k sets the number of clusters of
+
+
 def print_summary(result: RunResult) -> None:
     ws = result.workspace
     console.print(_clusters_table(ws))
@@ -134,6 +137,11 @@ def print_summary(result: RunResult) -> None:
         console.print(f"[yellow]k = {selection['k']}: --k {selection['k_capped_from']} is more than the number of images[/]")
     if selection.get("k_auto"):
         console.print(f"k = {selection['k']}, the best silhouette over k = 2..{selection['k_curve'][-1]['k']}")
+    found = ws.scores().get("n_clusters")
+    if isinstance(selection.get("k"), int) and found is not None and ws.method in K_METHODS \
+            and 0 < found < selection["k"] and not selection.get("k_capped_from"):
+        console.print(f"k = {selection['k']}: {found} clusters hold images (the others came out empty)",
+                      highlight=False)
     for method, how in selection.get("fit", {}).items():
         console.print(f"{method}: {how}", highlight=False, markup=False)
     if len(ws.methods) > 1:

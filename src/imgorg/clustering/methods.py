@@ -61,6 +61,7 @@ def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: Cl
         start = time.perf_counter()
         X = features_for(spec.features, embeddings, reduced)
         labels, estimator = cluster(X, dataclasses.replace(config, method=spec.name), device)
+        labels = consecutive(labels)
         seconds = time.perf_counter() - start
         scores = score_clustering(reduced, labels, labels_true, seed=config.seed).to_dict()
         results.append(MethodResult(spec.name, labels, distance_to_centre(reduced, labels), scores,
@@ -68,6 +69,18 @@ def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: Cl
         log.info("%s: %d clusters in %.1f s", spec.name, scores["n_clusters"], seconds)
         advance(1)
     return results
+
+
+def consecutive(labels: np.ndarray) -> np.ndarray:
+    """``labels`` with the clusters numbered 0, 1, 2, ... in their order (noise stays -1): a cluster a
+    method left empty (scan's heads can) left a gap, and `--k 10` listed clusters 0, 2, ..., 9."""
+    labels = np.asarray(labels)
+    kept = np.unique(labels[labels >= 0])
+    if len(kept) == 0 or kept[-1] == len(kept) - 1:
+        return labels
+    number = np.full(int(kept[-1]) + 1, -1, labels.dtype)
+    number[kept] = np.arange(len(kept))
+    return np.where(labels >= 0, number[np.maximum(labels, 0)], labels)
 
 
 def select_method(results: list[MethodResult], max_noise: float = CompareConfig.max_noise) -> tuple[str, str]:

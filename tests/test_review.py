@@ -829,3 +829,14 @@ def test_the_stored_reviews_json_says_suggestions_and_decisions_in_fields(fresh)
     copy = records["copy"]
     assert copy["actions"]["remove"] == copy["open"] and {"accepted", "dismissed", "set_aside"} <= set(copy)
     assert "dark" not in records  # nothing open: the one dark shot was kept as it is
+
+
+def test_after_the_split_order_flips_a_leak_whose_copy_was_set_aside_is_no_leak(fresh):
+    """Leaks accepted train first (the test copy set aside), then a review test first: the train image
+    was a leak whose 'remove' could never be accepted (its kept copy was gone), open for ever."""
+    path, _, planted = fresh
+    review_collection(path, ReviewConfig(kinds=("copy", "leak"), splits=("train", "test")))
+    accept_findings(path, "leak")
+    review_collection(path, ReviewConfig(kinds=("copy", "leak"), splits=("test", "train")))
+    open_ = imgorg.load_workspace(path).review().query("kind == 'leak' and status == 'open'")
+    assert "train/cat/leak.jpg" not in set(open_["path"]) and planted["leak"] not in set(open_["path"])

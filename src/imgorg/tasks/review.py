@@ -154,6 +154,9 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         knn = timed("outliers", lambda: outlier_scores(ws.embeddings, index=index))
         parts.append(outlier_findings(knn, config.outlier_z))
     if "leak" in kinds and split is not None:
+        gone = ws.removed()  # an image whose copy in another split was set aside leaks no more
+        rows = pairs[["a", "b"]].to_numpy(np.int64)
+        pairs = pairs[~(gone[rows[:, 0]] | gone[rows[:, 1]])] if len(pairs) else pairs
         leaks = leak_findings(images, split, pairs, config.splits)
         parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
     if "label_issue" in kinds and has_classes(images):

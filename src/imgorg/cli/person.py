@@ -100,6 +100,6 @@ def history(workspace: Workspace, json_out: Annotated[bool, typer.Option("--json
     if json_out:
         typer.echo(json.dumps([{k: v for k, v in e.items() if k not in ("faces", "to_faces")} for e in edits], indent=2))
         return
-    for i, edit in enumerate(edits):
+    for i, edit in enumerate(edits, 1):  # numbered from 1, as the clusters' history
         console.print(f"{i:3d}  {edit.get('at', '')}  {describe(edit)}{'' if edit['standing'] else '  (undone)'}",
                       highlight=False, markup=False)

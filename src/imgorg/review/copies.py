@@ -278,9 +278,10 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
         kept = members.loc[members["keep"], "id"]
         if kept.empty:
             continue
+        decoded: dict[str, object] = {}  # the kept image, decoded once for all its group
         for index, image, kind in zip(members.index, members["id"], members["kind"]):
             if kind == "near" and _large(by_id, int(kept.iat[0]), int(image)):
-                agree = fine_agreement(root, by_id.at[int(kept.iat[0]), "path"], by_id.at[int(image), "path"])
+                agree = fine_agreement(root, by_id.at[int(kept.iat[0]), "path"], by_id.at[int(image), "path"], decoded)
                 if agree is not None and agree < FINE_AGREE:
                     unlike.append(index)
     groups = groups.drop(index=unlike)
@@ -312,13 +313,19 @@ def _large(by_id: pd.DataFrame, a: int, b: int) -> bool:
         and max(max(size) for size in sizes) <= FINE_MAX_SIDE
 
 
-def fine_agreement(root, a: str, b: str) -> float | None:
+def fine_agreement(root, a: str, b: str, kept: dict | None = None) -> float | None:
     """Correlation of two images' fine detail (``keypoints.fine_detail``) at up to ``FINE_SIDE`` px wide;
-    None where they cannot be decoded or differ in aspect (a crop: the keypoint check's)."""
+    None where they cannot be decoded or differ in aspect (a crop: the keypoint check's). ``kept``:
+    {path: its grey decode} for ``a``, filled here (an image compared with several)."""
     from PIL import Image
 
     try:
-        decoded = [decode_image(source_path(root, p).read_bytes(), draft_size=FINE_SIDE).convert("L") for p in (a, b)]
+        if kept is None or a not in kept:
+            first = decode_image(source_path(root, a).read_bytes(), draft_size=FINE_SIDE).convert("L")
+            if kept is not None:
+                kept[a] = first
+        decoded = [kept[a] if kept is not None else first,
+                   decode_image(source_path(root, b).read_bytes(), draft_size=FINE_SIDE).convert("L")]
     except (OSError, ImageDecodeError):
         return None
     (wa, ha), (wb, hb) = (d.size for d in decoded)

@@ -840,3 +840,17 @@ def test_after_the_split_order_flips_a_leak_whose_copy_was_set_aside_is_no_leak(
     review_collection(path, ReviewConfig(kinds=("copy", "leak"), splits=("test", "train")))
     open_ = imgorg.load_workspace(path).review().query("kind == 'leak' and status == 'open'")
     assert "train/cat/leak.jpg" not in set(open_["path"]) and planted["leak"] not in set(open_["path"])
+
+
+def test_pages_and_screens_are_copies_or_nothing_never_a_series(tmp_path):
+    """Seven different receipts, nine letters and five desktop screenshots were each shown as a burst
+    with a best shot (one click set 25 documents aside): two pages or screens the alignment calls
+    similar are neither; two photos stay similar shots."""
+    from imgorg.review.copies import judge_pair
+
+    images = pd.DataFrame({"id": [0, 1, 2, 3], "path": ["r1.jpg", "r2.jpg", "s1.png", "s2.png"],
+                           "format": ["JPEG", "JPEG", "PNG", "PNG"], "width": [800] * 4, "height": [1100] * 4})
+    page = np.array([True, True, False, False])  # the receipts' tags make them pages; the PNGs are screens
+    assert judge_pair(images, tmp_path, page, 0, 1, "similar") == "neither"
+    assert judge_pair(images, tmp_path, page, 2, 3, "similar") == "neither"
+    assert judge_pair(images, tmp_path, np.zeros(4, bool), 0, 1, "similar") is None  # two photos: a series

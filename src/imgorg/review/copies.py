@@ -289,19 +289,23 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
     return groups[~alone].reset_index(drop=True)
 
 
-def unlike_in_detail(images: pd.DataFrame, root, a: int, b: int) -> str | None:
-    """What rows ``a`` and ``b``, aligned as copies, are where they are large and their fine detail does
-    not agree (``FINE_AGREE``; ``_large`` says which pairs the detail decides): two lossless images
-    (screenshots) are two screens ("neither"), other pairs shots moments apart ("similar"); None
-    where the detail agrees or does not decide."""
+def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kind: str) -> str | None:
+    """What rows ``a`` and ``b``, aligned as ``kind`` (copy or similar), are instead, or None. Two pages or
+    screens (both tagged as pages, ``review.quality.pages``, or both lossless files) are copies or nothing:
+    receipts, letters or screenshots of one layout are no burst. A copy whose fine detail does not agree
+    (``FINE_AGREE``; ``_large`` says which pairs it decides) is not one: two pages or screens are
+    "neither", two photos shots moments apart, "similar"."""
     by_id = images.set_index("id")
     ida, idb = int(images["id"].iat[a]), int(images["id"].iat[b])
+    lossless = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (ida, idb))
+    screens = lossless or bool(page[a] and page[b])
+    if kind == "similar":
+        return "neither" if screens else None
     if not {"width", "height"} <= set(by_id.columns) or not _large(by_id, ida, idb):
         return None
     agree = fine_agreement(root, by_id.at[ida, "path"], by_id.at[idb, "path"])
     if agree is None or agree >= FINE_AGREE:
         return None
-    screens = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (ida, idb))
     return "neither" if screens else "similar"
 
 

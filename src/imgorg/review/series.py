@@ -352,7 +352,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
                  threshold: float | None = None, index: SearchIndex | None = None,
                  progress: ProgressFactory | None = None, crops: np.ndarray | None = None,
                  similar_score: float = SIMILAR_SCORE, kept: dict[int, np.ndarray] | None = None,
-                 unlike: Callable[[int, int], str | None] | None = None) -> pd.DataFrame:
+                 judge: Callable[[int, int, str], str | None] | None = None) -> pd.DataFrame:
     """Copies and series of similar shots among a workspace's images (rows aligned with ``embeddings``).
 
     The duplicate finder's candidates scoring at least ``similar_score`` are aligned
@@ -360,7 +360,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     copy, which is told by its alignment, but a pair at or above it that does not align is a
     similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
     keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment. ``kept``:
-    working pixels already read (``classify_pairs``); ``unlike``: as for ``checked_copy_groups``. Returns ``COLUMNS``: one row per image in a
+    working pixels already read (``classify_pairs``); ``judge``: as for ``checked_copy_groups``. Returns ``COLUMNS``: one row per image in a
     copy group (kind "copy", ``best``: the one to keep) or a series (kind "similar", ``best``: the
     suggested shot), ``reason`` in words."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
@@ -370,7 +370,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
                           f"the default is {SIMILAR_SCORE}")
     pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress)
     keep = scores >= similar_score
-    checked = _instead_of_copies(classify_pairs(images, root, pairs[keep], scores[keep], progress, kept), unlike)
+    checked = _judged(classify_pairs(images, root, pairs[keep], scores[keep], progress, kept), judge)
     copies = checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy()
     if crops is not None and len(crops):
         copies = np.concatenate([copies, np.sort(np.asarray(crops, np.int64).reshape(-1, 2), axis=1)])
@@ -382,7 +382,7 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
 def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataFrame,
                         progress: ProgressFactory | None = None,
                         kept: dict[int, np.ndarray] | None = None,
-                        unlike: Callable[[int, int], str | None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        judge: Callable[[int, int, str], str | None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The copy search's groups (``duplicate_table``'s frame) with the pairs of photos in each aligned:
     (the copy groups that hold, ``series_table``'s rows of the series the rest form).
 
@@ -393,10 +393,10 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
     group's order), and the parts of one group form a series of similar shots. Pairs of tiny images
     (under ``MIN_SIDE`` px, CIFAR's 32 px: there the residuals of copies and look-alikes overlap,
     docs/review.md), of identical files and of crops the keypoints confirmed stay copies. ``kept``:
-    working pixels already read (``classify_pairs``). ``unlike(a, b)``: what two rows that align as
-    copies are instead where their fine detail differs (``review.copies.unlike_in_detail``: "similar"
-    for photos, shots of a burst moments apart, re-framed by a few pixels; "neither" for two screens),
-    or None."""
+    working pixels already read (``classify_pairs``). ``judge(a, b, kind)``: what a pair the alignment
+    called ``kind`` is instead, or None (``review.copies.judge_pair``: two photos that align as copies
+    but differ in fine detail are shots of a burst, "similar"; two pages or screens are copies or
+    nothing, never a series)."""
     if groups.empty:
         return groups, _no_series()
     row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
@@ -431,7 +431,7 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         return groups, _no_series()
     # a pair's score: the lower of its two images' copy scores with their group's kept copy (the copy
     # search scored each member against it alone); 1.0 for twins and the kept copy itself
-    checked = _instead_of_copies(checked, unlike)
+    checked = _judged(checked, judge)
     to_kept = dict(zip(rows.tolist(), groups["similarity"].to_numpy(np.float32).tolist()))
     checked["score"] = np.fmin(checked["a"].map(to_kept), checked["b"].map(to_kept)).astype(np.float32)
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),
@@ -445,14 +445,13 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
                                                _series_links(groups, rows, part, checked), checked, to_kept)
 
 
-def _instead_of_copies(checked: pd.DataFrame, unlike: Callable[[int, int], str | None] | None) -> pd.DataFrame:
-    """``checked`` (pairs a, b, kind) with each pair aligned as a copy that ``unlike`` calls otherwise
-    ("similar" shots, or "neither") of that kind."""
-    if unlike is None or checked.empty:
+def _judged(checked: pd.DataFrame, judge: Callable[[int, int, str], str | None] | None) -> pd.DataFrame:
+    """``checked`` (pairs a, b, kind) with each pair's kind as ``judge`` has it."""
+    if judge is None or checked.empty:
         return checked
     checked = checked.reset_index(drop=True)
     for i, (a, b, kind) in enumerate(checked[["a", "b", "kind"]].itertuples(index=False)):
-        instead = unlike(int(a), int(b)) if kind == "copy" else None
+        instead = judge(int(a), int(b), str(kind)) if kind in ("copy", "similar") else None
         if instead:
             checked.loc[i, "kind"] = instead
     return checked

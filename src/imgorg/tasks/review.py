@@ -41,8 +41,8 @@ from ..review.copies import (
     prefer_by_pixels,
     prefer_split,
     rescored,
+    judge_pair,
     similar_findings,
-    unlike_in_detail,
 )
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
@@ -145,7 +145,7 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
         if copies:
             blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
-            found, shots = _copies(ws, config, index, thumbnails, kept, grays, blurry, split, timed, progress)
+            found, shots = _copies(ws, config, index, thumbnails, kept, grays, blurry, split, timed, progress, page)
             parts.append(shots)
             pairs = pd.concat([copy_pairs(found), _similar_pairs(shots)], ignore_index=True)
             if "copy" in kinds:
@@ -229,11 +229,14 @@ def _first_read(ws: Workspace, copies: bool, folder: Path | None, decode, timed,
 
 
 def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, grays: dict, blurry: set,
-            split: np.ndarray | None, timed, progress: ProgressFactory | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+            split: np.ndarray | None, timed, progress: ProgressFactory | None,
+            page: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(copy findings, similar-shot findings): the copy search, then its groups checked by aligning
     their photos (or, with the `similar` kind, every candidate pair aligned); across splits, the copy
-    kept is in the split that keeps what splits share."""
+    kept is in the split that keeps what splits share. ``page``: per row, whether its tags make it a
+    page or a screen (``review.quality.pages``)."""
     images = ws.images
+    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind)  # noqa: E731
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
@@ -243,13 +246,12 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = rescore(prefer_by_pixels(groups, images, ws.root, blurry))
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
-                                                                            config.splits, rescore))
+                                                                            config.splits, rescore, judge))
         return found, shots
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
-                                                   progress=progress, crops=crops, kept=kept,
-                                                   unlike=lambda a, b: unlike_in_detail(images, ws.root, a, b)))
+                                                   progress=progress, crops=crops, kept=kept, judge=judge))
     groups = copy_groups(series, images, ws.embeddings, ws.root, thumbnails, crops)
     groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root)
     groups = prefer_by_pixels(groups, images, ws.root, blurry)
@@ -260,14 +262,13 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,
                     kept: dict[int, np.ndarray] | None, split: np.ndarray | None = None,
                     splits: tuple[str, ...] | None = None,
-                    rescore=lambda groups: groups) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                    rescore=lambda groups: groups, judge=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(copy groups, their findings, similar-shot findings): the pairs of photos within each copy group
     aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
     form a series of similar shots instead. ``rescore``: ``review.copies.rescored`` for the review's
-    images, embeddings and thumbnails."""
+    images, embeddings and thumbnails; ``judge``: ``review.copies.judge_pair`` for them."""
     images = ws.images
-    checked, series = checked_copy_groups(images, ws.root, groups, progress, kept,
-                                          unlike=lambda a, b: unlike_in_detail(images, ws.root, a, b))
+    checked, series = checked_copy_groups(images, ws.root, groups, progress, kept, judge=judge)
     checked = rescore(prefer_split(drop_unlike_copies(checked, images, ws.root), images, split, splits))
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies

@@ -157,3 +157,19 @@ def test_clip_clusters_are_named_zero_shot_from_the_vocabulary(workspace):
     assert names.str.len().gt(0).all() and names.is_unique
     words = set(vocabulary_words())
     assert all(set(n.split(", ")) <= words for n in names)
+
+
+def test_the_predicted_cluster_of_a_new_image_weighs_its_neighbours_by_similarity():
+    """An exact copy (similarity 1.0) of an image of cluster 3 was predicted "cluster 0" with k = 2 or 5:
+    a plain majority broke ties by the lowest id."""
+    import numpy as np
+
+    from imgorg.tasks.search import Neighbour, Searcher
+
+    labels = np.array([0, 0, 3, 3, 1, -1])
+    predict = Searcher.predicted_cluster
+    assert predict(None, [Neighbour(2, 1.0), Neighbour(0, 0.6)], labels) == 3
+    assert predict(None, [Neighbour(2, 0.99), Neighbour(0, 0.6), Neighbour(1, 0.55), Neighbour(3, 0.5),
+                          Neighbour(4, 0.4)], labels) == 3  # 1.49 against 1.15
+    assert predict(None, [Neighbour(5, 0.9), Neighbour(0, 0.3)], labels) == 0  # noise only if nothing else
+    assert predict(None, [Neighbour(5, 0.9)], labels) == -1 and predict(None, [], labels) == -1

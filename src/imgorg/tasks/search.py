@@ -139,14 +139,21 @@ class Searcher:
         return self.neighbours(self.ws.embeddings[row], k, exclude=row)
 
     def predicted_cluster(self, neighbours: list[Neighbour], labels: np.ndarray, row: int | None = None) -> int:
-        """The query's own cluster when it is an image of the workspace (``row``), else the majority
-        cluster of its neighbours (noise only if nothing else): nothing is refitted."""
+        """The query's own cluster when it is an image of the workspace (``row``), else the cluster its
+        neighbours' similarities add up to most (noise only if nothing else; ties: the nearest's):
+        nothing is refitted. A plain majority broke ties by the lowest id, so an exact copy of an image
+        of cluster 3 was "cluster 0" with k = 2 or 5."""
         if row is not None:
             return int(labels[row])
+        if not neighbours:
+            return NOISE
         found = labels[[n.row for n in neighbours]]
-        clustered = found[found != NOISE]
-        values, counts = np.unique(clustered if len(clustered) else found, return_counts=True)
-        return int(values[np.argmax(counts)]) if len(values) else NOISE
+        weight = np.maximum(np.array([n.similarity for n in neighbours], np.float64), 1e-6)
+        voters = found != NOISE if (found != NOISE).any() else np.ones(len(found), bool)
+        totals: dict[int, float] = {}
+        for cluster, w in zip(found[voters].tolist(), weight[voters].tolist()):  # nearest first: wins ties
+            totals[int(cluster)] = totals.get(int(cluster), 0.0) + w
+        return max(totals, key=lambda c: (round(totals[c], 9), -list(totals).index(c)))
 
 
 def is_clip(ws: Workspace) -> bool:

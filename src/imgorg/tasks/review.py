@@ -318,7 +318,7 @@ def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, 
     return pd.DataFrame({
         "row": issues["row"].to_numpy(np.int64), "kind": "label_issue", "score": issues["score"].to_numpy(float),
         "action": np.where(sure, "relabel", "look"), "suggested": issues["suggested"].astype(str).to_numpy(),
-        "reason": [f"labelled {g!r}, but it looks like {s!r} ({c:.0%} by a classifier that never saw its label, and "
+        "reason": [f"labelled {g!r}, but it looks like {s!r} ({int(c * 100)}% by a classifier that never saw its label, and "
                    f"that gets {right:.0%} of the given labels right)"  # said where each suggestion is shown
                    + ("" if ok else f"; under {SURE_RELABEL:.0%}: a look before relabelling")
                    for g, s, c, ok in zip(issues["given"], issues["suggested"], issues["confidence"], sure)]}), right

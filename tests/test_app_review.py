@@ -232,6 +232,30 @@ def test_accept_a_removal_in_the_browser_and_undo_it(reviewed, tmp_path):
     assert errors == []
 
 
+def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(reviewed, tmp_path):
+    """'Accept all of this kind' set aside findings that only ask for a look (unselected in the grid)
+    without a word; after it the Clusters tab still showed the base clustering, read-only."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.click("#kind-list li[data-kind=dark]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Dark'")
+        asked = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        page.click("#accept-kind")
+        page.wait_for_timeout(300)
+        assert asked and "1 of them only marked for a look" in asked[0] and "sets aside 1 image" in asked[0]
+        assert page.inner_text("#review-status") == ""  # declined: nothing done
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#accept-kind")
+        page.wait_for_function("document.getElementById('review-status').textContent === 'Removed 1 image (dark)'")
+        page.wait_for_function("document.getElementById('method').value === 'curated'")  # where the edit is
+    assert errors == []
+
+
 def test_the_report_has_a_review_section_with_the_copy_kept_of_each_group(reviewed, tmp_path):
     from imgorg.report import REVIEW_GROUPS, render_report
     from imgorg.tasks.review import accept_findings

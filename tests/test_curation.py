@@ -125,7 +125,9 @@ def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp
     new = extract_cifar(tmp_path / "new", per_class=3, offset=30)  # 30 images the workspace lacks
     shutil.copy(next(folder.glob("*/*.jpg")), tmp_path / "new" / "copy_of_an_old_one.jpg")
     result = add_images(path, AddConfig(folder=str(new), threshold=0.5))
-    assert result.already == 1 and len(result.added) == 30
+    # the copy of an old one is a new file: catalogued (a review finds it a copy), as a fresh run would
+    assert result.already == 0 and len(result.added) == 31
+    assert add_images(path, AddConfig(folder=str(new), threshold=0.5)).already == 31  # by path: once
     after = imgorg.load_workspace(path)
     assert np.array_equal(after.images["id"].to_numpy()[:len(old_ids)], old_ids)
     assert np.array_equal(after.cluster_labels()[:len(old_ids)], curated)  # nothing already sorted moved
@@ -133,7 +135,7 @@ def test_added_images_join_curated_clusters_and_nothing_curated_moves(fresh, tmp
     assert (placed != NOISE).all() and set(placed) <= set(curated) | {result.unsorted}
     assert after.clusters().set_index("id")["name"][1] == "mine"
     assert np.isnan(after.assignments["kmeans_distance"].to_numpy()[len(old_ids):]).all()  # kmeans never saw them
-    assert describe(imgorg.load_workspace(path).edit_log()["edits"][-1], {}) == "added 30 new images"
+    assert describe(imgorg.load_workspace(path).edit_log()["edits"][-1], {}) == "added 31 new images"
     assert not (path / "edits-discarded.json").exists()  # the add keeps its log: nothing was discarded
     edit_clusters(path, Undo())  # the add is one edit: undo takes the new images out of the clusters
     assert (imgorg.load_workspace(path).cluster_labels()[len(old_ids):] == NOISE).all()
@@ -421,3 +423,39 @@ def test_a_rerun_after_photos_were_deleted_sets_them_aside_and_keeps_every_edit(
     Image.open(changed).rotate(90).save(changed)
     with pytest.raises(ConfigError, match="changed in place"):
         run(folder, path, CONFIG)
+
+
+def test_a_moved_or_renamed_photo_keeps_its_place_and_a_photo_put_back_comes_back(fresh, caplog):
+    """A renamed folder set its photos aside as gone (and `add` skipped their known content), for good:
+    moving them back did not bring them back."""
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    before = imgorg.load_workspace(path)
+    labels = dict(zip(before.images["id"], before.cluster_labels()))
+    cat = folder / "cat"
+    moved_ids = set(before.images.loc[before.images["path"].str.startswith("cat/"), "id"])
+    cat.rename(folder / "kitten")
+    after = run(folder, path, CONFIG).workspace
+    assert "moved or renamed in the folder" in caplog.text
+    assert not after.removed().any() and set(after.images.loc[after.images["id"].isin(moved_ids), "path"].str[:7]) == {"kitten/"}
+    assert dict(zip(after.images["id"], after.cluster_labels())) == labels  # every image where it was
+    assert after.clusters().set_index("id")["name"][3] == "curated name"
+    # a photo deleted, then put back: set aside while gone, where it was once back
+    one = folder / after.images["path"].iloc[0]
+    kept = one.read_bytes()
+    one.unlink()
+    gone = run(folder, path, CONFIG).workspace
+    assert gone.removed()[0] and gone.removal_kinds()[int(gone.images["id"].iloc[0])] == "gone"
+    one.write_bytes(kept)
+    back = run(folder, path, CONFIG).workspace
+    assert not back.removed().any() and dict(zip(back.images["id"], back.cluster_labels())) == labels
+
+
+def test_a_removed_copy_whose_kept_copy_is_gone_takes_its_place_back():
+    """Deleting the copy a review kept left its twin set aside, and `export --removed` listed the twin
+    (now the only copy) for moving away."""
+    from imgorg.curation import Curated, set_gone
+
+    state = Curated(np.array([4, -1, 2]), removed={11: 10})  # image 11 removed as a copy of 10 (cluster 4)
+    state = set_gone(state, np.array([10, 11, 12]), [10])
+    assert state.removed == {10: None} and state.labels.tolist() == [-1, 4, 2]

@@ -17,4 +17,5 @@ REVIEW_BESIDE_STAGE = "review beside"
 CLUSTERING_METHODS = ("kmeans", "agglomerative", "dbscan", "hdbscan", "scan")
 REVIEW_SPLITS = "review_splits"  # the manifest's record of the splits a review was given, in their order
 GONE = "gone"  # the kind of removal that sets aside an image whose file was deleted from the folder
+GONE_IMAGES = "gone_images"  # the manifest's list of those images' ids (a curated workspace's rerun keeps it)
 SET_ASIDE = "set aside"  # a review finding's status where its image was removed for a finding of another kind

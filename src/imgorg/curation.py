@@ -76,6 +76,27 @@ def apply(log: dict, base_labels: np.ndarray, ids: np.ndarray) -> Curated:
     return state
 
 
+def set_gone(state: Curated, ids: np.ndarray, gone) -> Curated:
+    """``state`` with the images whose files are gone from the folder (``gone``: ids) set aside, as a
+    removal sets an image aside: out of the clusters, kept in no cluster. A removed copy whose kept
+    copy is gone takes its place back: it is the copy left (else deleting the kept photo stranded its
+    twin, and `export --removed` still listed the twin to move away). Not an edit: where a file comes
+    back, the next rerun leaves it out of ``gone`` and it is where it was."""
+    gone = {int(i) for i in gone}
+    if not gone:
+        return state
+    row_of = {int(i): r for r, i in enumerate(ids)}
+    for image, kept in list(state.removed.items()):
+        if kept in gone and image not in gone and image in row_of and kept in row_of:
+            state.labels[row_of[image]] = state.labels[row_of[kept]]
+            del state.removed[image]
+    for image in gone:
+        if image in row_of:
+            state.labels[row_of[image]] = NOISE
+            state.removed[image] = None
+    return state
+
+
 def _rows(row_of: dict[int, int], image_ids) -> np.ndarray:
     return np.array([row_of[int(i)] for i in image_ids if int(i) in row_of], dtype=np.int64)
 

@@ -108,6 +108,7 @@ def review_routes(state: AppState) -> APIRouter:
                 **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
                 "set_aside": int(statuses.get(SET_ASIDE, 0)),  # removed for a finding of another kind
                 "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
+                "open_actions": open_.at[row.kind, "actions"] if row.kind in open_.index else {},
                 "examples": row.examples})
         has_splits = bool(table["split"].notna().any())
         unlooked = {kind for kind in ("leak", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}

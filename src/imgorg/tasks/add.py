@@ -59,6 +59,7 @@ class AddResult:
     # results that covered the old images only and are no longer stored ("review", "duplicates", ...:
     # names of ``imgorg.workspace.ARTIFACTS``, each with the command that makes it again)
     dropped: tuple[str, ...] = ()
+    reshaped: bool = False  # a rerun found images moved or gone (``tasks.run._grow``): the review looks again
 
     @property
     def placed(self) -> dict[int, int]:
@@ -108,8 +109,9 @@ def add_images(workspace: Workspace | str, config: AddConfig, progress: Progress
 
 
 def _new_rows(ws: Workspace, folder: Path, progress, scan=None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
-    """The folder's images the workspace lacks (by content and by path), with the next free ids and
-    paths as the workspace names them: relative to its source folder, else absolute; how many it
+    """The folder's images the workspace lacks (by path: a file of a known picture at a new path is a
+    new file, an exact copy the review finds as such, as a fresh run would), with the next free ids
+    and paths as the workspace names them: relative to its source folder, else absolute; how many it
     holds already; and the folder's files that are not images, their paths named the same way."""
     scan = scan if scan is not None else scan_source(folder, progress=progress)
     scanned, skipped = scan.catalog.copy(), scan.skipped.copy()
@@ -119,8 +121,7 @@ def _new_rows(ws: Workspace, folder: Path, progress, scan=None) -> tuple[pd.Data
             scanned[column] = [rel if not isinstance(rel, str) else SEPARATOR.join(
                 _workspace_path(ws, folder, part) for part in rel.split(SEPARATOR)) for rel in scanned[column]]
     skipped["path"] = [_workspace_path(ws, folder, rel) for rel in skipped["path"]]
-    same_content = scanned["sha256"].isin(set(ws.catalog["sha256"].dropna())) & (scanned["bytes"] > 0)  # empty: none
-    known = same_content | scanned["path"].isin(set(ws.catalog["path"]))
+    known = scanned["path"].isin(set(ws.catalog["path"]))
     new = scanned[~known].copy()
     new["id"] = np.arange(len(new)) + int(ws.catalog["id"].max()) + 1
     return normalize_catalog(new), int(known.sum()), normalize_skipped(skipped)

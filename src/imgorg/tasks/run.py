@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
-from ..constants import GONE, REVIEW_BESIDE_STAGE, REVIEW_STAGE
+from ..constants import GONE_IMAGES, REVIEW_BESIDE_STAGE, REVIEW_STAGE
 from ..embed import EmbedResult, resolve_device
 from ..embed.tags import tags_frame
 from ..errors import ConfigError, WorkspaceError
@@ -26,7 +26,7 @@ from ..fileio import file_sha256
 from ..index import EXACT_MAX
 from ..pipeline import analyse, catalog_and_embed, manifest_of, open_source, timed
 from ..progress import ProgressFactory
-from ..sources import scan_source
+from ..sources import normalize_catalog, scan_source
 from ..views import Workspace, load_workspace
 from ..workspace import (
     ARTIFACTS, CACHE, EDITS_FILE, INDEX_RECORD, PCA_FILES, QUALITY_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE,
@@ -97,7 +97,7 @@ def run(source: str | Path, out: str | Path | None = None, config: RunConfig | N
                 raise ConfigError(edits_would_be_lost(out, read_artifact(out, EDITS_FILE), changed))
             if same_run(previous, described, config):
                 grown = _grow(out, source, progress)
-                if review and grown.added.added.empty and grown.workspace.has(REVIEW_FILE):
+                if review and grown.added.added.empty and not grown.added.reshaped and grown.workspace.has(REVIEW_FILE):
                     grown.review = _stored_review(grown.workspace)  # nothing new: the stored review holds
                 elif review:
                     grown.review, grown.review_error = _reviewed(grown.workspace, review, progress, grown.timings)
@@ -248,9 +248,12 @@ def _stored_review(ws: Workspace):
 
 
 def _grow(out: Path, source: Path, progress) -> RunResult:
-    """The curated workspace at ``out`` with the images added to ``source`` since (``imgorg add``);
-    refused when images it holds are gone or changed, since their edits would point nowhere. Images
-    `imgorg add` took from another folder (absolute paths) are looked for where they were."""
+    """The curated workspace at ``out`` with the images added to ``source`` since (``imgorg add``). An
+    image whose content moved (a renamed or moved file) keeps its place under its new path; one whose
+    file is gone is set aside while it is gone (``curation.set_gone``: it comes back where it was
+    when the file does); one changed in place is refused, since its edits would point at another
+    picture. Images `imgorg add` took from another folder (absolute paths) are looked for where they
+    were. ``RunResult.added.reshaped`` says whether images moved or went (the review is looked at again)."""
     start = time.perf_counter()
     try:
         ws = load_workspace(out)
@@ -260,18 +263,82 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     scanned = scan_source(source, progress=progress)
     now = set(zip(scanned.catalog["path"], scanned.catalog["sha256"]))
     paths = set(scanned.catalog["path"])
-    gone = [(i, p) for i, p, sha in zip(ws.images["id"], ws.images["path"], ws.images["sha256"])
-            if (p, sha) not in now and not (Path(p).is_absolute() and _unchanged(Path(p), sha))]
-    changed = [p for _, p in gone if p in paths or Path(p).exists()]
+    missing = [(int(i), p, sha) for i, p, sha in zip(ws.images["id"], ws.images["path"], ws.images["sha256"])
+               if (p, sha) not in now and not (Path(p).is_absolute() and _unchanged(Path(p), sha))]
+    moved = _moved(missing, scanned.catalog, set(ws.catalog["path"]))
+    changed = [p for i, p, _ in missing if i not in moved and (p in paths or Path(p).exists())]
     if changed:
         raise ConfigError(f"{len(changed):,} images of the curated workspace {out} changed in place in {source} "
                           f"(e.g. {changed[0]}); their edits would point at other pictures. Put them back, or pass "
                           "--discard-edits to cluster the folder anew")
-    ws = _set_aside_gone(ws, [(i, p) for i, p in gone if int(i) not in ws.curated().removed])
+    gone = sorted(i for i, _, _ in missing if i not in moved)
+    reshaped = bool(moved) or gone != sorted(ws.manifest.get(GONE_IMAGES, []))
+    if moved:
+        ws = _move_images(ws, moved, scanned.catalog)
+    if reshaped:
+        ws.manifest = update_manifest(out, {GONE_IMAGES: gone})
+        ws = load_workspace(out)
+        _say_moved_and_gone(out, moved, [p for i, p, _ in missing if i not in moved])
     added = add_images(ws, AddConfig(folder=str(source)), progress, scan=scanned)
+    added.reshaped = reshaped
     n_ok = int((added.added["status"] == "ok").sum())
     timings = {"add": round(time.perf_counter() - start, 3)}
     return RunResult(added.workspace, timings, n_ok, len(ws.images), scanned.skipped, added=added)
+
+
+def _moved(missing: list[tuple[int, str, str]], scanned: pd.DataFrame, held: set[str]) -> dict[int, str]:
+    """{image id: its new path} for the missing images whose content is now at a path the workspace does
+    not hold (each such path taken once: two moved copies of one picture both find a place)."""
+    free: dict[str, list[str]] = {}
+    for path, sha in zip(scanned["path"], scanned["sha256"]):
+        if path not in held:
+            free.setdefault(sha, []).append(path)
+    return {i: free[sha].pop(0) for i, _, sha in missing if free.get(sha)}
+
+
+def _move_images(ws: Workspace, moved: dict[int, str], scanned: pd.DataFrame) -> Workspace:
+    """The workspace with its moved images' catalog rows at their new paths (and their shot's files, as
+    the scan found them there), saved; what depended on the old paths is dropped as a rerun drops it."""
+    rows = scanned.set_index("path")
+    catalog = ws.catalog.copy()
+    index = catalog.reset_index().set_index("id")["index"]
+    for image, path in moved.items():
+        catalog.at[index[image], "path"] = path
+        for column in ("original", "motion", "sidecars"):
+            if column in catalog and column in rows:
+                value = rows.at[path, column]
+                catalog.at[index[image], column] = None if pd.isna(value) else value
+    previous = dict(ws.manifest)
+    ws.catalog = normalize_catalog(catalog)
+    fingerprints = input_fingerprints(ws)
+    save_workspace(ws, plan_carry_over(_moved_inputs(previous, fingerprints["images"]), fingerprints))
+    return load_workspace(ws.path)
+
+
+# Results that write the images' paths in their tables: a move makes them stale (the rest name images
+# by id, and the same ids hold the same pictures)
+PATH_TABLES = frozenset({"review", "duplicates", "report", "classifiers"})
+
+
+def _moved_inputs(manifest: dict, images: str) -> dict:
+    """``manifest`` as if its results had been made on the moved images (fingerprint ``images``): same
+    ids, same content, other paths; those that write paths (``PATH_TABLES``) are left to be dropped."""
+    records = {name: record if name in PATH_TABLES or "images" not in record.get("inputs", {})
+               else {**record, "inputs": {**record["inputs"], "images": images}}
+               for name, record in manifest.get("artifacts", {}).items()}
+    return {**manifest, "artifacts": records}
+
+
+def _say_moved_and_gone(out: Path, moved: dict[int, str], gone: list[str]) -> None:
+    if moved:
+        log.warning("%s: %d image%s moved or renamed in the folder (e.g. now %s): kept where %s, under %s new path%s",
+                    out, len(moved), "s" if len(moved) != 1 else "", next(iter(moved.values())),
+                    "they were" if len(moved) != 1 else "it was", "their" if len(moved) != 1 else "its",
+                    "s" if len(moved) != 1 else "")
+    if gone:
+        log.warning("%s: %d image%s gone from the folder (e.g. %s): set aside while gone, every edit kept; "
+                    "put back, %s where %s", out, len(gone), "s are" if len(gone) != 1 else " is", gone[0],
+                    "they come back" if len(gone) != 1 else "it comes back", "they were" if len(gone) != 1 else "it was")
 
 
 def _image_ids_by_content(out: Path) -> pd.DataFrame | None:
@@ -297,21 +364,6 @@ def _renumber_person_log(ws: Workspace, before: pd.DataFrame) -> None:
                                               pd.concat([by_both["id"], by_content["id"]]))}
     if any(a != b for a, b in mapping.items()) or len(mapping) < len(before):
         ws.write_artifact(PERSON_EDITS_FILE, renumber(ws.read(PERSON_EDITS_FILE), mapping))
-
-
-def _set_aside_gone(ws: Workspace, gone: list[tuple[int, str]]) -> Workspace:
-    """The curated workspace with its images whose files are gone (deleted from the folder) set aside,
-    as a review's removal is: they leave the clusters, the map, search and exports, and every edit
-    stays (a deleted photo refused the whole rerun until it was put back or the edits dropped)."""
-    if not gone:
-        return ws
-    from ..curation import Remove
-    from .curate import edit_clusters
-
-    edit_clusters(ws, Remove(tuple(int(i) for i, _ in gone), kind=GONE))
-    log.warning("%s: %d images are gone from the folder (e.g. %s): set aside, every edit kept", ws.path, len(gone),
-                gone[0][1])
-    return load_workspace(ws.path)
 
 
 def _check_types(source, config, review) -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..clustering import distance_to_centre
-from ..constants import CLIP_BACKBONE, CURATED, NOISE, SET_ASIDE
-from ..curation import Curated, apply as apply_edits, effective
+from ..constants import CLIP_BACKBONE, CURATED, GONE, GONE_IMAGES, NOISE, SET_ASIDE
+from ..curation import Curated, apply as apply_edits, effective, set_gone
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
 from ..metadata import SOURCE_FILE, SOURCE_NAME
@@ -128,6 +128,7 @@ class Workspace(PeopleView, Store):
             standing = effective((self.edit_log() or {}).get("edits", []))  # an undone removal names no kind
             kinds = {int(i): e.get("kinds", {}).get(str(i), e.get("kind", "review"))
                      for e in standing if e["op"] == "remove" for i in e["images"]}
+            kinds |= {int(i): GONE for i in self.manifest.get(GONE_IMAGES, ())}
             return {i: kinds.get(i, "review") for i in self.curated().removed}
         return dict(self.cached(("removal kinds",), compute)) if self.has(EDITS_FILE) else {}
 
@@ -139,7 +140,8 @@ class Workspace(PeopleView, Store):
             if log_ is None:
                 return Curated(self.assignments[self.base_method].to_numpy(np.int64).copy())
             ids = Store.images.fget(self)["id"].to_numpy()
-            return apply_edits(log_, self.assignments[log_["base"]].to_numpy(), ids)
+            state = apply_edits(log_, self.assignments[log_["base"]].to_numpy(), ids)
+            return set_gone(state, ids, self.manifest.get(GONE_IMAGES, ()))  # files deleted from the folder
         return self.cached(("curated",), compute)
 
     def tags(self) -> Tags | None:

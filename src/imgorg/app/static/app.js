@@ -359,6 +359,8 @@ async function loadMethods() {
 
 // -- review: what needs a look, per kind; accepting or keeping is an edit (undo takes it back) --------
 const ACTION_WORDS = { remove: "remove", look: "look: remove?", relabel: "relabel", keep: "keep" };
+// a label issue that asks for a look is relabelled when accepted, never removed
+const lookWords = (f) => (state.review.kind === "label_issue" ? `look: relabel ${f.label || ""} → ${f.suggested}?` : ACTION_WORDS.look);
 const keepWord = (kind) => (kind === "similar" ? "best shot" : "keep");
 const STATUS_WORDS = { accepted: { remove: "removed", look: "removed", relabel: "relabelled" }, dismissed: "kept (dismissed)" };
 
@@ -429,6 +431,9 @@ function reviewUnit(unit) {
   });
   const shown = unit.images.find((f) => f.action === "keep") || unit.images[0];
   box.append(gallery, el("p", sentence(shown.reason), "reason"));
+  // a copy that asks for a look says why under the group (labels that differ), not only in its tooltip
+  unit.images.filter((f) => f !== shown && f.action === "look" && state.review.kind === "copy")
+    .forEach((f) => box.append(el("p", `#${f.id}: ${sentence(f.reason)}`, "reason look")));
   return box;
 }
 
@@ -436,8 +441,9 @@ function findingFigure(f) {
   const open = f.status === "open", figure = thumb(f, `#${f.id} · ${clusterName({ id: f.cluster, name: f.cluster_name })}`);
   figure.title = `${f.path}: ${f.reason}`;
   const words = !open ? (f.status === "dismissed" ? STATUS_WORDS.dismissed : f.status === "set aside" ? "removed (another finding)"
-    : STATUS_WORDS.accepted[f.action] || "kept")
+    : state.review.kind === "label_issue" ? STATUS_WORDS.accepted.relabel : STATUS_WORDS.accepted[f.action] || "kept")
     : f.action === "relabel" ? `relabel ${f.label || ""} → ${f.suggested}`
+    : f.action === "look" ? lookWords(f)
     : f.action === "keep" ? keepWord(state.review.kind) : ACTION_WORDS[f.action] || f.action;
   figure.insertBefore(el("span", words + (f.split ? ` · ${f.split}` : ""), "badge"), figure.querySelector("figcaption"));
   if (f.action === "keep") { figure.classList.add("kept"); return figure; }  // a series' best shot, a set's copy kept
@@ -468,13 +474,34 @@ async function reviewAct(path, body) {
   state.review.busy = true; buttons.forEach((b) => (b.disabled = true));
   try {
     const done = await postEdit(path, body);
-    api("/api/summary").then((s) => { state.summary.removed = s.removed; showSummary(); }).catch(() => {});
+    api("/api/summary").then((s) => {
+      state.summary.removed = s.removed;
+      // the first edit makes the workspace curated: show that clustering, where the edits are
+      if (s.default_method === "curated" && state.summary.default_method !== "curated") {
+        state.summary.default_method = "curated"; state.editMethod = "curated";
+        if (state.method === state.summary.base_method) setMethod("curated");
+      }
+      showSummary();
+    }).catch(() => {});
     try { await Promise.all([loadReview(), loadHistory()]); } catch (error) { report(error); return; }
     said("review-status", done.text, done.failed ? "error" : "done");
   } finally { state.review.busy = false; updateReviewSelection(); }
 }
 
 const ids = () => [...state.review.selected];
+
+// What accepting a whole kind does, asked first: it takes the findings that only ask for a look too,
+// which the grid leaves unselected (a burst's other frames, an unsure label, copies labelled apart).
+function confirmKind() {
+  const counts = state.review.kinds.find((k) => k.kind === state.review.kind);
+  if (!counts) return true;
+  const actions = counts.open_actions || {}, looks = actions.look || 0;
+  const n = (actions.remove || 0) + (actions.relabel || 0) + looks;
+  const verb = state.review.kind === "label_issue" ? "relabels" : "sets aside";
+  return window.confirm(`Accept all ${n} open ${counts.title.toLowerCase()} findings? This ${verb} ${n} image${n === 1 ? "" : "s"}` +
+    (looks ? `, ${looks} of them only marked for a look (not selected in the grid)` : "") +
+    ". Undo takes it back; \"Accept selected\" acts on the selected ones only.");
+}
 function said(id, text, cls) { $(id).className = cls; $(id).textContent = text; }
 
 async function runReview() {
@@ -801,7 +828,7 @@ async function start() {
   $("detail").onclose = closeDetail;
   $("accept-selected").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind, ids: ids() });
   $("dismiss-selected").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind, ids: ids() });
-  $("accept-kind").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind });
+  $("accept-kind").onclick = () => { if (confirmKind()) reviewAct("/api/review/accept", { kind: state.review.kind }); };
   $("dismiss-kind").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind });
   $("kind-status").onchange = () => { state.review.page = 0; loadKind().catch(report); };
   $("review-prev").onclick = () => { state.review.page--; loadKind().catch(report); };

@@ -419,10 +419,17 @@ def test_a_rerun_after_photos_were_deleted_sets_them_aside_and_keeps_every_edit(
     assert removed_files(after).empty  # nothing to move: the files are gone already
     again = run(folder, path, CONFIG)  # set aside once
     assert len(again.workspace.edit_log()["edits"]) == len(after.edit_log()["edits"])
-    changed = folder / ws.images["path"].iloc[5]
-    Image.open(changed).rotate(90).save(changed)
-    with pytest.raises(ConfigError, match="changed in place"):
-        run(folder, path, CONFIG)
+    # a photo changed in place (rotated): read again under its id, where it was, every edit kept (it
+    # refused the rerun, and --discard-edits lost every edit)
+    rel = ws.images["path"].iloc[5]
+    image_id, label = int(ws.images["id"].iloc[5]), int(again.workspace.cluster_labels()[5])
+    Image.open(folder / rel).rotate(90).save(folder / rel)
+    turned = run(folder, path, CONFIG).workspace
+    row = int(turned.rows_of([image_id])[0])
+    assert turned.images["path"].iat[row] == rel and int(turned.cluster_labels()[row]) == label
+    assert not np.allclose(turned.embeddings[row], again.workspace.embeddings[row])  # embedded anew
+    assert turned.clusters().set_index("id")["name"][3] == "curated name" and "changed in place" in caplog.text
+    assert turned.maps(2) == again.workspace.maps(2) != []  # the map kept, the photo placed among its neighbours
 
 
 def test_a_moved_or_renamed_photo_keeps_its_place_and_a_photo_put_back_comes_back(fresh, caplog):

@@ -30,12 +30,12 @@ from ..companions import SEPARATOR
 from ..curation import new_log, stamp
 from ..embed import COMBINE, embed_catalog, get_backbone
 from ..embed.tags import Tags, read_tags, tags_frame
-from ..errors import TooFewImagesError
+from ..errors import ConfigError, TooFewImagesError
 from ..progress import ProgressFactory
 from ..maps import place_by_neighbours
 from ..reduce import Reducer, l2_normalize
 from ..sources import SKIPPED_COLUMNS, STATUS_OK, STATUS_PENDING, normalize_catalog, normalize_skipped, scan_source
-from ..views import Workspace, open_workspace
+from ..views import Workspace, load_workspace, open_workspace
 from .saving import input_fingerprints, save_workspace
 from ..workspace import (
     EDITS_FILE, PCA_FILES, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, method_input, plan_carry_over, update_manifest, workspace_lock,
@@ -228,6 +228,64 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
         records = {name: {**record, "images": len(ws.reduced)} for name, (_, record) in maps.items()}
         ws.write_artifact(PROJECTIONS_RECORD, records)
     return tuple(name for name in carry.dropped if name not in ws.manifest.get("artifacts", {}))
+
+
+# What stays true of a workspace when some of its images are read again under the same ids: the edit
+# log (ids), the skipped table, the fitted PCA (a few rows do not refit it). The rest is made again.
+KEPT_THROUGH_REFRESH = frozenset({"edits", "skipped", "pca"})
+
+
+def refresh_images(ws: Workspace, changed: dict[int, str], scanned: pd.DataFrame,
+                   progress: ProgressFactory | None = None) -> Workspace:
+    """The curated workspace with the images whose files changed in place (``changed``: id -> path; a
+    photo rotated, re-saved, a rating written into it) read again from ``scanned`` (the folder's
+    catalog): their catalog rows, embeddings and reduced features anew under the same ids, so every
+    edit and their place in the clusters stay; the maps place them among their neighbours. A rerun
+    refused them before ("their edits would point at other pictures"), and `--discard-edits` lost
+    every edit for a rotated photo."""
+    from ..workspace import embedding_cache as cache_of
+
+    rows = scanned.set_index("path").loc[list(changed.values())].reset_index()
+    rows["id"], rows["status"] = list(changed), STATUS_PENDING
+    embed_config = EmbedConfig(**ws.manifest["config"]["embed"])
+    embedded = embed_catalog(ws.root, normalize_catalog(rows), embed_config, cache_of(ws.path), progress=progress)
+    bad = embedded.catalog[embedded.catalog["status"] != STATUS_OK]
+    if len(bad):
+        raise ConfigError(f"{bad['path'].iat[0]} changed in place and no longer decodes ({bad['error'].iat[0]}); "
+                                "put it back, or pass --discard-edits to cluster the folder anew")
+    maps, previous = _maps(ws), dict(ws.manifest)
+    ids = embedded.catalog["id"].to_numpy()
+    position = ws.rows_of(ids)
+    catalog = ws.catalog.set_index("id")
+    fresh = embedded.catalog.set_index("id")
+    for column in fresh.columns.intersection(catalog.columns):
+        catalog.loc[ids, column] = fresh.loc[ids, column].to_numpy()
+    ws.catalog = normalize_catalog(catalog.reset_index())
+    embeddings, reduced = np.asarray(ws.embeddings).copy(), ws.reduced.copy()
+    embeddings[position] = embedded.embeddings
+    reduced[position] = _reduce_like(ws, embedded.embeddings)
+    ws.embeddings, ws.reduced = embeddings.astype(np.float32), reduced.astype(np.float32)
+    fingerprints = input_fingerprints(ws)
+    save_workspace(ws, plan_carry_over(rerecorded(previous, fingerprints, KEPT_THROUGH_REFRESH), fingerprints))
+    others = np.setdiff1d(np.arange(len(ws.reduced)), position)
+    for name, (points, _) in maps.items():
+        placed = points.copy()
+        placed[position] = place_by_neighbours(ws.reduced, others, points[others])[position]
+        ws.write_artifact(name, placed.astype(np.float32))
+    if maps:
+        ws.write_artifact(PROJECTIONS_RECORD, {name: record for name, (_, record) in maps.items()})
+    return load_workspace(ws.path)
+
+
+def rerecorded(manifest: dict, fingerprints: dict[str, str], names, inputs=None) -> dict:
+    """``manifest`` with the artifacts ``names`` recorded as made on the current ``fingerprints`` (those
+    ``inputs`` only, where given): what a change of paths or of a few images leaves true of them."""
+    def renewed(record: dict) -> dict:
+        return {**record, "inputs": {dep: fingerprints.get(dep, value) if inputs is None or dep in inputs else value
+                                     for dep, value in record.get("inputs", {}).items()}}
+    records = {name: renewed(record) if name in names else record
+               for name, record in manifest.get("artifacts", {}).items()}
+    return {**manifest, "artifacts": records}
 
 
 def _maps(ws: Workspace) -> dict[str, tuple[np.ndarray, dict]]:

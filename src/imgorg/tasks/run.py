@@ -36,7 +36,7 @@ from ..workspace import (
 from ..persons import renumber
 from ..workspace.artifacts import EDITS, PERSON_EDITS_FILE
 from ..workspace.storage import CATALOG
-from .add import add_images
+from .add import add_images, refresh_images, rerecorded
 from .index import build_search_index
 from .map import make_map
 from .rerun import clustering_changes, edits_would_be_lost, is_curated, same_run, source_changes
@@ -266,15 +266,21 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     missing = [(int(i), p, sha) for i, p, sha in zip(ws.images["id"], ws.images["path"], ws.images["sha256"])
                if (p, sha) not in now and not (Path(p).is_absolute() and _unchanged(Path(p), sha))]
     moved = _moved(missing, scanned.catalog, set(ws.catalog["path"]))
-    changed = [p for i, p, _ in missing if i not in moved and (p in paths or Path(p).exists())]
-    if changed:
-        raise ConfigError(f"{len(changed):,} images of the curated workspace {out} changed in place in {source} "
-                          f"(e.g. {changed[0]}); their edits would point at other pictures. Put them back, or pass "
-                          "--discard-edits to cluster the folder anew")
-    gone = sorted(i for i, _, _ in missing if i not in moved)
-    reshaped = bool(moved) or gone != sorted(ws.manifest.get(GONE_IMAGES, []))
+    changed = {i: p for i, p, _ in missing if i not in moved and p in paths}  # rotated, re-saved, rated in the file
+    elsewhere = [p for i, p, _ in missing if i not in moved and i not in changed and Path(p).exists()]
+    if elsewhere:  # added from another folder, changed there: not looked at again by a rerun of this one
+        raise ConfigError(f"{len(elsewhere):,} images of the curated workspace {out} changed in place outside "
+                          f"{source} (e.g. {elsewhere[0]}); `imgorg add WS FOLDER` on their folder, put them back, "
+                          "or pass --discard-edits to cluster the folder anew")
+    gone = sorted(i for i, _, _ in missing if i not in moved and i not in changed)
+    reshaped = bool(moved) or bool(changed) or gone != sorted(ws.manifest.get(GONE_IMAGES, []))
     if moved:
         ws = _move_images(ws, moved, scanned.catalog)
+    if changed:
+        ws = refresh_images(ws, changed, scanned.catalog, progress)
+        log.warning("%s: %d image%s changed in place (e.g. %s): read again, kept where %s", out, len(changed),
+                    "s" if len(changed) != 1 else "", next(iter(changed.values())),
+                    "they were" if len(changed) != 1 else "it was")
     if reshaped:
         ws.manifest = update_manifest(out, {GONE_IMAGES: gone})
         ws = load_workspace(out)
@@ -311,22 +317,15 @@ def _move_images(ws: Workspace, moved: dict[int, str], scanned: pd.DataFrame) ->
     previous = dict(ws.manifest)
     ws.catalog = normalize_catalog(catalog)
     fingerprints = input_fingerprints(ws)
-    save_workspace(ws, plan_carry_over(_moved_inputs(previous, fingerprints["images"]), fingerprints))
+    same_pictures = set(previous.get("artifacts", {})) - PATH_TABLES  # the same ids hold the same pictures
+    save_workspace(ws, plan_carry_over(rerecorded(previous, fingerprints, same_pictures, inputs={"images"}),
+                                       fingerprints))
     return load_workspace(ws.path)
 
 
 # Results that write the images' paths in their tables: a move makes them stale (the rest name images
 # by id, and the same ids hold the same pictures)
 PATH_TABLES = frozenset({"review", "duplicates", "report", "classifiers"})
-
-
-def _moved_inputs(manifest: dict, images: str) -> dict:
-    """``manifest`` as if its results had been made on the moved images (fingerprint ``images``): same
-    ids, same content, other paths; those that write paths (``PATH_TABLES``) are left to be dropped."""
-    records = {name: record if name in PATH_TABLES or "images" not in record.get("inputs", {})
-               else {**record, "inputs": {**record["inputs"], "images": images}}
-               for name, record in manifest.get("artifacts", {}).items()}
-    return {**manifest, "artifacts": records}
 
 
 def _say_moved_and_gone(out: Path, moved: dict[int, str], gone: list[str]) -> None:

@@ -253,6 +253,16 @@ def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(review
         page.click("#accept-kind")
         page.wait_for_function("document.getElementById('review-status').textContent === 'Removed 1 image (dark)'")
         page.wait_for_function("document.getElementById('method').value === 'curated'")  # where the edit is
+        page.select_option("#kind-status", "accepted")
+        page.wait_for_selector("#review-grid figure.done")
+        assert "set aside by the review" in page.inner_text("#review-grid figure.done figcaption")  # not "noise"
+        page.select_option("#kind-status", "open")
+        page.click("#kind-list li[data-kind=copy]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
+        page.click("#select-none")
+        assert page.inner_text("#review-selection") == "0 selected"
+        page.click("#select-all")
+        assert page.inner_text("#review-selection") == f"{page.locator('#review-grid figure input').count()} selected"
     assert errors == []
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..constants import NOISE
+from ..constants import GONE, NOISE
 from ..constants import CURATED
 from ..curation import Edit, Undo, compact, describe, latest_standing
 from ..images import decode_image
@@ -81,7 +81,7 @@ class AppState:
         out = []
         for row in rows:
             image = images.iloc[int(row)]
-            cluster = int(labels[row])
+            cluster = NOISE if removed[row] else int(labels[row])  # set aside: in no cluster, whatever the method
             taken = image.get("taken_at")
             out.append({
                 "id": int(image["id"]), "path": str(image["path"]),
@@ -95,6 +95,8 @@ class AppState:
 
     def _set_aside(self, image_id: int) -> str:
         """What an image a review removed is, in place of its cluster's name (it is in none)."""
+        if self.ws.removal_kinds().get(image_id) == GONE:
+            return "gone from the folder"
         kept = self.ws.curated().removed.get(image_id)
         return "set aside by the review" + (f" (#{kept} is kept)" if kept is not None else "")
 

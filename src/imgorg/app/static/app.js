@@ -438,7 +438,8 @@ function reviewUnit(unit) {
 }
 
 function findingFigure(f) {
-  const open = f.status === "open", figure = thumb(f, `#${f.id} · ${clusterName({ id: f.cluster, name: f.cluster_name })}`);
+  const where = f.cluster === -1 && f.cluster_name ? f.cluster_name : clusterName({ id: f.cluster, name: f.cluster_name });  // "set aside ...", not "noise"
+  const open = f.status === "open", figure = thumb(f, `#${f.id} · ${where}`);
   figure.title = `${f.path}: ${f.reason}`;
   const words = !open ? (f.status === "dismissed" ? STATUS_WORDS.dismissed : f.status === "set aside" ? "removed (another finding)"
     : state.review.kind === "label_issue" ? STATUS_WORDS.accepted.relabel : STATUS_WORDS.accepted[f.action] || "kept")
@@ -458,6 +459,13 @@ function findingFigure(f) {
   figure.onclick = () => toggle(!box.checked);
   figure.prepend(box);
   return figure;
+}
+
+// Select every open finding shown, or none (to accept one, a person unticked 23 boxes)
+function selectShown(on) {
+  document.querySelectorAll("#review-grid figure input[type=checkbox]").forEach((box) => {
+    if (box.checked !== on) box.click();
+  });
 }
 
 function updateReviewSelection() {
@@ -829,6 +837,8 @@ async function start() {
   $("accept-selected").onclick = () => reviewAct("/api/review/accept", { kind: state.review.kind, ids: ids() });
   $("dismiss-selected").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind, ids: ids() });
   $("accept-kind").onclick = () => { if (confirmKind()) reviewAct("/api/review/accept", { kind: state.review.kind }); };
+  $("select-all").onclick = () => selectShown(true);
+  $("select-none").onclick = () => selectShown(false);
   $("dismiss-kind").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind });
   $("kind-status").onchange = () => { state.review.page = 0; loadKind().catch(report); };
   $("review-prev").onclick = () => { state.review.page--; loadKind().catch(report); };

@@ -263,6 +263,16 @@ def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(review
         assert page.inner_text("#review-selection") == "0 selected"
         page.click("#select-all")
         assert page.inner_text("#review-selection") == f"{page.locator('#review-grid figure input').count()} selected"
+        # what a person unticked stays unticked when they page away and back (it came back preselected)
+        page.evaluate("state.review.pageSize = 1; state.review.page = 0; loadKind()")
+        page.wait_for_function("document.getElementById('review-page').textContent.startsWith('page 1 of ')")
+        first = page.locator("#review-grid figure input").first
+        first.uncheck()
+        page.click("#review-next")
+        page.wait_for_function("document.getElementById('review-page').textContent.startsWith('page 2 of ')")
+        page.click("#review-prev")
+        page.wait_for_function("document.getElementById('review-page').textContent.startsWith('page 1 of ')")
+        assert not page.locator("#review-grid figure input").first.is_checked()
     assert errors == []
 
 

@@ -4,7 +4,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   method: null, editMethod: null, cluster: null, page: 0, pageSize: 48, summary: null,
   from: null, to: null, place: null, person: null, selected: new Set(), lastClicked: null, gallery: [], clusters: [],
-  review: { kind: null, page: 0, pageSize: 24, selected: new Set(), kinds: [], waiting: false },
+  review: { kind: null, page: 0, pageSize: 24, selected: new Set(), choice: new Map(), kinds: [], waiting: false },
   people: { list: [], person: null, faces: [], selected: new Set() }, mapTicket: 0,
 };
 
@@ -395,7 +395,9 @@ async function loadReview() {
   await loadKind();
 }
 
-function chooseKind(kind) { if (kind !== state.review.kind) state.review.page = 0; state.review.kind = kind; }
+function chooseKind(kind) { if (kind !== state.review.kind) { state.review.page = 0; forgetChoices(); } state.review.kind = kind; }
+// What a person ticked or unticked stays while they page through one kind (it came back preselected)
+function forgetChoices() { state.review.choice = new Map(); state.review.selected = new Set(); }
 
 async function loadKind() {
   const r = state.review, status = $("kind-status").value;
@@ -409,7 +411,6 @@ async function loadKind() {
     ? ". Accepting gives an image the suggested label (Undo takes it back)."
     : ". Accepting sets an image aside: it leaves the clusters, the map, search and exports (nothing is deleted; Undo brings it back).") +
     " Keeping dismisses the finding.";
-  r.selected = new Set();
   const units = data.groups.map((unit) => reviewUnit(unit));
   $("review-grid").replaceChildren(...(units.length ? units : [el("p", `No ${$("kind-status").selectedOptions[0].text} findings of this kind.`, "note")]));
   const pages = Math.max(1, Math.ceil(data.units / data.page_size));
@@ -450,11 +451,12 @@ function findingFigure(f) {
   if (f.action === "keep") { figure.classList.add("kept"); return figure; }  // a series' best shot, a set's copy kept
   if (!open) { figure.classList.add("done"); return figure; }
   const box = el("input"); box.type = "checkbox"; box.title = "select to accept or keep";
-  box.checked = f.action === "remove" || f.action === "relabel";  // the suggestion, preselected
-  if (box.checked) state.review.selected.add(f.id);
+  const r = state.review, suggested = f.action === "remove" || f.action === "relabel";  // the suggestion, preselected
+  box.checked = r.choice.has(f.id) ? r.choice.get(f.id) : suggested;
+  if (box.checked) r.selected.add(f.id); else r.selected.delete(f.id);
   figure.classList.toggle("chosen", box.checked);
-  const toggle = (on) => { box.checked = on; figure.classList.toggle("chosen", on);
-    if (on) state.review.selected.add(f.id); else state.review.selected.delete(f.id); updateReviewSelection(); };
+  const toggle = (on) => { box.checked = on; figure.classList.toggle("chosen", on); r.choice.set(f.id, on);
+    if (on) r.selected.add(f.id); else r.selected.delete(f.id); updateReviewSelection(); };
   box.onclick = (event) => { event.stopPropagation(); toggle(box.checked); };
   figure.onclick = () => toggle(!box.checked);
   figure.prepend(box);
@@ -482,6 +484,7 @@ async function reviewAct(path, body) {
   state.review.busy = true; buttons.forEach((b) => (b.disabled = true));
   try {
     const done = await postEdit(path, body);
+    if (!done.failed) forgetChoices();  // acted on: the grid shows what is open now, preselected again
     api("/api/summary").then((s) => {
       state.summary.removed = s.removed;
       // the first edit makes the workspace curated: show that clustering, where the edits are
@@ -840,7 +843,7 @@ async function start() {
   $("select-all").onclick = () => selectShown(true);
   $("select-none").onclick = () => selectShown(false);
   $("dismiss-kind").onclick = () => reviewAct("/api/review/dismiss", { kind: state.review.kind });
-  $("kind-status").onchange = () => { state.review.page = 0; loadKind().catch(report); };
+  $("kind-status").onchange = () => { state.review.page = 0; forgetChoices(); loadKind().catch(report); };
   $("review-prev").onclick = () => { state.review.page--; loadKind().catch(report); };
   $("review-next").onclick = () => { state.review.page++; loadKind().catch(report); };
   setUpDates();

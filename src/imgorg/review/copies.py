@@ -236,7 +236,10 @@ def drop_recoloured(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.Data
         for index, image, kind in zip(members.index, members["id"], members["kind"]):
             if kind != "near":
                 continue
-            pair = [hues.setdefault(int(i), _mean_hue(root, paths[int(i)])) for i in (int(kept.iat[0]), int(image))]
+            for i in (int(kept.iat[0]), int(image)):  # each image decoded once, whatever groups it is in
+                if i not in hues:
+                    hues[i] = _mean_hue(root, paths[i])
+            pair = [hues[int(kept.iat[0])], hues[int(image)]]
             if None not in pair and _hue_apart(*pair) > RECOLOURED:
                 recoloured.append(index)
     return _drop_members(groups, images, groups.index.isin(recoloured)) if recoloured else groups
@@ -289,13 +292,15 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
     return groups[~alone].reset_index(drop=True)
 
 
-def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kind: str) -> str | None:
+def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kind: str,
+               by_id: pd.DataFrame | None = None) -> str | None:
     """What rows ``a`` and ``b``, aligned as ``kind`` (copy or similar), are instead, or None. Two pages or
     screens (both tagged as pages, ``review.quality.pages``, or both lossless files) are copies or nothing:
     receipts, letters or screenshots of one layout are no burst. A copy whose fine detail does not agree
     (``FINE_AGREE``; ``_large`` says which pairs it decides) is not one: two pages or screens are
-    "neither", two photos shots moments apart, "similar"."""
-    by_id = images.set_index("id")
+    "neither", two photos shots moments apart, "similar". ``by_id``: ``images`` indexed by id, where the
+    caller judges many pairs."""
+    by_id = images.set_index("id") if by_id is None else by_id
     ida, idb = int(images["id"].iat[a]), int(images["id"].iat[b])
     lossless = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (ida, idb))
     screens = lossless or bool(page[a] and page[b])
@@ -323,13 +328,14 @@ def fine_agreement(root, a: str, b: str, kept: dict | None = None) -> float | No
     {path: its grey decode} for ``a``, filled here (an image compared with several)."""
     from PIL import Image
 
+    def grey(path: str):
+        return decode_image(source_path(root, path).read_bytes(), draft_size=FINE_SIDE).convert("L")
+
     try:
-        if kept is None or a not in kept:
-            first = decode_image(source_path(root, a).read_bytes(), draft_size=FINE_SIDE).convert("L")
-            if kept is not None:
-                kept[a] = first
-        decoded = [kept[a] if kept is not None else first,
-                   decode_image(source_path(root, b).read_bytes(), draft_size=FINE_SIDE).convert("L")]
+        first = kept[a] if kept is not None and a in kept else grey(a)
+        if kept is not None:
+            kept[a] = first
+        decoded = [first, grey(b)]
     except (OSError, ImageDecodeError):
         return None
     (wa, ha), (wb, hb) = (d.size for d in decoded)

@@ -429,9 +429,9 @@ def checked_copy_groups(images: pd.DataFrame, root: str | Path, groups: pd.DataF
         pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"), "kind": pd.Series(dtype="string")})
     if checked.empty:
         return groups, _no_series()
+    checked = _judged(checked, judge)
     # a pair's score: the lower of its two images' copy scores with their group's kept copy (the copy
     # search scored each member against it alone); 1.0 for twins and the kept copy itself
-    checked = _judged(checked, judge)
     to_kept = dict(zip(rows.tolist(), groups["similarity"].to_numpy(np.float32).tolist()))
     checked["score"] = np.fmin(checked["a"].map(to_kept), checked["b"].map(to_kept)).astype(np.float32)
     copies = np.concatenate([checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy(np.int64),

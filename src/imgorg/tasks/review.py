@@ -38,10 +38,10 @@ from ..review.copies import (
     drop_recoloured,
     drop_unlike_copies,
     drop_videos,
+    judge_pair,
     prefer_by_pixels,
     prefer_split,
     rescored,
-    judge_pair,
     similar_findings,
 )
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
@@ -236,7 +236,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     kept is in the split that keeps what splits share. ``page``: per row, whether its tags make it a
     page or a screen (``review.quality.pages``)."""
     images = ws.images
-    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind)  # noqa: E731
+    by_id = images.set_index("id")
+    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind, by_id)  # noqa: E731
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))

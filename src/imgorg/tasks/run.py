@@ -249,11 +249,12 @@ def _stored_review(ws: Workspace):
 
 def _grow(out: Path, source: Path, progress) -> RunResult:
     """The curated workspace at ``out`` with the images added to ``source`` since (``imgorg add``). An
-    image whose content moved (a renamed or moved file) keeps its place under its new path; one whose
-    file is gone is set aside while it is gone (``curation.set_gone``: it comes back where it was
-    when the file does); one changed in place is refused, since its edits would point at another
-    picture. Images `imgorg add` took from another folder (absolute paths) are looked for where they
-    were. ``RunResult.added.reshaped`` says whether images moved or went (the review is looked at again)."""
+    image whose content moved (a renamed or moved file) keeps its place under its new path; one changed
+    in place is read again under its id (``add.refresh_images``); one whose file is gone is set aside
+    while it is gone (``curation.set_gone``: it comes back where it was when the file does). Images
+    `imgorg add` took from another folder (absolute paths) are looked for where they were, and refused
+    where they changed there. ``RunResult.added.reshaped`` says whether images moved, changed or went
+    (the review is looked at again)."""
     start = time.perf_counter()
     try:
         ws = load_workspace(out)
@@ -282,7 +283,7 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
                     "s" if len(changed) != 1 else "", next(iter(changed.values())),
                     "they were" if len(changed) != 1 else "it was")
     if reshaped:
-        ws.manifest = update_manifest(out, {GONE_IMAGES: gone})
+        update_manifest(out, {GONE_IMAGES: gone})
         ws = load_workspace(out)
         _say_moved_and_gone(out, moved, [p for i, p, _ in missing if i not in moved])
     added = add_images(ws, AddConfig(folder=str(source)), progress, scan=scanned)

@@ -36,7 +36,7 @@ from ..maps import place_by_neighbours
 from ..reduce import Reducer, l2_normalize
 from ..sources import SKIPPED_COLUMNS, STATUS_OK, STATUS_PENDING, normalize_catalog, normalize_skipped, scan_source
 from ..views import Workspace, load_workspace, open_workspace
-from .saving import input_fingerprints, save_workspace
+from .saving import input_fingerprints, rerecorded, save_workspace
 from ..workspace import (
     EDITS_FILE, PCA_FILES, PROJECTIONS_RECORD, SKIPPED_FILE, TAGS_FILE, method_input, plan_carry_over, update_manifest, workspace_lock,
     embedding_cache,
@@ -275,17 +275,6 @@ def refresh_images(ws: Workspace, changed: dict[int, str], scanned: pd.DataFrame
     if maps:
         ws.write_artifact(PROJECTIONS_RECORD, {name: record for name, (_, record) in maps.items()})
     return load_workspace(ws.path)
-
-
-def rerecorded(manifest: dict, fingerprints: dict[str, str], names, inputs=None) -> dict:
-    """``manifest`` with the artifacts ``names`` recorded as made on the current ``fingerprints`` (those
-    ``inputs`` only, where given): what a change of paths or of a few images leaves true of them."""
-    def renewed(record: dict) -> dict:
-        return {**record, "inputs": {dep: fingerprints.get(dep, value) if inputs is None or dep in inputs else value
-                                     for dep, value in record.get("inputs", {}).items()}}
-    records = {name: renewed(record) if name in names else record
-               for name, record in manifest.get("artifacts", {}).items()}
-    return {**manifest, "artifacts": records}
 
 
 def _maps(ws: Workspace) -> dict[str, tuple[np.ndarray, dict]]:

@@ -36,11 +36,11 @@ from ..workspace import (
 from ..persons import renumber
 from ..workspace.artifacts import EDITS, PERSON_EDITS_FILE
 from ..workspace.storage import CATALOG
-from .add import add_images, refresh_images, rerecorded
+from .add import add_images, refresh_images
 from .index import build_search_index
 from .map import make_map
 from .rerun import clustering_changes, edits_would_be_lost, is_curated, same_run, source_changes
-from .saving import input_fingerprints, save_workspace
+from .saving import input_fingerprints, rerecorded, save_workspace
 
 log = logging.getLogger(__name__)
 

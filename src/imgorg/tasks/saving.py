@@ -37,6 +37,17 @@ def save_workspace(ws: Workspace, carry: CarryOver | None = None) -> Workspace:
     return ws
 
 
+def rerecorded(manifest: dict, fingerprints: dict[str, str], names, inputs=None) -> dict:
+    """``manifest`` with the artifacts ``names`` recorded as made on the current ``fingerprints`` (those
+    ``inputs`` only, where given): what a change of paths or of a few images leaves true of them."""
+    def renewed(record: dict) -> dict:
+        return {**record, "inputs": {dep: fingerprints.get(dep, value) if inputs is None or dep in inputs else value
+                                     for dep, value in record.get("inputs", {}).items()}}
+    records = {name: renewed(record) if name in names else record
+               for name, record in manifest.get("artifacts", {}).items()}
+    return {**manifest, "artifacts": records}
+
+
 def replace_clusterings(ws: Workspace, assignments: pd.DataFrame, metrics: dict, manifest_updates: dict) -> Workspace:
     """The same workspace with other clusterings (assignments, metrics, chosen method): embeddings
     and catalog stay as they are, every artifact stays, cluster columns follow. Callers hold

@@ -79,8 +79,8 @@ def apply(log: dict, base_labels: np.ndarray, ids: np.ndarray) -> Curated:
 def set_gone(state: Curated, ids: np.ndarray, gone) -> Curated:
     """``state`` with the images whose files are gone from the folder (``gone``: ids) set aside, as a
     removal sets an image aside: out of the clusters, kept in no cluster. A removed copy whose kept
-    copy is gone takes its place back: it is the copy left (else deleting the kept photo stranded its
-    twin, and `export --removed` still listed the twin to move away). Not an edit: where a file comes
+    copy is gone takes its place back: it is the copy left, no longer listed by `export --removed` to
+    move away. Not an edit: where a file comes
     back, the next rerun leaves it out of ``gone`` and it is where it was."""
     gone = {int(i) for i in gone}
     if not gone:

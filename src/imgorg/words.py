@@ -41,7 +41,7 @@ NEWER = {"selfie": ("face", "person"), "screenshot": ("web site", "screen", "mon
          "emoji": ("face",), "drone": ("aircraft",), "ebook": ("book",), "e-book": ("book",)}
 
 # Everyday words for written matter that no ImageNet class names, whose WordNet relations reach
-# other things ("document" reached palaces through the "official" of its gloss): answered by the
+# other things ("document" reaches palaces through the "official" of its gloss): answered by the
 # classes pictures of such matter are tagged with. On benchmarks/mixed_pile.py's pile, receipts are
 # tagged "menu" (10 of 10), scanned letters "web site" (16 of 16), photos of documents "book jacket"
 # and "binder" (2 each).

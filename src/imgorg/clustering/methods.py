@@ -72,8 +72,8 @@ def run_methods(embeddings: np.ndarray, reduced: np.ndarray, methods, config: Cl
 
 
 def consecutive(labels: np.ndarray) -> np.ndarray:
-    """``labels`` with the clusters numbered 0, 1, 2, ... in their order (noise stays -1): a cluster a
-    method left empty (scan's heads can) left a gap, and `--k 10` listed clusters 0, 2, ..., 9."""
+    """``labels`` with the clusters numbered 0, 1, 2, ... in their order (noise stays -1), so that a
+    cluster a method left empty (scan's heads can) leaves no gap in the ids."""
     labels = np.asarray(labels)
     kept = np.unique(labels[labels >= 0])
     if len(kept) == 0 or kept[-1] == len(kept) - 1:

@@ -37,7 +37,7 @@ class ShardWriter:
     @contextlib.contextmanager
     def kept_on_failure(self):
         """Write what was added when the block fails or is interrupted (Ctrl-C): a rerun goes on after
-        it, where a run stopped before its first full shard kept nothing."""
+        it, also where the run stopped before its first full shard."""
         try:
             yield
         except BaseException:

@@ -196,8 +196,8 @@ def edit_of(path: str) -> str | None:
 
 def drop_edits(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
     """Groups less the edits whose original (same folder, by name) is in their group: an edit is no copy
-    to remove, nor its original (the review suggested removing an iPhone's IMG_E0012 edit as a copy of
-    IMG_0012); a group left with one image goes, and one whose kept image was the edit keeps its largest other."""
+    to remove, nor its original (an iPhone's IMG_E0012 is the person's edit of IMG_0012); a group left with
+    one image goes, and one whose kept image was the edit keeps its largest other."""
     if groups.empty:
         return groups
     paths = images.set_index("id")["path"].astype(str)
@@ -418,8 +418,8 @@ def rescored(groups: pd.DataFrame, images: pd.DataFrame, embeddings: np.ndarray,
              first_kept: set[int]) -> pd.DataFrame:
     """Groups whose kept copy a keep rule changed (it is not among ``first_kept``, the copy search's),
     each member's similarity measured again against the copy now kept, as the copy search measures it
-    (``duplicates.pair_scores`` with ``thumbnails``, else the embedding cosine): a reason said "a copy of
-    X (0.84)" with 0.84 its score against the copy kept before."""
+    (``duplicates.pair_scores`` with ``thumbnails``, else the embedding cosine), so that "a copy of X
+    (0.84)" is its score against X, not against the copy the search kept."""
     from ..duplicates import pair_cosines, pair_scores
 
     if groups.empty:
@@ -540,8 +540,8 @@ def copy_groups(series: pd.DataFrame, images: pd.DataFrame, embeddings: np.ndarr
     """The copy groups of ``imgorg.review.series.series_table`` as duplicate groups (group, id, path,
     kind, similarity, keep), ordered and scored as the copy search orders and scores its own
     (``duplicates.grouping.duplicates_frame``: the camera's format, capture time, GPS, pixels, ...;
-    ``crops``: (crop row, whole row) pairs, never kept). The series' own best shot kept "the first
-    found" over a camera's HEIC, and its scores were missing (nan)."""
+    ``crops``: (crop row, whole row) pairs, never kept), not by the series' best shot, so a camera's
+    HEIC is kept over its conversion and every copy has its score."""
     from ..duplicates.grouping import duplicates_frame
 
     copies = series[series["kind"] == "copy"]

@@ -240,9 +240,7 @@ def refresh_images(ws: Workspace, changed: dict[int, str], scanned: pd.DataFrame
     """The curated workspace with the images whose files changed in place (``changed``: id -> path; a
     photo rotated, re-saved, a rating written into it) read again from ``scanned`` (the folder's
     catalog): their catalog rows, embeddings and reduced features anew under the same ids, so every
-    edit and their place in the clusters stay; the maps place them among their neighbours. A rerun
-    refused them before ("their edits would point at other pictures"), and `--discard-edits` lost
-    every edit for a rotated photo."""
+    edit and their place in the clusters stay; the maps place them among their neighbours."""
     from ..workspace import embedding_cache as cache_of
 
     rows = scanned.set_index("path").loc[list(changed.values())].reset_index()

@@ -351,8 +351,8 @@ def _image_ids_by_content(out: Path) -> pd.DataFrame | None:
 
 def _renumber_person_log(ws: Workspace, before: pd.DataFrame) -> None:
     """The people's log (names, merges, ...) with the image ids of this run, found by path and content,
-    then by content alone (a photo moved): a rerun numbers images again, and one photo deleted shifted
-    the ids after it, so every name was lost."""
+    then by content alone (a photo moved): a rerun numbers images again, and one photo deleted shifts
+    the ids after it."""
     if not ws.has(PERSON_EDITS_FILE):
         return
     now = ws.catalog[["path", "sha256", "id"]]

@@ -141,8 +141,7 @@ class Searcher:
     def predicted_cluster(self, neighbours: list[Neighbour], labels: np.ndarray, row: int | None = None) -> int:
         """The query's own cluster when it is an image of the workspace (``row``), else the cluster its
         neighbours' similarities add up to most (noise only if nothing else; ties: the nearest's):
-        nothing is refitted. A plain majority broke ties by the lowest id, so an exact copy of an image
-        of cluster 3 was "cluster 0" with k = 2 or 5."""
+        nothing is refitted. An exact copy of an image of cluster 3 is in cluster 3 whatever k."""
         if row is not None:
             return int(labels[row])
         if not neighbours:

@@ -383,7 +383,7 @@ def test_a_run_that_reviews_decodes_each_large_photo_once_with_the_same_result(t
     monkeypatch.setattr(run_task, "_review_beside", lambda *args: None)
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
     kept = run(folder, tmp_path / "kept", config, review=ReviewConfig())
-    assert len(seen) == 1 and len(seen[0]) == 2 * 4  # the four 12-MP JPEGs, two decodes each
+    assert len(seen) == 1 and len(seen[0]) == 3 * 4  # the four 12-MP JPEGs' first reads, three files each
     assert not (tmp_path / "kept" / "cache" / "first-read").exists()  # read once, then gone
     monkeypatch.setattr(review_task, "first_read_decodes", real)
     plain = run(folder, tmp_path / "plain", config).workspace
@@ -417,7 +417,7 @@ def test_a_run_cut_short_after_embedding_leaves_no_kept_decodes(tmp_path, monkey
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
     with pytest.raises(KeyboardInterrupt):
         run(folder, tmp_path / "ws", config, review=ReviewConfig())
-    assert len(seen) == 1 and len(seen[0]) == 2 * 2  # it was kept: two decodes of each photo
+    assert len(seen) == 1 and len(seen[0]) == 3 * 2  # it was kept: three files of each photo's first read
     assert not kept.exists()
     kept.mkdir(parents=True)  # as a run killed outright (SIGKILL) leaves it
     (kept / ("0" * 64 + ".q.npy")).write_bytes(b"")

@@ -189,30 +189,45 @@ def test_a_mirrored_shifted_copy_aligns_from_the_coarse_starts_and_a_moved_subje
     assert series.pair_kind(found, tiny=False) != "copy"
 
 
-def test_a_stored_decode_cut_short_or_missing_is_decoded_again(tmp_path):
-    # the embed stage's kept decodes are read by sha256; a file a killed run left half written is no error
+def test_the_embed_stages_first_read_is_the_reviews_and_one_cut_short_is_read_again(tmp_path):
+    # the embed stage makes the review's first read of a large JPEG (quality scores, thumbnails, kept
+    # pixels) and the review takes it by sha256 without reading the file; a file a killed run left half
+    # written, or none, and the review reads the photo itself: the same either way
+    import functools
     import hashlib
 
-    from imgorg.duplicates.thumbnails import THUMBNAIL_DRAFT
-    from imgorg.review.kept import keep_first_read, stored_decode
+    from imgorg.duplicates import image_thumbnails
+    from imgorg.fileio import array_or_npy
+    from imgorg.review.kept import keep_first_read, spill_keeping, stored_first_read
     from imgorg.review.quality import shared_decode
 
     from .photo_corpus import encode, source_photo
 
+    photos, kept, own = tmp_path / "photos", tmp_path / "first-read", tmp_path / "own"
+    photos.mkdir(), own.mkdir()
     data = encode(source_photo("chelsea", big=True), "JPEG", quality=90)
+    (photos / "chelsea.jpg").write_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
-    expected = [np.asarray(image) for image in shared_decode(data, THUMBNAIL_DRAFT)]
-    assert keep_first_read(str(tmp_path), (224, 3), data, sha) is not None
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{sha}.q.npy", f"{sha}.t.npy"]
-    for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
-        np.testing.assert_array_equal(np.asarray(image), want)
-    stored = tmp_path / f"{sha}.q.npy"
-    stored.write_bytes(stored.read_bytes()[:1000])  # cut short
-    for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
-        np.testing.assert_array_equal(np.asarray(image), want)
-    stored.unlink()
-    for image, want in zip(stored_decode(str(tmp_path), data, THUMBNAIL_DRAFT), expected):
-        np.testing.assert_array_equal(np.asarray(image), want)
+    assert keep_first_read(str(kept), (224, 3), data, sha) is not None
+    assert sorted(p.name for p in kept.iterdir()) == [f"{sha}.g.npy", f"{sha}.npz", f"{sha}.w.npy"]
+    read = functools.partial(image_thumbnails, photos, workers=1, decode=shared_decode,
+                             measure=functools.partial(spill_keeping, str(own)))
+    itself = read(["chelsea.jpg"])
+    stored = functools.partial(stored_first_read, str(kept))
+    taken = read(["not-read.jpg"], stored=stored, keys=[sha])  # not read: no such file
+    for part in ("search", "views", "framed"):
+        np.testing.assert_array_equal(getattr(taken, part), getattr(itself, part))
+    (scores, *pixels), (scores_itself, *pixels_itself) = taken.measured[0], itself.measured[0]
+    assert scores == scores_itself and pixels[0].startswith(str(kept))
+    for path, path_itself in zip(pixels, pixels_itself):
+        np.testing.assert_array_equal(array_or_npy(path), array_or_npy(path_itself))
+    whole = kept / f"{sha}.npz"
+    whole.write_bytes(whole.read_bytes()[:1000])  # cut short
+    assert stored_first_read(str(kept), sha) is None
+    np.testing.assert_array_equal(read(["chelsea.jpg"], stored=stored, keys=[sha]).views, itself.views)
+    whole.unlink()
+    assert stored_first_read(str(kept), sha) is None
+    assert not read(["not-read.jpg"], stored=stored, keys=[sha]).search.any()  # neither kept nor there
 
 
 def test_another_picture_the_copy_search_grouped_is_in_no_series(tmp_path):

@@ -94,12 +94,15 @@ class Thumbnails:
 
 def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None = None,
                      workers: int | None = None, views: tuple[View, ...] = VIEWS,
-                     measure: Callable | None = None, decode: Callable | None = None) -> Thumbnails:
+                     measure: Callable | None = None, decode: Callable | None = None,
+                     stored: Callable | None = None, keys=None) -> Thumbnails:
     """Thumbnails of every image in ``paths`` and of its ``views``, re-read from the files, at most
     ``THUMBNAIL_CHUNK`` images per task in ``workers`` processes (default: every core this process
     may use). ``measure(bytes, image)`` is asked of each image too (``Thumbnails.measured``), and
     ``decode(bytes, side)`` may give (the image ``measure`` wants, the thumbnails' ``decode_image(bytes,
-    side)``) from one decode, or None: one decode then serves both.
+    side)``) from one decode, or None: one decode then serves both. ``stored(key)`` (``keys``: one per
+    path, such as its sha256) may give an image's whole first read as ``first_read`` made it earlier
+    ((signatures, those with the frame or None), what ``measure`` said), or None: that file is not read.
 
     Processes, not threads: for small images this is Python work that threads serialise
     on the GIL (2 threads on 2 cores took 15.2 s against 12.3 s for one, on 10,000 CIFAR
@@ -113,8 +116,9 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     advance = _progress.start(progress, "Reading thumbnails", n)
     workers = workers or available_cores()
     size = max(1, min(THUMBNAIL_CHUNK, -(-n // workers)))  # a few thousand images still use every core
-    results = chunked_map(functools.partial(_thumbnail_chunk, root, layout=layout, measure=measure, decode=decode),
-                          paths, size, min(workers, -(-n // size)))
+    items = list(zip(paths, keys if stored is not None and keys is not None else [None] * n))
+    results = chunked_map(functools.partial(_thumbnail_chunk, root, layout=layout, measure=measure, decode=decode,
+                                            stored=stored), items, size, min(workers, -(-n // size)))
     for start, (chunk_search, chunk_views, chunk_readable, chunk_framed, chunk_measured) in zip(range(0, n, size), results):
         measured.extend(chunk_measured)
         rows = slice(start, start + len(chunk_readable))
@@ -132,41 +136,61 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
         measured=measured if measure else None)
 
 
-def _thumbnail_chunk(root: str | Path, relpaths: list[str], layout: tuple[View, ...],
-                     measure: Callable | None = None,
-                     decode: Callable | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, list]:
+def _thumbnail_chunk(root: str | Path, items: list[tuple[str, object]], layout: tuple[View, ...],
+                     measure: Callable | None = None, decode: Callable | None = None,
+                     stored: Callable | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict, list]:
     """(search signatures, views' signatures, readable, {row: signatures with the frame}, what
-    ``measure(bytes, decoded image)`` says of each, None where unreadable) of a few images; zeros
-    where unreadable. One read and one decode (``decode``'s, else the thumbnails' own) serve the
-    review's quality scores too: a 12-MP JPEG decoded for its thumbnails (39 ms) and again for
-    its quality scores cost 100 ms where one decode costs 63."""
-    measured = [None] * len(relpaths) if measure else []
-    search = np.zeros((len(relpaths), 3 * SEARCH_SIDE**2), np.float32)
-    views = np.zeros((len(relpaths), len(layout), 3 * DETAIL_SIDE**2), np.float16)
-    readable = np.zeros(len(relpaths), bool)
+    ``measure(bytes, decoded image)`` says of each, None where unreadable) of a few (path, key)
+    images; zeros where unreadable. One read and one decode (``decode``'s, else the thumbnails' own)
+    serve the review's quality scores too: a 12-MP JPEG decoded for its thumbnails (39 ms) and again
+    for its quality scores cost 100 ms where one decode costs 63. None where ``stored(key)`` gives
+    the image's first read."""
+    measured = [None] * len(items) if measure else []
+    search = np.zeros((len(items), 3 * SEARCH_SIDE**2), np.float32)
+    views = np.zeros((len(items), len(layout), 3 * DETAIL_SIDE**2), np.float16)
+    readable = np.zeros(len(items), bool)
     framed = {}
-    for row, relpath in enumerate(relpaths):
-        try:
-            data = source_path(root, relpath).read_bytes()
-            shared = decode(data, THUMBNAIL_DRAFT) if decode else None
-            image = decode_image(data, draft_size=THUMBNAIL_DRAFT) if shared is None else shared[1]
-        except (OSError, ImageDecodeError):
-            continue
-        if measure:
+    for row, (relpath, key) in enumerate(items):
+        found = stored(key) if stored is not None and key is not None else None
+        if found is not None:
+            (signatures, as_is), said = found
+        else:
             try:
-                measured[row] = measure(data, image if shared is None else shared[0])
-            except (OSError, ImageDecodeError, ValueError) as err:
-                log.debug("%s: %s", relpath, err)
-        signatures = as_is = _signatures(image, layout)
-        content = _trim_frame(image)
-        if content is not image:
-            signatures = _signatures(content, layout)
-            if signatures[0].any():  # else the frame held all there is (a square on black): keep it
-                framed[row] = as_is
-            else:
-                signatures = as_is
+                data = source_path(root, relpath).read_bytes()
+                shared = decode(data, THUMBNAIL_DRAFT) if decode else None
+                image = decode_image(data, draft_size=THUMBNAIL_DRAFT) if shared is None else shared[1]
+            except (OSError, ImageDecodeError):
+                continue
+            said = _measured(measure, data, image if shared is None else shared[0], relpath) if measure else None
+            signatures, as_is = first_read_signatures(image, layout)
+        if measure:
+            measured[row] = said
+        if as_is is not None:
+            framed[row] = as_is
         (search[row], views[row]), readable[row] = signatures, True
     return search, views, readable, framed, measured
+
+
+def _measured(measure: Callable, data: bytes, decoded, relpath: str):
+    try:
+        return measure(data, decoded)
+    except (OSError, ImageDecodeError, ValueError) as err:
+        log.debug("%s: %s", relpath, err)
+        return None
+
+
+def first_read_signatures(image, layout: tuple[View, ...] = VIEWS) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                                               tuple[np.ndarray, np.ndarray] | None]:
+    """(the (search, views) signatures of ``image`` with its frame trimmed, those of the image as it
+    is where a frame was trimmed, else None)."""
+    signatures = as_is = _signatures(image, layout)
+    content = _trim_frame(image)
+    if content is image:
+        return signatures, None
+    signatures = _signatures(content, layout)
+    if signatures[0].any():
+        return signatures, as_is
+    return as_is, None  # the frame held all there is (a square on black): keep it
 
 
 def _signatures(image, layout: tuple[View, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -2,9 +2,11 @@
 
 - **The embed stage's decode** (``first_read_keeper``): where a review follows ``imgorg run``, the
   embed stage's decoders finish a large JPEG's 1/8 decode three ways (the model's input, the
-  review's quality decode, its thumbnails' decode) and write the last two into the workspace's
-  ``cache/first-read/``, named by the file's sha256; the review's first read takes them from there
-  (``stored_decode``) and removes the folder (``first_read_decodes``).
+  review's quality decode, its thumbnails' decode) and make the review's whole first read of the
+  photo there (quality scores, thumbnails, the pixels below), written into the workspace's
+  ``cache/first-read/`` under the file's sha256; the review takes it from there by the catalog's
+  sha256, without reading the file (``stored_first_read``), and removes the folder
+  (``first_read_decodes``).
 - **The first read's pixels** (``spill_keeping``): the thumbnails pass (``duplicates.image_thumbnails``)
   measures each image's quality scores on its decode and also writes, into a folder of the
   workspace's cache, what the later checks would decode the image again for: its working pixels,
@@ -15,8 +17,7 @@
   (``spill_gray``).
 
 On disk, not in memory, so that any number of photos can keep them: about 335 MB of disk per
-1,000 12-MP photos for the first read's pixels and 580 MB for the embed stage's decodes, for the
-length of the review. Images under ``series.MIN_SIDE`` px keep nothing: neither check looks at
+1,000 12-MP photos, for the length of the review. Images under ``series.MIN_SIDE`` px keep nothing: neither check looks at
 them by default, and they decode again in a tenth of a millisecond where the `similar` kind aligns
 them. Where the disk lacks the room (``DISK_MARGIN`` to spare), nothing is kept and the checks
 decode again: the same review, slower.
@@ -26,21 +27,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import logging
 import os
 import shutil
 import tempfile
 import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from ..duplicates.keypoints import NATIVE_DRAFT_SIDE, NATIVE_LONG
-from ..duplicates.thumbnails import THUMBNAIL_DRAFT
+from ..duplicates.thumbnails import THUMBNAIL_DRAFT, first_read_signatures
+from ..errors import ImageDecodeError
 from ..parallel import process_alive
-from .quality import SHARED_MIN_BYTES, header_sides, measure_decoded, shared_decode, shared_decodes
+from .quality import header_sides, measure_decoded, shared_decodes
 from .series import MIN_SIDE, TINY_SIDE, WORK_SIDE, working_bytes
 
 log = logging.getLogger(__name__)
@@ -101,15 +101,16 @@ def spill_gray(folder: str, data: bytes, decoded) -> str | None:
 def first_read_keeper(cache: Path, model: tuple[int, int]):
     """``Preprocess.first_read`` for an embed stage a review follows (``imgorg run``): a large JPEG
     is decoded once at 1/8 for the model (``model``: its (draft size, reduce gap)), the review's
-    quality decode and its thumbnails' decode, and the last two are written into ``cache``'s
-    ``FIRST_READ`` folder under the file's sha256, where the review reads them instead of decoding
-    the photo again (``stored_decode``) and removes them."""
+    quality decode and its thumbnails' decode, and the review's whole first read of it is made
+    there (``keep_first_read``) and written into ``cache``'s ``FIRST_READ`` folder under the file's
+    sha256, where the review takes it instead of reading the photo again (``stored_first_read``)."""
     return functools.partial(keep_first_read, str(Path(cache) / FIRST_READ), model)
 
 
 def keep_first_read(folder: str, model: tuple[int, int], data: bytes, sha: str):
-    """The model's decode of ``data`` where it shares one decode with the review's two, which are
-    then written to ``folder`` (while the disk keeps ``DISK_MARGIN`` free); else None."""
+    """The model's decode of ``data`` where it shares one decode with the review's two; the review's
+    first read of it (its quality scores, thumbnails and kept pixels) is then written to ``folder``
+    (while the disk keeps ``DISK_MARGIN`` free). Else None."""
     found = shared_decodes(data, THUMBNAIL_DRAFT, model)
     if found is None:
         return None
@@ -117,25 +118,42 @@ def keep_first_read(folder: str, model: tuple[int, int], data: bytes, sha: str):
     try:
         os.makedirs(folder, exist_ok=True)  # made by the first photo kept: a run refused earlier leaves nothing
         if shutil.disk_usage(folder).free > DISK_MARGIN:
-            for part, decoded in (("q", quality), ("t", thumbnail)):
-                np.save(os.path.join(folder, f"{sha}.{part}.npy"), np.asarray(decoded), allow_pickle=False)
-    except OSError:  # no room, or the folder went: the review decodes this photo itself
-        pass
+            _write_first_read(folder, sha, data, quality, thumbnail)
+    except (OSError, ValueError, ImageDecodeError):  # no room, the folder went, or a header that fails:
+        pass  # the review reads this photo itself
     return image
 
 
-def stored_decode(folder: str, data: bytes, thumbnail_side: int):
-    """``quality.shared_decode``, read from what ``keep_first_read`` wrote where it did (the file's
-    sha256 names it: an image changed since, or a copy of another, reads as what it is)."""
-    jpeg = data[:2] == b"\xff\xd8"  # only JPEGs were kept: nothing else is hashed
-    if thumbnail_side == THUMBNAIL_DRAFT and len(data) >= SHARED_MIN_BYTES and jpeg:
-        sha = hashlib.sha256(data).hexdigest()
-        try:
-            return tuple(Image.fromarray(np.load(os.path.join(folder, f"{sha}.{part}.npy"), allow_pickle=False))
-                         for part in ("q", "t"))
-        except (OSError, ValueError):  # not kept (or cut short by a killed run)
-            pass
-    return shared_decode(data, thumbnail_side)
+def _write_first_read(folder: str, sha: str, data: bytes, quality, thumbnail) -> None:
+    """What ``_thumbnail_chunk`` and ``spill_keeping`` make of one photo, as ``sha``'s files in ``folder``:
+    its kept pixels (``.w.npy``, ``.g.npy``) and, written last and whole (so that a run killed
+    meanwhile leaves no half of it), the rest (``.npz``)."""
+    scores, pixels = measure_decoded(data, quality)
+    working, gray = _kept_arrays(data, pixels)
+    kept = {"w": working, "g": gray}
+    for part, array in kept.items():
+        if array is not None:
+            np.save(os.path.join(folder, f"{sha}.{part}.npy"), array, allow_pickle=False)
+    (search, views), as_is = first_read_signatures(thumbnail)
+    framed = {} if as_is is None else {"framed_search": as_is[0], "framed_views": as_is[1]}
+    part = os.path.join(folder, f"{sha}.{os.getpid()}.part.npz")
+    np.savez(part, search=search, views=views, names=np.array(list(scores)), scores=np.array(list(scores.values())),
+             gray=np.array(gray is not None), **framed)
+    os.replace(part, os.path.join(folder, f"{sha}.npz"))
+
+
+def stored_first_read(folder: str, sha: str):
+    """``keep_first_read``'s first read of the file whose sha256 is ``sha`` as
+    ``duplicates.image_thumbnails`` takes it (((search, views), those with the frame or None), (quality
+    scores, working pixels' file, grey pixels' file or None)); None where none was kept."""
+    try:
+        with np.load(os.path.join(folder, f"{sha}.npz"), allow_pickle=False) as stored:
+            framed = (stored["framed_search"], stored["framed_views"]) if "framed_search" in stored else None
+            scores = dict(zip(stored["names"].tolist(), stored["scores"].tolist()))
+            gray = os.path.join(folder, f"{sha}.g.npy") if bool(stored["gray"]) else None
+            return ((stored["search"], stored["views"]), framed), (scores, os.path.join(folder, f"{sha}.w.npy"), gray)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # not kept (an embedding from the cache)
+        return None
 
 
 def drop_first_read(cache: Path) -> None:
@@ -147,14 +165,14 @@ def drop_first_read(cache: Path) -> None:
 
 @contextlib.contextmanager
 def first_read_decodes(cache: Path):
-    """The review's decode for its first read: ``stored_decode`` where the embed stage kept its decodes
-    in ``cache`` (``first_read_keeper``), which are removed afterwards, else ``quality.shared_decode``."""
+    """``stored_first_read`` for the review's first read where the embed stage kept its first reads in
+    ``cache`` (``first_read_keeper``), which are removed afterwards; else None."""
     folder = Path(cache) / FIRST_READ
     if not folder.is_dir():
-        yield shared_decode
+        yield None
         return
     try:
-        yield functools.partial(stored_decode, str(folder))
+        yield functools.partial(stored_first_read, str(folder))
     finally:
         drop_first_read(cache)
 

@@ -47,7 +47,7 @@ from ..review.copies import (
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, left_out_splits, split_of
-from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores
+from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores, shared_decode
 from ..review.series import checked_copy_groups, photo_sized, series_table
 from ..review.table import findings_frame, outlier_findings, summary
 from ..views import Workspace, open_workspace
@@ -132,8 +132,8 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
 
     copies = bool(kinds & {"copy", "leak", "similar"})
     with kept_pixels_folder(ws.path / CACHE, catalog_sizes(images)) if copies else nullcontext() as folder, \
-            first_read_decodes(ws.path / CACHE) as decode:
-        scores, thumbnails, kept, grays = _first_read(ws, copies, folder, decode, timed, progress)
+            first_read_decodes(ws.path / CACHE) as stored:
+        scores, thumbnails, kept, grays = _first_read(ws, copies, folder, stored, timed, progress)
         page = pages(tags if tags is not None else ws.tags(), len(images))  # white paper is not overexposed
         flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images)), page=page) \
             .rename(columns={"id": "row"})
@@ -206,16 +206,19 @@ def find_in_run(out: str | Path, config: ReviewConfig, handed: tuple | None = No
     return find_in_collection(unsaved, config, progress=progress, tags=tags)
 
 
-def _first_read(ws: Workspace, copies: bool, folder: Path | None, decode, timed, progress: ProgressFactory | None):
+def _first_read(ws: Workspace, copies: bool, folder: Path | None, stored, timed, progress: ProgressFactory | None):
     """(quality scores with the images' ids, thumbnails, {row: kept working pixels}, {row: kept grey pixels}).
-    Where copies are looked for, one read (and one decode, ``decode``'s) per image serves the thumbnails
-    and the quality scores, and keeps in ``folder`` the pixels the copy and crop checks would decode
-    again (``review.kept``); else the quality scores alone are read."""
+    Where copies are looked for, one read (and one decode) per image serves the thumbnails and the
+    quality scores, and keeps in ``folder`` the pixels the copy and crop checks would decode again
+    (``review.kept``); ``stored``: the first reads the embed stage made (``review.kept.stored_first_read``),
+    by sha256, or None. Else the quality scores alone are read."""
     paths, thumbnails, kept, grays = ws.images["path"].astype(str).tolist(), None, {}, {}
     if copies:
         keeping = functools.partial(spill_keeping, str(folder)) if folder is not None else measure
-        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=decode,
-                                                                  measure=keeping))
+        shas = ws.images["sha256"].tolist() if "sha256" in ws.images.columns and folder is not None else None
+        thumbnails = timed("thumbnails", lambda: image_thumbnails(ws.root, paths, progress, decode=shared_decode,
+                                                                  measure=keeping, stored=stored if shas else None,
+                                                                  keys=shas))
         measured = thumbnails.measured
         if folder is not None:
             kept = {row: one[1] for row, one in enumerate(measured) if one is not None and one[1] is not None}

@@ -6,6 +6,7 @@ pictures, each file with its own noise: ``_big_corpus.py``) and 64 12-MP photos 
 
     python benchmarks/review_cost.py --cifar data/cifar10/test --lfw /tmp/lfw --rounds 2
     python benchmarks/review_cost.py --lfw /tmp/lfw --many 1050 --rounds 2
+    python benchmarks/review_cost.py --lfw /tmp/lfw --many 1050 --rounds 2 --one-time   # one capture time for all
 
 Each round runs `imgorg run` into a fresh workspace with the review and with `--no-review`
 (the order alternates between rounds) and prints both wall times and the review's own clocks as
@@ -33,17 +34,24 @@ from _big_corpus import build_big_corpus  # noqa: E402
 IMGORG = [sys.executable, "-c", "import sys; from imgorg.cli.main import main; sys.exit(main())"]
 
 
-def enlarged_photos(sources: list[Path], dest: Path) -> Path:
-    """``dest`` holding each of ``sources`` enlarged to a 12-MP JPEG, IMG_0000.jpg on (written once)."""
+def enlarged_photos(sources: list[Path], dest: Path, apart: bool = True) -> Path:
+    """``dest`` holding each of ``sources`` enlarged to a 12-MP JPEG, IMG_0000.jpg on (written once),
+    each with a camera's EXIF and its own capture time, a minute after the one before (``apart``), or
+    all of one second: then no capture time tells two photos from a photo and its crop, and the
+    review's crop check looks at every pair."""
+    from datetime import datetime, timedelta
+
     from PIL import Image
 
     from tests.photo_corpus import encode, make_exif, upscale_12mp
 
     dest.mkdir(parents=True, exist_ok=True)
-    exif = make_exif(make="Canon", model="Canon EOS 80D", taken="2024:05:17 14:03:22", offset="+02:00")
+    first = datetime(2024, 5, 17, 9, 0, 0)
     for i, source in enumerate(sources):
         path = dest / f"IMG_{i:04d}.jpg"
         if not path.exists():
+            taken = (first + timedelta(minutes=i if apart else 0)).strftime("%Y:%m:%d %H:%M:%S")
+            exif = make_exif(make="Canon", model="Canon EOS 80D", taken=taken, offset="+02:00")
             with Image.open(source) as image:
                 path.write_bytes(encode(upscale_12mp(image.convert("RGB"), seed=i), "JPEG", exif, quality=90))
     return dest
@@ -83,12 +91,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--many", type=int, default=0,
                         help="only this many LFW photos (people/ then strangers/, with --lfw) enlarged to 12 MP")
+    parser.add_argument("--one-time", action="store_true",
+                        help="with --many: every photo of one capture time (the crop check looks at every pair)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/imgorg-review-cost"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.many:  # people/ holds several photos of each person: look-alikes, few copies
         sources = sorted(args.lfw.rglob("*.jpg"))[:args.many]
-        measure(f"12mp-{args.many}", enlarged_photos(sources, args.work / f"many-{args.many}"), 10, args.rounds,
+        name = f"many-{args.many}" + ("-one-time" if args.one_time else "")
+        measure(f"12mp-{args.many}", enlarged_photos(sources, args.work / name, not args.one_time), 10, args.rounds,
                 args.work)
         return
     if args.cifar:

@@ -347,3 +347,22 @@ def test_a_photo_shown_in_a_screenshot_is_not_its_crop(tmp_path):
     frame = duplicate_table(images, _look_alike_embeddings(len(names)), tmp_path)
     assert "coffee.jpg" not in set(frame["path"]), frame
     assert set(frame["path"]) == {"feed.png", "feed.jpg", "feed_top.png"}
+
+
+def test_two_shots_of_one_camera_size_taken_apart_are_not_checked_for_crops(monkeypatch):
+    # a crop keeps its photo's capture time and has fewer pixels: two 4032x3024 shots taken at different
+    # moments need no keypoint check (a phone library's every pair); turned copies, web sizes, one
+    # second's shots (a burst, an editor's crop enlarged back) and photos without a capture time are checked
+    images = pd.DataFrame({
+        "width": [4032, 4032, 4032, 3024, 1080, 1080, 4032, 4032],
+        "height": [3024, 3024, 3024, 4032, 1080, 1080, 3024, 3024],
+        "taken_at": ["2024-05-17T14:03:22", "2024-05-17T14:05:01", "2024-05-17T14:03:22", "2024-05-17T14:09:00",
+                     "2024-05-17T14:03:22", "2024-05-18T10:00:00", None, "2024-06-01T08:00:00"],
+        "taken_at_source": ["exif", "exif", "xmp", "exif", "exif", "exif", None, "exif_datetime"]})
+    pairs = np.array([[0, 1], [0, 2], [0, 3], [4, 5], [0, 6], [0, 7], [1, 2]])
+    assert kp.shots_apart(images, pairs).tolist() == [True, False, False, False, False, False, True]
+    checked = []
+    monkeypatch.setattr(kp, "verify_pairs", lambda root, paths, pairs, *args, **kwargs:
+                        checked.append(pairs) or [None] * len(pairs))
+    kp.keypoint_pairs(images.assign(path="x.jpg"), ".", pairs, np.ones(len(pairs)))
+    assert sorted(map(tuple, checked[0].tolist())) == [(0, 2), (0, 3), (0, 6), (0, 7), (4, 5)]

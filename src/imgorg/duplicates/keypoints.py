@@ -27,7 +27,8 @@ Around the crop corpora's 774 crops the frame is at most 0.048 flat; around thre
 into phone feed screenshots 0.35-0.37 (the photos 0.002-0.074), and around a crop of a map
 screenshot 0.63, but the crop itself is 0.52 flat, a screen too, and stays a crop.
 
-The checks are bounded: each image brings at most ``PER_IMAGE`` unsure partners (best
+Two shots of one camera (``shots_apart``: both 4032x3024, taken at different moments) are not
+checked: a crop keeps its photo's capture time and has fewer pixels. The checks are bounded: each image brings at most ``PER_IMAGE`` unsure partners (best
 embedding cosine first, or best thumbnail score without an embedding), so at most
 ``PER_IMAGE`` x images pairs; each image is decoded once for its keypoints (about 40 KB of
 them per image), or not at all where the review kept a large photo's decode from its first
@@ -50,6 +51,7 @@ from ..errors import ImageDecodeError
 from ..formats import LOSSLESS_FORMATS
 from ..fileio import array_or_npy
 from ..images import decode_image
+from ..metadata import CAPTURE_SOURCES, SOURCE_EXIF_DATETIME
 from ..parallel import available_cores, process_pool
 from ..progress import ProgressFactory
 from ..sources import source_path
@@ -297,7 +299,7 @@ def keypoint_pairs(images, root, pairs: np.ndarray, strength: np.ndarray, per_im
     is decoded, and before each image's strongest are chosen. ``decoded``: {row: the grey pixels of
     a photo of ``NATIVE_LONG`` px or more, as its quality decode gave them, or the .npy file holding
     them}, read already (the review's first read keeps them), so that such a photo is not decoded again."""
-    large = checkable(images)[pairs].all(axis=1)
+    large = checkable(images)[pairs].all(axis=1) & ~shots_apart(images, pairs)
     pairs, strength = pairs[large], strength[large]
     checked = pairs[unsure_pairs(pairs, strength, per_image)]
     drafts, native = _decode_plans(images)
@@ -334,6 +336,26 @@ def reshaped(images, pairs: np.ndarray) -> np.ndarray:
     sizes = images[["width", "height"]].astype("float64").to_numpy()
     ratio = np.log(sizes[:, 0] / sizes[:, 1])
     return np.abs(ratio[pairs[:, 0]] - ratio[pairs[:, 1]]) > np.log1p(RESHAPED)
+
+
+def shots_apart(images, pairs: np.ndarray) -> np.ndarray:
+    """Per pair, whether its images are two camera shots: photos of one size (width and height as
+    displayed, by the catalog) of ``NATIVE_LONG`` px or more, whose capture times (camera metadata)
+    differ. Neither is a crop of the other: an editor's crop keeps its photo's capture time, and has
+    fewer pixels unless it was enlarged back to the camera's size. A phone library is mostly such
+    pairs (every 4032x3024 photo), and on large photos they were most of the checks' cost. Checked
+    still: turned copies (3024x4032 beside 4032x3024), web sizes (a zoomed crop re-saved at
+    1080x1080), shots of one second (a burst) and photos without a capture time."""
+    columns = {"width", "height", "taken_at", "taken_at_source"}
+    if not columns <= set(images.columns) or len(pairs) == 0:
+        return np.zeros(len(pairs), bool)
+    sizes = images[["width", "height"]].astype("float64").to_numpy()
+    first, second = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    shot = CAPTURE_SOURCES - {SOURCE_EXIF_DATETIME}  # EXIF DateTime is when an editor last saved the file
+    timed = images["taken_at_source"].isin(shot).to_numpy() & images["taken_at"].notna().to_numpy()
+    taken = images["taken_at"].astype(str).to_numpy()
+    apart = timed[pairs].all(axis=1) & (taken[pairs[:, 0]] != taken[pairs[:, 1]])
+    return apart & (first == second).all(axis=1) & (first.max(axis=1) >= NATIVE_LONG)
 
 
 def checkable(images) -> np.ndarray:

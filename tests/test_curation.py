@@ -466,3 +466,26 @@ def test_a_removed_copy_whose_kept_copy_is_gone_takes_its_place_back():
     state = Curated(np.array([4, -1, 2]), removed={11: 10})  # image 11 removed as a copy of 10 (cluster 4)
     state = set_gone(state, np.array([10, 11, 12]), [10])
     assert state.removed == {10: None} and state.labels.tolist() == [-1, 4, 2]
+
+
+def test_a_photo_saved_over_with_another_picture_is_placed_where_it_belongs_and_undo_takes_it_back(fresh, caplog):
+    """A file changed in place kept its cluster whatever it now shows: another picture saved under the old
+    name stayed among the cats. Where its look changed (embedding cosine under 0.5) and the placing
+    classifier is sure of another cluster, it moves there (an edit: undo takes it back)."""
+    folder, path = fresh
+    ws = edit_clusters(path, Rename(3, "curated name")).workspace  # curated: a rerun keeps the clusters
+    labels, vectors = ws.cluster_labels(), np.asarray(ws.embeddings)
+    centre = {c: vectors[labels == c].mean(axis=0) for c in np.unique(labels[labels != NOISE])}
+    first, second = sorted(centre)[:2]
+    source = int(np.argmax(vectors[labels == second] @ centre[second]))  # the most typical of the second cluster
+    source_row = np.flatnonzero(labels == second)[source]
+    targets = np.flatnonzero(labels == first)
+    target = int(targets[np.argmin(vectors[targets] @ vectors[source_row])])  # the least like it in the first
+    rel, image_id = ws.images["path"].iat[target], int(ws.images["id"].iat[target])
+    Image.open(folder / ws.images["path"].iat[source_row]).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / rel)
+    after = run(folder, path, CONFIG).workspace
+    row = int(after.rows_of([image_id])[0])
+    assert int(after.cluster_labels()[row]) == second and after.images["path"].iat[row] == rel
+    assert "now another picture" in caplog.text and f"clusters {path} undo" in caplog.text
+    undone = edit_clusters(after, Undo()).workspace
+    assert int(undone.cluster_labels()[row]) == first

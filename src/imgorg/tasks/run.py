@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AddConfig, IndexConfig, ReviewConfig, RunConfig
-from ..constants import GONE_IMAGES, REVIEW_BESIDE_STAGE, REVIEW_STAGE
+from ..constants import CURATED, GONE_IMAGES, REVIEW_BESIDE_STAGE, REVIEW_STAGE
 from ..embed import EmbedResult, resolve_device
 from ..embed.tags import tags_frame
 from ..errors import ConfigError, WorkspaceError
@@ -33,10 +33,11 @@ from ..workspace import (
     CarryOver, discard_edit_log, drop_damaged_artifacts, plan_carry_over, previous_manifest, read_artifact, stored_dtype, update_manifest,
     workspace_lock,
 )
+from ..curation import describe
 from ..persons import renumber
 from ..workspace.artifacts import EDITS, PERSON_EDITS_FILE
 from ..workspace.storage import CATALOG
-from .add import add_images, refresh_images
+from .add import add_images, place_changed, refresh_images
 from .index import build_search_index
 from .map import make_map
 from .rerun import clustering_changes, edits_would_be_lost, is_curated, same_run, source_changes
@@ -278,10 +279,15 @@ def _grow(out: Path, source: Path, progress) -> RunResult:
     if moved:
         ws = _move_images(ws, moved, scanned.catalog)
     if changed:
+        before = dict(zip(changed, np.asarray(ws.embeddings)[ws.rows_of(list(changed))]))
         ws = refresh_images(ws, changed, scanned.catalog, progress)
         log.warning("%s: %d image%s changed in place (e.g. %s): read again, kept where %s", out, len(changed),
                     "s" if len(changed) != 1 else "", next(iter(changed.values())),
                     "they were" if len(changed) != 1 else "it was")
+        for done in place_changed(ws, before):
+            ws = done.workspace
+            log.warning("%s %s: each now another picture, placed where it belongs (`imgorg clusters %s undo` takes "
+                        "it back)", out, describe(done.edit, ws.cluster_names(CURATED)), out)
     if reshaped:
         update_manifest(out, {GONE_IMAGES: gone})
         ws = load_workspace(out)

@@ -238,14 +238,14 @@ def drop_recoloured(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.Data
                 continue
             for i in (int(kept.iat[0]), int(image)):  # each image decoded once, whatever groups it is in
                 if i not in hues:
-                    hues[i] = _mean_hue(root, paths[i])
+                    hues[i] = mean_hue(root, paths[i])
             pair = [hues[int(kept.iat[0])], hues[int(image)]]
-            if None not in pair and _hue_apart(*pair) > RECOLOURED:
+            if None not in pair and hue_apart(*pair) > RECOLOURED:
                 recoloured.append(index)
     return _drop_members(groups, images, groups.index.isin(recoloured)) if recoloured else groups
 
 
-def _mean_hue(root, path: str) -> float | None:
+def mean_hue(root, path: str) -> float | None:
     """The chroma-weighted mean hue (degrees, Lab) of a vivid image at ``HUE_SIDE`` px; None otherwise."""
     import cv2
     from PIL import Image
@@ -265,7 +265,8 @@ def _mean_hue(root, path: str) -> float | None:
     return float(np.degrees(np.arctan2((weight * np.sin(angle)).sum(), (weight * np.cos(angle)).sum())))
 
 
-def _hue_apart(a: float, b: float) -> float:
+def hue_apart(a: float, b: float) -> float:
+    """Degrees between two hues (0-180)."""
     apart = abs(a - b) % 360
     return min(apart, 360 - apart)
 

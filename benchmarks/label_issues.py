@@ -22,6 +22,9 @@ Then, per workspace:
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py probs /tmp/ws-labels-test /tmp/li-test.npz
     /tmp/venv-cleanlab/bin/python benchmarks/label_issues.py cleanlab /tmp/li-test.npz   # -> li-test.cleanlab.json
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py report /tmp/li-test.npz
+    # how often the suggested label is the true one, all reported rows and those the review
+    # relabels (confidence SURE_RELABEL or more), per setting and over every npz given:
+    PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py confidence /tmp/li-test.npz /tmp/li-train.npz
     # the ranking variants compared to choose imgorg's (tuned on test only):
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py variants /tmp/ws-labels-test
     # the top-ranked images of the unflipped labels (CIFAR's own errors), as a montage:
@@ -180,6 +183,40 @@ def cmd_report(args) -> None:
               f"self-confidence ranking {np.median([theirs[k]['ranking_p_at_k'][0] for k in keys]):.3f}")
 
 
+# -- confidence: the suggestions the review relabels and those it asks a look at ----------------------
+
+def cmd_confidence(args) -> None:
+    import pandas as pd
+
+    from imgorg.review.labels import label_issues
+    from imgorg.tasks.review import SURE_RELABEL
+
+    rows = []
+    for npz in args.npz:
+        data = np.load(npz, allow_pickle=False)
+        truth, classes = data["truth"], data["classes"]
+        for key in sorted(k.removesuffix("-probs") for k in data.files if k.endswith("-probs")):
+            issues = label_issues(data[f"{key}-noisy"], data[f"{key}-probs"], classes)
+            right = issues["suggested"].to_numpy(str) == truth[issues["row"].to_numpy()]
+            sure = issues["confidence"].to_numpy(float) >= SURE_RELABEL
+            rows.append({"workspace": Path(npz).stem, "flips": key.rsplit("-", 1)[0], "all": right.mean(),
+                         "sure": right[sure].mean(), "share": sure.mean()})
+            print(f"{Path(npz).stem} {key}: {len(issues)} reported, suggestion true {right.mean():.1%}; "
+                  f"{sure.sum()} ({sure.mean():.1%}) at {SURE_RELABEL} or more, suggestion true {right[sure].mean():.1%}; "
+                  f"under it {right[~sure].mean():.1%}", flush=True)
+    table = pd.DataFrame(rows)
+
+    def spread(frame, what) -> str:
+        return (f"suggestion true for {frame['all'].min():.1%}-{frame['all'].max():.1%} of the reported rows, "
+                f"{frame['sure'].min():.1%}-{frame['sure'].max():.1%} of those at {SURE_RELABEL} or more "
+                f"({frame['share'].min():.1%}-{frame['share'].max():.1%} of them), {what}")
+
+    print(spread(table, f"over {len(table)} settings"))
+    means = table.groupby(["workspace", "flips"])[["all", "sure", "share"]].mean()
+    print(spread(means, f"over the means of each workspace's flips ({len(means)}, "
+                        f"{table.groupby(['workspace', 'flips']).size().min()} seeds each)"))
+
+
 # -- variants: the ranking choice, measured on the test workspace only -----------------------------
 
 def cmd_variants(args) -> None:
@@ -294,7 +331,7 @@ def main(argv=None) -> None:
     features = ("--features", {"default": "embeddings", "choices": ("embeddings", "reduced")})
     commands = {  # name: (what it runs, its arguments)
         "probs": (cmd_probs, ["workspace", "out", features]), "cleanlab": (cmd_cleanlab, ["npz"]),
-        "report": (cmd_report, ["npz"]),
+        "report": (cmd_report, ["npz"]), "confidence": (cmd_confidence, [("npz", {"nargs": "+"})]),
         "variants": (cmd_variants, ["workspace", ("--features", {"default": "embeddings"}),
                                     ("--seeds", {"type": int, "default": 2})]),
         "real": (cmd_real, ["workspace", "out", ("--top", {"type": int, "default": 32}), features]),

@@ -1,6 +1,7 @@
 """Copies kept apart from similar shots: today's `imgorg duplicates` against `review.series`.
 
     python benchmarks/similar_shots.py --cifar /tmp/cifar --work /tmp/imgorg-similar
+    python benchmarks/similar_shots.py --hues --cifar /tmp/cifar --work /tmp/imgorg-similar
 
 Two corpora, each with a development half (what the thresholds were chosen on) and a held-out half:
 
@@ -15,6 +16,12 @@ the whole folder: a pair is found as a copy when its two images share a group of
 ``duplicate_table`` (today) or a copy group of ``series_table``, and as similar when they,
 or the images their copy groups keep, share a series. "pair check" classifies the judged
 pairs alone (``classify_pairs``), without the candidate search.
+
+``--hues``: how far true copies' mean hues lie apart (``review.copies.mean_hue``, the measure
+``drop_recoloured`` compares with ``RECOLOURED``), where both are vivid: the series corpus's
+copies against their first shot, and the first 20 CIFAR-10 test images of each class (200)
+against their copies under the copy benchmarks' twelve edits (``tests/corpus.py``: ``TRANSFORMS``
+and ``HELDOUT_TRANSFORMS``, those of ``benchmarks/near_duplicates.py``). Decodes only; no run.
 """
 
 from __future__ import annotations
@@ -32,9 +39,13 @@ sys.path.insert(0, str(ROOT))
 from imgorg import ClusterConfig, RunConfig, run
 from imgorg.config import ReviewConfig
 from imgorg.duplicates import duplicate_table
+from imgorg.review.copies import RECOLOURED, hue_apart, mean_hue
 from imgorg.review.series import classify_pairs, series_table
 from imgorg.tasks.review import review_collection
+from tests.corpus import HELDOUT_TRANSFORMS, TRANSFORMS, write_copies
 from tests.series_corpus import build_series_corpus
+
+EDITED = 20  # CIFAR-10 test images per class whose copies --hues measures (near_duplicates.py's copied)
 
 
 def cifar_truth(cifar: Path, dest: Path) -> pd.DataFrame:
@@ -107,12 +118,52 @@ def report(name: str, truth: pd.DataFrame, found: dict[str, np.ndarray]) -> None
                   f"{(kinds[similar] == 'copy').mean():19.3f} {(kinds[similar] == 'similar').mean():10.3f}")
 
 
+def copy_hues(cifar: Path, work: Path) -> None:
+    """Print how far apart the mean hues of true copies lie, where both images are vivid."""
+    series = work / "series" / "images"
+    truth = series_truth(series)
+    pairs = [("burst", series, a, series, b) for a, b in truth.loc[truth["kind"] == "copy", ["a", "b"]].to_numpy()]
+    edits = work / "hue-edits"
+    for folder in sorted(p for p in (cifar / "test").iterdir() if p.is_dir()):
+        for original in sorted(folder.iterdir())[:EDITED]:
+            copies = {t: edits / folder.name / f"{original.stem}_{t}.png" for t in TRANSFORMS | HELDOUT_TRANSFORMS}
+            if not all(path.exists() for path in copies.values()):
+                write_copies(original, edits / folder.name, TRANSFORMS | HELDOUT_TRANSFORMS)
+            pairs += [("cifar", cifar, str(original.relative_to(cifar)), edits, str(path.relative_to(edits)))
+                      for path in copies.values()]
+    hues: dict[tuple[Path, str], float | None] = {}
+    rows = []
+    for corpus, root_a, a, root_b, b in pairs:
+        for key in ((root_a, a), (root_b, b)):  # each image decoded once
+            if key not in hues:
+                hues[key] = mean_hue(*key)
+        pair = [hues[(root_a, a)], hues[(root_b, b)]]
+        if None not in pair:
+            rows.append((corpus, a, b, hue_apart(*pair)))
+    found = pd.DataFrame(rows, columns=["corpus", "a", "b", "apart"])
+    for corpus in ("burst", "cifar"):
+        total = sum(p[0] == corpus for p in pairs)
+        apart = found.loc[found["corpus"] == corpus, "apart"].to_numpy()
+        print(f"{corpus}: {total} copy pairs, {len(apart)} with both vivid; hue apart (degrees): median "
+              f"{np.median(apart):.1f}, 99th percentile {np.percentile(apart, 99):.1f}, max {apart.max():.1f}; "
+              f"over RECOLOURED ({RECOLOURED:g}): {(apart > RECOLOURED).sum()}")
+    edit = found["b"].str.extract(r"_([^_/]+)\.png$", expand=False).where(found["corpus"] == "cifar")
+    print("cifar, max per edit: " + ", ".join(f"{name} {apart:.1f}" for name, apart in
+                                              found.groupby(edit)["apart"].max().sort_values().items()))
+    print(f"both: {len(found)} vivid copy pairs, max {found['apart'].max():.1f} degrees; the farthest:")
+    print(found.sort_values("apart", ascending=False).head(5).to_string(index=False, float_format="%.1f"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", type=Path, default=Path("/tmp/cifar"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/imgorg-similar"))
     parser.add_argument("--corpus", choices=("cifar", "series", "both"), default="both")
+    parser.add_argument("--hues", action="store_true", help="the hue spread of true copies instead (no run)")
     args = parser.parse_args()
+    if args.hues:
+        copy_hues(args.cifar, args.work)
+        return
     config = RunConfig(cluster=ClusterConfig(method="kmeans"))
     corpora = {"cifar": lambda d: cifar_truth(args.cifar, d), "series": series_truth}
     for name in ("cifar", "series") if args.corpus == "both" else (args.corpus,):

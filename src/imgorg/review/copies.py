@@ -213,9 +213,10 @@ def drop_edits(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
 # Near copies in other colours: an icon or logo saved in purple and in green lines up in grey (thumbnails,
 # keypoints and detail are grey) and passed as a copy. Where both are vivid (a share VIVID_SHARE of pixels
 # with a Lab chroma over VIVID_PIXEL, those at VIVID_CHROMA on average) and their mean hues are more than
-# RECOLOURED degrees apart, they are not copies. Copies keep their hue: the burst corpus's copies and 200
-# CIFAR-10 images under the copy benchmarks' twelve edits (JPEG q20, brightness, contrast, crops, ...), the
-# vivid ones, differ by 21 degrees at most; the mixed pile's recoloured logos by 172.
+# RECOLOURED degrees apart, they are not copies. Copies keep their hue: where both are vivid, the burst
+# corpus's copies differ by 21 degrees at most, and 200 CIFAR-10 test images under the copy benchmarks' twelve
+# edits (JPEG q20, brightness, contrast, crops, ...) by 58 (a brightened blue sky clipping to teal; 99% within
+# 28): `benchmarks/similar_shots.py --hues`. The mixed pile's recoloured logos differ by 172.
 VIVID_PIXEL, VIVID_SHARE, VIVID_CHROMA = 12.0, 0.3, 30.0
 RECOLOURED = 90.0
 HUE_SIDE = 64  # px: the longer side the hues are measured at
@@ -238,14 +239,14 @@ def drop_recoloured(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.Data
                 continue
             for i in (int(kept.iat[0]), int(image)):  # each image decoded once, whatever groups it is in
                 if i not in hues:
-                    hues[i] = _mean_hue(root, paths[i])
+                    hues[i] = mean_hue(root, paths[i])
             pair = [hues[int(kept.iat[0])], hues[int(image)]]
-            if None not in pair and _hue_apart(*pair) > RECOLOURED:
+            if None not in pair and hue_apart(*pair) > RECOLOURED:
                 recoloured.append(index)
     return _drop_members(groups, images, groups.index.isin(recoloured)) if recoloured else groups
 
 
-def _mean_hue(root, path: str) -> float | None:
+def mean_hue(root, path: str) -> float | None:
     """The chroma-weighted mean hue (degrees, Lab) of a vivid image at ``HUE_SIDE`` px; None otherwise."""
     import cv2
     from PIL import Image
@@ -265,7 +266,8 @@ def _mean_hue(root, path: str) -> float | None:
     return float(np.degrees(np.arctan2((weight * np.sin(angle)).sum(), (weight * np.cos(angle)).sum())))
 
 
-def _hue_apart(a: float, b: float) -> float:
+def hue_apart(a: float, b: float) -> float:
+    """Degrees between two hues (0-180)."""
     apart = abs(a - b) % 360
     return min(apart, 360 - apart)
 

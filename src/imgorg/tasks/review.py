@@ -57,9 +57,9 @@ from .curate import EditResult, edit_clusters
 log = logging.getLogger(__name__)
 
 # A label issue's suggestion this sure is a relabel that `--accept all` takes; a less sure one asks for a
-# look (accepted by kind or by image). On CIFAR-10 with 5% of labels flipped (benchmarks/label_issues.py,
-# test and held-out train, 3 seeds), the suggestion is the true label for 48-64% of all reported rows
-# and 66-78% of those at 0.8 or more (55-61% of them).
+# look (accepted by kind or by image). On CIFAR-10 with 5% of labels flipped (test and held-out train,
+# random and look-alike flips, means of 3 seeds: `benchmarks/label_issues.py confidence`), the suggestion
+# is the true label for 48-64% of all reported rows and 66-78% of those at 0.8 or more (55-61% of them).
 SURE_RELABEL = 0.8
 BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other bad shots are looked at first
 

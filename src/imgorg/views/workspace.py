@@ -106,7 +106,8 @@ class Workspace(PeopleView, Store):
             table = self.read(REVIEW_FILE)
             state = self.curated()
             done = table["id"].isin(list(state.removed)) & table["action"].isin(["remove", "look"])
-            elsewhere = done & (table["id"].map(self.removal_kinds()).fillna("") != table["kind"])
+            kinds = self.removal_kinds()
+            elsewhere = done & (table["id"].map(lambda i: kinds.get(int(i), "")) != table["kind"])
             done |= table["id"].isin(list(state.relabeled)) & (table["kind"] == "label_issue")  # a relabel or a look
             dismissed = np.array([int(i) in state.dismissed.get(k, ()) for i, k in zip(table["id"], table["kind"])],
                                  dtype=bool)

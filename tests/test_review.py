@@ -595,7 +595,7 @@ def test_a_screenshot_is_kept_as_its_png_not_its_larger_jpeg_save(tmp_path):
     assert kept.loc[kept["id"] == 0, "because"].item().startswith("the PNG ")
 
 
-def test_two_screenshots_of_one_layout_are_no_copies_but_a_resized_one_is(tmp_path):
+def test_two_screenshots_of_one_layout_are_no_copies_but_a_resized_one_is(tmp_path, monkeypatch):
     # at the copy check's 256 px the text of two code screenshots is one texture: they passed as copies
     from PIL import ImageDraw
 
@@ -619,6 +619,15 @@ def test_two_screenshots_of_one_layout_are_no_copies_but_a_resized_one_is(tmp_pa
                            "keep": [True, False, False]})
     kept = drop_unlike_copies(groups, images, tmp_path)
     assert kept["id"].tolist() == [0, 2]
+    # the copy check's judge compared these pairs already: with its memo nothing is decoded again
+    import imgorg.review.copies as copies
+
+    agreed, decodes, decode = {}, [], copies.decode_image
+    monkeypatch.setattr(copies, "decode_image", lambda *args, **kwargs: decodes.append(1) or decode(*args, **kwargs))
+    for b in (1, 2):
+        copies.judge_pair(images, tmp_path, np.ones(3, bool), 0, b, "copy", agreed=agreed)
+    assert len(decodes) == 4
+    assert drop_unlike_copies(groups, images, tmp_path, agreed)["id"].tolist() == [0, 2] and len(decodes) == 4
 
 
 def test_a_page_or_screen_is_not_judged_for_exposure(reviewed):

@@ -272,9 +272,10 @@ def hue_apart(a: float, b: float) -> float:
     return min(apart, 360 - apart)
 
 
-def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.DataFrame:
+def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root, agreed: dict | None = None) -> pd.DataFrame:
     """Groups less their near copies (not the same file, not a crop) whose fine detail does not agree with
-    the copy kept's (``FINE_AGREE``); a group left with one image goes."""
+    the copy kept's (``FINE_AGREE``); a group left with one image goes. ``agreed``: ``fine_agreement``'s
+    memo, shared with the copy check's ``judge_pair``, which compared most of these pairs already."""
     by_id = images.set_index("id")
     if groups.empty or not {"width", "height"} <= set(by_id.columns):
         return groups
@@ -285,8 +286,9 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
             continue
         decoded: dict[str, object] = {}  # the kept image, decoded once for all its group
         for index, image, kind in zip(members.index, members["id"], members["kind"]):
-            if kind == "near" and _large(by_id, int(kept.iat[0]), int(image)):
-                agree = fine_agreement(root, by_id.at[int(kept.iat[0]), "path"], by_id.at[int(image), "path"], decoded)
+            if kind == "near" and int(image) != int(kept.iat[0]) and _large(by_id, int(kept.iat[0]), int(image)):
+                agree = fine_agreement(root, by_id.at[int(kept.iat[0]), "path"], by_id.at[int(image), "path"], decoded,
+                                       agreed)
                 if agree is not None and agree < FINE_AGREE:
                     unlike.append(index)
     groups = groups.drop(index=unlike)
@@ -295,13 +297,13 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root) -> pd.D
 
 
 def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kind: str,
-               by_id: pd.DataFrame | None = None) -> str | None:
+               by_id: pd.DataFrame | None = None, agreed: dict | None = None) -> str | None:
     """What rows ``a`` and ``b``, aligned as ``kind`` (copy or similar), are instead, or None. Two pages or
     screens (both tagged as pages, ``review.quality.pages``, or both lossless files) are copies or nothing:
     receipts, letters or screenshots of one layout are no burst. A copy whose fine detail does not agree
     (``FINE_AGREE``; ``_large`` says which pairs it decides) is not one: two pages or screens are
     "neither", two photos shots moments apart, "similar". ``by_id``: ``images`` indexed by id, where the
-    caller judges many pairs."""
+    caller judges many pairs; ``agreed``: ``fine_agreement``'s memo."""
     by_id = images.set_index("id") if by_id is None else by_id
     ida, idb = int(images["id"].iat[a]), int(images["id"].iat[b])
     lossless = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (ida, idb))
@@ -310,7 +312,7 @@ def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kin
         return "neither" if screens else None
     if not {"width", "height"} <= set(by_id.columns) or not _large(by_id, ida, idb):
         return None
-    agree = fine_agreement(root, by_id.at[ida, "path"], by_id.at[idb, "path"])
+    agree = fine_agreement(root, by_id.at[ida, "path"], by_id.at[idb, "path"], agreed=agreed)
     if agree is None or agree >= FINE_AGREE:
         return None
     return "neither" if screens else "similar"
@@ -324,10 +326,21 @@ def _large(by_id: pd.DataFrame, a: int, b: int) -> bool:
         and max(max(size) for size in sizes) <= FINE_MAX_SIDE
 
 
-def fine_agreement(root, a: str, b: str, kept: dict | None = None) -> float | None:
+def fine_agreement(root, a: str, b: str, kept: dict | None = None, agreed: dict | None = None) -> float | None:
     """Correlation of two images' fine detail (``keypoints.fine_detail``) at up to ``FINE_SIDE`` px wide;
     None where they cannot be decoded or differ in aspect (a crop: the keypoint check's). ``kept``:
-    {path: its grey decode} for ``a``, filled here (an image compared with several)."""
+    {path: its grey decode} for ``a``, filled here (an image compared with several); ``agreed``: {the two
+    paths, sorted: their agreement}, filled here (a pair the review asks about twice is decoded once)."""
+    key = tuple(sorted((a, b)))
+    if agreed is not None and key in agreed:
+        return agreed[key]
+    agree = _fine_agreement(root, a, b, kept)
+    if agreed is not None:
+        agreed[key] = agree
+    return agree
+
+
+def _fine_agreement(root, a: str, b: str, kept: dict | None) -> float | None:
     from PIL import Image
 
     def grey(path: str):

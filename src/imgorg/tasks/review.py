@@ -240,7 +240,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     page or a screen (``review.quality.pages``)."""
     images = ws.images
     by_id = images.set_index("id")
-    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind, by_id)  # noqa: E731
+    agreed: dict = {}  # fine detail compared: the copy check's judge and drop_unlike_copies ask of the same pairs
+    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind, by_id, agreed)  # noqa: E731
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))
@@ -250,7 +251,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = rescore(prefer_by_pixels(groups, images, ws.root, blurry))
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
-                                                                            config.splits, rescore, judge))
+                                                                            config.splits, rescore, judge, agreed))
         return found, shots
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
     crops = crop_pairs(groups, copy_findings(groups, images))
@@ -259,21 +260,23 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = copy_groups(series, images, ws.embeddings, ws.root, thumbnails, crops)
     groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root)
     groups = prefer_by_pixels(groups, images, ws.root, blurry)
-    groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root), images, split, config.splits))
+    groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root, agreed), images, split, config.splits))
     return copy_findings(groups, images), similar_findings(series, images)
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,
                     kept: dict[int, np.ndarray] | None, split: np.ndarray | None = None,
                     splits: tuple[str, ...] | None = None,
-                    rescore=lambda groups: groups, judge=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                    rescore=lambda groups: groups, judge=None,
+                    agreed: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(copy groups, their findings, similar-shot findings): the pairs of photos within each copy group
     aligned (``review.series.checked_copy_groups``); images that do not align as copies of each other
     form a series of similar shots instead. ``rescore``: ``review.copies.rescored`` for the review's
-    images, embeddings and thumbnails; ``judge``: ``review.copies.judge_pair`` for them."""
+    images, embeddings and thumbnails; ``judge``: ``review.copies.judge_pair`` for them; ``agreed``: the
+    fine-detail comparisons ``judge`` made (``review.copies.fine_agreement``)."""
     images = ws.images
     checked, series = checked_copy_groups(images, ws.root, groups, progress, kept, judge=judge)
-    checked = rescore(prefer_split(drop_unlike_copies(checked, images, ws.root), images, split, splits))
+    checked = rescore(prefer_split(drop_unlike_copies(checked, images, ws.root, agreed), images, split, splits))
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
     return checked, copy_findings(checked, images), shots

@@ -83,6 +83,10 @@ def test_tiny_classes_are_fitted_but_their_members_not_judged():
     # a class of one image and a collection smaller than the folds still fit
     probs, classes = out_of_fold_probabilities(x[:4], ["ant", "ant", "bee", "cat"], folds=5)
     assert probs.shape == (4, 3)
+    # two folders, one of them a single backup copy: the fold that holds it out sees one class (`imgorg run`
+    # on DCIM/ and Backup/ stopped with sklearn's "needs samples of at least 2 classes")
+    probs, classes = out_of_fold_probabilities(x[:8], ["DCIM"] * 7 + ["Backup"], folds=5)
+    assert probs.shape == (8, 2) and np.isfinite(probs).all()
 
 
 def test_same_seed_same_result_and_bad_input_says_what_to_pass():

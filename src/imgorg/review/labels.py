@@ -203,11 +203,15 @@ def _out_of_fold_logits(x, given, known, c, folds, seed) -> np.ndarray:
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
         fold_list = list(cv.split(rows, y)) if counts[counts > 0].max() >= splits else _round_robin(y, splits)
     for train, test in fold_list:
-        model = LogisticRegression(C=LOGISTIC_C, max_iter=1000, random_state=seed)
-        model.fit(x[rows[train]], y[train])
-        logits[rows[test]] = _full_logits(model, x[rows[test]], c)
+        seen = np.unique(y[train])
+        if len(seen) < 2:  # a class of one image held out: the fold saw one class, which it always predicts
+            fold = lambda part: np.where(np.arange(c) == seen[0], 0.0, -30.0)[None].repeat(len(part), 0)  # noqa: E731
+        else:
+            model = LogisticRegression(C=LOGISTIC_C, max_iter=1000, random_state=seed).fit(x[rows[train]], y[train])
+            fold = lambda part, model=model: _full_logits(model, x[part], c)  # noqa: E731
+        logits[rows[test]] = fold(rows[test])
         if len(unlabelled):
-            logits[unlabelled] += _full_logits(model, x[unlabelled], c) / len(fold_list)
+            logits[unlabelled] += fold(unlabelled) / len(fold_list)
     return logits
 
 

@@ -513,6 +513,12 @@ def test_the_copy_kept_is_the_cameras_jpeg_with_its_raw_or_the_one_a_person_rate
     assert members["path"].iloc[order].tolist() == ["b.jpg", "a.heic", "c.jpg"]
     assert why_keep(members, 1, [0]) == "it has a rating or keywords"
     assert why_keep(members, 1, [2]).startswith("the camera's JPEG with its RAW (DSC_0100.DNG)")
+    # a frame rejected in Lightroom (rating -1) was kept "it has a rating or keywords" over the frames kept
+    rejected = members.assign(rating=pd.array([None, -1, 0], dtype="Int64"), keywords=None)
+    order = _keep_order(rejected, None)
+    assert rejected["path"].iloc[order].tolist() == ["a.heic", "c.jpg", "b.jpg"]
+    assert why_keep(rejected, 0, [1, 2]) == "not rejected (a rating of -1)"
+    assert why_keep(rejected, 2, [1]) == "the others were rejected (rated -1)"
 
 
 def test_of_identical_files_the_one_not_named_like_a_copy_then_the_oldest_is_kept():

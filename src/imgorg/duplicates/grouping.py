@@ -145,9 +145,10 @@ ORIGINAL_FORMATS = frozenset({"RAW", "HEIF", "AVIF", *(ext.lstrip(".").upper() f
 
 def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndarray | None = None) -> np.ndarray:
     """Real files before symbolic links (deleting the target would break the link), then images
-    that are no crop of another member (``cropped``), then the camera's own format (RAW, HEIC, or a
+    that are no crop of another member (``cropped``), then those a person did not reject (a rating
+    under 0: XMP's -1), then the camera's own format (RAW, HEIC, or a
     JPEG with its camera RAW beside it) over a conversion of it, then the copy with a capture time,
-    then with GPS, then with a rating or keywords (a person's own), then most pixels (read from the
+    then with GPS, then with a rating of 1 or more or keywords (a person's own), then most pixels (read from the
     file header only), then the least compressed (bytes per pixel), then a file not named like a copy
     (``COPY_NAME``), then the oldest file time (where no capture time was read), then lowest id."""
     n = len(members)
@@ -158,11 +159,13 @@ def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndar
     converted = ~(column("format").isin(ORIGINAL_FORMATS).to_numpy() | column("original").notna().to_numpy())
     no_time = ~column("taken_at_source").isin(list(CAPTURE_SOURCES)).to_numpy()
     no_gps = column("gps_lat").isna().to_numpy()
-    unmarked = column("rating").isna().to_numpy() & column("keywords").isna().to_numpy()
+    rating = pd.to_numeric(column("rating"), errors="coerce").astype("float64").to_numpy()
+    rejected = rating < 0
+    unmarked = ~(rating > 0) & column("keywords").isna().to_numpy()
     per_pixel = members["bytes"].to_numpy() / np.maximum(pixels, 1)
     return np.lexsort((members["id"].to_numpy(), file_times(members), copy_named(members["path"]),
                        -members["bytes"].to_numpy(), -per_pixel, -pixels, unmarked, no_gps, no_time, converted,
-                       cropped, links))
+                       rejected, cropped, links))
 
 
 def copy_named(paths) -> np.ndarray:

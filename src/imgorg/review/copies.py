@@ -520,6 +520,10 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
             return "identical files: the oldest file"
         return "identical files: the first found is kept"
 
+    rating = lambda r: pd.to_numeric(value("rating", r), errors="coerce")  # noqa: E731
+    if not rating(kept) < 0 and any(rating(o) < 0 for o in others):
+        return "the others were rejected (rated -1)" if all(rating(o) < 0 for o in others) else \
+            "not rejected (a rating of -1)"
     original = lambda r: value("format", r) in ORIGINAL_FORMATS or not pd.isna(value("original", r))  # noqa: E731
     if original(kept) and not all(original(o) for o in others):
         if not pd.isna(value("original", kept)):
@@ -531,7 +535,7 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     has_gps = lambda r: value("gps_lat", r) is not None and not pd.isna(value("gps_lat", r))  # noqa: E731
     if has_gps(kept) and not all(has_gps(o) for o in others):
         return "it has GPS"
-    marked = lambda r: not (pd.isna(value("rating", r)) and pd.isna(value("keywords", r)))  # noqa: E731
+    marked = lambda r: rating(r) > 0 or not pd.isna(value("keywords", r))  # noqa: E731
     if marked(kept) and not all(marked(o) for o in others):
         return "it has a rating or keywords"
     pixels = lambda r: (value("width", r) or 0) * (value("height", r) or 0)  # noqa: E731

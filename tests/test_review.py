@@ -869,3 +869,23 @@ def test_pages_and_screens_are_copies_or_nothing_never_a_series(tmp_path):
     assert judge_pair(images, tmp_path, page, 0, 1, "similar") == "neither"
     assert judge_pair(images, tmp_path, page, 2, 3, "similar") == "neither"
     assert judge_pair(images, tmp_path, np.zeros(4, bool), 0, 1, "similar") is None  # two photos: a series
+
+
+def test_burst_frames_that_align_as_copies_are_similar_shots_by_their_capture_times():
+    """A photographer's burst (one camera, 6000x4000, frames 0.12 s apart) was reported as copies and most
+    frames suggested for removal: two shots of one camera size whose capture times differ are no copies
+    (a copy keeps its photo's capture time), so the copy check calls them similar shots. A copy of one
+    capture time, a web export (another size) and a photo without a capture time stay copies."""
+    from imgorg.duplicates.keypoints import shot_moments
+    from imgorg.review.copies import judge_pair
+
+    images = pd.DataFrame({
+        "id": range(5), "path": [f"DSC0100{i}.JPG" for i in range(5)], "format": "JPEG",
+        "width": [6000, 6000, 6000, 2048, 6000], "height": [4000, 4000, 4000, 1365, 4000],
+        "taken_at": ["2023-06-10 09:43:05.120", "2023-06-10 09:43:05.240", "2023-06-10 09:43:05.120",
+                     "2023-06-10 09:43:05.120", None],
+        "taken_at_source": ["exif", "exif", "exif", "exif", None]})
+    page, moments = np.zeros(5, bool), shot_moments(images)
+    judged = {b: judge_pair(images, ".", page, 0, b, "copy", moments=moments) for b in (1, 2, 3, 4)}
+    assert judged == {1: "similar", 2: None, 3: None, 4: None}
+    assert judge_pair(images, ".", page, 0, 1, "copy") == "similar"  # the same without the moments handed in

@@ -338,24 +338,37 @@ def reshaped(images, pairs: np.ndarray) -> np.ndarray:
     return np.abs(ratio[pairs[:, 0]] - ratio[pairs[:, 1]]) > np.log1p(RESHAPED)
 
 
-def shots_apart(images, pairs: np.ndarray) -> np.ndarray:
+def shots_apart(images, pairs: np.ndarray, moments: np.ndarray | None = None) -> np.ndarray:
     """Per pair, whether its images are two camera shots: photos of one size (width and height as
     displayed, by the catalog) of ``NATIVE_LONG`` px or more, whose capture times (camera metadata)
-    differ. Neither is a crop of the other: an editor's crop keeps its photo's capture time, and has
-    fewer pixels unless it was enlarged back to the camera's size. A phone library is mostly such
-    pairs (every 4032x3024 photo), and on large photos they were most of the checks' cost. Checked
-    still: turned copies (3024x4032 beside 4032x3024), web sizes (a zoomed crop re-saved at
-    1080x1080), shots of one second (a burst) and photos without a capture time."""
-    columns = {"width", "height", "taken_at", "taken_at_source"}
-    if not columns <= set(images.columns) or len(pairs) == 0:
+    differ. Neither is a copy or a crop of the other: a copy and an editor's crop keep their photo's
+    capture time, and a crop has fewer pixels unless it was enlarged back to the camera's size. A
+    phone library is mostly such pairs (every 4032x3024 photo), and on large photos they were most
+    of the crop check's cost. Not such pairs: turned copies (3024x4032 beside 4032x3024), web sizes
+    (a zoomed crop re-saved at 1080x1080), two files of one capture time and photos without one.
+    ``moments``: ``shot_moments(images)``, where the caller asks of many pairs."""
+    if len(pairs) == 0:
         return np.zeros(len(pairs), bool)
+    moments = shot_moments(images) if moments is None else moments
+    first, second = moments[pairs[:, 0]], moments[pairs[:, 1]]
+    return np.array([a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
+                     for a, b in zip(first, second)], bool)
+
+
+def shot_moments(images) -> np.ndarray:
+    """Per row, ((width, height), capture time) of a photo of ``NATIVE_LONG`` px or more with a capture time
+    from camera metadata; None for any other image (``shots_apart``)."""
+    columns = {"width", "height", "taken_at", "taken_at_source"}
+    out = np.full(len(images), None, object)
+    if not columns <= set(images.columns):
+        return out
     sizes = images[["width", "height"]].astype("float64").to_numpy()
-    first, second = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
     shot = CAPTURE_SOURCES - {SOURCE_EXIF_DATETIME}  # EXIF DateTime is when an editor last saved the file
     timed = images["taken_at_source"].isin(shot).to_numpy() & images["taken_at"].notna().to_numpy()
     taken = images["taken_at"].astype(str).to_numpy()
-    apart = timed[pairs].all(axis=1) & (taken[pairs[:, 0]] != taken[pairs[:, 1]])
-    return apart & (first == second).all(axis=1) & (first.max(axis=1) >= NATIVE_LONG)
+    for row in np.flatnonzero(timed & (np.nan_to_num(sizes).max(axis=1) >= NATIVE_LONG)):
+        out[row] = ((sizes[row, 0], sizes[row, 1]), taken[row])
+    return out
 
 
 def checkable(images) -> np.ndarray:

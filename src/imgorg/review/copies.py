@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..duplicates.grouping import ORIGINAL_FORMATS, copy_named, file_times
-from ..duplicates.keypoints import correlation, fine_detail
+from ..duplicates.keypoints import correlation, fine_detail, shots_apart
 from ..errors import ImageDecodeError
 from ..formats import LOSSLESS_FORMATS
 from ..images import decode_image
@@ -297,19 +297,24 @@ def drop_unlike_copies(groups: pd.DataFrame, images: pd.DataFrame, root, agreed:
 
 
 def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kind: str,
-               by_id: pd.DataFrame | None = None, agreed: dict | None = None) -> str | None:
+               by_id: pd.DataFrame | None = None, agreed: dict | None = None,
+               moments: np.ndarray | None = None) -> str | None:
     """What rows ``a`` and ``b``, aligned as ``kind`` (copy or similar), are instead, or None. Two pages or
     screens (both tagged as pages, ``review.quality.pages``, or both lossless files) are copies or nothing:
     receipts, letters or screenshots of one layout are no burst. A copy whose fine detail does not agree
     (``FINE_AGREE``; ``_large`` says which pairs it decides) is not one: two pages or screens are
-    "neither", two photos shots moments apart, "similar". ``by_id``: ``images`` indexed by id, where the
-    caller judges many pairs; ``agreed``: ``fine_agreement``'s memo."""
+    "neither", two photos shots moments apart, "similar"; so are two shots of one camera by their capture
+    times (``keypoints.shots_apart``: a copy keeps its photo's). ``by_id``: ``images`` indexed by id, where
+    the caller judges many pairs; ``agreed``: ``fine_agreement``'s memo; ``moments``:
+    ``keypoints.shot_moments(images)``."""
     by_id = images.set_index("id") if by_id is None else by_id
     ida, idb = int(images["id"].iat[a]), int(images["id"].iat[b])
     lossless = "format" in by_id and all(by_id.at[i, "format"] in LOSSLESS_FORMATS for i in (ida, idb))
     screens = lossless or bool(page[a] and page[b])
     if kind == "similar":
         return "neither" if screens else None
+    if shots_apart(images, np.array([[a, b]]), moments)[0]:
+        return "neither" if screens else "similar"
     if not {"width", "height"} <= set(by_id.columns) or not _large(by_id, ida, idb):
         return None
     agree = fine_agreement(root, by_id.at[ida, "path"], by_id.at[idb, "path"], agreed=agreed)

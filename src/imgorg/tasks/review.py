@@ -24,7 +24,7 @@ from ..config import REVIEW_KINDS, ReviewConfig
 from ..constants import REVIEW_SPLITS
 from ..curation import Dismiss, Relabel, Remove
 from ..duplicates import DEFAULT_THRESHOLD, duplicate_table, image_thumbnails
-from ..duplicates.keypoints import MIN_SIDE
+from ..duplicates.keypoints import MIN_SIDE, shot_moments
 from ..errors import ConfigError
 from ..index import RememberedSearch
 from ..outliers import outlier_scores
@@ -241,7 +241,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     images = ws.images
     by_id = images.set_index("id")
     agreed: dict = {}  # fine detail compared: the copy check's judge and drop_unlike_copies ask of the same pairs
-    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind, by_id, agreed)  # noqa: E731
+    moments = shot_moments(images)
+    judge = lambda a, b, kind: judge_pair(images, ws.root, page, a, b, kind, by_id, agreed, moments)  # noqa: E731
     groups = timed("copies", lambda: duplicate_table(images, ws.embeddings, ws.root, index=index,
                                                      progress=progress, keypoint_checks=config.keypoint_checks,
                                                      thumbnails=thumbnails, decoded=grays))

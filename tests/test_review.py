@@ -466,6 +466,8 @@ def test_accepting_every_kind_at_once_keeps_one_image_of_each_pair_and_says_each
     assert set(listed["kind"]) <= set(table.loc[table["action"] == "remove", "kind"])
     accept_findings(path, "dark")  # named, a kind's looks are acted on
     assert imgorg.load_workspace(path).removed().sum() > len(removed)
+    listed = removed_files(imgorg.load_workspace(path))  # in id order, not the order of the edits
+    assert listed["id"].is_monotonic_increasing and len(listed) > len(removed)
 
 
 def test_a_removal_never_sets_aside_the_copy_another_removal_keeps():

@@ -165,6 +165,7 @@ def removed_files(ws: Workspace) -> pd.DataFrame:
              "kept_id": k, "kept_path": str(images.at[k, "path"]) if k is not None and k in images.index else None}
             for i, k in state.removed.items() if i in images.index and kinds.get(int(i)) != GONE]  # gone already
     frame = pd.DataFrame(rows, columns=["id", "path", "kind", "kept_id", "kept_path"]).astype({"kept_id": "Int64"})
+    frame = frame.sort_values("id", kind="stable").reset_index(drop=True)  # by id, not in the order of the edits
     frame["file"] = [str(source_path(ws.root, p)) for p in frame["path"]]  # paths are relative to the source folder
     return frame
 

@@ -332,3 +332,28 @@ def test_a_blur_reason_names_scarce_fine_detail_only_where_it_is_scarce():
         reasons[detail] = flags.loc[(flags["kind"] == "blurry") & (flags["id"] == n - 1), "reason"].item()
     assert "only 0.2x the median fine detail" in reasons[0.02] and "2.2x this collection's median" in reasons[0.02]
     assert "fine detail" not in reasons[0.08]
+
+
+def test_a_camera_raw_is_sized_as_the_catalog_has_it_not_as_its_preview(tmp_path):
+    """A 6000x4000 DNG among the camera's JPEGs was "odd size: 1620x1080 px, 3.7 times shorter": the
+    quality decode of a RAW is its embedded preview. The review measures its pixels there and takes
+    its size from the catalog."""
+    from imgorg import ClusterConfig, MapConfig, RunConfig, run
+    from imgorg.config import ReviewConfig
+    from imgorg.tasks.review import review_collection
+
+    from .dng import write_dng
+    from .photo_corpus import SOURCE_FILES, source_photo
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = [n for n in SOURCE_FILES if n != "camera"][:6]
+    for name in names:
+        source_photo(name).convert("RGB").resize((900, 600)).save(folder / f"{name}.jpg", quality=90)
+    (folder / "raw.dng").write_bytes(write_dng(source_photo(names[0]).resize((900, 600)), preview=150))
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
+    ws = run(folder, tmp_path / "ws", config).workspace
+    result = review_collection(ws, ReviewConfig(kinds=("odd_size",)))
+    raw = int(ws.images.loc[ws.images["path"] == "raw.dng", "id"].item())
+    assert result.scores.set_index("id").loc[raw, ["width", "height"]].tolist() == [900, 600]
+    assert raw not in set(result.table["id"])

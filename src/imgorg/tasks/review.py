@@ -227,8 +227,19 @@ def _first_read(ws: Workspace, copies: bool, folder: Path | None, stored, timed,
         scores = quality_frame(measured)
     else:
         scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
+    scores = _catalog_sizes(scores, catalog_sizes(ws.images))
     scores.insert(0, "id", ws.images["id"].to_numpy())
     return scores, thumbnails, kept, grays
+
+
+def _catalog_sizes(scores: pd.DataFrame, sizes: np.ndarray) -> pd.DataFrame:
+    """``scores`` with each measured image's width, height and aspect as the catalog has them: a camera
+    RAW's decode is its embedded preview (1620x1080 for a 6000x4000 DNG), odd in size beside the photos."""
+    known = np.isfinite(sizes).all(axis=1) & scores["width"].notna().to_numpy()
+    scores = scores.copy()
+    scores.loc[known, "width"], scores.loc[known, "height"] = sizes[known, 0], sizes[known, 1]
+    scores.loc[known, "aspect"] = sizes[known, 0] / sizes[known, 1]
+    return scores
 
 
 def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, grays: dict, blurry: set,

@@ -25,6 +25,18 @@ def test_flat_or_mixed_depth_folders_have_no_labels():
     assert folder_labels(["train/cat/a.jpg", "train/dog/b.jpg"]) == ["cat", "dog"]
 
 
+def test_a_camera_or_photo_library_layout_has_no_labels():
+    # DCIM/ beside Backup/ were two classes: clusters were scored against them, a backup copy was a copy
+    # "labelled apart" (a look), and a Backup/ of one photo stopped the label-issue classifier
+    from imgorg.sources import why_no_labels
+
+    for layout in (["DCIM/a.jpg", "Backup/b.jpg"], ["100APPLE/a.jpg", "101APPLE/b.jpg"],
+                   ["2023-06-10 Lisbon/a.jpg", "2023-07-01/b.jpg"], ["Camera Roll/a.jpg", "Screenshots/b.png"]):
+        assert folder_labels(layout) == [None, None], layout
+    assert "photo library" in why_no_labels(["DCIM/a.jpg", "Backup/b.jpg"])
+    assert folder_labels(["0/a.png", "7/b.png"]) == ["0", "7"]  # digit classes (MNIST's) are classes
+
+
 def test_recursive_scan_ignores_other_files(tmp_path):
     make_image(tmp_path / "a" / "deep" / "x.JPG", (1, 2, 3))
     (tmp_path / "notes.txt").write_text("hello")

@@ -352,15 +352,23 @@ def _stratified_rows(labels: np.ndarray, size: int, rng: np.random.Generator) ->
     return np.sort(np.concatenate(rows))
 
 
+# Folders a camera, a phone or a photo library makes: places, not classes (DCF folders such as 100APPLE or
+# 100MSDCF, DCIM, backups and exports, a year or a date with or without an event's name)
+LIBRARY_FOLDER = re.compile(
+    r"^(\d{3}[A-Z0-9_]{5}|dcim|camera|camera roll|backups?|screenshots|whatsapp images|pictures|photos|exports?|"
+    r"originals|imports?|uploads|downloads|desktop|(19|20)\d\d([-_. ]\d{1,2}){0,2}(\b.*)?)$", re.IGNORECASE)
+
+
 def folder_labels(relpaths: Iterable[str]) -> list[str | None]:
-    """Parent-folder names as labels when the layout looks like ImageFolder, else None."""
+    """Parent-folder names as labels when the layout looks like ImageFolder, else None: not where a
+    folder is named as a photo library names them (``LIBRARY_FOLDER``: DCIM/ beside Backup/ are no classes)."""
     relpaths = list(relpaths)
     parts = [p.split("/") for p in relpaths]
     depths = {len(p) for p in parts}
     if len(depths) != 1 or depths == {1}:
         return [None] * len(relpaths)
     names = [p[-2] for p in parts]
-    if len(set(names)) < 2:
+    if len(set(names)) < 2 or any(LIBRARY_FOLDER.match(name) for name in set(names)):
         return [None] * len(relpaths)
     return names
 
@@ -373,6 +381,10 @@ def why_no_labels(relpaths: Iterable[str]) -> str | None:
     if not depths.any() or folder_labels(relpaths)[0] is not None:
         return None
     other = [p for p, d in zip(relpaths, depths) if d != depths.max()]
+    library = sorted({p.split("/")[-2] for p in relpaths if "/" in p and LIBRARY_FOLDER.match(p.split("/")[-2])})
+    if library and not other:
+        return (f"No labels: folders named as a camera or a photo library names them ({', '.join(library[:3])}) hold "
+                "places or dates, not classes")
     if other:
         return (f"No labels: folder names are labels where every image sits in a class folder at one depth, and "
                 f"{len(other):,} of {len(relpaths):,} images do not (e.g. {other[0]}); `imgorg inspect` shows the layout")

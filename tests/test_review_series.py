@@ -291,3 +291,22 @@ def test_copies_that_every_pair_aligned_keep_as_the_copy_search_keeps():
     assert groups.loc[groups["keep"], "path"].tolist() == ["a.heic"]
     assert groups["similarity"].notna().all()
     assert "the camera's own HEIF file" in copy_findings(groups, images)["reason"].iat[1]
+
+
+def test_an_export_turned_in_its_pixels_stays_a_copy_of_its_photo(tmp_path):
+    # the copy search's keypoints matched a photo and its export turned a quarter (4000x6000 beside 6000x4000),
+    # the copy check's alignment of the pictures as they are failed, and the export had no finding at all
+    from PIL import Image
+
+    from .photo_corpus import source_photo
+
+    photo = source_photo("chelsea").convert("RGB").resize((900, 600))
+    photo.save(tmp_path / "cat.jpg", quality=92)
+    photo.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "cat-rotated.jpg", quality=85)
+    source_photo("coffee").convert("RGB").resize((600, 900)).save(tmp_path / "coffee.jpg", quality=90)
+    images = pd.DataFrame({"id": [0, 1, 2], "path": ["cat.jpg", "cat-rotated.jpg", "coffee.jpg"],
+                           "width": [900, 600, 600], "height": [600, 900, 900]})
+    groups = pd.DataFrame({"group": 0, "id": [0, 1, 2], "path": images["path"], "kind": "near",
+                           "similarity": [1.0, 0.45, 0.83], "keep": [True, False, False]})
+    checked, series = checked_copy_groups(images, tmp_path, groups)
+    assert checked["id"].tolist() == [0, 1] and series.empty  # the turned export a copy, the other picture none

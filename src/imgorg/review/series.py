@@ -486,11 +486,22 @@ def _star_copies(images: pd.DataFrame, root, rows: np.ndarray,
             if pixels[centre] is None or pixels[row] is None:
                 kind = "copy"  # unreadable now: left as the copy search found it
             else:  # neither: another picture the copy search grouped (a look-alike), in no series with it
-                kind = pair_kind(align_pair(*_same_side(pixels[centre], pixels[row])), False) or "neither"
+                kind = _aligned_kind(pixels[centre], pixels[row])
             out.append((centre, row, kind))
             if kind != "copy":
                 left.append(row)
     return out
+
+
+def _aligned_kind(a: np.ndarray, b: np.ndarray) -> str:
+    """"copy", "similar" or "neither" for ``b`` aligned onto ``a``; turned a quarter either way where their
+    shapes are each other's turned (3000x4000 beside 4000x3000: an export turned in its pixels, which the
+    copy search's keypoints matched, and which no alignment of the picture as it is can fit)."""
+    (ha, wa), (hb, wb) = a.shape[:2], b.shape[:2]
+    turned = (wa > ha) != (wb > hb) and abs(wa / ha - hb / wb) <= 0.02 * wa / ha and abs(wa / ha - 1) > 0.05
+    kinds = [pair_kind(align_pair(*_same_side(a, np.ascontiguousarray(np.rot90(b, k) if turned else b))), False)
+             for k in ((1, -1) if turned else (0,))]
+    return "copy" if "copy" in kinds else "similar" if "similar" in kinds else "neither"
 
 
 def _split_groups(groups: pd.DataFrame, part: np.ndarray) -> pd.DataFrame:

@@ -123,3 +123,19 @@ def test_empty_files_are_failures_not_copies_of_each_other(folder):
     assert {f["path"]: f["reason"] for f in report["failures"]}["cats/empty.jpg"] == "empty file"
     assert [d["paths"] for d in report["duplicates"]] == [["cats/c0.jpg", "dogs/copy.jpg"]]
     assert report["summary"]["duplicate_files"] == 1
+
+
+def test_a_camera_raw_is_counted_among_the_colour_modes(tmp_path):
+    # "64 files, 64 ok" above a colour-mode table that summed to 63: a RAW has no Pillow mode
+    pytest.importorskip("rawpy")
+    from PIL import Image
+
+    from .dng import write_dng
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    (root / "raw.dng").write_bytes(write_dng(Image.new("RGB", (64, 48), (120, 80, 40))))
+    make_image(root / "photo.jpg", (200, 50, 50), size=(40, 30))
+    report = inspect_source(root, workers=1)
+    assert report["summary"]["ok"] == 2 and sum(report["modes"].values()) == 2
+    assert report["modes"]["RAW mosaic"] == 1

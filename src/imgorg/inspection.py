@@ -186,7 +186,8 @@ def _header(path: Path, decode: bool) -> dict:
         probe = probe_image(data)
     except ImageDecodeError as err:  # decoding would fail for the same reason
         return {**out, "error": err.reason}
-    out.update(format=probe.format, mode=probe.mode, width=probe.width, height=probe.height)
+    # a camera RAW stores the sensor's mosaic, no Pillow mode: counted as such, so the modes add up to the files
+    out.update(format=probe.format, mode=probe.mode or "RAW mosaic", width=probe.width, height=probe.height)
     if decode:
         try:
             decode_image(data)

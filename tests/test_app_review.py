@@ -311,6 +311,19 @@ def test_a_finding_without_a_score_is_shown_with_none(reviewed, tmp_path):
     assert None in scores and all(s is None or 0 <= s <= 1 for s in scores)
 
 
+def test_a_review_that_found_nothing_is_shown_as_such(reviewed, tmp_path):
+    """A stored review without a single finding failed GET /api/review: its statuses were no booleans."""
+    from imgorg.views import open_workspace
+    from imgorg.workspace import REVIEW_FILE
+
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    ws = open_workspace(path)
+    ws.write_artifact(REVIEW_FILE, ws.read(REVIEW_FILE).iloc[:0])
+    answer = TestClient(create_app(path)).get("/api/review")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["kinds"] == [] and "copy" in answer.json()["none_found"]
+
+
 def test_accepting_every_kind_at_once_says_how_many_looks_stay_open(client):
     table = client.app.state.imgorg.ws.review()
     looks = table[(table["status"] == "open") & (table["action"] == "look")]

@@ -117,7 +117,7 @@ class Workspace(PeopleView, Store):
             open_groups = set(table.loc[(table["group"] >= 0) & (table["action"] != "keep") & (status == "open"),
                                         ["kind", "group"]].itertuples(index=False, name=None))
             settled = grouped & ~pd.Series([(k, g) in open_groups for k, g in zip(table["kind"], table["group"])],
-                                           index=table.index)
+                                           index=table.index, dtype=bool)  # bool also where no finding is stored
             status[settled] = "accepted"
             return table.assign(status=pd.array(status.to_numpy(), dtype="string"))
         return self.cached(("review",), compute).copy()

@@ -4,13 +4,16 @@ of its cluster, the map and search, undo brings it back; dismissing keeps both; 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
 
 import pytest
+from typer.testing import CliRunner
 
 from imgorg import run
+from imgorg.cli.main import app as cli
 
 from .browser import ARTIFACTS, browser_page, require_browser, serve_in_thread
 from .test_review import CONFIG, collection  # noqa: F401 (the fixture, used by name)
@@ -92,6 +95,25 @@ def test_the_summary_counts_each_kind(reviewed, client):
     assert data["open"] == sum(k["open"] for k in kinds.values()) and data["removed"] == 0
     assert not any("no splits" in n for n in data["notes"])  # train/ and test/ are splits
     assert set(data["none_found"]).isdisjoint(kinds)
+
+
+def test_one_count_of_open_findings_in_the_api_and_the_cli(client):
+    """The sidebar, the kind's title, `imgorg review --show KIND` and `--json` each counted open findings
+    their own way: the title and --show counted the copy kept of each group as open too."""
+    path = str(client.app.state.imgorg.ws.path)
+    same = finding(client, "copy", "dog/same.jpg")
+    assert client.post("/api/review/accept", json={"kind": "copy", "ids": [same["id"]]}).status_code == 200
+    assert client.post("/api/review/dismiss", json={"kind": "dark"}).status_code == 200
+    kinds = {k["kind"]: k for k in client.get("/api/review").json()["kinds"]}
+    stored = {r["kind"]: r for r in json.loads(CliRunner().invoke(cli, ["review", path, "--json"]).stdout)}
+    assert kinds["copy"]["open"] > 0 and kinds["copy"]["groups"] > 0  # copies kept beside the open ones
+    assert kinds["copy"]["accepted"] == 1 and kinds["dark"]["open"] == 0 and "dark" not in stored
+    for kind, counts in kinds.items():
+        shown = json.loads(CliRunner().invoke(cli, ["review", path, "--show", kind, "--json"]).stdout)
+        assert len(shown) == counts["open"] == sum(counts["open_actions"].values()), kind
+        assert stored.get(kind, {"open": 0})["open"] == counts["open"], kind
+        assert counts["open"] == 0 or sum(stored[kind]["actions"].values()) == counts["open"], kind
+    assert "keep" not in kinds["copy"]["suggested"]
 
 
 def test_copies_come_by_group_with_the_copy_kept_first(client):
@@ -273,6 +295,22 @@ def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(review
         page.click("#review-prev")
         page.wait_for_function("document.getElementById('review-page').textContent.startsWith('page 1 of ')")
         assert not page.locator("#review-grid figure input").first.is_checked()
+    assert errors == []
+
+
+def test_the_review_tab_counts_a_kinds_open_findings_as_its_sidebar_does(reviewed, tmp_path):
+    """The sidebar said '3 open' for copies, the kind's title 'open: 3 remove, 3 keep'."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
+        copies = next(k for k in page.evaluate("fetch('/api/review').then((r) => r.json())")["kinds"] if k["kind"] == "copy")
+        assert copies["open"] and page.inner_text("#kind-list li[data-kind=copy] .meta").startswith(f"{copies['open']} open")
+        info = page.inner_text("#kind-info")
+        assert f" · {copies['open']} open ({copies['suggested']})" in info and "keep" not in info, info
     assert errors == []
 
 

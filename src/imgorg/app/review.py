@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import REVIEW_KINDS, ReviewConfig
-from ..constants import CURATED, SET_ASIDE
+from ..constants import CURATED
 from ..curation import compact, describe
 from ..errors import ImgorgError
 from ..review.leaks import split_of
-from ..review.table import KIND_TITLES, summary
+from ..review.table import KIND_TITLES, is_open, summary
 from ..tasks.review import accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection
 from ..views import load_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
@@ -88,9 +88,10 @@ def review_routes(state: AppState) -> APIRouter:
 
     @router.get("/review")
     def overview():
-        """Per kind: findings, groups, how many wait for a decision (open), were accepted or dismissed
-        (the copy kept of a group is none of these), what is suggested for the open ones and a few
-        examples; ``notes`` say what was not looked for and why."""
+        """Per kind found: images and groups (the copy kept of each too), how many findings are open
+        (``review.table.is_open``, as `imgorg review` counts them), accepted, dismissed or set aside
+        (removed for a finding of another kind), what is suggested for the open ones and a few of them;
+        ``notes`` say what was not looked for and why."""
         ws = state.ws
         table = ws.review()
         out = {"stored": table is not None, "job": job.status, "valid_kinds": list(REVIEW_KINDS),
@@ -98,18 +99,10 @@ def review_routes(state: AppState) -> APIRouter:
         if table is None:
             out["how"] = f"No review of this workspace yet: {HOW}."
             return out
-        open_ = summary(table[table["status"] == "open"]).set_index("kind")
-        for row in summary(table).itertuples():
-            found = table[(table["kind"] == row.kind) & (table["action"] != "keep")]  # the copy kept waits for nothing
-            statuses = found["status"].value_counts()
-            out["kinds"].append({
-                "kind": row.kind, "title": KIND_TITLES[row.kind][0], "about": KIND_TITLES[row.kind][1],
-                "images": row.images, "groups": row.groups,
-                **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
-                "set_aside": int(statuses.get(SET_ASIDE, 0)),  # removed for a finding of another kind
-                "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
-                "open_actions": open_.at[row.kind, "actions"] if row.kind in open_.index else {},
-                "examples": row.examples})
+        for row in summary(table).to_dict(orient="records"):
+            title, about = KIND_TITLES[row["kind"]]
+            actions = row.pop("actions")
+            out["kinds"].append({**row, "title": title, "about": about, "open_actions": actions})
         has_splits = bool(table["split"].notna().any())
         unlooked = {kind for kind in ("leak", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}
         if not_looked_for(ws.images, has_splits, ("copy",)):  # images too small for the default to tell them
@@ -161,7 +154,7 @@ def review_routes(state: AppState) -> APIRouter:
         answer = _answer(state.review_edit(lambda ws: accept_findings(ws, kind, body.ids)))
         if kind is None and body.ids is None:  # every kind at once leaves the findings that ask for a look
             table = state.ws.review()
-            answer["left_open"] = int(((table["status"] == "open") & (table["action"] == "look")).sum())
+            answer["left_open"] = int((is_open(table) & (table["action"] == "look")).sum())
             if answer["left_open"]:
                 answer["text"] += (f"; {answer['left_open']} finding(s) that ask for a look stay open: accept them "
                                    "by kind")

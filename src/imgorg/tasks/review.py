@@ -49,7 +49,7 @@ from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, left_out_splits, split_of
 from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores, shared_decode
 from ..review.series import checked_copy_groups, photo_sized, series_table
-from ..review.table import findings_frame, outlier_findings, summary
+from ..review.table import findings_frame, is_open, outlier_findings, summary
 from ..views import Workspace, open_workspace
 from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, update_manifest, workspace_lock
 from .curate import EditResult, edit_clusters
@@ -66,7 +66,7 @@ BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other ba
 
 @dataclass
 class ReviewResult:
-    table: pd.DataFrame  # review.parquet: one row per finding
+    table: pd.DataFrame  # review.parquet: one row per finding; once stored, with its status (Workspace.review)
     scores: pd.DataFrame  # quality.parquet: id and each image's quality scores
     notes: list[str] = field(default_factory=list)  # what was not looked for, and why (no labels, no splits)
     seconds: dict[str, float] = field(default_factory=dict)  # per part
@@ -87,9 +87,10 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
 
 
 def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResult:
-    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``).
-    A review of some kinds (``--kinds copy``) replaces those kinds' findings; the stored review's other
-    kinds stay (it is stored only while the images and embeddings it was made on are the workspace's)."""
+    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``)
+    and give its table each finding's status. A review of some kinds (``--kinds copy``) replaces those
+    kinds' findings; the stored review's other kinds stay (it is stored only while the images and
+    embeddings it was made on are the workspace's)."""
     ws = open_workspace(workspace)
     with workspace_lock(ws.path):
         table = result.table
@@ -106,6 +107,8 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
         ws.write_artifact(REVIEW_FILE, table)
         if result.splits and "leak" in result.kinds:  # the next review keeps the same split first
             ws.manifest = update_manifest(ws.path, {REVIEW_SPLITS: list(result.splits)})
+    stored = ws.review()  # the new kinds' rows, in their order, now with their status
+    result.table = stored[stored["kind"].isin(result.table["kind"].unique())].reset_index(drop=True)
     for note in result.notes:
         log.info(note)
     return result
@@ -351,11 +354,11 @@ def check_kind(kind: str) -> str:
 
 
 def open_findings(ws: Workspace, kind: str | None = None, ids=None) -> pd.DataFrame:
-    """The stored review's open findings (not yet accepted or dismissed) of one kind or of some images."""
+    """The stored review's open findings (``review.table.is_open``) of one kind or of some images."""
     table = ws.review()
     if table is None:
         raise ConfigError(f"{ws.path} has no review yet: run `imgorg review {ws.path}` first")
-    chosen = table[table["status"] == "open"]
+    chosen = table[is_open(table)]
     if kind is not None:
         chosen = chosen[chosen["kind"] == check_kind(kind)]
     if ids is not None:
@@ -373,7 +376,6 @@ def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=Non
     images are named, not by accepting every kind at once."""
     ws = open_workspace(workspace)
     chosen = open_findings(ws, kind, ids)
-    chosen = chosen[chosen["action"] != "keep"]
     looks = 0
     if kind is None and ids is None:
         looks = int((chosen["action"] == "look").sum())

@@ -406,7 +406,7 @@ async function loadKind() {
   const counts = r.kinds.find((k) => k.kind === r.kind);
   $("kind-title").textContent = data.title;
   $("kind-info").textContent = counts ? `${counts.images.toLocaleString()} image${counts.images === 1 ? "" : "s"}` + (counts.groups ? ` in ${counts.groups} groups` : "") +
-    (counts.suggested ? ` · open: ${counts.suggested}` : "") : "";
+    ` · ${counts.open.toLocaleString()} open` + (counts.suggested ? ` (${counts.suggested})` : "") : "";
   $("kind-about").textContent = sentence(data.about) + (r.kind === "label_issue"
     ? ". Accepting gives an image the suggested label (Undo takes it back)."
     : ". Accepting sets an image aside: it leaves the clusters, the map, search and exports (nothing is deleted; Undo brings it back).") +
@@ -506,8 +506,7 @@ const ids = () => [...state.review.selected];
 function confirmKind() {
   const counts = state.review.kinds.find((k) => k.kind === state.review.kind);
   if (!counts) return true;
-  const actions = counts.open_actions || {}, looks = actions.look || 0;
-  const n = (actions.remove || 0) + (actions.relabel || 0) + looks;
+  const n = counts.open, looks = (counts.open_actions || {}).look || 0;
   const verb = state.review.kind === "label_issue" ? "relabels" : "sets aside";
   return window.confirm(`Accept all ${n} open ${counts.title.toLowerCase()} findings? This ${verb} ${n} image${n === 1 ? "" : "s"}` +
     (looks ? `, ${looks} of them only marked for a look (not selected in the grid)` : "") +

@@ -134,6 +134,7 @@ def test_a_leak_names_its_split_and_its_match(reviewed, client):
     leak = finding(client, "leak", planted["leak"])
     assert leak["split"] == "test" and leak["action"] == "remove" and "train keeps it" in leak["reason"]
     assert client.get(f"/api/images/{leak['partner']}").json()["path"].startswith("train/")
+    assert leak["partner_split"] == "train"  # the match is no finding of its own: its split comes with the leak
 
 
 def test_accepting_a_removal_takes_the_image_out_of_its_cluster_the_map_and_search_and_undo_brings_it_back(client):
@@ -311,6 +312,26 @@ def test_the_review_tab_counts_a_kinds_open_findings_as_its_sidebar_does(reviewe
         assert copies["open"] and page.inner_text("#kind-list li[data-kind=copy] .meta").startswith(f"{copies['open']} open")
         info = page.inner_text("#kind-info")
         assert f" · {copies['open']} open ({copies['suggested']})" in info and "keep" not in info, info
+    assert errors == []
+
+
+def test_a_leak_tile_says_which_image_its_match_is_and_in_which_split(reviewed, tmp_path):
+    """A leak's match was captioned "its match" alone: no id or split to find it by."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
+        page.click("#kind-list li[data-kind=leak]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Leaks between splits'")
+        page.wait_for_selector("#review-grid figure.context")
+        leak = page.evaluate("fetch('/api/review/leak').then((r) => r.json())")["groups"][0]["images"][0]
+        match = page.locator(f"#review-grid figure.context[data-id='{leak['partner']}']").first
+        assert match.locator("figcaption").inner_text() == f"its match #{leak['partner']} in train"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app-review-leak.png"))
     assert errors == []
 
 

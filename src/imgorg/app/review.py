@@ -22,7 +22,8 @@ from ..curation import compact, describe
 from ..errors import ImgorgError
 from ..review.leaks import split_of
 from ..review.table import KIND_TITLES, is_open, summary
-from ..tasks.review import accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection
+from ..tasks.review import (accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection,
+                            with_stored_splits)
 from ..views import load_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
 from .edits import MAX_IMAGES
@@ -142,8 +143,9 @@ def review_routes(state: AppState) -> APIRouter:
         chunk = units[page * page_size : (page + 1) * page_size]
         rows = [r for unit in chunk for r in unit.itertuples()]
         records = iter(state.image_records([state.row(r.id) for r in rows], method))
+        where = _split_of_image(state)
         out = [{"group": None if unit["group"].iat[0] < 0 else int(unit["group"].iat[0]),
-                "images": [_finding(r, next(records)) for r in unit.itertuples()]} for unit in chunk]
+                "images": [_finding(r, next(records), where) for r in unit.itertuples()]} for unit in chunk]
         return {"kind": kind, "title": KIND_TITLES[kind][0], "about": KIND_TITLES[kind][1], "status": status,
                 "method": method, "page": page, "page_size": page_size, "units": len(units), "groups": out}
 
@@ -197,12 +199,24 @@ def _units(found: pd.DataFrame, status: str) -> list[pd.DataFrame]:
     return units
 
 
-def _finding(row, record: dict) -> dict:
-    """One finding with its image's record (cluster, label, path) and the thumbnail's address."""
+def _split_of_image(state: AppState):
+    """Each image's split by id (None outside splits) as the review takes them, in the order it was
+    last given, else by folder names: where a leak's match is, which is no finding of its own."""
+    ws = state.ws
+    paths = ws.images["path"]
+    split = ws.cached(("splits",), lambda: split_of(paths, with_stored_splits(ReviewConfig(), ws.manifest,
+                                                                            paths).splits))
+    return lambda image: None if split is None or state.row(image) is None else split[state.row(image)]
+
+
+def _finding(row, record: dict, split_of_image) -> dict:
+    """One finding with its image's record (cluster, label, path), the thumbnail's address and the split
+    of the image it was compared with."""
+    partner = None if pd.isna(row.partner) else int(row.partner)
     return {**record, "action": row.action, "reason": row.reason,
             "score": None if pd.isna(row.score) else float(row.score),  # JSON has no NaN
             "status": row.status, "split": None if pd.isna(row.split) else str(row.split),
-            "partner": None if pd.isna(row.partner) else int(row.partner),
+            "partner": partner, "partner_split": None if partner is None else split_of_image(partner),
             "suggested": None if pd.isna(row.suggested) else str(row.suggested),
             "thumbnail": f"/api/images/{row.id}/thumbnail"}
 

@@ -427,8 +427,9 @@ function reviewUnit(unit) {
   const inside = new Set(unit.images.map((f) => f.id));
   unit.images.forEach((f) => gallery.append(findingFigure(f)));
   unit.images.filter((f) => f.partner !== null && !inside.has(f.partner)).forEach((f) => {
-    const figure = thumb({ id: f.partner, path: `#${f.partner}` }, "its match");
-    figure.classList.add("context"); figure.title = `the image it matches (#${f.partner})`; gallery.append(figure);
+    const match = `#${f.partner}` + (f.partner_split ? ` in ${f.partner_split}` : "");  // found by id or search
+    const figure = thumb({ id: f.partner, path: match }, `its match ${match}`);
+    figure.classList.add("context"); figure.title = `the image #${f.id} matches: ${match}`; gallery.append(figure);
   });
   const shown = unit.images.find((f) => f.action === "keep") || unit.images[0];
   box.append(gallery, el("p", sentence(shown.reason), "reason"));

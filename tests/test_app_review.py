@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from imgorg.app import create_app  # noqa: E402
 from imgorg.app.edits import MAX_IMAGES  # noqa: E402
+from imgorg.workspace import REVIEW_NOTES_FILE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +136,22 @@ def test_a_leak_names_its_split_and_its_match(reviewed, client):
     assert leak["split"] == "test" and leak["action"] == "remove" and "train keeps it" in leak["reason"]
     assert client.get(f"/api/images/{leak['partner']}").json()["path"].startswith("train/")
     assert leak["partner_split"] == "train"  # the match is no finding of its own: its split comes with the leak
+
+
+def test_the_reviews_notes_are_stored_with_it_and_shown_by_the_api_and_the_cli(client):
+    """The CLI logged the notes (the label classifier's accuracy, splits left out) as it reviewed;
+    the app and a later `imgorg review WS` never showed them."""
+    path = str(client.app.state.imgorg.ws.path)
+    notes = client.get("/api/review").json()["notes"]
+    assert any(n.startswith("Label issues: the classifier behind them gets") and n.endswith(".") for n in notes), notes
+    assert "label issues: the classifier behind them gets" in CliRunner().invoke(cli, ["review", path]).output
+    assert client.post("/api/review/run", json={"kinds": ["dark"]}).status_code == 202
+    assert wait_for_review(client)["notes"] == notes  # a review of other kinds keeps them
+    ws = client.app.state.imgorg.ws
+    ws.write_artifact(REVIEW_NOTES_FILE, {"notes": {**ws.review_notes(), "leak": ["an old note about leaks"]}})
+    assert "An old note about leaks." in client.get("/api/review").json()["notes"]
+    assert client.post("/api/review/run", json={"kinds": ["leak"]}).status_code == 202
+    assert wait_for_review(client)["notes"] == notes  # a review of leaks replaces the notes about leaks alone
 
 
 def test_accepting_a_removal_takes_the_image_out_of_its_cluster_the_map_and_search_and_undo_brings_it_back(client):
@@ -332,6 +349,23 @@ def test_a_leak_tile_says_which_image_its_match_is_and_in_which_split(reviewed, 
         assert match.locator("figcaption").inner_text() == f"its match #{leak['partner']} in train"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "app-review-leak.png"))
+    assert errors == []
+
+
+def test_the_review_tab_shows_the_reviews_notes_at_its_top(reviewed, tmp_path):
+    """What the review did not look for, and how far its label suggestions hold, was not on the page."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.wait_for_selector("#review-notes p")
+        notes = page.locator("#review-notes p").all_inner_texts()
+        assert any(n.startswith("Label issues: the classifier behind them gets") for n in notes), notes
+        above = page.evaluate("document.getElementById('review-notes').getBoundingClientRect().bottom <= "
+                              "document.getElementById('kind-list').getBoundingClientRect().top")
+        assert above  # at the top of the tab, above the kinds
     assert errors == []
 
 

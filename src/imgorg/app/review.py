@@ -16,14 +16,14 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..config import REVIEW_KINDS, ReviewConfig
+from ..config import DEFAULT_REVIEW_KINDS, REVIEW_KINDS, ReviewConfig
 from ..constants import CURATED
 from ..curation import compact, describe
 from ..errors import ImgorgError
 from ..review.leaks import split_of
 from ..review.table import KIND_TITLES, is_open, summary
 from ..tasks.review import (accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection,
-                            with_stored_splits)
+                            stored_notes, with_stored_splits)
 from ..views import load_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
 from .edits import MAX_IMAGES
@@ -92,7 +92,7 @@ def review_routes(state: AppState) -> APIRouter:
         """Per kind found: images and groups (the copy kept of each too), how many findings are open
         (``review.table.is_open``, as `imgorg review` counts them), accepted, dismissed or set aside
         (removed for a finding of another kind), what is suggested for the open ones and a few of them;
-        ``notes`` say what was not looked for and why."""
+        ``notes`` say what the review did not look for and why, and how far its findings hold."""
         ws = state.ws
         table = ws.review()
         out = {"stored": table is not None, "job": job.status, "valid_kinds": list(REVIEW_KINDS),
@@ -105,14 +105,11 @@ def review_routes(state: AppState) -> APIRouter:
             actions = row.pop("actions")
             out["kinds"].append({**row, "title": title, "about": about, "open_actions": actions})
         has_splits = bool(table["split"].notna().any())
-        unlooked = {kind for kind in ("leak", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}
-        if not_looked_for(ws.images, has_splits, ("copy",)):  # images too small for the default to tell them
-            unlooked.add("similar")
+        unlooked = set(not_looked_for(ws.images, has_splits, DEFAULT_REVIEW_KINDS))
         found = {k["kind"] for k in out["kinds"]}
         out["none_found"] = [k for k in REVIEW_KINDS if k not in found | unlooked]  # looked for, none found
         out["open"] = sum(k["open"] for k in out["kinds"])
-        notes = not_looked_for(ws.images, has_splits)
-        out["notes"] = [note[:1].upper() + note[1:] + "." for note in notes]
+        out["notes"] = [note[:1].upper() + note[1:] + "." for note in stored_notes(ws)]
         return out
 
     @router.post("/review/run", status_code=202)

@@ -33,7 +33,7 @@ def review_command(
 ) -> None:
     """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason.
     A stored review (`imgorg run` makes one) is shown; --kinds, --splits or --again look again."""
-    from ..tasks.review import accept_findings, dismiss_findings, review_collection
+    from ..tasks.review import accept_findings, dismiss_findings, review_collection, stored_notes
     from ..views import load_workspace
 
     chosen = _ints(ids)
@@ -56,6 +56,8 @@ def review_command(
         stored = ws.review()
         if stored is not None:  # what still waits for a decision; what was decided, counted below
             found = summary(stored)
+            for note in stored_notes(ws):
+                say.print(note, highlight=False, markup=False)
             show_findings(still_open(found), json_out, "Review (stored): open findings")
             if not json_out:
                 total = found[["open", "accepted", "dismissed", "set_aside"]].sum()

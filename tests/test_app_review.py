@@ -4,13 +4,16 @@ of its cluster, the map and search, undo brings it back; dismissing keeps both; 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
 
 import pytest
+from typer.testing import CliRunner
 
 from imgorg import run
+from imgorg.cli.main import app as cli
 
 from .browser import ARTIFACTS, browser_page, require_browser, serve_in_thread
 from .test_review import CONFIG, collection  # noqa: F401 (the fixture, used by name)
@@ -20,6 +23,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from imgorg.app import create_app  # noqa: E402
 from imgorg.app.edits import MAX_IMAGES  # noqa: E402
+from imgorg.workspace import REVIEW_NOTES_FILE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +98,25 @@ def test_the_summary_counts_each_kind(reviewed, client):
     assert set(data["none_found"]).isdisjoint(kinds)
 
 
+def test_one_count_of_open_findings_in_the_api_and_the_cli(client):
+    """The sidebar, the kind's title, `imgorg review --show KIND` and `--json` each counted open findings
+    their own way: the title and --show counted the copy kept of each group as open too."""
+    path = str(client.app.state.imgorg.ws.path)
+    same = finding(client, "copy", "dog/same.jpg")
+    assert client.post("/api/review/accept", json={"kind": "copy", "ids": [same["id"]]}).status_code == 200
+    assert client.post("/api/review/dismiss", json={"kind": "dark"}).status_code == 200
+    kinds = {k["kind"]: k for k in client.get("/api/review").json()["kinds"]}
+    stored = {r["kind"]: r for r in json.loads(CliRunner().invoke(cli, ["review", path, "--json"]).stdout)}
+    assert kinds["copy"]["open"] > 0 and kinds["copy"]["groups"] > 0  # copies kept beside the open ones
+    assert kinds["copy"]["accepted"] == 1 and kinds["dark"]["open"] == 0 and "dark" not in stored
+    for kind, counts in kinds.items():
+        shown = json.loads(CliRunner().invoke(cli, ["review", path, "--show", kind, "--json"]).stdout)
+        assert len(shown) == counts["open"] == sum(counts["open_actions"].values()), kind
+        assert stored.get(kind, {"open": 0})["open"] == counts["open"], kind
+        assert counts["open"] == 0 or sum(stored[kind]["actions"].values()) == counts["open"], kind
+    assert "keep" not in kinds["copy"]["suggested"]
+
+
 def test_copies_come_by_group_with_the_copy_kept_first(client):
     data = client.get("/api/review/copy").json()
     assert data["units"] == len(data["groups"]) >= 3
@@ -112,6 +135,23 @@ def test_a_leak_names_its_split_and_its_match(reviewed, client):
     leak = finding(client, "leak", planted["leak"])
     assert leak["split"] == "test" and leak["action"] == "remove" and "train keeps it" in leak["reason"]
     assert client.get(f"/api/images/{leak['partner']}").json()["path"].startswith("train/")
+    assert leak["partner_split"] == "train"  # the match is no finding of its own: its split comes with the leak
+
+
+def test_the_reviews_notes_are_stored_with_it_and_shown_by_the_api_and_the_cli(client):
+    """The CLI logged the notes (the label classifier's accuracy, splits left out) as it reviewed;
+    the app and a later `imgorg review WS` never showed them."""
+    path = str(client.app.state.imgorg.ws.path)
+    notes = client.get("/api/review").json()["notes"]
+    assert any(n.startswith("Label issues: the classifier behind them gets") and n.endswith(".") for n in notes), notes
+    assert "label issues: the classifier behind them gets" in CliRunner().invoke(cli, ["review", path]).output
+    assert client.post("/api/review/run", json={"kinds": ["dark"]}).status_code == 202
+    assert wait_for_review(client)["notes"] == notes  # a review of other kinds keeps them
+    ws = client.app.state.imgorg.ws
+    ws.write_artifact(REVIEW_NOTES_FILE, {"notes": {**ws.review_notes(), "leak": ["an old note about leaks"]}})
+    assert "An old note about leaks." in client.get("/api/review").json()["notes"]
+    assert client.post("/api/review/run", json={"kinds": ["leak"]}).status_code == 202
+    assert wait_for_review(client)["notes"] == notes  # a review of leaks replaces the notes about leaks alone
 
 
 def test_accepting_a_removal_takes_the_image_out_of_its_cluster_the_map_and_search_and_undo_brings_it_back(client):
@@ -276,6 +316,59 @@ def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(review
     assert errors == []
 
 
+def test_the_review_tab_counts_a_kinds_open_findings_as_its_sidebar_does(reviewed, tmp_path):
+    """The sidebar said '3 open' for copies, the kind's title 'open: 3 remove, 3 keep'."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
+        copies = next(k for k in page.evaluate("fetch('/api/review').then((r) => r.json())")["kinds"] if k["kind"] == "copy")
+        assert copies["open"] and page.inner_text("#kind-list li[data-kind=copy] .meta").startswith(f"{copies['open']} open")
+        info = page.inner_text("#kind-info")
+        assert f" · {copies['open']} open ({copies['suggested']})" in info and "keep" not in info, info
+    assert errors == []
+
+
+def test_a_leak_tile_says_which_image_its_match_is_and_in_which_split(reviewed, tmp_path):
+    """A leak's match was captioned "its match" alone: no id or split to find it by."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
+        page.click("#kind-list li[data-kind=leak]")
+        page.wait_for_function("document.getElementById('kind-title').textContent === 'Leaks between splits'")
+        page.wait_for_selector("#review-grid figure.context")
+        leak = page.evaluate("fetch('/api/review/leak').then((r) => r.json())")["groups"][0]["images"][0]
+        match = page.locator(f"#review-grid figure.context[data-id='{leak['partner']}']").first
+        assert match.locator("figcaption").inner_text() == f"its match #{leak['partner']} in train"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "app-review-leak.png"))
+    assert errors == []
+
+
+def test_the_review_tab_shows_the_reviews_notes_at_its_top(reviewed, tmp_path):
+    """What the review did not look for, and how far its label suggestions hold, was not on the page."""
+    require_browser()
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
+        page.goto(url)
+        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
+        page.click("nav button[data-view=review]")
+        page.wait_for_selector("#review-notes p")
+        notes = page.locator("#review-notes p").all_inner_texts()
+        assert any(n.startswith("Label issues: the classifier behind them gets") for n in notes), notes
+        above = page.evaluate("document.getElementById('review-notes').getBoundingClientRect().bottom <= "
+                              "document.getElementById('kind-list').getBoundingClientRect().top")
+        assert above  # at the top of the tab, above the kinds
+    assert errors == []
+
+
 def test_the_report_has_a_review_section_with_the_copy_kept_of_each_group(reviewed, tmp_path):
     from imgorg.report import REVIEW_GROUPS, render_report
     from imgorg.tasks.review import accept_findings
@@ -309,6 +402,19 @@ def test_a_finding_without_a_score_is_shown_with_none(reviewed, tmp_path):
     assert answer.status_code == 200, answer.text
     scores = [f["score"] for g in answer.json()["groups"] for f in g["images"]]
     assert None in scores and all(s is None or 0 <= s <= 1 for s in scores)
+
+
+def test_a_review_that_found_nothing_is_shown_as_such(reviewed, tmp_path):
+    """A stored review without a single finding failed GET /api/review: its statuses were no booleans."""
+    from imgorg.views import open_workspace
+    from imgorg.workspace import REVIEW_FILE
+
+    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    ws = open_workspace(path)
+    ws.write_artifact(REVIEW_FILE, ws.read(REVIEW_FILE).iloc[:0])
+    answer = TestClient(create_app(path)).get("/api/review")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["kinds"] == [] and "copy" in answer.json()["none_found"]
 
 
 def test_accepting_every_kind_at_once_says_how_many_looks_stay_open(client):

@@ -307,7 +307,7 @@ def test_a_rerun_that_adds_nothing_keeps_the_stored_review_instead_of_looking_ag
     monkeypatch.setattr(review_task, "find_in_collection", lambda *a, **k: pytest.fail("looked again"))
     again = run(folder, path, CONFIG, review=ReviewConfig())
     assert again.added.added.empty and "stored" in again.review.seconds
-    pd.testing.assert_frame_equal(again.review.table, imgorg.load_workspace(path).read("review.parquet"))
+    pd.testing.assert_frame_equal(again.review.table, imgorg.load_workspace(path).review())  # with each status
 
 
 def test_the_cli_add_reviews_again_and_says_what_no_longer_covers_every_image(fresh, tmp_path):

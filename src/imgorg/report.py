@@ -240,11 +240,8 @@ def _review(d: ReportData) -> str:
     rows, examples = [], []
     for row in summary(table).itertuples():
         found = table[table["kind"] == row.kind]
-        decided = found.loc[found["action"] != "keep", "status"].value_counts()  # the copy kept waits for nothing
-        open_ = summary(found[found["status"] == "open"])
         cells = [f"{row.images:,}", f"{row.groups:,}" if row.groups else "",
-                 *(f"{int(decided.get(s, 0)):,}" for s in ("open", "accepted", "dismissed")),
-                 open_["suggested"].iat[0] if len(open_) else ""]
+                 *(f"{n:,}" for n in (row.open, row.accepted, row.dismissed)), row.suggested]
         title, about = KIND_TITLES[row.kind]
         rows.append(f"<tr><th>{_e(title)}</th>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
         examples.append(f"<h3>{_e(title)}</h3><p class=note>{_e(_sentence(about))}.</p>"

@@ -16,13 +16,14 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..config import REVIEW_KINDS, ReviewConfig
-from ..constants import CURATED, SET_ASIDE
+from ..config import DEFAULT_REVIEW_KINDS, REVIEW_KINDS, ReviewConfig
+from ..constants import CURATED
 from ..curation import compact, describe
 from ..errors import ImgorgError
 from ..review.leaks import split_of
-from ..review.table import KIND_TITLES, summary
-from ..tasks.review import accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection
+from ..review.table import KIND_TITLES, is_open, summary
+from ..tasks.review import (accept_findings, check_kind, dismiss_findings, not_looked_for, review_collection,
+                            stored_notes, with_stored_splits)
 from ..views import load_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE, SKIPPED_FILE
 from .edits import MAX_IMAGES
@@ -88,9 +89,10 @@ def review_routes(state: AppState) -> APIRouter:
 
     @router.get("/review")
     def overview():
-        """Per kind: findings, groups, how many wait for a decision (open), were accepted or dismissed
-        (the copy kept of a group is none of these), what is suggested for the open ones and a few
-        examples; ``notes`` say what was not looked for and why."""
+        """Per kind found: images and groups (the copy kept of each too), how many findings are open
+        (``review.table.is_open``, as `imgorg review` counts them), accepted, dismissed or set aside
+        (removed for a finding of another kind), what is suggested for the open ones and a few of them;
+        ``notes`` say what the review did not look for and why, and how far its findings hold."""
         ws = state.ws
         table = ws.review()
         out = {"stored": table is not None, "job": job.status, "valid_kinds": list(REVIEW_KINDS),
@@ -98,27 +100,16 @@ def review_routes(state: AppState) -> APIRouter:
         if table is None:
             out["how"] = f"No review of this workspace yet: {HOW}."
             return out
-        open_ = summary(table[table["status"] == "open"]).set_index("kind")
-        for row in summary(table).itertuples():
-            found = table[(table["kind"] == row.kind) & (table["action"] != "keep")]  # the copy kept waits for nothing
-            statuses = found["status"].value_counts()
-            out["kinds"].append({
-                "kind": row.kind, "title": KIND_TITLES[row.kind][0], "about": KIND_TITLES[row.kind][1],
-                "images": row.images, "groups": row.groups,
-                **{s: int(statuses.get(s, 0)) for s in ("open", "accepted", "dismissed")},
-                "set_aside": int(statuses.get(SET_ASIDE, 0)),  # removed for a finding of another kind
-                "suggested": open_.at[row.kind, "suggested"] if row.kind in open_.index else "",
-                "open_actions": open_.at[row.kind, "actions"] if row.kind in open_.index else {},
-                "examples": row.examples})
+        for row in summary(table).to_dict(orient="records"):
+            title, about = KIND_TITLES[row["kind"]]
+            actions = row.pop("actions")
+            out["kinds"].append({**row, "title": title, "about": about, "open_actions": actions})
         has_splits = bool(table["split"].notna().any())
-        unlooked = {kind for kind in ("leak", "label_issue") if not_looked_for(ws.images, has_splits, (kind,))}
-        if not_looked_for(ws.images, has_splits, ("copy",)):  # images too small for the default to tell them
-            unlooked.add("similar")
+        unlooked = set(not_looked_for(ws.images, has_splits, DEFAULT_REVIEW_KINDS))
         found = {k["kind"] for k in out["kinds"]}
         out["none_found"] = [k for k in REVIEW_KINDS if k not in found | unlooked]  # looked for, none found
         out["open"] = sum(k["open"] for k in out["kinds"])
-        notes = not_looked_for(ws.images, has_splits)
-        out["notes"] = [note[:1].upper() + note[1:] + "." for note in notes]
+        out["notes"] = [note[:1].upper() + note[1:] + "." for note in stored_notes(ws)]
         return out
 
     @router.post("/review/run", status_code=202)
@@ -149,8 +140,9 @@ def review_routes(state: AppState) -> APIRouter:
         chunk = units[page * page_size : (page + 1) * page_size]
         rows = [r for unit in chunk for r in unit.itertuples()]
         records = iter(state.image_records([state.row(r.id) for r in rows], method))
+        where = _split_of_image(state)
         out = [{"group": None if unit["group"].iat[0] < 0 else int(unit["group"].iat[0]),
-                "images": [_finding(r, next(records)) for r in unit.itertuples()]} for unit in chunk]
+                "images": [_finding(r, next(records), where) for r in unit.itertuples()]} for unit in chunk]
         return {"kind": kind, "title": KIND_TITLES[kind][0], "about": KIND_TITLES[kind][1], "status": status,
                 "method": method, "page": page, "page_size": page_size, "units": len(units), "groups": out}
 
@@ -161,7 +153,7 @@ def review_routes(state: AppState) -> APIRouter:
         answer = _answer(state.review_edit(lambda ws: accept_findings(ws, kind, body.ids)))
         if kind is None and body.ids is None:  # every kind at once leaves the findings that ask for a look
             table = state.ws.review()
-            answer["left_open"] = int(((table["status"] == "open") & (table["action"] == "look")).sum())
+            answer["left_open"] = int((is_open(table) & (table["action"] == "look")).sum())
             if answer["left_open"]:
                 answer["text"] += (f"; {answer['left_open']} finding(s) that ask for a look stay open: accept them "
                                    "by kind")
@@ -204,12 +196,24 @@ def _units(found: pd.DataFrame, status: str) -> list[pd.DataFrame]:
     return units
 
 
-def _finding(row, record: dict) -> dict:
-    """One finding with its image's record (cluster, label, path) and the thumbnail's address."""
+def _split_of_image(state: AppState):
+    """Each image's split by id (None outside splits) as the review takes them, in the order it was
+    last given, else by folder names: where a leak's match is, which is no finding of its own."""
+    ws = state.ws
+    paths = ws.images["path"]
+    split = ws.cached(("splits",), lambda: split_of(paths, with_stored_splits(ReviewConfig(), ws.manifest,
+                                                                            paths).splits))
+    return lambda image: None if split is None or state.row(image) is None else split[state.row(image)]
+
+
+def _finding(row, record: dict, split_of_image) -> dict:
+    """One finding with its image's record (cluster, label, path), the thumbnail's address and the split
+    of the image it was compared with."""
+    partner = None if pd.isna(row.partner) else int(row.partner)
     return {**record, "action": row.action, "reason": row.reason,
             "score": None if pd.isna(row.score) else float(row.score),  # JSON has no NaN
             "status": row.status, "split": None if pd.isna(row.split) else str(row.split),
-            "partner": None if pd.isna(row.partner) else int(row.partner),
+            "partner": partner, "partner_split": None if partner is None else split_of_image(partner),
             "suggested": None if pd.isna(row.suggested) else str(row.suggested),
             "thumbnail": f"/api/images/{row.id}/thumbnail"}
 

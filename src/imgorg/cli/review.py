@@ -11,10 +11,9 @@ import typer
 from rich.table import Table
 
 from ..config import DEFAULT_REVIEW_KINDS, REVIEW_KINDS, ReviewConfig
-from ..constants import SET_ASIDE
 from ..curation import describe
 from ..errors import ConfigError
-from ..review.table import summary
+from ..review.table import is_open, summary
 from ..workspace import REVIEW_FILE
 from .clusters import undo as undo_latest
 from .console import console, errors, escape, progress_bars
@@ -34,7 +33,7 @@ def review_command(
 ) -> None:
     """Review a collection: one table of findings (review.parquet), each with a suggestion and its reason.
     A stored review (`imgorg run` makes one) is shown; --kinds, --splits or --again look again."""
-    from ..tasks.review import accept_findings, dismiss_findings, review_collection
+    from ..tasks.review import accept_findings, dismiss_findings, review_collection, stored_notes
     from ..views import load_workspace
 
     chosen = _ints(ids)
@@ -50,28 +49,26 @@ def review_command(
             console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
         if len(done) > 1:
             console.print(f"({len(done)} edits: each `--undo` takes back one)", highlight=False, markup=False)
-        return show_findings(summary(done[-1].workspace.review().query("status == 'open'")), json_out, "Still open")
+        return show_findings(still_open(summary(done[-1].workspace.review())), json_out, "Still open")
     say = errors if json_out else console  # --json prints JSON alone on stdout
     if not (kinds or splits or again):
-        stored = load_workspace(workspace).review()
+        ws = load_workspace(workspace)
+        stored = ws.review()
         if stored is not None:  # what still waits for a decision; what was decided, counted below
-            found = summary(stored[stored["status"] == "open"])
-            if json_out:  # the decisions per kind in fields (the table's line below says them in words)
-                counts = stored[stored["action"] != "keep"].groupby("kind")["status"].value_counts().unstack(fill_value=0)
-                for status in ("open", "accepted", "dismissed", SET_ASIDE):
-                    found[status.replace(" ", "_")] = [int(counts.at[k, status]) if k in counts.index and status in counts
-                                                       else 0 for k in found["kind"]]
-            show_findings(found, json_out, "Review (stored): open findings")
+            found = summary(stored)
+            for note in stored_notes(ws):
+                say.print(note, highlight=False, markup=False)
+            show_findings(still_open(found), json_out, "Review (stored): open findings")
             if not json_out:
-                decided = stored[stored["action"] != "keep"]["status"].value_counts()
+                total = found[["open", "accepted", "dismissed", "set_aside"]].sum()
                 console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "
-                              f"{int(decided.get('open', 0)):,} open, {int(decided.get('accepted', 0)):,} accepted, "
-                              f"{int(decided.get('dismissed', 0)):,} dismissed, "
+                              f"{total['open']:,} open, {total['accepted']:,} accepted, "
+                              f"{total['dismissed']:,} dismissed, "
                               f"{int((stored['action'] == 'keep').sum()):,} copies kept and best shots (nothing to decide)"
-                              + (f", {int(decided[SET_ASIDE]):,} set aside with findings of other kinds"
-                                 if decided.get(SET_ASIDE) else "") + "; `--again` looks again, "
+                              + (f", {total['set_aside']:,} set aside with findings of other kinds"
+                                 if total["set_aside"] else "") + "; `--again` looks again, "
                               "`--accept KIND` acts on them, `imgorg serve WS` shows them")
-            _say_failures(load_workspace(workspace), say)
+            _say_failures(ws, say)
             return
     config = ReviewConfig(kinds=tuple(comma_list(kinds)) if kinds else DEFAULT_REVIEW_KINDS,
                           splits=tuple(comma_list(splits)) if splits else None)
@@ -89,6 +86,11 @@ def review_command(
     _say_failures(load_workspace(workspace), say)
 
 
+def still_open(found):
+    """The kinds of a ``summary`` with open findings."""
+    return found[found["open"] > 0].reset_index(drop=True)
+
+
 def _say_failures(ws, say) -> None:
     """Files that never decoded are in no finding: said, with one of them and its reason."""
     failed = ws.failures
@@ -100,14 +102,15 @@ def _say_failures(ws, say) -> None:
 
 
 def _show_kind(ws, kind: str, json_out: bool) -> None:
-    """The stored review's open findings of ``kind``, one row each, with the ids ``--ids`` takes."""
+    """The stored review's open findings of ``kind`` (``review.table.is_open``), one row each, with the
+    ids ``--ids`` takes."""
     from ..tasks.review import check_kind
 
     check_kind(kind)
     stored = ws.review()
     if stored is None:
         raise ConfigError(f"no review of {ws.path} yet: `imgorg review {ws.path}` makes one")
-    rows = stored[(stored["kind"] == kind) & (stored["status"] == "open")]
+    rows = stored[is_open(stored) & (stored["kind"] == kind)]
     columns = ["id", "group", "action", "score", "path", "reason"]
     if json_out:
         typer.echo(rows[columns].to_json(orient="records", indent=2))
@@ -142,11 +145,11 @@ def show_findings(table, json_out: bool, title: str) -> None:
         console.print("Nothing needs a look.")
         return
     out = Table(title=title)
-    for column in ("kind", "images", "groups", "suggested", "examples"):
-        out.add_column(column, justify="right" if column in ("images", "groups") else "left")
+    for column in ("kind", "open", "suggested", "images", "groups", "examples"):
+        out.add_column(column, justify="right" if column in ("open", "images", "groups") else "left")
     for row in table.itertuples():
-        out.add_row(row.kind, f"{row.images:,}", f"{row.groups:,}" if row.groups else "", row.suggested,
-                    escape(", ".join(row.examples)))
+        out.add_row(row.kind, f"{row.open:,}", row.suggested, f"{row.images:,}",
+                    f"{row.groups:,}" if row.groups else "", escape(", ".join(row.examples)))
     console.print(out)
 
 

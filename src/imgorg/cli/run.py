@@ -98,19 +98,15 @@ def _run_seconds(timings: dict[str, float]) -> float:
 
 
 def say_review(result: RunResult) -> None:
-    """The review a run ends with, in one line per kind found (`imgorg review WS` has the table), with
-    its own clock and, where it ran beside the run's clustering and map, what it added to the run."""
+    """The review a run ends with, its open findings per kind in one line (`imgorg review WS` has the
+    table), with its own clock and, where it ran beside the run's clustering and map, what it added."""
     found = result.review.summary
     beside, added = result.timings.get(REVIEW_BESIDE_STAGE), result.timings.get(REVIEW_STAGE, 0.0)
     clock = f"{beside:.1f} s beside the run, {added:.1f} s after it" if beside is not None else f"{added:.1f} s"
-    if "stored" in result.review.seconds:  # what still waits for a decision, not what was decided already
-        from ..review.table import summary
-
-        stored = result.workspace.review()
-        found = summary(stored[stored["status"] == "open"]) if stored is not None else found
+    if "stored" in result.review.seconds:
         clock = "stored: nothing new to look at; open findings"
-    said = ", ".join(f"{row.images:,} {row.kind.replace('_', ' ')}" for row in found.itertuples()) or "nothing"
-    if said == "nothing":
+    said = ", ".join(f"{row.open:,} {row.kind.replace('_', ' ')}" for row in found.itertuples() if row.open)
+    if not said:
         return console.print(f"Review ({clock}): nothing needs a look", highlight=False)
     console.print(f"Review ({clock}): {said}; `imgorg review {escape(str(result.workspace.path))}` "
                   "lists them, `--accept KIND` acts on them", highlight=False)

@@ -19,10 +19,13 @@ import numpy as np
 import pandas as pd
 
 from ..config import REVIEW_KINDS
+from ..constants import SET_ASIDE
 
 COLUMNS = {"id": "int64", "kind": "string", "group": "int64", "score": "float64", "action": "string",
            "reason": "string", "split": "string", "partner": "Int64", "suggested": "string", "path": "string"}
 ACTIONS = ("keep", "remove", "relabel", "look")
+SUMMARY_COLUMNS = ["kind", "images", "groups", "open", "accepted", "dismissed", "set_aside", "suggested", "actions",
+                   "examples"]
 # Each kind in words, for the app and the report: a title and what it means
 KIND_TITLES = {
     "copy": ("Copies", "the same picture more than once (exact, resized, re-encoded or cropped); one copy of each "
@@ -66,20 +69,42 @@ def findings_frame(parts: list[pd.DataFrame], images: pd.DataFrame) -> pd.DataFr
     return frame[list(COLUMNS)].astype(COLUMNS).reset_index(drop=True)
 
 
+def is_open(table: pd.DataFrame) -> pd.Series:
+    """Whether each finding is open: a decision a person can make now (accept it or keep the image).
+
+    Open is a status of ``open`` (nothing accepted, dismissed or set aside for it; a table without
+    ``status``, a review not stored yet, has every finding open) and a suggestion other than ``keep``:
+    the copy kept of a set of copies and the best shot of a series are what the others are compared
+    with, nothing to decide. Each image is in one finding per kind, so this counts images too. Every
+    count of open findings (``summary``: the app, ``GET /api/review``, ``imgorg review``, its
+    ``--show`` and ``--json``, ``imgorg run``, the report) is this one."""
+    status = table["status"] if "status" in table else pd.Series("open", index=table.index)
+    return (status == "open") & (table["action"] != "keep")
+
+
 def summary(table: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
-    """Per kind: images, groups, what is suggested, and a few example paths (strongest first)."""
+    """Per kind found: images and groups (the copies kept too), the findings a person decides on by
+    status (open as ``is_open``, accepted, dismissed, set aside), what is suggested for the open ones
+    (in words and as counts per action) and a few open ones' paths, strongest first."""
+    status = table["status"] if "status" in table else pd.Series("open", index=table.index)
+    decided = status.where(table["action"] != "keep")  # the copy kept waits for no decision
+    waiting = is_open(table)
     rows = []
     for kind in REVIEW_KINDS:
-        found = table[table["kind"] == kind]
-        if found.empty:
+        of_kind = table["kind"] == kind
+        if not of_kind.any():
             continue
-        actions = found["action"].value_counts()
+        found, counts = table[of_kind], decided[of_kind].value_counts()
+        open_ = found[waiting[of_kind]]
+        actions = open_["action"].value_counts()
         rows.append({"kind": kind, "images": int(len(found)),
                      "groups": int(found.loc[found["group"] >= 0, "group"].nunique()),
+                     "open": int(len(open_)),
+                     **{s.replace(" ", "_"): int(counts.get(s, 0)) for s in ("accepted", "dismissed", SET_ASIDE)},
                      "suggested": ", ".join(f"{n:,} {a}" for a, n in actions.items()),
                      "actions": {str(a): int(n) for a, n in actions.items()},  # the same, for a program
-                     "examples": found.sort_values("score", ascending=False)["path"].head(examples).tolist()})
-    return pd.DataFrame(rows, columns=["kind", "images", "groups", "suggested", "actions", "examples"])
+                     "examples": open_.sort_values("score", ascending=False)["path"].head(examples).tolist()})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def robust_z(values: np.ndarray) -> np.ndarray:

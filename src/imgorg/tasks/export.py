@@ -24,6 +24,7 @@ from ..constants import GONE, NOISE, REVIEW_SPLITS
 from ..errors import ConfigError, SourceError
 from ..config import ExportConfig
 from ..review.leaks import split_of
+from ..review.table import is_open
 from ..sources import source_path
 from ..views import Workspace, open_workspace
 from ..workspace import DUPLICATES_FILE, OUTLIERS_FILE
@@ -150,7 +151,7 @@ def _open_kinds(review: pd.DataFrame | None, ids: pd.Series) -> list[str | None]
     """Per image, the kinds of the review's open findings that ask something of it ("copy;blurry"), or None."""
     if review is None:
         return [None] * len(ids)
-    asking = review[(review["status"] == "open") & (review["action"] != "keep")]
+    asking = review[is_open(review)]
     kinds = asking.groupby("id")["kind"].agg(lambda k: ";".join(dict.fromkeys(k)))
     return [kinds.get(int(i)) for i in ids]
 

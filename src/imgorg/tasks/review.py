@@ -49,9 +49,9 @@ from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, left_out_splits, split_of
 from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores, shared_decode
 from ..review.series import checked_copy_groups, photo_sized, series_table
-from ..review.table import findings_frame, outlier_findings, summary
+from ..review.table import findings_frame, is_open, outlier_findings, summary
 from ..views import Workspace, open_workspace
-from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, update_manifest, workspace_lock
+from ..workspace import CACHE, QUALITY_FILE, REVIEW_FILE, REVIEW_NOTES_FILE, update_manifest, workspace_lock
 from .curate import EditResult, edit_clusters
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,10 @@ BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other ba
 
 @dataclass
 class ReviewResult:
-    table: pd.DataFrame  # review.parquet: one row per finding
+    table: pd.DataFrame  # review.parquet: one row per finding; once stored, with its status (Workspace.review)
     scores: pd.DataFrame  # quality.parquet: id and each image's quality scores
-    notes: list[str] = field(default_factory=list)  # what was not looked for, and why (no labels, no splits)
+    # per kind they are about: what was not looked for and why (no labels, no splits), how far findings hold
+    kind_notes: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per part
     kinds: tuple[str, ...] = REVIEW_KINDS  # what was looked for
     kept: int = 0  # findings of other kinds that the stored review already held, kept beside these
@@ -77,6 +78,10 @@ class ReviewResult:
     @property
     def summary(self) -> pd.DataFrame:
         return summary(self.table)
+
+    @property
+    def notes(self) -> list[str]:
+        return [note for notes in self.kind_notes.values() for note in notes]
 
 
 def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewConfig(),
@@ -87,12 +92,13 @@ def review_collection(workspace: Workspace | str, config: ReviewConfig = ReviewC
 
 
 def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResult:
-    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``).
-    A review of some kinds (``--kinds copy``) replaces those kinds' findings; the stored review's other
-    kinds stay (it is stored only while the images and embeddings it was made on are the workspace's)."""
+    """Write ``find_in_collection``'s result into the workspace (``review.parquet``, ``quality.parquet``,
+    ``review_notes.json``) and give its table each finding's status. A review of some kinds (``--kinds
+    copy``) replaces those kinds' findings and notes; the stored review's other kinds stay (it is stored
+    only while the images and embeddings it was made on are the workspace's)."""
     ws = open_workspace(workspace)
     with workspace_lock(ws.path):
-        table = result.table
+        table, notes = result.table, result.kind_notes
         if ws.has(REVIEW_FILE):
             replaced = set(result.kinds) | set(table["kind"]) | ({"similar"} if "copy" in result.kinds else set())
             before = ws.read(REVIEW_FILE)
@@ -102,10 +108,14 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
                 order = {k: i for i, k in enumerate(REVIEW_KINDS)}
                 table = pd.concat([others, table], ignore_index=True).sort_values(
                     "kind", key=lambda kind: kind.map(order), kind="stable").reset_index(drop=True)
+            notes = {**{k: n for k, n in (ws.review_notes() or {}).items() if k not in replaced}, **notes}
         ws.write_artifact(QUALITY_FILE, result.scores)
+        ws.write_artifact(REVIEW_NOTES_FILE, {"notes": notes})
         ws.write_artifact(REVIEW_FILE, table)
         if result.splits and "leak" in result.kinds:  # the next review keeps the same split first
             ws.manifest = update_manifest(ws.path, {REVIEW_SPLITS: list(result.splits)})
+    stored = ws.review()  # the new kinds' rows, in their order, now with their status
+    result.table = stored[stored["kind"].isin(result.table["kind"].unique())].reset_index(drop=True)
     for note in result.notes:
         log.info(note)
     return result
@@ -159,18 +169,17 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         pairs = pairs[~(gone[rows[:, 0]] | gone[rows[:, 1]])] if len(pairs) else pairs
         leaks = leak_findings(images, split, pairs, config.splits)
         parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
+    notes = {kind: [note] for kind, note in not_looked_for(images, split is not None, kinds).items()}
     if "label_issue" in kinds and has_classes(images):
         relabel, right = timed("labels", lambda: _label_findings(ws, config))
         parts.append(relabel)
-        notes_after = [f"label issues: the classifier behind them gets {right:.0%} of the given labels right "
-                       "out of fold; the lower this is, the more of its suggestions are wrong"]
-    else:
-        notes_after = []
-    notes = not_looked_for(images, split is not None, kinds) + notes_after
+        notes["label_issue"] = [f"label issues: the classifier behind them gets {right:.0%} of the given labels "
+                                "right out of fold; the lower this is, the more of its suggestions are wrong"]
     left_out = left_out_splits(images["path"], config.splits) if "leak" in kinds else []
     if left_out:
-        notes.append(f"{', '.join(left_out)} not among the splits given ({','.join(config.splits)}): no leaks into "
-                     f"or out of {'it' if len(left_out) == 1 else 'them'} looked for")
+        notes.setdefault("leak", []).append(
+            f"{', '.join(left_out)} not among the splits given ({','.join(config.splits)}): no leaks into or out "
+            f"of {'it' if len(left_out) == 1 else 'them'} looked for")
     table = findings_frame(parts, images)
     if split is not None:
         table["split"] = pd.array([split[r] for r in ws.rows_of(table["id"])], dtype="string")
@@ -308,20 +317,32 @@ def has_classes(images: pd.DataFrame) -> bool:
     return images["label"].dropna().nunique() >= 2
 
 
-def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -> list[str]:
-    """What a review could not look for in this collection, and why: said once, not an error."""
-    notes = []
+def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -> dict[str, str]:
+    """What a review of ``kinds`` could not look for in this collection, and why, by the kind not looked
+    for: said once, not an error."""
+    notes = {}
     if "leak" in kinds and not has_splits:
-        notes.append("no leaks looked for: the collection has no splits (top-level folders train, val, "
-                     "valid, validation, test; or --splits a,b)")
+        notes["leak"] = ("no leaks looked for: the collection has no splits (top-level folders train, val, "
+                         "valid, validation, test; or --splits a,b)")
     if "copy" in kinds and "similar" not in kinds and len(images) and not photo_sized(images).any():
         # the default review tells similar shots from copies only among photos; `--kinds similar` aligns every pair
-        notes.append(f"no similar shots looked for: every image is under {MIN_SIDE} px, where a copy and another "
-                     "shot of the scene are hard to tell apart (such pairs stay copies; `--kinds similar` aligns each pair)")
+        notes["similar"] = (f"no similar shots looked for: every image is under {MIN_SIDE} px, where a copy and "
+                            "another shot of the scene are hard to tell apart (such pairs stay copies; `--kinds "
+                            "similar` aligns each pair)")
     if "label_issue" in kinds and not has_classes(images):
-        notes.append("no label issues looked for: fewer than two classes have labels (labels are the images' "
-                     "folder names)")
+        notes["label_issue"] = ("no label issues looked for: fewer than two classes have labels (labels are the "
+                                "images' folder names)")
     return notes
+
+
+def stored_notes(ws: Workspace) -> list[str]:
+    """The stored review's notes (``Workspace.review_notes``) in one list; for a review stored without
+    them, what the collection itself tells (``not_looked_for``)."""
+    stored = ws.review_notes()
+    if stored is None:
+        table = ws.review()
+        return list(not_looked_for(ws.images, table is not None and bool(table["split"].notna().any())).values())
+    return [note for notes in stored.values() for note in notes]
 
 
 def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, float]:
@@ -351,11 +372,11 @@ def check_kind(kind: str) -> str:
 
 
 def open_findings(ws: Workspace, kind: str | None = None, ids=None) -> pd.DataFrame:
-    """The stored review's open findings (not yet accepted or dismissed) of one kind or of some images."""
+    """The stored review's open findings (``review.table.is_open``) of one kind or of some images."""
     table = ws.review()
     if table is None:
         raise ConfigError(f"{ws.path} has no review yet: run `imgorg review {ws.path}` first")
-    chosen = table[table["status"] == "open"]
+    chosen = table[is_open(table)]
     if kind is not None:
         chosen = chosen[chosen["kind"] == check_kind(kind)]
     if ids is not None:
@@ -373,7 +394,6 @@ def accept_findings(workspace: Workspace | str, kind: str | None = None, ids=Non
     images are named, not by accepting every kind at once."""
     ws = open_workspace(workspace)
     chosen = open_findings(ws, kind, ids)
-    chosen = chosen[chosen["action"] != "keep"]
     looks = 0
     if kind is None and ids is None:
         looks = int((chosen["action"] == "look").sum())

@@ -245,7 +245,7 @@ def _stored_review(ws: Workspace):
     """The review the workspace holds, as a run's result: a rerun that added nothing does not look again."""
     from .review import ReviewResult
 
-    return ReviewResult(ws.read(REVIEW_FILE), ws.read(QUALITY_FILE), seconds={"stored": 0.0})
+    return ReviewResult(ws.review(), ws.read(QUALITY_FILE), ws.review_notes() or {}, seconds={"stored": 0.0})
 
 
 def _grow(out: Path, source: Path, progress) -> RunResult:

@@ -19,7 +19,8 @@ from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
 from ..metadata import SOURCE_FILE, SOURCE_NAME
 from ..metrics import score_clustering
-from ..workspace import EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, TAGS_FILE, Store, projection_name
+from ..workspace import (EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, REVIEW_NOTES_FILE, TAGS_FILE, Store,
+                         projection_name)
 from ..workspace.store import digest
 from .names import kept_names, tag_names, with_people, zero_shot_names
 from .people import PeopleView
@@ -117,10 +118,16 @@ class Workspace(PeopleView, Store):
             open_groups = set(table.loc[(table["group"] >= 0) & (table["action"] != "keep") & (status == "open"),
                                         ["kind", "group"]].itertuples(index=False, name=None))
             settled = grouped & ~pd.Series([(k, g) in open_groups for k, g in zip(table["kind"], table["group"])],
-                                           index=table.index)
+                                           index=table.index, dtype=bool)  # bool also where no finding is stored
             status[settled] = "accepted"
             return table.assign(status=pd.array(status.to_numpy(), dtype="string"))
         return self.cached(("review",), compute).copy()
+
+    def review_notes(self) -> dict[str, list[str]] | None:
+        """The stored review's notes, per kind they are about: what it did not look for and why (no
+        splits, no labels), how far its findings hold (the label classifier's accuracy); None when the
+        review stored none."""
+        return self.read(REVIEW_NOTES_FILE)["notes"] if self.has(REVIEW_NOTES_FILE) else None
 
     def removal_kinds(self) -> dict[int, str]:
         """The kind of finding each image a review set aside was removed as ("copy", "blurry", ...;

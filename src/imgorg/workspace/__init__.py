@@ -21,7 +21,7 @@ the data is the read model (``imgorg.views``), and it imports nothing above it.
 from .store import CarryOver, Store, discard_edit_log, plan_carry_over, save_store, stored_dtype
 from .artifacts import (
     ARTIFACTS, CLASSIFY_FILE, DUPLICATES_FILE, EDITS_FILE, FACE_DESCRIPTORS_FILE, FACES_FILE, INDEX_DATA, INDEX_RECORD, INPUTS, OUTLIERS_FILE,
-    PCA_FILES, PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, QUALITY_FILE, REPORT_FILE, REVIEW_FILE, SKIPPED_FILE, TAGS_FILE, Artifact, artifact_of,
+    PCA_FILES, PREDICTIONS_FILE, PROJECTION_PREFIX, PROJECTIONS_RECORD, QUALITY_FILE, REPORT_FILE, REVIEW_FILE, REVIEW_NOTES_FILE, SKIPPED_FILE, TAGS_FILE, Artifact, artifact_of,
     method_input,
     projection_name,
 )
@@ -34,7 +34,7 @@ from .storage import (
 __all__ = [
     "ARTIFACTS", "CACHE", "CLASSIFY_FILE", "CORE_FILES", "DUPLICATES_FILE", "EDITS_FILE", "FACE_DESCRIPTORS_FILE", "FACES_FILE", "FORMAT", "FORMAT_VERSION", "INDEX_DATA",
     "INDEX_RECORD", "INPUTS", "MANIFEST", "OUTLIERS_FILE", "PCA_FILES", "PREDICTIONS_FILE", "PROJECTIONS_RECORD", "QUALITY_FILE", "REPORT_FILE", "REVIEW_FILE",
-    "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "Store", "artifact_of",
+    "REVIEW_NOTES_FILE", "PROJECTION_PREFIX", "SKIPPED_FILE", "TAGS_FILE", "Artifact", "CarryOver", "Store", "artifact_of",
     "discard_edit_log", "drop_damaged_artifacts", "embedding_cache", "face_cache", "has_artifact", "is_workspace", "method_input", "plan_carry_over",
     "previous_manifest", "projection_name", "read_artifact", "read_manifest", "save_store", "stored_dtype",
     "update_manifest", "workspace_lock", "write_artifact",

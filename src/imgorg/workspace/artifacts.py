@@ -38,6 +38,7 @@ PCA_FILES = {"mean": "pca_mean.npy", "components": "pca_components.npy", "varian
 REPORT_FILE = "report.html"
 REVIEW_FILE = "review.parquet"  # one row per finding of `imgorg review`
 QUALITY_FILE = "quality.parquet"  # per image: sharpness, brightness, clipping, information, size, aspect
+REVIEW_NOTES_FILE = "review_notes.json"  # per kind: what a review did not look for and why, how far findings hold
 FACES_FILE = "faces.parquet"  # one row per face: face_id, image_id, box, score, person, size_px
 FACE_DESCRIPTORS_FILE = "face_descriptors.npy"  # (n_faces, 128) float32, rows as faces.parquet's face_id
 PERSON_EDITS_FILE = "person_edits.json"  # the people's curation log (imgorg.persons)
@@ -79,7 +80,8 @@ PCA = Artifact("pca", tuple(PCA_FILES.values()), ("embeddings",), "imgorg run")
 REPORT = Artifact("report", (REPORT_FILE,), ("images", "embeddings", "reduced", "clusters"), "imgorg report")
 
 # A review shows no cluster: it depends on the images (their paths give splits and labels) and embeddings.
-REVIEW = Artifact("review", (REVIEW_FILE, QUALITY_FILE), ("images", "embeddings"), "imgorg review")
+REVIEW = Artifact("review", (REVIEW_FILE, QUALITY_FILE, REVIEW_NOTES_FILE), ("images", "embeddings"),
+                  "imgorg review")
 # Faces are found in the images' pixels alone: no embedding or clustering changes them.
 PEOPLE = Artifact("people", (FACES_FILE, FACE_DESCRIPTORS_FILE), ("images",), "imgorg people")
 # The people's curation log depends on nothing: it names faces by image and box, so it holds across a

@@ -406,7 +406,7 @@ async function loadKind() {
   const counts = r.kinds.find((k) => k.kind === r.kind);
   $("kind-title").textContent = data.title;
   $("kind-info").textContent = counts ? `${counts.images.toLocaleString()} image${counts.images === 1 ? "" : "s"}` + (counts.groups ? ` in ${counts.groups} groups` : "") +
-    (counts.suggested ? ` · open: ${counts.suggested}` : "") : "";
+    ` · ${counts.open.toLocaleString()} open` + (counts.suggested ? ` (${counts.suggested})` : "") : "";
   $("kind-about").textContent = sentence(data.about) + (r.kind === "label_issue"
     ? ". Accepting gives an image the suggested label (Undo takes it back)."
     : ". Accepting sets an image aside: it leaves the clusters, the map, search and exports (nothing is deleted; Undo brings it back).") +
@@ -427,8 +427,9 @@ function reviewUnit(unit) {
   const inside = new Set(unit.images.map((f) => f.id));
   unit.images.forEach((f) => gallery.append(findingFigure(f)));
   unit.images.filter((f) => f.partner !== null && !inside.has(f.partner)).forEach((f) => {
-    const figure = thumb({ id: f.partner, path: `#${f.partner}` }, "its match");
-    figure.classList.add("context"); figure.title = `the image it matches (#${f.partner})`; gallery.append(figure);
+    const match = `#${f.partner}` + (f.partner_split ? ` in ${f.partner_split}` : "");  // found by id or search
+    const figure = thumb({ id: f.partner, path: match }, `its match ${match}`);
+    figure.classList.add("context"); figure.title = `the image #${f.id} matches: ${match}`; gallery.append(figure);
   });
   const shown = unit.images.find((f) => f.action === "keep") || unit.images[0];
   box.append(gallery, el("p", sentence(shown.reason), "reason"));
@@ -506,8 +507,7 @@ const ids = () => [...state.review.selected];
 function confirmKind() {
   const counts = state.review.kinds.find((k) => k.kind === state.review.kind);
   if (!counts) return true;
-  const actions = counts.open_actions || {}, looks = actions.look || 0;
-  const n = (actions.remove || 0) + (actions.relabel || 0) + looks;
+  const n = counts.open, looks = (counts.open_actions || {}).look || 0;
   const verb = state.review.kind === "label_issue" ? "relabels" : "sets aside";
   return window.confirm(`Accept all ${n} open ${counts.title.toLowerCase()} findings? This ${verb} ${n} image${n === 1 ? "" : "s"}` +
     (looks ? `, ${looks} of them only marked for a look (not selected in the grid)` : "") +

@@ -125,6 +125,11 @@ def test_quality_lists_failures_and_page_escapes_names(client):
     page = client.get("/").text
     assert "onerror" not in page  # data never goes into the HTML; app.js writes it with textContent
     assert "innerHTML" not in client.get("/static/app.js").text
+    # the failed file's id: a 404 that says why (it said "no image with id N", as for an id of nothing)
+    failed_id = failed[0]["id"]
+    for url, method in ((f"/api/images/{failed_id}", client.get), (f"/api/search?id={failed_id}", client.post)):
+        answer = method(url)
+        assert answer.status_code == 404 and "failed to decode" in answer.json()["detail"], url
 
 
 def test_quality_lists_the_skipped_files_with_their_reason(client):

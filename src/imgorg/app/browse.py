@@ -8,7 +8,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 
 from ..constants import NOISE
-from ..errors import ImageDecodeError
+from ..errors import ConfigError, ImageDecodeError
 from ..views.workspace import MAP_ORDER
 from .state import AppState
 
@@ -23,8 +23,13 @@ COLOURS = ("cluster", "label", "person", "place")
 def image_row(state: AppState, image_id: int | str) -> int:
     """The row of an image id; anything else (a path, "../../etc/passwd") is simply not an id: 404."""
     text = str(image_id)
-    row = state.row(int(text)) if text.isascii() and text.isdigit() else None  # "²", "٣" are digits to str, not ids
+    is_id = text.isascii() and text.isdigit()  # "²", "٣" are digits to str, not ids
+    row = state.row(int(text)) if is_id else None
     if row is None:
+        try:  # the workspace says why: a file that failed to decode, or the range ids run in
+            state.ws.rows_of([int(text)]) if is_id else None
+        except ConfigError as err:
+            raise HTTPException(404, str(err)) from None
         raise HTTPException(404, f"no image with id {image_id} in this workspace")
     return row
 

@@ -247,7 +247,12 @@ def test_the_copy_kept_inherits_the_capture_time_and_gps_it_lacked(fresh):
 
 def test_dismissing_keeps_both_and_an_unknown_kind_lists_the_valid_ones(fresh):
     path, _, _ = fresh
-    dismiss_findings(path, "dark")
+    one = int(imgorg.load_workspace(path).review().query("kind == 'dark'")["id"].iat[0])
+    dismiss_findings(path, "dark", ids=one)  # one id as it is, not in a list (a TypeError: 'int' is not iterable)
+    assert imgorg.load_workspace(path).review().set_index("id").loc[one].query("kind == 'dark'")["status"].item() \
+        == "dismissed"
+    if (imgorg.load_workspace(path).review().query("kind == 'dark'")["status"] == "open").any():
+        dismiss_findings(path, "dark")
     ws = imgorg.load_workspace(path)
     assert (ws.review().query("kind == 'dark'")["status"] == "dismissed").all() and not ws.removed().any()
     with pytest.raises(ConfigError, match="unknown kind 'darkness'; kinds: copy, similar"):

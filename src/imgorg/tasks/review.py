@@ -380,7 +380,7 @@ def open_findings(ws: Workspace, kind: str | None = None, ids=None) -> pd.DataFr
     if kind is not None:
         chosen = chosen[chosen["kind"] == check_kind(kind)]
     if ids is not None:
-        ids = [int(i) for i in ids]
+        ids = [int(i) for i in np.atleast_1d(np.asarray(ids, dtype=object))]  # one id, or several
         ws.rows_of(ids)  # an id of no image is refused, naming it
         chosen = chosen[chosen["id"].isin(ids)]
     return chosen

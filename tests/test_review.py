@@ -912,3 +912,13 @@ def test_burst_frames_that_align_as_copies_are_similar_shots_by_their_capture_ti
     judged = {b: judge_pair(images, ".", page, 0, b, "copy", moments=moments) for b in (1, 2, 3, 4)}
     assert judged == {1: "similar", 2: None, 3: None, 4: None}
     assert judge_pair(images, ".", page, 0, 1, "copy") == "similar"  # the same without the moments handed in
+
+
+def test_an_image_set_aside_is_no_label_issue_when_the_review_looks_again(fresh):
+    """A blank frame removed as low information came back as a label issue when the review looked again
+    (the classifier was fitted and judged on every image, set aside or not)."""
+    path, result, _ = fresh
+    issue = int(result.table[result.table["kind"] == "label_issue"]["id"].iat[0])
+    edit_clusters(path, imgorg.curation.Remove((issue,), (), "dark"))
+    again = review_collection(path, ReviewConfig(kinds=("label_issue",)))
+    assert issue not in set(again.table.loc[again.table["kind"] == "label_issue", "id"])

@@ -348,8 +348,9 @@ def stored_notes(ws: Workspace) -> list[str]:
 def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, float]:
     """(images whose label is probably wrong, from out-of-fold predictions of a classifier on the
     embeddings fitted across the whole labelled collection (every split); the share of labelled
-    images whose given label those predictions name)."""
-    labels = ws.images["label"]
+    images whose given label those predictions name). Images set aside take no part: a blank frame
+    removed would come back as a label issue, and teach the classifier its label."""
+    labels = ws.images["label"].where(~ws.removed())
     probs, classes = out_of_fold_probabilities(ws.embeddings, labels, folds=config.folds, seed=config.seed)
     issues = label_issues(labels, probs, classes)
     known = labels.notna().to_numpy()

@@ -489,3 +489,21 @@ def test_a_photo_saved_over_with_another_picture_is_placed_where_it_belongs_and_
     assert "now another picture" in caplog.text and f"clusters {path} undo" in caplog.text
     undone = edit_clusters(after, Undo()).workspace
     assert int(undone.cluster_labels()[row]) == first
+
+
+def test_a_review_after_photos_were_deleted_reads_none_of_them_and_warns_of_none(fresh, caplog):
+    """After the files a review set aside were moved out (as the docs suggest), the rerun's review warned
+    that 28 files 'could not be read or decoded' and their quality scores were NaN: images known to be
+    gone are not read."""
+    from imgorg import ReviewConfig, review_collection
+
+    folder, path = fresh
+    edit_clusters(path, Rename(3, "curated name"))
+    ws = imgorg.load_workspace(path)
+    for rel in ws.images["path"].iloc[:2]:
+        (folder / rel).unlink()
+    run(folder, path, CONFIG)
+    caplog.clear()
+    for kinds in (("copy", "dark"), ("dark",)):  # the first read with thumbnails, and the quality scores alone
+        review_collection(path, ReviewConfig(kinds=kinds))
+    assert "could not be read" not in caplog.text

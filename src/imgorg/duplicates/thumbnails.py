@@ -100,7 +100,8 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
     ``THUMBNAIL_CHUNK`` images per task in ``workers`` processes (default: every core this process
     may use). ``measure(bytes, image)`` is asked of each image too (``Thumbnails.measured``), and
     ``decode(bytes, side)`` may give (the image ``measure`` wants, the thumbnails' ``decode_image(bytes,
-    side)``) from one decode, or None: one decode then serves both. ``stored(key)`` (``keys``: one per
+    side)``) from one decode, or None: one decode then serves both. A path of None is not read (a file
+    known to be gone: unreadable, and not warned of). ``stored(key)`` (``keys``: one per
     path, such as its sha256) may give an image's whole first read as ``first_read`` made it earlier
     ((signatures, those with the frame or None), what ``measure`` said), or None: that file is not read.
 
@@ -125,9 +126,10 @@ def image_thumbnails(root: str | Path, paths, progress: ProgressFactory | None =
         search[rows], views[rows], readable[rows] = chunk_search, chunk_views, chunk_readable
         framed.update({start + row: signatures for row, signatures in chunk_framed.items()})
         advance(len(chunk_readable))
-    if not readable.all():
+    unread = int((~readable).sum()) - sum(path is None for path in paths)
+    if unread:
         log.warning("%d files could not be read or decoded as images for their thumbnails; only exact copies "
-                    "of them are found", (~readable).sum())
+                    "of them are found", unread)
     rows = sorted(framed)
     return Thumbnails(
         search, views, layout, framed=np.isin(np.arange(n), rows),
@@ -151,6 +153,8 @@ def _thumbnail_chunk(root: str | Path, items: list[tuple[str, object]], layout: 
     readable = np.zeros(len(items), bool)
     framed = {}
     for row, (relpath, key) in enumerate(items):
+        if relpath is None:  # known to be gone
+            continue
         found = stored(key) if stored is not None and key is not None else None
         if found is not None:
             (signatures, as_is), said = found

@@ -369,7 +369,8 @@ def _work_pixels(image: Image.Image, short: int, long: int) -> tuple[np.ndarray,
 
 def quality_scores(paths, root: str | Path, progress=None, workers: int | None = 2) -> pd.DataFrame:
     """One row of ``SCORE_COLUMNS`` per path (relative to ``root``), in order; NaN where a file
-    cannot be read or decoded. ``workers`` processes (None: every core this process may use)."""
+    cannot be read or decoded, or its path is None (a file known to be gone: not read, not warned of).
+    ``workers`` processes (None: every core this process may use)."""
     paths = list(paths)
     workers = max(1, min(workers or available_cores(), available_cores()))
     size = max(1, min(CHUNK, -(-len(paths) // workers)))  # a few large photos still use every core
@@ -378,14 +379,15 @@ def quality_scores(paths, root: str | Path, progress=None, workers: int | None =
     for chunk_rows in chunked_map(partial(_score_chunk, str(root)), paths, size, workers):
         rows.extend(chunk_rows)
         advance(len(chunk_rows))
-    return quality_frame(rows)
+    return quality_frame(rows, sum(path is None for path in paths))
 
 
-def quality_frame(rows: list) -> pd.DataFrame:
-    """The scores of each image as a table (``SCORE_COLUMNS``); None rows (unreadable images) are NaN."""
+def quality_frame(rows: list, absent: int = 0) -> pd.DataFrame:
+    """The scores of each image as a table (``SCORE_COLUMNS``); None rows (unreadable images) are NaN.
+    ``absent``: how many of those were not read since their files are known to be gone (not warned of)."""
     rows = [dict.fromkeys(SCORE_COLUMNS, math.nan) if row is None else row for row in rows]
     frame = pd.DataFrame(rows, columns=list(SCORE_COLUMNS), dtype=np.float64)
-    unreadable = int(frame["width"].isna().sum())
+    unreadable = int(frame["width"].isna().sum()) - absent
     if unreadable:
         log.warning("%d of %d images could not be read; their quality scores are NaN", unreadable, len(frame))
     return frame
@@ -394,6 +396,9 @@ def quality_frame(rows: list) -> pd.DataFrame:
 def _score_chunk(root: str, relpaths: list[str]) -> list[dict[str, float]]:
     rows = []
     for relpath in relpaths:
+        if relpath is None:  # known to be gone
+            rows.append(dict.fromkeys(SCORE_COLUMNS, math.nan))
+            continue
         try:
             rows.append(measure(source_path(root, relpath).read_bytes()))
         except (OSError, ImageDecodeError, ValueError) as err:

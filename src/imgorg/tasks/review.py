@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import REVIEW_KINDS, ReviewConfig
-from ..constants import REVIEW_SPLITS
+from ..constants import GONE, REVIEW_SPLITS
 from ..curation import Dismiss, Relabel, Remove
 from ..duplicates import DEFAULT_THRESHOLD, duplicate_table, image_thumbnails
 from ..duplicates.keypoints import MIN_SIDE, shot_moments
@@ -221,7 +221,9 @@ def _first_read(ws: Workspace, copies: bool, folder: Path | None, stored, timed,
     quality scores, and keeps in ``folder`` the pixels the copy and crop checks would decode again
     (``review.kept``); ``stored``: the first reads the embed stage made (``review.kept.stored_first_read``),
     by sha256, or None. Else the quality scores alone are read."""
-    paths, thumbnails, kept, grays = ws.images["path"].astype(str).tolist(), None, {}, {}
+    gone = {i for i, kind in ws.removal_kinds().items() if kind == GONE}  # deleted from the folder: not read
+    paths = [None if int(i) in gone else p for i, p in zip(ws.images["id"], ws.images["path"].astype(str))]
+    thumbnails, kept, grays, absent = None, {}, {}, sum(p is None for p in paths)
     if copies:
         keeping = functools.partial(spill_keeping, str(folder)) if folder is not None else measure
         shas = ws.images["sha256"].tolist() if "sha256" in ws.images.columns and folder is not None else None
@@ -233,7 +235,7 @@ def _first_read(ws: Workspace, copies: bool, folder: Path | None, stored, timed,
             kept = {row: one[1] for row, one in enumerate(measured) if one is not None and one[1] is not None}
             grays = {row: one[2] for row, one in enumerate(measured) if one is not None and one[2] is not None}
             measured = [None if one is None else one[0] for one in measured]
-        scores = quality_frame(measured)
+        scores = quality_frame(measured, absent)
     else:
         scores = timed("quality", lambda: quality_scores(paths, ws.root, progress))
     scores = _catalog_sizes(scores, catalog_sizes(ws.images))

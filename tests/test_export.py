@@ -207,3 +207,24 @@ def test_the_review_says_which_files_it_could_not_look_at(workspace):
     out = CliRunner().invoke(app, ["review", str(ws.path), "--kinds", "dark"], terminal_width=400)
     assert out.exit_code == 0, out.output
     assert "1 file could not be decoded and is in no finding (e.g. dogs/bad.jpg: not an image" in out.output
+
+
+def test_where_a_backup_shares_a_name_the_original_keeps_it(tmp_path):
+    """Backup/DSC01001.JPG was linked as DSC01001.JPG and the camera's own file (and its sidecar) became
+    DSC01001_2.JPG: files in a backup folder, or named like a copy, come after the others."""
+    source = tmp_path / "source"
+    for i, rel in enumerate(("Backup/DSC01001.JPG", "DCIM/DSC01001.JPG", "DCIM/DSC01002 copy.JPG", "DCIM/DSC01002.JPG")):
+        make_image(source / rel, (60 * i, 100, 200 - 40 * i))
+    catalog = scan_folder(source)
+    catalog["status"] = "ok"
+    n = len(catalog)
+    embeddings = np.eye(n, 8, dtype=np.float32)
+    assignments = pd.DataFrame({"id": catalog["id"].to_numpy(), "kmeans": np.zeros(n, int),
+                                "kmeans_distance": np.zeros(n, np.float32)})
+    ws = Workspace(tmp_path / "ws", {"default_method": "kmeans", "source": {"kind": "folder", "root": str(source)}},
+                   catalog, embeddings, embeddings[:, :4].copy(), assignments, {})
+    save_workspace(ws)
+    export_folders(load_workspace(ws.path), tmp_path / "out")
+    folder = tmp_path / "out" / "cluster_000"
+    assert (folder / "DSC01001.JPG").resolve() == (source / "DCIM" / "DSC01001.JPG").resolve()
+    assert (folder / "DSC01001_2.JPG").resolve() == (source / "Backup" / "DSC01001.JPG").resolve()

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..companions import renamed_part, shot_parts
 from ..constants import GONE, NOISE, REVIEW_SPLITS
+from ..duplicates.grouping import copy_named
 from ..errors import ConfigError, SourceError
 from ..config import ExportConfig
 from ..review.leaks import split_of
@@ -218,12 +219,13 @@ def export_folders(ws: Workspace, target: str | os.PathLike, *, copy: bool = Fal
     target = Path(target)
     _check_target(source, target, force)
     kept = ~ws.removed()  # what a review set aside is not exported
-    images = ws.images[kept].reset_index(drop=True)
-    clusters = ws.cluster_labels(method)[kept]
+    order = _originals_first(ws.images[kept]["path"].astype(str))
+    images = ws.images[kept].iloc[order].reset_index(drop=True)
+    clusters = ws.cluster_labels(method)[kept][order]
     names = ws.cluster_names(method)
     dates = images["taken_at"] if "taken_at" in images else pd.Series([None] * len(clusters))
     if "place" in grouping:
-        at = ws.places()[kept].reset_index(drop=True)
+        at = ws.places()[kept].iloc[order].reset_index(drop=True)
         places = [place_folder(c, k) for c, k in zip(at["place_city"], at["place_country"])]
     else:
         places = [""] * len(clusters)
@@ -300,6 +302,17 @@ def _place_parts(source, parts, original_name: str, folder: Path, name: str, cop
                copy)
         placed += 1
     return placed
+
+
+BACKUP_FOLDER = re.compile(r"^(backups?|copies|copy)$", re.IGNORECASE)
+
+
+def _originals_first(paths: pd.Series) -> np.ndarray:
+    """The order to export files in: a file named like a copy ("IMG_1 copy.jpg") or kept in a backup
+    folder after the others, so that where two share a name the original keeps it (Backup/DSC01001.JPG
+    took "DSC01001.JPG", and the camera's file and its sidecar became "DSC01001_2.JPG"); else as listed."""
+    backup = np.array([any(BACKUP_FOLDER.match(part) for part in p.split("/")[:-1]) for p in paths], bool)
+    return np.lexsort((np.arange(len(paths)), copy_named(paths) | backup))
 
 
 def _check_target(source: Path, target: Path, force: bool) -> None:

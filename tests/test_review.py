@@ -281,6 +281,9 @@ def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
         assert answer.exit_code != 0 and says in str(answer.exception), answer.output
     accepted = runner.invoke(app, ["review", str(path), "--accept", "leak"])
     assert accepted.exit_code == 0 and "Removed 1 image (leak)" in accepted.output
+    # --json keeps a kind with nothing open, with its counts (a script asks how many leaks went)
+    counted = {row["kind"]: row for row in json.loads(runner.invoke(app, ["review", str(path), "--json"]).stdout)}
+    assert counted["leak"]["open"] == 0 and counted["leak"]["accepted"] == 1
     listed = runner.invoke(app, ["export", str(path), "--removed", str(path / "removed.csv")])
     assert listed.exit_code == 0 and "1 removed files listed" in listed.output
     undone = runner.invoke(app, ["review", str(path), "--undo"])
@@ -737,7 +740,10 @@ def test_the_cli_shows_one_kinds_findings_with_the_ids_accept_takes(reviewed, tm
     out = CliRunner().invoke(app, ["review", str(path), "--show", "leak", "--json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
-    assert rows and {"id", "group", "action", "score", "path", "reason"} <= set(rows[0])
+    assert rows and {"id", "group", "action", "score", "path", "reason", "kind", "status", "partner", "split"} <= set(rows[0])
+    assert "\\/" not in out.output and rows[0]["split"] in ("train", "test")  # fields, slashes as they are
+    labels = json.loads(CliRunner().invoke(app, ["review", str(path), "--show", "label_issue", "--json"]).output)
+    assert labels and all(row["suggested"] for row in labels)  # the suggested label in a field, not only in words
     leak = rows[0]["id"]
     done = CliRunner().invoke(app, ["review", str(path), "--accept", "leak", "--ids", str(leak)])
     assert done.exit_code == 0, done.output

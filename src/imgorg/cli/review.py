@@ -49,7 +49,8 @@ def review_command(
             console.print(describe(result.edit, {}).capitalize(), highlight=False, markup=False)
         if len(done) > 1:
             console.print(f"({len(done)} edits: each `--undo` takes back one)", highlight=False, markup=False)
-        return show_findings(still_open(summary(done[-1].workspace.review())), json_out, "Still open")
+        after = summary(done[-1].workspace.review())
+        return show_findings(after if json_out else still_open(after), json_out, "Still open")
     say = errors if json_out else console  # --json prints JSON alone on stdout
     if not (kinds or splits or again):
         ws = load_workspace(workspace)
@@ -58,7 +59,8 @@ def review_command(
             found = summary(stored)
             for note in stored_notes(ws):
                 say.print(note, highlight=False, markup=False)
-            show_findings(still_open(found), json_out, "Review (stored): open findings")
+            # JSON: every kind with its counts (a script asks how many were accepted); the table: what is open
+            show_findings(found if json_out else still_open(found), json_out, "Review (stored): open findings")
             if not json_out:
                 total = found[["open", "accepted", "dismissed", "set_aside"]].sum()
                 console.print(f"{len(stored):,} findings in [bold]{escape(str(Path(workspace) / REVIEW_FILE))}[/]: "
@@ -112,8 +114,11 @@ def _show_kind(ws, kind: str, json_out: bool) -> None:
         raise ConfigError(f"no review of {ws.path} yet: `imgorg review {ws.path}` makes one")
     rows = stored[is_open(stored) & (stored["kind"] == kind)]
     columns = ["id", "group", "action", "score", "path", "reason"]
-    if json_out:
-        typer.echo(rows[columns].to_json(orient="records", indent=2))
+    if json_out:  # every field a script needs, in fields: the suggested label, the partner, the split, the status
+        fields = columns[:3] + ["kind", "status"] + columns[3:] + \
+            [c for c in ("suggested", "partner", "split") if c in rows.columns]
+        records = rows[fields].astype(object).where(rows[fields].notna(), None).to_dict(orient="records")
+        typer.echo(json.dumps(records, indent=2, default=str))
         return
     if rows.empty:
         console.print(f"No open {kind} finding.")

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import time
+from contextlib import contextmanager
 
 import pytest
 from typer.testing import CliRunner
@@ -273,15 +274,23 @@ def test_accept_a_removal_in_the_browser_and_undo_it(reviewed, tmp_path):
     assert errors == []
 
 
-def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(reviewed, tmp_path):
-    """'Accept all of this kind' set aside findings that only ask for a look (unselected in the grid)
-    without a word; after it the Clusters tab still showed the base clustering, read-only."""
+@contextmanager
+def review_tab(reviewed_workspace, tmp_path):
+    """A browser on the app of a copy of ``reviewed_workspace``, its Review tab open (no console errors after)."""
     require_browser()
-    path = shutil.copytree(reviewed[0], tmp_path / "ws")
+    path = shutil.copytree(reviewed_workspace, tmp_path / "ws")
     with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
         page.goto(url)
         page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
         page.click("nav button[data-view=review]")
+        yield page
+    assert errors == []
+
+
+def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(reviewed, tmp_path):
+    """'Accept all of this kind' set aside findings that only ask for a look (unselected in the grid)
+    without a word; after it the Clusters tab still showed the base clustering, read-only."""
+    with review_tab(reviewed[0], tmp_path) as page:
         page.click("#kind-list li[data-kind=dark]")
         page.wait_for_function("document.getElementById('kind-title').textContent === 'Dark'")
         asked = []
@@ -314,33 +323,21 @@ def test_accepting_a_whole_kind_in_the_browser_says_first_what_it_will_do(review
         page.click("#review-prev")
         page.wait_for_function("document.getElementById('review-page').textContent.startsWith('page 1 of ')")
         assert not page.locator("#review-grid figure input").first.is_checked()
-    assert errors == []
 
 
 def test_the_review_tab_counts_a_kinds_open_findings_as_its_sidebar_does(reviewed, tmp_path):
     """The sidebar said '3 open' for copies, the kind's title 'open: 3 remove, 3 keep'."""
-    require_browser()
-    path = shutil.copytree(reviewed[0], tmp_path / "ws")
-    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
-        page.goto(url)
-        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
-        page.click("nav button[data-view=review]")
+    with review_tab(reviewed[0], tmp_path) as page:
         page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
         copies = next(k for k in page.evaluate("fetch('/api/review').then((r) => r.json())")["kinds"] if k["kind"] == "copy")
         assert copies["open"] and page.inner_text("#kind-list li[data-kind=copy] .meta").startswith(f"{copies['open']} open")
         info = page.inner_text("#kind-info")
         assert f" · {copies['open']} open ({copies['suggested']})" in info and "keep" not in info, info
-    assert errors == []
 
 
 def test_a_leak_tile_says_which_image_its_match_is_and_in_which_split(reviewed, tmp_path):
     """A leak's match was captioned "its match" alone: no id or split to find it by."""
-    require_browser()
-    path = shutil.copytree(reviewed[0], tmp_path / "ws")
-    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
-        page.goto(url)
-        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
-        page.click("nav button[data-view=review]")
+    with review_tab(reviewed[0], tmp_path) as page:
         page.wait_for_function("document.getElementById('kind-title').textContent === 'Copies'")
         page.click("#kind-list li[data-kind=leak]")
         page.wait_for_function("document.getElementById('kind-title').textContent === 'Leaks between splits'")
@@ -350,24 +347,17 @@ def test_a_leak_tile_says_which_image_its_match_is_and_in_which_split(reviewed, 
         assert match.locator("figcaption").inner_text() == f"its match #{leak['partner']} in train"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "app-review-leak.png"))
-    assert errors == []
 
 
 def test_the_review_tab_shows_the_reviews_notes_at_its_top(reviewed, tmp_path):
     """What the review did not look for, and how far its label suggestions hold, was not on the page."""
-    require_browser()
-    path = shutil.copytree(reviewed[0], tmp_path / "ws")
-    with serve_in_thread(create_app(path)) as url, browser_page() as (page, errors):
-        page.goto(url)
-        page.wait_for_function("+document.getElementById('map-plot').dataset.points > 0")
-        page.click("nav button[data-view=review]")
+    with review_tab(reviewed[0], tmp_path) as page:
         page.wait_for_selector("#review-notes p")
         notes = page.locator("#review-notes p").all_inner_texts()
         assert any(n.startswith("Label issues: the classifier behind them gets") for n in notes), notes
         above = page.evaluate("document.getElementById('review-notes').getBoundingClientRect().bottom <= "
                               "document.getElementById('kind-list').getBoundingClientRect().top")
         assert above  # at the top of the tab, above the kinds
-    assert errors == []
 
 
 def test_the_report_has_a_review_section_with_the_copy_kept_of_each_group(reviewed, tmp_path):

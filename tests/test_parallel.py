@@ -225,3 +225,32 @@ def test_ctrl_c_in_a_pool_ends_its_workers_rather_than_waiting_for_the_work_they
     child.send_signal(signal.SIGINT)
     out, _ = child.communicate(timeout=60)
     assert "interrupted" in out and time.monotonic() - start < 10  # not the 30 s of the tasks running
+
+
+def test_workers_forked_after_a_camera_raw_was_decoded_here_decode_one_too(tmp_path):
+    # LibRaw decodes with OpenMP: a worker forked after this process decoded a DNG waited for ever at its own
+    # (`imgorg.run`, whose embed stage decodes RAW in threads here, then a review of the same photos)
+    import subprocess
+
+    pytest.importorskip("rawpy")
+    from PIL import Image
+
+    from .dng import write_dng
+
+    (tmp_path / "x.dng").write_bytes(write_dng(Image.new("RGB", (900, 600), (120, 80, 40)), preview=100))
+    script = tmp_path / "fork_after_libraw.py"
+    script.write_text(
+        "import sys\n"
+        "from imgorg.images import decode_image\n"
+        "from imgorg.parallel import chunked_map\n"
+        f"DNG = {str(tmp_path / 'x.dng')!r}\n"
+        "def decode(chunk):\n"
+        "    return [decode_image(open(DNG, 'rb').read()).size for _ in chunk]\n"
+        "if __name__ == '__main__':\n"
+        "    decode_image(open(DNG, 'rb').read())  # LibRaw's OpenMP team runs here\n"
+        "    print(sum(len(sizes) for sizes in chunked_map(decode, list(range(8)), 2, 2)))\n")
+    try:
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the workers hung decoding the DNG")
+    assert done.returncode == 0 and done.stdout.split() == ["8"], done.stderr

@@ -350,8 +350,7 @@ def test_a_camera_raw_is_sized_as_the_catalog_has_it_not_as_its_preview(tmp_path
     names = [n for n in SOURCE_FILES if n != "camera"][:6]
     for name in names:
         source_photo(name).convert("RGB").resize((900, 600)).save(folder / f"{name}.jpg", quality=90)
-    # a preview half its size: what a RAW's quality decode reads (LibRaw's own decode in a forked worker can hang
-    # where the parent ran OpenMP, as pytest's process has)
+    # a preview half its size: what the RAW's quality decode reads
     (folder / "raw.dng").write_bytes(write_dng(source_photo(names[0]).resize((900, 600)), preview=450))
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
     ws = run(folder, tmp_path / "ws", config).workspace

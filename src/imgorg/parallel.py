@@ -88,9 +88,21 @@ def keep_freed_memory() -> bool:
 
 
 def start_worker() -> None:
-    """What each of ``process_pool``'s workers does first: leave Ctrl-C to the parent, keep freed memory."""
+    """What each of ``process_pool``'s workers does first: leave Ctrl-C to the parent, keep freed memory,
+    and run OpenMP on one thread (``_one_openmp_thread``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_freed_memory()
+    _one_openmp_thread()
+
+
+def _one_openmp_thread() -> None:
+    """Every OpenMP runtime this forked worker holds set to one thread: a child forked after its parent
+    ran an OpenMP parallel region (LibRaw decoding a camera RAW in `imgorg run`'s embed stage, FAISS,
+    torch) waits for ever on the parent's thread team at its first region of its own; on one thread
+    there is no team to wait on. A worker decoding a DNG hung so after the parent had decoded one."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="openmp")
 
 
 class _ForkSafePool(ProcessPoolExecutor):

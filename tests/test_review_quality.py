@@ -352,8 +352,12 @@ def test_a_camera_raw_is_sized_as_the_catalog_has_it_not_as_its_preview(tmp_path
         source_photo(name).convert("RGB").resize((900, 600)).save(folder / f"{name}.jpg", quality=90)
     # a preview half its size: what the RAW's quality decode reads
     (folder / "raw.dng").write_bytes(write_dng(source_photo(names[0]).resize((900, 600)), preview=450))
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 cut short")
     config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
-    ws = run(folder, tmp_path / "ws", config).workspace
+    done = run(folder, tmp_path / "ws", config)
+    ws = done.workspace
+    # and from Python, the run says which files it could not use (only `imgorg run` printed them)
+    assert done.failed["path"].tolist() == ["broken.jpg"] and done.failed["error"].notna().all()
     result = review_collection(ws, ReviewConfig(kinds=("odd_size",)))
     raw = int(ws.images.loc[ws.images["path"] == "raw.dng", "id"].item())
     assert result.scores.set_index("id").loc[raw, ["width", "height"]].tolist() == [900, 600]

@@ -58,6 +58,12 @@ class RunResult:
     review: object | None = None  # with ``run(review=...)``: the ReviewResult (``tasks.review``)
     review_error: Exception | None = None  # ...or why the review failed (the run itself is complete)
 
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The image files that could not be used (path, status, error: the reason), as `imgorg run`
+        lists them; they are in the catalog, not among the images (``workspace.failures``)."""
+        return self.workspace.failures
+
 
 def run(source: str | Path, out: str | Path | None = None, config: RunConfig | None = None,
         progress: ProgressFactory | None = None, *, split: str | None = None, data: str | Path | None = None,

@@ -74,6 +74,8 @@ class Store:
 
     @property
     def failures(self) -> pd.DataFrame:
+        """The catalog's rows of image files that could not be used (corrupt, truncated, unreadable): each
+        with its ``error`` (the reason). In the catalog, with ids, but not among ``images``."""
         return self.catalog[self.catalog["status"] != STATUS_OK].reset_index(drop=True)
 
     @property

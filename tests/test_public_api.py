@@ -10,7 +10,7 @@ EXPECTED = [
     "Reducer", "ReportConfig", "ReviewConfig", "RunConfig", "RunResult", "SearchConfig", "SourceError",
     "Workspace", "WorkspaceError", "__version__", "accept_findings", "add_images", "build_search_index", "cluster",
     "compare_methods", "decode_image", "dismiss_findings", "edit_clusters", "embed_catalog", "export_clusters", "find_duplicates",
-    "find_folder_duplicates", "find_people", "find_similar", "get_backbone", "load_workspace", "make_map", "review_collection",
+    "find_folder_duplicates", "find_people", "find_similar", "get_backbone", "load_workspace", "make_map", "removed_files", "review_collection",
     "run", "save_workspace", "scan_folder", "score_clustering", "score_outliers", "train_classifiers",
     "write_report"
 ]

@@ -32,6 +32,7 @@ _WHERE = {
     "run": "tasks.run", "Reducer": "reduce", "scan_folder": "sources", "__version__": "version",
     "Workspace": "views", "load_workspace": "views", "save_workspace": "tasks.saving",
     "accept_findings": "tasks.review", "dismiss_findings": "tasks.review",  # act on a stored review (edits)
+    "removed_files": "tasks.export",  # what `imgorg export --removed` writes, as a table
     **{name: "tasks" for name in ("add_images", "build_search_index", "compare_methods", "edit_clusters",
                                   "export_clusters", "find_duplicates", "find_folder_duplicates", "find_people",
                                   "find_similar", "make_map", "review_collection", "score_outliers", "train_classifiers",
@@ -89,6 +90,7 @@ __all__ = [
     "get_backbone",
     "load_workspace",
     "make_map",
+    "removed_files",
     "review_collection",
     "run",
     "save_workspace",

@@ -104,6 +104,7 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
             before = ws.read(REVIEW_FILE)
             others = before[~before["kind"].isin(list(replaced))]
             result.kept = len(others)
+            others = pd.concat([others, _decided_and_gone(ws, before, table, replaced)])
             if len(others):
                 order = {k: i for i, k in enumerate(REVIEW_KINDS)}
                 table = pd.concat([others, table], ignore_index=True).sort_values(
@@ -119,6 +120,21 @@ def store_review(workspace: Workspace | str, result: ReviewResult) -> ReviewResu
     for note in result.notes:
         log.info(note)
     return result
+
+
+def _decided_and_gone(ws: Workspace, before: pd.DataFrame, table: pd.DataFrame, replaced: set) -> pd.DataFrame:
+    """The stored review's rows, of the kinds looked for again, that a person decided (accepted or
+    dismissed) and the new review no longer finds (an accepted leak: its image is set aside, so no pair
+    names it; a label relabelled): kept, so that what was decided stays counted. Ungrouped kinds only:
+    a copy group's numbers are the new review's."""
+    stored = ws.review()
+    if stored is None or stored.empty:
+        return before.iloc[:0]
+    found = set(zip(table["id"].astype(int), table["kind"]))
+    again = np.array([(int(i), k) in found for i, k in zip(stored["id"], stored["kind"])], bool)
+    keep = stored["kind"].isin(list(replaced)).to_numpy() & stored["status"].isin(["accepted", "dismissed"]).to_numpy() \
+        & (stored["group"] < 0).to_numpy() & ~again
+    return stored.loc[keep, list(before.columns)]
 
 
 def find_in_collection(workspace: Workspace | str, config: ReviewConfig = ReviewConfig(),

@@ -556,7 +556,11 @@ def test_of_identical_files_the_one_not_named_like_a_copy_then_the_oldest_is_kep
                           "taken_at": pd.Timestamp("2024-05-01"), "taken_at_source": "exif", **same})
     order = _keep_order(named, None)
     assert named["path"].iloc[order[0]] == "misc/IMG_1.jpg"  # the lowest id was kept before
-    assert why_keep(named, 2, [0, 1]) == "identical files: the others are named like copies"
+    assert why_keep(named, 2, [0, 1]) == "identical files: the others are named like copies or kept in a backup folder"
+    # a camera's file and its byte copy in Backup/ (which sorts first): the camera's is kept
+    backup = pd.DataFrame({"id": [0, 1], "path": ["Backup/DSC01003.JPG", "DCIM/100MSDCF/DSC01003.JPG"],
+                           "taken_at": pd.Timestamp("2024-05-01"), "taken_at_source": "exif", **same})
+    assert backup["path"].iloc[_keep_order(backup, None)[0]] == "DCIM/100MSDCF/DSC01003.JPG"
     dated = pd.DataFrame({"id": [0, 1], "path": ["a.jpg", "b.jpg"], "taken_at_source": "file",
                           "taken_at": pd.to_datetime(["2024-05-02", "2023-01-01"]), **same})
     assert _keep_order(dated, None)[0] == 1 and why_keep(dated, 1, [0]) == "identical files: the oldest file"

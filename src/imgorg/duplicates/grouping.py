@@ -150,7 +150,7 @@ def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndar
     JPEG with its camera RAW beside it) over a conversion of it, then the copy with a capture time,
     then with GPS, then with a rating of 1 or more or keywords (a person's own), then most pixels (read from the
     file header only), then the least compressed (bytes per pixel), then a file not named like a copy
-    (``COPY_NAME``), then the oldest file time (where no capture time was read), then lowest id."""
+    (``COPY_NAME``) nor in a backup folder, then the oldest file time (where no capture time was read), then lowest id."""
     n = len(members)
     pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(n)
     links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(n)
@@ -168,9 +168,17 @@ def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndar
                        rejected, cropped, links))
 
 
+BACKUP_FOLDER = re.compile(r"^(backups?|copies|copy)$", re.IGNORECASE)  # a folder of copies: Backup/DSC01001.JPG
+
+
 def copy_named(paths) -> np.ndarray:
-    """Whether each file's name is one copying makes (``COPY_NAME``)."""
-    return np.array([bool(COPY_NAME.search(Path(str(p)).stem.strip())) for p in paths], bool)
+    """Whether each file's name is one copying makes (``COPY_NAME``), or it sits in a backup folder
+    (``BACKUP_FOLDER``): of identical files, the other is the original."""
+    def copied(path: str) -> bool:
+        parts = Path(path).parts
+        return bool(COPY_NAME.search(Path(path).stem.strip())) or any(BACKUP_FOLDER.match(p) for p in parts[:-1])
+
+    return np.array([copied(str(p)) for p in paths], bool)
 
 
 def file_times(members: pd.DataFrame) -> np.ndarray:

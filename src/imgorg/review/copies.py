@@ -519,7 +519,7 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
         named = copy_named(images["path"].iloc[[kept, *others]])
         if not named[0] and named[1:].all():
-            return "identical files: the others are named like copies"
+            return "identical files: the others are named like copies or kept in a backup folder"
         times = file_times(images.iloc[[kept, *others]])
         if np.isfinite(times[0]) and (times[0] < times[1:]).all():
             return "identical files: the oldest file"

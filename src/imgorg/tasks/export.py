@@ -304,15 +304,12 @@ def _place_parts(source, parts, original_name: str, folder: Path, name: str, cop
     return placed
 
 
-BACKUP_FOLDER = re.compile(r"^(backups?|copies|copy)$", re.IGNORECASE)
-
-
 def _originals_first(paths: pd.Series) -> np.ndarray:
     """The order to export files in: a file named like a copy ("IMG_1 copy.jpg") or kept in a backup
-    folder after the others, so that where two share a name the original keeps it (Backup/DSC01001.JPG
-    took "DSC01001.JPG", and the camera's file and its sidecar became "DSC01001_2.JPG"); else as listed."""
-    backup = np.array([any(BACKUP_FOLDER.match(part) for part in p.split("/")[:-1]) for p in paths], bool)
-    return np.lexsort((np.arange(len(paths)), copy_named(paths) | backup))
+    folder (``grouping.copy_named``) after the others, so that where two share a name the original keeps
+    it (Backup/DSC01001.JPG took "DSC01001.JPG", and the camera's file and its sidecar became
+    "DSC01001_2.JPG"); else as listed."""
+    return np.lexsort((np.arange(len(paths)), copy_named(paths)))
 
 
 def _check_target(source: Path, target: Path, force: bool) -> None:

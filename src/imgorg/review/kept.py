@@ -60,16 +60,19 @@ def measure_keeping(data: bytes, decoded=None) -> tuple[dict[str, float], np.nda
     return (scores, *_kept_arrays(data, image))
 
 
-def spill_keeping(folder: str, data: bytes, decoded=None) -> tuple[dict[str, float], str | None, str | None]:
+def spill_keeping(folder: str, data: bytes, decoded=None,
+                  name: str | None = None) -> tuple[dict[str, float], str | None, str | None]:
     """(the quality scores, the path of this image's working pixels, that of its grey pixels or None)
-    as ``measure_keeping`` makes them, each written to ``folder`` as a .npy file. None for an
-    image under ``MIN_SIDE`` px, which keeps nothing (and costs nothing more than its scores)."""
+    as ``measure_keeping`` makes them, each written to ``folder`` as a .npy file (``name``.w.npy and
+    ``name``.g.npy, by default a random name each). None for an image under ``MIN_SIDE`` px, which
+    keeps nothing (and costs nothing more than its scores), and where the disk is full."""
     scores, image = measure_decoded(data, decoded)
     if min(image.size) < MIN_SIDE:
         return scores, None, None
     pixels, gray = _kept_arrays(data, image)
     try:
-        return scores, _write(folder, pixels), None if gray is None else _write(folder, gray)
+        return scores, _write(folder, pixels, name and f"{name}.w"), \
+            None if gray is None else _write(folder, gray, name and f"{name}.g")
     except OSError:  # the disk filled up since the review began: the checks decode this image again
         return scores, None, None
 
@@ -128,12 +131,9 @@ def _write_first_read(folder: str, sha: str, data: bytes, quality, thumbnail) ->
     """What ``_thumbnail_chunk`` and ``spill_keeping`` make of one photo, as ``sha``'s files in ``folder``:
     its kept pixels (``.w.npy``, ``.g.npy``) and, written last and whole (so that a run killed
     meanwhile leaves no half of it), the rest (``.npz``)."""
-    scores, pixels = measure_decoded(data, quality)
-    working, gray = _kept_arrays(data, pixels)
-    kept = {"w": working, "g": gray}
-    for part, array in kept.items():
-        if array is not None:
-            np.save(os.path.join(folder, f"{sha}.{part}.npy"), array, allow_pickle=False)
+    scores, working, gray = spill_keeping(folder, data, quality, name=sha)
+    if working is None:  # no room: the review reads this photo itself
+        return
     (search, views), as_is = first_read_signatures(thumbnail)
     framed = {} if as_is is None else {"framed_search": as_is[0], "framed_views": as_is[1]}
     part = os.path.join(folder, f"{sha}.{os.getpid()}.part.npz")
@@ -223,8 +223,8 @@ def kept_bytes(sizes: np.ndarray) -> int:
     return int((working + gray).sum() + 128 * 2 * len(sizes))  # and each .npy file's header
 
 
-def _write(folder: str, pixels: np.ndarray) -> str:
-    path = os.path.join(folder, f"{uuid.uuid4().hex}.npy")
+def _write(folder: str, pixels: np.ndarray, name: str | None = None) -> str:
+    path = os.path.join(folder, f"{name or uuid.uuid4().hex}.npy")
     np.save(path, pixels, allow_pickle=False)
     return path
 

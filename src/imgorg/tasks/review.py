@@ -286,7 +286,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                      thumbnails=thumbnails, decoded=grays))
     first_kept = set(groups.loc[groups["keep"], "id"].astype(int))
     rescore = lambda found: rescored(found, images, ws.embeddings, thumbnails, first_kept)  # noqa: E731
-    groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root)
+    groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root, kept)
     groups = rescore(prefer_by_pixels(groups, images, ws.root, blurry))
     if "similar" not in config.kinds:  # the copies of photos checked by aligning them: a burst shot is no copy
         groups, found, shots = timed("copy check", lambda: _checked_copies(ws, groups, progress, kept, split,
@@ -297,7 +297,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept, judge=judge))
     groups = copy_groups(series, images, ws.embeddings, ws.root, thumbnails, crops)
-    groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root)
+    groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root, kept)
     groups = prefer_by_pixels(groups, images, ws.root, blurry)
     groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root, agreed), images, split, config.splits))
     return copy_findings(groups, images), similar_findings(series, images)

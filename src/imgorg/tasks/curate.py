@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 from ..constants import CURATED, NOISE
 from ..curation import (
@@ -112,6 +111,8 @@ def _split(ws: Workspace, log: dict, labels: np.ndarray, edit: Split) -> dict:
     if not isinstance(edit.k, int) or not 2 <= edit.k <= len(rows):
         raise ConfigError(f"cluster {edit.cluster} has {len(rows)} images: split it into 2 to {len(rows)} parts, "
                           f"not {edit.k!r}")
+    from sklearn.cluster import KMeans  # here: the review's process imports this module, and never splits
+
     parts = KMeans(n_clusters=edit.k, n_init=10, random_state=edit.seed).fit_predict(ws.reduced[rows])
     first = next_cluster_id(ws, log, labels)
     ids = ws.images["id"].to_numpy()

@@ -12,13 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..clustering import distance_to_centre
 from ..constants import CLIP_BACKBONE, CURATED, GONE, GONE_IMAGES, NOISE, SET_ASIDE
 from ..curation import Curated, apply as apply_edits, effective, set_gone
 from ..embed.tags import Tags, read_tags
 from ..index import SearchIndex, build_index, restore_index
 from ..metadata import SOURCE_FILE, SOURCE_NAME
-from ..metrics import score_clustering
 from ..workspace import (EDITS_FILE, INDEX_DATA, INDEX_RECORD, REVIEW_FILE, REVIEW_NOTES_FILE, TAGS_FILE, Store,
                          projection_name)
 from ..workspace.store import digest
@@ -170,6 +168,8 @@ class Workspace(PeopleView, Store):
         """Each image's distance to its cluster's centre in the reduced space, if the method has centres."""
         method = self.check_method(method)
         if method == CURATED:
+            from ..clustering import distance_to_centre  # scikit-learn: not for a review's process, which never asks
+
             return self.cached(("distances", CURATED), lambda: distance_to_centre(self.reduced, self.curated().labels))
         column = self.assignments.get(f"{method}_distance")
         return None if column is None else column.to_numpy()
@@ -180,6 +180,8 @@ class Workspace(PeopleView, Store):
         method = self.check_method(method)
         if method != CURATED:
             return self.metrics.get(method, {})
+        from ..metrics import score_clustering  # scikit-learn, as above
+
         return self.cached(("scores", CURATED), lambda: score_clustering(
             self.reduced, self.curated().labels, self.labels).to_dict())
 

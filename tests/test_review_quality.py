@@ -362,3 +362,33 @@ def test_a_camera_raw_is_sized_as_the_catalog_has_it_not_as_its_preview(tmp_path
     raw = int(ws.images.loc[ws.images["path"] == "raw.dng", "id"].item())
     assert result.scores.set_index("id").loc[raw, ["width", "height"]].tolist() == [900, 600]
     assert raw not in set(result.table["id"])
+
+
+def test_a_screenshot_is_known_by_its_name_or_as_a_lossless_screen_without_a_camera():
+    from imgorg.review.quality import screenshots
+
+    rows = [  # path, format, width, height, camera make: is it a screenshot
+        ("Screenshot_20240517-101112.png", "PNG", 1080, 2400, None, True),  # Android
+        ("Screenshot_20240517-101112_Chrome.jpg", "JPEG", 1080, 2340, None, True),  # Samsung: JPEG
+        ("Screenshot 2024-05-17 at 10.11.12.png", "PNG", 1432, 987, None, True),  # a Mac's, of part of a screen
+        ("old/Screen Shot 2019-05-17 at 10.11.12.png", "PNG", 2880, 1800, None, True),
+        ("Bildschirmfoto 2024-05-17 um 10.11.12.png", "PNG", 800, 600, None, True),
+        ("Capture d\u2019e\u0301cran 2024-05-17 a\u0300 10.11.12.png", "PNG", 800, 600, None, True),  # macOS: NFD
+        ("IMG_4101.PNG", "PNG", 1170, 2532, None, True),  # an iPhone's: a phone's screen, no camera
+        ("Downloads/export.png", "PNG", 1920, 1080, None, True),  # a monitor's
+        ("IMG_4101.PNG", "PNG", 1170, 2532, "Apple", False),  # a camera wrote its EXIF: a photo
+        ("DSC_0042.png", "PNG", 1920, 1080, None, False),  # a camera's name
+        ("PXL_20240517_101112123.png", "PNG", 1080, 1920, None, False),
+        ("IMG_4101.JPG", "JPEG", 1170, 2532, None, False),  # lossy, named as photos are
+        ("astronaut.png", "PNG", 512, 512, None, False),  # a photo's shape
+        ("IMG_0001.png", "PNG", 6000, 4000, None, False),
+        ("cifar/cat/0001.png", "PNG", 32, 32, None, False),
+        ("strip.png", "PNG", 400, 3000, None, False),  # taller than any screen
+        ("small.png", "PNG", 320, 640, None, False),  # smaller than any screen of its shape
+        ("broken.png", None, None, None, None, False),
+    ]
+    images = pd.DataFrame(rows, columns=["path", "format", "width", "height", "camera_make", "screen"])
+    images = images.astype({"width": "Int64", "height": "Int64", "camera_make": "string"})
+    assert screenshots(images).tolist() == images["screen"].tolist()
+    assert screenshots(images[["path"]]).tolist() == [True] * 6 + [False] * 12  # the name alone, where that is all
+    assert screenshots(images.iloc[:0]).tolist() == []

@@ -697,10 +697,12 @@ def test_a_screenshot_among_small_photos_is_no_odd_size_but_a_huge_photo_is(tmp_
     folder.mkdir()
     for i, image in enumerate(sorted(extract_cifar(tmp_path / "cifar", per_class=1).rglob("*.jpg"))[:9]):
         Image.open(image).resize((300, 300)).save(folder / f"{i}.jpg")
-    Image.open(next(folder.glob("*.jpg"))).resize((1170, 2532)).save(folder / "screen.png")  # 8x their side
+    huge = Image.open(next(folder.glob("*.jpg"))).resize((1170, 2532))  # 8x their side
+    huge.save(folder / "huge.jpg")  # a photo's file
+    huge.save(folder / "screen.png")  # a phone screenshot's: a PNG of its screen's size, no camera (quality.screenshots)
     ws = run(folder, tmp_path / "ws", CONFIG).workspace
     odd = find_in_collection(ws, ReviewConfig(kinds=("odd_size",))).table
-    assert odd["path"].tolist() == ["screen.png"]
+    assert odd["path"].tolist() == ["huge.jpg"]
     tags = ws.tags()
     classes = np.array(tags.classes).copy()
     classes[ws.rows_of(odd["id"]), 0] = class_names().index(PAGE_CLASSES[0])  # tagged as a web page: a screenshot

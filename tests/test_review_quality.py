@@ -362,3 +362,213 @@ def test_a_camera_raw_is_sized_as_the_catalog_has_it_not_as_its_preview(tmp_path
     raw = int(ws.images.loc[ws.images["path"] == "raw.dng", "id"].item())
     assert result.scores.set_index("id").loc[raw, ["width", "height"]].tolist() == [900, 600]
     assert raw not in set(result.table["id"])
+
+
+# --- screenshots: a screen's white app or dark theme is its design, not exposure -----------------------------
+
+def app_screen(size: tuple[int, int], dark: bool = False, seed: int = 0) -> Image.Image:
+    """A phone app's screen as a screenshot keeps it: a status bar (time, signal, battery), a title bar,
+    a list of rows (an icon, a line of text and a greyer one under it, a switch or a button), a tab bar."""
+    from PIL import ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    width, height = size
+    unit = width / 100
+    back, cell, text, grey, line = (((0, 0, 0), (28, 28, 30), (235, 235, 245), (142, 142, 147), (56, 56, 58)) if dark
+                                    else ((255, 255, 255), (255, 255, 255), (0, 0, 0), (138, 138, 142), (220, 220, 224)))
+    image = Image.new("RGB", size, back)
+    draw = ImageDraw.Draw(image)
+    big, small = ImageFont.load_default(size=round(4.4 * unit)), ImageFont.load_default(size=round(3.4 * unit))
+    draw.text((7 * unit, 3 * unit), "9:41", font=big, fill=text)  # the status bar
+    for bar in range(4):
+        draw.rectangle([72 * unit + bar * 2.2 * unit, (7 - bar) * unit, 73.5 * unit + bar * 2.2 * unit, 8 * unit],
+                       fill=text)
+    draw.rounded_rectangle([83 * unit, 4 * unit, 92 * unit, 8.5 * unit], radius=unit, outline=text, width=3)
+    draw.rectangle([84 * unit, 5 * unit, 89 * unit, 7.5 * unit], fill=text)
+    draw.text((6 * unit, 14 * unit), "Settings" if seed % 2 else "Messages", font=ImageFont.load_default(
+        size=round(8 * unit)), fill=text)  # the title
+    y = 28 * unit
+    while y < height - 22 * unit:
+        draw.rectangle([0, y, width, y + 15 * unit], fill=cell)
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        draw.rounded_rectangle([5 * unit, y + 3 * unit, 14 * unit, y + 12 * unit], radius=2 * unit, fill=colour)
+        words = " ".join(rng.choice(["Wi-Fi", "Bluetooth", "Battery", "Privacy", "Alex", "Meeting", "tomorrow",
+                                     "Photos", "at", "noon", "Display", "Sounds", "ok", "see", "you"], 3))
+        draw.text((18 * unit, y + 3 * unit), words, font=big, fill=text)
+        draw.text((18 * unit, y + 8.5 * unit), words.lower() + " and more", font=small, fill=grey)
+        if rng.random() < 0.5:  # a switch, on
+            draw.rounded_rectangle([80 * unit, y + 4 * unit, 93 * unit, y + 11 * unit], radius=3.5 * unit,
+                                   fill=(52, 199, 89))
+            draw.ellipse([86.5 * unit, y + 4.5 * unit, 92.5 * unit, y + 10.5 * unit], fill=(255, 255, 255))
+        else:  # a button
+            draw.rounded_rectangle([74 * unit, y + 4 * unit, 94 * unit, y + 11 * unit], radius=2 * unit,
+                                   fill=(0, 122, 255))
+            draw.text((78 * unit, y + 5 * unit), "Open", font=small, fill=(255, 255, 255))
+        draw.line([18 * unit, y + 15 * unit, width, y + 15 * unit], fill=line, width=2)
+        y += 15 * unit
+    draw.rectangle([0, height - 18 * unit, width, height], fill=cell)  # the tab bar
+    draw.line([0, height - 18 * unit, width, height - 18 * unit], fill=line, width=2)
+    for tab in range(4):
+        x = (12.5 + 25 * tab) * unit
+        draw.ellipse([x - 3 * unit, height - 15 * unit, x + 3 * unit, height - 9 * unit],
+                     fill=(0, 122, 255) if tab == 0 else grey)
+    return image
+
+
+def map_screen(size: tuple[int, int], dark: bool = False, seed: int = 0) -> Image.Image:
+    """A phone's maps app as a screenshot keeps it: blocks between streets, a park, a river, a route with
+    a pin, street names, a status bar, a search field over the map and a sheet with the route's time."""
+    from PIL import ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    width, height = size
+    unit = width / 100
+    ground, street, park, water, text, sheet = (
+        ((36, 38, 46), (62, 66, 80), (38, 58, 48), (23, 38, 58), (170, 174, 186), (32, 33, 36)) if dark else
+        ((242, 239, 233), (255, 255, 255), (200, 230, 190), (170, 210, 240), (90, 90, 90), (255, 255, 255)))
+    image = Image.new("RGB", size, ground)
+    draw = ImageDraw.Draw(image)
+    font, big = ImageFont.load_default(size=round(3.2 * unit)), ImageFont.load_default(size=round(6 * unit))
+    for colour in (park, water, park):
+        x, y = rng.integers(0, width), rng.integers(0, height)
+        draw.rectangle([x, y, x + rng.integers(15, 45) * unit, y + rng.integers(15, 50) * unit], fill=colour)
+    for x in np.arange(rng.integers(5, 15), 100, rng.integers(14, 20)) * unit:  # streets
+        draw.line([x, 0, x + rng.integers(-5, 5) * unit, height], fill=street, width=int(rng.integers(1, 3) * unit))
+    for y in np.arange(rng.integers(5, 15), 100 * height / width, rng.integers(16, 24)) * unit:
+        draw.line([0, y, width, y + rng.integers(-5, 5) * unit], fill=street, width=int(rng.integers(1, 3) * unit))
+    route = [(int(rng.integers(10, 90) * unit), int(height * (0.25 + 0.08 * k))) for k in range(6)]
+    draw.line(route, fill=(66, 133, 244), width=int(2 * unit))
+    x, y = route[-1]
+    draw.ellipse([x - 4 * unit, y - 9 * unit, x + 4 * unit, y - unit], fill=(234, 67, 53))
+    draw.polygon([(x - 3 * unit, y - 4 * unit), (x + 3 * unit, y - 4 * unit), (x, y + unit)], fill=(234, 67, 53))
+    for _ in range(12):
+        draw.text((int(rng.integers(0, 80) * unit), int(rng.integers(0, height))),
+                  str(rng.choice(["Main St", "Park Ave", "Elm Rd", "Cafe", "Station", "Market", "Bridge St"])),
+                  font=font, fill=text)
+    for bar in range(4):  # the status bar
+        draw.rectangle([72 * unit + bar * 2.2 * unit, (7 - bar) * unit, 73.5 * unit + bar * 2.2 * unit, 8 * unit],
+                       fill=(255, 255, 255) if dark else (0, 0, 0))
+    draw.text((7 * unit, 3 * unit), "9:41", font=big, fill=(255, 255, 255) if dark else (0, 0, 0))
+    draw.rounded_rectangle([4 * unit, 12 * unit, 96 * unit, 24 * unit], radius=6 * unit, fill=sheet)
+    draw.text((12 * unit, 15 * unit), "Search here", font=big, fill=text)
+    draw.rounded_rectangle([0, height - 45 * unit, width, height + 10 * unit], radius=5 * unit, fill=sheet)
+    draw.text((6 * unit, height - 40 * unit), f"{rng.integers(3, 40)} min ({rng.integers(1, 20)} km)",
+              font=ImageFont.load_default(size=round(7 * unit)), fill=(24, 128, 56))
+    draw.text((6 * unit, height - 30 * unit), "Fastest route now due to traffic", font=font, fill=text)
+    draw.rounded_rectangle([6 * unit, height - 20 * unit, 45 * unit, height - 10 * unit], radius=5 * unit,
+                           fill=(26, 115, 232))
+    draw.text((14 * unit, height - 18 * unit), "Start", font=big, fill=(255, 255, 255))
+    return image
+
+
+def editor_screen(size: tuple[int, int] = (1920, 1080), seed: int = 0) -> Image.Image:
+    """A code editor in a dark theme, as a desktop screenshot keeps it: a side bar, line numbers and
+    coloured code on a near-black page."""
+    from PIL import ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    width, height = size
+    image = Image.new("RGB", size, (30, 30, 30))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=18)
+    draw.rectangle([0, 0, 260, height], fill=(37, 37, 38))
+    for row in range(30):
+        draw.text((24, 50 + row * 30), f"module_{row}.py", font=font, fill=(204, 204, 204))
+    colours = [(86, 156, 214), (206, 145, 120), (220, 220, 170), (106, 153, 85), (212, 212, 212)]
+    for row in range((height - 60) // 26):
+        draw.text((280, 40 + row * 26), f"{row + 1:4d}", font=font, fill=(133, 133, 133))
+        x = 340 + 40 * int(rng.integers(0, 4))
+        for _ in range(int(rng.integers(1, 6))):
+            word = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz_()=:"), int(rng.integers(3, 12))))
+            draw.text((x, 40 + row * 26), word, font=font, fill=colours[int(rng.integers(0, 5))])
+            x += 12 * len(word) + 12
+    return image
+
+
+def camera_jpeg(path, image: Image.Image, number: int) -> None:
+    from .photo_corpus import make_exif
+
+    exif = make_exif(make="Apple", model="iPhone 13", taken=f"2024:05:17 10:{number:02d}:00")
+    image.save(path, "JPEG", quality=92, exif=exif)
+
+
+@pytest.fixture(scope="module")
+def camera_roll(tmp_path_factory):
+    """A phone's camera roll and downloads, run and reviewed for dark and overexposed: camera photos (JPEG
+    with EXIF), an overexposed one, overexposed photos saved as PNG (one with its camera's EXIF, one named
+    by its camera), and screenshots as phones and desktops name and save them, light and dark."""
+    from imgorg import ClusterConfig, MapConfig, RunConfig, run
+    from imgorg.config import ReviewConfig
+    from imgorg.tasks.review import review_collection
+
+    from .photo_corpus import SOURCE_FILES, make_exif, source_photo
+
+    folder = tmp_path_factory.mktemp("roll") / "roll"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    number = 0
+    for name in SOURCE_FILES:  # two 4:3 crops of each photo, at a phone photo's shape
+        photo = source_photo(name).convert("RGB")
+        for _ in range(2):
+            w, h = photo.size
+            cw = int(min(w, h * 4 / 3) * rng.uniform(0.7, 1.0))
+            x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - round(cw * 3 / 4) + 1))
+            number += 1
+            camera_jpeg(folder / f"IMG_{number:04d}.JPG", photo.crop((x, y, x + cw, y + round(cw * 3 / 4)))
+                        .resize((1200, 900), Image.Resampling.LANCZOS), number)
+    bright = exposure(source_photo("coffee").convert("RGB"), 2.5)
+    camera_jpeg(folder / "IMG_0100.JPG", bright.resize((1200, 800)), 40)  # overexposed: 2.5 stops over
+    wide = bright.crop((0, 60, 600, 398)).resize((1280, 720))  # 16:9, the shape of a screen
+    wide.save(folder / "IMG_0101.png", exif=make_exif(make="Canon", model="EOS R6"))  # exported with its EXIF
+    wide.save(folder / "DSC_0102.png")  # its EXIF dropped, its camera's name kept
+    shots = {"Screenshot_20240517-101112.png": map_screen((1080, 2400), seed=1),  # Android
+             "IMG_4101.PNG": map_screen((1170, 2532), seed=2),  # an iPhone's, named as its photos are
+             "IMG_4102.PNG": app_screen((1170, 2532), seed=3),
+             "Screenshot_20240517-101530_Chrome.jpg": app_screen((1080, 2340), seed=4),  # a Samsung's JPEG
+             "IMG_4103.PNG": map_screen((1170, 2532), dark=True, seed=5),  # dark mode
+             "IMG_4104.PNG": app_screen((1170, 2532), dark=True, seed=6),
+             "Screenshot 2024-05-17 at 22.41.05.png": editor_screen()}  # a Mac's, a dark theme
+    for name, image in shots.items():
+        image.save(folder / name, **({"quality": 90} if name.endswith(".jpg") else {}))
+    config = RunConfig(cluster=ClusterConfig(method="kmeans", k=2), map=MapConfig(method="none"))
+    ws = run(folder, tmp_path_factory.mktemp("roll-ws") / "ws", config).workspace
+    table = review_collection(ws, ReviewConfig(kinds=("dark", "overexposed"))).table
+    return {kind: set(table.loc[table["kind"] == kind, "path"]) for kind in ("dark", "overexposed")}, list(shots)
+
+
+def test_screenshots_are_not_overexposed_or_dark_but_an_overexposed_photo_still_is(camera_roll):
+    """A first walk through a phone's camera roll found its white app screenshots flagged "74% of the
+    pixels are blown out": the ImageNet tags called them neither pages nor screens. Their files do."""
+    flagged, shots = camera_roll
+    assert not (flagged["overexposed"] | flagged["dark"]) & set(shots), flagged
+    assert {"IMG_0100.JPG", "IMG_0101.png", "DSC_0102.png"} <= flagged["overexposed"]  # photos, as JPEG or PNG
+
+
+def test_a_screenshot_is_known_by_its_name_or_as_a_lossless_screen_without_a_camera():
+    from imgorg.review.quality import screenshots
+
+    rows = [  # path, format, width, height, camera make: is it a screenshot
+        ("Screenshot_20240517-101112.png", "PNG", 1080, 2400, None, True),  # Android
+        ("Screenshot_20240517-101112_Chrome.jpg", "JPEG", 1080, 2340, None, True),  # Samsung: JPEG
+        ("Screenshot 2024-05-17 at 10.11.12.png", "PNG", 1432, 987, None, True),  # a Mac's, of part of a screen
+        ("old/Screen Shot 2019-05-17 at 10.11.12.png", "PNG", 2880, 1800, None, True),
+        ("Bildschirmfoto 2024-05-17 um 10.11.12.png", "PNG", 800, 600, None, True),
+        ("Capture d\u2019e\u0301cran 2024-05-17 a\u0300 10.11.12.png", "PNG", 800, 600, None, True),  # macOS: NFD
+        ("IMG_4101.PNG", "PNG", 1170, 2532, None, True),  # an iPhone's: a phone's screen, no camera
+        ("Downloads/export.png", "PNG", 1920, 1080, None, True),  # a monitor's
+        ("IMG_4101.PNG", "PNG", 1170, 2532, "Apple", False),  # a camera wrote its EXIF: a photo
+        ("DSC_0042.png", "PNG", 1920, 1080, None, False),  # a camera's name
+        ("PXL_20240517_101112123.png", "PNG", 1080, 1920, None, False),
+        ("IMG_4101.JPG", "JPEG", 1170, 2532, None, False),  # lossy, named as photos are
+        ("astronaut.png", "PNG", 512, 512, None, False),  # a photo's shape
+        ("IMG_0001.png", "PNG", 6000, 4000, None, False),
+        ("cifar/cat/0001.png", "PNG", 32, 32, None, False),
+        ("strip.png", "PNG", 400, 3000, None, False),  # taller than any screen
+        ("small.png", "PNG", 320, 640, None, False),  # smaller than any screen of its shape
+        ("broken.png", None, None, None, None, False),
+    ]
+    images = pd.DataFrame(rows, columns=["path", "format", "width", "height", "camera_make", "screen"])
+    images = images.astype({"width": "Int64", "height": "Int64", "camera_make": "string"})
+    assert screenshots(images).tolist() == images["screen"].tolist()
+    assert screenshots(images[["path"]]).tolist() == [True] * 6 + [False] * 12  # the name alone, where that is all
+    assert screenshots(images.iloc[:0]).tolist() == []

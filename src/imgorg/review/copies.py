@@ -308,7 +308,8 @@ def judge_pair(images: pd.DataFrame, root, page: np.ndarray, a: int, b: int, kin
                by_id: pd.DataFrame | None = None, agreed: dict | None = None,
                moments: np.ndarray | None = None) -> str | None:
     """What rows ``a`` and ``b``, aligned as ``kind`` (copy or similar), are instead, or None. Two pages or
-    screens (both tagged as pages, ``review.quality.pages``, or both lossless files) are copies or nothing:
+    screens (both ``page``: tagged as pages, ``review.quality.pages``, or screenshots by their files,
+    ``review.quality.screenshots``; or both lossless files) are copies or nothing:
     receipts, letters or screenshots of one layout are no burst. A copy whose fine detail does not agree
     (``FINE_AGREE``; ``_large`` says which pairs it decides) is not one: two pages or screens are
     "neither", two photos shots moments apart, "similar"; so are two shots of one camera by their capture

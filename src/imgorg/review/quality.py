@@ -21,6 +21,8 @@ from __future__ import annotations
 import io
 import logging
 import math
+import re
+import unicodedata
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from PIL import Image
 
 from .. import progress as _progress
 from ..errors import ImageDecodeError
+from ..formats import LOSSLESS_FORMATS
 from .. import video
 from ..images import decode_image, decode_jpeg_as
 from ..parallel import available_cores, chunked_map
@@ -39,7 +42,7 @@ from ..sources import source_path
 log = logging.getLogger(__name__)
 
 __all__ = ["FEATURES", "KINDS", "MODEL_FLAGS", "SCORE_COLUMNS", "WORK_SIDE", "image_scores",
-           "model_features", "quality_flags", "quality_scores", "read_work_image", "shared_decode"]
+           "model_features", "quality_flags", "quality_scores", "read_work_image", "screenshots", "shared_decode"]
 
 WORK_SIDE = 512  # px: the long side the scores are measured at (larger images are reduced to it)
 DRAFT_SIDE = 448  # px: a JPEG decodes at the smallest scale whose long side reaches this (then at most WORK_SIDE)
@@ -151,6 +154,19 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "quality_model.js
 # there. On benchmarks/mixed_pile.py's pile of downloads, 57 of the 84 images flagged overexposed without
 # this and 6 of the 10 dark are tagged first "web site" or "menu".
 PAGE_CLASSES = ("web site", "comic book", "crossword puzzle", "book jacket", "menu", "envelope")
+# Screenshots by their file (``screenshots``): the tags miss many (of the mixed pile's 69 screenshots, 17 are
+# tagged first as something else: a map "oscilloscope", a chat with photos "Windsor tie"). The name a phone
+# or a desktop gives them, in any format (Samsung's are JPEGs), and a few of the names macOS gives in other
+# languages...
+SCREENSHOT_NAME = re.compile(r"screen[ _-]?(shot|capture|record)|bildschirmfoto|capture d.[eé]cran|captura de "
+                             r"pantalla|schermata|schermafbeelding|sk[aä]rmavbild|zrzut ekranu", re.IGNORECASE)
+# ...or a lossless file (an iPhone's screenshot is IMG_1234.PNG) with no camera make or model, the shape of a
+# phone's screen upright or a monitor's (1.78:1 for 16:9, 2.16:1 an iPhone since the X, 2.0-2.33:1 Androids,
+# 2.56:1 a Galaxy Fold's cover screen; a camera's photos are 4:3, 3:2 or 1:1) and at least SCREEN_MIN_SIDE
+# across, and not named as a camera names its photos (DSC_0042, PXL_20240517_101112123, P1000123).
+SCREEN_ASPECTS = (1.75, 2.6)  # long side / short side
+SCREEN_MIN_SIDE = 640  # px: the short side of the smallest such screen (an iPhone 5's 640x1136)
+CAMERA_NAME = re.compile(r"^(_?DSC|PXL_|GOPR|G[HX]\d{6}|DJI_|P\d{7}|IMG_\d{8}_)", re.IGNORECASE)
 EXPOSURE_KINDS = ("dark", "overexposed")
 MODEL_FLAGS = ("blurry", "dark", "overexposed")
 MODEL_THRESHOLD = 0.5
@@ -169,6 +185,38 @@ def pages(tags, n: int) -> np.ndarray:
     names = vocabulary.class_names()
     wanted = [i for i, name in enumerate(names) if name in PAGE_CLASSES]
     return np.isin(np.asarray(tags.classes)[:, 0], wanted)
+
+
+def screenshots(images: pd.DataFrame) -> np.ndarray:
+    """Per catalogued file (``images``: the catalog's path, format, width, height, camera_make and
+    camera_model; any missing counts as unknown), whether it is a screenshot: named as one
+    (``SCREENSHOT_NAME``: "Screenshot_20240517-101112.png", "Screen Shot 2019-05-17 at 10.11.12.png"),
+    or a PNG, TIFF or BMP with no camera make or model, the shape and size of a phone's or a monitor's
+    screen (``SCREEN_ASPECTS``, ``SCREEN_MIN_SIDE``) and no camera's name (``CAMERA_NAME``).
+
+    Why: a screen's white app background or dark theme is its design, not exposure, and a person going
+    through a phone's camera roll does not want each screenshot called overexposed or dark. Its file
+    says what it is where the ImageNet tags (``pages``) do not: screenshot tools name their files so,
+    and write them lossless at the screen's size without a camera's EXIF. A photo saved as PNG keeps
+    its camera's make and model, or its camera's name, or a photo's shape (4:3, 3:2): it is still
+    judged; so are the PNGs of image datasets (CIFAR's 32 px)."""
+    n = len(images)
+    names = [unicodedata.normalize("NFC", str(path).rsplit("/", 1)[-1]) for path in
+             (images["path"] if "path" in images else [""] * n)]
+    named = np.array([bool(SCREENSHOT_NAME.search(name)) for name in names], bool)
+    camera_named = np.array([bool(CAMERA_NAME.match(name)) for name in names], bool)
+
+    def column(name: str) -> pd.Series:
+        return images[name] if name in images else pd.Series([pd.NA] * n, index=images.index, dtype=object)
+
+    lossless = column("format").isin(list(LOSSLESS_FORMATS)).to_numpy(bool)
+    camera = (column("camera_make").notna() | column("camera_model").notna()).to_numpy(bool)
+    sides = np.stack([pd.to_numeric(column(name), errors="coerce").to_numpy(np.float64, na_value=np.nan)
+                      for name in ("width", "height")], axis=1) if n else np.zeros((0, 2))
+    short, long = sides.min(axis=1), sides.max(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shaped = (short >= SCREEN_MIN_SIDE) & (long / short >= SCREEN_ASPECTS[0]) & (long / short <= SCREEN_ASPECTS[1])
+    return named | (lossless & ~camera & ~camera_named & shaped)
 
 
 def image_scores(pixels: np.ndarray, width: int | None = None, height: int | None = None) -> dict[str, float]:
@@ -414,8 +462,8 @@ def quality_flags(scores: pd.DataFrame, ids=None, page: np.ndarray | None = None
     ``id`` (``ids``, default the scores' index), ``kind`` (one of ``KINDS``), ``score`` (0..1,
     higher is worse) and ``reason`` (in words, with the threshold or the collection figure that
     decided). Rows with NaN scores (unreadable images) are never flagged. ``page``: per row, whether
-    the image is a page or a screen (``pages``): never dark or overexposed, nor odd size where it
-    is as long as most images or longer (a phone screenshot among small photos)."""
+    the image is a page or a screen (``pages``, ``screenshots``): never dark or overexposed, nor odd
+    size where it is as long as most images or longer (a phone screenshot among small photos)."""
     missing = [column for column in SCORE_COLUMNS if column not in scores.columns]
     if missing:
         raise ValueError(f"scores lack the columns {missing}: pass what quality_scores returns")

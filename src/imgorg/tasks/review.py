@@ -47,7 +47,7 @@ from ..review.copies import (
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
 from ..review.labels import label_issues, out_of_fold_probabilities
 from ..review.leaks import leak_findings, left_out_splits, split_of
-from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores, shared_decode
+from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores, screenshots, shared_decode
 from ..review.series import checked_copy_groups, photo_sized, series_table
 from ..review.table import findings_frame, is_open, outlier_findings, summary
 from ..views import Workspace, open_workspace
@@ -160,7 +160,9 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
     with kept_pixels_folder(ws.path / CACHE, catalog_sizes(images)) if copies else nullcontext() as folder, \
             first_read_decodes(ws.path / CACHE) as stored:
         scores, thumbnails, kept, grays = _first_read(ws, copies, folder, stored, timed, progress)
-        page = pages(tags if tags is not None else ws.tags(), len(images))  # white paper is not overexposed
+        # pages and screens: white paper and a white app are not overexposed, a dark theme not dark; and
+        # for the copy check, two of them are copies or nothing (screenshots of one app are no burst)
+        page = pages(tags if tags is not None else ws.tags(), len(images)) | screenshots(images)
         flags = quality_flags(scores.drop(columns="id"), ids=np.arange(len(images)), page=page) \
             .rename(columns={"id": "row"})
         bad = sorted(kinds & {"blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect"})
@@ -274,8 +276,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
             page: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(copy findings, similar-shot findings): the copy search, then its groups checked by aligning
     their photos (or, with the `similar` kind, every candidate pair aligned); across splits, the copy
-    kept is in the split that keeps what splits share. ``page``: per row, whether its tags make it a
-    page or a screen (``review.quality.pages``)."""
+    kept is in the split that keeps what splits share. ``page``: per row, whether it is a page or a
+    screen: by its tags (``review.quality.pages``) or a screenshot by its file (``review.quality.screenshots``)."""
     images = ws.images
     by_id = images.set_index("id")
     agreed: dict = {}  # fine detail compared: the copy check's judge and drop_unlike_copies ask of the same pairs

@@ -293,10 +293,22 @@ def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
     assert wrong.exit_code != 0 and "--ids takes image ids" in str(wrong.exception)
 
 
-def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh):
+def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh, monkeypatch):
+    import imgorg.duplicates as duplicates
+    import imgorg.tasks.review as review_task
+
     path, _, _ = fresh
     assert "similar" not in ReviewConfig().kinds  # opt-in: it aligns every candidate pair
+    reads, read = [], duplicates.image_thumbnails
+
+    def counted(*args, **options):
+        reads.append(len(args[1]))
+        return read(*args, **options)
+
+    for module in (duplicates, review_task):  # wherever the review may read thumbnails from
+        monkeypatch.setattr(module, "image_thumbnails", counted)
     result = review_collection(path, ReviewConfig(kinds=("copy", "similar", "leak")))
+    assert reads == [len(imgorg.load_workspace(path).images)]  # each image read once, for every kind
     table = result.table
     assert set(table["kind"]) <= {"copy", "similar", "leak"} and "similar" in result.seconds
     same = by_path(table[table["kind"] == "copy"], "dog/same.jpg")

@@ -44,6 +44,7 @@ from .. import progress as _progress
 from ..duplicates import (
     DEFAULT_THRESHOLD,
     FAST_THRESHOLD,
+    Thumbnails,
     duplicate_groups,
     scored_candidates,
 )
@@ -352,7 +353,8 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
                  threshold: float | None = None, index: SearchIndex | None = None,
                  progress: ProgressFactory | None = None, crops: np.ndarray | None = None,
                  similar_score: float = SIMILAR_SCORE, kept: dict[int, np.ndarray] | None = None,
-                 judge: Callable[[int, int, str], str | None] | None = None) -> pd.DataFrame:
+                 judge: Callable[[int, int, str], str | None] | None = None,
+                 thumbnails: Thumbnails | None = None) -> pd.DataFrame:
     """Copies and series of similar shots among a workspace's images (rows aligned with ``embeddings``).
 
     The duplicate finder's candidates scoring at least ``similar_score`` are aligned
@@ -360,7 +362,9 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     copy, which is told by its alignment, but a pair at or above it that does not align is a
     similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
     keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment. ``kept``:
-    working pixels already read (``classify_pairs``); ``judge``: as for ``checked_copy_groups``. Returns ``COLUMNS``: one row per image in a
+    working pixels already read (``classify_pairs``); ``judge``: as for ``checked_copy_groups``;
+    ``thumbnails``: the images' ``image_thumbnails`` if already read (the review's first read: else each
+    image is read again for them). Returns ``COLUMNS``: one row per image in a
     copy group (kind "copy", ``best``: the one to keep) or a series (kind "similar", ``best``: the
     suggested shot), ``reason`` in words."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
@@ -368,7 +372,8 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     if not 0.0 < similar_score <= threshold:
         raise ConfigError(f"similar_score ({similar_score}) must be in (0, threshold ({threshold})]; "
                           f"the default is {SIMILAR_SCORE}")
-    pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress)
+    pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress,
+                                          thumbnails=thumbnails)
     keep = scores >= similar_score
     checked = _judged(classify_pairs(images, root, pairs[keep], scores[keep], progress, kept), judge)
     copies = checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy()

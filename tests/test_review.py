@@ -293,10 +293,22 @@ def test_the_review_command_prints_a_summary_acts_and_undoes(fresh):
     assert wrong.exit_code != 0 and "--ids takes image ids" in str(wrong.exception)
 
 
-def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh):
+def test_similar_shots_are_asked_for_and_keep_the_copies_apart(fresh, monkeypatch):
+    import imgorg.duplicates as duplicates
+    import imgorg.tasks.review as review_task
+
     path, _, _ = fresh
     assert "similar" not in ReviewConfig().kinds  # opt-in: it aligns every candidate pair
+    reads, read = [], duplicates.image_thumbnails
+
+    def counted(*args, **options):
+        reads.append(len(args[1]))
+        return read(*args, **options)
+
+    for module in (duplicates, review_task):  # wherever the review may read thumbnails from
+        monkeypatch.setattr(module, "image_thumbnails", counted)
     result = review_collection(path, ReviewConfig(kinds=("copy", "similar", "leak")))
+    assert reads == [len(imgorg.load_workspace(path).images)]  # each image read once, for every kind
     table = result.table
     assert set(table["kind"]) <= {"copy", "similar", "leak"} and "similar" in result.seconds
     same = by_path(table[table["kind"] == "copy"], "dog/same.jpg")
@@ -564,6 +576,25 @@ def test_of_identical_files_the_one_not_named_like_a_copy_then_the_oldest_is_kep
     dated = pd.DataFrame({"id": [0, 1], "path": ["a.jpg", "b.jpg"], "taken_at_source": "file",
                           "taken_at": pd.to_datetime(["2024-05-02", "2023-01-01"]), **same})
     assert _keep_order(dated, None)[0] == 1 and why_keep(dated, 1, [0]) == "identical files: the oldest file"
+
+
+def test_copies_of_one_size_and_capture_time_say_the_rule_that_kept_one():
+    # one photo exported twice, both with the camera's capture time, of one size and one file size (the
+    # exports differ in a few bytes of metadata): it was "the least compressed", which neither is
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import why_keep
+
+    exports = pd.DataFrame({"id": [0, 1], "path": ["export/IMG_0001 copy.jpg", "export/IMG_0001.jpg"],
+                            "sha256": ["x", "y"], "bytes": 4_200_000, "format": "JPEG", "original": None,
+                            "taken_at": pd.Timestamp("2024-05-01 10:30:00"), "taken_at_source": "exif",
+                            "gps_lat": None, "rating": None, "keywords": None, "width": 6000, "height": 4000})
+    assert _keep_order(exports, None)[0] == 1
+    assert why_keep(exports, 1, [0]) == "the others are named like copies or kept in a backup folder"
+    unnamed = exports.assign(path=["export/IMG_0001.jpg", "export/IMG_0001-1.jpg"])
+    assert _keep_order(unnamed, None)[0] == 0 and why_keep(unnamed, 0, [1]) == "the first found"
+    larger = exports.assign(bytes=[4_300_000, 4_200_000])  # the least compressed decides, before the name
+    assert _keep_order(larger, None)[0] == 0
+    assert why_keep(larger, 0, [1]) == "the least compressed (largest file at its size)"
 
 
 def test_similar_shots_are_said_not_looked_for_among_images_too_small_to_tell():

@@ -310,3 +310,33 @@ def test_an_export_turned_in_its_pixels_stays_a_copy_of_its_photo(tmp_path):
                            "similarity": [1.0, 0.45, 0.83], "keep": [True, False, False]})
     checked, series = checked_copy_groups(images, tmp_path, groups)
     assert checked["id"].tolist() == [0, 1] and series.empty  # the turned export a copy, the other picture none
+
+
+def test_frames_taken_in_the_same_second_keep_the_first_found_and_say_so(tmp_path):
+    """Two frames of one burst, as sharp, exposed and large, whose cameras' DateTimeOriginal is the same
+    second: the best shot was said to be "earliest taken". Equal capture times tie; the first found is
+    kept and said; a second earlier keeps the earlier frame, said "earliest taken"."""
+    from .photo_corpus import encode, make_exif, source_photo
+
+    base = source_photo("astronaut").convert("RGB")
+    w, h = int(base.width * 0.85), int(base.height * 0.85)
+    times = {"IMG_0001.JPG": "2024:05:01 10:30:00", "IMG_0002.JPG": "2024:05:01 10:30:00",
+             "IMG_0003.JPG": "2024:05:01 10:29:59"}  # the second frame again, a second earlier
+    for (name, taken), dx in zip(times.items(), (0, base.width // 16, base.width // 16)):
+        exif = make_exif(make="Canon", model="Canon EOS 80D", taken=taken)
+        (tmp_path / name).write_bytes(encode(base.crop((dx, 10, dx + w, 10 + h)), "JPEG", exif, quality=92))
+
+    def best(names: list[str]) -> pd.Series:
+        images = pd.DataFrame({"id": np.arange(len(names)), "path": names,
+                               "taken_at": pd.to_datetime([times[n] for n in names], format="%Y:%m:%d %H:%M:%S")})
+        table = series_table(images, None, tmp_path)
+        shots = table[table["kind"] == "similar"]
+        assert len(shots) == 2, table
+        return shots[shots["best"]].iloc[0]
+
+    for names in (["IMG_0001.JPG", "IMG_0002.JPG"], ["IMG_0002.JPG", "IMG_0001.JPG"]):
+        kept = best(names)
+        assert kept["path"] == names[0], kept  # the first found, whichever it is
+        assert "earliest" not in kept["reason"] and kept["reason"].endswith("the first found"), kept["reason"]
+    kept = best(["IMG_0001.JPG", "IMG_0003.JPG"])
+    assert kept["path"] == "IMG_0003.JPG" and kept["reason"].endswith("earliest taken"), kept

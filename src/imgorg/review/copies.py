@@ -521,18 +521,21 @@ def _others(rows: np.ndarray, groups: np.ndarray, group: int, row: int) -> list[
 
 def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     """Why ``kept`` is the copy to keep rather than ``others`` (rows of ``images``), in words: the first
-    rule of ``duplicates.grouping`` that tells them apart."""
+    rule of ``duplicates.grouping`` that tells them apart (where none does, "the first found")."""
     def value(column: str, row: int):
         return images[column].iat[row] if column in images else None
 
-    if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
+    def by_name_or_file_time(said: str) -> str | None:
         named = copy_named(images["path"].iloc[[kept, *others]])
         if not named[0] and named[1:].all():
-            return "identical files: the others are named like copies or kept in a backup folder"
+            return f"{said}the others are named like copies or kept in a backup folder"
         times = file_times(images.iloc[[kept, *others]])
         if np.isfinite(times[0]) and (times[0] < times[1:]).all():
-            return "identical files: the oldest file"
-        return "identical files: the first found is kept"
+            return f"{said}the oldest file"
+        return None
+
+    if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
+        return by_name_or_file_time("identical files: ") or "identical files: the first found is kept"
 
     rating = lambda r: pd.to_numeric(value("rating", r), errors="coerce")  # noqa: E731
     if not rating(kept) < 0 and any(rating(o) < 0 for o in others):
@@ -555,9 +558,9 @@ def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
     pixels = lambda r: (value("width", r) or 0) * (value("height", r) or 0)  # noqa: E731
     if all(pixels(kept) > pixels(o) for o in others) and pixels(kept):
         return f"most pixels ({value('width', kept)}x{value('height', kept)})"
-    if all(images["bytes"].iat[kept] >= images["bytes"].iat[o] for o in others):
+    if all(images["bytes"].iat[kept] > images["bytes"].iat[o] for o in others):
         return "the least compressed (largest file at its size)"
-    return "the first found"
+    return by_name_or_file_time("") or "the first found"  # as the order goes on where bytes tie
 
 
 def crop_pairs(groups: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:

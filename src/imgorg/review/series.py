@@ -26,7 +26,8 @@ too far apart for the ECC fit). The thresholds were chosen on the development ha
 ``series_table``: copies grouped as stars (``duplicates.grouping``), then similar pairs
 between the images kept of each, grouped as stars too, so that a long burst does not chain
 into one series of unrelated ends. Each series gets a best shot (``_best_order``): the sharpest,
-then the best exposed, then the one with most pixels, then the earliest taken; the reason in words.
+then the best exposed, then the one with most pixels, then the earliest taken, then the first
+found; the reason in words, which names the rule that decided.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .. import progress as _progress
 from ..duplicates import (
     DEFAULT_THRESHOLD,
     FAST_THRESHOLD,
+    Thumbnails,
     duplicate_groups,
     scored_candidates,
 )
@@ -352,7 +354,8 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
                  threshold: float | None = None, index: SearchIndex | None = None,
                  progress: ProgressFactory | None = None, crops: np.ndarray | None = None,
                  similar_score: float = SIMILAR_SCORE, kept: dict[int, np.ndarray] | None = None,
-                 judge: Callable[[int, int, str], str | None] | None = None) -> pd.DataFrame:
+                 judge: Callable[[int, int, str], str | None] | None = None,
+                 thumbnails: Thumbnails | None = None) -> pd.DataFrame:
     """Copies and series of similar shots among a workspace's images (rows aligned with ``embeddings``).
 
     The duplicate finder's candidates scoring at least ``similar_score`` are aligned
@@ -360,7 +363,9 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     copy, which is told by its alignment, but a pair at or above it that does not align is a
     similar shot whatever ``similar_score`` says. ``crops``: (crop row, whole row) pairs the
     keypoint check found (``duplicate_table``'s kind "crop"): copies without alignment. ``kept``:
-    working pixels already read (``classify_pairs``); ``judge``: as for ``checked_copy_groups``. Returns ``COLUMNS``: one row per image in a
+    working pixels already read (``classify_pairs``); ``judge``: as for ``checked_copy_groups``;
+    ``thumbnails``: the images' ``image_thumbnails`` if already read (the review's first read: else each
+    image is read again for them). Returns ``COLUMNS``: one row per image in a
     copy group (kind "copy", ``best``: the one to keep) or a series (kind "similar", ``best``: the
     suggested shot), ``reason`` in words."""
     default = DEFAULT_THRESHOLD if embeddings is not None else FAST_THRESHOLD
@@ -368,7 +373,8 @@ def series_table(images: pd.DataFrame, embeddings: np.ndarray | None, root: str 
     if not 0.0 < similar_score <= threshold:
         raise ConfigError(f"similar_score ({similar_score}) must be in (0, threshold ({threshold})]; "
                           f"the default is {SIMILAR_SCORE}")
-    pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress)
+    pairs, scores, *_ = scored_candidates(images, embeddings, root, similar_score, index, progress,
+                                          thumbnails=thumbnails)
     keep = scores >= similar_score
     checked = _judged(classify_pairs(images, root, pairs[keep], scores[keep], progress, kept), judge)
     copies = checked.loc[checked["kind"] == "copy", ["a", "b"]].to_numpy()
@@ -628,34 +634,47 @@ def shot_quality(images: pd.DataFrame, root, rows: np.ndarray) -> pd.DataFrame:
 def _best_order(rows: np.ndarray, quality: pd.DataFrame) -> np.ndarray:
     """Order of ``rows``, best shot first: sharpest (within ``SHARPNESS_TIE``
     of the sharpest counts as as sharp), then best exposed (least clipped, within
-    ``EXPOSURE_TIE``), then most pixels, then earliest taken, then lowest row."""
+    ``EXPOSURE_TIE``), then most pixels, then earliest taken (equal times tie; unknown
+    is latest), then lowest row (the first found)."""
+    _, as_sharp, exposed, pixels, taken = _order_keys(rows, quality)
+    return np.lexsort((rows, taken, -pixels, ~exposed, ~as_sharp))
+
+
+def _order_keys(rows: np.ndarray, quality: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """``_best_order``'s keys of ``rows``: (sharpness, as sharp as the sharpest, as sharp and as well
+    exposed as the best exposed of those, pixels, capture time in ns with +inf where unknown)."""
     q = quality.iloc[rows]
     sharp = q["sharpness"].fillna(0).to_numpy()
     clipped = q["clipped"].fillna(1).to_numpy()
     as_sharp = sharp >= (1 - SHARPNESS_TIE) * sharp.max()
-    well_exposed = clipped <= clipped[as_sharp].min() + EXPOSURE_TIE
+    exposed = as_sharp & (clipped <= clipped[as_sharp].min() + EXPOSURE_TIE)
     taken = q["taken"].to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
     taken[pd.isna(q["taken"]).to_numpy()] = np.inf
-    return np.lexsort((rows, taken, -q["pixels"].fillna(0).to_numpy(), ~(as_sharp & well_exposed), ~as_sharp))
+    return sharp, as_sharp, exposed, q["pixels"].fillna(0).to_numpy(), taken
 
 
 def _reasons(rows: np.ndarray, quality: pd.DataFrame, kind: str) -> list[str]:
-    """Why the first of ``rows`` is the best, and what each other one is."""
-    q = quality.iloc[rows].reset_index(drop=True)
-    best = q.iloc[0]
+    """Why the first of ``rows`` (in ``_best_order``) is the best, and what each other one is: the
+    first of its keys after which no other is level with it (equal capture times are level: the
+    first found is kept, and said so)."""
     why = []
-    if len(q) > 1:
-        others = q.iloc[1:]
-        if (others["sharpness"] < (1 - SHARPNESS_TIE) * best["sharpness"]).all():
-            why.append(f"sharpest ({best['sharpness'] / max(others['sharpness'].max(), 1e-6):.1f}x the next)")
-        elif (others["clipped"] > best["clipped"] + EXPOSURE_TIE).all():
+    if len(rows) > 1:
+        sharp, as_sharp, exposed, pixels, taken = _order_keys(rows, quality)
+        level = as_sharp[1:]  # the others still level with the best, key by key
+        if not level.any():
+            known = quality["sharpness"].iloc[rows[1:]].dropna()
+            why.append(f"sharpest ({sharp[0] / max(known.max(), 1e-6):.1f}x the next)" if len(known) else "sharpest")
+        elif not (level := level & exposed[1:]).any():
             why.append("as sharp, best exposed")
-        elif (others["pixels"] < best["pixels"]).all():
-            why.append(f"as sharp and exposed, most pixels ({int(best['pixels']):,})")
-        elif pd.notna(best["taken"]):
-            why.append("as sharp and exposed, earliest taken")
+        elif not (level := level & (pixels[1:] == pixels[0])).any():
+            why.append(f"as sharp and exposed, most pixels ({int(pixels[0]):,})")
+        elif not (taken[1:][level] == taken[0]).any():
+            later = np.isfinite(taken[1:][level])
+            why.append("as sharp and exposed, earliest taken" if later.all() else
+                       "as sharp and exposed, with a capture time the others lack" if not later.any() else
+                       "as sharp and exposed, earliest taken (some others have no capture time)")
         else:
-            why.append("as good as the others")
+            why.append("as good as the next, the first found")
     noun = "copy" if kind == "copy" else "shot"
     first = (f"keep: the best {noun} of {len(rows)}, " + ", ".join(why)) if why else f"keep: best {noun}"
     return [first] + [f"{'copy' if kind == 'copy' else 'similar shot'} of the best" for _ in rows[1:]]

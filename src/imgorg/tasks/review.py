@@ -297,7 +297,8 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
     crops = crop_pairs(groups, copy_findings(groups, images))
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
-                                                   progress=progress, crops=crops, kept=kept, judge=judge))
+                                                   progress=progress, crops=crops, kept=kept, judge=judge,
+                                                   thumbnails=thumbnails))
     groups = copy_groups(series, images, ws.embeddings, ws.root, thumbnails, crops)
     groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root, kept)
     groups = prefer_by_pixels(groups, images, ws.root, blurry)

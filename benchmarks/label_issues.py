@@ -20,6 +20,8 @@ cleanlab lives in its own venv (numpy, scikit-learn, pandas; not an imgorg depen
 Then, per workspace:
 
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py probs /tmp/ws-labels-test /tmp/li-test.npz
+    # a small collection (a weaker classifier): --sample 400 draws 400 of the workspace's images,
+    # stratified by label (--sample-seed); the flips are 5% of those
     /tmp/venv-cleanlab/bin/python benchmarks/label_issues.py cleanlab /tmp/li-test.npz   # -> li-test.cleanlab.json
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py report /tmp/li-test.npz
     # how often the suggested label is the true one, all reported rows and those the review
@@ -87,6 +89,9 @@ def cmd_probs(args) -> None:
     ws = imgorg.load_workspace(args.workspace)
     truth = np.asarray(ws.labels, dtype=object)
     features = ws.embeddings if args.features == "embeddings" else ws.reduced
+    if args.sample:  # a small collection drawn from a big one: a weaker classifier, the same images
+        keep = _stratified(truth, args.sample, args.sample_seed)
+        truth, features = truth[keep], features[keep]
     store, rows = {"truth": truth.astype(str), "features": args.features}, []
     for kind in ("random", "confusable"):
         for seed in SEEDS:
@@ -109,6 +114,14 @@ def cmd_probs(args) -> None:
                   flush=True)
     np.savez_compressed(args.out, **store)
     Path(_sidecar(args.out, "imgorg")).write_text(json.dumps(rows, indent=1))
+
+
+def _stratified(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Sorted rows of a random sample of about ``n``, each label its share of them."""
+    rng = np.random.default_rng(seed)
+    names, counts = np.unique(labels, return_counts=True)
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == name), round(n * count / len(labels)),
+                                              replace=False) for name, count in zip(names, counts)]))
 
 
 def _full_ranking(noisy, probs, classes) -> np.ndarray:
@@ -330,7 +343,8 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     features = ("--features", {"default": "embeddings", "choices": ("embeddings", "reduced")})
     commands = {  # name: (what it runs, its arguments)
-        "probs": (cmd_probs, ["workspace", "out", features]), "cleanlab": (cmd_cleanlab, ["npz"]),
+        "probs": (cmd_probs, ["workspace", "out", features, ("--sample", {"type": int, "default": 0}),
+                              ("--sample-seed", {"type": int, "default": 0})]), "cleanlab": (cmd_cleanlab, ["npz"]),
         "report": (cmd_report, ["npz"]), "confidence": (cmd_confidence, [("npz", {"nargs": "+"})]),
         "variants": (cmd_variants, ["workspace", ("--features", {"default": "embeddings"}),
                                     ("--seeds", {"type": int, "default": 2})]),

@@ -382,10 +382,10 @@ def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, 
     def why_a_look(c, share, n) -> str:
         if c < SURE_RELABEL:
             return f"; under {SURE_RELABEL:.0%}: a look before relabelling"
-        images = f"{n:,} labels" if n > 1 else "one label"
+        images = f"the {n:,} labels" if n > 1 else "the one label"
         if share < SURE_SHARE:
-            return f"; a look: the classifier agrees with only {share:.0%} of the {images} it is this sure of"
-        return f"; a look: the classifier is this sure of only {images} (agrees with {share:.0%})"
+            return f"; a look: the classifier agrees with only {share:.0%} of {images} it is this sure of"
+        return f"; a look: the classifier agrees with {share:.0%} of {images} it is this sure of, too few to be sure"
 
     return pd.DataFrame({
         "row": issues["row"].to_numpy(np.int64), "kind": "label_issue", "score": issues["score"].to_numpy(float),

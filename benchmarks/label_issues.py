@@ -21,7 +21,7 @@ Then, per workspace:
 
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py probs /tmp/ws-labels-test /tmp/li-test.npz
     # a small collection (a weaker classifier): --sample 400 draws 400 of the workspace's images,
-    # stratified by label (--sample-seed); the flips are 5% of those
+    # stratified by label (--sample-seed); the flips are 5% of those (--rate: another share)
     /tmp/venv-cleanlab/bin/python benchmarks/label_issues.py cleanlab /tmp/li-test.npz   # -> li-test.cleanlab.json
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py report /tmp/li-test.npz
     # how often the suggested label is the true one: all reported rows, those at SURE_RELABEL or
@@ -57,11 +57,11 @@ CONFUSABLE = {
 }
 
 
-def flip(labels: np.ndarray, kind: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy labels and the flipped rows: RATE of the rows, chosen uniformly."""
+def flip(labels: np.ndarray, kind: str, seed: int, rate: float = RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy labels and the flipped rows: ``rate`` of the rows, chosen uniformly."""
     rng = np.random.default_rng(1000 + seed)
     classes = np.array(sorted(set(labels)), dtype=object)
-    rows = np.sort(rng.choice(len(labels), round(RATE * len(labels)), replace=False))
+    rows = np.sort(rng.choice(len(labels), round(rate * len(labels)), replace=False))
     noisy = labels.astype(object).copy()
     for r in rows:
         options = [c for c in classes if c != labels[r]] if kind == "random" else CONFUSABLE[labels[r]]
@@ -96,7 +96,7 @@ def cmd_probs(args) -> None:
     store, rows = {"truth": truth.astype(str), "features": args.features}, []
     for kind in ("random", "confusable"):
         for seed in SEEDS:
-            noisy, flipped = flip(truth, kind, seed)
+            noisy, flipped = flip(truth, kind, seed, args.rate)
             start = time.perf_counter()
             probs, classes = out_of_fold_probabilities(features, noisy, seed=seed)
             fit_s = time.perf_counter() - start
@@ -359,9 +359,11 @@ def main(argv=None) -> None:
     features = ("--features", {"default": "embeddings", "choices": ("embeddings", "reduced")})
     commands = {  # name: (what it runs, its arguments)
         "probs": (cmd_probs, ["workspace", "out", features, ("--sample", {"type": int, "default": 0}),
-                              ("--sample-seed", {"type": int, "default": 0})]), "cleanlab": (cmd_cleanlab, ["npz"]),
+                              ("--sample-seed", {"type": int, "default": 0}),
+                              ("--rate", {"type": float, "default": RATE})]), "cleanlab": (cmd_cleanlab, ["npz"]),
         "report": (cmd_report, ["npz"]),
-        "confidence": (cmd_confidence, [("npz", {"nargs": "+"}), ("--share", {"type": float}), ("--z", {"type": float})]),
+        "confidence": (cmd_confidence, [("npz", {"nargs": "+"}), ("--share", {"type": float}),
+                                        ("--z", {"type": float})]),
         "variants": (cmd_variants, ["workspace", ("--features", {"default": "embeddings"}),
                                     ("--seeds", {"type": int, "default": 2})]),
         "real": (cmd_real, ["workspace", "out", ("--top", {"type": int, "default": 32}), features]),

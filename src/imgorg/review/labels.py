@@ -130,11 +130,12 @@ def sure_relabels(labels, probs: np.ndarray, classes, confidence, floor: float, 
     is right that sure. A suggestion is sure from the lowest c, not under ``floor``, at which that
     share reaches ``share`` (0.92) by its one-sided 90% lower bound (Wilson's, ``z`` 1.28: a high
     share of a few images is no evidence); where no c reaches it, none is. The estimate is low by
-    about the collection's noise rate (a wrong label counts as the classifier's error), so with more
-    than about 8% of the labels wrong no relabel is sure. It measures the classifier, not a relabel:
-    a relabel is right where the classifier is right and the label wrong, so relabels are mostly
-    right only where the classifier errs on fewer images than the labels do; at 5% of labels wrong,
-    a share of 0.92 is a classifier right on about 97% of them. Measured with 5% of CIFAR-10's
+    about the collection's noise rate (a wrong label counts as the classifier's error), so from about
+    8% of the labels wrong hardly any relabel is sure. It measures the classifier, not a relabel: a
+    relabel is right where the classifier is right and the label wrong, so relabels are mostly right
+    only where the classifier errs on fewer images than the labels do; at 5% of labels wrong, a
+    share of 0.92 is a classifier right on about 97% of them, and at 2% its relabels are right less
+    than half the time, as at a fixed 80% (docs/review.md). Measured with 5% of CIFAR-10's
     labels flipped (``benchmarks/label_issues.py confidence``, docs/review.md): sure relabels true
     for 77% (1,308) on the test split, where 80% or more alone gave 74% (1,546); on 400-image
     samples of it, whose classifier names 62-71% of the labels, 76% (21) against 49% (328).

@@ -20,10 +20,13 @@ cleanlab lives in its own venv (numpy, scikit-learn, pandas; not an imgorg depen
 Then, per workspace:
 
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py probs /tmp/ws-labels-test /tmp/li-test.npz
+    # a small collection (a weaker classifier): --sample 400 draws 400 of the workspace's images,
+    # stratified by label (--sample-seed); the flips are 5% of those (--rate: another share)
     /tmp/venv-cleanlab/bin/python benchmarks/label_issues.py cleanlab /tmp/li-test.npz   # -> li-test.cleanlab.json
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py report /tmp/li-test.npz
-    # how often the suggested label is the true one, all reported rows and those the review
-    # relabels (confidence SURE_RELABEL or more), per setting and over every npz given:
+    # how often the suggested label is the true one: all reported rows, those at SURE_RELABEL or
+    # more, and those the review relabels (sure_relabels), per setting and pooled over every npz given;
+    # --share and --z try other rules for sure_relabels:
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py confidence /tmp/li-test.npz /tmp/li-train.npz
     # the ranking variants compared to choose imgorg's (tuned on test only):
     PYTHONPATH=src .venv/bin/python benchmarks/label_issues.py variants /tmp/ws-labels-test
@@ -54,11 +57,11 @@ CONFUSABLE = {
 }
 
 
-def flip(labels: np.ndarray, kind: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy labels and the flipped rows: RATE of the rows, chosen uniformly."""
+def flip(labels: np.ndarray, kind: str, seed: int, rate: float = RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy labels and the flipped rows: ``rate`` of the rows, chosen uniformly."""
     rng = np.random.default_rng(1000 + seed)
     classes = np.array(sorted(set(labels)), dtype=object)
-    rows = np.sort(rng.choice(len(labels), round(RATE * len(labels)), replace=False))
+    rows = np.sort(rng.choice(len(labels), round(rate * len(labels)), replace=False))
     noisy = labels.astype(object).copy()
     for r in rows:
         options = [c for c in classes if c != labels[r]] if kind == "random" else CONFUSABLE[labels[r]]
@@ -87,10 +90,13 @@ def cmd_probs(args) -> None:
     ws = imgorg.load_workspace(args.workspace)
     truth = np.asarray(ws.labels, dtype=object)
     features = ws.embeddings if args.features == "embeddings" else ws.reduced
+    if args.sample:  # a small collection drawn from a big one: a weaker classifier, the same images
+        keep = _stratified(truth, args.sample, args.sample_seed)
+        truth, features = truth[keep], features[keep]
     store, rows = {"truth": truth.astype(str), "features": args.features}, []
     for kind in ("random", "confusable"):
         for seed in SEEDS:
-            noisy, flipped = flip(truth, kind, seed)
+            noisy, flipped = flip(truth, kind, seed, args.rate)
             start = time.perf_counter()
             probs, classes = out_of_fold_probabilities(features, noisy, seed=seed)
             fit_s = time.perf_counter() - start
@@ -109,6 +115,14 @@ def cmd_probs(args) -> None:
                   flush=True)
     np.savez_compressed(args.out, **store)
     Path(_sidecar(args.out, "imgorg")).write_text(json.dumps(rows, indent=1))
+
+
+def _stratified(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Sorted rows of a random sample of about ``n``, each label its share of them."""
+    rng = np.random.default_rng(seed)
+    names, counts = np.unique(labels, return_counts=True)
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == name), round(n * count / len(labels)),
+                                              replace=False) for name, count in zip(names, counts)]))
 
 
 def _full_ranking(noisy, probs, classes) -> np.ndarray:
@@ -188,33 +202,47 @@ def cmd_report(args) -> None:
 def cmd_confidence(args) -> None:
     import pandas as pd
 
-    from imgorg.review.labels import label_issues
+    from imgorg.review.labels import SURE_BOUND_Z, SURE_SHARE, label_issues, sure_relabels
     from imgorg.tasks.review import SURE_RELABEL
 
+    share = SURE_SHARE if args.share is None else args.share  # the rule sure_relabels applies, or another
+    z = SURE_BOUND_Z if args.z is None else args.z
     rows = []
     for npz in args.npz:
         data = np.load(npz, allow_pickle=False)
         truth, classes = data["truth"], data["classes"]
         for key in sorted(k.removesuffix("-probs") for k in data.files if k.endswith("-probs")):
-            issues = label_issues(data[f"{key}-noisy"], data[f"{key}-probs"], classes)
+            noisy, probs = data[f"{key}-noisy"], data[f"{key}-probs"]
+            issues = label_issues(noisy, probs, classes)
             right = issues["suggested"].to_numpy(str) == truth[issues["row"].to_numpy()]
-            sure = issues["confidence"].to_numpy(float) >= SURE_RELABEL
+            floor = issues["confidence"].to_numpy(float) >= SURE_RELABEL
+            sure = sure_relabels(noisy, probs, classes, issues["confidence"], floor=SURE_RELABEL, share=share, z=z)[0]
+            agree = (classes[probs.argmax(1)] == noisy).mean()
             rows.append({"workspace": Path(npz).stem, "flips": key.rsplit("-", 1)[0], "all": right.mean(),
-                         "sure": right[sure].mean(), "share": sure.mean()})
-            print(f"{Path(npz).stem} {key}: {len(issues)} reported, suggestion true {right.mean():.1%}; "
-                  f"{sure.sum()} ({sure.mean():.1%}) at {SURE_RELABEL} or more, suggestion true {right[sure].mean():.1%}; "
-                  f"under it {right[~sure].mean():.1%}", flush=True)
+                         "floor_n": floor.sum(), "floor_right": right[floor].sum(),
+                         "sure_n": sure.sum(), "sure_right": right[sure].sum(), "agree": agree})
+            print(f"{Path(npz).stem} {key}: classifier names {agree:.0%} of the labels; {len(issues)} reported, "
+                  f"suggestion true {right.mean():.1%}; {floor.sum()} at {SURE_RELABEL} or more, true "
+                  f"{_share(right[floor])}; {sure.sum()} sure (relabels), true {_share(right[sure])}", flush=True)
     table = pd.DataFrame(rows)
 
-    def spread(frame, what) -> str:
-        return (f"suggestion true for {frame['all'].min():.1%}-{frame['all'].max():.1%} of the reported rows, "
-                f"{frame['sure'].min():.1%}-{frame['sure'].max():.1%} of those at {SURE_RELABEL} or more "
-                f"({frame['share'].min():.1%}-{frame['share'].max():.1%} of them), {what}")
+    def pooled(frame, what) -> str:
+        n = {name: frame[f"{name}_n"].sum() for name in ("floor", "sure")}
+        true = {name: f"{frame[f'{name}_right'].sum() / n[name]:.1%}" if n[name] else "-" for name in n}
+        return (f"{what}: classifier names {frame['agree'].min():.0%}-{frame['agree'].max():.0%} of the labels; "
+                f"suggestion true for {frame['all'].min():.1%}-{frame['all'].max():.1%} of the reported rows; at "
+                f"{SURE_RELABEL} or more {n['floor']} suggestions, {true['floor']} true; sure (relabels) "
+                f"{n['sure']}, {true['sure']} true")
 
-    print(spread(table, f"over {len(table)} settings"))
-    means = table.groupby(["workspace", "flips"])[["all", "sure", "share"]].mean()
-    print(spread(means, f"over the means of each workspace's flips ({len(means)}, "
-                        f"{table.groupby(['workspace', 'flips']).size().min()} seeds each)"))
+    print(pooled(table, f"over {len(table)} settings"))
+    for workspace, frame in table.groupby("workspace"):
+        print(pooled(frame, f"{workspace} ({len(frame)} settings)"))
+        for flips, part in frame.groupby("flips"):
+            print(pooled(part, f"  {flips} flips ({len(part)} seeds)"))
+
+
+def _share(right: np.ndarray) -> str:
+    return f"{right.mean():.1%}" if len(right) else "-"
 
 
 # -- variants: the ranking choice, measured on the test workspace only -----------------------------
@@ -330,8 +358,12 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     features = ("--features", {"default": "embeddings", "choices": ("embeddings", "reduced")})
     commands = {  # name: (what it runs, its arguments)
-        "probs": (cmd_probs, ["workspace", "out", features]), "cleanlab": (cmd_cleanlab, ["npz"]),
-        "report": (cmd_report, ["npz"]), "confidence": (cmd_confidence, [("npz", {"nargs": "+"})]),
+        "probs": (cmd_probs, ["workspace", "out", features, ("--sample", {"type": int, "default": 0}),
+                              ("--sample-seed", {"type": int, "default": 0}),
+                              ("--rate", {"type": float, "default": RATE})]), "cleanlab": (cmd_cleanlab, ["npz"]),
+        "report": (cmd_report, ["npz"]),
+        "confidence": (cmd_confidence, [("npz", {"nargs": "+"}), ("--share", {"type": float}),
+                                        ("--z", {"type": float})]),
         "variants": (cmd_variants, ["workspace", ("--features", {"default": "embeddings"}),
                                     ("--seeds", {"type": int, "default": 2})]),
         "real": (cmd_real, ["workspace", "out", ("--top", {"type": int, "default": 32}), features]),

@@ -841,15 +841,19 @@ def test_a_rerun_that_adds_nothing_counts_only_the_findings_still_open(reviewed,
 
 def test_an_unsure_label_suggestion_asks_for_a_look_and_is_relabelled_never_removed_when_accepted(fresh):
     """`--accept all` relabelled every label issue, about 20 of 50 wrongly on a curator's set: only those
-    whose suggestion the classifier is sure of (SURE_RELABEL) are relabels; the others ask for a look,
-    and accepting them by kind relabels them too (a label issue is never a removal)."""
+    whose suggestion the classifier is sure of (SURE_RELABEL or more, where it is right that sure:
+    sure_relabels) are relabels; the others ask for a look, and say why, and accepting them by kind
+    relabels them too (a label issue is never a removal)."""
     from imgorg.tasks.review import SURE_RELABEL
 
     path, result, _ = fresh
     issues = imgorg.load_workspace(path).review().query("kind == 'label_issue'")
-    sure = issues["reason"].str.extract(r"\((\d+)% by a classifier")[0].astype(int) >= SURE_RELABEL * 100
-    assert (issues["action"] == np.where(sure, "relabel", "look")).all()
-    assert (~sure).any() and issues.loc[~sure, "reason"].str.endswith("a look before relabelling").all()
+    confident = issues["reason"].str.extract(r"\((\d+)% by a classifier")[0].astype(int) >= SURE_RELABEL * 100
+    relabel = issues["action"] == "relabel"
+    assert (~relabel).any() and confident[relabel].all() and set(issues["action"]) <= {"relabel", "look"}
+    looks = issues.loc[~relabel, "reason"]
+    assert (looks.str.endswith("a look before relabelling") == ~confident[~relabel]).all()
+    assert looks[confident[~relabel]].str.contains("; a look: the classifier ").all()
     accept_findings(path, "label_issue")
     ws = imgorg.load_workspace(path)
     assert not ws.removed()[ws.rows_of(issues["id"])].any()

@@ -111,3 +111,57 @@ def test_probabilities_are_out_of_fold():
     probs, classes = out_of_fold_probabilities(x, labels, seed=0)
     given = probs[np.arange(120), np.searchsorted(classes, labels)]
     assert 0.4 < given.mean() < 0.6
+
+
+def review_of_labels(std, seed=1, n=400, classes=10):
+    """The review's label findings on ``n`` points of ``classes`` blobs (spread ``std``: 4 apart, 16
+    overlapping), 5% of their labels moved to another class; and the true labels of the rows found."""
+    from types import SimpleNamespace
+
+    from imgorg.config import ReviewConfig
+    from imgorg.tasks.review import _label_findings
+
+    x, y = make_blobs(n_samples=n, centers=classes, n_features=32, cluster_std=std, random_state=seed)
+    rng = np.random.default_rng(seed)
+    flipped = np.sort(rng.choice(n, n // 20, replace=False))
+    noisy = y.copy()
+    noisy[flipped] = (y[flipped] + rng.integers(1, classes, len(flipped))) % classes
+    names = np.array([f"class{i}" for i in range(classes)], dtype=object)
+    ws = SimpleNamespace(images=pd.DataFrame({"label": names[noisy]}), embeddings=x.astype(np.float32),
+                         removed=lambda: np.zeros(n, bool))
+    found, right = _label_findings(ws, ReviewConfig())
+    return found, right, names[y][found["row"]]
+
+
+def test_a_weak_classifier_sure_of_wrong_suggestions_asks_for_a_look_not_a_relabel():
+    """On 400 images whose classifier names 68% of the given labels, 4 of 10 suggestions it was 80% sure
+    of were wrong, and `--accept all` took them: sure is how often it is right that sure here."""
+    from imgorg.tasks.review import SURE_RELABEL
+
+    found, right, truth = review_of_labels(std=16)
+    confident = found["reason"].str.extract(r"\((\d+)% by a classifier")[0].astype(int) >= SURE_RELABEL * 100
+    wrong = found["suggested"].to_numpy() != truth
+    assert right < 0.7 and (confident & wrong).sum() >= 3  # confident and wrong: what a fixed 80% relabelled
+    assert (found["action"] == "look").all()
+    # why: it agrees with too few of the labels it is as sure of, or is as sure of too few
+    said = found.loc[confident, "reason"].str.extract(r"a look: the classifier agrees with (only )?(\d+)% of the "
+                                                      r"([\d,]+ labels|one label) it is this sure of(, too few to be "
+                                                      r"sure)?$")
+    assert said[1].notna().all(), found.loc[confident, "reason"].tolist()
+    low, few, share = said[0].notna(), said[3].notna(), said[1].astype(int)
+    assert (low ^ few).all() and (share[low] < 92).all() and (share[few] >= 92).all()
+
+
+def test_a_strong_classifier_still_relabels_what_it_is_sure_of():
+    from imgorg.review.labels import sure_relabels
+
+    found, right, truth = review_of_labels(std=4)
+    assert right > 0.9 and len(found) == 20
+    assert (found["action"] == "relabel").all() and (found["suggested"].to_numpy() == truth).all()
+    assert not found["reason"].str.contains("a look").any()
+    # where it is sure of many images, it names the given label of nearly all but the flips (3%)
+    x, _, noisy, _ = blobs()
+    probs, classes = out_of_fold_probabilities(x, noisy, seed=0)
+    issues = label_issues(noisy, probs, classes)
+    sure, share, alike = sure_relabels(noisy, probs, classes, issues["confidence"], floor=0.8)
+    assert sure[issues["confidence"] >= 0.8].all() and (share[alike >= 100] > 0.94).all()

@@ -45,7 +45,7 @@ from ..review.copies import (
     similar_findings,
 )
 from ..review.kept import catalog_sizes, first_read_decodes, kept_pixels_folder, spill_keeping
-from ..review.labels import label_issues, out_of_fold_probabilities
+from ..review.labels import SURE_SHARE, label_issues, out_of_fold_probabilities, sure_relabels
 from ..review.leaks import leak_findings, left_out_splits, split_of
 from ..review.quality import measure, pages, quality_flags, quality_frame, quality_scores, screenshots, shared_decode
 from ..review.series import checked_copy_groups, photo_sized, series_table
@@ -56,10 +56,14 @@ from .curate import EditResult, edit_clusters
 
 log = logging.getLogger(__name__)
 
-# A label issue's suggestion this sure is a relabel that `--accept all` takes; a less sure one asks for a
-# look (accepted by kind or by image). On CIFAR-10 with 5% of labels flipped (test and held-out train,
-# random and look-alike flips, means of 3 seeds: `benchmarks/label_issues.py confidence`), the suggestion
-# is the true label for 48-64% of all reported rows and 66-78% of those at 0.8 or more (55-61% of them).
+# A label issue's suggestion less sure than this asks for a look (accepted by kind or by image); one this
+# sure or more is a relabel that `--accept all` takes where the classifier is right that sure on this
+# collection (review.labels.sure_relabels), else a look too. On CIFAR-10 with 5% of labels flipped (test
+# and held-out train, random and look-alike flips, 3 seeds each: `benchmarks/label_issues.py confidence
+# /tmp/li-test.npz /tmp/li-train.npz`) the suggestion is the true label for 46-67% of the reported rows,
+# 73% of the 3,189 at 0.8 or more and 76% of the 2,736 relabels; on 400-image samples of test, whose
+# classifier names 62-71% of the labels (`... confidence /tmp/li-test400-?.npz`, 6 samples), 49% of the
+# 328 at 0.8 or more and 76% of the 21 relabels.
 SURE_RELABEL = 0.8
 BAD_SHOT_ACTIONS = {"low_information": "remove"}  # a blank frame goes; other bad shots are looked at first
 
@@ -376,14 +380,24 @@ def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, 
     issues = label_issues(labels, probs, classes)
     known = labels.notna().to_numpy()
     right = float((classes[probs[known].argmax(axis=1)] == labels[known].astype(str).to_numpy()).mean())
-    sure = issues["confidence"].to_numpy(float) >= SURE_RELABEL
+    sure, named, alike = sure_relabels(labels, probs, classes, issues["confidence"], floor=SURE_RELABEL)
+
+    def why_a_look(c, share, n) -> str:
+        if c < SURE_RELABEL:
+            return f"; under {SURE_RELABEL:.0%}: a look before relabelling"
+        images = f"the {n:,} labels" if n > 1 else "the one label"
+        if share < SURE_SHARE:
+            return f"; a look: the classifier agrees with only {share:.0%} of {images} it is this sure of"
+        return f"; a look: the classifier agrees with {share:.0%} of {images} it is this sure of, too few to be sure"
+
     return pd.DataFrame({
         "row": issues["row"].to_numpy(np.int64), "kind": "label_issue", "score": issues["score"].to_numpy(float),
         "action": np.where(sure, "relabel", "look"), "suggested": issues["suggested"].astype(str).to_numpy(),
         "reason": [f"labelled {g!r}, but it looks like {s!r} ({int(c * 100)}% by a classifier that never saw its label, and "
                    f"that gets {right:.0%} of the given labels right)"  # said where each suggestion is shown
-                   + ("" if ok else f"; under {SURE_RELABEL:.0%}: a look before relabelling")
-                   for g, s, c, ok in zip(issues["given"], issues["suggested"], issues["confidence"], sure)]}), right
+                   + ("" if ok else why_a_look(c, share, n))
+                   for g, s, c, ok, share, n in zip(issues["given"], issues["suggested"], issues["confidence"], sure,
+                                                    named, alike)]}), right
 
 
 def check_kind(kind: str) -> str:

@@ -12,13 +12,16 @@ Each round runs `imgorg run` into a fresh workspace with the review and with `--
 (the order alternates between rounds) and prints both wall times and the review's own clocks as
 `imgorg run` prints them ("Review (N s beside the run, M s after it)": it runs in a spawned process
 while the run clusters and makes its map); then the review's parts, in this process, on the last workspace. The
-share is what the review adds to the whole run: (with - without) / without, median over the rounds.
+share is what the review adds to the whole run: (with - without) / without, median over the rounds, of the wall
+time and of the CPU time (user and system, of the run and every process it started: on a busy shared machine
+the wall time of one run varies by tens of percent, its CPU time by a few).
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,29 +60,36 @@ def enlarged_photos(sources: list[Path], dest: Path, apart: bool = True) -> Path
     return dest
 
 
-def once(folder: Path, out: Path, k: int, review: bool) -> tuple[float, tuple[float, float] | None]:
-    """(wall seconds of `imgorg run`, the review's clocks (beside the run, after it) or None)."""
+def once(folder: Path, out: Path, k: int, review: bool) -> tuple[float, float, tuple[float, float] | None]:
+    """(wall seconds of `imgorg run`, its CPU seconds (user and system, with every process it started),
+    the review's clocks (beside the run, after it) or None)."""
     shutil.rmtree(out, ignore_errors=True)
     command = IMGORG + ["run", str(folder), "--out", str(out), "--k", str(k), "--no-report"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command + ([] if review else ["--no-review"]), capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     found = re.search(r"Review \(([\d.]+) s beside the run, ([\d.]+) s after it\)", done.stdout)
-    return wall, (float(found.group(1)), float(found.group(2))) if found else None
+    return wall, cpu, (float(found.group(1)), float(found.group(2))) if found else None
 
 
 def measure(name: str, folder: Path, k: int, rounds: int, work: Path) -> None:
     from imgorg.tasks.review import review_collection
 
-    shares = []
+    shares, cpu_shares = [], []
     for r in range(rounds):
         order = (True, False) if r % 2 == 0 else (False, True)
         results = {review: once(folder, work / f"{name}-{int(review)}", k, review) for review in order}
-        (with_wall, (beside, after)), (without, _) = results[True], results[False]
+        (with_wall, with_cpu, (beside, after)), (without, without_cpu, _) = results[True], results[False]
         shares.append((with_wall - without) / without)
+        cpu_shares.append((with_cpu - without_cpu) / without_cpu)
         print(f"{name} round {r + 1}: run {with_wall:.1f} s with the review ({beside:.1f} s beside the run, "
-              f"{after:.1f} s after it), {without:.1f} s without: the review adds {shares[-1]:.1%}", flush=True)
-    print(f"{name}: the review adds {statistics.median(shares):.1%} (median of {rounds})", flush=True)
+              f"{after:.1f} s after it), {without:.1f} s without: the review adds {shares[-1]:.1%}; CPU "
+              f"{with_cpu:.1f} s against {without_cpu:.1f} s: {cpu_shares[-1]:.1%}", flush=True)
+    print(f"{name}: the review adds {statistics.median(shares):.1%} of the wall time, {statistics.median(cpu_shares):.1%} "
+          f"of the CPU time (medians of {rounds})", flush=True)
     parts = review_collection(work / f"{name}-1").seconds
     print(f"{name} the review's parts: {parts}", flush=True)
 

@@ -555,7 +555,8 @@ def test_the_copy_kept_is_the_cameras_jpeg_with_its_raw_or_the_one_a_person_rate
     rejected = members.assign(rating=pd.array([None, -1, 0], dtype="Int64"), keywords=None)
     order = _keep_order(rejected, None)
     assert rejected["path"].iloc[order].tolist() == ["a.heic", "c.jpg", "b.jpg"]
-    assert why_keep(rejected, 0, [1, 2]) == "not rejected (a rating of -1)"
+    # b.jpg is rejected, c.jpg a conversion: each rule is said
+    assert why_keep(rejected, 0, [1, 2]) == "not rejected (a rating of -1), then the camera's own HEIF file"
     assert why_keep(rejected, 2, [1]) == "the others were rejected (rated -1)"
 
 
@@ -595,6 +596,89 @@ def test_copies_of_one_size_and_capture_time_say_the_rule_that_kept_one():
     larger = exports.assign(bytes=[4_300_000, 4_200_000])  # the least compressed decides, before the name
     assert _keep_order(larger, None)[0] == 0
     assert why_keep(larger, 0, [1]) == "the least compressed (largest file at its size)"
+
+
+def _copies_of(tmp_path, saved: dict, **columns) -> pd.DataFrame:
+    """A catalog of the files ``saved`` ({name: (image, save options)}) written to ``tmp_path``, as the copy
+    search reads them: their sizes and bytes, no capture time, GPS or rating unless ``columns`` say."""
+    for name, (image, options) in saved.items():
+        image.save(tmp_path / name, **options)
+    names = list(saved)
+    sizes = [Image.open(tmp_path / n).size for n in names]
+    return pd.DataFrame({"id": range(len(names)), "path": names, "sha256": names, "format": "JPEG", "original": None,
+                         "bytes": [(tmp_path / n).stat().st_size for n in names], "width": [w for w, _ in sizes],
+                         "height": [h for _, h in sizes], "taken_at_source": "file", "gps_lat": None,
+                         "rating": None, "keywords": None, **columns})
+
+
+def _noise(size: tuple[int, int], seed: int = 0) -> Image.Image:
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+
+
+def test_a_copy_kept_over_its_crop_says_so(tmp_path):
+    # the order keeps the whole picture, but a crop of as many pixels in more bytes was "the first found"
+    from imgorg.duplicates.grouping import duplicates_frame
+    from imgorg.review.copies import copy_findings
+
+    photo = _noise((192, 108))
+    crop = photo.crop((60, 0, 121, 108)).resize((108, 192))  # a phone's 9:16 crop, saved at the photo's pixels
+    images = _copies_of(tmp_path, {"photo.jpg": (photo, {"quality": 30}), "crop.jpg": (crop, {"quality": 100})})
+    assert images["bytes"].iat[1] > images["bytes"].iat[0]  # the case: the crop is the larger file
+    frame = duplicates_frame(images, np.eye(2, dtype=np.float32), np.zeros(2, np.int64), tmp_path,
+                             crops=np.array([[1, 0]]))
+    found = copy_findings(frame, images).set_index("row")
+    assert found.at[0, "reason"] == "the copy kept: the whole picture, the others are crops"
+    assert found.at[1, "reason"].endswith("which is kept: the whole picture, the others are crops")
+
+
+def test_a_file_kept_over_its_symbolic_link_says_so(tmp_path):
+    # the order keeps the real file, but the reason said "the first found is kept" of the link found first
+    from imgorg.duplicates.grouping import duplicate_groups, duplicates_frame
+    from imgorg.review.copies import copy_findings
+
+    images = _copies_of(tmp_path, {"photo.jpg": (_noise((64, 48)), {})})
+    (tmp_path / "a_link.jpg").symlink_to(tmp_path / "photo.jpg")
+    images = pd.concat([images.assign(path="a_link.jpg"), images.assign(id=1)], ignore_index=True)
+    frame = duplicates_frame(images, np.eye(2, dtype=np.float32), duplicate_groups(2, images["sha256"].to_numpy()),
+                             tmp_path)
+    found = copy_findings(frame, images, tmp_path).set_index("row")
+    assert found.at[1, "action"] == "keep"
+    assert found.at[1, "reason"] == "the copy kept: identical files: a real file, the others are symbolic links"
+    assert found.at[0, "reason"] == ("the same file as photo.jpg (1.00), which is kept: identical files: a real file, "
+                                     "the others are symbolic links")
+
+
+@pytest.mark.parametrize("column, has, lacks", [("taken_at_source", "exif", "file"), ("gps_lat", 48.85, None)],
+                         ids=["capture time", "GPS"])
+def test_a_capture_time_that_only_some_copies_lack_is_said_with_the_rule_that_decided_the_rest(
+        tmp_path, column, has, lacks):
+    # "it has the capture time" where another copy had one too, and was removed for having fewer pixels
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import why_keep
+
+    photo = _noise((64, 48))
+    images = _copies_of(tmp_path, {"kept.jpg": (photo, {}), "larger.jpg": (photo.resize((128, 96)), {}),
+                                   "smaller.jpg": (photo.resize((32, 24)), {})}, **{column: [has, lacks, has]})
+    assert images["path"].iloc[_keep_order(images, tmp_path)].tolist() == ["kept.jpg", "smaller.jpg", "larger.jpg"]
+    said = "it has the capture time" if column == "taken_at_source" else "it has GPS"
+    assert why_keep(images, 0, [1, 2]) == f"{said}, then most pixels (64x48)"
+    assert why_keep(images, 0, [1]) == said  # where it sets the copy apart from every other
+    assert why_keep(images, 0, [2]) == "most pixels (64x48)"
+
+
+def test_the_least_compressed_is_said_in_a_group_with_a_smaller_copy(tmp_path):
+    # the bytes were compared with the smaller copy too (a larger file of fewer pixels): "the first found"
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import why_keep
+
+    photo = _noise((64, 48))
+    images = _copies_of(tmp_path, {"kept.jpg": (photo, {"quality": 90}), "saved.jpg": (photo, {"quality": 40}),
+                                   "small.png": (photo.resize((48, 36)), {})})
+    assert images["bytes"].iat[2] > images["bytes"].iat[0] > images["bytes"].iat[1]  # the case
+    assert images["path"].iloc[_keep_order(images, tmp_path)].tolist() == ["kept.jpg", "saved.jpg", "small.png"]
+    assert why_keep(images, 0, [1, 2]) == \
+        "most pixels (64x48), then the least compressed (largest file at its size)"
+    assert why_keep(images, 0, [1]) == "the least compressed (largest file at its size)"
 
 
 def test_similar_shots_are_said_not_looked_for_among_images_too_small_to_tell():

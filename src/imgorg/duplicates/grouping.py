@@ -2,10 +2,11 @@
 
 Pairs form groups as stars, not connected components: each member is a copy of its group's
 centre. Chains of look-alikes (ship A like ship B like ship C ...) made components of 78
-different ships in CIFAR-10's test images. Each group gets one keep candidate: real files
-before symbolic links, then images that are no crop of another member (a 9:16 phone crop
-saved at 1080x1920 has as many pixels as its 1920x1080 original), then most pixels, then
-largest file, then lowest id.
+different ships in CIFAR-10's test images. Each group gets one keep candidate (``keep_keys``):
+real files before symbolic links, then images that are no crop of another member (a 9:16 phone
+crop saved at 1080x1920 has as many pixels as its 1920x1080 original), then those not rejected,
+the camera's own file, a capture time, GPS, a rating or keywords, most pixels, the least compressed,
+..., then lowest id.
 """
 
 from __future__ import annotations
@@ -144,28 +145,70 @@ ORIGINAL_FORMATS = frozenset({"RAW", "HEIF", "AVIF", *(ext.lstrip(".").upper() f
 
 
 def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndarray | None = None) -> np.ndarray:
-    """Real files before symbolic links (deleting the target would break the link), then images
-    that are no crop of another member (``cropped``), then those a person did not reject (a rating
-    under 0: XMP's -1), then the camera's own format (RAW, HEIC, or a
-    JPEG with its camera RAW beside it) over a conversion of it, then the copy with a capture time,
-    then with GPS, then with a rating of 1 or more or keywords (a person's own), then most pixels (read from the
-    file header only), then the least compressed (bytes per pixel), then a file not named like a copy
-    (``COPY_NAME``) nor in a backup folder, then the oldest file time (where no capture time was read), then lowest id."""
+    """Order of ``members``, the copy to keep first, by ``keep_keys``."""
+    return np.lexsort([key for _, key in reversed(keep_keys(members, root, cropped))])
+
+
+def keep_keys(members: pd.DataFrame, root: str | Path | None = None,
+              cropped: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
+    """The keep order's rules as (name, a key per member, lowest kept first), the first rule deciding:
+    real files before symbolic links (deleting the target would break the link; "link"), then images
+    that are no crop of another member (``cropped``; "crop"), then those a person did not reject (a rating
+    under 0: XMP's -1; "rejected"), then the camera's own format (RAW, HEIC, or a JPEG with its camera RAW
+    beside it) over a conversion of it ("original"), then the copy with a capture time ("time"), then with
+    GPS ("gps"), then with a rating of 1 or more or keywords (a person's own; "marked"), then most pixels
+    (the catalog's size, else the file header's; "pixels"), then the least compressed (bytes per pixel,
+    then bytes; "bytes"), then a file not named like a copy (``COPY_NAME``) nor in a backup folder
+    ("copy name"), then the oldest file time (where no capture time was read; "file time"), then lowest
+    id ("first"). ``keep_reasons`` tells which of them set the copy kept apart."""
     n = len(members)
-    pixels = np.array([_pixels(root, p) for p in members["path"]]) if root else np.zeros(n)
-    links = np.array([source_path(root, p).is_symlink() for p in members["path"]]) if root else np.zeros(n)
-    cropped = np.zeros(n, bool) if cropped is None else cropped
     column = lambda name: members[name] if name in members else pd.Series([None] * n, index=members.index)  # noqa: E731
+    links = np.array([source_path(root, p).is_symlink() for p in members["path"]], bool) if root else np.zeros(n, bool)
+    cropped = np.zeros(n, bool) if cropped is None else np.asarray(cropped, bool)
     converted = ~(column("format").isin(ORIGINAL_FORMATS).to_numpy() | column("original").notna().to_numpy())
     no_time = ~column("taken_at_source").isin(list(CAPTURE_SOURCES)).to_numpy()
     no_gps = column("gps_lat").isna().to_numpy()
     rating = pd.to_numeric(column("rating"), errors="coerce").astype("float64").to_numpy()
-    rejected = rating < 0
     unmarked = ~(rating > 0) & column("keywords").isna().to_numpy()
-    per_pixel = members["bytes"].to_numpy() / np.maximum(pixels, 1)
-    return np.lexsort((members["id"].to_numpy(), file_times(members), copy_named(members["path"]),
-                       -members["bytes"].to_numpy(), -per_pixel, -pixels, unmarked, no_gps, no_time, converted,
-                       rejected, cropped, links))
+    pixels = member_pixels(members, root)
+    size = pd.to_numeric(column("bytes"), errors="coerce").astype("float64").fillna(0).to_numpy()
+    ids = pd.to_numeric(column("id"), errors="coerce").astype("float64").to_numpy()
+    ids = np.where(np.isnan(ids), np.arange(n), ids)
+    return [("link", links), ("crop", cropped), ("rejected", rating < 0), ("original", converted),
+            ("time", no_time), ("gps", no_gps), ("marked", unmarked), ("pixels", -pixels),
+            ("bytes", -size / np.maximum(pixels, 1)), ("bytes", -size), ("copy name", copy_named(members["path"])),
+            ("file time", file_times(members)), ("first", ids)]
+
+
+def keep_reasons(keys: list[tuple[str, np.ndarray]], kept: int = 0) -> list[str]:
+    """The rules of ``keys`` (``keep_keys``) that set member ``kept`` (a position) before the others, in
+    their order: for each other member, the first rule that sets it after the kept one. In the keep order
+    that is the first rule the two are not level by; where a rule would set the other first, a later
+    keep rule overrode the order (the sharp copy kept over a blurry one), and the next rule that sets it
+    after is taken. Empty where no rule sets any other after."""
+    others = np.arange(len(keys[0][1])) != kept if keys else np.zeros(0, bool)
+    decided = np.zeros(len(others), bool)
+    names = []
+    for name, key in keys:
+        after = others & ~decided & (key > key[kept])
+        if after.any() and name not in names:
+            names.append(name)
+        decided |= after
+    return names
+
+
+def member_pixels(members: pd.DataFrame, root: str | Path | None = None) -> np.ndarray:
+    """Each member's pixels: its width x height as the catalog has them (a camera RAW's size, not its
+    preview's), else read from the file header under ``root``, else 0."""
+    n = len(members)
+    pixels = np.zeros(n)
+    if {"width", "height"} <= set(members.columns):
+        size = [pd.to_numeric(members[c], errors="coerce").astype("float64").to_numpy() for c in ("width", "height")]
+        pixels = size[0] * size[1]
+    unknown = ~(np.isfinite(pixels) & (pixels > 0))
+    if root and unknown.any():
+        pixels[unknown] = [_pixels(root, p) for p in members["path"].to_numpy()[unknown]]
+    return np.where(np.isfinite(pixels), pixels, 0.0)
 
 
 BACKUP_FOLDER = re.compile(r"^(backups?|copies|copy)$", re.IGNORECASE)  # a folder of copies: Backup/DSC01001.JPG

@@ -8,13 +8,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..duplicates.grouping import ORIGINAL_FORMATS, copy_named, file_times
+from ..duplicates.grouping import keep_keys, keep_reasons
 from ..duplicates.keypoints import correlation, fine_detail, shots_apart
 from ..errors import ImageDecodeError
 from ..fileio import array_or_npy
 from ..formats import LOSSLESS_FORMATS
 from ..images import decode_image
-from ..metadata import CAPTURE_SOURCES
 from ..sources import source_path
 from .leaks import split_order
 
@@ -417,7 +416,7 @@ def _prefer_lossless(groups: pd.DataFrame, members: pd.DataFrame, by_id: pd.Data
         image = int(image)
         if by_id.at[image, "format"] not in LOSSLESS_FORMATS or tuple(by_id.loc[image, ["width", "height"]]) != size:
             continue
-        if why_keep(by_id.loc[[kept, image]].reset_index(), 0, [1]).startswith("the least compressed"):
+        if keep_reasons(keep_keys(by_id.loc[[kept, image]].reset_index(), root)) == ["bytes"]:
             fmt = by_id.at[image, "format"]
             same = _same_pixels(root, by_id.at[kept, "path"], by_id.at[image, "path"])
             _keep_instead(groups, members, index, f"the {fmt} holds the JPEG copy's pixels in fewer bytes" if same
@@ -468,9 +467,10 @@ def rescored(groups: pd.DataFrame, images: pd.DataFrame, embeddings: np.ndarray,
     return groups
 
 
-def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
+def copy_findings(groups: pd.DataFrame, images: pd.DataFrame, root=None) -> pd.DataFrame:
     """One finding per image in a group of copies: the one kept (action keep) and the others (remove),
-    each with the copy kept as its partner and the reason it is the one kept."""
+    each with the copy kept as its partner and the reason it is the one kept (``why_keep``; ``root``:
+    the files' folder, where symbolic links are told)."""
     if groups.empty:
         return pd.DataFrame(columns=["row", "kind", "group", "score", "action", "reason", "partner"])
     row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
@@ -479,7 +479,9 @@ def copy_findings(groups: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
     partner = keeper.loc[groups["group"].to_numpy()].to_numpy()
     keep = groups["keep"].to_numpy()
     because = groups["because"].to_numpy(object) if "because" in groups else np.full(len(groups), None)
-    why = lambda kept, others, said: (said if isinstance(said, str) else why_keep(images, kept, others))  # noqa: E731
+    cropped = set(rows[(groups["kind"] == "crop").to_numpy()].tolist())  # crops of the copy kept
+    why = lambda kept, others, said: (said if isinstance(said, str)  # noqa: E731
+                                      else why_keep(images, kept, others, root, cropped))
     reasons = [f"the copy kept: {why(r, _others(rows, groups['group'].to_numpy(), g, r), sh)}" if k
                else f"{'the same file as' if kind == 'exact' else 'a cropped copy of' if kind == 'crop' else 'a copy of'} "
                     f"{images['path'].iat[p]} ({s:.2f}), which is kept: {why(p, [r], sh)}"
@@ -519,48 +521,45 @@ def _others(rows: np.ndarray, groups: np.ndarray, group: int, row: int) -> list[
     return [int(r) for r, g in zip(rows, groups) if g == group and r != row]
 
 
-def why_keep(images: pd.DataFrame, kept: int, others: list[int]) -> str:
-    """Why ``kept`` is the copy to keep rather than ``others`` (rows of ``images``), in words: the first
-    rule of ``duplicates.grouping`` that tells them apart (where none does, "the first found")."""
-    def value(column: str, row: int):
-        return images[column].iat[row] if column in images else None
+def why_keep(images: pd.DataFrame, kept: int, others: list[int], root=None, cropped=()) -> str:
+    """Why ``kept`` is the copy to keep rather than ``others`` (rows of ``images``), in words: the rules of
+    ``duplicates.grouping.keep_keys`` that set it before them (``keep_reasons``), the order's own keys:
+    the one rule that sets it before every other, or each that sets it before some, in their order ("it
+    has the capture time, then most pixels (6000x4000)"); where none does, "the first found". ``root``:
+    the files' folder (symbolic links are told there); ``cropped``: rows that are crops of another copy."""
+    rows = [kept, *others]
+    names = keep_reasons(keep_keys(images.iloc[rows], root, np.isin(rows, list(cropped))))
+    said = ", then ".join(_rule_words(name, images, kept, alone=len(names) == 1) for name in names)
+    if "sha256" in images and all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
+        return f"identical files: {said}" if names and names != ["first"] else "identical files: the first found is kept"
+    return said or "the first found"  # no rule sets it first: a keep rule's own reason is said where it decided
 
-    def by_name_or_file_time(said: str) -> str | None:
-        named = copy_named(images["path"].iloc[[kept, *others]])
-        if not named[0] and named[1:].all():
-            return f"{said}the others are named like copies or kept in a backup folder"
-        times = file_times(images.iloc[[kept, *others]])
-        if np.isfinite(times[0]) and (times[0] < times[1:]).all():
-            return f"{said}the oldest file"
-        return None
 
-    if all(images["sha256"].iat[kept] == images["sha256"].iat[o] for o in others):
-        return by_name_or_file_time("identical files: ") or "identical files: the first found is kept"
+def _rule_words(name: str, images: pd.DataFrame, kept: int, alone: bool) -> str:
+    """A keep rule (``keep_keys``' name) in words, for the copy kept at row ``kept``; ``alone``: the rule
+    sets it before every other copy, not only before some (then it says what the others are)."""
+    def value(column: str):
+        return images[column].iat[kept] if column in images else None
 
-    rating = lambda r: pd.to_numeric(value("rating", r), errors="coerce")  # noqa: E731
-    if not rating(kept) < 0 and any(rating(o) < 0 for o in others):
-        return "the others were rejected (rated -1)" if all(rating(o) < 0 for o in others) else \
-            "not rejected (a rating of -1)"
-    original = lambda r: value("format", r) in ORIGINAL_FORMATS or not pd.isna(value("original", r))  # noqa: E731
-    if original(kept) and not all(original(o) for o in others):
-        if not pd.isna(value("original", kept)):
-            return f"the camera's JPEG with its RAW ({str(value('original', kept)).rpartition('/')[2]}), the others are conversions"
-        return f"the camera's own {value('format', kept)} file, the others are conversions"
-    has_time = lambda r: value("taken_at_source", r) in CAPTURE_SOURCES  # noqa: E731
-    if has_time(kept) and not all(has_time(o) for o in others):
-        return "it has the capture time"
-    has_gps = lambda r: value("gps_lat", r) is not None and not pd.isna(value("gps_lat", r))  # noqa: E731
-    if has_gps(kept) and not all(has_gps(o) for o in others):
-        return "it has GPS"
-    marked = lambda r: rating(r) > 0 or not pd.isna(value("keywords", r))  # noqa: E731
-    if marked(kept) and not all(marked(o) for o in others):
-        return "it has a rating or keywords"
-    pixels = lambda r: (value("width", r) or 0) * (value("height", r) or 0)  # noqa: E731
-    if all(pixels(kept) > pixels(o) for o in others) and pixels(kept):
-        return f"most pixels ({value('width', kept)}x{value('height', kept)})"
-    if all(images["bytes"].iat[kept] > images["bytes"].iat[o] for o in others):
-        return "the least compressed (largest file at its size)"
-    return by_name_or_file_time("") or "the first found"  # as the order goes on where bytes tie
+    if name == "link":
+        return "a real file, the others are symbolic links" if alone else "a real file, not a symbolic link"
+    if name == "crop":
+        return "the whole picture, the others are crops" if alone else "the whole picture, not a crop"
+    if name == "rejected":
+        return "the others were rejected (rated -1)" if alone else "not rejected (a rating of -1)"
+    if name == "original":
+        own = f"the camera's JPEG with its RAW ({str(value('original')).rpartition('/')[2]})" \
+            if not pd.isna(value("original")) else f"the camera's own {value('format')} file"
+        return f"{own}, the others are conversions" if alone else own
+    if name == "pixels":
+        size = pd.to_numeric(pd.Series([value("width"), value("height")]), errors="coerce").astype("float64")
+        return f"most pixels ({int(size[0])}x{int(size[1])})" if (size > 0).all() else "most pixels"
+    if name == "copy name":
+        return "the others are named like copies or kept in a backup folder" if alone else \
+            "not named like a copy nor kept in a backup folder"
+    return {"time": "it has the capture time", "gps": "it has GPS", "marked": "it has a rating or keywords",
+            "bytes": "the least compressed (largest file at its size)", "file time": "the oldest file",
+            "first": "the first found"}[name]
 
 
 def crop_pairs(groups: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:

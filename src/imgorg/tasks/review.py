@@ -307,7 +307,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
     groups = drop_recoloured(drop_edits(drop_videos(groups, images), images), images, ws.root, kept)
     groups = prefer_by_pixels(groups, images, ws.root, blurry)
     groups = rescore(prefer_split(drop_unlike_copies(groups, images, ws.root, agreed), images, split, config.splits))
-    return copy_findings(groups, images), similar_findings(series, images)
+    return copy_findings(groups, images, ws.root), similar_findings(series, images)
 
 
 def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFactory | None,
@@ -325,7 +325,7 @@ def _checked_copies(ws: Workspace, groups: pd.DataFrame, progress: ProgressFacto
     checked = rescore(prefer_split(drop_unlike_copies(checked, images, ws.root, agreed), images, split, splits))
     shots = similar_findings(series, images)
     shots["group"] += int(checked["group"].max()) + 1 if len(checked) else 0  # series numbered after the copies
-    return checked, copy_findings(checked, images), shots
+    return checked, copy_findings(checked, images, ws.root), shots
 
 
 def _similar_pairs(shots: pd.DataFrame) -> pd.DataFrame:

@@ -572,3 +572,40 @@ def test_a_screenshot_is_known_by_its_name_or_as_a_lossless_screen_without_a_cam
     assert screenshots(images).tolist() == images["screen"].tolist()
     assert screenshots(images[["path"]]).tolist() == [True] * 6 + [False] * 12  # the name alone, where that is all
     assert screenshots(images.iloc[:0]).tolist() == []
+
+
+def product_shot(colour: tuple[int, int, int], size: int = 600, seed: int = 0) -> Image.Image:
+    """A shaded mug-like cylinder on a pure white seamless (the white an online shop asks for), with its drop
+    shadow and a little sensor noise: most of the frame blown white on purpose."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    frame = np.ones((size, size, 3), np.float32)
+    shadow = np.clip(1 - ((x - 0.52) / 0.3) ** 2 - ((y - 0.78) / 0.04) ** 2, 0, 1) * 0.3
+    frame *= 1 - shadow[..., None]
+    body = (np.abs(x - 0.5) < 0.2) & (y > 0.3) & (y < 0.76)
+    across = np.clip((x - 0.5) / 0.2, -1, 1)
+    shade = 0.3 + 0.7 * np.sqrt(1 - across**2) + 0.4 * np.exp(-((across + 0.45) / 0.08) ** 2)
+    frame[body] = (np.array(colour, np.float32) / 255 * shade[..., None])[body]
+    noisy = frame * 255 + np.random.default_rng(seed).normal(0, 1.5, frame.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def test_a_product_shot_on_a_white_backdrop_is_not_overexposed_but_an_overexposed_one_is():
+    """The white seamless is blown on purpose: a product shot is judged by its subject, among photos and
+    in a catalogue of product shots; a cutout read over white is one too. Overexposing the product itself
+    still flags it, and so does a photo blown all over, which has no backdrop."""
+    colours = [(190, 30, 30), (30, 70, 160), (30, 30, 32), (110, 150, 110), (200, 170, 60), (90, 40, 120)]
+    products = [product_shot(colour, seed=i) for i, colour in enumerate(colours * 2)]
+    scores = scores_of(products)
+    assert (scores["clipped"] > 0.6).all() and (scores["backdrop"] > 0.6).all()
+    assert flagged(products, "overexposed") == set()
+    assert flagged(crops(12) + products, "overexposed") == set()
+    blown = exposure(product_shot((110, 150, 110)), 2)  # the product itself two stops over
+    burnt = exposure(photos()[0], 3)  # a portrait overexposed all over: no backdrop around a subject
+    assert image_scores(np.asarray(burnt))["backdrop"] == 0
+    assert flagged(products + [blown, burnt], "overexposed") == {len(products), len(products) + 1}
+    framed = np.full((600, 600, 3), 255, np.uint8)  # a dark-rimmed product whose face inside is blown
+    framed[150:450, 180:420] = 40
+    framed[160:440, 190:410] = 255
+    flags = quality_flags(scores_of(products + [Image.fromarray(framed)]))
+    assert flags.loc[flags["kind"] == "overexposed", "id"].tolist() == [len(products)]
+    assert "subject's pixels are blown out" in flags.loc[flags["kind"] == "overexposed", "reason"].iat[0]

@@ -49,7 +49,7 @@ DRAFT_SIDE = 448  # px: a JPEG decodes at the smallest scale whose long side rea
 SHARED_MIN_BYTES = 256 << 10  # a file smaller than this is no JPEG of 2,688 px and more (shared_decode's): not opened
 KINDS = ("blurry", "dark", "overexposed", "low_information", "odd_size", "odd_aspect")
 SCORE_COLUMNS = ("edge_width", "brightness", "highlights", "clipped", "detail", "width", "height", "aspect",
-                 "shadows", "detailed")
+                 "shadows", "detailed", "backdrop")
 CHUNK = 256  # images per worker task: small enough for progress, large enough to amortise the pickling
 
 # --- blurry ------------------------------------------------------------------------------------
@@ -140,6 +140,23 @@ DARK_TAIL_Z = -2.0  # between floor and ceiling: dark this many robust SDs (log 
 OVER_MIN_CLIPPED = 0.08  # clipped fraction under which nothing is overexposed by clipping
 OVER_MIN_BRIGHTNESS = 0.70  # mean luma under which nothing is overexposed (pictures on white backgrounds)
 OVER_TAIL_Z = 2.0  # between: overexposed this far (robust SDs) above the collection's clipped fraction
+# backdrop: the share of the frame that is a white backdrop, blown on purpose: a product shot on a white
+# seamless, a cutout whose transparency is read over white. It is the blown pixels (CLIP_LEVEL) joined to the
+# frame's edge, where they line at least BACKDROP_SIDES of each of its four sides (they surround the subject)
+# and at least BACKDROP_CRISP of the pixels along their inner edge are clearly darker than white (under
+# BACKDROP_EDGE: the subject's own edge). Overexposure blows a photo from its brightest parts outward, so the
+# pixels beside its blown parts are nearly white. Twelve photos 2-4 stops over or gained x2-x3.5 (scikit-image's,
+# LFW's, CIFAR-10's) leave their blown parts on under 70% of some side; 100 product shots and cutouts on
+# white (a shop's catalogue) line every side wholly, 33-90% of their inner edge crisp. A subject as pale as a washed-out photo (its darkest 5% at SUBJECT_PALE_SHADOWS
+# or brighter and its median at SUBJECT_PALE_MEDIAN: a product shot 2 stops over, and a white product) has no
+# backdrop: the frame is judged as any photo. A frame with a backdrop is overexposed where its subject is:
+# over OVER_FLOOR of the pixels left blown; the mean, highlights and shadows the other rules and the learned
+# model weigh are the backdrop's. 0 where there is none.
+BACKDROP_SIDES = 0.9
+BACKDROP_CRISP = 0.3
+BACKDROP_EDGE = 0.8
+BACKDROP_RING = 5  # px (working size): the width of the band along the backdrop's edge that is looked at
+SUBJECT_PALE_SHADOWS, SUBJECT_PALE_MEDIAN = 0.45, 0.85
 # --- the learned decision ------------------------------------------------------------------------
 # blurry, dark and overexposed are also decided by small gradient-boosted tree models over the stored
 # scores and where each image stands in its collection (``model_features``), trained on generated
@@ -247,7 +264,28 @@ def image_scores(pixels: np.ndarray, width: int | None = None, height: int | Non
         "aspect": width / height if height else math.nan,
         "shadows": shadows,
         "detailed": _detailed_share(residual, brightness),
+        "backdrop": _backdrop(gray),
     }
+
+
+def _backdrop(gray: np.ndarray) -> float:
+    """The share of the frame in a white backdrop (see BACKDROP_SIDES), 0 where there is none."""
+    blown = (gray >= math.ceil(CLIP_LEVEL * 255)).astype(np.uint8)
+    if min(gray.shape) < 3 or not (blown[0].any() and blown[-1].any() and blown[:, 0].any() and blown[:, -1].any()):
+        return 0.0
+    _, parts = cv2.connectedComponents(blown, connectivity=4)
+    edge = np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]])
+    region = np.isin(parts, np.unique(edge[edge > 0]))
+    if min(region[0].mean(), region[-1].mean(), region[:, 0].mean(), region[:, -1].mean()) < BACKDROP_SIDES:
+        return 0.0
+    ring = cv2.dilate(region.astype(np.uint8), np.ones((BACKDROP_RING, BACKDROP_RING), np.uint8)).astype(bool) \
+        & ~blown.astype(bool)
+    if not ring.any() or (gray[ring] < BACKDROP_EDGE * 255).mean() < BACKDROP_CRISP:
+        return 0.0
+    shadows, median = np.percentile(gray[~region], (100 * SHADOW_QUANTILE, 50)) / 255
+    if shadows >= SUBJECT_PALE_SHADOWS and median >= SUBJECT_PALE_MEDIAN:
+        return 0.0
+    return float(region.mean())
 
 
 def _percentiles(histogram: np.ndarray, quantiles: tuple[float, ...]) -> list[float]:
@@ -464,9 +502,11 @@ def quality_flags(scores: pd.DataFrame, ids=None, page: np.ndarray | None = None
     decided). Rows with NaN scores (unreadable images) are never flagged. ``page``: per row, whether
     the image is a page or a screen (``pages``, ``screenshots``): never dark or overexposed, nor odd
     size where it is as long as most images or longer (a phone screenshot among small photos)."""
-    missing = [column for column in SCORE_COLUMNS if column not in scores.columns]
+    missing = [column for column in SCORE_COLUMNS if column not in scores.columns and column != "backdrop"]
     if missing:
         raise ValueError(f"scores lack the columns {missing}: pass what quality_scores returns")
+    if "backdrop" not in scores.columns:  # scores measured before backdrops were: none
+        scores = scores.assign(backdrop=0.0)
     ids = scores.index.to_numpy() if ids is None else np.asarray(ids)
     if len(ids) != len(scores):
         raise ValueError(f"ids has {len(ids)} values for {len(scores)} rows of scores: give one id per row")
@@ -560,7 +600,19 @@ def _dark_learned(scores):
 
 
 def _overexposed(scores):
-    return _by_size(scores, _overexposed_learned, _overexposed_rule)
+    flagged, badness, reasons = _by_size(scores, _overexposed_learned, _overexposed_rule)
+    backdrop = scores["backdrop"].to_numpy(np.float64)
+    framed = np.nan_to_num(backdrop) > 0
+    if not framed.any():
+        return flagged, badness, reasons
+    clipped = scores["clipped"].to_numpy(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        subject = np.clip((clipped - backdrop) / (1 - backdrop), 0, 1)
+        blown = subject > OVER_FLOOR
+    reasons = [(f"{v:.0%} of the subject's pixels are blown out, over {OVER_FLOOR:.0%} (the white backdrop "
+                f"around it, {b:.0%} of the frame, left out)" if o else "") if f else r
+               for r, f, o, v, b in zip(reasons, framed, blown, subject, backdrop)]
+    return np.where(framed, blown, flagged), np.where(framed, subject, badness), reasons
 
 
 def _overexposed_learned(scores):

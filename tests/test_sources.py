@@ -37,6 +37,20 @@ def test_a_camera_or_photo_library_layout_has_no_labels():
     assert folder_labels(["0/a.png", "7/b.png"]) == ["0", "7"]  # digit classes (MNIST's) are classes
 
 
+def test_a_family_archive_sorted_by_decade_or_album_has_no_labels():
+    # scanned prints sorted into 1960s/, 1970s/, Album 3/ were class labels: clusters were scored against the
+    # decades and a re-scan filed under another album was a copy "labelled apart" (a look) with label issues
+    from imgorg.sources import why_no_labels
+
+    for layout in (["1960s/scan0001.tif", "1970s/Scan 2.jpeg"], ["70s/a.jpg", "80's/b.jpg"],
+                   ["Album 3/Scan.jpeg", "Grandma's box/scan0001.tif"], ["1970's/a.jpg", "Roll 12/b.jpg"],
+                   ["Scans/a.tif", "Wedding/b.jpg"]):
+        assert folder_labels(layout) == [None, None], layout
+    assert "albums" in why_no_labels(["1960s/scan0001.tif", "Album 3/Scan 2.jpeg"])
+    assert folder_labels(["albatross/a.jpg", "scallop/b.jpg"]) == ["albatross", "scallop"]  # classes stay classes
+    assert folder_labels(["1960/a.jpg", "sloth/b.jpg"]) == [None, None]  # a year, as before
+
+
 def test_recursive_scan_ignores_other_files(tmp_path):
     make_image(tmp_path / "a" / "deep" / "x.JPG", (1, 2, 3))
     (tmp_path / "notes.txt").write_text("hello")

@@ -352,11 +352,14 @@ def _stratified_rows(labels: np.ndarray, size: int, rng: np.random.Generator) ->
     return np.sort(np.concatenate(rows))
 
 
-# Folders a camera, a phone or a photo library makes: places, not classes (DCF folders such as 100APPLE or
-# 100MSDCF, DCIM, backups and exports, a year or a date with or without an event's name)
+# Folders a camera, a phone, a photo library or a family archive makes: places, not classes (DCF folders
+# such as 100APPLE or 100MSDCF, DCIM, backups and exports, a year or a date with or without an event's name,
+# a decade as scanned prints are sorted: 1970s, 70s, 1970's; an album, a roll of film, a box of scans)
 LIBRARY_FOLDER = re.compile(
     r"^(\d{3}[A-Z0-9_]{5}|dcim|camera|camera roll|backups?|screenshots|whatsapp images|pictures|photos|exports?|"
-    r"originals|imports?|uploads|downloads|desktop|(19|20)\d\d([-_. ]\d{1,2}){0,2}(\b.*)?)$", re.IGNORECASE)
+    r"originals|imports?|uploads|downloads|desktop|(19|20)\d\d([-_. ]\d{1,2}){0,2}(\b.*)?|"
+    r"((19|20)?\d0|'\d0)'?s(\b.*)?|(photo |family )?albums?( \d+)?|(film )?rolls?( \d+)?|scans?|scanned|"
+    r"prints|negatives|slides)$", re.IGNORECASE)
 
 
 def folder_labels(relpaths: Iterable[str]) -> list[str | None]:
@@ -383,8 +386,8 @@ def why_no_labels(relpaths: Iterable[str]) -> str | None:
     other = [p for p, d in zip(relpaths, depths) if d != depths.max()]
     library = sorted({p.split("/")[-2] for p in relpaths if "/" in p and LIBRARY_FOLDER.match(p.split("/")[-2])})
     if library and not other:
-        return (f"No labels: folders named as a camera or a photo library names them ({', '.join(library[:3])}) hold "
-                "places or dates, not classes")
+        return (f"No labels: folders named as a camera, a photo library or an archive names them ({', '.join(library[:3])}) "
+                "hold places, dates or albums, not classes")
     if other:
         return (f"No labels: folder names are labels where every image sits in a class folder at one depth, and "
                 f"{len(other):,} of {len(relpaths):,} images do not (e.g. {other[0]}); `imgorg inspect` shows the layout")

@@ -579,6 +579,24 @@ def test_of_identical_files_the_one_not_named_like_a_copy_then_the_oldest_is_kep
     assert _keep_order(dated, None)[0] == 1 and why_keep(dated, 1, [0]) == "identical files: the oldest file"
 
 
+
+def test_a_scanners_exif_datetime_is_no_capture_time_for_the_copy_kept():
+    # a flatbed writes the day it scanned into EXIF DateTime: a 300 dpi TIFF was kept over the 600 dpi
+    # re-scan of the same print, "it has the capture time", the day of scanning
+    from imgorg.duplicates.grouping import _keep_order
+    from imgorg.review.copies import why_keep
+
+    scans = pd.DataFrame({"id": [0, 1], "path": ["1970s/scan0001.tif", "Album 3/Scan 27.tiff"], "sha256": ["a", "b"],
+                          "bytes": [5_000_000, 20_000_000], "format": "TIFF", "original": None,
+                          "width": [1300, 2600], "height": [1300, 2600], "gps_lat": None, "rating": None,
+                          "keywords": None, "taken_at_source": ["exif_datetime", "file"],
+                          "taken_at": pd.to_datetime(["2024-03-02 14:21:07", "2024-05-11 10:02:33"])})
+    assert _keep_order(scans, None)[0] == 1
+    assert why_keep(scans, 1, [0]) == "most pixels (2600x2600)"
+    photographed = scans.assign(taken_at_source=["exif", "file"])  # a camera's DateTimeOriginal still decides
+    assert _keep_order(photographed, None)[0] == 0 and why_keep(photographed, 0, [1]) == "it has the capture time"
+
+
 def test_copies_of_one_size_and_capture_time_say_the_rule_that_kept_one():
     # one photo exported twice, both with the camera's capture time, of one size and one file size (the
     # exports differ in a few bytes of metadata): it was "the least compressed", which neither is

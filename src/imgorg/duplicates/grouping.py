@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..formats import RAW_EXTENSIONS
-from ..metadata import CAPTURE_SOURCES
+from ..metadata import CAPTURE_SOURCES, SOURCE_EXIF_DATETIME
 from ..sources import source_path
 from .scoring import pair_cosines, pair_scores
 from .thumbnails import Thumbnails
@@ -144,6 +144,11 @@ COPY_NAME = re.compile(r"(^|[\s_-])copy([\s_-]*\d+)?$|^copy of\b|\s\(\d+\)$", re
 ORIGINAL_FORMATS = frozenset({"RAW", "HEIF", "AVIF", *(ext.lstrip(".").upper() for ext in RAW_EXTENSIONS)})
 
 
+# A capture time the keep rule counts: EXIF DateTime alone is when the file was last saved (an editor's
+# export, a scanner's scan: a flatbed writes the day it scanned the print there), no time the photo was taken
+SHOT_TIME_SOURCES = CAPTURE_SOURCES - {SOURCE_EXIF_DATETIME}
+
+
 def _keep_order(members: pd.DataFrame, root: str | Path | None, cropped: np.ndarray | None = None) -> np.ndarray:
     """Order of ``members``, the copy to keep first, by ``keep_keys``."""
     return np.lexsort([key for _, key in reversed(keep_keys(members, root, cropped))])
@@ -155,7 +160,8 @@ def keep_keys(members: pd.DataFrame, root: str | Path | None = None,
     real files before symbolic links (deleting the target would break the link; "link"), then images
     that are no crop of another member (``cropped``; "crop"), then those a person did not reject (a rating
     under 0: XMP's -1; "rejected"), then the camera's own format (RAW, HEIC, or a JPEG with its camera RAW
-    beside it) over a conversion of it ("original"), then the copy with a capture time ("time"), then with
+    beside it) over a conversion of it ("original"), then the copy with a capture time (``SHOT_TIME_SOURCES``:
+    not EXIF DateTime alone, a scanner's or an editor's save; "time"), then with
     GPS ("gps"), then with a rating of 1 or more or keywords (a person's own; "marked"), then most pixels
     (the catalog's size, else the file header's; "pixels"), then the least compressed (bytes per pixel,
     then bytes; "bytes"), then a file not named like a copy (``COPY_NAME``) nor in a backup folder
@@ -166,7 +172,7 @@ def keep_keys(members: pd.DataFrame, root: str | Path | None = None,
     links = np.array([source_path(root, p).is_symlink() for p in members["path"]], bool) if root else np.zeros(n, bool)
     cropped = np.zeros(n, bool) if cropped is None else np.asarray(cropped, bool)
     converted = ~(column("format").isin(ORIGINAL_FORMATS).to_numpy() | column("original").notna().to_numpy())
-    no_time = ~column("taken_at_source").isin(list(CAPTURE_SOURCES)).to_numpy()
+    no_time = ~column("taken_at_source").isin(list(SHOT_TIME_SOURCES)).to_numpy()
     no_gps = column("gps_lat").isna().to_numpy()
     rating = pd.to_numeric(column("rating"), errors="coerce").astype("float64").to_numpy()
     unmarked = ~(rating > 0) & column("keywords").isna().to_numpy()

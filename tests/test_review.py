@@ -698,6 +698,17 @@ def test_the_least_compressed_is_said_in_a_group_with_a_smaller_copy(tmp_path):
         "most pixels (64x48), then the least compressed (largest file at its size)"
     assert why_keep(images, 0, [1]) == "the least compressed (largest file at its size)"
 
+def test_label_issues_not_looked_for_in_folders_that_are_no_classes_say_why():
+    # six folders of scans (1960s/, Album 3/, ...) were said to be "fewer than two classes" with labels
+    from imgorg.tasks.review import not_looked_for
+
+    scans = pd.DataFrame({"path": ["1960s/scan0001.tif", "1970s/Scan 2.jpeg", "Album 3/Scan.jpeg"], "label": None})
+    said = not_looked_for(scans, False)["label_issue"]
+    assert said.startswith("no label issues looked for: folders named as") and "(1960s, 1970s, Album 3)" in said
+    one = pd.DataFrame({"path": ["cats/a.jpg", "cats/b.jpg"], "label": "cats"})  # one class folder
+    assert not_looked_for(one, False)["label_issue"].endswith("fewer than two classes have labels (labels are the "
+                                                              "images' folder names)")
+
 
 def test_similar_shots_are_said_not_looked_for_among_images_too_small_to_tell():
     from imgorg.tasks.review import not_looked_for

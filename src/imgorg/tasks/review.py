@@ -355,8 +355,13 @@ def not_looked_for(images: pd.DataFrame, has_splits: bool, kinds=REVIEW_KINDS) -
                             "another shot of the scene are hard to tell apart (such pairs stay copies; `--kinds "
                             "similar` aligns each pair)")
     if "label_issue" in kinds and not has_classes(images):
-        notes["label_issue"] = ("no label issues looked for: fewer than two classes have labels (labels are the "
-                                "images' folder names)")
+        from ..sources import why_no_labels
+
+        # folders that are no classes by their names (DCIM/, 1970s/, Album 3/) say so, as `imgorg run` does
+        why = why_no_labels(images["path"].astype(str)) if "path" in images and images["label"].isna().all() else None
+        notes["label_issue"] = "no label issues looked for: " + (
+            why.removeprefix("No labels: ") if why else
+            "fewer than two classes have labels (labels are the images' folder names)")
     return notes
 
 

@@ -132,3 +132,28 @@ def test_projection_menu_lists_only_stored_maps(dated, tmp_path):
     shown = client.get("/api/map?kind=umap").json()  # not stored: the stored one, named as what it is
     assert shown["kind"] == "pca" and "PCA map stored" in shown["description"]
     assert client.get("/api/map?dims=3").json()["kind"] == "pca-components"
+
+
+def test_events_are_made_of_capture_times_not_file_times_or_a_scanners_save():
+    # a family's scans: a flatbed's EXIF DateTime (the day it scanned) and file times (the day they were
+    # copied) made events "2 Mar 2024" of 62 prints from forty years and "8 Dec 2026" of 88 more
+    import pandas as pd
+
+    from imgorg.constants import NOISE
+    from imgorg.events import event_labels, event_times
+
+    images = pd.DataFrame({
+        "taken_at": pd.to_datetime(["2024-03-02 14:21", "2024-03-02 14:25", "2026-12-08 01:32", "2026-12-08 01:33",
+                                    "2024-06-02 10:00", "2024-06-02 10:05", "2024-06-09 12:00"]),
+        "taken_at_source": ["exif_datetime", "exif_datetime", "file", "file", "exif", "name", "xmp"]})
+    labels = event_labels(event_times(images))
+    assert labels[:4].tolist() == [NOISE] * 4
+    assert labels[4] == labels[5] != labels[6] and NOISE not in labels[4:]
+    assert event_labels(event_times(images.drop(columns="taken_at_source")))[0] != NOISE  # no sources: every time
+    import numpy as np
+
+    from imgorg.config import ClusterConfig
+    from imgorg.pipeline import _events
+
+    run = _events(images, np.random.default_rng(0).normal(size=(len(images), 4)), None, ClusterConfig())
+    assert run.labels[:4].tolist() == [NOISE] * 4 and len(set(run.labels[4:].tolist())) == 2  # as `imgorg run` stores

@@ -1,6 +1,6 @@
 """Events: photos grouped by when they were taken, a new event wherever a gap in capture time
 exceeds a threshold (a day out, a trip, a party). Stored beside the visual clusterings as the
-method ``events``; images without a capture time belong to none (NOISE)."""
+method ``events``; images without a capture time (``event_times``) belong to none (NOISE)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,21 @@ import pandas as pd
 from .constants import NOISE
 
 DEFAULT_GAP_HOURS = 6.0
+
+
+# Where an image's time comes from a capture, not a save: a file's modification time is when it was copied
+# (a whole folder copied in a minute was one event) and EXIF DateTime alone when it was last saved (a flatbed
+# writes the day it scanned a print there: 62 scans of forty years' prints were one event, "2 Mar 2024")
+NOT_CAPTURED = ("file", "exif_datetime")
+
+
+def event_times(images: pd.DataFrame) -> pd.Series:
+    """``images``' capture times (the catalog's ``taken_at``), NaT where ``taken_at_source`` says the time
+    is no capture's (``NOT_CAPTURED``): those images belong to no event."""
+    taken = pd.to_datetime(images["taken_at"], errors="coerce")
+    if "taken_at_source" not in images:
+        return taken
+    return taken.where(~images["taken_at_source"].isin(NOT_CAPTURED).to_numpy(bool))
 
 
 def event_labels(taken_at: pd.Series, gap_hours: float = DEFAULT_GAP_HOURS) -> np.ndarray:

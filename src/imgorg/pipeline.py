@@ -22,7 +22,7 @@ from .datasets import get_dataset, is_dataset, resolve_source
 from .embed import EmbedResult, cache_key, embed_catalog, split_backbones
 from .errors import ConfigError, TooFewImagesError
 from .constants import EVENTS
-from .events import event_labels
+from .events import event_labels, event_times
 from .metrics import score_clustering
 from .progress import ProgressFactory
 from .reduce import Reducer
@@ -147,7 +147,7 @@ def _events(images: pd.DataFrame, reduced: np.ndarray, truth, config: ClusterCon
     if "taken_at" not in images:
         return None
     start = time.perf_counter()
-    labels = event_labels(images["taken_at"], config.event_gap_hours)
+    labels = event_labels(event_times(images), config.event_gap_hours)
     if len(set(labels.tolist()) - {NOISE}) < 2:
         return None
     scores = score_clustering(reduced, labels, truth, seed=config.seed).to_dict()

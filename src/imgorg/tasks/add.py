@@ -25,7 +25,7 @@ import pandas as pd
 from ..classify import make_model
 from ..config import AddConfig, ClusterConfig, EmbedConfig
 from ..constants import EVENTS, NOISE
-from ..events import event_labels
+from ..events import event_labels, event_times
 from ..companions import SEPARATOR
 from ..curation import new_log, stamp
 from ..embed import COMBINE, embed_catalog, get_backbone
@@ -213,7 +213,7 @@ def _extend(ws: Workspace, embedded, clusters: np.ndarray, probability: np.ndarr
     ws.assignments = pd.concat([ws.assignments, rows.astype(ws.assignments.dtypes.to_dict())], ignore_index=True)
     if EVENTS in ws.assignments:  # events follow capture times, not features: the new photos join theirs
         gap = ws.manifest.get("config", {}).get("cluster", {}).get("event_gap_hours", ClusterConfig.event_gap_hours)
-        taken = ws.catalog.loc[ws.catalog["status"] == STATUS_OK, "taken_at"]  # rows as the embeddings
+        taken = event_times(ws.catalog.loc[ws.catalog["status"] == STATUS_OK])  # rows as the embeddings
         ws.assignments[EVENTS] = event_labels(taken, gap)
     counts = ws.manifest.get("counts", {})
     ws.manifest["counts"] = {**counts, "ok": int(len(ws.embeddings)), "failed": int((ws.catalog["status"] != STATUS_OK).sum()),

@@ -139,3 +139,25 @@ def test_a_camera_raw_is_counted_among_the_colour_modes(tmp_path):
     report = inspect_source(root, workers=1)
     assert report["summary"]["ok"] == 2 and sum(report["modes"].values()) == 2
     assert report["modes"]["RAW mosaic"] == 1
+
+
+def test_a_family_archive_by_decade_is_said_to_have_no_classes_and_why(tmp_path):
+    # scans in 1960s/ and Album 3/ were "6 classes, imbalance 3.50", then "not a folder-per-class tree"
+    root = tmp_path / "scans"
+    make_image(root / "1960s" / "scan0001.png", (120, 100, 80), size=(60, 40))
+    make_image(root / "Album 3" / "Scan 2.png", (80, 100, 120), size=(60, 40))
+    report = inspect_source(root, workers=1)
+    assert report["classes"] is None and "(1960s, Album 3)" in report["no_labels"]
+    result = CliRunner().invoke(app, ["inspect", str(root), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "not a folder-per-class tree" not in result.output and "archive names them" in " ".join(result.output.split())
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from imgorg.report import _no_labels
+
+    said = _no_labels(SimpleNamespace(images=pd.DataFrame({"path": ["1960s/scan0001.png", "Album 3/Scan 2.png"]})))
+    assert said.startswith("No labels: folders named as") and not said.endswith(".")  # the report's clusters-and-labels note
+    assert _no_labels(SimpleNamespace(images=pd.DataFrame({"path": ["a.png", "b.png"]}))) == \
+        "The images have no labels (no class folders)"

@@ -28,7 +28,7 @@ from .formats import extension
 from .images import decode_image, probe_image
 from .metadata import CAPTURE_SOURCES, SOURCE_EXIF, SOURCE_FILE, SOURCES
 from .progress import ProgressFactory
-from .sources import STATUS_ERROR, scan_source, skipped_summary, source_path
+from .sources import STATUS_ERROR, scan_source, skipped_summary, source_path, why_no_labels
 
 SIDE_EDGES = (0, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # pixels; the last bin is open-ended
 ASPECT_EDGES = (0.0, 0.5, 0.75, 0.9, 1.1, 1.34, 2.0)  # width / height; 0.9-1.1 is "square"
@@ -71,6 +71,7 @@ def inspect_source(folder: str | os.PathLike, *, workers: int = 4, decode: bool 
         "failures": failures,
         "duplicates": exact_duplicates(catalog),
         "classes": class_balance(catalog["label"]),
+        "no_labels": why_no_labels(catalog["path"].astype(str)) if catalog["label"].isna().all() else None,
     }
 
 

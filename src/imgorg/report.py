@@ -192,10 +192,18 @@ def _clusters(d: ReportData) -> str:
     return _section("clusters", "Clusters", f"<p class=note>{_e(note)}</p>" + figure)
 
 
+def _no_labels(d: ReportData) -> str:
+    """Why the images have no labels: folders named as a camera, a library or an archive names them, or none."""
+    from .sources import why_no_labels
+
+    why = why_no_labels(d.images["path"].astype(str)) if "path" in d.images else None
+    return why.rstrip(".") if why else "The images have no labels (no class folders)"
+
+
 def _contingency(d: ReportData) -> str:
     if not d.has_labels:
         return _section("contingency", "Clusters and labels",
-                        "<p class=note>The images have no labels (no class folders): nothing to compare with.</p>")
+                        f"<p class=note>{_e(_no_labels(d))}: nothing to compare with.</p>")
     figure = _figure(plots.contingency_heatmap(d.clusters, d.labels, max_clusters=MAX_CLUSTERS),
                      "contingency table of clusters and labels")
     return _section("contingency", "Clusters and labels",

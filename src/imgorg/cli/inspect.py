@@ -53,7 +53,7 @@ def print_report(report: dict) -> None:
     console.print(*[table for table in tables if table.row_count])  # nothing read: no empty tables
     _print_dates(report["dates"])
     _print_companions(report.get("companions"))
-    _print_classes(report["classes"])
+    _print_classes(report["classes"], report.get("no_labels"))
     _print_failures(report["failures"])
     _print_duplicates(report["duplicates"], summary)
     _print_skipped(report["skipped"]["by_reason"], bool(report["failures"]))
@@ -138,9 +138,9 @@ def _histogram_table(title: str, bins: list[dict]) -> Table:
     return table
 
 
-def _print_classes(classes: dict | None) -> None:
-    if classes is None:
-        console.print("No class labels (not a folder-per-class tree).")
+def _print_classes(classes: dict | None, why_none: str | None = None) -> None:
+    if classes is None:  # folders that are no classes by their names (DCIM/, 1970s/) say so
+        console.print(why_none or "No class labels (not a folder-per-class tree).", highlight=False, markup=False)
         return
     console.print(f"[bold]{classes['count']} classes[/], imbalance {classes['imbalance_ratio']:.2f} "
                   f"(largest {classes['largest']} / smallest {classes['smallest']})", highlight=False)

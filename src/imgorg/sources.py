@@ -386,8 +386,8 @@ def why_no_labels(relpaths: Iterable[str]) -> str | None:
     other = [p for p, d in zip(relpaths, depths) if d != depths.max()]
     library = sorted({p.split("/")[-2] for p in relpaths if "/" in p and LIBRARY_FOLDER.match(p.split("/")[-2])})
     if library and not other:
-        return (f"No labels: folders named as a camera, a photo library or an archive names them ({', '.join(library[:3])}) "
-                "hold places, dates or albums, not classes")
+        return (f"No labels: folders named as a camera, a photo library or an archive names them "
+                f"({', '.join(library[:3])}) hold places, dates or albums, not classes")
     if other:
         return (f"No labels: folder names are labels where every image sits in a class folder at one depth, and "
                 f"{len(other):,} of {len(relpaths):,} images do not (e.g. {other[0]}); `imgorg inspect` shows the layout")

@@ -165,3 +165,25 @@ def test_a_strong_classifier_still_relabels_what_it_is_sure_of():
     issues = label_issues(noisy, probs, classes)
     sure, share, alike = sure_relabels(noisy, probs, classes, issues["confidence"], floor=0.8)
     assert sure[issues["confidence"] >= 0.8].all() and (share[alike >= 100] > 0.94).all()
+
+
+def test_copies_filed_under_one_wrong_label_do_not_vouch_for_each_other():
+    """A shop's mug in the lamps folder with its web exports beside it: out of fold, its copies were
+    its nearest labelled neighbours and in the folds that judged it, and voted for the wrong label."""
+    x, truth, noisy, _ = blobs(flips=0)
+    ant = np.flatnonzero(truth == "ant")[0]
+    rng = np.random.default_rng(1)
+    copies = x[ant] + rng.normal(0, 0.01, (5, x.shape[1])).astype(np.float32)  # five exports of one picture
+    features = np.vstack([x, copies])
+    labels = np.concatenate([noisy, np.array(["bee"] * 5, dtype=object)])
+    misfiled = np.arange(len(x), len(x) + 5)
+    alone = label_issues(labels, *out_of_fold_probabilities(features, labels, seed=0))
+    assert not set(misfiled) <= set(alone["row"])  # the copies vouched for each other
+    groups = np.full(len(features), -1)
+    groups[misfiled] = 0
+    found = label_issues(labels, *out_of_fold_probabilities(features, labels, seed=0, groups=groups))
+    assert set(misfiled) <= set(found["row"])
+    assert (found.set_index("row").loc[misfiled, "suggested"] == "ant").all()
+    # no group shared by two rows: the same folds and neighbours as without groups
+    same, _ = out_of_fold_probabilities(features, labels, seed=0, groups=np.arange(len(features)))
+    assert np.array_equal(same, out_of_fold_probabilities(features, labels, seed=0)[0])

@@ -45,7 +45,8 @@ COLUMNS = ["row", "given", "suggested", "confidence", "score"]
 
 
 def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS, seed: int = 0, *,
-                              neighbour_weight: float = KNN_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
+                              neighbour_weight: float = KNN_WEIGHT,
+                              groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(n, n_classes) probabilities and the sorted class names.
 
     ``labels``: one per row, missing (None, NaN, pd.NA) for unlabelled rows; only
@@ -55,7 +56,11 @@ def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS, 
     scored by models that never saw the class; ``label_issues`` does not judge them.
     With one class every row gets probability 1; with none, an (n, 0) array.
     ``neighbour_weight``: the share of the nearest labelled neighbours' vote (0: the
-    classifier alone).
+    classifier alone). ``groups``: per row, a group of copies (-1: none); a row's
+    probabilities then come from a model that saw none of its copies, and its copies do
+    not vote as its neighbours: copies of one picture filed under one wrong label
+    otherwise vouch for each other (a shop's product in the wrong folder, with its web
+    exports beside it).
     """
     if not 0.0 <= neighbour_weight <= 1.0:
         raise ConfigError(f"neighbour_weight ({neighbour_weight}) must be between 0 and 1")
@@ -71,10 +76,11 @@ def out_of_fold_probabilities(features: np.ndarray, labels, folds: int = FOLDS, 
     # the fit 40x slower (8,000 x 50 logistic regression: 0.85 s on one thread, 34 s on two)
     with threadpool_limits(1):
         x = _fit_features(features, known, seed)
-        logits = _out_of_fold_logits(x, given, known, c, folds, seed)
+        groups = _copy_groups(groups, len(features))
+        logits = _out_of_fold_logits(x, given, known, c, folds, seed, groups)
         probs = _softmax(logits / _temperature(logits[known], given[known]))
         if neighbour_weight:
-            probs = (1 - neighbour_weight) * probs + neighbour_weight * _neighbour_votes(x, given, known, c)
+            probs = (1 - neighbour_weight) * probs + neighbour_weight * _neighbour_votes(x, given, known, c, groups)
             # the blend is under-confident (the neighbours' votes are smoothed): a second temperature
             # took CIFAR-10 test's calibration error (15 bins, vs the true labels) from 0.09 to 0.05
             log_probs = np.log(np.maximum(probs, 1e-12))
@@ -232,9 +238,22 @@ def _fit_features(features: np.ndarray, known: np.ndarray, seed: int) -> np.ndar
     return l2_normalize(pca.transform(x))
 
 
-def _out_of_fold_logits(x, given, known, c, folds, seed) -> np.ndarray:
+def _copy_groups(groups, n: int) -> np.ndarray | None:
+    """``groups`` as one id per row, a row of no group its own; None where no two rows share one."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups, np.int64)
+    if len(groups) != n:
+        raise ConfigError(f"groups has {len(groups)} values for {n} rows: give one per row (-1: no group)")
+    alone = groups < 0
+    if alone.all() or np.unique(groups[~alone]).size == (~alone).sum():
+        return None
+    return np.where(alone, groups.max() + 1 + np.arange(n), groups)
+
+
+def _out_of_fold_logits(x, given, known, c, folds, seed, groups=None) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     rows = np.flatnonzero(known)
     y = given[rows]
@@ -242,11 +261,13 @@ def _out_of_fold_logits(x, given, known, c, folds, seed) -> np.ndarray:
     logits = np.zeros((len(x), c))
     unlabelled = np.flatnonzero(~known)
     counts = np.bincount(y, minlength=c)
-    cv = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed)
+    cv = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed) if groups is None else \
+        StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=seed)  # copies held out together
     # StratifiedKFold warns when a class has fewer members than folds; that case is documented
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-        fold_list = list(cv.split(rows, y)) if counts[counts > 0].max() >= splits else _round_robin(y, splits)
+        fold_list = list(cv.split(rows, y, None if groups is None else groups[rows])) \
+            if counts[counts > 0].max() >= splits else _round_robin(y, splits)
     for train, test in fold_list:
         seen = np.unique(y[train])
         if len(seen) < 2:  # a class of one image held out: the fold saw one class, which it always predicts
@@ -292,9 +313,10 @@ def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
 
 
-def _neighbour_votes(features, given, known, c) -> np.ndarray:
-    """Each row's share of each label among its NEIGHBOURS nearest labelled rows (itself left
-    out), smoothed towards uniform so one neighbour cannot make a probability 0 or 1."""
+def _neighbour_votes(features, given, known, c, groups=None) -> np.ndarray:
+    """Each row's share of each label among its NEIGHBOURS nearest labelled rows (itself and
+    its copies, ``groups``, left out), smoothed towards uniform so one neighbour cannot make a
+    probability 0 or 1."""
     from ..index import build_index
     from ..reduce import l2_normalize
 
@@ -307,10 +329,18 @@ def _neighbour_votes(features, given, known, c) -> np.ndarray:
         return votes
     exclude = np.full(len(features), -1)
     exclude[rows] = np.arange(len(rows))
-    _, found = index.search(features, k, exclude=exclude)
+    if groups is None:
+        _, found = index.search(features, k, exclude=exclude)
+        valid = np.ones(found.shape, bool)
+    else:  # fetch as many more as the largest group has copies, then leave the copies out
+        extra = int(np.bincount(groups).max()) - 1
+        _, found = index.search(features, min(k + extra, len(rows) - 1), exclude=exclude)
+        valid = groups[rows][found] != groups[:, None]
+        valid &= np.cumsum(valid, axis=1) <= k
     counts = np.zeros((len(features), c))
-    np.add.at(counts, (np.repeat(np.arange(len(features)), found.shape[1]), given[rows][found].ravel()), 1.0)
-    return (counts + 1.0 / c) / (found.shape[1] + 1.0)
+    hit = np.nonzero(valid)
+    np.add.at(counts, (hit[0], given[rows][found[hit]]), 1.0)
+    return (counts + 1.0 / c) / (valid.sum(axis=1, keepdims=True) + 1.0)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -175,11 +175,13 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
             shown["action"] = shown["kind"].map(BAD_SHOT_ACTIONS).fillna("look")
             parts.append(shown)
         pairs = pd.DataFrame({"a": [], "b": [], "kind": [], "similarity": []})
+        copy_group = np.full(len(images), -1, np.int64)  # per row: its group of copies, for the label classifier
         if copies:
             blurry = set(images["id"].to_numpy()[flags.loc[flags["kind"] == "blurry", "row"].to_numpy(int)].tolist())
             found, shots = _copies(ws, config, index, thumbnails, kept, grays, blurry, split, timed, progress, page)
             parts.append(shots)
             pairs = pd.concat([copy_pairs(found), _similar_pairs(shots)], ignore_index=True)
+            copy_group[found["row"].to_numpy(np.int64)] = found["group"].to_numpy(np.int64)
             if "copy" in kinds:
                 parts.append(found)
     if "outlier" in kinds:
@@ -193,7 +195,7 @@ def find_in_collection(workspace: Workspace | str, config: ReviewConfig = Review
         parts.append(leaks.assign(kind="leak", group=-1, action="remove", score=leaks["similarity"]))
     notes = {kind: [note] for kind, note in not_looked_for(images, split is not None, kinds).items()}
     if "label_issue" in kinds and has_classes(images):
-        relabel, right = timed("labels", lambda: _label_findings(ws, config))
+        relabel, right = timed("labels", lambda: _label_findings(ws, config, copy_group))
         parts.append(relabel)
         notes["label_issue"] = [f"label issues: the classifier behind them gets {right:.0%} of the given labels "
                                 "right out of fold; the lower this is, the more of its suggestions are wrong"]
@@ -375,13 +377,16 @@ def stored_notes(ws: Workspace) -> list[str]:
     return [note for notes in stored.values() for note in notes]
 
 
-def _label_findings(ws: Workspace, config: ReviewConfig) -> tuple[pd.DataFrame, float]:
+def _label_findings(ws: Workspace, config: ReviewConfig,
+                    copy_group: np.ndarray | None = None) -> tuple[pd.DataFrame, float]:
     """(images whose label is probably wrong, from out-of-fold predictions of a classifier on the
     embeddings fitted across the whole labelled collection (every split); the share of labelled
     images whose given label those predictions name). Images set aside take no part: a blank frame
-    removed would come back as a label issue, and teach the classifier its label."""
+    removed would come back as a label issue, and teach the classifier its label. ``copy_group``: per
+    row, its group of copies the review found (-1: none), held out together and no votes for each other."""
     labels = ws.images["label"].where(~ws.removed())
-    probs, classes = out_of_fold_probabilities(ws.embeddings, labels, folds=config.folds, seed=config.seed)
+    probs, classes = out_of_fold_probabilities(ws.embeddings, labels, folds=config.folds, seed=config.seed,
+                                               groups=copy_group)
     issues = label_issues(labels, probs, classes)
     known = labels.notna().to_numpy()
     right = float((classes[probs[known].argmax(axis=1)] == labels[known].astype(str).to_numpy()).mean())

@@ -14,7 +14,7 @@ Each round runs `imgorg run` into a fresh workspace with the review and with `--
 while the run clusters and makes its map); then the review's parts, in this process, on the last workspace. The
 share is what the review adds to the whole run: (with - without) / without, median over the rounds, of the wall
 time and of the CPU time (user and system, of the run and every process it started: on a busy shared machine
-the wall time of one run varies by tens of percent, its CPU time by a few).
+the wall time of one run varies by tens of percent, its CPU time by about a tenth).
 """
 
 from __future__ import annotations

@@ -1025,6 +1025,33 @@ def test_a_logo_in_another_colour_is_no_copy_but_a_brightened_copy_is(tmp_path):
     assert drop_recoloured(groups, images, tmp_path, kept)["id"].tolist() == [0, 2]
 
 
+def test_a_mug_in_another_colour_on_white_is_no_copy_but_its_resized_copy_is(tmp_path):
+    """A red and a blue mug on a white backdrop line up in grey; their colour covers a fifth of the frame,
+    too little for the whole frame to be vivid, so they passed as copies of each other."""
+    from PIL import ImageDraw
+
+    from imgorg.review.copies import drop_recoloured
+
+    def mug(colour, name):
+        image = Image.new("RGB", (600, 600), "white")
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((210, 180, 370, 420), fill=colour)
+        draw.ellipse((340, 230, 430, 350), outline=colour, width=18)
+        image.save(tmp_path / name, quality=93)
+        return image
+
+    red, blue = mug((190, 25, 25), "red.jpg"), mug((30, 75, 165), "blue.jpg")
+    red.resize((300, 300), Image.LANCZOS).save(tmp_path / "red-300.jpg", quality=80)
+    blue.resize((300, 300), Image.LANCZOS).save(tmp_path / "blue-300.jpg", quality=80)
+    images = pd.DataFrame({"id": [0, 1, 2, 3], "path": ["red.jpg", "blue.jpg", "red-300.jpg", "blue-300.jpg"],
+                           "width": [600, 600, 300, 300], "height": [600, 600, 300, 300]})
+    groups = pd.DataFrame({"group": [0] * 4, "id": [0, 1, 2, 3], "keep": [True, False, False, False],
+                           "kind": ["near"] * 4, "similarity": [1.0, 0.9, 0.97, 0.88]})
+    left = drop_recoloured(groups, images, tmp_path)
+    kept = left.loc[left["keep"], "id"].tolist()
+    assert sorted(left.groupby("group")["id"].apply(sorted).tolist()) == [[0, 2], [1, 3]] and sorted(kept) == [0, 1]
+
+
 def test_the_stored_reviews_json_says_suggestions_and_decisions_in_fields(fresh):
     """--json said the suggestions in prose ("63 remove, 51 keep") and no decision counts."""
     path, _, _ = fresh

@@ -489,10 +489,7 @@ def copy_findings(groups: pd.DataFrame, images: pd.DataFrame, root=None) -> pd.D
     the files' folder, where symbolic links are told)."""
     if groups.empty:
         return pd.DataFrame(columns=["row", "kind", "group", "score", "action", "reason", "partner"])
-    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
-    rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
-    keeper = pd.Series(rows[groups["keep"].to_numpy()], index=groups.loc[groups["keep"], "group"].to_numpy())
-    partner = keeper.loc[groups["group"].to_numpy()].to_numpy()
+    rows, partner = _rows_and_kept(groups, images)
     keep = groups["keep"].to_numpy()
     because = groups["because"].to_numpy(object) if "because" in groups else np.full(len(groups), None)
     cropped = set(rows[(groups["kind"] == "crop").to_numpy()].tolist())  # crops of the copy kept
@@ -578,12 +575,22 @@ def _rule_words(name: str, images: pd.DataFrame, kept: int, alone: bool) -> str:
             "first": "the first found"}[name]
 
 
-def crop_pairs(groups: pd.DataFrame, found: pd.DataFrame) -> np.ndarray:
-    """(crop row, whole row): the crops keypoints confirmed, each of the copy kept in its group
-    (``found``: ``copy_findings`` of ``groups``, row for row)."""
-    crops = found[(groups["kind"].to_numpy() == "crop") & (found["action"] != "keep").to_numpy()]
-    return np.stack([crops["row"].to_numpy(np.int64), crops["partner"].astype(np.int64).to_numpy()], axis=1) \
-        if len(crops) else np.empty((0, 2), np.int64)
+def _rows_and_kept(groups: pd.DataFrame, images: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(each member's row of ``images``, the row of the copy its group keeps)."""
+    row_of = pd.Series(np.arange(len(images)), index=images["id"].to_numpy())
+    rows = row_of.loc[groups["id"].to_numpy()].to_numpy()
+    keeper = pd.Series(rows[groups["keep"].to_numpy()], index=groups.loc[groups["keep"], "group"].to_numpy())
+    return rows, keeper.loc[groups["group"].to_numpy()].to_numpy()
+
+
+def crop_pairs(groups: pd.DataFrame, images: pd.DataFrame) -> np.ndarray:
+    """(crop row, whole row): the crops keypoints confirmed, each of the copy kept in its group."""
+    if groups.empty:
+        return np.empty((0, 2), np.int64)
+    rows, kept = _rows_and_kept(groups, images)
+    crops = (groups["kind"].to_numpy() == "crop") & ~groups["keep"].to_numpy(bool)
+    return np.stack([rows[crops], kept[crops]], axis=1).astype(np.int64) if crops.any() \
+        else np.empty((0, 2), np.int64)
 
 
 def copy_groups(series: pd.DataFrame, images: pd.DataFrame, embeddings: np.ndarray | None = None, root=None,

@@ -141,10 +141,8 @@ def sure_relabels(labels, probs: np.ndarray, classes, confidence, floor: float, 
     relabel is right where the classifier is right and the label wrong, so relabels are mostly right
     only where the classifier errs on fewer images than the labels do; at 5% of labels wrong, a
     share of 0.92 is a classifier right on about 97% of them, and at 2% its relabels are right less
-    than half the time, as at a fixed 80% (docs/review.md). Measured with 5% of CIFAR-10's
-    labels flipped (``benchmarks/label_issues.py confidence``, docs/review.md): sure relabels true
-    for 77% (1,308) on the test split, where 80% or more alone gave 74% (1,546); on 400-image
-    samples of it, whose classifier names 62-71% of the labels, 76% (21) against 49% (328).
+    than half the time, as at a fixed 80%. The figures (``benchmarks/label_issues.py confidence``)
+    are in docs/review.md and beside ``tasks.review.SURE_RELABEL``.
     """
     confidence = np.round(np.asarray(confidence, dtype=np.float64), 4)  # as label_issues rounds it
     probs = np.asarray(probs, dtype=np.float64)

@@ -301,7 +301,7 @@ def _copies(ws: Workspace, config: ReviewConfig, index, thumbnails, kept: dict, 
                                                                             config.splits, rescore, judge, agreed))
         return found, shots
     # copies told from similar shots by aligning each candidate pair: stricter copy groups
-    crops = crop_pairs(groups, copy_findings(groups, images))
+    crops = crop_pairs(groups, images)
     series = timed("similar", lambda: series_table(images, ws.embeddings, ws.root, index=index,
                                                    progress=progress, crops=crops, kept=kept, judge=judge,
                                                    thumbnails=thumbnails))

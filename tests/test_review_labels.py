@@ -187,3 +187,5 @@ def test_copies_filed_under_one_wrong_label_do_not_vouch_for_each_other():
     # no group shared by two rows: the same folds and neighbours as without groups
     same, _ = out_of_fold_probabilities(features, labels, seed=0, groups=np.arange(len(features)))
     assert np.array_equal(same, out_of_fold_probabilities(features, labels, seed=0)[0])
+    with pytest.raises(ConfigError, match="one per row"):
+        out_of_fold_probabilities(features, labels, groups=groups[:-1])
